@@ -1,0 +1,26 @@
+/*
+ * cpu/cpuid.h - the virtual CPU model: CPUID, MSRs and the TSC.
+ *
+ * Contract: the guest sees one fixed, documented processor (docs/cpu-model.md):
+ * a "GenuineIntel" Pentium-4-class part (family 6 P6-style signature), with
+ * FPU, TSC, MSR, CX8, SEP (SYSENTER), CMOV, PSE, PGE, APIC, MMX, FXSR, SSE,
+ * SSE2 and no VMX/SVM, no hypervisor bit, no PAE/NX, no SYSCALL, no AVX.
+ * The TSC advances with host time at VCPU_TSC_HZ.
+ */
+#ifndef CPU_CPUID_H
+#define CPU_CPUID_H
+
+#include <stdint.h>
+#include "cpu/vcpu.h"
+
+#define VCPU_TSC_HZ 1000000000ull  /* 1 GHz: one tick per host nanosecond */
+
+void cpu_cpuid(struct vcpu *c, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* 0 on success, -1 when the MSR does not exist (the caller raises #GP(0)). */
+int cpu_rdmsr(struct vcpu *c, uint32_t msr, uint64_t *value);
+int cpu_wrmsr(struct vcpu *c, uint32_t msr, uint64_t value);
+
+uint64_t cpu_rdtsc(struct vcpu *c);
+
+#endif

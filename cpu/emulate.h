@@ -1,0 +1,33 @@
+/*
+ * cpu/emulate.h - the monitor's interpreter for the instructions that the
+ * translator does not run natively: every privileged and sensitive one, and
+ * those with no 64-bit form (BCD, ARPL, LDS/LES, BOUND, INTO, PUSH/POP of
+ * segment registers, far transfers, ...).
+ *
+ * Contract: emulate_one() decodes the instruction at CS:EIP (fetched through
+ * the guest's address space) and carries it out on struct vcpu exactly as
+ * the processor would at the current CPL, raising the guest exception the
+ * processor would raise (#GP for privileged instructions at CPL > 0, #UD,
+ * #PF through the page tables, ...).  Each instruction has one handler,
+ * named em_<mnemonic>, found through a table keyed by mnemonic.
+ * An instruction without a handler stops the guest with a report.
+ */
+#ifndef CPU_EMULATE_H
+#define CPU_EMULATE_H
+
+#include <stdbool.h>
+#include "cpu/vcpu.h"
+
+enum em_result {
+    EM_OK = 0,          /* executed (or an exception was delivered): resume */
+    EM_HALT,            /* HLT executed: wait for an interrupt */
+    EM_STOP,            /* the run must stop (vm_stop was called) */
+};
+
+enum em_result emulate_one(struct vcpu *c);
+
+/* Does emulate_one() have a handler for this Zydis mnemonic?  The translator
+ * asks before it turns an instruction into an exit. */
+bool emulate_supports(int zydis_mnemonic);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * cpu/exceptions.h - protected-mode event delivery and return.
+ *
+ * Contract: cpu_deliver() does what the processor does for an exception,
+ * an external interrupt or INT n in protected mode (Intel SDM vol. 3A,
+ * chapter 6): reads the IDT gate (interrupt and trap gates, 16- and 32-bit;
+ * task gates are reported as unsupported), checks it (present, DPL for
+ * software interrupts, code-segment checks), switches to the inner stack
+ * from the TSS on a privilege change, pushes the frame (SS:ESP on privilege
+ * change, EFLAGS, CS, EIP, error code), clears TF/NT/RF/VM and, for an
+ * interrupt gate, IF, and loads CS:EIP.  A fault while delivering becomes #DF;
+ * a fault while delivering #DF is a triple fault (vm_stop with
+ * VMM_EXIT_TRIPLE and a report).
+ *
+ * On entry c->eip is the address that will be pushed: the faulting
+ * instruction for a fault, the next instruction for a trap, INT n or an
+ * external interrupt.
+ */
+#ifndef CPU_EXCEPTIONS_H
+#define CPU_EXCEPTIONS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "cpu/vcpu.h"
+
+enum event_kind {
+    EV_EXCEPTION,   /* processor exception (fault or trap, the caller set eip) */
+    EV_EXTINT,      /* external interrupt: gate DPL not checked */
+    EV_SOFTINT,     /* INT n, INT3, INTO: gate DPL must be >= CPL, else #GP(vector*8+2) */
+};
+
+/* Returns 0 when the guest is ready to run the handler, -1 when the run must
+ * stop (triple fault or unsupported gate: vm_stop was called). */
+int cpu_deliver(struct vcpu *c, int vector, enum event_kind kind, bool has_error, uint32_t error);
+
+/* Raise a processor exception at the current instruction (c->eip unchanged).
+ * Vectors 8, 10-14 and 17 carry `error`; it is ignored for the others. */
+int cpu_raise(struct vcpu *c, int vector, uint32_t error);
+
+/* Which vectors push an error code. */
+bool cpu_vector_has_error(int vector);
+
+/* IRET with 32-bit (op32) or 16-bit operand size, at CPL 0..3: same-level
+ * return, return to an outer level (ring 3: reloads SS:ESP and nulls data
+ * segments whose DPL < new CPL).  NT=1 (task return) is unsupported.
+ * Returns 0, or -1 after raising the exception the check calls for (the
+ * caller just resumes the guest), or -2 when the run must stop. */
+int cpu_iret(struct vcpu *c, bool op32);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * cpu/vcpu.c - reset state and the split EFLAGS image.
+ */
+#include <string.h>
+#include <stddef.h>
+#include "cpu/vcpu.h"
+#include "cpu/segments.h"
+
+/* The translated code and bt/entry.S depend on these offsets. */
+_Static_assert(offsetof(struct vcpu, gpr) == VCPU_OFF_GPR, "gpr");
+_Static_assert(offsetof(struct vcpu, eip) == VCPU_OFF_EIP, "eip");
+_Static_assert(offsetof(struct vcpu, exit_reason) == VCPU_OFF_REASON, "reason");
+_Static_assert(offsetof(struct vcpu, rflags) == VCPU_OFF_RFLAGS, "rflags");
+_Static_assert(offsetof(struct vcpu, host_rsp) == VCPU_OFF_HOST_RSP, "host_rsp");
+_Static_assert(offsetof(struct vcpu, exit_arg) == VCPU_OFF_EXIT_ARG, "exit_arg");
+_Static_assert(offsetof(struct vcpu, str_step) == VCPU_OFF_STR_STEP, "str_step");
+_Static_assert(offsetof(struct vcpu, vif) == VCPU_OFF_VIF, "vif");
+_Static_assert(offsetof(struct vcpu, lookup_table) == VCPU_OFF_LOOKUP, "lookup");
+_Static_assert(offsetof(struct vcpu, poll_irq) == VCPU_OFF_POLL_IRQ, "poll_irq");
+_Static_assert(offsetof(struct vcpu, poll_any) == VCPU_OFF_POLL_ANY, "poll_any");
+_Static_assert(offsetof(struct vcpu, kview) == VCPU_OFF_KVIEW, "kview");
+_Static_assert(offsetof(struct vcpu, segbase_host) == VCPU_OFF_SEGBASE, "segbase");
+_Static_assert(offsetof(struct vcpu, fx_guest) == VCPU_OFF_FX_GUEST, "fx_guest");
+_Static_assert(offsetof(struct vcpu, fx_host) == VCPU_OFF_FX_HOST, "fx_host");
+
+static const char *const reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+const char *vcpu_reg_name(int r)
+{
+    return (r >= 0 && r < 8) ? reg_names[r] : "?";
+}
+
+uint32_t vcpu_get_eflags(const struct vcpu *c)
+{
+    uint32_t f = c->eflags & ~(FL_ARITH | FL_IF | FL_DF);
+    f |= (uint32_t)c->rflags & FL_ARITH;
+    if (c->vif)
+        f |= FL_IF;
+    if (c->str_step < 0)
+        f |= FL_DF;
+    return f | FL_FIXED;
+}
+
+void vcpu_set_eflags(struct vcpu *c, uint32_t v)
+{
+    c->rflags = (c->rflags & ~(uint64_t)FL_ARITH) | (v & FL_ARITH) | FL_FIXED;
+    c->vif = (v & FL_IF) != 0;
+    c->str_step = (v & FL_DF) ? -1 : 1;
+    c->eflags = (v & ~(FL_ARITH | FL_IF | FL_DF)) | FL_FIXED;
+}
+
+/* An FXSAVE image after FNINIT with MXCSR at its reset value. */
+static void fx_reset(uint8_t *fx)
+{
+    memset(fx, 0, VCPU_FXSAVE_SIZE);
+    fx[0] = 0x7F; fx[1] = 0x03;         /* FCW = 0x037F */
+    fx[24] = 0x80; fx[25] = 0x1F;       /* MXCSR = 0x1F80 */
+    fx[28] = 0xFF; fx[29] = 0xFF;       /* MXCSR_MASK */
+}
+
+void vcpu_reset_protected_flat(struct vcpu *c)
+{
+    memset(c->gpr, 0, sizeof c->gpr);
+    c->eip = 0;
+    c->cr0 = CR0_PE | CR0_ET;
+    c->cr2 = c->cr3 = c->cr4 = 0;
+    memset(c->dr, 0, sizeof c->dr);
+    c->dr[6] = 0xFFFF0FF0u;
+    c->dr[7] = 0x400;
+    c->cpl = 0;
+    vcpu_set_eflags(c, FL_FIXED);
+    /* Multiboot: CS a 32-bit read/execute segment, data segments read/write,
+     * offset 0, limit 4 GiB.  The selector values are undefined; we use the
+     * conventional 0x08/0x10. */
+    seg_set_raw(&c->seg[S_CS], 0x08, 0, 0xFFFFFFFFu, 0xC09B);
+    for (int s = 0; s < S_NSEG; s++)
+        if (s != S_CS)
+            seg_set_raw(&c->seg[s], 0x10, 0, 0xFFFFFFFFu, 0xC093);
+    c->gdtr = (struct dtr){ 0, 0xFFFF };
+    c->idtr = (struct dtr){ 0, 0x3FF };
+    seg_set_raw(&c->ldtr, 0, 0, 0xFFFF, 0x0082);
+    seg_set_raw(&c->tr, 0, 0, 0xFFFF, 0x008B);
+    c->halted = false;
+    c->delivering = -1;
+    c->apic_base = 0xFEE00900ull;       /* BSP, enabled */
+    fx_reset(c->fx_guest);
+}

@@ -1,0 +1,58 @@
+/*
+ * devices/device.h - the device-model interface.
+ *
+ * Contract: a device registers port ranges and/or guest-physical MMIO ranges
+ * with one `struct device_ops` and an opaque pointer.  The monitor calls
+ * the handlers for every guest access in a registered range (size 1, 2 or 4
+ * bytes; port accesses wider than one byte arrive once at the base port).
+ * A port or MMIO address that no device claims reads as all ones and ignores
+ * writes, as on a PC bus, and is counted in the statistics.
+ * Devices raise interrupts through irq_set_level() (devices/irq.h) and never
+ * touch the CPU directly.
+ */
+#ifndef DEVICES_DEVICE_H
+#define DEVICES_DEVICE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct vm;
+
+struct device_ops {
+    const char *name;
+    uint32_t (*pio_read)(void *opaque, uint16_t port, int size);
+    void (*pio_write)(void *opaque, uint16_t port, int size, uint32_t value);
+    uint32_t (*mmio_read)(void *opaque, uint64_t addr, int size);
+    void (*mmio_write)(void *opaque, uint64_t addr, int size, uint32_t value);
+};
+
+#define IO_MAX_PIO_RANGES 64
+#define IO_MAX_MMIO_RANGES 16
+
+struct io_range {
+    uint64_t base, len;
+    const struct device_ops *ops;
+    void *opaque;
+};
+
+struct io_bus {
+    struct io_range pio[IO_MAX_PIO_RANGES];
+    int npio;
+    struct io_range mmio[IO_MAX_MMIO_RANGES];
+    int nmmio;
+    uint64_t unclaimed_pio, unclaimed_mmio;
+};
+
+int io_register_pio(struct io_bus *bus, uint16_t base, uint16_t len,
+                    const struct device_ops *ops, void *opaque);
+int io_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
+                     const struct device_ops *ops, void *opaque);
+
+uint32_t io_pio_read(struct io_bus *bus, uint16_t port, int size);
+void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value);
+/* Returns false when no device claims addr (the caller then treats it as
+ * unassigned: reads all ones, writes dropped). */
+bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value);
+bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value);
+
+#endif

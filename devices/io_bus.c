@@ -1,0 +1,79 @@
+/*
+ * devices/io_bus.c - dispatch of port and MMIO accesses to device models.
+ */
+#include "devices/device.h"
+
+static struct io_range *find(struct io_range *r, int n, uint64_t addr)
+{
+    for (int i = 0; i < n; i++)
+        if (addr >= r[i].base && addr - r[i].base < r[i].len)
+            return &r[i];
+    return 0;
+}
+
+static int add(struct io_range *r, int *n, int max, uint64_t base, uint64_t len,
+               const struct device_ops *ops, void *opaque)
+{
+    if (*n >= max || len == 0)
+        return -1;
+    for (int i = 0; i < *n; i++)
+        if (base < r[i].base + r[i].len && r[i].base < base + len)
+            return -1;                      /* overlapping claims are a bug */
+    r[*n] = (struct io_range){ base, len, ops, opaque };
+    (*n)++;
+    return 0;
+}
+
+int io_register_pio(struct io_bus *bus, uint16_t base, uint16_t len,
+                    const struct device_ops *ops, void *opaque)
+{
+    return add(bus->pio, &bus->npio, IO_MAX_PIO_RANGES, base, len, ops, opaque);
+}
+
+int io_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
+                     const struct device_ops *ops, void *opaque)
+{
+    return add(bus->mmio, &bus->nmmio, IO_MAX_MMIO_RANGES, base, len, ops, opaque);
+}
+
+uint32_t io_pio_read(struct io_bus *bus, uint16_t port, int size)
+{
+    struct io_range *r = find(bus->pio, bus->npio, port);
+    if (!r || !r->ops->pio_read) {
+        bus->unclaimed_pio++;
+        return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
+    }
+    return r->ops->pio_read(r->opaque, port, size);
+}
+
+void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value)
+{
+    struct io_range *r = find(bus->pio, bus->npio, port);
+    if (!r || !r->ops->pio_write) {
+        bus->unclaimed_pio++;
+        return;
+    }
+    r->ops->pio_write(r->opaque, port, size, value);
+}
+
+bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value)
+{
+    struct io_range *r = find(bus->mmio, bus->nmmio, addr);
+    if (!r || !r->ops->mmio_read) {
+        bus->unclaimed_mmio++;
+        return false;
+    }
+    *value = r->ops->mmio_read(r->opaque, addr, size);
+    return true;
+}
+
+bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value)
+{
+    struct io_range *r = find(bus->mmio, bus->nmmio, addr);
+    if (!r || !r->ops->mmio_write) {
+        bus->unclaimed_mmio++;
+        return false;
+    }
+    r->ops->mmio_write(r->opaque, addr, size, value);
+    return true;
+}

@@ -1,0 +1,18 @@
+/*
+ * monitor/options.h - the vmm command line.
+ *
+ * Contract: options_parse() fills struct vm_options from argv.  Returns 0 to
+ * run, 1 when --help was printed (exit 0), -1 with a one-line message in err[]
+ * for an unknown option or a value out of range (exit VMM_EXIT_USAGE).
+ */
+#ifndef MONITOR_OPTIONS_H
+#define MONITOR_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "monitor/vm.h"
+
+int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t errlen);
+void options_usage(FILE *out);
+
+#endif

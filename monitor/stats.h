@@ -1,0 +1,34 @@
+/*
+ * monitor/stats.h - counters printed by --stats as `key: value` lines.
+ *
+ * Contract: counters are plain fields bumped on the slow paths of the
+ * monitor (never from translated code), so the hot path pays nothing.
+ */
+#ifndef MONITOR_STATS_H
+#define MONITOR_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define STATS_MAX_MNEMONIC 2048
+
+struct stats {
+    uint64_t bt_blocks;           /* translation units made */
+    uint64_t bt_guest_insns;      /* guest instructions translated */
+    uint64_t bt_tc_bytes;         /* bytes of host code emitted */
+    uint64_t bt_chained;          /* direct branches patched to jump TU to TU */
+    uint64_t bt_lookup_misses;    /* indirect branches that left the TC */
+    uint64_t bt_flushes;          /* whole translation-cache flushes */
+    uint64_t bt_smc_faults;       /* writes to pages holding translated code */
+    uint64_t bt_invalidated;      /* translation units dropped by SMC */
+    uint64_t bt_entries;          /* entries into translated code */
+    uint64_t callouts[STATS_MAX_MNEMONIC];  /* by Zydis mnemonic */
+    uint64_t exits[16];           /* by enum bt_exit */
+    uint64_t exceptions[256];     /* guest exceptions delivered, by vector */
+    uint64_t interrupts[256];     /* external interrupts delivered, by vector */
+};
+
+void stats_print(const struct stats *s, FILE *out);
+const char *stats_exit_name(int reason);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * monitor/vm.h - one virtual machine: its CPU, memory, devices and the
+ * monitor's bookkeeping.  Everything the run loop touches hangs off here; no
+ * module keeps guest state in globals.
+ */
+#ifndef MONITOR_VM_H
+#define MONITOR_VM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "cpu/vcpu.h"
+#include "shadow_mmu/guest_mem.h"
+#include "devices/device.h"
+#include "monitor/stats.h"
+
+struct tc;
+struct symtab;
+
+/* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
+enum vmm_status {
+    VMM_EXIT_OK = 0,            /* guest powered off / reset cleanly */
+    VMM_EXIT_ERROR = 1,         /* monitor-internal failure */
+    VMM_EXIT_USAGE = 2,         /* bad option or bad input file */
+    VMM_EXIT_HALT = 4,          /* guest halted with interrupts off */
+    VMM_EXIT_TRIPLE = 5,        /* triple fault */
+    VMM_EXIT_UNSUPPORTED = 6,   /* guest did something the monitor does not implement */
+    /* the debug-exit port gives (v << 1) | 1: odd statuses */
+};
+
+struct vm_options {
+    const char *kernel;
+    const char *initrd;
+    const char *append;
+    uint64_t mem_mib;
+    bool stats;
+    bool trace;
+};
+
+struct vm {
+    struct vcpu cpu;
+    struct guest_mem mem;
+    struct io_bus io;
+    struct stats stats;
+    struct tc *tc;
+    struct symtab *syms;        /* kernel ELF symbols, may be NULL */
+    struct vm_options opt;
+
+    bool stop;                  /* set by vm_stop(): the run loop ends */
+    int exit_status;
+};
+
+/* End the run with `status`; `fmt` is printed to stderr as "vmm: ..." when
+ * non-NULL. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Report an unimplemented guest operation at the current instruction
+ * (guest EIP, bytes, disassembly, mode) and stop with VMM_EXIT_UNSUPPORTED. */
+void vm_unsupported(struct vm *vm, const char *what);
+
+/* Dump the guest CPU state to stderr (fatal errors, --trace). */
+void vm_dump_state(struct vm *vm, FILE *out);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * shadow_mmu/guest_mem.h - guest physical memory and the host views of it.
+ *
+ * Contract: guest RAM is one memfd of `size` bytes.  The monitor reaches it
+ * through `ram` (its own mapping, guest-physical offset = index).  Translated
+ * ring-0 code reaches guest *linear* memory through the kernel view: a
+ * reserved 8 GiB window at `kview` whose first 4 GiB mirror the guest's
+ * linear address space (GS base = kview).  Pages the guest cannot reach are
+ * PROT_NONE there, so every stray access faults into the monitor.  The upper
+ * 4 GiB are never mapped: they catch the rare segment-base wrap-around.
+ *
+ * With paging off, linear = physical and the view maps RAM 1:1 (the PC hole
+ * at 640 KiB - 1 MiB stays RAM-backed for the VGA text buffer and the BIOS
+ * tables the loaders write).  With paging on, shadow_mmu/ builds the view
+ * from the guest page tables (issue 4).
+ *
+ * Pages that hold translated code are mapped read-only in the view so that a
+ * guest write to them faults and the translations are dropped (bt/smc.c).
+ */
+#ifndef SHADOW_MMU_GUEST_MEM_H
+#define SHADOW_MMU_GUEST_MEM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define GUEST_PAGE_SIZE 4096u
+#define KVIEW_SIZE (8ull << 30)
+
+struct guest_mem {
+    int memfd;
+    uint64_t size;          /* bytes of guest RAM */
+    uint8_t *ram;           /* monitor's mapping of all of RAM */
+    uint8_t *kview;         /* kernel view: guest linear 0 */
+    uint8_t *code_pages;    /* one byte per RAM page: 1 = holds translated code (write-protected) */
+};
+
+/* Create the RAM memfd of `mib` MiB and the kernel view.  Returns 0, or -1
+ * with a message in err[]. */
+int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen);
+void guest_mem_destroy(struct guest_mem *m);
+
+/* Map guest-physical RAM 1:1 into the kernel view (paging off). */
+int guest_mem_map_identity(struct guest_mem *m);
+
+/* Is [pa, pa+len) inside RAM? */
+static inline bool guest_mem_is_ram(const struct guest_mem *m, uint64_t pa, uint64_t len)
+{
+    return pa + len >= pa && pa + len <= m->size;
+}
+
+/* Host pointer to guest-physical pa, or NULL when [pa, pa+len) is not RAM. */
+static inline void *guest_phys_ptr(const struct guest_mem *m, uint64_t pa, uint64_t len)
+{
+    return guest_mem_is_ram(m, pa, len) ? m->ram + pa : NULL;
+}
+
+/* Write-protect (or unprotect) one guest-physical page in the kernel view,
+ * for self-modifying-code detection. */
+void guest_mem_protect_code_page(struct guest_mem *m, uint32_t page_pa, bool protect);
+
+#endif
