@@ -1,0 +1,95 @@
+/*
+ * shadow_mmu/guest_mem.c - the guest-RAM memfd and its host mappings.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include "shadow_mmu/guest_mem.h"
+
+/* Guest RAM must leave room below 4 GiB for the PCI hole and the APICs. */
+#define MAX_RAM_MIB 3072
+#define MIN_RAM_MIB 2
+
+int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->memfd = -1;
+    if (mib < MIN_RAM_MIB || mib > MAX_RAM_MIB) {
+        snprintf(err, errlen, "--mem %llu: guest RAM must be %d to %d MiB",
+                 (unsigned long long)mib, MIN_RAM_MIB, MAX_RAM_MIB);
+        return -1;
+    }
+    m->size = mib << 20;
+    m->memfd = memfd_create("guest-ram", MFD_CLOEXEC);
+    if (m->memfd < 0 || ftruncate(m->memfd, (off_t)m->size) < 0) {
+        snprintf(err, errlen, "cannot create %llu MiB of guest RAM: %s",
+                 (unsigned long long)mib, strerror(errno));
+        goto fail;
+    }
+    m->ram = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
+    if (m->ram == MAP_FAILED) {
+        m->ram = NULL;
+        snprintf(err, errlen, "cannot map guest RAM: %s", strerror(errno));
+        goto fail;
+    }
+    /* The kernel view: reserve the whole window up front so nothing else
+     * is ever placed inside it.  It must lie above 4 GiB (the user view owns
+     * the low 4 GiB), which a PIE's mmap area always does. */
+    m->kview = mmap(NULL, KVIEW_SIZE, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m->kview == MAP_FAILED || (uint64_t)m->kview < (4ull << 30)) {
+        snprintf(err, errlen, "cannot reserve the 8 GiB kernel view above 4 GiB");
+        m->kview = NULL;
+        goto fail;
+    }
+    m->code_pages = calloc(m->size / GUEST_PAGE_SIZE, 1);
+    if (!m->code_pages) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return 0;
+fail:
+    guest_mem_destroy(m);
+    return -1;
+}
+
+void guest_mem_destroy(struct guest_mem *m)
+{
+    if (m->kview)
+        munmap(m->kview, KVIEW_SIZE);
+    if (m->ram)
+        munmap(m->ram, m->size);
+    if (m->memfd >= 0)
+        close(m->memfd);
+    free(m->code_pages);
+    memset(m, 0, sizeof *m);
+    m->memfd = -1;
+}
+
+int guest_mem_map_identity(struct guest_mem *m)
+{
+    /* Everything above RAM stays PROT_NONE: an access there is MMIO or
+     * unassigned and must reach the monitor. */
+    if (mmap(m->kview, 4ull << 30, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -1;
+    if (mmap(m->kview, m->size, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_FIXED, m->memfd, 0) == MAP_FAILED)
+        return -1;
+    memset(m->code_pages, 0, m->size / GUEST_PAGE_SIZE);
+    return 0;
+}
+
+void guest_mem_protect_code_page(struct guest_mem *m, uint32_t page_pa, bool protect)
+{
+    uint32_t pfn = page_pa / GUEST_PAGE_SIZE;
+    if ((uint64_t)page_pa >= m->size)
+        return;
+    m->code_pages[pfn] = protect;
+    mprotect(m->kview + (uint64_t)pfn * GUEST_PAGE_SIZE, GUEST_PAGE_SIZE,
+             protect ? PROT_READ : PROT_READ | PROT_WRITE);
+}
