@@ -15,6 +15,7 @@
 
 struct tc;
 struct symtab;
+struct platform;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -43,6 +44,7 @@ struct vm {
     struct stats stats;
     struct tc *tc;
     struct symtab *syms;        /* kernel ELF symbols, may be NULL */
+    struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
 
     bool stop;                  /* set by vm_stop(): the run loop ends */
