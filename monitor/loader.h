@@ -18,4 +18,48 @@ struct vm;
 
 int loader_load(struct vm *vm, char *err, size_t errlen);
 
+/* ---- shared by the loader's own files (loader*.c); not for other modules ---- */
+
+#include <stdint.h>
+
+/* A kernel file read whole into host memory. */
+struct kernel_image {
+    const char *path;
+    const uint8_t *data;
+    size_t size;
+};
+
+/* What a format loader placed in guest RAM. */
+struct load_result {
+    uint32_t entry;             /* EIP at kernel entry */
+    uint64_t end;               /* one past the highest guest-physical byte loaded (bss included) */
+};
+
+/* Always returns -1, after writing "PATH: <message>" into err[]. */
+int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Is [pa, pa+len) inside guest RAM?  Else a "does not fit" message. */
+int loader_check_ram(struct vm *vm, const char *path, const char *what,
+                     uint64_t pa, uint64_t len, char *err, size_t errlen);
+
+/* Copy filesz bytes to guest-physical pa and zero up to memsz (checked
+ * with loader_check_ram first). */
+void loader_copy(struct vm *vm, uint64_t pa, const void *src, uint64_t filesz, uint64_t memsz);
+
+/* ELF32 i386 ET_EXEC: copy each PT_LOAD segment to its p_paddr. */
+int loader_elf32(struct vm *vm, const struct kernel_image *k, struct load_result *r,
+                 char *err, size_t errlen);
+
+/* Multiboot v1.  mb_probe(): 1 and the header offset when the image has a
+ * valid header, 0 when it has none, -1 with err[] set when it has a broken
+ * one (bad checksum, truncated). */
+int mb_probe(const struct kernel_image *k, size_t *hdr_off, char *err, size_t errlen);
+/* Load a kernel with a Multiboot header (a.out kludge or ELF). */
+int mb_load_kernel(struct vm *vm, const struct kernel_image *k, size_t hdr_off,
+                   struct load_result *r, char *err, size_t errlen);
+/* Build the info structure, command line and modules (--initrd) above
+ * r->end and set the Multiboot entry state (EAX, EBX, EIP). */
+int mb_boot(struct vm *vm, const struct load_result *r, char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,126 @@
+/*
+ * monitor/loader.c - read the kernel file, recognise its format and hand it
+ * to the format's loader; helpers shared by the format loaders.
+ *
+ * Recognition order (as GRUB does for Multiboot kernels):
+ *   1. a Multiboot v1 header in the first 8 KiB -> loader_multiboot.c
+ *      (a.out-kludge addresses when header flag 16 is set, else ELF32);
+ *   2. an ELF file -> loader_elf.c, then the same Multiboot entry state, so
+ *      that plain ELF test guests find EAX = 0x2BADB002 and EBX = info too.
+ * Guest RAM is written only through vm->mem.ram.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "monitor/loader.h"
+#include "monitor/vm.h"
+
+/* Refuse absurd files before malloc'ing them: nothing bigger fits in RAM. */
+#define KERNEL_MAX_BYTES (3072ull << 20)
+
+int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(err, errlen, "%s: ", path);
+    if (n < 0 || (size_t)n >= errlen)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int loader_check_ram(struct vm *vm, const char *path, const char *what,
+                     uint64_t pa, uint64_t len, char *err, size_t errlen)
+{
+    if (guest_mem_is_ram(&vm->mem, pa, len))
+        return 0;
+    return loader_error(err, errlen, path,
+                        "%s [0x%llx, 0x%llx) does not fit in guest RAM (--mem %llu MiB)",
+                        what, (unsigned long long)pa, (unsigned long long)(pa + len),
+                        (unsigned long long)(vm->mem.size >> 20));
+}
+
+void loader_copy(struct vm *vm, uint64_t pa, const void *src, uint64_t filesz, uint64_t memsz)
+{
+    uint8_t *dst = guest_phys_ptr(&vm->mem, pa, memsz);
+    memcpy(dst, src, filesz);
+    memset(dst + filesz, 0, memsz - filesz);
+}
+
+/* Read the whole file into a malloc'ed buffer. */
+static int read_file(const char *path, struct kernel_image *k, char *err, size_t errlen)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return loader_error(err, errlen, path, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > KERNEL_MAX_BYTES) {
+        close(fd);
+        return loader_error(err, errlen, path, "file of %lld bytes is larger than any guest RAM",
+                            (long long)st.st_size);
+    }
+    uint8_t *buf = malloc(st.st_size ? st.st_size : 1);
+    if (!buf) {
+        close(fd);
+        return loader_error(err, errlen, path, "out of memory");
+    }
+    size_t done = 0;
+    while (done < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + done, st.st_size - done);
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            free(buf);
+            close(fd);
+            return loader_error(err, errlen, path, "read error at offset 0x%zx: %s",
+                                done, strerror(e));
+        }
+        done += n;
+    }
+    close(fd);
+    *k = (struct kernel_image){ .path = path, .data = buf, .size = done };
+    return 0;
+}
+
+static bool is_elf(const struct kernel_image *k)
+{
+    return k->size >= 4 && memcmp(k->data, "\177ELF", 4) == 0;
+}
+
+int loader_load(struct vm *vm, char *err, size_t errlen)
+{
+    struct kernel_image k;
+    struct load_result r = { 0 };
+    size_t hdr_off;
+    int rc;
+
+    if (!vm->opt.kernel) {
+        snprintf(err, errlen, "no kernel given");
+        return -1;
+    }
+    if (read_file(vm->opt.kernel, &k, err, errlen) < 0)
+        return -1;
+
+    rc = mb_probe(&k, &hdr_off, err, errlen);
+    if (rc > 0)
+        rc = mb_load_kernel(vm, &k, hdr_off, &r, err, errlen);
+    else if (rc == 0 && is_elf(&k))
+        rc = loader_elf32(vm, &k, &r, err, errlen);
+    else if (rc == 0)
+        rc = loader_error(err, errlen, k.path,
+                          "not an ELF file and no Multiboot header in the first %d bytes (offset 0x0)",
+                          8192);
+    free((void *)k.data);
+    if (rc < 0)
+        return -1;
+    return mb_boot(vm, &r, err, errlen);
+}

@@ -1,0 +1,85 @@
+/*
+ * monitor/trace.c - guest code as text, with Capstone (32-bit x86, Intel
+ * syntax).  Zydis decodes for the translator; Capstone is used only here, for
+ * people, so the two decoders also cross-check each other in the traces.
+ *
+ * Line format of trace_disasm():
+ *   c0100a3c <start_kernel+0x1c>  8b 45 08              mov eax, dword ptr [ebp + 8]
+ * Bytes that do not decode print as "(bad)" with the first byte, and the
+ * listing goes on at the next byte.
+ */
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <string.h>
+#include "monitor/trace.h"
+#include "monitor/symbols.h"
+
+#define BYTES_COLUMN 21            /* 7 bytes "xx " wide; longer ones push the text right */
+
+static void format_bytes(char *buf, size_t buflen, const uint8_t *b, size_t n)
+{
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && pos + 4 < buflen; i++)
+        pos += snprintf(buf + pos, buflen - pos, i ? " %02x" : "%02x", b[i]);
+}
+
+/* Decode one instruction: its length, or 0 when the bytes are not valid. */
+static size_t format_one(csh h, char *buf, size_t buflen, uint32_t addr,
+                         const uint8_t *code, size_t len)
+{
+    char bytes[3 * 16];
+    cs_insn *insn;
+    size_t n = h ? cs_disasm(h, code, len, addr, 1, &insn) : 0;
+
+    if (n == 0) {
+        format_bytes(bytes, sizeof bytes, code, len ? 1 : 0);
+        snprintf(buf, buflen, "%-*s (bad)", BYTES_COLUMN, bytes);
+        return 0;
+    }
+    format_bytes(bytes, sizeof bytes, insn->bytes, insn->size);
+    snprintf(buf, buflen, "%-*s %s%s%s", BYTES_COLUMN, bytes, insn->mnemonic,
+             insn->op_str[0] ? " " : "", insn->op_str);
+    size_t size = insn->size;
+    cs_free(insn, n);
+    return size;
+}
+
+static csh open_x86_32(void)
+{
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
+        return 0;
+    return h;
+}
+
+void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len)
+{
+    csh h = open_x86_32();
+    format_one(h, buf, buflen, addr, code, len);
+    if (h)
+        cs_close(&h);
+}
+
+void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
+                  const uint8_t *code, size_t len, size_t max_insns)
+{
+    csh h = open_x86_32();
+    size_t off = 0;
+
+    if (!h)
+        fprintf(out, "(capstone unavailable: no disassembly)\n");
+    for (size_t i = 0; i < max_insns && off < len; i++) {
+        char text[160], where[96] = "";
+        uint32_t a = addr + (uint32_t)off, symoff;
+        const char *name = symtab_lookup(syms, a, &symoff);
+        size_t n = format_one(h, text, sizeof text, a, code + off, len - off);
+
+        if (name)
+            snprintf(where, sizeof where, " <%s+0x%x>", name, symoff);
+        fprintf(out, "%08x%s  %s\n", a, where, text);
+        off += n ? n : 1;
+    }
+    if (h)
+        cs_close(&h);
+}

@@ -1,0 +1,113 @@
+/*
+ * monitor/vm.c - ending a run, and the reports that go with an abnormal end:
+ * the unsupported-operation report and the CPU state dump.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include "monitor/vm.h"
+#include "monitor/symbols.h"
+#include "monitor/trace.h"
+#include "shadow_mmu/mmu.h"
+
+#define MAX_INSN_BYTES 15           /* longest x86 instruction (SDM vol. 2, 2.3.11) */
+
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        fputs("vmm: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
+    vm->exit_status = status;
+    vm->stop = true;
+}
+
+static const char *mode_name(const struct vcpu *c)
+{
+    if (!(c->cr0 & CR0_PE))
+        return "real mode";
+    if (c->eflags & FL_VM)
+        return c->cr0 & CR0_PG ? "virtual-8086, paging" : "virtual-8086";
+    return c->cr0 & CR0_PG ? "protected, paging" : "protected";
+}
+
+/* Read up to MAX_INSN_BYTES at lin without side effects on A/D bits; stops
+ * at the first byte that does not translate. */
+static size_t peek_code(struct vcpu *c, uint32_t lin, uint8_t *buf)
+{
+    struct mmu_fault f;
+    size_t n = 0;
+    while (n < MAX_INSN_BYTES &&
+           mmu_read(c, lin + (uint32_t)n, buf + n, 1, ACC_NOSET, &f) == MMU_OK)
+        n++;
+    return n;
+}
+
+void vm_unsupported(struct vm *vm, const char *what)
+{
+    struct vcpu *c = &vm->cpu;
+    uint32_t lin = vcpu_linear_ip(c), symoff;
+    uint8_t code[MAX_INSN_BYTES];
+    size_t n = peek_code(c, lin, code);
+    const char *sym = symtab_lookup(vm->syms, lin, &symoff);
+
+    fprintf(stderr, "vmm: unsupported: %s\n", what);
+    fprintf(stderr, "  mode %s, CPL %d%s\n", mode_name(c), c->cpl,
+            SEG_ATTR_DB(c->seg[S_CS].attr) ? "" : ", 16-bit code segment");
+    fprintf(stderr, "  at %04x:%08x (linear %08x)", c->seg[S_CS].sel, c->eip, lin);
+    if (sym)
+        fprintf(stderr, " <%s+0x%x>", sym, symoff);
+    fputc('\n', stderr);
+    if (n) {
+        char text[160];
+        trace_format_insn(text, sizeof text, lin, code, n);
+        fprintf(stderr, "  %s\n", text);
+    } else {
+        fprintf(stderr, "  (instruction bytes not readable)\n");
+    }
+    vm_dump_state(vm, stderr);
+    vm_stop(vm, VMM_EXIT_UNSUPPORTED, NULL);
+}
+
+static void dump_seg(FILE *out, const char *name, const struct seg *s)
+{
+    fprintf(out, "%-3s=%04x %08x %08x %04x\n", name, s->sel, s->base, s->limit, s->attr);
+}
+
+/* Flag letters in the order of the EFLAGS bits, as a debugger shows them. */
+static void flags_string(uint32_t f, char *buf)
+{
+    static const struct { uint32_t bit; char ch; } t[] = {
+        { FL_OF, 'O' }, { FL_DF, 'D' }, { FL_IF, 'I' }, { FL_TF, 'T' }, { FL_SF, 'S' },
+        { FL_ZF, 'Z' }, { FL_AF, 'A' }, { FL_PF, 'P' }, { FL_CF, 'C' },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        buf[i] = (f & t[i].bit) ? t[i].ch : '-';
+    buf[sizeof t / sizeof t[0]] = '\0';
+}
+
+void vm_dump_state(struct vm *vm, FILE *out)
+{
+    static const char *const seg_names[S_NSEG] = { "ES", "CS", "SS", "DS", "FS", "GS" };
+    const struct vcpu *c = &vm->cpu;
+    uint32_t fl = vcpu_get_eflags(c);
+    char fs[16];
+
+    flags_string(fl, fs);
+    fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n",
+            c->gpr[R_EAX], c->gpr[R_EBX], c->gpr[R_ECX], c->gpr[R_EDX]);
+    fprintf(out, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n",
+            c->gpr[R_ESI], c->gpr[R_EDI], c->gpr[R_EBP], c->gpr[R_ESP]);
+    fprintf(out, "EIP=%08x EFL=%08x [%s] IOPL=%u CPL=%d%s\n", c->eip, fl, fs,
+            (fl & FL_IOPL) >> 12, c->cpl, c->halted ? " HLT" : "");
+    for (int s = 0; s < S_NSEG; s++)
+        dump_seg(out, seg_names[s], &c->seg[s]);
+    dump_seg(out, "LDT", &c->ldtr);
+    dump_seg(out, "TR", &c->tr);
+    fprintf(out, "GDT=     %08x %08x\n", c->gdtr.base, c->gdtr.limit);
+    fprintf(out, "IDT=     %08x %08x\n", c->idtr.base, c->idtr.limit);
+    fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", c->cr0, c->cr2, c->cr3, c->cr4);
+}
