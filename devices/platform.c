@@ -1,0 +1,129 @@
+/*
+ * devices/platform.c - assembling the PC, routing interrupt lines, time.
+ *
+ * Interrupt routing (the PC/AT wiring plus the APIC path): every ISA line
+ * goes to the 8259 pair.  The 8259's INTR output reaches the CPU directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "monitor/vm.h"
+#include "devices/irq.h"
+#include "devices/platform.h"
+#include "devices/debug_exit.h"
+
+/* Host input is looked at without blocking at most this often. */
+#define INPUT_POLL_NS 1000000ull
+
+uint64_t host_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+struct platform *platform_of(struct vm *vm)
+{
+    if (!vm->platform) {
+        vm->platform = calloc(1, sizeof *vm->platform);
+        if (!vm->platform) {
+            fprintf(stderr, "vmm: out of memory for the device models\n");
+            abort();
+        }
+        vm->platform->vm = vm;
+    }
+    return vm->platform;
+}
+
+void irq_set_level(struct vm *vm, int line, int level)
+{
+    struct platform *p = platform_of(vm);
+    if (line >= 0 && line < 16)
+        pic_set_irq(&p->pic, line, level);
+}
+
+bool irq_intr_pending(struct vm *vm)
+{
+    struct platform *p = vm->platform;
+    return p && pic_intr(&p->pic);
+}
+
+int irq_intr_ack(struct vm *vm)
+{
+    return pic_ack(&platform_of(vm)->pic);
+}
+
+int devices_init(struct vm *vm, char *err, size_t errlen)
+{
+    struct platform *p = platform_of(vm);
+    struct io_bus *bus = &vm->io;
+
+    if (pic_init(&p->pic, bus) < 0 ||
+        uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
+        uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
+        debug_exit_init(vm, bus) < 0) {
+        snprintf(err, errlen, "devices: cannot register the port ranges (bus full or overlap)");
+        return -1;
+    }
+    console_open(&p->con, STDIN_FILENO);
+    p->ready = true;
+    return 0;
+}
+
+void devices_tick(struct vm *vm, uint64_t now_ns)
+{
+    struct platform *p = vm->platform;
+    if (!p || !p->ready)
+        return;
+    if (now_ns - p->last_poll_ns >= INPUT_POLL_NS) {
+        p->last_poll_ns = now_ns;
+        console_pump(vm, &p->con, &p->com[0]);
+    }
+    for (int i = 0; i < 2; i++)
+        uart_tick(&p->com[i], now_ns);
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+uint64_t devices_next_deadline_ns(struct vm *vm)
+{
+    struct platform *p = vm->platform;
+    if (!p || !p->ready)
+        return UINT64_MAX;
+    uint64_t d = UINT64_MAX;
+    for (int i = 0; i < 2; i++)
+        d = min64(d, uart_deadline(&p->com[i]));
+    return d;
+}
+
+void devices_wait(struct vm *vm, uint64_t deadline_ns)
+{
+    struct platform *p = platform_of(vm);
+    console_wait(vm, &p->con, &p->com[0], deadline_ns);
+}
+
+void devices_stats_print(struct vm *vm, FILE *out)
+{
+    struct platform *p = vm->platform;
+    if (!p)
+        return;
+    for (int i = 0; i < 2; i++)
+        fprintf(out, "com%d_tx_bytes: %llu\ncom%d_rx_bytes: %llu\ncom%d_overruns: %llu\n",
+                i + 1, (unsigned long long)p->com[i].tx_bytes,
+                i + 1, (unsigned long long)p->com[i].rx_bytes,
+                i + 1, (unsigned long long)p->com[i].overruns);
+}
+
+void devices_destroy(struct vm *vm)
+{
+    struct platform *p = vm->platform;
+    if (!p)
+        return;
+    console_close(&p->con);
+    free(p);
+    vm->platform = NULL;
+}

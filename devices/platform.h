@@ -1,0 +1,33 @@
+/*
+ * devices/platform.h - the whole PC platform of one VM.
+ *
+ * Contract: struct platform holds every device model of a VM; it hangs off
+ * vm->platform and is created by platform_of() on first use (so that
+ * ide_attach() may run before or after devices_init()).  devices_init(),
+ * devices_tick(), devices_wait() and devices_destroy() (devices/irq.h)
+ * operate on it.  devices_stats_print() adds the device counters to
+ * --stats.
+ */
+#ifndef DEVICES_PLATFORM_H
+#define DEVICES_PLATFORM_H
+
+#include <stdio.h>
+#include "devices/pic8259.h"
+#include "devices/uart16550.h"
+#include "devices/console.h"
+
+struct vm;
+
+struct platform {
+    struct vm *vm;
+    bool ready;                 /* devices_init() done */
+    struct pic pic;
+    struct uart com[2];
+    struct console con;
+    uint64_t last_poll_ns;      /* last non-blocking look at host input */
+};
+
+struct platform *platform_of(struct vm *vm);
+void devices_stats_print(struct vm *vm, FILE *out);
+
+#endif
