@@ -92,7 +92,7 @@ static const struct { const char *code, *meaning; } exit_table[] = {
     { "1", "internal error of the monitor" },
     { "2", "usage error or bad input file (kernel, initrd)" },
     { "4", "the guest halted with interrupts disabled (nothing can wake it)" },
-    { "5", "triple fault (the guest reset itself through a fatal exception)" },
+    { "5", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
     { "6", "the guest used an operation the monitor does not implement" },
     { "odd", "(v << 1) | 1 for a value v written to the debug-exit port 0xF4,\n"
              "           as QEMU's isa-debug-exit does" },
@@ -106,7 +106,6 @@ void options_usage(FILE *out)
             "\n"
             "Run a 32-bit x86 guest kernel without hardware virtualization: ring 0 through\n"
             "a binary translator, ring 3 directly, shadow page tables, emulated PC devices.\n"
-            "The guest's serial port (COM1) is connected to stdin/stdout.\n"
             "\n"
             "options (a value may also be given as --opt=value):\n");
     for (size_t i = 0; i < NOPTS; i++) {

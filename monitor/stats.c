@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <string.h>
 #include <Zydis/Zydis.h>
 #include "monitor/stats.h"
 #include "cpu/vcpu.h"
@@ -91,9 +92,14 @@ void stats_print(const struct stats *s, FILE *out)
         fprintf(out, "%s: %llu\n", fixed_counters[i].key,
                 (unsigned long long)*(const uint64_t *)((const char *)s + fixed_counters[i].off));
     print_mnemonic_counts(s, out);
-    for (int r = 0; r < (int)(sizeof s->exits / sizeof s->exits[0]); r++)
-        if (s->exits[r])
+    for (int r = 0; r < (int)(sizeof s->exits / sizeof s->exits[0]); r++) {
+        if (!s->exits[r])
+            continue;
+        if (strcmp(stats_exit_name(r), "unknown") != 0)
             fprintf(out, "exits.%s: %llu\n", stats_exit_name(r), (unsigned long long)s->exits[r]);
+        else
+            fprintf(out, "exits.reason%d: %llu\n", r, (unsigned long long)s->exits[r]);
+    }
     print_vectors("exceptions", s->exceptions, out);
     print_vectors("interrupts", s->interrupts, out);
 }

@@ -1,0 +1,184 @@
+/*
+ * Unit tests of monitor/options.c: defaults, --opt value and --opt=value
+ * forms, ranges, errors and the --help text.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "monitor/options.h"
+
+#define ARGV(...) ((char *[]){ "vmm", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "vmm", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, err, ...) options_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof err)
+
+Test(options, defaults)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k.elf"), 0, "%s", err);
+    cr_assert_str_eq(o.kernel, "k.elf");
+    cr_assert_null(o.initrd);
+    cr_assert_null(o.append);
+    cr_assert_eq(o.mem_mib, 128);
+    cr_assert(!o.stats);
+    cr_assert(!o.trace);
+}
+
+Test(options, every_option_separate_values)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--initrd", "rd.img", "--append",
+                       "console=ttyS0 quiet", "--mem", "64", "--stats", "--trace"), 0, "%s", err);
+    cr_assert_str_eq(o.kernel, "k");
+    cr_assert_str_eq(o.initrd, "rd.img");
+    cr_assert_str_eq(o.append, "console=ttyS0 quiet");
+    cr_assert_eq(o.mem_mib, 64);
+    cr_assert(o.stats);
+    cr_assert(o.trace);
+}
+
+Test(options, equals_form)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel=k", "--mem=256", "--append=a=b c", "--initrd=x"), 0,
+                 "%s", err);
+    cr_assert_str_eq(o.kernel, "k");
+    cr_assert_eq(o.mem_mib, 256);
+    cr_assert_str_eq(o.append, "a=b c");
+    cr_assert_str_eq(o.initrd, "x");
+}
+
+Test(options, mem_range_boundaries_accepted)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--mem", "2"), 0, "%s", err);
+    cr_assert_eq(o.mem_mib, 2);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--mem", "3072"), 0, "%s", err);
+    cr_assert_eq(o.mem_mib, 3072);
+}
+
+static void assert_mem_refused(const char *value)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--mem", (char *)value), -1,
+                 "--mem %s accepted", value);
+    cr_assert(strstr(err, "--mem"), "message: %s", err);
+    cr_assert(strstr(err, "see vmm --help"), "message: %s", err);
+    cr_assert_null(strchr(err, '\n'), "one line: %s", err);
+}
+
+Test(options, mem_out_of_range_or_not_a_number)
+{
+    assert_mem_refused("1");
+    assert_mem_refused("0");
+    assert_mem_refused("3073");
+    assert_mem_refused("99999999999999999999999");
+    assert_mem_refused("-5");
+    assert_mem_refused("12x");
+    assert_mem_refused("");
+    assert_mem_refused("abc");
+}
+
+Test(options, unknown_option)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--bogus"), -1);
+    cr_assert(strstr(err, "--bogus"), "message: %s", err);
+    cr_assert(strstr(err, "see vmm --help"), "message: %s", err);
+    cr_assert_eq(PARSE(&o, err, "-x", "--kernel", "k"), -1);
+    cr_assert(strstr(err, "-x"), "message: %s", err);
+}
+
+Test(options, missing_kernel)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--mem", "64"), -1);
+    cr_assert(strstr(err, "--kernel"), "message: %s", err);
+    cr_assert(strstr(err, "see vmm --help"), "message: %s", err);
+}
+
+Test(options, missing_value)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel"), -1);
+    cr_assert(strstr(err, "--kernel") && strstr(err, "value"), "message: %s", err);
+}
+
+Test(options, stray_argument)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "extra"), -1);
+    cr_assert(strstr(err, "extra"), "message: %s", err);
+}
+
+Test(options, parse_twice_in_one_process)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--bogus"), -1);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "a", "--stats"), 0, "%s", err);
+    cr_assert_str_eq(o.kernel, "a");
+    cr_assert(o.stats);
+    /* the second parse starts from the defaults again */
+    cr_assert_eq(PARSE(&o, err, "--kernel", "b"), 0, "%s", err);
+    cr_assert(!o.stats);
+    cr_assert_str_eq(o.kernel, "b");
+}
+
+/* --help prints the usage on stdout (checked through a temporary file) and
+ * wins even without --kernel. */
+Test(options, help_returns_1)
+{
+    struct vm_options o;
+    char err[256] = "", text[256] = "";
+    FILE *tmp = tmpfile();
+    int saved = dup(STDOUT_FILENO);
+
+    fflush(stdout);
+    dup2(fileno(tmp), STDOUT_FILENO);
+    int rc_long = PARSE(&o, err, "--help");
+    int rc_short = PARSE(&o, err, "-h");
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+
+    cr_assert_eq(rc_long, 1);
+    cr_assert_eq(rc_short, 1);
+    rewind(tmp);
+    cr_assert_not_null(fgets(text, sizeof text, tmp));
+    cr_assert(strncmp(text, "usage: vmm", 10) == 0, "first line: %s", text);
+    fclose(tmp);
+}
+
+Test(options, usage_text_is_complete)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f);
+    fclose(f);
+    static const char *const must[] = {
+        "--kernel FILE", "--initrd FILE", "--append CMDLINE", "--mem MIB", "--stats",
+        "--trace", "--help", "--opt=value", "EXIT STATUS", "0xF4", "(v << 1) | 1",
+        "triple fault", "interrupts disabled", "not implement", "2..3072", "default 128",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        cr_assert(strstr(text, must[i]), "--help lacks \"%s\"", must[i]);
+    /* one line of the exit table per enum vmm_status value */
+    static const char *const codes[] = { "\n  0 ", "\n  1 ", "\n  2 ", "\n  4 ", "\n  5 ",
+                                         "\n  6 ", "\n  odd " };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        cr_assert(strstr(text, codes[i]), "exit table lacks %s", codes[i] + 1);
+    free(text);
+}

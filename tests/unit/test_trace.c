@@ -1,0 +1,184 @@
+/*
+ * Unit tests of monitor/trace.c (Capstone listings) and of the --stats
+ * report of monitor/stats.c (both are the monitor's human-readable output).
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <Zydis/Zydis.h>
+#include "monitor/trace.h"
+#include "monitor/stats.h"
+#include "cpu/vcpu.h"
+
+/* Run fn into a memory stream and return the text (caller frees). */
+#define CAPTURE(text, ...) do {                                   \
+        size_t len_;                                              \
+        FILE *f_ = open_memstream(&(text), &len_);                \
+        __VA_ARGS__;                                              \
+        fclose(f_);                                               \
+    } while (0)
+#define OUT f_
+
+static const uint8_t prologue[] = {
+    0x55,                               /* push ebp */
+    0x89, 0xe5,                         /* mov ebp, esp */
+    0x8b, 0x45, 0x08,                   /* mov eax, [ebp+8] */
+    0xe8, 0x00, 0x00, 0x00, 0x00,       /* call next */
+    0xf4,                               /* hlt */
+};
+
+Test(trace, format_one_instruction)
+{
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0x1003, prologue + 3, 3);
+    cr_assert(strncmp(buf, "8b 45 08 ", 9) == 0, "got [%s]", buf);
+    cr_assert(strstr(buf, "mov eax, dword ptr [ebp + 8]"), "got [%s]", buf);
+}
+
+Test(trace, relative_branch_target_uses_address)
+{
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0xC0100000u, prologue + 6, 5);
+    cr_assert(strstr(buf, "call 0xc0100005"), "got [%s]", buf);
+}
+
+Test(trace, privileged_instructions)
+{
+    static const uint8_t lgdt[] = { 0x0f, 0x01, 0x15, 0x00, 0x10, 0x00, 0x00 };
+    static const uint8_t movcr[] = { 0x0f, 0x22, 0xc0 };
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0, lgdt, sizeof lgdt);
+    cr_assert(strstr(buf, "lgdt ") && strstr(buf, "[0x1000]"), "got [%s]", buf);
+    trace_format_insn(buf, sizeof buf, 0, movcr, sizeof movcr);
+    cr_assert(strstr(buf, "mov cr0, eax"), "got [%s]", buf);
+}
+
+Test(trace, invalid_bytes)
+{
+    static const uint8_t bad[] = { 0xff, 0xff };
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0, bad, sizeof bad);
+    cr_assert(strncmp(buf, "ff ", 3) == 0 && strstr(buf, "(bad)"), "got [%s]", buf);
+}
+
+Test(trace, truncated_instruction_is_bad)
+{
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0, prologue + 6, 3);  /* call without its rel32 */
+    cr_assert(strstr(buf, "(bad)"), "got [%s]", buf);
+}
+
+Test(trace, listing_lines)
+{
+    char *text = NULL;
+    CAPTURE(text, trace_disasm(OUT, NULL, 0x1000, prologue, sizeof prologue, 100));
+    static const char *const lines[] = {
+        "00001000  55 ", "00001001  89 e5 ", "00001003  8b 45 08 ",
+        "00001006  e8 00 00 00 00 ", "0000100b  f4 ",
+    };
+    char *p = text;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        cr_assert(strncmp(p, lines[i], strlen(lines[i])) == 0, "line %zu: %.40s", i, p);
+        p = strchr(p, '\n');
+        cr_assert_not_null(p);
+        p++;
+    }
+    cr_assert_eq(*p, '\0', "extra output: %s", p);
+    cr_assert(strstr(text, "push ebp\n") && strstr(text, "hlt\n"), "%s", text);
+    free(text);
+}
+
+Test(trace, listing_stops_at_max_insns)
+{
+    char *text = NULL;
+    CAPTURE(text, trace_disasm(OUT, NULL, 0x1000, prologue, sizeof prologue, 2));
+    cr_assert_str_eq(strchr(strchr(text, '\n') + 1, '\n') + 1, "");
+    cr_assert(strstr(text, "mov ebp, esp"));
+    cr_assert_null(strstr(text, "eax"));
+    free(text);
+}
+
+Test(trace, listing_continues_after_bad_byte)
+{
+    static const uint8_t code[] = { 0xff, 0xff, 0xf4 };
+    char *text = NULL;
+    CAPTURE(text, trace_disasm(OUT, NULL, 0x2000, code, 1, 10));
+    cr_assert(strstr(text, "00002000  ff") && strstr(text, "(bad)"), "%s", text);
+    free(text);
+    static const uint8_t code2[] = { 0x0f, 0x0b, 0xf4 };  /* ud2; hlt */
+    CAPTURE(text, trace_disasm(OUT, NULL, 0x2000, code2, sizeof code2, 10));
+    cr_assert(strstr(text, "00002000  0f 0b") && strstr(text, "ud2"), "%s", text);
+    cr_assert(strstr(text, "00002002  f4") && strstr(text, "hlt"), "%s", text);
+    free(text);
+}
+
+/* ---- the --stats report ---- */
+
+Test(stats, exit_names_follow_enum_bt_exit)
+{
+    static const char *const want[] = { "none", "link", "lookup", "emulate",
+                                        "exception", "poll", "smc", "step" };
+    cr_assert_eq(EXIT_STEP, 7);
+    for (int r = EXIT_NONE; r <= EXIT_STEP; r++)
+        cr_assert_str_eq(stats_exit_name(r), want[r]);
+    cr_assert_str_eq(stats_exit_name(99), "unknown");
+    cr_assert_str_eq(stats_exit_name(-1), "unknown");
+}
+
+Test(stats, report_lines)
+{
+    struct stats *s = calloc(1, sizeof *s);
+    char *text = NULL;
+    s->bt_blocks = 11;
+    s->bt_guest_insns = 222;
+    s->bt_tc_bytes = 3333;
+    s->bt_entries = 5;
+    s->callouts[ZYDIS_MNEMONIC_CPUID] = 3;
+    s->callouts[ZYDIS_MNEMONIC_MOV] = 2;
+    s->exits[EXIT_EMULATE] = 7;
+    s->exits[EXIT_SMC] = 1;
+    s->exceptions[EXC_GP] = 2;
+    s->exceptions[EXC_PF] = 40;
+    s->exceptions[0x80] = 6;
+    s->interrupts[32] = 9;
+    CAPTURE(text, stats_print(s, OUT));
+
+    static const char *const must[] = {
+        "bt.blocks: 11\n", "bt.guest_insns: 222\n", "bt.tc_bytes: 3333\n",
+        "bt.chained: 0\n", "bt.lookup_misses: 0\n", "bt.flushes: 0\n",
+        "bt.smc_faults: 0\n", "bt.invalidated: 0\n", "bt.entries: 5\n",
+        "bt.callouts.cpuid: 3\n", "bt.callouts.mov: 2\n", "bt.callouts: 5\n",
+        "exits.emulate: 7\n", "exits.smc: 1\n",
+        "exceptions.13_gp: 2\n", "exceptions.14_pf: 40\n", "exceptions.128: 6\n",
+        "interrupts.32: 9\n",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        cr_assert(strstr(text, must[i]), "missing %s in:\n%s", must[i], text);
+    /* zero table entries are left out */
+    cr_assert_null(strstr(text, "exits.link"), "%s", text);
+    cr_assert_null(strstr(text, "exceptions.0_de"), "%s", text);
+    cr_assert_null(strstr(text, "interrupts.33"), "%s", text);
+    /* every line is `key: value` */
+    for (char *p = text; *p; p = strchr(p, '\n') + 1) {
+        char key[64];
+        unsigned long long v;
+        cr_assert_eq(sscanf(p, "%63[a-z0-9_.]: %llu", key, &v), 2, "bad line %.40s", p);
+    }
+    free(text);
+    free(s);
+}
+
+Test(stats, empty_report_has_fixed_counters_and_total)
+{
+    struct stats *s = calloc(1, sizeof *s);
+    char *text = NULL;
+    CAPTURE(text, stats_print(s, OUT));
+    cr_assert_str_eq(text,
+                     "bt.blocks: 0\nbt.guest_insns: 0\nbt.tc_bytes: 0\nbt.chained: 0\n"
+                     "bt.lookup_misses: 0\nbt.flushes: 0\nbt.smc_faults: 0\n"
+                     "bt.invalidated: 0\nbt.entries: 0\nbt.callouts: 0\n");
+    free(text);
+    free(s);
+}
