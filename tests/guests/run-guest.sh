@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# run-guest.sh - run one test guest under vmm and check how the run ended.
+#
+#   run-guest.sh [--timeout S] [--expect-output REGEX]... VMM GUEST STATUS [VMM-ARGS...]
+#
+# STATUS is the vmm exit status the guest must produce: 1 when it passes
+# (debug-exit value 0), 4 for a halt with interrupts off, 5 for a triple
+# fault.  The serial output (and vmm's own messages) is printed on failure;
+# each REGEX (grep -E) must match it.
+set -uo pipefail
+
+timeout_s=20
+patterns=()
+while (($#)); do
+    case $1 in
+    --timeout) timeout_s=$2; shift 2 ;;
+    --expect-output) patterns+=("$2"); shift 2 ;;
+    *) break ;;
+    esac
+done
+if (($# < 3)); then
+    echo "usage: $0 [--timeout S] [--expect-output REGEX]... VMM GUEST STATUS [VMM-ARGS...]" >&2
+    exit 2
+fi
+vmm=$1 guest=$2 want=$3
+shift 3
+
+explain() {
+    case $1 in
+    0) echo "guest powered off" ;;
+    1) echo "guest passed (debug-exit 0)" ;;
+    2) echo "vmm rejected the options or the kernel file" ;;
+    4) echo "guest halted with interrupts off" ;;
+    5) echo "triple fault" ;;
+    6) echo "guest did something vmm does not implement" ;;
+    124) echo "timed out after ${timeout_s}s" ;;
+    137) echo "killed after the timeout" ;;
+    *) if (($1 % 2 == 1 && $1 < 256)); then echo "guest failed check $((($1 - 1) / 2))"
+       elif (($1 > 128)); then echo "vmm died from signal $(($1 - 128))"
+       else echo "monitor error"; fi ;;
+    esac
+}
+
+out=$(timeout --kill-after=5 "$timeout_s" "$vmm" --kernel "$guest" "$@" 2>&1)
+got=$?
+
+ok=1
+((got == want)) || ok=0
+for p in "${patterns[@]}"; do
+    grep -Eq -- "$p" <<<"$out" || { ok=0; echo "output does not match /$p/"; }
+done
+
+echo "--- $vmm --kernel $guest $*"
+printf '%s\n' "$out"
+echo "--- exit status $got ($(explain "$got")); expected $want ($(explain "$want"))"
+((ok)) && exit 0
+echo "FAILED: ${guest##*/}"
+exit 1
