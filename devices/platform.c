@@ -60,6 +60,8 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
     struct io_bus *bus = &vm->io;
 
     if (pic_init(&p->pic, bus) < 0 ||
+        pit_init(&p->pit, vm, bus) < 0 ||
+        rtc_init(&p->rtc, vm, bus, vm->mem.size) < 0 ||
         uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
         uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
         debug_exit_init(vm, bus) < 0) {
@@ -80,6 +82,8 @@ void devices_tick(struct vm *vm, uint64_t now_ns)
         p->last_poll_ns = now_ns;
         console_pump(vm, &p->con, &p->com[0]);
     }
+    pit_tick(&p->pit, now_ns);
+    rtc_tick(&p->rtc, now_ns);
     for (int i = 0; i < 2; i++)
         uart_tick(&p->com[i], now_ns);
 }
@@ -94,7 +98,7 @@ uint64_t devices_next_deadline_ns(struct vm *vm)
     struct platform *p = vm->platform;
     if (!p || !p->ready)
         return UINT64_MAX;
-    uint64_t d = UINT64_MAX;
+    uint64_t d = min64(pit_deadline(&p->pit), rtc_deadline(&p->rtc));
     for (int i = 0; i < 2; i++)
         d = min64(d, uart_deadline(&p->com[i]));
     return d;
@@ -111,6 +115,8 @@ void devices_stats_print(struct vm *vm, FILE *out)
     struct platform *p = vm->platform;
     if (!p)
         return;
+    fprintf(out, "pit_irq0_pulses: %llu\nrtc_irq8: %llu\n",
+            (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
     for (int i = 0; i < 2; i++)
         fprintf(out, "com%d_tx_bytes: %llu\ncom%d_rx_bytes: %llu\ncom%d_overruns: %llu\n",
                 i + 1, (unsigned long long)p->com[i].tx_bytes,

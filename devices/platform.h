@@ -15,6 +15,8 @@
 #include "devices/pic8259.h"
 #include "devices/uart16550.h"
 #include "devices/console.h"
+#include "devices/pit8254.h"
+#include "devices/cmos_rtc.h"
 
 struct vm;
 
@@ -22,6 +24,8 @@ struct platform {
     struct vm *vm;
     bool ready;                 /* devices_init() done */
     struct pic pic;
+    struct pit pit;
+    struct rtc rtc;
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */
