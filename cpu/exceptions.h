@@ -34,8 +34,18 @@ enum event_kind {
 int cpu_deliver(struct vcpu *c, int vector, enum event_kind kind, bool has_error, uint32_t error);
 
 /* Raise a processor exception at the current instruction (c->eip unchanged).
- * Vectors 8, 10-14 and 17 carry `error`; it is ignored for the others. */
+ * Vectors 8, 10-14 and 17 carry `error`; it is ignored for the others.
+ * For #PF the caller must have set c->cr2 to the faulting linear address
+ * first (the segments.h functions and mmu faults reported by them already
+ * did); cpu_raise does not touch CR2. */
 int cpu_raise(struct vcpu *c, int vector, uint32_t error);
+
+/* INT n / INT3 / INTO with c->eip already past the instruction and
+ * insn_eip its own address.  Same as cpu_deliver(EV_SOFTINT), except that a
+ * fault raised while delivering (gate DPL < CPL, bad stack, ...) is reported
+ * at insn_eip, as the processor does; cpu_deliver can only report it at
+ * c->eip. */
+int cpu_soft_int(struct vcpu *c, int vector, uint32_t insn_eip);
 
 /* Which vectors push an error code. */
 bool cpu_vector_has_error(int vector);
