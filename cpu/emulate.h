@@ -26,6 +26,21 @@ enum em_result {
 
 enum em_result emulate_one(struct vcpu *c);
 
+/* What the caller of emulate_step() needs to know beyond the result. */
+struct em_info {
+    int mnemonic;           /* Zydis mnemonic, ZYDIS_MNEMONIC_INVALID if undecodable */
+    unsigned length;        /* instruction length in bytes, 0 if not fetched */
+    /* Interrupt shadow (Intel SDM vol. 3A 6.8.3): STI that set IF, MOV SS
+     * and POP SS block maskable interrupts (and, for SS, debug traps) until
+     * the *next* instruction has completed.  struct vcpu has no field for
+     * it, so the run loop must keep this and not deliver an external
+     * interrupt before the next instruction boundary. */
+    bool irq_shadow;
+};
+
+/* emulate_one() plus the details above (info may be NULL). */
+enum em_result emulate_step(struct vcpu *c, struct em_info *info);
+
 /* Does emulate_one() have a handler for this Zydis mnemonic?  The translator
  * asks before it turns an instruction into an exit. */
 bool emulate_supports(int zydis_mnemonic);

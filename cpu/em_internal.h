@@ -1,0 +1,120 @@
+/*
+ * cpu/em_internal.h - shared state and helpers of the instruction emulator
+ * (cpu/emulate.c and the cpu/em_*.c handler groups).  Not a public contract:
+ * only the emulator's own files include it.
+ *
+ * Conventions of the helpers: a helper that touches guest state returns
+ * true on success.  When it fails it has already raised the guest exception
+ * the processor would raise (EIP still at the instruction, so the exception
+ * is a fault) and left the result for emulate_one() in e->res; the handler
+ * just does `return e->res;`.
+ */
+#ifndef CPU_EM_INTERNAL_H
+#define CPU_EM_INTERNAL_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <Zydis/Zydis.h>
+#include "cpu/vcpu.h"
+#include "cpu/emulate.h"
+
+struct em {
+    struct vcpu *c;
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    uint32_t next_eip;          /* EIP of the following instruction */
+    unsigned acc;               /* ACC_USER at CPL 3, else 0 */
+    bool irq_shadow;            /* STI, MOV SS, POP SS: block interrupts for one insn */
+    enum em_result res;         /* result after a helper raised an exception */
+};
+
+typedef enum em_result em_handler(struct em *e);
+
+/* ---- results and exceptions (emulate.c) ---- */
+enum em_result em_raise(struct em *e, int vector, uint32_t error);
+static inline enum em_result em_gp0(struct em *e) { return em_raise(e, EXC_GP, 0); }
+static inline enum em_result em_ud(struct em *e) { return em_raise(e, EXC_UD, 0); }
+/* Finish the instruction: EIP moves past it. */
+static inline enum em_result em_done(struct em *e) { e->c->eip = e->next_eip; return EM_OK; }
+/* Stop the run: the guest did something the monitor does not implement. */
+enum em_result em_unsupported(struct em *e, const char *what);
+/* A failed segments.h call: raise what it asked for.  Always returns false. */
+bool em_fail(struct em *e, int vec, uint32_t err);
+
+static inline bool em_op32(const struct em *e) { return e->in.operand_width == 32; }
+static inline int em_iopl(const struct vcpu *c) { return (c->eflags & FL_IOPL) >> 12; }
+
+/* ---- registers ---- */
+uint32_t em_reg_get(const struct vcpu *c, ZydisRegister r);
+void em_reg_set(struct vcpu *c, ZydisRegister r, uint32_t v);    /* 8/16 bits merge */
+/* S_ES..S_GS for a Zydis segment register, -1 otherwise. */
+int em_sreg_index(ZydisRegister r);
+void em_set_flags(struct vcpu *c, uint32_t mask, uint32_t value);
+
+/* ---- memory through segments ---- */
+/* Segment and offset of a memory operand (address-size wrap applied). */
+void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t *off);
+bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n);
+bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_t n);
+/* Check a write as em_seg_write would, without writing or setting A/D bits. */
+bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n);
+/* Read n bytes of memory operand i (n may exceed the operand's own size). */
+bool em_read_mem_op(struct em *e, int i, void *buf, uint32_t n);
+
+/* ---- operands of up to 32 bits: register, memory, immediate ---- */
+bool em_read_op(struct em *e, int i, uint32_t *v);
+bool em_write_op(struct em *e, int i, uint32_t v);
+unsigned em_op_bytes(const struct em *e, int i);
+
+/* ---- stack (SS, ESP or SP by SS.B) ---- */
+uint32_t em_sp_mask(const struct vcpu *c);
+/* Read/write at ESP + delta without moving ESP. */
+bool em_stack_read(struct em *e, uint32_t delta, void *buf, uint32_t n);
+bool em_stack_write(struct em *e, uint32_t delta, const void *buf, uint32_t n);
+void em_sp_add(struct vcpu *c, int32_t delta);
+bool em_stack_push(struct em *e, uint32_t v, unsigned bytes);
+bool em_stack_pop(struct em *e, uint32_t *v, unsigned bytes);
+
+/* A little-endian 2- or 4-byte value from a byte buffer (far pointers,
+ * descriptor-table images). */
+static inline uint32_t em_le(const uint8_t *b, unsigned n)
+{
+    uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8;
+    if (n == 4)
+        v |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return v;
+}
+
+/* Arithmetic flags of an 8-bit result: SF, ZF, PF. */
+uint32_t em_szp8(uint8_t v);
+
+/* ---- handlers, by group: X(ZYDIS_MNEMONIC_ suffix, handler suffix) ---- */
+#define EM_HANDLERS(X) \
+    /* em_system.c */ \
+    X(HLT, hlt) X(CLTS, clts) X(INVLPG, invlpg) X(WBINVD, wbinvd) X(INVD, invd) X(RDMSR, rdmsr) X(WRMSR, wrmsr) X(RDTSC, rdtsc) X(RDPMC, rdpmc) \
+    X(CPUID, cpuid) X(LGDT, lgdt) X(LIDT, lidt) X(SGDT, sgdt) X(SIDT, sidt) X(LLDT, lldt) X(SLDT, sldt) X(LTR, ltr) X(STR, str) \
+    X(LMSW, lmsw) X(SMSW, smsw) \
+    /* em_io.c */ \
+    X(IN, in) X(OUT, out) X(INSB, insb) X(INSW, insw) X(INSD, insd) X(OUTSB, outsb) X(OUTSW, outsw) X(OUTSD, outsd) \
+    /* em_stack.c */ \
+    X(PUSHF, pushf) X(PUSHFD, pushfd) X(POPF, popf) X(POPFD, popfd) X(PUSH, push) X(POP, pop) X(PUSHA, pusha) X(PUSHAD, pushad) \
+    X(POPA, popa) X(POPAD, popad) X(ENTER, enter) \
+    /* em_control.c */ \
+    X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \
+    X(UD2, ud2) X(IRET, iret) X(IRETD, iretd) X(SYSENTER, sysenter) X(SYSEXIT, sysexit) \
+    /* em_legacy.c */ \
+    X(CLI, cli) X(STI, sti) X(AAA, aaa) X(AAS, aas) X(DAA, daa) X(DAS, das) X(AAM, aam) X(AAD, aad) X(ARPL, arpl) X(SALC, salc) \
+    X(LDS, lds) X(LES, les) X(LFS, lfs) X(LGS, lgs) X(LSS, lss) X(LAR, lar) X(LSL, lsl) X(VERR, verr) X(VERW, verw) \
+    /* em_mov.c */ \
+    X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat)
+
+#define EM_DECLARE(M, m) em_handler em_##m;
+EM_HANDLERS(EM_DECLARE)
+#undef EM_DECLARE
+
+/* MOV forms with control, debug and segment registers (em_system.c, em_legacy.c). */
+enum em_result em_mov_cr(struct em *e);
+enum em_result em_mov_dr(struct em *e);
+enum em_result em_mov_sreg(struct em *e);
+
+#endif

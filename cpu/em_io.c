@@ -1,0 +1,156 @@
+/*
+ * cpu/em_io.c - port I/O: IN, OUT, INS, OUTS (with REP).
+ *
+ * Protection (Intel SDM vol. 1 19.5, "Protected-Mode I/O"):
+ * at CPL <= IOPL every port is accessible; otherwise each byte of the access
+ * must have a clear bit in the I/O permission bitmap of the current 32-bit
+ * TSS, or the instruction is #GP(0).
+ */
+#include "cpu/em_internal.h"
+#include "shadow_mmu/mmu.h"
+#include "monitor/vm.h"
+
+#define TSS32_IOMAP_OFF 102         /* 16-bit offset of the bitmap in a 32-bit TSS */
+#define TSS32_MIN_LIMIT 103
+
+/* Is [port, port+size) open to the current CPL? */
+static bool io_allowed(struct em *e, uint16_t port, unsigned size)
+{
+    struct vcpu *c = e->c;
+    unsigned type = SEG_ATTR_TYPE(c->tr.attr);
+    struct mmu_fault f;
+    uint16_t map_off, bits;
+
+    if (c->cpl <= em_iopl(c))
+        return true;
+    /* Only a 32-bit TSS (available 9 / busy 11) has a bitmap. */
+    if ((type != 9 && type != 11) || c->tr.limit < TSS32_MIN_LIMIT)
+        return em_fail(e, EXC_GP, 0);
+    /* The TSS is read with supervisor rights, as the processor does. */
+    if (mmu_read(c, c->tr.base + TSS32_IOMAP_OFF, &map_off, 2, 0, &f) == MMU_PAGE_FAULT)
+        goto pf;
+    uint32_t at = (uint32_t)map_off + port / 8;
+    if (at + 1 > c->tr.limit)               /* both bytes must lie inside the TSS */
+        return em_fail(e, EXC_GP, 0);
+    if (mmu_read(c, c->tr.base + at, &bits, 2, 0, &f) == MMU_PAGE_FAULT)
+        goto pf;
+    if ((bits >> (port & 7)) & ((1u << size) - 1))
+        return em_fail(e, EXC_GP, 0);
+    return true;
+pf:
+    c->cr2 = f.cr2;
+    return em_fail(e, EXC_PF, f.error);
+}
+
+/* The port operand of IN/OUT: imm8 or DX. */
+static uint16_t port_of(struct em *e, int i)
+{
+    const ZydisDecodedOperand *o = &e->op[i];
+    if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return o->imm.value.u & 0xFF;
+    return e->c->gpr[R_EDX] & 0xFFFF;
+}
+
+enum em_result em_in(struct em *e)
+{
+    uint16_t port = port_of(e, 1);
+    unsigned size = em_op_bytes(e, 0);
+    if (!io_allowed(e, port, size))
+        return e->res;
+    em_reg_set(e->c, e->op[0].reg.value, io_pio_read(&e->c->vm->io, port, size));
+    return em_done(e);
+}
+
+enum em_result em_out(struct em *e)
+{
+    uint16_t port = port_of(e, 0);
+    unsigned size = em_op_bytes(e, 1);
+    if (!io_allowed(e, port, size))
+        return e->res;
+    io_pio_write(&e->c->vm->io, port, size, em_reg_get(e->c, e->op[1].reg.value));
+    return em_done(e);
+}
+
+/* ---------------- string forms ---------------- */
+
+/* The count and index registers of a string instruction follow the address
+ * size: ECX/ESI/EDI, or CX/SI/DI with a 0x67 prefix. */
+struct strop {
+    uint32_t mask;
+    bool rep;
+};
+
+static struct strop strop_of(const struct em *e)
+{
+    return (struct strop){
+        .mask = e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu,
+        .rep = e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE),
+    };
+}
+
+static void reg_step(struct vcpu *c, int r, uint32_t mask, int32_t delta)
+{
+    c->gpr[r] = (c->gpr[r] & ~mask) | ((c->gpr[r] + delta) & mask);
+}
+
+/* INS: port -> ES:(E)DI.  ES cannot be overridden.  The destination is
+ * checked before the port is read, so a fault does not lose device data;
+ * after a fault in a REP loop, (E)CX and (E)DI describe the remaining work
+ * and EIP still points at the instruction, so it simply restarts. */
+static enum em_result ins(struct em *e, unsigned size)
+{
+    struct vcpu *c = e->c;
+    struct strop s = strop_of(e);
+    uint16_t port = c->gpr[R_EDX] & 0xFFFF;
+    int32_t step = (int32_t)c->str_step * (int32_t)size;
+
+    if (!io_allowed(e, port, size))
+        return e->res;
+    while (!s.rep || (c->gpr[R_ECX] & s.mask)) {
+        uint32_t off = c->gpr[R_EDI] & s.mask;
+        if (!em_seg_probe_write(e, S_ES, off, size))
+            return e->res;
+        uint32_t v = io_pio_read(&c->vm->io, port, size);
+        if (!em_seg_write(e, S_ES, off, &v, size))
+            return e->res;
+        reg_step(c, R_EDI, s.mask, step);
+        if (!s.rep)
+            break;
+        reg_step(c, R_ECX, s.mask, -1);
+    }
+    return em_done(e);
+}
+
+/* OUTS: DS:(E)SI (segment overridable) -> port. */
+static enum em_result outs(struct em *e, unsigned size)
+{
+    struct vcpu *c = e->c;
+    struct strop s = strop_of(e);
+    uint16_t port = c->gpr[R_EDX] & 0xFFFF;
+    int32_t step = (int32_t)c->str_step * (int32_t)size;
+    int sreg = S_DS;
+
+    for (int i = 0; i < e->in.operand_count; i++)
+        if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            sreg = em_sreg_index(e->op[i].mem.segment);
+    if (!io_allowed(e, port, size))
+        return e->res;
+    while (!s.rep || (c->gpr[R_ECX] & s.mask)) {
+        uint32_t v = 0;
+        if (!em_seg_read(e, sreg, c->gpr[R_ESI] & s.mask, &v, size))
+            return e->res;
+        io_pio_write(&c->vm->io, port, size, v);
+        reg_step(c, R_ESI, s.mask, step);
+        if (!s.rep)
+            break;
+        reg_step(c, R_ECX, s.mask, -1);
+    }
+    return em_done(e);
+}
+
+enum em_result em_insb(struct em *e) { return ins(e, 1); }
+enum em_result em_insw(struct em *e) { return ins(e, 2); }
+enum em_result em_insd(struct em *e) { return ins(e, 4); }
+enum em_result em_outsb(struct em *e) { return outs(e, 1); }
+enum em_result em_outsw(struct em *e) { return outs(e, 2); }
+enum em_result em_outsd(struct em *e) { return outs(e, 4); }

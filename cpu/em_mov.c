@@ -1,0 +1,66 @@
+/*
+ * cpu/em_mov.c - data moves: MOV in all its forms (general registers,
+ * memory, immediates; the control, debug and segment register forms are
+ * passed on to their groups), MOVZX, MOVSX and XLAT.  The memory forms let
+ * the monitor carry out a guest access that hit a device's MMIO range.
+ */
+#include "cpu/em_internal.h"
+
+static ZydisRegisterClass reg_class(const ZydisDecodedOperand *o)
+{
+    return o->type == ZYDIS_OPERAND_TYPE_REGISTER ? ZydisRegisterGetClass(o->reg.value)
+                                                  : ZYDIS_REGCLASS_INVALID;
+}
+
+static bool has_class(const struct em *e, ZydisRegisterClass k)
+{
+    return reg_class(&e->op[0]) == k || reg_class(&e->op[1]) == k;
+}
+
+enum em_result em_mov(struct em *e)
+{
+    uint32_t v;
+    if (has_class(e, ZYDIS_REGCLASS_CONTROL))
+        return em_mov_cr(e);
+    if (has_class(e, ZYDIS_REGCLASS_DEBUG))
+        return em_mov_dr(e);
+    if (has_class(e, ZYDIS_REGCLASS_SEGMENT))
+        return em_mov_sreg(e);
+    if (!em_read_op(e, 1, &v) || !em_write_op(e, 0, v))
+        return e->res;
+    return em_done(e);
+}
+
+enum em_result em_movzx(struct em *e)
+{
+    uint32_t v;
+    if (!em_read_op(e, 1, &v) || !em_write_op(e, 0, v))
+        return e->res;
+    return em_done(e);
+}
+
+enum em_result em_movsx(struct em *e)
+{
+    uint32_t v;
+    if (!em_read_op(e, 1, &v))
+        return e->res;
+    v = em_op_bytes(e, 1) == 1 ? (uint32_t)(int8_t)v : (uint32_t)(int16_t)v;
+    if (!em_write_op(e, 0, v))
+        return e->res;
+    return em_done(e);
+}
+
+/* XLAT: AL = [seg:(E)BX + AL], DS by default, segment overridable. */
+enum em_result em_xlat(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int sreg = em_sreg_index(e->op[0].mem.segment);
+    uint32_t off = c->gpr[R_EBX] + (c->gpr[R_EAX] & 0xFF);
+    uint8_t v;
+    if (e->in.address_width == 16)
+        off = ((c->gpr[R_EBX] & 0xFFFF) + (c->gpr[R_EAX] & 0xFF)) & 0xFFFF;
+    if (!em_seg_read(e, sreg, off, &v, 1))
+        return e->res;
+    c->gpr[R_EAX] = (c->gpr[R_EAX] & ~0xFFu) | v;
+    return em_done(e);
+}

@@ -1,0 +1,379 @@
+/*
+ * cpu/emulate.c - fetch, decode and dispatch of emulated instructions, and
+ * the operand helpers every handler group (cpu/em_*.c) shares.
+ *
+ * One instruction: fetch up to 15 bytes at CS.base+EIP through the guest's
+ * page tables, decode with Zydis in the mode CS.D and SS.B select, find the
+ * handler by mnemonic, run it.  Handlers leave EIP at the instruction when
+ * they raise a fault and move it on (em_done) when they complete.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cpu/em_internal.h"
+#include "cpu/exceptions.h"
+#include "shadow_mmu/mmu.h"
+#include "monitor/vm.h"
+
+#define EM_ENTRY(M, m) [ZYDIS_MNEMONIC_##M] = em_##m,
+static em_handler *const handlers[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
+    EM_HANDLERS(EM_ENTRY)
+};
+#undef EM_ENTRY
+
+bool emulate_supports(int mnemonic)
+{
+    return mnemonic > 0 && mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && handlers[mnemonic];
+}
+
+/* ---------------- results ---------------- */
+
+enum em_result em_raise(struct em *e, int vector, uint32_t error)
+{
+    e->res = cpu_raise(e->c, vector, error) < 0 ? EM_STOP : EM_OK;
+    return e->res;
+}
+
+bool em_fail(struct em *e, int vec, uint32_t err)
+{
+    em_raise(e, vec, err);
+    return false;
+}
+
+enum em_result em_unsupported(struct em *e, const char *what)
+{
+    vm_unsupported(e->c->vm, what);
+    return e->res = EM_STOP;
+}
+
+static bool page_fault(struct em *e, const struct mmu_fault *f)
+{
+    e->c->cr2 = f->cr2;
+    return em_fail(e, EXC_PF, f->error);
+}
+
+/* ---------------- registers and flags ---------------- */
+
+uint32_t em_reg_get(const struct vcpu *c, ZydisRegister r)
+{
+    int id = ZydisRegisterGetId(r);
+    switch (ZydisRegisterGetClass(r)) {
+    case ZYDIS_REGCLASS_GPR32:
+        return c->gpr[id];
+    case ZYDIS_REGCLASS_GPR16:
+        return c->gpr[id] & 0xFFFF;
+    case ZYDIS_REGCLASS_GPR8:     /* AL CL DL BL AH CH DH BH */
+        return id < 4 ? c->gpr[id] & 0xFF : (c->gpr[id - 4] >> 8) & 0xFF;
+    case ZYDIS_REGCLASS_SEGMENT:
+        return c->seg[em_sreg_index(r)].sel;
+    default:
+        return 0;
+    }
+}
+
+void em_reg_set(struct vcpu *c, ZydisRegister r, uint32_t v)
+{
+    int id = ZydisRegisterGetId(r);
+    switch (ZydisRegisterGetClass(r)) {
+    case ZYDIS_REGCLASS_GPR32:
+        c->gpr[id] = v;
+        break;
+    case ZYDIS_REGCLASS_GPR16:
+        c->gpr[id] = (c->gpr[id] & 0xFFFF0000u) | (v & 0xFFFF);
+        break;
+    case ZYDIS_REGCLASS_GPR8:
+        if (id < 4)
+            c->gpr[id] = (c->gpr[id] & ~0xFFu) | (v & 0xFF);
+        else
+            c->gpr[id - 4] = (c->gpr[id - 4] & ~0xFF00u) | ((v & 0xFF) << 8);
+        break;
+    default:
+        break;
+    }
+}
+
+int em_sreg_index(ZydisRegister r)
+{
+    /* Zydis orders ES CS SS DS FS GS like the hardware encoding. */
+    return r >= ZYDIS_REGISTER_ES && r <= ZYDIS_REGISTER_GS ? (int)(r - ZYDIS_REGISTER_ES) : -1;
+}
+
+void em_set_flags(struct vcpu *c, uint32_t mask, uint32_t value)
+{
+    vcpu_set_eflags(c, (vcpu_get_eflags(c) & ~mask) | (value & mask));
+}
+
+uint32_t em_szp8(uint8_t v)
+{
+    uint32_t f = v ? 0 : FL_ZF;
+    if (v & 0x80)
+        f |= FL_SF;
+    if (!__builtin_parity(v))
+        f |= FL_PF;
+    return f;
+}
+
+/* ---------------- memory through segments ---------------- */
+
+/* Protection and limit checks of a data access (Intel SDM vol. 3A 5.3 and
+ * 5.6), then the linear address.  Faults are #SS(0) through SS, #GP(0)
+ * otherwise. */
+static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool write,
+                      uint32_t *lin)
+{
+    const struct seg *s = &e->c->seg[sreg];
+    int vec = sreg == S_SS ? EXC_SS : EXC_GP;
+    unsigned type = SEG_ATTR_TYPE(s->attr);
+    bool code = type & 8;
+
+    if (!SEG_ATTR_P(s->attr) || !SEG_ATTR_S(s->attr))
+        return em_fail(e, vec, 0);          /* null or unusable */
+    if (write ? (code || !(type & 2)) : (code && !(type & 2)))
+        return em_fail(e, vec, 0);          /* read-only data, execute-only code */
+    uint64_t end = (uint64_t)off + n - 1;
+    if (!code && (type & 4)) {              /* expand-down: valid above the limit */
+        uint64_t top = SEG_ATTR_DB(s->attr) ? 0xFFFFFFFFull : 0xFFFFull;
+        if (off <= s->limit || end > top)
+            return em_fail(e, vec, 0);
+    } else if (end > s->limit) {
+        return em_fail(e, vec, 0);
+    }
+    *lin = s->base + off;
+    return true;
+}
+
+bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n)
+{
+    uint32_t lin;
+    struct mmu_fault f;
+    if (!seg_check(e, sreg, off, n, false, &lin))
+        return false;
+    if (mmu_read(e->c, lin, buf, n, e->acc, &f) == MMU_PAGE_FAULT)
+        return page_fault(e, &f);
+    return true;
+}
+
+bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_t n)
+{
+    uint32_t lin;
+    struct mmu_fault f;
+    if (!seg_check(e, sreg, off, n, true, &lin))
+        return false;
+    if (mmu_write(e->c, lin, buf, n, e->acc, &f) == MMU_PAGE_FAULT)
+        return page_fault(e, &f);
+    return true;
+}
+
+bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n)
+{
+    uint32_t lin, pa;
+    struct mmu_fault f;
+    if (!seg_check(e, sreg, off, n, true, &lin))
+        return false;
+    for (uint32_t done = 0; done < n;) {
+        uint32_t a = lin + done;
+        if (mmu_translate(e->c, a, e->acc | ACC_WRITE | ACC_NOSET, &pa, &f) == MMU_PAGE_FAULT)
+            return page_fault(e, &f);
+        done += GUEST_PAGE_SIZE - (a & (GUEST_PAGE_SIZE - 1));
+    }
+    return true;
+}
+
+void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t *off)
+{
+    uint64_t a = (uint64_t)o->mem.disp.value;
+    if (o->mem.base != ZYDIS_REGISTER_NONE)
+        a += em_reg_get(e->c, o->mem.base);
+    if (o->mem.index != ZYDIS_REGISTER_NONE)
+        a += (uint64_t)em_reg_get(e->c, o->mem.index) * o->mem.scale;
+    *off = e->in.address_width == 16 ? (uint32_t)a & 0xFFFF : (uint32_t)a;
+    *sreg = em_sreg_index(o->mem.segment);
+}
+
+bool em_read_mem_op(struct em *e, int i, void *buf, uint32_t n)
+{
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, &e->op[i], &sreg, &off);
+    return em_seg_read(e, sreg, off, buf, n);
+}
+
+/* ---------------- operands ---------------- */
+
+unsigned em_op_bytes(const struct em *e, int i)
+{
+    return e->op[i].size / 8;
+}
+
+static uint32_t size_mask(unsigned bytes)
+{
+    return bytes >= 4 ? 0xFFFFFFFFu : (1u << (bytes * 8)) - 1;
+}
+
+bool em_read_op(struct em *e, int i, uint32_t *v)
+{
+    const ZydisDecodedOperand *o = &e->op[i];
+    unsigned n = em_op_bytes(e, i);
+    switch (o->type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER:
+        *v = em_reg_get(e->c, o->reg.value) & size_mask(n);
+        return true;
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        *v = (uint32_t)o->imm.value.u & size_mask(n);
+        return true;
+    case ZYDIS_OPERAND_TYPE_MEMORY: {
+        uint32_t x = 0;
+        if (n > 4 || !em_read_mem_op(e, i, &x, n))
+            return n > 4 ? em_fail(e, EXC_UD, 0) : false;
+        *v = x;
+        return true;
+    }
+    default:
+        return em_fail(e, EXC_UD, 0);
+    }
+}
+
+bool em_write_op(struct em *e, int i, uint32_t v)
+{
+    const ZydisDecodedOperand *o = &e->op[i];
+    unsigned n = em_op_bytes(e, i);
+    if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        em_reg_set(e->c, o->reg.value, v);
+        return true;
+    }
+    if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || n > 4)
+        return em_fail(e, EXC_UD, 0);
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, o, &sreg, &off);
+    return em_seg_write(e, sreg, off, &v, n);   /* little endian: low bytes first */
+}
+
+/* ---------------- stack ---------------- */
+
+uint32_t em_sp_mask(const struct vcpu *c)
+{
+    return SEG_ATTR_DB(c->seg[S_SS].attr) ? 0xFFFFFFFFu : 0xFFFFu;
+}
+
+bool em_stack_read(struct em *e, uint32_t delta, void *buf, uint32_t n)
+{
+    uint32_t m = em_sp_mask(e->c);
+    return em_seg_read(e, S_SS, (e->c->gpr[R_ESP] + delta) & m, buf, n);
+}
+
+bool em_stack_write(struct em *e, uint32_t delta, const void *buf, uint32_t n)
+{
+    uint32_t m = em_sp_mask(e->c);
+    return em_seg_write(e, S_SS, (e->c->gpr[R_ESP] + delta) & m, buf, n);
+}
+
+void em_sp_add(struct vcpu *c, int32_t delta)
+{
+    uint32_t m = em_sp_mask(c);
+    c->gpr[R_ESP] = (c->gpr[R_ESP] & ~m) | ((c->gpr[R_ESP] + delta) & m);
+}
+
+bool em_stack_push(struct em *e, uint32_t v, unsigned bytes)
+{
+    if (!em_stack_write(e, -bytes, &v, bytes))
+        return false;
+    em_sp_add(e->c, -(int32_t)bytes);
+    return true;
+}
+
+bool em_stack_pop(struct em *e, uint32_t *v, unsigned bytes)
+{
+    uint32_t x = 0;
+    if (!em_stack_read(e, 0, &x, bytes))
+        return false;
+    em_sp_add(e->c, bytes);
+    *v = x;
+    return true;
+}
+
+/* ---------------- fetch and decode ---------------- */
+
+/* Fetch and decode the instruction at CS:EIP.  The bytes are read page by
+ * page, so an instruction that ends on a page boundary does not touch the
+ * following (possibly unmapped) page; bytes past the CS limit are not
+ * fetched and an instruction that needs them is #GP(0). */
+static bool fetch_decode(struct em *e)
+{
+    struct vcpu *c = e->c;
+    const struct seg *cs = &c->seg[S_CS];
+    uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    struct mmu_fault f;
+    ZydisDecoder dec;
+
+    if (c->eip > cs->limit)
+        return em_fail(e, EXC_GP, 0);
+    uint32_t avail = ZYDIS_MAX_INSTRUCTION_LENGTH;
+    if ((uint64_t)cs->limit - c->eip + 1 < avail)
+        avail = cs->limit - c->eip + 1;
+    uint32_t lin = cs->base + c->eip;
+    uint32_t n = GUEST_PAGE_SIZE - (lin & (GUEST_PAGE_SIZE - 1));
+    if (n > avail)
+        n = avail;
+
+    ZydisDecoderInit(&dec, SEG_ATTR_DB(cs->attr) ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     SEG_ATTR_DB(c->seg[S_SS].attr) ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    enum mmu_result r = mmu_read(c, lin, buf, n, e->acc | ACC_FETCH, &f);
+    if (r == MMU_PAGE_FAULT)
+        return page_fault(e, &f);
+    ZyanStatus st = ZydisDecoderDecodeFull(&dec, buf, n, &e->in, e->op);
+    if (st == ZYDIS_STATUS_NO_MORE_DATA && n < avail) {
+        enum mmu_result r2 = mmu_read(c, lin + n, buf + n, avail - n, e->acc | ACC_FETCH, &f);
+        if (r2 == MMU_PAGE_FAULT)
+            return page_fault(e, &f);
+        if (r2 != MMU_OK)
+            r = r2;
+        st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->in, e->op);
+    }
+    if (r == MMU_NOT_RAM) {
+        em_unsupported(e, "instruction fetch from a non-RAM address");
+        return false;
+    }
+    if (st == ZYDIS_STATUS_NO_MORE_DATA || st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG)
+        return em_fail(e, EXC_GP, 0);       /* runs past the CS limit or > 15 bytes */
+    if (ZYAN_FAILED(st))
+        return em_fail(e, EXC_UD, 0);
+    e->next_eip = c->eip + e->in.length;
+    if (!SEG_ATTR_DB(cs->attr))
+        e->next_eip &= 0xFFFF;
+    return true;
+}
+
+enum em_result emulate_step(struct vcpu *c, struct em_info *info)
+{
+    struct em e = { .c = c, .acc = c->cpl == 3 ? ACC_USER : 0, .res = EM_OK };
+    enum em_result r;
+
+    if (info)
+        *info = (struct em_info){ .mnemonic = ZYDIS_MNEMONIC_INVALID };
+    if (vcpu_get_eflags(c) & FL_VM)
+        return em_unsupported(&e, "virtual-8086 mode");
+    if (!(c->cr0 & CR0_PE))
+        return em_unsupported(&e, "real mode");
+    if (!fetch_decode(&e))
+        return e.res;
+    if (info) {
+        info->mnemonic = e.in.mnemonic;
+        info->length = e.in.length;
+    }
+    em_handler *h = handlers[e.in.mnemonic];
+    if (h) {
+        r = h(&e);
+    } else {
+        char what[64];
+        snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in.mnemonic));
+        r = em_unsupported(&e, what);
+    }
+    if (info)
+        info->irq_shadow = e.irq_shadow && r == EM_OK;
+    return r;
+}
+
+enum em_result emulate_one(struct vcpu *c)
+{
+    return emulate_step(c, NULL);
+}
