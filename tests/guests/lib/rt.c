@@ -11,6 +11,7 @@
 
 volatile struct rt_trap rt_trap;
 volatile uint32_t rt_resume;
+volatile uint32_t rt_try_insn, rt_try_next;
 void (*volatile rt_hook)(struct trap_frame *f);
 
 uint64_t rt_gdt[RT_GDT_ENTRIES] __attribute__((aligned(8)));
@@ -187,6 +188,35 @@ void rt_trap_dispatch(struct trap_frame *f)
     }
     rt_fail(127, "unexpected exception: vector %u error 0x%x at %x:%x eflags 0x%x",
             f->vector, f->error, f->cs, f->eip, f->eflags);
+}
+
+void rt_check_exc(int n, uint32_t n0, uint32_t vector, uint32_t error,
+                  uint32_t eip, const char *what)
+{
+    const volatile struct trap_frame *f = &rt_trap.f;
+    uint32_t taken = rt_trap.count - n0;
+    if (taken == 0)
+        rt_fail(n, "%s: no exception (want vector %u)", what, vector);
+    if (taken > 1)
+        rt_fail(n, "%s: %u exceptions, the last vector %u error 0x%x at 0x%x (want one, vector %u)",
+                what, taken, f->vector, f->error, f->eip, vector);
+    if (f->vector != vector)
+        rt_fail(n, "%s: vector %u error 0x%x at 0x%x (want vector %u)",
+                what, f->vector, f->error, f->eip, vector);
+    if (error != RT_ANY && f->error != error)
+        rt_fail(n, "%s: vector %u with error code 0x%x (want 0x%x)", what, vector, f->error, error);
+    if (f->eip != eip)
+        rt_fail(n, "%s: vector %u reported at EIP 0x%x (want 0x%x)", what, vector, f->eip, eip);
+    if ((f->cs & 0xFFFF) != RT_KCODE)
+        rt_fail(n, "%s: vector %u reported with CS 0x%x (want 0x%x)", what, vector, f->cs, RT_KCODE);
+}
+
+void rt_check_no_exc(int n, uint32_t n0, const char *what)
+{
+    const volatile struct trap_frame *f = &rt_trap.f;
+    if (rt_trap.count != n0)
+        rt_fail(n, "%s: unexpected exception vector %u error 0x%x at 0x%x",
+                what, f->vector, f->error, f->eip);
 }
 
 /* ---- entry from _start -------------------------------------------------- */

@@ -119,6 +119,29 @@ void rt_fail(int n, const char *fmt, ...) __attribute__((noreturn, format(printf
             rt_fail((n), "%s: got 0x%x, want 0x%x", (what), got_, want_); \
     } while (0)
 
+/*
+ * TRY("insn", : outputs : inputs : clobbers) runs one instruction (or a short
+ * sequence) that may raise an exception; the handler then resumes right
+ * after it.  rt_try_insn/rt_try_next hold the addresses of the instruction
+ * and of what follows, for checking the EIP the exception reported.
+ * Take `uint32_t n0 = rt_trap.count` before and check with rt_check_exc().
+ */
+extern volatile uint32_t rt_try_insn, rt_try_next;
+#define TRY(insn, ...) asm volatile( \
+        "movl $2f, rt_try_insn\n\t" \
+        "movl $1f, rt_try_next\n\t" \
+        "movl $1f, rt_resume\n" \
+        "2:\t" insn "\n" \
+        "1:\tmovl $0, rt_resume" __VA_ARGS__)
+
+#define RT_ANY 0xFFFFFFFFu
+/* Exactly one exception `vector` with `error` (RT_ANY: not checked) at EIP
+ * `eip` since the trap count was n0. */
+void rt_check_exc(int n, uint32_t n0, uint32_t vector, uint32_t error,
+                  uint32_t eip, const char *what);
+/* No exception since the trap count was n0. */
+void rt_check_no_exc(int n, uint32_t n0, const char *what);
+
 /* Descriptor tables */
 uint64_t rt_seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 void rt_gdt_set(int index, uint64_t desc);
