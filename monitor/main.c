@@ -15,6 +15,7 @@
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
 #include "devices/irq.h"
+#include "devices/platform.h"
 
 static int fail(const char *msg, int status)
 {
@@ -59,10 +60,12 @@ int main(int argc, char **argv)
 
     status = vm_run(vm);
 
-    if (opt.stats)
+    if (opt.stats) {
         stats_print(&vm->stats, stderr);
-    devices_destroy(vm);
+        devices_stats_print(vm, stderr);
+    }
 out:
+    devices_destroy(vm);        /* restores the terminal; safe when never created */
     symtab_free(vm->syms);
     vm->syms = NULL;
     vm_destroy(vm);
