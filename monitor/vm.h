@@ -48,6 +48,7 @@ struct vm {
     struct vm_options opt;
 
     bool stop;                  /* set by vm_stop(): the run loop ends */
+    volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
     int exit_status;
 };
 

@@ -1,0 +1,66 @@
+/*
+ * bt/bt.h - the binary translator: guest ring-0 code in, host 64-bit code out.
+ *
+ * Contract:
+ *  - bt_init() creates the translation cache (TC) for a VM.
+ *  - bt_find_or_translate() returns the host code of the translation unit
+ *    (TU) that starts at the current guest instruction, making it if needed.
+ *    A TU is a run of guest basic blocks (at most BT_MAX_INSNS instructions,
+ *    ending at a branch, a sensitive instruction or a page crossing).
+ *  - bt_enter() runs translated code until it needs the monitor; the reason
+ *    is left in vcpu->exit_reason with the guest state in struct vcpu.
+ *  - bt_link() patches a direct branch so the next time it goes TU to TU.
+ *  - bt_host_fault() maps a fault at a host address inside the TC to the
+ *    guest instruction that caused it.
+ *  - bt_invalidate_page() drops every TU made from a guest-physical page
+ *    (self-modifying code); bt_flush() drops them all.
+ *
+ * The translation scheme (docs/translator.md): guest registers live in the
+ * same host registers; instructions are copied with a GS override and a
+ * 0x67 address-size prefix on their memory operand; stack, string, branch
+ * and 32-bit-only instructions are rewritten; sensitive ones end the TU with
+ * an exit to cpu/emulate.c.
+ */
+#ifndef BT_BT_H
+#define BT_BT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "cpu/vcpu.h"
+
+struct vm;
+
+#define BT_MAX_INSNS 64          /* guest instructions per TU */
+#define BT_TC_SIZE (64u << 20)   /* bytes of host code before a flush */
+
+int bt_init(struct vm *vm, char *err, unsigned long errlen);
+void bt_destroy(struct vm *vm);
+
+/* Host code for the TU at the current CS:EIP; NULL if the guest must take
+ * an exception first (it has been raised) or the run must stop.
+ * single_step makes a one-instruction TU that is not cached (used after a
+ * self-modifying write). */
+void *bt_find_or_translate(struct vm *vm, bool single_step);
+
+/* Run translated code (bt/entry.S). */
+void bt_enter(struct vcpu *c, void *host_code);
+
+/* EXIT_LINK: make the branch whose rel32 field is at `site` jump straight to
+ * the TU of guest eip `target` from now on. */
+void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin);
+
+/* Install eip -> host code in the indirect-branch lookup table. */
+void bt_lookup_install(struct vm *vm, uint32_t eip, void *host_code);
+
+/* Is host address `rip` inside translated code?  If so, set *guest_eip to
+ * the guest instruction it belongs to and return true. */
+bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip);
+
+void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
+void bt_flush(struct vm *vm, const char *why);
+
+/* The segment assumptions translations were made under (flat DS/ES/SS,
+ * CS base); the run loop flushes when they change. */
+uint64_t bt_segment_key(const struct vcpu *c);
+
+#endif

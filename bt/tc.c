@@ -1,0 +1,249 @@
+/*
+ * bt/tc.c - the translation cache: allocation, lookup, chaining, fault
+ * mapping, invalidation and flushing.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "bt/bt.h"
+#include "bt/tc.h"
+#include "bt/emit.h"
+#include "monitor/vm.h"
+
+extern char bt_exit[];
+
+static uint32_t hash_of(uint32_t lin)
+{
+    return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
+}
+
+/* The two pieces of code every TU jumps to: the way out to bt_exit (an
+ * absolute jump, since the TC may be far from the monitor's text), and the
+ * miss path of the indirect-branch table (target eip in r8d). */
+static void tc_emit_common(struct tc *tc)
+{
+    struct emit e = { tc->base, tc->end, false };
+    tc->exit_tramp = e.p;
+    static const uint8_t jmp_rip[] = { 0xFF, 0x25, 0, 0, 0, 0 };
+    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
+    emit_u64(&e, (uint64_t)(uintptr_t)bt_exit);
+    tc->miss_stub = e.p;
+    static const uint8_t mov_eip_r8d[] = { 0x45, 0x89, 0x47, VCPU_OFF_EIP };
+    emit_bytes(&e, mov_eip_r8d, sizeof mov_eip_r8d);
+    emit_ctx_store_imm32(&e, VCPU_OFF_REASON, EXIT_LOOKUP);
+    emit_jmp(&e, tc->exit_tramp);
+    tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
+}
+
+static void lookup_reset(struct tc *tc)
+{
+    for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
+        tc->lookup_keys[i] = 0;
+        tc->lookup_code[i] = (uint64_t)(uintptr_t)tc->miss_stub;
+    }
+}
+
+int bt_init(struct vm *vm, char *err, unsigned long errlen)
+{
+    struct tc *tc = calloc(1, sizeof *tc);
+    if (!tc)
+        goto oom;
+    tc->base = mmap(NULL, BT_TC_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tc->base == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map the %u MiB translation cache", BT_TC_SIZE >> 20);
+        free(tc);
+        return -1;
+    }
+    tc->end = tc->base + BT_TC_SIZE;
+    tc->tus = calloc(TC_MAX_TUS, sizeof *tc->tus);
+    tc->map = calloc(TC_MAX_MAP, sizeof *tc->map);
+    tc->links = calloc(TC_MAX_LINKS, sizeof *tc->links);
+    /* One block so that r14 reaches both halves with constant offsets. */
+    uint8_t *lt = aligned_alloc(64, TC_LOOKUP_ENTRIES * 12u);
+    if (!tc->tus || !tc->map || !tc->links || !lt)
+        goto oom;
+    tc->lookup_keys = (uint32_t *)lt;
+    tc->lookup_code = (uint64_t *)(lt + TC_LOOKUP_CODE_OFF);
+    memset(tc->hash, 0xFF, sizeof tc->hash);
+    tc_emit_common(tc);
+    lookup_reset(tc);
+    vm->tc = tc;
+    vm->cpu.lookup_table = (uint64_t)(uintptr_t)lt;
+    tc->seg_key = bt_segment_key(&vm->cpu);
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory for the translation cache");
+    return -1;
+}
+
+void bt_destroy(struct vm *vm)
+{
+    struct tc *tc = vm->tc;
+    if (!tc)
+        return;
+    munmap(tc->base, BT_TC_SIZE);
+    free(tc->tus);
+    free(tc->map);
+    free(tc->links);
+    free(tc->lookup_keys);
+    free(tc);
+    vm->tc = NULL;
+}
+
+struct tu *tc_find(struct tc *tc, uint32_t lin)
+{
+    for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
+        if (tc->tus[i].lin == lin && tc->tus[i].valid)
+            return &tc->tus[i];
+    return NULL;
+}
+
+struct tu *tc_alloc(struct tc *tc)
+{
+    if (tc->ntus >= TC_MAX_TUS)
+        return NULL;
+    struct tu *tu = &tc->tus[tc->ntus];
+    memset(tu, 0, sizeof *tu);
+    tu->links = -1;
+    tu->hash_next = -1;
+    return tu;
+}
+
+void tc_insert(struct tc *tc, struct tu *tu)
+{
+    uint32_t h = hash_of(tu->lin);
+    tu->hash_next = tc->hash[h];
+    tc->hash[h] = (int32_t)(tu - tc->tus);
+    tu->valid = true;
+    tc->ntus++;
+}
+
+void bt_lookup_install(struct vm *vm, uint32_t eip, void *code)
+{
+    struct tc *tc = vm->tc;
+    tc->lookup_keys[eip & 0xFFFF] = eip;
+    tc->lookup_code[eip & 0xFFFF] = (uint64_t)(uintptr_t)code;
+}
+
+static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
+{
+    uint32_t lo = 0, hi = tc->ntus;
+    while (lo < hi) {                       /* last TU with code <= p */
+        uint32_t mid = (lo + hi) / 2;
+        if (tc->tus[mid].code <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    struct tu *tu = &tc->tus[lo - 1];
+    return p < tu->code + tu->code_len ? tu : NULL;
+}
+
+void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin)
+{
+    struct tc *tc = vm->tc;
+    struct tu *target = tc_find(tc, target_lin);
+    if (!target || target->code != target_code || tc->nlinks >= TC_MAX_LINKS)
+        return;
+    /* The site must still belong to a live TU (a flush may have come between). */
+    struct tu *from = tu_of_code(tc, site);
+    if (!from || !from->valid)
+        return;
+    int32_t rel;
+    memcpy(&rel, site, 4);
+    struct tc_link *l = &tc->links[tc->nlinks];
+    l->site = site;
+    l->stub = site + 4 + rel;
+    l->next = target->links;
+    target->links = (int32_t)tc->nlinks++;
+    patch_rel32(site, target_code);
+    vm->stats.bt_chained++;
+}
+
+bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip)
+{
+    struct tc *tc = vm->tc;
+    const uint8_t *p = (const uint8_t *)(uintptr_t)rip;
+    if (!tc || p < tc->base || p >= tc->free)
+        return false;
+    struct tu *tu = tu_of_code(tc, p);
+    if (!tu || tu->ninsn == 0)
+        return false;
+    uint32_t off = (uint32_t)(p - tu->code);
+    const struct tu_map *m = &tc->map[tu->map_first];
+    uint32_t i = 0;
+    while (i + 1 < tu->ninsn && m[i + 1].host_off <= off)
+        i++;
+    *guest_eip = m[i].eip;
+    return true;
+}
+
+/* Kill one TU: unhook it from the hash chain and the lookup table and send
+ * every branch that was chained to it back through its exit stub. */
+static void tu_kill(struct tc *tc, struct tu *tu)
+{
+    if (!tu->valid)
+        return;
+    tu->valid = false;
+    int32_t idx = (int32_t)(tu - tc->tus);
+    for (int32_t *pp = &tc->hash[hash_of(tu->lin)]; *pp >= 0; pp = &tc->tus[*pp].hash_next)
+        if (*pp == idx) {
+            *pp = tu->hash_next;
+            break;
+        }
+    uint32_t slot = tu->eip & 0xFFFF;
+    if (tc->lookup_code[slot] == (uint64_t)(uintptr_t)tu->code) {
+        tc->lookup_keys[slot] = 0;
+        tc->lookup_code[slot] = (uint64_t)(uintptr_t)tc->miss_stub;
+    }
+    for (int32_t l = tu->links; l >= 0; l = tc->links[l].next)
+        patch_rel32(tc->links[l].site, tc->links[l].stub);
+    tu->links = -1;
+}
+
+void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
+{
+    struct tc *tc = vm->tc;
+    uint32_t pg = page_pa & ~(GUEST_PAGE_SIZE - 1);
+    for (uint32_t i = 0; i < tc->ntus; i++) {
+        struct tu *tu = &tc->tus[i];
+        if (tu->valid && (tu->page[0] == pg || tu->page[1] == pg)) {
+            tu_kill(tc, tu);
+            vm->stats.bt_invalidated++;
+        }
+    }
+    guest_mem_protect_code_page(&vm->mem, pg, false);
+}
+
+void bt_flush(struct vm *vm, const char *why)
+{
+    struct tc *tc = vm->tc;
+    tc->ntus = tc->nmap = tc->nlinks = 0;
+    memset(tc->hash, 0xFF, sizeof tc->hash);
+    tc_emit_common(tc);
+    lookup_reset(tc);
+    struct guest_mem *m = &vm->mem;
+    for (uint64_t p = 0; p < m->size / GUEST_PAGE_SIZE; p++)
+        if (m->code_pages[p])
+            guest_mem_protect_code_page(m, (uint32_t)(p * GUEST_PAGE_SIZE), false);
+    tc->seg_key = bt_segment_key(&vm->cpu);
+    vm->stats.bt_flushes++;
+    if (vm->opt.trace)
+        fprintf(stderr, "[bt] flush: %s\n", why);
+}
+
+uint64_t bt_segment_key(const struct vcpu *c)
+{
+    /* Translations hard-wire "base 0" for ES, SS and DS when they are flat,
+     * and CS.base into every EIP they compute. */
+    uint64_t key = c->seg[S_CS].base;
+    if (c->seg[S_ES].base == 0) key |= 1ull << 32;
+    if (c->seg[S_SS].base == 0) key |= 1ull << 33;
+    if (c->seg[S_DS].base == 0) key |= 1ull << 34;
+    return key;
+}

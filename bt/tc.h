@@ -1,0 +1,73 @@
+/*
+ * bt/tc.h - the translation cache: where translation units live, how they
+ * are found (by guest linear address, and by host address after a fault),
+ * how they are chained, and how they are dropped.
+ *
+ * Layout of the TC region (one RWX mapping of BT_TC_SIZE bytes):
+ *   [exit trampoline: jmp to bt_exit][lookup-miss stub][TU code + stubs]...
+ * TUs are allocated by bumping a pointer, so their host addresses increase
+ * with their index in tc->tus[] and a fault address is found by bisection.
+ */
+#ifndef BT_TC_H
+#define BT_TC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define TC_HASH_BITS 16
+#define TC_LOOKUP_ENTRIES 65536u      /* indirect-branch table: indexed by eip & 0xFFFF */
+#define TC_MAX_TUS (1u << 20)
+#define TC_MAX_MAP (8u << 20)
+#define TC_MAX_LINKS (2u << 20)
+
+/* One guest instruction inside a TU: where its host code starts. */
+struct tu_map {
+    uint32_t host_off;
+    uint32_t eip;
+};
+
+struct tu {
+    uint32_t lin, eip;         /* guest linear address and EIP of the first instruction */
+    uint32_t guest_len;        /* guest bytes covered */
+    uint32_t page[2];          /* guest-physical pages the bytes came from (page[1] = page[0] if one) */
+    uint8_t *code;
+    uint32_t code_len;
+    uint32_t map_first, ninsn; /* slice of tc->map */
+    int32_t hash_next;         /* index in tc->tus, -1 ends the chain */
+    int32_t links;             /* first incoming patched branch in tc->links, -1 none */
+    bool valid;
+};
+
+/* A direct branch that was patched to jump into a TU: undo it when the TU dies. */
+struct tc_link {
+    uint8_t *site;             /* rel32 field */
+    uint8_t *stub;             /* where it jumped before patching */
+    int32_t next;
+};
+
+struct tc {
+    uint8_t *base, *end, *free;
+    uint8_t *exit_tramp;       /* jmp bt_exit */
+    uint8_t *miss_stub;        /* indirect-branch miss: target in r8d */
+    struct tu *tus;
+    uint32_t ntus;
+    struct tu_map *map;
+    uint32_t nmap;
+    struct tc_link *links;
+    uint32_t nlinks;
+    int32_t hash[1u << TC_HASH_BITS];
+    /* The indirect-branch table reached through r14 by translated code:
+     * keys (guest EIP) then host addresses. */
+    uint32_t *lookup_keys;
+    uint64_t *lookup_code;
+    uint64_t seg_key;          /* segment assumptions of the current translations */
+};
+
+/* Byte offset of the host-address half of the lookup table from its base. */
+#define TC_LOOKUP_CODE_OFF (TC_LOOKUP_ENTRIES * 4u)
+
+struct tu *tc_find(struct tc *tc, uint32_t lin);
+struct tu *tc_alloc(struct tc *tc);
+void tc_insert(struct tc *tc, struct tu *tu);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * cpu/host.c - signals, poll pages and the host timer (see cpu/host.h).
+ *
+ * Why a signal handler at all: translated code runs in the monitor's own
+ * process, so a guest page fault, a guest divide error or a write to a page
+ * holding translated code reaches us as SIGSEGV/SIGFPE with the host
+ * registers in the ucontext.  Those registers ARE the guest's (eax..edi,
+ * arithmetic flags), so the handler copies them into struct vcpu, finds the
+ * guest instruction from the host RIP, and resumes at bt_exit_signal, which
+ * returns from bt_enter() to the run loop.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <ucontext.h>
+#include <sys/mman.h>
+#include "cpu/host.h"
+#include "bt/bt.h"
+#include "monitor/vm.h"
+
+extern char bt_exit_signal[];
+
+/* Signals carry no user pointer: the one VM of this process. */
+static struct vm *host_vm;
+static timer_t host_timer;
+static bool host_timer_made;
+static bool armed_irq, armed_any;
+
+#define ALTSTACK_SIZE (256 * 1024)
+
+static const int gregs_of_gpr[8] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX,
+                                     REG_RSP, REG_RBP, REG_RSI, REG_RDI };
+
+static void fatal_host_fault(int sig, siginfo_t *si, ucontext_t *uc)
+{
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "vmm: internal error: signal %d at rip=%llx addr=%p\n",
+                     sig, (unsigned long long)uc->uc_mcontext.gregs[REG_RIP], si->si_addr);
+    if (write(2, buf, (size_t)n) < 0) {}
+    if (host_vm)
+        vm_dump_state(host_vm, stderr);
+    signal(SIGABRT, SIG_DFL);
+    abort();
+}
+
+static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum bt_exit why)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    for (int r = 0; r < 8; r++)
+        c->gpr[r] = (uint32_t)g[gregs_of_gpr[r]];
+    c->rflags = (uint64_t)g[REG_EFL];
+    c->eip = eip;
+    c->exit_reason = why;
+    g[REG_R15] = (greg_t)(uintptr_t)c;
+    g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    struct vm *vm = host_vm;
+    greg_t *g = uc->uc_mcontext.gregs;
+    uint32_t eip;
+    if (!vm || !bt_host_fault(vm, (uint64_t)g[REG_RIP], &eip))
+        fatal_host_fault(sig, si, uc);
+    struct vcpu *c = &vm->cpu;
+    uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+    uint64_t kv = (uint64_t)(uintptr_t)vm->mem.kview;
+    int trapno = (int)g[REG_TRAPNO];
+
+    if (sig == SIGSEGV && (addr == c->poll_irq || addr == c->poll_any)) {
+        exit_to_monitor(uc, c, eip, EXIT_POLL);
+        return;
+    }
+    c->exc_has_error = false;
+    c->exc_error = 0;
+    c->exit_arg = 0;
+    if (sig == SIGSEGV && trapno == 14 && addr >= kv && addr < kv + KVIEW_SIZE) {
+        bool write = g[REG_ERR] & 2;
+        uint64_t lin = addr - kv;
+        if (write && lin < vm->mem.size && vm->mem.code_pages[lin / GUEST_PAGE_SIZE] &&
+            !(vm->cpu.cr0 & CR0_PG)) {
+            c->exit_arg = lin;
+            exit_to_monitor(uc, c, eip, EXIT_SMC);
+            return;
+        }
+        c->exc_vector = EXC_PF;
+        c->exc_has_error = true;
+        c->exc_error = write ? 2u : 0;
+        c->exit_arg = lin;
+        exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
+        return;
+    }
+    switch (sig) {
+    case SIGFPE:
+        c->exc_vector = trapno == 16 ? EXC_MF : trapno == 19 ? EXC_XM : EXC_DE;
+        break;
+    case SIGILL:
+        c->exc_vector = EXC_UD;
+        break;
+    case SIGTRAP:
+        c->exc_vector = trapno == 3 ? EXC_BP : EXC_DB;
+        break;
+    default:
+        /* A #GP or a fault outside the kernel view from translated code:
+         * the translation scheme broke; let the run loop report it. */
+        c->exc_vector = trapno;
+        c->exc_has_error = true;
+        c->exc_error = (uint32_t)g[REG_ERR];
+        c->exit_arg = addr;
+        break;
+    }
+    exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
+}
+
+static void on_timer(int sig, siginfo_t *si, void *ctx)
+{
+    struct vm *vm = host_vm;
+    if (vm && !armed_irq) {
+        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
+        armed_irq = true;
+    }
+}
+
+/* SIGINT/SIGTERM: stop at the next block boundary, with statistics. */
+static void on_terminate(int sig, siginfo_t *si, void *ctx)
+{
+    struct vm *vm = host_vm;
+    if (!vm)
+        _exit(128 + sig);
+    vm->stop_signal = sig;
+    if (!armed_irq) {
+        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
+        armed_irq = true;
+    }
+}
+
+void host_poll_arm(struct vm *vm, bool irq, bool any)
+{
+    if (irq != armed_irq) {
+        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, irq ? PROT_NONE : PROT_READ);
+        armed_irq = irq;
+    }
+    if (any != armed_any) {
+        mprotect((void *)(uintptr_t)vm->cpu.poll_any, 4096, any ? PROT_NONE : PROT_READ);
+        armed_any = any;
+    }
+}
+
+void host_timer_at(struct vm *vm, uint64_t deadline_ns)
+{
+    static uint64_t current = UINT64_MAX;
+    if (!host_timer_made || deadline_ns == current)
+        return;
+    struct itimerspec its = { 0 };
+    if (deadline_ns != UINT64_MAX) {
+        its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+        its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+            its.it_value.tv_nsec = 1;
+    }
+    timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
+    current = deadline_ns;
+}
+
+int host_init(struct vm *vm, char *err, unsigned long errlen)
+{
+    host_vm = vm;
+    stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
+    if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+        snprintf(err, errlen, "cannot set up the signal stack");
+        return -1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGALRM);
+    int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) < 0) {
+            snprintf(err, errlen, "cannot install signal handlers");
+            return -1;
+        }
+    sa.sa_sigaction = on_timer;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    sa.sa_sigaction = on_terminate;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* Any other signal would be delivered on the guest's stack pointer:
+     * block them all while the VM runs. */
+    sigset_t block;
+    sigfillset(&block);
+    int handled[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGALRM, SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
+        sigdelset(&block, handled[i]);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+    if (timer_create(CLOCK_MONOTONIC, &sev, &host_timer) == 0)
+        host_timer_made = true;
+    /* The two poll pages: readable until something needs the monitor. */
+    void *p = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map the poll pages");
+        return -1;
+    }
+    vm->cpu.poll_irq = (uint64_t)(uintptr_t)p;
+    vm->cpu.poll_any = (uint64_t)(uintptr_t)p + 4096;
+    armed_irq = armed_any = false;
+    return 0;
+}
+
+void host_fini(struct vm *vm)
+{
+    if (host_timer_made) {
+        timer_delete(host_timer);
+        host_timer_made = false;
+    }
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGFPE, SIG_DFL);
+    signal(SIGILL, SIG_DFL);
+    signal(SIGBUS, SIG_DFL);
+    signal(SIGTRAP, SIG_DFL);
+    host_vm = NULL;
+}

@@ -1,0 +1,36 @@
+/*
+ * cpu/host.h - the host tricks the monitor relies on, behind one interface:
+ * signal handlers on an alternate stack that turn host faults in guest code
+ * into guest events, the poll pages that stop translated code at a block
+ * boundary, and the host timer that arms them.
+ *
+ * Contract: host_init() installs the handlers for one VM (one per process).
+ * A fault inside translated code is turned into an exit of bt_enter() with
+ * the guest state of the faulting guest instruction in struct vcpu and
+ *   EXIT_EXCEPTION (exc_vector, exc_error, exit_arg = guest linear address
+ *                   for page faults),
+ *   EXIT_SMC       (a write to a write-protected code page; exit_arg = linear),
+ *   EXIT_POLL      (a poll page was armed).
+ * A fault anywhere else is a monitor bug: it is reported with the guest
+ * state and the process aborts.
+ */
+#ifndef CPU_HOST_H
+#define CPU_HOST_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct vm;
+
+int host_init(struct vm *vm, char *err, unsigned long errlen);
+void host_fini(struct vm *vm);
+
+/* Poll pages: "an interrupt may be deliverable" (checked at every TU entry)
+ * and "anything pending" (checked after STI's shadow). */
+void host_poll_arm(struct vm *vm, bool irq, bool any);
+
+/* Ask for a timer signal at absolute monotonic time `deadline_ns` (or
+ * none for UINT64_MAX).  The signal arms the irq poll page. */
+void host_timer_at(struct vm *vm, uint64_t deadline_ns);
+
+#endif

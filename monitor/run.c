@@ -1,0 +1,221 @@
+/*
+ * monitor/run.c - the run loop.
+ *
+ *   loop:
+ *     advance device time; deliver a pending interrupt if the guest allows it
+ *     if halted: sleep until the next device event
+ *     find (or make) the translation of CS:EIP and run it       (bt/)
+ *     on return, act on the exit reason:
+ *        LINK      chain the branch that left, go on
+ *        LOOKUP    indirect branch target not in the table: translate, go on
+ *        EMULATE   a sensitive instruction: cpu/emulate.c carries it out
+ *        EXCEPTION a host fault in guest code: raise the guest exception
+ *        SMC       guest wrote to its own translated code: drop it, step once
+ *        POLL      an event is pending: back to the top
+ *
+ * Ring 3 (direct execution) comes with issue 3; until then a guest entering
+ * CPL 3 stops with a report.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <Zydis/Zydis.h>
+#include "monitor/run.h"
+#include "monitor/vm.h"
+#include "bt/bt.h"
+#include "cpu/host.h"
+#include "cpu/emulate.h"
+#include "cpu/exceptions.h"
+#include "devices/irq.h"
+#include "shadow_mmu/mmu.h"
+
+int vm_create(struct vm *vm, char *err, unsigned long errlen)
+{
+    struct vcpu *c = &vm->cpu;
+    if (guest_mem_init(&vm->mem, vm->opt.mem_mib ? vm->opt.mem_mib : 128, err, errlen) < 0)
+        return -1;
+    c->vm = vm;
+    vcpu_reset_protected_flat(c);
+    c->kview = (uint64_t)(uintptr_t)vm->mem.kview;
+    if (guest_mem_map_identity(&vm->mem) < 0) {
+        snprintf(err, errlen, "cannot map guest RAM into the kernel view");
+        return -1;
+    }
+    if (bt_init(vm, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    host_fini(vm);
+    bt_destroy(vm);
+    guest_mem_destroy(&vm->mem);
+}
+
+/* The mnemonic of the instruction at CS:EIP, for the callout statistics. */
+static int mnemonic_at(struct vcpu *c)
+{
+    static ZydisDecoder dec;
+    static bool init;
+    if (!init) {
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        init = true;
+    }
+    uint8_t b[15];
+    ZydisDecodedInstruction ins;
+    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT)
+        return 0;
+    if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, b, sizeof b, &ins)))
+        return 0;
+    return ins.mnemonic;
+}
+
+static void emulate(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    int m = mnemonic_at(c);
+    if (m > 0 && m < STATS_MAX_MNEMONIC)
+        vm->stats.callouts[m]++;
+    uint32_t cr0 = c->cr0;
+    switch (emulate_one(c)) {
+    case EM_OK:
+        break;
+    case EM_HALT:
+        c->halted = true;
+        break;
+    case EM_STOP:
+        return;
+    }
+    if ((c->cr0 ^ cr0) & CR0_PG)
+        vm_unsupported(vm, "paging (CR0.PG) is not supported yet by the shadow MMU");
+}
+
+static void guest_exception(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    int v = c->exc_vector;
+    if (v == EXC_PF && !(c->cr0 & CR0_PG)) {
+        /* Paging off: the address is linear = physical and outside RAM. */
+        char what[96];
+        snprintf(what, sizeof what, "access to physical address 0x%llx outside RAM (MMIO)",
+                 (unsigned long long)c->exit_arg);
+        vm_unsupported(vm, what);
+        return;
+    }
+    if (v == EXC_PF) {
+        c->cr2 = (uint32_t)c->exit_arg;
+        cpu_raise(c, EXC_PF, c->exc_error);
+        return;
+    }
+    if (v == EXC_GP || v == EXC_SS || v == EXC_NP || v == 14) {
+        char what[96];
+        snprintf(what, sizeof what, "host fault %d (error 0x%x) in translated code", v, c->exc_error);
+        vm_unsupported(vm, what);
+        return;
+    }
+    cpu_raise(c, v, 0);
+}
+
+/* Interrupts: deliver one if the guest can take it now. */
+static void interrupts(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    if (c->vif && irq_intr_pending(vm)) {
+        int vec = irq_intr_ack(vm);
+        if (vec >= 0) {
+            c->halted = false;
+            cpu_deliver(c, vec, EV_EXTINT, false, 0);
+        }
+    }
+}
+
+static void wait_while_halted(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    if (!c->vif) {
+        vm_stop(vm, VMM_EXIT_HALT, "guest halted with interrupts disabled at %04x:%08x",
+                c->seg[S_CS].sel, c->eip);
+        return;
+    }
+    devices_wait(vm, devices_next_deadline_ns(vm));
+}
+
+static void handle_exit(struct vm *vm, bool *single_step)
+{
+    struct vcpu *c = &vm->cpu;
+    vm->stats.exits[c->exit_reason & 15]++;
+    switch (c->exit_reason) {
+    case EXIT_LINK: {
+        void *code = bt_find_or_translate(vm, false);
+        if (code)
+            bt_link(vm, (uint8_t *)(uintptr_t)c->exit_arg, code, vcpu_linear_ip(c));
+        break;
+    }
+    case EXIT_LOOKUP:
+        vm->stats.bt_lookup_misses++;
+        break;
+    case EXIT_EMULATE:
+        emulate(vm);
+        break;
+    case EXIT_EXCEPTION:
+        guest_exception(vm);
+        break;
+    case EXIT_SMC:
+        vm->stats.bt_smc_faults++;
+        bt_invalidate_page(vm, (uint32_t)c->exit_arg);
+        *single_step = true;
+        break;
+    case EXIT_POLL:
+    case EXIT_STEP:
+        break;
+    default:
+        vm_stop(vm, VMM_EXIT_ERROR, "internal error: unknown exit reason %u", c->exit_reason);
+    }
+}
+
+int vm_run(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    char err[256];
+    if (host_init(vm, err, sizeof err) < 0) {
+        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
+        return vm->exit_status;
+    }
+    bool single_step = false;
+    while (!vm->stop) {
+        if (vm->stop_signal) {
+            vm_stop(vm, 128 + vm->stop_signal, "stopped by signal %d", vm->stop_signal);
+            break;
+        }
+        devices_tick(vm, host_now_ns());
+        interrupts(vm);
+        if (vm->stop)
+            break;
+        if (c->halted) {
+            wait_while_halted(vm);
+            continue;
+        }
+        if (c->cpl != 0) {
+            vm_unsupported(vm, "guest code at CPL 3 (direct execution comes with issue 3)");
+            break;
+        }
+        /* Stop translated code at the next block boundary when an interrupt
+         * may be deliverable, or after STI's shadow when one waits. */
+        bool waiting = irq_intr_pending(vm);
+        host_poll_arm(vm, false, waiting && !c->vif);
+        host_timer_at(vm, devices_next_deadline_ns(vm));
+
+        void *code = bt_find_or_translate(vm, single_step);
+        single_step = false;
+        if (!code)
+            continue;               /* an exception was raised, or stop */
+        for (int s = 0; s < S_NSEG; s++)
+            c->segbase_host[s] = c->kview + c->seg[s].base;
+        vm->stats.bt_entries++;
+        bt_enter(c, code);
+        handle_exit(vm, &single_step);
+    }
+    host_timer_at(vm, UINT64_MAX);
+    return vm->exit_status;
+}
