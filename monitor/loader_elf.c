@@ -51,8 +51,8 @@ static int check_segment(struct vm *vm, const struct kernel_image *k, size_t i,
                             (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
     if (ph->p_offset > k->size || ph->p_filesz > k->size - ph->p_offset)
         return loader_error(err, errlen, k->path,
-                            "truncated: segment %zu [0x%llx, 0x%llx) extends past the end of "
-                            "the file (offset 0x%zx)", i, (unsigned long long)ph->p_offset,
+                            "truncated: segment %zu needs file bytes [0x%llx, 0x%llx) but the "
+                            "file ends (offset 0x%zx)", i, (unsigned long long)ph->p_offset,
                             (unsigned long long)(ph->p_offset + ph->p_filesz), k->size);
     snprintf(what, sizeof what, "segment %zu", i);
     return loader_check_ram(vm, k->path, what, ph->p_paddr, ph->p_memsz, err, errlen);

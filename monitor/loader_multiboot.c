@@ -122,8 +122,8 @@ static int load_aout_kludge(struct vm *vm, const struct kernel_image *k, size_t 
         load_size = h->load_end_addr - h->load_addr;
         if (file_start + load_size > k->size)
             return loader_error(err, errlen, k->path,
-                                "truncated: Multiboot image [0x%llx, 0x%llx) extends past the "
-                                "end of the file (offset 0x%zx)",
+                                "truncated: Multiboot image needs file bytes [0x%llx, 0x%llx) "
+                                "but the file ends (offset 0x%zx)",
                                 (unsigned long long)file_start,
                                 (unsigned long long)(file_start + load_size), k->size);
     }
