@@ -6,6 +6,7 @@
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/guest_mem.h"
 #include "monitor/vm.h"
+#include "bt/bt.h"
 
 #define PTE_P   0x001u
 #define PTE_W   0x002u
@@ -101,8 +102,13 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
         enum mmu_result r = mmu_translate(c, a, acc, &pa, f);
         uint8_t *h = guest_phys_ptr(&c->vm->mem, pa, chunk);
         if (r == MMU_OK && h) {
-            if (write)
+            if (write) {
+                /* The monitor's own writes bypass the write-protected kernel
+                 * view: drop translations of a code page by hand. */
+                if (c->vm->mem.code_pages[pa / GUEST_PAGE_SIZE] && c->vm->tc)
+                    bt_invalidate_page(c->vm, pa);
                 memcpy(h, p + done, chunk);
+            }
             else
                 memcpy(p + done, h, chunk);
         } else {
