@@ -1,13 +1,14 @@
 /*
  * monitor/options.c - the vmm command line.
  *
- * Every option is one row of opt_table[]: its name, whether it takes a
- * value, the help text and the function that stores the value.  The
- * getopt_long table and the --help text are both generated from it, so a new
- * option (--disk, --gdb, ...) is one row plus, when it has a value, one small
- * setter.
+ * Every option is one row of opt_table[]: its name, the name of its value,
+ * the help text, its kind (flag, string, bounded number) and the field of
+ * struct vm_options it fills.  The getopt_long table, the defaults and the
+ * --help text are all generated from it, so a new option (--disk, --gdb, ...)
+ * is one row plus its field in struct vm_options.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,73 +19,77 @@
 #define MEM_MIN_MIB     2
 #define MEM_MAX_MIB     3072   /* leave room below 4 GiB for MMIO (PCI hole, APICs) */
 
-struct opt_desc {
-    const char *name;
-    const char *metavar;        /* NULL: a flag without value */
-    const char *help;
-    /* Store the value; -1 with err[] set when it is not acceptable. */
-    int (*set)(struct vm_options *o, const char *val, char *err, size_t errlen);
+enum opt_kind {
+    OPT_FLAG,           /* bool, set to true */
+    OPT_STRING,         /* const char *, points into argv */
+    OPT_UINT,           /* uint64_t, decimal, within [min, max] */
+    OPT_HELP,           /* print the usage, options_parse() returns 1 */
 };
 
-static int set_kernel(struct vm_options *o, const char *v, char *err, size_t n)
-{
-    o->kernel = v;
-    return 0;
-}
+struct opt_desc {
+    const char *name;
+    const char *metavar;        /* NULL for OPT_FLAG / OPT_HELP */
+    const char *help;
+    enum opt_kind kind;
+    size_t off;                 /* field of struct vm_options */
+    uint64_t min, max, dflt;    /* OPT_UINT */
+};
 
-static int set_initrd(struct vm_options *o, const char *v, char *err, size_t n)
-{
-    o->initrd = v;
-    return 0;
-}
+#define FIELD(f) offsetof(struct vm_options, f)
+#define OPT_S(name, metavar, f, help)          { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0 }
+#define OPT_U(name, metavar, f, lo, hi, d, help) { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d }
+#define OPT_F(name, f, help)                   { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0 }
 
-static int set_append(struct vm_options *o, const char *v, char *err, size_t n)
-{
-    o->append = v;
-    return 0;
-}
+static const struct opt_desc opt_table[] = {
+    OPT_S("kernel", "FILE", kernel, "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
+    OPT_S("initrd", "FILE", initrd, "file loaded as Multiboot module 0 (initial ramdisk)"),
+    OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
+    OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
+          "guest RAM in MiB, 2..3072 (default 128)"),
+    OPT_F("stats", stats, "print translator, exit and interrupt counters to stderr at the end"),
+    OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
+    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0 },
+};
+#define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
-static int set_mem(struct vm_options *o, const char *v, char *err, size_t n)
+static int set_uint(const struct opt_desc *d, uint64_t *dst, const char *v,
+                    char *err, size_t n)
 {
     char *end;
     errno = 0;
-    unsigned long long mib = strtoull(v, &end, 10);
+    unsigned long long x = strtoull(v, &end, 10);
     if (*v < '0' || *v > '9' || *end != '\0' || errno) {
-        snprintf(err, n, "--mem %s: not a number of MiB", v);
+        snprintf(err, n, "--%s %s: not a number", d->name, v);
         return -1;
     }
-    if (mib < MEM_MIN_MIB || mib > MEM_MAX_MIB) {
-        snprintf(err, n, "--mem %s: guest RAM must be %d to %d MiB",
-                 v, MEM_MIN_MIB, MEM_MAX_MIB);
+    if (x < d->min || x > d->max) {
+        snprintf(err, n, "--%s %s: must be %llu to %llu", d->name, v,
+                 (unsigned long long)d->min, (unsigned long long)d->max);
         return -1;
     }
-    o->mem_mib = mib;
+    *dst = x;
     return 0;
 }
 
-static int set_stats(struct vm_options *o, const char *v, char *err, size_t n)
+/* Store the value of option d; -1 with err[] set when it is not acceptable. */
+static int set_option(const struct opt_desc *d, struct vm_options *o, const char *v,
+                      char *err, size_t n)
 {
-    o->stats = true;
-    return 0;
+    void *field = (char *)o + d->off;
+    switch (d->kind) {
+    case OPT_FLAG:
+        *(bool *)field = true;
+        return 0;
+    case OPT_STRING:
+        *(const char **)field = v;
+        return 0;
+    case OPT_UINT:
+        return set_uint(d, field, v, err, n);
+    case OPT_HELP:
+        break;
+    }
+    return -1;
 }
-
-static int set_trace(struct vm_options *o, const char *v, char *err, size_t n)
-{
-    o->trace = true;
-    return 0;
-}
-
-/* --help is handled by options_parse itself (set == NULL). */
-static const struct opt_desc opt_table[] = {
-    { "kernel", "FILE",    "guest kernel: Multiboot v1 image or ELF32 i386 (required)", set_kernel },
-    { "initrd", "FILE",    "file loaded as Multiboot module 0 (initial ramdisk)", set_initrd },
-    { "append", "CMDLINE", "kernel command line (Multiboot cmdline)", set_append },
-    { "mem",    "MIB",     "guest RAM in MiB, 2..3072 (default 128)", set_mem },
-    { "stats",  NULL,      "print translator, exit and interrupt counters to stderr at the end", set_stats },
-    { "trace",  NULL,      "disassemble each new translation unit to stderr", set_trace },
-    { "help",   NULL,      "print this help and exit", NULL },
-};
-#define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
 /* enum vmm_status, for the EXIT STATUS section of --help. */
 static const struct { const char *code, *meaning; } exit_table[] = {
@@ -123,7 +128,9 @@ void options_usage(FILE *out)
 static void options_defaults(struct vm_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->mem_mib = MEM_DEFAULT_MIB;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opt_table[i].kind == OPT_UINT)
+            *(uint64_t *)((char *)o + opt_table[i].off) = opt_table[i].dflt;
 }
 
 int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t errlen)
@@ -158,11 +165,11 @@ int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t
             return -1;
         }
         const struct opt_desc *d = &opt_table[c - 0x100];
-        if (!d->set) {
+        if (d->kind == OPT_HELP) {
             options_usage(stdout);
             return 1;
         }
-        if (d->set(o, optarg, err, errlen) < 0) {
+        if (set_option(d, o, optarg, err, errlen) < 0) {
             size_t len = strlen(err);
             snprintf(err + len, errlen - len, " (see vmm --help)");
             return -1;
