@@ -33,22 +33,25 @@ struct opt_desc {
     enum opt_kind kind;
     size_t off;                 /* field of struct vm_options */
     uint64_t min, max, dflt;    /* OPT_UINT */
+    bool required;              /* OPT_STRING that must be given */
 };
 
 #define FIELD(f) offsetof(struct vm_options, f)
-#define OPT_S(name, metavar, f, help)          { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0 }
-#define OPT_U(name, metavar, f, lo, hi, d, help) { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d }
-#define OPT_F(name, f, help)                   { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0 }
+#define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true }
+#define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false }
+#define OPT_U(name, metavar, f, lo, hi, d, help) \
+                                        { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false }
+#define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false }
 
 static const struct opt_desc opt_table[] = {
-    OPT_S("kernel", "FILE", kernel, "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
+    OPT_REQ("kernel", "FILE", kernel, "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
     OPT_S("initrd", "FILE", initrd, "file loaded as Multiboot module 0 (initial ramdisk)"),
     OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
     OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
           "guest RAM in MiB, 2..3072 (default 128)"),
     OPT_F("stats", stats, "print translator, exit and interrupt counters to stderr at the end"),
     OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
-    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0 },
+    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -103,22 +106,35 @@ static const struct { const char *code, *meaning; } exit_table[] = {
              "           as QEMU's isa-debug-exit does" },
 };
 
+/* "--name METAVAR", quoted when the value is free text, as in the synopsis. */
+static void option_head(const struct opt_desc *d, bool quote, char *buf, size_t n)
+{
+    bool q = quote && d->metavar && strcmp(d->metavar, "CMDLINE") == 0;
+    snprintf(buf, n, "--%s%s%s%s%s", d->name, d->metavar ? " " : "", q ? "\"" : "",
+             d->metavar ? d->metavar : "", q ? "\"" : "");
+}
+
 void options_usage(FILE *out)
 {
+    char head[48];
+    int col = fprintf(out, "usage: vmm");
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt_desc *d = &opt_table[i];
+        option_head(d, true, head, sizeof head);
+        int w = (int)strlen(head) + (d->required ? 1 : 3);
+        if (col + w > 78)
+            col = fprintf(out, "\n          ");
+        col += fprintf(out, d->required ? " %s" : " [%s]", head);
+    }
     fprintf(out,
-            "usage: vmm --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--mem MIB]\n"
-            "           [--stats] [--trace] [--help]\n"
-            "\n"
+            "\n\n"
             "Run a 32-bit x86 guest kernel without hardware virtualization: ring 0 through\n"
             "a binary translator, ring 3 directly, shadow page tables, emulated PC devices.\n"
             "\n"
             "options (a value may also be given as --opt=value):\n");
     for (size_t i = 0; i < NOPTS; i++) {
-        char head[48];
-        const struct opt_desc *d = &opt_table[i];
-        snprintf(head, sizeof head, "--%s%s%s", d->name, d->metavar ? " " : "",
-                 d->metavar ? d->metavar : "");
-        fprintf(out, "  %-20s %s\n", head, d->help);
+        option_head(&opt_table[i], false, head, sizeof head);
+        fprintf(out, "  %-20s %s\n", head, opt_table[i].help);
     }
     fprintf(out, "\nEXIT STATUS\n");
     for (size_t i = 0; i < sizeof exit_table / sizeof exit_table[0]; i++)
@@ -179,9 +195,12 @@ int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t
         snprintf(err, errlen, "unexpected argument '%s' (see vmm --help)", argv[optind]);
         return -1;
     }
-    if (!o->kernel) {
-        snprintf(err, errlen, "no kernel given: --kernel FILE is required (see vmm --help)");
-        return -1;
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt_desc *d = &opt_table[i];
+        if (d->required && !*(const char **)((char *)o + d->off)) {
+            snprintf(err, errlen, "--%s %s is required (see vmm --help)", d->name, d->metavar);
+            return -1;
+        }
     }
     return 0;
 }

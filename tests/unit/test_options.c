@@ -169,6 +169,7 @@ Test(options, usage_text_is_complete)
     options_usage(f);
     fclose(f);
     static const char *const must[] = {
+        "usage: vmm --kernel FILE [--initrd FILE] [--append \"CMDLINE\"] [--mem MIB]",
         "--kernel FILE", "--initrd FILE", "--append CMDLINE", "--mem MIB", "--stats",
         "--trace", "--help", "--opt=value", "EXIT STATUS", "0xF4", "(v << 1) | 1",
         "triple fault", "interrupts disabled", "not implement", "2..3072", "default 128",
