@@ -14,8 +14,7 @@ static bool is_far(const struct em *e)
     return e->in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
 }
 
-/* A segments.h / exceptions.h status: 0 done, -1 exception raised (resume),
- * -2 or vector failure: stop. */
+/* A segments.h status: 0 done, -1 raise vec/err, -2 stop (reported). */
 static enum em_result seg_status(struct em *e, int r, int vec, uint32_t err)
 {
     if (r == 0)
@@ -116,23 +115,30 @@ enum em_result em_ret(struct em *e)
 
 /* ---------------- software interrupts ---------------- */
 
-/* INT n, INT3, INTO are traps: the pushed EIP is the next instruction.  The
- * gate's DPL is checked against CPL by cpu_deliver (EV_SOFTINT). */
-static enum em_result soft_int(struct em *e, int vector, enum event_kind kind)
+/* INT n, INT3, INTO are traps: the pushed EIP is the next instruction,
+ * while a fault in the delivery itself (gate DPL < CPL, ...) is reported at
+ * the INT instruction (cpu_soft_int). */
+static enum em_result soft_int(struct em *e, int vector)
 {
+    uint32_t insn = e->c->eip;
     e->c->eip = e->next_eip;
-    return cpu_deliver(e->c, vector, kind, false, 0) < 0 ? EM_STOP : EM_OK;
+    return cpu_soft_int(e->c, vector, insn) < 0 ? EM_STOP : EM_OK;
 }
 
-enum em_result em_int(struct em *e) { return soft_int(e, e->op[0].imm.value.u & 0xFF, EV_SOFTINT); }
-enum em_result em_int3(struct em *e) { return soft_int(e, EXC_BP, EV_SOFTINT); }
+enum em_result em_int(struct em *e) { return soft_int(e, e->op[0].imm.value.u & 0xFF); }
+enum em_result em_int3(struct em *e) { return soft_int(e, EXC_BP); }
+
 /* INT1 (ICEBP, F1) is a debug trap without the gate-DPL check. */
-enum em_result em_int1(struct em *e) { return soft_int(e, EXC_DB, EV_EXCEPTION); }
+enum em_result em_int1(struct em *e)
+{
+    e->c->eip = e->next_eip;
+    return cpu_deliver(e->c, EXC_DB, EV_EXCEPTION, false, 0) < 0 ? EM_STOP : EM_OK;
+}
 
 enum em_result em_into(struct em *e)
 {
     if (vcpu_get_eflags(e->c) & FL_OF)
-        return soft_int(e, EXC_OF, EV_SOFTINT);
+        return soft_int(e, EXC_OF);
     return em_done(e);
 }
 
@@ -182,6 +188,12 @@ enum em_result em_iretd(struct em *e) { return iret(e); }
 #define ATTR_CODE32(dpl) (0xC09B | (dpl) << 5)
 #define ATTR_DATA32(dpl) (0xC093 | (dpl) << 5)
 
+static void load_flat(struct vcpu *c, int sreg, uint16_t sel, uint16_t attr)
+{
+    seg_set_raw(&c->seg[sreg], sel, 0, FLAT_LIMIT, attr);
+    c->segbase_host[sreg] = c->kview;
+}
+
 enum em_result em_sysenter(struct em *e)
 {
     struct vcpu *c = e->c;
@@ -189,8 +201,8 @@ enum em_result em_sysenter(struct em *e)
     if (cs == 0)
         return em_gp0(e);
     vcpu_set_eflags(c, vcpu_get_eflags(c) & ~(FL_VM | FL_IF | FL_RF));
-    seg_set_raw(&c->seg[S_CS], cs, 0, FLAT_LIMIT, ATTR_CODE32(0));
-    seg_set_raw(&c->seg[S_SS], cs + 8, 0, FLAT_LIMIT, ATTR_DATA32(0));
+    load_flat(c, S_CS, cs, ATTR_CODE32(0));
+    load_flat(c, S_SS, cs + 8, ATTR_DATA32(0));
     c->cpl = 0;
     c->gpr[R_ESP] = c->sysenter_esp;
     c->eip = c->sysenter_eip;
@@ -203,8 +215,8 @@ enum em_result em_sysexit(struct em *e)
     uint16_t cs = c->sysenter_cs & 0xFFFC;
     if (cs == 0 || c->cpl != 0)
         return em_gp0(e);
-    seg_set_raw(&c->seg[S_CS], (cs + 16) | 3, 0, FLAT_LIMIT, ATTR_CODE32(3));
-    seg_set_raw(&c->seg[S_SS], (cs + 24) | 3, 0, FLAT_LIMIT, ATTR_DATA32(3));
+    load_flat(c, S_CS, (cs + 16) | 3, ATTR_CODE32(3));
+    load_flat(c, S_SS, (cs + 24) | 3, ATTR_DATA32(3));
     c->cpl = 3;
     c->gpr[R_ESP] = c->gpr[R_ECX];
     c->eip = c->gpr[R_EDX];
