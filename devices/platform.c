@@ -62,6 +62,10 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
     if (pic_init(&p->pic, bus) < 0 ||
         pit_init(&p->pit, vm, bus) < 0 ||
         rtc_init(&p->rtc, vm, bus, vm->mem.size) < 0 ||
+        i8042_init(&p->kbc, vm, bus) < 0 ||
+        pci_init(&p->pci, vm, bus) < 0 ||
+        acpi_pm_init(&p->pm, vm, bus) < 0 ||
+        ide_init(&p->ide, vm, bus) < 0 ||
         uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
         uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
         debug_exit_init(vm, bus) < 0) {
@@ -117,6 +121,9 @@ void devices_stats_print(struct vm *vm, FILE *out)
         return;
     fprintf(out, "pit_irq0_pulses: %llu\nrtc_irq8: %llu\n",
             (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
+    fprintf(out, "ide_errors: %llu\nide_unknown_commands: %llu\ni8042_unknown_commands: %llu\n",
+            (unsigned long long)p->ide.errors, (unsigned long long)p->ide.unknown_cmds,
+            (unsigned long long)p->kbc.unknown_cmds);
     for (int i = 0; i < 2; i++)
         fprintf(out, "com%d_tx_bytes: %llu\ncom%d_rx_bytes: %llu\ncom%d_overruns: %llu\n",
                 i + 1, (unsigned long long)p->com[i].tx_bytes,
@@ -130,6 +137,7 @@ void devices_destroy(struct vm *vm)
     if (!p)
         return;
     console_close(&p->con);
+    ide_destroy(&p->ide);
     free(p);
     vm->platform = NULL;
 }

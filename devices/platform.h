@@ -17,6 +17,10 @@
 #include "devices/console.h"
 #include "devices/pit8254.h"
 #include "devices/cmos_rtc.h"
+#include "devices/i8042.h"
+#include "devices/pci.h"
+#include "devices/acpi_pm.h"
+#include "devices/ide.h"
 
 struct vm;
 
@@ -26,6 +30,10 @@ struct platform {
     struct pic pic;
     struct pit pit;
     struct rtc rtc;
+    struct i8042 kbc;
+    struct pci pci;
+    struct acpi_pm pm;
+    struct ide ide;
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */

@@ -1,0 +1,136 @@
+/*
+ * devices/pci.c - PCI configuration space (PCI Local Bus Specification 3.0,
+ * 3.2.2.3.2 "Configuration Mechanism #1"; Intel 82441FX and 82371SB
+ * datasheets for the register defaults).
+ */
+#include <string.h>
+#include "monitor/vm.h"
+#include "devices/pci.h"
+
+static void put16(uint8_t *c, int off, uint16_t v) { c[off] = v; c[off + 1] = v >> 8; }
+
+/* Common header fields; the command register's I/O, memory and bus-master
+ * enables, latency timer and interrupt line are writable. */
+static void header(struct pci_func *f, uint16_t vendor, uint16_t device,
+                   uint8_t rev, uint32_t class, uint8_t htype)
+{
+    put16(f->cfg, 0x00, vendor);
+    put16(f->cfg, 0x02, device);
+    f->cfg[0x08] = rev;
+    f->cfg[0x09] = class;
+    f->cfg[0x0A] = class >> 8;
+    f->cfg[0x0B] = class >> 16;
+    f->cfg[0x0E] = htype;
+    f->wmask[0x04] = 0x07;
+    f->wmask[0x0D] = 0xFF;
+    f->wmask[0x3C] = 0xFF;
+}
+
+static void host_bridge(struct pci_func *f)
+{
+    f->devfn = 0;
+    header(f, 0x8086, 0x1237, 0x02, 0x060000, 0x00);
+    put16(f->cfg, 0x04, 0x0006);
+    put16(f->cfg, 0x06, 0x0280);    /* fast back-to-back, medium DEVSEL */
+    memset(&f->wmask[0x59], 0xFF, 7);   /* PAM0-6: BIOS shadow control */
+    f->cfg[0x72] = 0x02;            /* SMRAM */
+    f->wmask[0x72] = 0x78;
+}
+
+static void isa_bridge(struct pci_func *f)
+{
+    f->devfn = 1 << 3;
+    header(f, 0x8086, 0x7000, 0x00, 0x060100, 0x80);   /* multi-function */
+    put16(f->cfg, 0x04, 0x0007);
+    put16(f->cfg, 0x06, 0x0200);
+    for (int i = 0x60; i <= 0x63; i++) {
+        f->cfg[i] = 0x80;           /* PIRQA-D routing: disabled */
+        f->wmask[i] = 0x8F;
+    }
+    f->cfg[0x4C] = 0x4D;            /* ISA recovery timer */
+    f->wmask[0x4C] = 0xFF;
+    f->cfg[0x4E] = 0x03;            /* X-bus chip select: BIOS enable */
+    f->wmask[0x4E] = 0xFF;
+}
+
+static struct pci_func *lookup(struct pci *p, int bus, int devfn)
+{
+    if (bus != 0)
+        return NULL;
+    for (int i = 0; i < PCI_NFUNCS; i++)
+        if (p->f[i].devfn == devfn)
+            return &p->f[i];
+    return NULL;
+}
+
+uint32_t pci_config_read(struct pci *p, int bus, int devfn, int off, int size)
+{
+    struct pci_func *f = lookup(p, bus, devfn);
+    uint32_t v = 0;
+    for (int i = 0; i < size; i++)
+        v |= (uint32_t)(f ? f->cfg[(off + i) & 0xFF] : 0xFF) << (8 * i);
+    return v;
+}
+
+static void config_write(struct pci *p, int bus, int devfn, int off, int size, uint32_t v)
+{
+    struct pci_func *f = lookup(p, bus, devfn);
+    if (!f)
+        return;                     /* master abort: dropped */
+    for (int i = 0; i < size; i++, v >>= 8) {
+        int o = (off + i) & 0xFF;
+        f->cfg[o] = (f->cfg[o] & ~f->wmask[o]) | (v & f->wmask[o]);
+    }
+}
+
+static bool decode(struct pci *p, uint16_t port, int *bus, int *devfn, int *off)
+{
+    if (!(p->addr & 0x80000000u))
+        return false;               /* enable bit off: data port does nothing */
+    *bus = (p->addr >> 16) & 0xFF;
+    *devfn = (p->addr >> 8) & 0xFF;
+    *off = (p->addr & 0xFC) + (port - 0xCFC);
+    return true;
+}
+
+static uint32_t pci_pio_read(void *opaque, uint16_t port, int size)
+{
+    struct pci *p = opaque;
+    int bus, devfn, off;
+    if (port == 0xCF8 && size == 4)
+        return p->addr;
+    if (port == 0xCF9 && size == 1)
+        return p->rcr;
+    if (port < 0xCFC || !decode(p, port, &bus, &devfn, &off))
+        return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFF : 0xFF;
+    return pci_config_read(p, bus, devfn, off, size);
+}
+
+static void pci_pio_write(void *opaque, uint16_t port, int size, uint32_t value)
+{
+    struct pci *p = opaque;
+    int bus, devfn, off;
+    if (port == 0xCF8 && size == 4) {
+        p->addr = value & 0x80FFFFFCu;
+    } else if (port == 0xCF9 && size == 1) {
+        p->rcr = value & 0x0E;
+        if (value & 0x04)           /* RCR.RCPU: reset now (bit 1 chooses hard/soft) */
+            vm_stop(p->vm, VMM_EXIT_OK, "guest reset");
+    } else if (port >= 0xCFC && decode(p, port, &bus, &devfn, &off)) {
+        config_write(p, bus, devfn, off, size, value);
+    }
+}
+
+static const struct device_ops pci_ops = {
+    .name = "pci-config",
+    .pio_read = pci_pio_read,
+    .pio_write = pci_pio_write,
+};
+
+int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus)
+{
+    *p = (struct pci){ .vm = vm };
+    host_bridge(&p->f[0]);
+    isa_bridge(&p->f[1]);
+    return io_register_pio(bus, 0xCF8, 8, &pci_ops, p);
+}

@@ -1,0 +1,38 @@
+/*
+ * devices/pci.h - PCI configuration mechanism #1 and the chipset functions.
+ *
+ * Contract: 0xCF8 (CONFIG_ADDRESS, 32-bit) and 0xCFC-0xCFF (CONFIG_DATA,
+ * 1/2/4 bytes).  Bus 0 holds an i440FX-like host bridge at 00:00.0
+ * (8086:1237) and a PIIX3-like ISA bridge at 00:01.0 (8086:7000); every
+ * other function reads all ones.  A byte write to 0xCF9 (PIIX reset
+ * control) with bit 2 set resets the machine: the run ends with status 0.
+ */
+#ifndef DEVICES_PCI_H
+#define DEVICES_PCI_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct vm;
+struct io_bus;
+
+#define PCI_NFUNCS 2
+
+struct pci_func {
+    uint8_t devfn;              /* device << 3 | function, on bus 0 */
+    uint8_t cfg[256];
+    uint8_t wmask[256];         /* bits the guest may change */
+};
+
+struct pci {
+    struct vm *vm;
+    uint32_t addr;              /* CONFIG_ADDRESS */
+    uint8_t rcr;                /* 0xCF9 reset control */
+    struct pci_func f[PCI_NFUNCS];
+};
+
+int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus);
+/* Configuration read of bus 0 as mechanism #1 would do it (tests, tables). */
+uint32_t pci_config_read(struct pci *p, int bus, int devfn, int off, int size);
+
+#endif
