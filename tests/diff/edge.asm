@@ -347,12 +347,6 @@ CASE "lea-forms2"
   lea edx, [edx*8 + 0x7fffffff]
   lea bx, [ebx + 0x12345]       ; 16-bit destination
 CASE_END ALL
-CASE "lea-addr16"
-  INIT 0, 0, 0, 0
-  lea eax, [bx + si + 0x7f]
-  lea ecx, [bp + di]
-  lea dx, [bp - 2]
-CASE_END ALL
 CASE "abs-disp32"
   INIT 0x11, 0, 0, 0
   add [B + 0x20], eax           ; [disp32]: RIP-relative in 64-bit mode
