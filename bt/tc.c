@@ -11,6 +11,7 @@
 #include "bt/tc.h"
 #include "bt/emit.h"
 #include "monitor/vm.h"
+#include "shadow_mmu/shadow.h"
 
 extern char bt_exit[];
 
@@ -217,7 +218,7 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
             vm->stats.bt_invalidated++;
         }
     }
-    guest_mem_protect_code_page(&vm->mem, pg, false);
+    shadow_code_page(vm, pg, false);
 }
 
 void bt_flush(struct vm *vm, const char *why)
@@ -230,7 +231,7 @@ void bt_flush(struct vm *vm, const char *why)
     struct guest_mem *m = &vm->mem;
     for (uint64_t p = 0; p < m->size / GUEST_PAGE_SIZE; p++)
         if (m->code_pages[p])
-            guest_mem_protect_code_page(m, (uint32_t)(p * GUEST_PAGE_SIZE), false);
+            shadow_code_page(vm, (uint32_t)(p * GUEST_PAGE_SIZE), false);
     tc->seg_key = bt_segment_key(&vm->cpu);
     vm->stats.bt_flushes++;
     if (vm->opt.trace)

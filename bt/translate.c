@@ -32,6 +32,7 @@
 #include "monitor/trace.h"
 #include "monitor/symbols.h"
 #include "shadow_mmu/mmu.h"
+#include "shadow_mmu/shadow.h"
 #include "cpu/exceptions.h"
 
 enum kind {
@@ -316,14 +317,6 @@ static void emit_indirect(struct xlat *x)
     };
     emit_bytes(e, seq2, sizeof seq2);
     emit_u32(e, TC_LOOKUP_CODE_OFF);
-}
-
-/* mov r8d, imm32 */
-static void emit_mov_r8_imm(struct emit *e, uint32_t v)
-{
-    emit_byte(e, 0x41);
-    emit_byte(e, 0xB8);
-    emit_u32(e, v);
 }
 
 /* ---- translation of each class ------------------------------------------ */
@@ -849,9 +842,9 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         tu->lin = ~0u;
     } else {
         vm->stats.bt_blocks++;
-        guest_mem_protect_code_page(&vm->mem, tu->page[0], true);
+        shadow_code_page(vm, tu->page[0], true);
         if (tu->page[1] != tu->page[0])
-            guest_mem_protect_code_page(&vm->mem, tu->page[1], true);
+            shadow_code_page(vm, tu->page[1], true);
         bt_lookup_install(vm, tu->eip, tu->code);
     }
     if (vm->opt.trace) {

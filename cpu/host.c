@@ -80,14 +80,10 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
     c->exc_error = 0;
     c->exit_arg = 0;
     if (sig == SIGSEGV && trapno == 14 && addr >= kv && addr < kv + KVIEW_SIZE) {
+        /* A kernel-view miss: the run loop asks the shadow MMU whether it
+         * is hidden, a guest #PF, MMIO, or a write to translated code. */
         bool write = g[REG_ERR] & 2;
         uint64_t lin = addr - kv;
-        if (write && lin < vm->mem.size && vm->mem.code_pages[lin / GUEST_PAGE_SIZE] &&
-            !(vm->cpu.cr0 & CR0_PG)) {
-            c->exit_arg = lin;
-            exit_to_monitor(uc, c, eip, EXIT_SMC);
-            return;
-        }
         c->exc_vector = EXC_PF;
         c->exc_has_error = true;
         c->exc_error = write ? 2u : 0;

@@ -8,8 +8,9 @@
  * A fault inside translated code is turned into an exit of bt_enter() with
  * the guest state of the faulting guest instruction in struct vcpu and
  *   EXIT_EXCEPTION (exc_vector, exc_error, exit_arg = guest linear address
- *                   for page faults),
- *   EXIT_SMC       (a write to a write-protected code page; exit_arg = linear),
+ *                   for page faults: a miss in the kernel view, which may be
+ *                   hidden, MMIO, a write to translated code, or a guest #PF;
+ *                   shadow_fault() tells which),
  *   EXIT_POLL      (a poll page was armed).
  * A fault anywhere else is a monitor bug: it is reported with the guest
  * state and the process aborts.

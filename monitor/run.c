@@ -28,6 +28,7 @@
 #include "cpu/exceptions.h"
 #include "devices/irq.h"
 #include "shadow_mmu/mmu.h"
+#include "shadow_mmu/shadow.h"
 
 int vm_create(struct vm *vm, char *err, unsigned long errlen)
 {
@@ -41,7 +42,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
     }
-    if (bt_init(vm, err, errlen) < 0)
+    if (shadow_init(vm, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
         return -1;
     return 0;
 }
@@ -50,11 +51,14 @@ void vm_destroy(struct vm *vm)
 {
     host_fini(vm);
     bt_destroy(vm);
+    shadow_destroy(vm);
     guest_mem_destroy(&vm->mem);
 }
 
-/* The mnemonic of the instruction at CS:EIP, for the callout statistics. */
-static int mnemonic_at(struct vcpu *c)
+/* The mnemonic of the instruction at CS:EIP, for the callout statistics,
+ * and whether it writes CR3 (a reload flushes the TLB even with the same
+ * value). */
+static int mnemonic_at(struct vcpu *c, bool *writes_cr3)
 {
     static ZydisDecoder dec;
     static bool init;
@@ -64,20 +68,25 @@ static int mnemonic_at(struct vcpu *c)
     }
     uint8_t b[15];
     ZydisDecodedInstruction ins;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    *writes_cr3 = false;
     if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT)
         return 0;
-    if (ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec, NULL, b, sizeof b, &ins)))
+    if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, b, sizeof b, &ins, ops)))
         return 0;
+    *writes_cr3 = ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                  ops[0].reg.value == ZYDIS_REGISTER_CR3;
     return ins.mnemonic;
 }
 
 static void emulate(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    int m = mnemonic_at(c);
+    bool writes_cr3;
+    int m = mnemonic_at(c, &writes_cr3);
     if (m > 0 && m < STATS_MAX_MNEMONIC)
         vm->stats.callouts[m]++;
-    uint32_t cr0 = c->cr0;
+    uint32_t cr0 = c->cr0, cr4 = c->cr4, eip = c->eip;
     switch (emulate_one(c)) {
     case EM_OK:
         break;
@@ -87,25 +96,49 @@ static void emulate(struct vm *vm)
     case EM_STOP:
         return;
     }
-    if ((c->cr0 ^ cr0) & CR0_PG)
-        vm_unsupported(vm, "paging (CR0.PG) is not supported yet by the shadow MMU");
+    /* What the processor's TLB would forget, the kernel view forgets. */
+    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE)) ||
+        ((c->cr0 & CR0_PG) && writes_cr3 && c->eip != eip))
+        shadow_reset(vm);
+    else if (m == ZYDIS_MNEMONIC_INVLPG)
+        shadow_reset(vm);   /* the emulator does not report the address yet */
 }
 
-static void guest_exception(struct vm *vm)
+/* A miss in the kernel view (see shadow_mmu/shadow.h). */
+static void kview_miss(struct vm *vm, bool *single_step)
+{
+    struct vcpu *c = &vm->cpu;
+    uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
+    if (c->exit_arg >= (1ull << 32)) {
+        vm_unsupported(vm, "a segment base plus offset that wraps around 4 GiB");
+        return;
+    }
+    switch (shadow_fault(vm, lin, c->exc_error & 2, &pa, &err)) {
+    case SHADOW_FIXED:
+        break;
+    case SHADOW_GUEST_PF:
+        c->cr2 = lin;
+        cpu_raise(c, EXC_PF, err);
+        break;
+    case SHADOW_MMIO:
+        /* The emulator performs the access through the device bus. */
+        vm->stats.mmio_accesses++;
+        emulate(vm);
+        break;
+    case SHADOW_SMC:
+        vm->stats.bt_smc_faults++;
+        bt_invalidate_page(vm, pa);
+        *single_step = true;
+        break;
+    }
+}
+
+static void guest_exception(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
     int v = c->exc_vector;
-    if (v == EXC_PF && !(c->cr0 & CR0_PG)) {
-        /* Paging off: the address is linear = physical and outside RAM. */
-        char what[96];
-        snprintf(what, sizeof what, "access to physical address 0x%llx outside RAM (MMIO)",
-                 (unsigned long long)c->exit_arg);
-        vm_unsupported(vm, what);
-        return;
-    }
     if (v == EXC_PF) {
-        c->cr2 = (uint32_t)c->exit_arg;
-        cpu_raise(c, EXC_PF, c->exc_error);
+        kview_miss(vm, single_step);
         return;
     }
     if (v == EXC_GP || v == EXC_SS || v == EXC_NP || v == 14) {
@@ -159,12 +192,7 @@ static void handle_exit(struct vm *vm, bool *single_step)
         emulate(vm);
         break;
     case EXIT_EXCEPTION:
-        guest_exception(vm);
-        break;
-    case EXIT_SMC:
-        vm->stats.bt_smc_faults++;
-        bt_invalidate_page(vm, (uint32_t)c->exit_arg);
-        *single_step = true;
+        guest_exception(vm, single_step);
         break;
     case EXIT_POLL:
     case EXIT_STEP:

@@ -22,6 +22,11 @@ struct stats {
     uint64_t bt_smc_faults;       /* writes to pages holding translated code */
     uint64_t bt_invalidated;      /* translation units dropped by SMC */
     uint64_t bt_entries;          /* entries into translated code */
+    uint64_t shadow_hidden_faults;/* kernel-view misses the guest tables satisfied */
+    uint64_t shadow_true_faults;  /* #PF the guest's own tables call for */
+    uint64_t shadow_flushes;      /* whole kernel-view drops (CR3, CR0, CR4 writes) */
+    uint64_t shadow_invlpg;       /* INVLPG-driven drops */
+    uint64_t mmio_accesses;       /* emulated accesses to non-RAM physical addresses */
     uint64_t callouts[STATS_MAX_MNEMONIC];  /* by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */
     uint64_t exceptions[256];     /* guest exceptions delivered, by vector */

@@ -16,6 +16,7 @@
 struct tc;
 struct symtab;
 struct platform;
+struct shadow;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -43,6 +44,7 @@ struct vm {
     struct io_bus io;
     struct stats stats;
     struct tc *tc;
+    struct shadow *shadow;      /* shadow_mmu/shadow.c */
     struct symtab *syms;        /* kernel ELF symbols, may be NULL */
     struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;

@@ -80,16 +80,5 @@ int guest_mem_map_identity(struct guest_mem *m)
     if (mmap(m->kview, m->size, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_FIXED, m->memfd, 0) == MAP_FAILED)
         return -1;
-    memset(m->code_pages, 0, m->size / GUEST_PAGE_SIZE);
     return 0;
-}
-
-void guest_mem_protect_code_page(struct guest_mem *m, uint32_t page_pa, bool protect)
-{
-    uint32_t pfn = page_pa / GUEST_PAGE_SIZE;
-    if ((uint64_t)page_pa >= m->size)
-        return;
-    m->code_pages[pfn] = protect;
-    mprotect(m->kview + (uint64_t)pfn * GUEST_PAGE_SIZE, GUEST_PAGE_SIZE,
-             protect ? PROT_READ : PROT_READ | PROT_WRITE);
 }

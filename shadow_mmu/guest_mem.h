@@ -15,7 +15,8 @@
  * from the guest page tables (issue 4).
  *
  * Pages that hold translated code are mapped read-only in the view so that a
- * guest write to them faults and the translations are dropped (bt/smc.c).
+ * guest write to them faults and the translations are dropped
+ * (shadow_mmu/shadow.c, shadow_code_page).
  */
 #ifndef SHADOW_MMU_GUEST_MEM_H
 #define SHADOW_MMU_GUEST_MEM_H
@@ -55,8 +56,5 @@ static inline void *guest_phys_ptr(const struct guest_mem *m, uint64_t pa, uint6
     return guest_mem_is_ram(m, pa, len) ? m->ram + pa : NULL;
 }
 
-/* Write-protect (or unprotect) one guest-physical page in the kernel view,
- * for self-modifying-code detection. */
-void guest_mem_protect_code_page(struct guest_mem *m, uint32_t page_pa, bool protect);
 
 #endif

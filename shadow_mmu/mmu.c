@@ -79,6 +79,26 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
     return guest_mem_is_ram(&c->vm->mem, *pa, 1) ? MMU_OK : MMU_NOT_RAM;
 }
 
+/* A non-RAM physical address: a device register, or nothing (all ones). */
+static void mmio(struct vcpu *c, uint32_t pa, uint8_t *buf, uint32_t n, bool write)
+{
+    struct io_bus *bus = &c->vm->io;
+    if (n == 1 || n == 2 || n == 4) {
+        uint32_t v = 0;
+        if (write) {
+            memcpy(&v, buf, n);
+            io_mmio_write(bus, pa, (int)n, v);
+            return;
+        }
+        if (io_mmio_read(bus, pa, (int)n, &v)) {
+            memcpy(buf, &v, n);
+            return;
+        }
+    }
+    if (!write)
+        memset(buf, 0xFF, n);
+}
+
 static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                             unsigned acc, struct mmu_fault *f, bool write)
 {
@@ -113,8 +133,7 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                 memcpy(p + done, h, chunk);
         } else {
             res = MMU_NOT_RAM;
-            if (!write)
-                memset(p + done, 0xFF, chunk);
+            mmio(c, r == MMU_NOT_RAM ? pa : a, p + done, chunk, write);
         }
         done += chunk;
     }
