@@ -280,6 +280,47 @@ Test(deliver, stack_limit_fault_in_pf_and_df_is_triple_fault)
     cr_assert_eq(c->gpr[R_ESP], 0x8000);
 }
 
+/* Paging on, identity map of the first 4 MiB with one page left out. */
+static void identity_paging_without(uint32_t hole)
+{
+    const uint32_t pd = 0x10000, pt = 0x11000;
+    wr32(pd, pt | 0x3);
+    for (uint32_t i = 0; i < 1024; i++)
+        wr32(pt + i * 4, i * 4096 == hole ? 0 : (i * 4096) | 0x3);
+    c->cr3 = pd;
+    c->cr0 |= CR0_PG;
+}
+
+Test(deliver, page_fault_reading_the_gate_sets_cr2)
+{
+    /* The IDT straddles a page boundary; gate 0x80 sits on the missing page. */
+    memcpy(vm->mem.ram + 0x5C00, vm->mem.ram + IDT, 32 * 8);
+    c->idtr.base = 0x5C00;
+    identity_paging_without(0x6000);
+    c->eip = 0x1236;
+    cr_assert_eq(cpu_soft_int(c, 0x80, 0x1234), 0);
+    cr_assert_eq(c->cr2, 0x6000);
+    cr_assert_eq(c->eip, HANDLER(EXC_PF));
+    cr_assert_eq(rd32(0x8000 - 16), 0);                      /* supervisor read, not present */
+    cr_assert_eq(rd32(0x8000 - 12), 0x1234);                 /* restarts the INT */
+    cr_assert_eq(vm->stats.exceptions[EXC_PF], 1);
+    cr_assert_eq(vm->stats.exceptions[0x80], 0);
+}
+
+Test(deliver, page_fault_on_inner_stack_from_ring3)
+{
+    set_gate(0x80, 0x08, 0x5800, INTGATE3);
+    identity_paging_without(0x8000);
+    wr32(TSS + 4, 0x9000);                      /* the frame goes to 0x8FEC..0x8FFF */
+    to_ring3(0x7000, 0x400123);
+    /* #PF while delivering INT 0x80 is delivered through the same TSS
+     * stack: a #PF in #PF is #DF, and #DF there again is a triple fault. */
+    cr_assert_eq(cpu_soft_int(c, 0x80, 0x400121), -1);
+    cr_assert_eq(vm->exit_status, VMM_EXIT_TRIPLE);
+    cr_assert_eq(c->cr2 & ~0xFFFu, 0x8000);
+    cr_assert_eq(c->cpl, 3);                    /* nothing committed */
+}
+
 Test(deliver, fault_while_delivering_df_is_triple_fault)
 {
     set_gate(EXC_GP, 0x00, 0x5000, INTGATE0);

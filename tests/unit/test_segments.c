@@ -355,3 +355,30 @@ Test(far, task_gate_is_unsupported)
     cr_assert(vm->stop);
     cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
 }
+
+Test(far, call_gate16_same_level_pushes_words)
+{
+    set_callgate(SEL_GATE0, SEL_CODE0, 0x4321, 0x84, 0);   /* 16-bit gate, DPL 0 */
+    cr_assert_eq(seg_far_call(c, SEL_GATE0, 0, true, 0x1007, &vec, &err), 0);
+    cr_assert_eq(c->eip, 0x4321);
+    cr_assert_eq(c->gpr[R_ESP], 0x8000 - 4);
+    cr_assert_eq(rd32(0x8000 - 4), (SEL_CODE0 << 16) | 0x1007);
+}
+
+Test(far, sixteen_bit_stack_is_unsupported)
+{
+    set_desc(GDT, SEL_DATA1, 0, 0xFFFF, 0x92, 0x0);      /* B = 0 */
+    cr_assert_eq(seg_load_data(c, S_SS, SEL_DATA1, &vec, &err), 0);
+    cr_assert_eq(seg_far_call(c, SEL_CODE0, 0x10, true, 0x1007, &vec, &err), -2);
+    cr_assert(vm->stop);
+    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
+}
+
+Test(far, stack_limit_is_ss_fault)
+{
+    set_desc(GDT, SEL_DATA1, 0, 0x7FFF, 0x92, 0x4);      /* byte granular, limit 0x7FFF */
+    cr_assert_eq(seg_load_data(c, S_SS, SEL_DATA1, &vec, &err), 0);
+    c->gpr[R_ESP] = 0x8004;                              /* [0x7FFC, 0x8004) crosses the limit */
+    assert_fault(seg_far_call(c, SEL_CODE0, 0x10, true, 0x1007, &vec, &err), EXC_SS, 0);
+    cr_assert_eq(c->gpr[R_ESP], 0x8004);
+}
