@@ -91,20 +91,27 @@ uint32_t em_szp8(uint8_t v);
 /* ---- handlers, by group: X(ZYDIS_MNEMONIC_ suffix, handler suffix) ---- */
 #define EM_HANDLERS(X) \
     /* em_system.c */ \
-    X(HLT, hlt) X(CLTS, clts) X(INVLPG, invlpg) X(WBINVD, wbinvd) X(INVD, invd) X(RDMSR, rdmsr) X(WRMSR, wrmsr) X(RDTSC, rdtsc) X(RDPMC, rdpmc) \
-    X(CPUID, cpuid) X(LGDT, lgdt) X(LIDT, lidt) X(SGDT, sgdt) X(SIDT, sidt) X(LLDT, lldt) X(SLDT, sldt) X(LTR, ltr) X(STR, str) \
+    X(HLT, hlt) X(CLTS, clts) X(INVLPG, invlpg) X(WBINVD, wbinvd) X(INVD, invd) \
+    X(RDMSR, rdmsr) X(WRMSR, wrmsr) X(RDTSC, rdtsc) X(RDPMC, rdpmc) \
+    X(CPUID, cpuid) X(LGDT, lgdt) X(LIDT, lidt) X(SGDT, sgdt) X(SIDT, sidt) X(LLDT, lldt) \
+    X(SLDT, sldt) X(LTR, ltr) X(STR, str) \
     X(LMSW, lmsw) X(SMSW, smsw) \
     /* em_io.c */ \
-    X(IN, in) X(OUT, out) X(INSB, insb) X(INSW, insw) X(INSD, insd) X(OUTSB, outsb) X(OUTSW, outsw) X(OUTSD, outsd) \
+    X(IN, in) X(OUT, out) X(INSB, insb) X(INSW, insw) X(INSD, insd) X(OUTSB, outsb) \
+    X(OUTSW, outsw) X(OUTSD, outsd) \
     /* em_stack.c */ \
-    X(PUSHF, pushf) X(PUSHFD, pushfd) X(POPF, popf) X(POPFD, popfd) X(PUSH, push) X(POP, pop) X(PUSHA, pusha) X(PUSHAD, pushad) \
+    X(PUSHF, pushf) X(PUSHFD, pushfd) X(POPF, popf) X(POPFD, popfd) X(PUSH, push) \
+    X(POP, pop) X(PUSHA, pusha) X(PUSHAD, pushad) \
     X(POPA, popa) X(POPAD, popad) X(ENTER, enter) \
     /* em_control.c */ \
-    X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \
+    X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) \
+    X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \
     X(UD2, ud2) X(IRET, iret) X(IRETD, iretd) X(SYSENTER, sysenter) X(SYSEXIT, sysexit) \
     /* em_legacy.c */ \
-    X(CLI, cli) X(STI, sti) X(AAA, aaa) X(AAS, aas) X(DAA, daa) X(DAS, das) X(AAM, aam) X(AAD, aad) X(ARPL, arpl) X(SALC, salc) \
-    X(LDS, lds) X(LES, les) X(LFS, lfs) X(LGS, lgs) X(LSS, lss) X(LAR, lar) X(LSL, lsl) X(VERR, verr) X(VERW, verw) \
+    X(CLI, cli) X(STI, sti) X(AAA, aaa) X(AAS, aas) X(DAA, daa) X(DAS, das) X(AAM, aam) \
+    X(AAD, aad) X(ARPL, arpl) X(SALC, salc) \
+    X(LDS, lds) X(LES, les) X(LFS, lfs) X(LGS, lgs) X(LSS, lss) X(LAR, lar) X(LSL, lsl) \
+    X(VERR, verr) X(VERW, verw) \
     /* em_mov.c */ \
     X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat)
 

@@ -84,7 +84,8 @@ static struct strop strop_of(const struct em *e)
 {
     return (struct strop){
         .mask = e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu,
-        .rep = e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE),
+        .rep = e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+                                   ZYDIS_ATTRIB_HAS_REPNE),
     };
 }
 

@@ -315,8 +315,11 @@ static bool fetch_decode(struct em *e)
     if (n > avail)
         n = avail;
 
-    ZydisDecoderInit(&dec, SEG_ATTR_DB(cs->attr) ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     SEG_ATTR_DB(c->seg[S_SS].attr) ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    ZydisDecoderInit(&dec,
+                     SEG_ATTR_DB(cs->attr) ? ZYDIS_MACHINE_MODE_LEGACY_32
+                                           : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     SEG_ATTR_DB(c->seg[S_SS].attr) ? ZYDIS_STACK_WIDTH_32
+                                                    : ZYDIS_STACK_WIDTH_16);
     enum mmu_result r = mmu_read(c, lin, buf, n, e->acc | ACC_FETCH, &f);
     if (r == MMU_PAGE_FAULT)
         return page_fault(e, &f);
