@@ -2,7 +2,10 @@
  * devices/platform.c - assembling the PC, routing interrupt lines, time.
  *
  * Interrupt routing (the PC/AT wiring plus the APIC path): every ISA line
- * goes to the 8259 pair.  The 8259's INTR output reaches the CPU directly.
+ * goes to the 8259 pair and to the IOAPIC (IRQ0 on pin 2, the others on the
+ * pin of their number).  The 8259's INTR output reaches the CPU through the
+ * local APIC's LINT0 (ExtINT) or directly while the APIC is disabled; the
+ * IOAPIC's messages and the APIC timer go through the local APIC.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +42,28 @@ struct platform *platform_of(struct vm *vm)
 void irq_set_level(struct vm *vm, int line, int level)
 {
     struct platform *p = platform_of(vm);
-    if (line >= 0 && line < 16)
-        pic_set_irq(&p->pic, line, level);
+    if (line < 0 || line >= 16)
+        return;
+    pic_set_irq(&p->pic, line, level);
+    if (p->ready)
+        ioapic_set_irq(&p->ioapic, line == 0 ? 2 : line, level);
 }
 
 bool irq_intr_pending(struct vm *vm)
 {
     struct platform *p = vm->platform;
-    return p && pic_intr(&p->pic);
+    if (!p || !p->ready)
+        return false;
+    return lapic_pending(&p->lapic) ||
+           (lapic_extint_open(&p->lapic) && pic_intr(&p->pic));
 }
 
 int irq_intr_ack(struct vm *vm)
 {
-    return pic_ack(&platform_of(vm)->pic);
+    struct platform *p = platform_of(vm);
+    if (!lapic_pending(&p->lapic) && lapic_extint_open(&p->lapic) && pic_intr(&p->pic))
+        return pic_ack(&p->pic);    /* ExtINT: the 8259 supplies the vector */
+    return lapic_ack(&p->lapic);
 }
 
 int devices_init(struct vm *vm, char *err, size_t errlen)
@@ -66,6 +78,8 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
         pci_init(&p->pci, vm, bus) < 0 ||
         acpi_pm_init(&p->pm, vm, bus) < 0 ||
         ide_init(&p->ide, vm, bus) < 0 ||
+        lapic_init(&p->lapic, vm, bus) < 0 ||
+        ioapic_init(&p->ioapic, vm, bus) < 0 ||
         uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
         uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
         debug_exit_init(vm, bus) < 0) {
@@ -87,6 +101,7 @@ void devices_tick(struct vm *vm, uint64_t now_ns)
         console_pump(vm, &p->con, &p->com[0]);
     }
     pit_tick(&p->pit, now_ns);
+    lapic_tick(&p->lapic, now_ns);
     rtc_tick(&p->rtc, now_ns);
     for (int i = 0; i < 2; i++)
         uart_tick(&p->com[i], now_ns);
@@ -103,6 +118,7 @@ uint64_t devices_next_deadline_ns(struct vm *vm)
     if (!p || !p->ready)
         return UINT64_MAX;
     uint64_t d = min64(pit_deadline(&p->pit), rtc_deadline(&p->rtc));
+    d = min64(d, lapic_deadline(&p->lapic));
     for (int i = 0; i < 2; i++)
         d = min64(d, uart_deadline(&p->com[i]));
     return d;
@@ -121,6 +137,8 @@ void devices_stats_print(struct vm *vm, FILE *out)
         return;
     fprintf(out, "pit_irq0_pulses: %llu\nrtc_irq8: %llu\n",
             (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
+    fprintf(out, "lapic_timer_irqs: %llu\nioapic_delivered: %llu\n",
+            (unsigned long long)p->lapic.timer_irqs, (unsigned long long)p->ioapic.delivered);
     fprintf(out, "ide_errors: %llu\nide_unknown_commands: %llu\ni8042_unknown_commands: %llu\n",
             (unsigned long long)p->ide.errors, (unsigned long long)p->ide.unknown_cmds,
             (unsigned long long)p->kbc.unknown_cmds);

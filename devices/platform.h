@@ -21,6 +21,8 @@
 #include "devices/pci.h"
 #include "devices/acpi_pm.h"
 #include "devices/ide.h"
+#include "devices/lapic.h"
+#include "devices/ioapic.h"
 
 struct vm;
 
@@ -34,6 +36,8 @@ struct platform {
     struct pci pci;
     struct acpi_pm pm;
     struct ide ide;
+    struct lapic lapic;
+    struct ioapic ioapic;
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */
