@@ -25,6 +25,11 @@ static const struct {
     { "bt.smc_faults",    offsetof(struct stats, bt_smc_faults) },
     { "bt.invalidated",   offsetof(struct stats, bt_invalidated) },
     { "bt.entries",       offsetof(struct stats, bt_entries) },
+    { "shadow.hidden_faults", offsetof(struct stats, shadow_hidden_faults) },
+    { "shadow.true_faults", offsetof(struct stats, shadow_true_faults) },
+    { "shadow.flushes",   offsetof(struct stats, shadow_flushes) },
+    { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
+    { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
 };
 
 /* enum bt_exit (cpu/vcpu.h), in order. */

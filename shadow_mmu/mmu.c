@@ -38,7 +38,8 @@ static enum mmu_result fault(struct mmu_fault *f, uint32_t lin, unsigned acc, bo
 {
     if (f) {
         f->cr2 = lin;
-        f->error = (present ? PFERR_P : 0) | (acc & (ACC_WRITE | ACC_USER));
+        f->error = (present ? PFERR_P : 0) | ((acc & ACC_WRITE) ? PFERR_W : 0) |
+                   ((acc & ACC_USER) ? PFERR_U : 0);
     }
     return MMU_PAGE_FAULT;
 }

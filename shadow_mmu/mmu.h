@@ -16,7 +16,7 @@
 #include "cpu/vcpu.h"
 
 #define ACC_READ   0u
-#define ACC_WRITE  1u      /* = #PF error-code bit W/R */
+#define ACC_WRITE  1u      /* a write (#PF error-code bit W/R is PFERR_W) */
 #define ACC_USER   4u      /* = #PF error-code bit U/S: access made at CPL 3 */
 #define ACC_FETCH  16u     /* = #PF error-code bit I/D (only with NX, kept for completeness) */
 #define ACC_NOSET  0x100u  /* debugger peek: set no A/D bits */
