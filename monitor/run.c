@@ -55,10 +55,10 @@ void vm_destroy(struct vm *vm)
     guest_mem_destroy(&vm->mem);
 }
 
-/* The mnemonic of the instruction at CS:EIP, for the callout statistics,
- * and whether it writes CR3 (a reload flushes the TLB even with the same
- * value). */
-static int mnemonic_at(struct vcpu *c, bool *writes_cr3)
+/* What the instruction at CS:EIP will do to the address translation:
+ * writes CR3 (a reload flushes the TLB even with the same value), or
+ * invalidates one page (INVLPG m: *lin set). */
+static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t *lin)
 {
     static ZydisDecoder dec;
     static bool init;
@@ -69,39 +69,56 @@ static int mnemonic_at(struct vcpu *c, bool *writes_cr3)
     uint8_t b[15];
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    *writes_cr3 = false;
-    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT)
-        return 0;
-    if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, b, sizeof b, &ins, ops)))
-        return 0;
-    *writes_cr3 = ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-                  ops[0].reg.value == ZYDIS_REGISTER_CR3;
-    return ins.mnemonic;
+    *writes_cr3 = *invlpg = false;
+    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT ||
+        ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, b, sizeof b, &ins, ops)))
+        return;
+    if (ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[0].reg.value == ZYDIS_REGISTER_CR3)
+        *writes_cr3 = true;
+    if (ins.mnemonic == ZYDIS_MNEMONIC_INVLPG && ins.address_width == 32) {
+        const ZydisDecodedOperandMem *m = &ops[0].mem;
+        uint32_t ea = (uint32_t)m->disp.value;
+        if (m->base != ZYDIS_REGISTER_NONE)
+            ea += c->gpr[ZydisRegisterGetId(m->base)];
+        if (m->index != ZYDIS_REGISTER_NONE)
+            ea += c->gpr[ZydisRegisterGetId(m->index)] * m->scale;
+        int s = m->segment == ZYDIS_REGISTER_FS ? S_FS : m->segment == ZYDIS_REGISTER_GS ? S_GS :
+                m->segment == ZYDIS_REGISTER_ES ? S_ES : m->segment == ZYDIS_REGISTER_SS ? S_SS :
+                m->segment == ZYDIS_REGISTER_CS ? S_CS : S_DS;
+        *lin = c->seg[s].base + ea;
+        *invlpg = true;
+    }
 }
 
-static void emulate(struct vm *vm)
+/* Carry out the sensitive instruction at CS:EIP.  Returns true when it
+ * opened an interrupt shadow (STI, MOV SS, POP SS). */
+static bool emulate(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    bool writes_cr3;
-    int m = mnemonic_at(c, &writes_cr3);
-    if (m > 0 && m < STATS_MAX_MNEMONIC)
-        vm->stats.callouts[m]++;
-    uint32_t cr0 = c->cr0, cr4 = c->cr4, eip = c->eip;
-    switch (emulate_one(c)) {
-    case EM_OK:
-        break;
-    case EM_HALT:
+    bool writes_cr3, invlpg;
+    uint32_t lin = 0;
+    if (vm->cpu.cr0 & CR0_PG)
+        tlb_effect(c, &writes_cr3, &invlpg, &lin);
+    else
+        writes_cr3 = invlpg = false;
+    uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
+    struct em_info info = { 0 };
+    enum em_result r = emulate_step(c, &info);
+    if (info.mnemonic > 0 && info.mnemonic < STATS_MAX_MNEMONIC)
+        vm->stats.callouts[info.mnemonic]++;
+    if (r == EM_STOP)
+        return false;
+    if (r == EM_HALT)
         c->halted = true;
-        break;
-    case EM_STOP:
-        return;
-    }
+    bool done = c->eip != eip;      /* it completed (no exception) */
     /* What the processor's TLB would forget, the kernel view forgets. */
     if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE)) ||
-        ((c->cr0 & CR0_PG) && writes_cr3 && c->eip != eip))
+        ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))))
         shadow_reset(vm);
-    else if (m == ZYDIS_MNEMONIC_INVLPG)
-        shadow_reset(vm);   /* the emulator does not report the address yet */
+    else if (invlpg && done)
+        shadow_invlpg(vm, lin);
+    return info.irq_shadow;
 }
 
 /* A miss in the kernel view (see shadow_mmu/shadow.h). */
@@ -123,7 +140,7 @@ static void kview_miss(struct vm *vm, bool *single_step)
     case SHADOW_MMIO:
         /* The emulator performs the access through the device bus. */
         vm->stats.mmio_accesses++;
-        emulate(vm);
+        *single_step = emulate(vm);
         break;
     case SHADOW_SMC:
         vm->stats.bt_smc_faults++;
@@ -189,7 +206,10 @@ static void handle_exit(struct vm *vm, bool *single_step)
         vm->stats.bt_lookup_misses++;
         break;
     case EXIT_EMULATE:
-        emulate(vm);
+        /* After STI, MOV SS or POP SS one more instruction runs before any
+         * interrupt: a one-instruction translation, with no delivery first. */
+        if (emulate(vm))
+            *single_step = true;
         break;
     case EXIT_EXCEPTION:
         guest_exception(vm, single_step);
@@ -217,7 +237,8 @@ int vm_run(struct vm *vm)
             break;
         }
         devices_tick(vm, host_now_ns());
-        interrupts(vm);
+        if (!single_step)           /* single_step also covers an interrupt shadow */
+            interrupts(vm);
         if (vm->stop)
             break;
         if (c->halted) {
