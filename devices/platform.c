@@ -15,6 +15,7 @@
 #include "devices/irq.h"
 #include "devices/platform.h"
 #include "devices/debug_exit.h"
+#include "devices/firmware_tables.h"
 
 /* Host input is looked at without blocking at most this often. */
 #define INPUT_POLL_NS 1000000ull
@@ -80,10 +81,15 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
         ide_init(&p->ide, vm, bus) < 0 ||
         lapic_init(&p->lapic, vm, bus) < 0 ||
         ioapic_init(&p->ioapic, vm, bus) < 0 ||
+        vga_init(&p->vga, bus) < 0 ||
         uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
         uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
         debug_exit_init(vm, bus) < 0) {
         snprintf(err, errlen, "devices: cannot register the port ranges (bus full or overlap)");
+        return -1;
+    }
+    if (firmware_tables_write(vm) < 0) {
+        snprintf(err, errlen, "devices: guest RAM does not cover the BIOS area for the MP/ACPI tables");
         return -1;
     }
     console_open(&p->con, STDIN_FILENO);

@@ -23,6 +23,7 @@
 #include "devices/ide.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
+#include "devices/vga_text.h"
 
 struct vm;
 
@@ -38,6 +39,7 @@ struct platform {
     struct ide ide;
     struct lapic lapic;
     struct ioapic ioapic;
+    struct vga vga;
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */
