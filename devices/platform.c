@@ -62,9 +62,11 @@ bool irq_intr_pending(struct vm *vm)
 int irq_intr_ack(struct vm *vm)
 {
     struct platform *p = platform_of(vm);
-    if (!lapic_pending(&p->lapic) && lapic_extint_open(&p->lapic) && pic_intr(&p->pic))
-        return pic_ack(&p->pic);    /* ExtINT: the 8259 supplies the vector */
-    return lapic_ack(&p->lapic);
+    if (lapic_pending(&p->lapic))
+        return lapic_ack(&p->lapic);
+    if (lapic_extint_open(&p->lapic))
+        return pic_ack(&p->pic);    /* ExtINT: the 8259 supplies the vector (IRQ7 if spurious) */
+    return lapic_ack(&p->lapic);    /* the APIC's spurious vector */
 }
 
 int devices_init(struct vm *vm, char *err, size_t errlen)
