@@ -238,6 +238,13 @@ void bt_flush(struct vm *vm, const char *why)
         fprintf(stderr, "[bt] flush: %s\n", why);
 }
 
+bool bt_seg_unlimited(const struct seg *s)
+{
+    /* Expand-up data (type bit 2 clear) or code, 4 GiB limit: no check can fail. */
+    bool expand_down = SEG_ATTR_S(s->attr) && !(s->attr & 8) && (s->attr & 4);
+    return s->limit == 0xFFFFFFFFu && !expand_down;
+}
+
 uint64_t bt_segment_key(const struct vcpu *c)
 {
     /* Translations hard-wire "base 0" for ES, SS and DS when they are flat,
@@ -246,5 +253,9 @@ uint64_t bt_segment_key(const struct vcpu *c)
     if (c->seg[S_ES].base == 0) key |= 1ull << 32;
     if (c->seg[S_SS].base == 0) key |= 1ull << 33;
     if (c->seg[S_DS].base == 0) key |= 1ull << 34;
+    /* ... and which segments have no limit to check (bt_seg_unlimited). */
+    for (int s = 0; s < S_NSEG; s++)
+        if (bt_seg_unlimited(&c->seg[s]))
+            key |= 1ull << (40 + s);
     return key;
 }

@@ -34,6 +34,7 @@
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
 #include "cpu/exceptions.h"
+#include "cpu/emulate.h"
 
 enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
@@ -135,36 +136,6 @@ static bool is_string_opcode(const ZydisDecodedInstruction *ins)
            ins->opcode <= 0xAF && ins->opcode != 0xA8 && ins->opcode != 0xA9;
 }
 
-static enum kind classify(struct xlat *x)
-{
-    const ZydisDecodedInstruction *ins = &x->ins;
-    if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
-        return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
-    if (ins->address_width == 16 || ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
-        return K_EMULATE;
-    for (int i = 0; i < ins->operand_count; i++) {
-        const ZydisDecodedOperand *op = &x->ops[i];
-        if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-            ZydisRegisterClass rc = ZydisRegisterGetClass(op->reg.value);
-            if (rc == ZYDIS_REGCLASS_SEGMENT || rc == ZYDIS_REGCLASS_CONTROL ||
-                rc == ZYDIS_REGCLASS_DEBUG || rc == ZYDIS_REGCLASS_TEST)
-                return K_EMULATE;
-        }
-    }
-    if (is_string_opcode(ins))
-        return K_STRING;
-    if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
-        return K_INCDEC_SHORT;
-    enum kind k = kind_of_mnemonic[ins->mnemonic];
-    /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
-    if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
-        ins->operand_width == 16)
-        return K_EMULATE;
-    if (k == K_ENTER && x->ops[1].imm.value.u != 0)
-        return K_EMULATE;                   /* nesting level > 0 */
-    return k;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
 
 static int gpr_id(ZydisRegister r)
@@ -192,33 +163,27 @@ static bool seg_is_static(const struct vcpu *c, int s)
     return s != S_FS && s != S_GS && c->seg[s].base == 0;
 }
 
-/* wrgsbase r8 (F3 REX.W+B 0F AE /3): unprivileged with CR4.FSGSBASE. */
-static void emit_wrgsbase_r8(struct emit *e)
+/* GS base := [r15 + off], through r11: `mov r11, [r15+off]; wrgsbase r11`
+ * (F3 REX.W+B 0F AE /3, unprivileged with CR4.FSGSBASE). */
+static void emit_set_gsbase(struct emit *e, int off)
 {
-    static const uint8_t op[] = { 0xF3, 0x49, 0x0F, 0xAE, 0xD8 };
-    emit_bytes(e, op, sizeof op);
+    static const uint8_t mov = 0x8B;
+    static const uint8_t wrgsbase[] = { 0xF3, 0x49, 0x0F, 0xAE, 0xDB };
+    emit_mem(e, EM_W, &mov, 1, H_R11, H_R15, -1, 1, off);
+    emit_bytes(e, wrgsbase, sizeof wrgsbase);
 }
 
-static void emit_load_r8_ctx(struct emit *e, int off)
-{
-    static const uint8_t op = 0x8B;
-    emit_mem(e, EM_W, &op, 1, H_R8, H_R15, -1, 1, off);
-}
-
+/* Around an access through a segment with a base: GS = kview + base. */
 static void seg_enter(struct xlat *x, int s)
 {
-    if (seg_is_static(x->c, s))
-        return;
-    emit_load_r8_ctx(&x->e, VCPU_OFF_SEGBASE + 8 * s);
-    emit_wrgsbase_r8(&x->e);
+    if (!seg_is_static(x->c, s))
+        emit_set_gsbase(&x->e, VCPU_OFF_SEGBASE + 8 * s);
 }
 
 static void seg_leave(struct xlat *x, int s)
 {
-    if (seg_is_static(x->c, s))
-        return;
-    emit_load_r8_ctx(&x->e, VCPU_OFF_KVIEW);
-    emit_wrgsbase_r8(&x->e);
+    if (!seg_is_static(x->c, s))
+        emit_set_gsbase(&x->e, VCPU_OFF_KVIEW);
 }
 
 /* The (first) explicit memory operand of the instruction, or NULL. */
@@ -317,6 +282,48 @@ static void emit_indirect(struct xlat *x)
     };
     emit_bytes(e, seq2, sizeof seq2);
     emit_u32(e, TC_LOOKUP_CODE_OFF);
+}
+
+/* Stop the guest with a report naming the instruction being translated. */
+static void xl_unsupported(struct xlat *x, const char *what)
+{
+    x->c->eip = x->eip;
+    vm_unsupported(x->vm, what);
+}
+
+static enum kind classify(struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+        return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
+    if (ins->address_width == 16 || ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return K_EMULATE;
+    for (int i = 0; i < ins->operand_count; i++) {
+        const ZydisDecodedOperand *op = &x->ops[i];
+        if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            ZydisRegisterClass rc = ZydisRegisterGetClass(op->reg.value);
+            if (rc == ZYDIS_REGCLASS_SEGMENT || rc == ZYDIS_REGCLASS_CONTROL ||
+                rc == ZYDIS_REGCLASS_DEBUG || rc == ZYDIS_REGCLASS_TEST)
+                return K_EMULATE;
+        }
+    }
+    const ZydisDecodedOperand *m = mem_operand(x);
+    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM &&
+        !bt_seg_unlimited(&x->c->seg[seg_index(m->mem.segment)]) &&
+        emulate_supports(ins->mnemonic))
+        return K_EMULATE;
+    if (is_string_opcode(ins))
+        return K_STRING;
+    if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
+        return K_INCDEC_SHORT;
+    enum kind k = kind_of_mnemonic[ins->mnemonic];
+    /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
+    if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
+        ins->operand_width == 16)
+        return K_EMULATE;
+    if (k == K_ENTER && x->ops[1].imm.value.u != 0)
+        return K_EMULATE;                   /* nesting level > 0 */
+    return k;
 }
 
 /* ---- translation of each class ------------------------------------------ */
@@ -423,7 +430,7 @@ static void xl_pop(struct xlat *x)
     int adj = gpr_id(dst->mem.base) == R_ESP ? sz : 0;
     static const uint8_t mov = 0x89;
     if (!seg_is_static(x->c, seg_index(dst->mem.segment))) {
-        vm_unsupported(x->vm, "POP to memory through a segment with a base");
+        xl_unsupported(x, "POP to memory through a segment with a base");
         return;
     }
     emit_guest_mem(x, dst, w == 16 ? EM_O16 : 0, &mov, 1, H_R8, adj);
@@ -546,12 +553,8 @@ static void xl_string(struct xlat *x)
     bool rep = x->ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     bool cond = op == 0xA6 || op == 0xA7 || op == 0xAE || op == 0xAF;
     int src_seg = (x->ins.attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ? seg_index(x->ops[1].mem.segment) : S_DS;
-    if ((op <= 0xA7 || op == 0xAC || op == 0xAD) && !seg_is_static(x->c, src_seg)) {
-        vm_unsupported(x->vm, "string instruction through a segment with a base");
-        return;
-    }
     if (!seg_is_static(x->c, S_ES) && op != 0xAC && op != 0xAD) {
-        vm_unsupported(x->vm, "string instruction with a non-zero ES base");
+        xl_unsupported(x, "string instruction with a non-zero ES base");
         return;
     }
     static const uint8_t mov = 0x8B;        /* mov r9, [r15+str_step] */
@@ -566,18 +569,24 @@ static void xl_string(struct xlat *x)
     unsigned fl = o16 | (byte ? EM_BYTE_REX : 0);
     switch (op & ~1) {
     case 0xA4:  /* movs: [esi] -> [edi] */
+        seg_enter(x, src_seg);
         emit_mem(e, fl | EM_GS | EM_A32, &ld, 1, H_R8, H_RSI, -1, 1, 0);
+        seg_leave(x, src_seg);
         emit_mem(e, fl | EM_GS | EM_A32, &st, 1, H_R8, H_RDI, -1, 1, 0);
         break;
     case 0xA6:  /* cmps: flags of [esi] - [edi] */
+        seg_enter(x, src_seg);
         emit_mem(e, fl | EM_GS | EM_A32, &ld, 1, H_R8, H_RSI, -1, 1, 0);
+        seg_leave(x, src_seg);
         emit_mem(e, fl | EM_GS | EM_A32, &cmp, 1, H_R8, H_RDI, -1, 1, 0);
         break;
     case 0xAA:  /* stos: eax -> [edi] */
         emit_mem(e, o16 | EM_GS | EM_A32, &st, 1, H_RAX, H_RDI, -1, 1, 0);
         break;
     case 0xAC:  /* lods: [esi] -> eax */
+        seg_enter(x, src_seg);
         emit_mem(e, o16 | EM_GS | EM_A32, &ld, 1, H_RAX, H_RSI, -1, 1, 0);
+        seg_leave(x, src_seg);
         break;
     case 0xAE:  /* scas: flags of eax - [edi] */
         emit_mem(e, o16 | EM_GS | EM_A32, &cmp, 1, H_RAX, H_RDI, -1, 1, 0);

@@ -15,12 +15,14 @@ static bool is_far(const struct em *e)
 }
 
 /* A segments.h status: 0 done, -1 raise vec/err, -2 stop (reported). */
-static enum em_result seg_status(struct em *e, int r, int vec, uint32_t err)
+/* Takes vec/err by pointer: the call that fills them is an argument of the
+ * same expression, and C leaves the order of argument evaluation open. */
+static enum em_result seg_status(struct em *e, int r, const int *vec, const uint32_t *err)
 {
     if (r == 0)
         return EM_OK;
     if (r == -1)
-        return em_raise(e, vec, err);
+        return em_raise(e, *vec, *err);
     return EM_STOP;
 }
 
@@ -69,7 +71,7 @@ enum em_result em_jmp(struct em *e)
     if (is_far(e)) {
         if (!far_target(e, &sel, &t))
             return e->res;
-        return seg_status(e, seg_far_jmp(e->c, sel, t, em_op32(e), &vec, &err), vec, err);
+        return seg_status(e, seg_far_jmp(e->c, sel, t, em_op32(e), &vec, &err), &vec, &err);
     }
     if (!near_target(e, &t))
         return e->res;
@@ -85,8 +87,7 @@ enum em_result em_call(struct em *e)
     if (is_far(e)) {
         if (!far_target(e, &sel, &t))
             return e->res;
-        return seg_status(e, seg_far_call(e->c, sel, t, em_op32(e), e->next_eip, &vec, &err),
-                          vec, err);
+        return seg_status(e, seg_far_call(e->c, sel, t, em_op32(e), e->next_eip, &vec, &err), &vec, &err);
     }
     if (!near_target(e, &t) || !em_stack_push(e, e->next_eip, em_op32(e) ? 4 : 2))
         return e->res;
@@ -103,7 +104,7 @@ enum em_result em_ret(struct em *e)
     uint32_t err = 0, t = 0;
 
     if (is_far(e))
-        return seg_status(e, seg_far_ret(c, em_op32(e), pop, &vec, &err), vec, err);
+        return seg_status(e, seg_far_ret(c, em_op32(e), pop, &vec, &err), &vec, &err);
     if (!em_stack_read(e, 0, &t, n))
         return e->res;
     if (t > c->seg[S_CS].limit)
