@@ -177,6 +177,7 @@ void rt_trap_dispatch(struct trap_frame *f)
 {
     rt_trap.count++;
     rt_trap.f = *f;
+    rt_trap.esp = (uint32_t)(&f->eflags + 1);
     if (rt_hook) {
         rt_hook(f);
         return;

@@ -74,6 +74,7 @@ struct trap_frame {
 
 struct rt_trap {
     uint32_t count;             /* exceptions/interrupts taken so far */
+    uint32_t esp;               /* ESP when it happened (same-privilege frames) */
     struct trap_frame f;        /* the last one */
 };
 
