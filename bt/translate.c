@@ -39,7 +39,7 @@
 enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
     K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
-    K_INCDEC_SHORT,
+    K_INCDEC_SHORT, K_COPY_ADDR16,
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -296,7 +296,7 @@ static enum kind classify(struct xlat *x)
     const ZydisDecodedInstruction *ins = &x->ins;
     if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
-    if (ins->address_width == 16 || ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+    if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return K_EMULATE;
     for (int i = 0; i < ins->operand_count; i++) {
         const ZydisDecodedOperand *op = &x->ops[i];
@@ -317,6 +317,9 @@ static enum kind classify(struct xlat *x)
     if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
         return K_INCDEC_SHORT;
     enum kind k = kind_of_mnemonic[ins->mnemonic];
+    if (ins->address_width == 16)     /* 0x67: 16-bit addressing */
+        return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY_ADDR16
+                                                                          : K_EMULATE;
     /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
     if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
         ins->operand_width == 16)
@@ -377,6 +380,50 @@ static void xl_copy(struct xlat *x)
     } else {
         emit_bytes(&x->e, x->bytes + op_start, ins->length - op_start);
     }
+    if (!agen)
+        seg_leave(x, s);
+}
+
+/*
+ * A copied instruction with a 16-bit address (0x67 in 32-bit code): the
+ * address (base + index + disp, wrapped to 16 bits) is computed into r8d
+ * and the instruction re-encoded with [r8] as its memory operand.
+ */
+static void xl_copy_addr16(struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    const ZydisDecodedOperand *m = mem_operand(x);
+    for (int i = 0; i < ins->operand_count; i++) {
+        ZydisRegister r = x->ops[i].reg.value;
+        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
+             r == ZYDIS_REGISTER_BH)) {
+            xl_unsupported(x, "16-bit addressing with a high-byte register operand");
+            return;
+        }
+    }
+    static const uint8_t lea = 0x8D, movzx[] = { 0x45, 0x0F, 0xB7, 0xC0 };  /* movzx r8d, r8w */
+    emit_mem(&x->e, EM_A32, &lea, 1, H_R8, gpr_id(m->mem.base), gpr_id(m->mem.index), 1,
+             (int32_t)m->mem.disp.value);
+    emit_bytes(&x->e, movzx, sizeof movzx);
+    bool agen = m->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
+    int s = seg_index(m->mem.segment);
+    if (!agen) {
+        seg_enter(x, s);
+        emit_byte(&x->e, 0x65);
+    }
+    emit_byte(&x->e, 0x67);
+    for (int i = 0; i < ins->raw.prefix_count; i++) {
+        uint8_t p = x->bytes[i];
+        if (p != 0x67 && p != 0x26 && p != 0x2E && p != 0x36 && p != 0x3E && p != 0x64 && p != 0x65)
+            emit_byte(&x->e, p);
+    }
+    emit_byte(&x->e, 0x41);                 /* REX.B: rm = r8 */
+    uint32_t mo = ins->raw.modrm.offset, op_start = ins->raw.prefix_count;
+    emit_bytes(&x->e, x->bytes + op_start, mo - op_start);
+    emit_byte(&x->e, (uint8_t)(x->bytes[mo] & 0x38));   /* mod 00, rm 000: [r8] */
+    uint32_t rest = mo + 1u + ins->raw.disp.size / 8u;
+    emit_bytes(&x->e, x->bytes + rest, ins->length - rest);
     if (!agen)
         seg_leave(x, s);
 }
@@ -661,6 +708,7 @@ static void translate_one(struct xlat *x, enum kind k)
     switch (k) {
     case K_COPY: xl_copy(x); break;
     case K_INCDEC_SHORT: xl_incdec_short(x); break;
+    case K_COPY_ADDR16: xl_copy_addr16(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;
