@@ -36,6 +36,8 @@ struct vm_options {
     uint64_t mem_mib;
     bool stats;
     bool trace;
+    uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
+    bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
 };
 
 struct vm {
