@@ -17,6 +17,8 @@ struct tc;
 struct symtab;
 struct platform;
 struct shadow;
+struct gdb;
+struct direct;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -47,6 +49,8 @@ struct vm {
     struct stats stats;
     struct tc *tc;
     struct shadow *shadow;      /* shadow_mmu/shadow.c */
+    struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
+    struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* kernel ELF symbols, may be NULL */
     struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
