@@ -89,3 +89,6 @@ sl_br_resume:
         mov esp, [sl_saved_esp]
         popad
         ret
+
+; no executable stack wanted (for the native link of compute_host, and tidy)
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -75,3 +75,6 @@ page_data:
         dd 0
 page_spare:
         times 64 db 0
+
+; no executable stack wanted (for the native link of compute_host, and tidy)
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -95,3 +95,6 @@ rt_isr_table:
         dd isr_ %+ i
 %assign i i+1
 %endrep
+
+; no executable stack wanted (for the native link of compute_host, and tidy)
+section .note.GNU-stack noalloc noexec nowrite progbits
