@@ -139,6 +139,14 @@ const char *mem(struct gen *g, int size, char *buf)
     return mem_span(g, size, size / 8, buf);
 }
 
+/* Now and then an explicit DS/ES/SS override: flat on both sides, but the
+ * translator has to honour the prefix (FS/GS differ: Linux uses them). */
+static const char *seg_prefix(struct gen *g)
+{
+    static const char *const seg[] = { "ds:", "es:", "ss:" };
+    return gen_below(g, 8) ? "" : seg[gen_below(g, 3)];
+}
+
 const char *mem_span(struct gen *g, int size, int bytes, char *buf)
 {
     char d[16];
@@ -149,7 +157,7 @@ const char *mem_span(struct gen *g, int size, int bytes, char *buf)
         int base = g->poff[P_ESI];
         fmt_disp(d, pick_disp(g, base, 0, DIFF_BUF_SIZE - bytes - 1020));
         emit(g, "movzx ecx, cl");
-        sprintf(buf, "%s [esi+ecx*4%s]", size_kw(size), d);
+        sprintf(buf, "%s [%sesi+ecx*4%s]", size_kw(size), seg_prefix(g), d);
         return buf;
     }
     for (;;) {
@@ -158,7 +166,7 @@ const char *mem_span(struct gen *g, int size, int bytes, char *buf)
         if (off < 0)
             continue;
         fmt_disp(d, pick_disp(g, off, 0, DIFF_BUF_SIZE - bytes));
-        sprintf(buf, "%s [%s%s]", size_kw(size), preg_name[p], d);
+        sprintf(buf, "%s [%s%s%s]", size_kw(size), seg_prefix(g), preg_name[p], d);
         return buf;
     }
 }
