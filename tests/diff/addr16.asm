@@ -1,4 +1,5 @@
-; tests/diff/addr16.asm - 16-bit addressing (0x67 prefix) in 32-bit code.
+; tests/diff/addr16.asm - the address-size prefix (0x67) in 32-bit code:
+; 16-bit addressing, JCXZ and LOOP on CX.
 ; 64-bit mode has no 16-bit addressing, so a translator must compute these
 ; addresses itself.  Kept apart from edge.asm so that the rest of the edge
 ; set still runs when this is not handled.
@@ -31,6 +32,25 @@ CASE "lea-addr16-wrap"
   mov bx, 0xfff0
   lea eax, [bx + si + 0x20]     ; the 16-bit sum wraps at 64 KiB
   lea ecx, [word 0x1234]
+CASE_END ARITH|DF
+; In 64-bit mode 67 E3 is JECXZ and 67 E2 a LOOP on ECX: copied as they are,
+; these would test the wrong register.
+CASE "jcxz-a16"
+  INIT
+  mov ecx, 0x10000
+  jcxz .taken                   ; 67 E3: tests CX, not ECX
+  mov eax, -1
+.taken:
+  jecxz .wrong
+  add eax, 2
+.wrong:
+CASE_END ARITH|DF
+CASE "loop-cx"
+  INIT
+  mov ecx, 0x10002
+.top:
+  inc eax
+  loop .top, cx                 ; 67 E2: counts in CX
 CASE_END ARITH|DF
 
 CASE_TABLE

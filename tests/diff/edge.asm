@@ -515,5 +515,69 @@ CASE "jmp-indirect"
   mov dword [ebx + 8], 0
   xor edx, edx
 CASE_END ALL & ~AF
+CASE "call-pop-eip"
+  INIT 0, 0, 0, 0
+  call .here                    ; must push the GUEST return address
+.here:
+  pop eax
+  sub eax, .here
+  mov dword [esp - 4], 0
+CASE_END ALL
+CASE "push-ret"
+  INIT 0, 0, 0, 0
+  push dword .there
+  ret
+  mov eax, -1
+.there:
+  mov dword [esp - 4], 0
+  inc eax
+CASE_END ALL & ~CF
+
+; ---- prefixes whose meaning changes in 64-bit mode ----
+CASE "pushfw-popfw"
+  INIT 0, 0, 0, 0
+  push word ARITH|DF
+  popfw
+  pushfw
+  and word [esp], ARITH|DF      ; IF differs between the sides
+  pop cx
+CASE_END ALL
+
+; ---- ESP as an ordinary operand ----
+CASE "esp-alu"
+  INIT 0, 0, 0, 0
+  sub esp, 12
+  mov [esp + 4], esp
+  and esp, -16
+  lea esp, [esp + 8]
+  mov eax, esp
+  add esp, 0x20
+CASE_END ALL
+CASE "xchg-esp"
+  INIT DIFF_ESP0 - 0x40, 0, 0, 0
+  xchg eax, esp
+  push dword 5
+  xchg esp, eax
+  mov ecx, [eax]
+CASE_END ALL
+CASE "cmpxchg8b-hit"
+  INIT 0, 0x11111111, 0, 0
+  mov eax, [ebx]
+  mov edx, [ebx + 4]
+  mov ebx, 0x22222222
+  cmpxchg8b [esi - 0x100]       ; esi - 0x100 = the old ebx
+CASE_END ALL & ~(CF|PF|AF|SF|OF)
+CASE "cmpxchg8b-miss"
+  INIT 1, 2, 3, 0
+  cmpxchg8b [ebx + 8]
+CASE_END ALL & ~(CF|PF|AF|SF|OF)
+CASE "nops"
+  INIT 0, 0, 0, 0
+  nop
+  nop dword [eax + eax*1 + 0]
+  nop word [eax + eax*1 + 0x12345678]
+  pause
+  xchg ax, ax
+CASE_END ALL
 
 CASE_TABLE
