@@ -21,8 +21,11 @@
 #include "cpu/host.h"
 #include "bt/bt.h"
 #include "monitor/vm.h"
+#include "cpu/direct.h"
 
 extern char bt_exit_signal[];
+extern char direct_exit[];
+extern char host_signal_entry[];
 
 /* Signals carry no user pointer: the one VM of this process. */
 static struct vm *host_vm;
@@ -59,9 +62,8 @@ static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum b
     g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
 }
 
-static void on_fault(int sig, siginfo_t *si, void *ctx)
+static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
 {
-    ucontext_t *uc = ctx;
     struct vm *vm = host_vm;
     greg_t *g = uc->uc_mcontext.gregs;
     uint32_t eip;
@@ -113,7 +115,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
     exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
 }
 
-static void on_timer(int sig, siginfo_t *si, void *ctx)
+static void on_timer(void)
 {
     struct vm *vm = host_vm;
     if (vm && !armed_irq) {
@@ -123,7 +125,7 @@ static void on_timer(int sig, siginfo_t *si, void *ctx)
 }
 
 /* SIGINT/SIGTERM: stop at the next block boundary, with statistics. */
-static void on_terminate(int sig, siginfo_t *si, void *ctx)
+static void on_terminate(int sig)
 {
     struct vm *vm = host_vm;
     if (!vm)
@@ -132,6 +134,89 @@ static void on_terminate(int sig, siginfo_t *si, void *ctx)
     if (!armed_irq) {
         mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
         armed_irq = true;
+    }
+}
+
+/*
+ * A signal while guest ring-3 code ran: record the guest state and leave
+ * through direct_exit in 64-bit mode on the monitor's stack.
+ */
+static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
+{
+    struct vm *vm = host_vm;
+    struct vcpu *c = &vm->cpu;
+    greg_t *g = uc->uc_mcontext.gregs;
+    uint32_t efl = (uint32_t)g[REG_EFL];
+    for (int r = 0; r < 8; r++)
+        c->gpr[r] = (uint32_t)g[gregs_of_gpr[r]];
+    c->eip = (uint32_t)g[REG_RIP];
+    c->rflags = efl & FL_ARITH;
+    c->str_step = (efl & FL_DF) ? -1 : 1;
+    c->eflags = (c->eflags & ~(FL_TF | FL_AC | FL_NT | FL_ID)) | (efl & (FL_TF | FL_AC | FL_NT | FL_ID));
+    c->exc_vector = (int)g[REG_TRAPNO];
+    c->exc_error = (uint32_t)g[REG_ERR];
+    c->exc_has_error = false;
+    c->exit_arg = (uint64_t)(uintptr_t)si->si_addr;
+    switch (sig) {
+    case SIGSYS:
+        c->exit_reason = EXIT_SYSCALL;
+        break;
+    case SIGALRM:
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+        if (sig != SIGALRM)
+            vm->stop_signal = sig;
+        c->exit_reason = EXIT_POLL;
+        break;
+    case SIGFPE:
+        c->exc_vector = c->exc_vector == 16 ? EXC_MF : c->exc_vector == 19 ? EXC_XM : EXC_DE;
+        c->exit_reason = EXIT_EXCEPTION;
+        break;
+    case SIGILL:
+        c->exc_vector = EXC_UD;
+        c->exit_reason = EXIT_EXCEPTION;
+        break;
+    case SIGTRAP:
+        c->exc_vector = c->exc_vector == 3 ? EXC_BP : EXC_DB;
+        c->exit_reason = EXIT_EXCEPTION;
+        break;
+    default:                /* SIGSEGV, SIGBUS: the vector the host CPU raised */
+        c->exc_has_error = true;
+        c->exit_reason = EXIT_EXCEPTION;
+        break;
+    }
+    g[REG_R15] = (greg_t)(uintptr_t)c;
+    g[REG_RSP] = (greg_t)c->host_rsp;
+    g[REG_RIP] = (greg_t)(uintptr_t)direct_exit;
+    g[REG_EFL] = FL_FIXED | FL_IF;
+    /* CS = 0x33 (64-bit user code), SS = 0x2b: sigreturn restores both. */
+    g[REG_CSGSFS] = (greg_t)(0x33ull | (0x2bull << 48));
+}
+
+/* Every signal of the monitor, after host_signal_entry restored FS. */
+void host_on_signal(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    uint16_t cs = (uint16_t)uc->uc_mcontext.gregs[REG_CSGSFS];
+    if (host_vm && direct_is_guest_cs(cs)) {
+        direct_signal(sig, si, uc);
+        return;
+    }
+    switch (sig) {
+    case SIGALRM:
+        on_timer();
+        return;
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+        on_terminate(sig);
+        return;
+    case SIGSYS:
+        fatal_host_fault(sig, si, uc);
+        return;
+    default:
+        on_fault(sig, si, uc);
     }
 }
 
@@ -166,6 +251,8 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 int host_init(struct vm *vm, char *err, unsigned long errlen)
 {
     host_vm = vm;
+    /* host_signal_entry puts this FS base back before any C runs. */
+    asm volatile("rdfsbase %0" : "=r"(host_fsbase));
     stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
     if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
         snprintf(err, errlen, "cannot set up the signal stack");
@@ -173,20 +260,18 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
+    sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))(void *)host_signal_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGALRM);
-    int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+    int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL) < 0) {
             snprintf(err, errlen, "cannot install signal handlers");
             return -1;
         }
-    sa.sa_sigaction = on_timer;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    sa.sa_sigaction = on_terminate;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
@@ -194,7 +279,7 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
      * block them all while the VM runs. */
     sigset_t block;
     sigfillset(&block);
-    int handled[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGALRM, SIGINT, SIGTERM, SIGHUP };
+    int handled[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGALRM, SIGINT, SIGTERM, SIGHUP };
     for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
         sigdelset(&block, handled[i]);
     sigprocmask(SIG_BLOCK, &block, NULL);
@@ -224,5 +309,6 @@ void host_fini(struct vm *vm)
     signal(SIGILL, SIG_DFL);
     signal(SIGBUS, SIG_DFL);
     signal(SIGTRAP, SIG_DFL);
+    signal(SIGSYS, SIG_DFL);
     host_vm = NULL;
 }

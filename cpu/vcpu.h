@@ -107,6 +107,8 @@ enum bt_exit {
     EXIT_POLL,        /* an event is pending at an instruction boundary */
     EXIT_SMC,         /* a write to a page that holds translated code */
     EXIT_STEP,        /* end of a single-instruction translation */
+    EXIT_SYSCALL,     /* ring 3: int 0x80 or sysenter reached the host (SIGSYS) */
+    EXIT_DEBUG,       /* a debugger breakpoint before the instruction at eip */
 };
 
 #define VCPU_FXSAVE_SIZE 512

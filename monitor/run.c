@@ -24,6 +24,8 @@
 #include "monitor/vm.h"
 #include "bt/bt.h"
 #include "cpu/host.h"
+#include "cpu/direct.h"
+#include "cpu/segments.h"
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
 #include "devices/irq.h"
@@ -44,12 +46,15 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
     }
     if (shadow_init(vm, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
         return -1;
+    if (direct_init(vm, err, errlen) < 0)
+        return -1;
     return 0;
 }
 
 void vm_destroy(struct vm *vm)
 {
     host_fini(vm);
+    direct_destroy(vm);
     bt_destroy(vm);
     shadow_destroy(vm);
     guest_mem_destroy(&vm->mem);
@@ -191,6 +196,89 @@ static void wait_while_halted(struct vm *vm)
     devices_wait(vm, devices_next_deadline_ns(vm));
 }
 
+/* ---- guest ring 3, run directly (cpu/direct.c) ---- */
+
+/* int 0x80 (or sysenter) from ring 3 reached the host as an i386 system
+ * call and came back as SIGSYS; EIP is after the instruction. */
+static void user_syscall(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    uint8_t b[2] = { 0, 0 };
+    mmu_read(c, vcpu_linear_ip(c) - 2, b, 2, ACC_USER | ACC_NOSET, NULL);
+    if (b[0] == 0xCD) {
+        cpu_soft_int(c, b[1], c->eip - 2);
+        return;
+    }
+    /* SYSENTER (SDM vol. 2B): flat CS/SS from IA32_SYSENTER_CS, ESP and EIP
+     * from the MSRs, CPL 0, IF and VM cleared.  EIP/ESP of the caller are
+     * not saved by the processor, so their loss here is what hardware does. */
+    if ((c->sysenter_cs & 0xFFFC) == 0) {
+        cpu_raise(c, EXC_GP, 0);
+        return;
+    }
+    uint16_t cs = c->sysenter_cs & 0xFFFC;
+    seg_set_raw(&c->seg[S_CS], cs, 0, 0xFFFFFFFFu, 0xC09B);
+    seg_set_raw(&c->seg[S_SS], (uint16_t)(cs + 8), 0, 0xFFFFFFFFu, 0xC093);
+    c->cpl = 0;
+    c->vif = 0;
+    c->eflags &= ~(FL_VM | FL_RF);
+    c->gpr[R_ESP] = c->sysenter_esp;
+    c->eip = c->sysenter_eip;
+}
+
+static void user_exception(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    uint32_t pa, err;
+    switch (c->exc_vector) {
+    case EXC_PF:
+        switch (shadow_user_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa, &err)) {
+        case SHADOW_FIXED:
+            return;
+        case SHADOW_GUEST_PF:
+            c->cr2 = (uint32_t)c->exit_arg;
+            cpu_raise(c, EXC_PF, err);
+            return;
+        default:                    /* device memory or page 0: one access emulated */
+            vm->stats.mmio_accesses++;
+            emulate(vm);
+            return;
+        }
+    case EXC_GP:
+    case EXC_TS:
+    case EXC_NP:
+    case EXC_SS:
+        /* Privileged or sensitive instructions (CLI, HLT, IN/OUT, INT n,
+         * SGDT/SIDT under UMIP, segment loads): the emulator applies the
+         * guest's rules at CPL 3 and raises what the guest must see. */
+        emulate(vm);
+        return;
+    case EXC_BP:
+    case EXC_OF:                    /* INT3 / INTO: traps, EIP is past them */
+        cpu_deliver(c, c->exc_vector, EV_SOFTINT, false, 0);
+        return;
+    case EXC_DB:                    /* single step (TF): a trap */
+        c->dr[6] |= 0x4000;
+        cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
+        return;
+    default:
+        cpu_raise(c, c->exc_vector, c->exc_error);
+    }
+}
+
+static void run_ring3(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    direct_run(vm);
+    if (vm->stop)
+        return;
+    vm->stats.exits[c->exit_reason & 15]++;
+    if (c->exit_reason == EXIT_SYSCALL)
+        user_syscall(vm);
+    else if (c->exit_reason == EXIT_EXCEPTION)
+        user_exception(vm);
+}
+
 static void handle_exit(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -245,8 +333,13 @@ int vm_run(struct vm *vm)
             wait_while_halted(vm);
             continue;
         }
+        if (c->cpl == 3) {
+            host_timer_at(vm, devices_next_deadline_ns(vm));
+            run_ring3(vm);
+            continue;
+        }
         if (c->cpl != 0) {
-            vm_unsupported(vm, "guest code at CPL 3 (direct execution comes with issue 3)");
+            vm_unsupported(vm, "guest code at CPL 1 or 2");
             break;
         }
         /* Stop translated code at the next block boundary when an interrupt

@@ -29,6 +29,7 @@ static const struct {
     { "shadow.true_faults", offsetof(struct stats, shadow_true_faults) },
     { "shadow.flushes",   offsetof(struct stats, shadow_flushes) },
     { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
+    { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
 };
 
@@ -38,6 +39,7 @@ static const char *const exit_names[] = {
     [EXIT_LOOKUP] = "lookup",   [EXIT_EMULATE] = "emulate",
     [EXIT_EXCEPTION] = "exception", [EXIT_POLL] = "poll",
     [EXIT_SMC] = "smc",         [EXIT_STEP] = "step",
+    [EXIT_SYSCALL] = "syscall", [EXIT_DEBUG] = "debug",
 };
 
 /* Mnemonics of the architectural exception vectors (Intel SDM vol. 3A,

@@ -25,6 +25,8 @@ struct shadow {
     uint32_t *lmap;                     /* per linear page */
     uint32_t (*rmap)[RMAP_SLOTS];       /* per physical page: linear page numbers + 1 */
     uint64_t mapped;                    /* linear pages mapped now */
+    uint32_t *umap;                     /* user view: per linear page, like lmap */
+    uint64_t umapped;
 };
 
 int shadow_init(struct vm *vm, char *err, unsigned long errlen)
@@ -34,8 +36,9 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
     if (s) {
         s->lmap = calloc(NPAGES_4G, sizeof *s->lmap);
         s->rmap = calloc(npp, sizeof *s->rmap);
+        s->umap = calloc(NPAGES_4G, sizeof *s->umap);
     }
-    if (!s || !s->lmap || !s->rmap) {
+    if (!s || !s->lmap || !s->rmap || !s->umap) {
         snprintf(err, errlen, "out of memory for the shadow page tables");
         return -1;
     }
@@ -49,6 +52,7 @@ void shadow_destroy(struct vm *vm)
         return;
     free(vm->shadow->lmap);
     free(vm->shadow->rmap);
+    free(vm->shadow->umap);
     free(vm->shadow);
     vm->shadow = NULL;
 }
@@ -72,6 +76,12 @@ void shadow_reset(struct vm *vm)
         mmap(vm->mem.kview, 4ull << 30, PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     }
+    if (s->umapped) {
+        mmap((void *)(uintptr_t)GUEST_PAGE_SIZE, (4ull << 30) - GUEST_PAGE_SIZE, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        memset(s->umap, 0, NPAGES_4G * sizeof *s->umap);
+        s->umapped = 0;
+    }
     if (s->mapped) {
         memset(s->lmap, 0, NPAGES_4G * sizeof *s->lmap);
         memset(s->rmap, 0, vm->mem.size / GUEST_PAGE_SIZE * sizeof *s->rmap);
@@ -79,9 +89,21 @@ void shadow_reset(struct vm *vm)
     }
 }
 
+static void unmap_user_page(struct vm *vm, uint32_t lpn)
+{
+    struct shadow *s = vm->shadow;
+    if (!(s->umap[lpn] & LM_PRESENT))
+        return;
+    s->umap[lpn] = 0;
+    s->umapped--;
+    mmap((void *)((uintptr_t)lpn * GUEST_PAGE_SIZE), GUEST_PAGE_SIZE, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
 static void unmap_page(struct vm *vm, uint32_t lpn)
 {
     struct shadow *s = vm->shadow;
+    unmap_user_page(vm, lpn);
     if (!(s->lmap[lpn] & LM_PRESENT))
         return;
     uint32_t ppn = s->lmap[lpn] >> 12;
@@ -191,4 +213,32 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
             s->lmap[l - 1] &= ~LM_WRITE;
         }
     }
+}
+
+enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
+                                     uint32_t *pa, uint32_t *pf_error)
+{
+    struct shadow *s = vm->shadow;
+    struct mmu_fault f;
+    enum mmu_result r = mmu_translate(&vm->cpu, lin, ACC_USER | (write ? ACC_WRITE : ACC_READ), pa, &f);
+    if (r == MMU_PAGE_FAULT) {
+        *pf_error = f.error;
+        vm->stats.shadow_true_faults++;
+        return SHADOW_GUEST_PF;
+    }
+    if (r == MMU_NOT_RAM || lin < GUEST_PAGE_SIZE)
+        return SHADOW_MMIO;     /* device memory, or page 0 which the host cannot map */
+    uint32_t lpn = lin >> 12, ppn = *pa >> 12;
+    if ((s->umap[lpn] & LM_PRESENT) && (s->umap[lpn] >> 12) == ppn && (s->umap[lpn] & LM_WRITE))
+        return SHADOW_MMIO;     /* mapped as asked and still faulting: not a paging matter */
+    /* Read-only until the first write, so the guest's dirty bit is exact. */
+    int prot = PROT_READ | PROT_EXEC | (write ? PROT_WRITE : 0);
+    if (mmap((void *)((uintptr_t)lpn * GUEST_PAGE_SIZE), GUEST_PAGE_SIZE, prot,
+             MAP_SHARED | MAP_FIXED, vm->mem.memfd, (off_t)ppn * GUEST_PAGE_SIZE) == MAP_FAILED)
+        return SHADOW_MMIO;
+    if (!(s->umap[lpn] & LM_PRESENT))
+        s->umapped++;
+    s->umap[lpn] = (ppn << 12) | LM_PRESENT | (write ? LM_WRITE : 0);
+    vm->stats.shadow_hidden_faults++;
+    return SHADOW_FIXED;
 }

@@ -38,4 +38,9 @@ enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error);
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
 
+/* The user view (host [4 KiB, 4 GiB) = guest linear, for ring-3 code run
+ * directly): a miss there, with the rights of a CPL-3 access. */
+enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
+                                     uint32_t *pa, uint32_t *pf_error);
+
 #endif

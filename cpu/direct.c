@@ -1,0 +1,170 @@
+/*
+ * cpu/direct.c - the direct-execution engine for guest ring 3.
+ *
+ * Guest user code runs unmodified in 32-bit compatibility mode at host CPL 3,
+ * with its segments mirrored into the host LDT (modify_ldt) and its memory
+ * in the user view: host virtual addresses [4 KiB, 4 GiB) mirror guest
+ * linear addresses, holding only pages the guest's tables make
+ * user-accessible (shadow_mmu/shadow.c fills them on demand).  Whatever the
+ * guest does that needs the kernel traps: a page miss, a privileged
+ * instruction (#GP), int n (#GP with the IDT error code, or SIGSYS for
+ * int 0x80, which the host IDT allows), an FPU fault.  The signal handler
+ * records the guest state and leaves through direct_exit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <asm/ldt.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "cpu/direct.h"
+#include "cpu/segments.h"
+#include "monitor/vm.h"
+
+#define USER_VIEW_START 0x1000ull
+#define USER_VIEW_END   (1ull << 32)
+#define LDT_SLOTS 6
+
+/* Order of struct direct_frame is fixed by cpu/direct_entry.S. */
+struct direct_frame {
+    uint64_t rip, cs, rflags, rsp, ss;
+    uint64_t ds, es, fs, gs;
+};
+
+struct direct {
+    struct user_desc ldt[LDT_SLOTS];   /* what the host LDT holds now */
+    bool ldt_valid[LDT_SLOTS];
+    uint16_t host_sel[S_NSEG];         /* host selector loaded for each guest segment */
+};
+
+void direct_enter(struct vcpu *c, struct direct_frame *f);
+
+/* LDT slot of each guest segment register. */
+static const int slot_of_seg[S_NSEG] = { [S_CS] = 0, [S_SS] = 1, [S_DS] = 2,
+                                         [S_ES] = 3, [S_FS] = 4, [S_GS] = 5 };
+
+bool direct_is_guest_cs(uint16_t cs)
+{
+    return cs == ((slot_of_seg[S_CS] << 3) | 7);
+}
+
+/* Every i386 system call from guest code becomes SIGSYS: the host kernel
+ * must never act on the guest's int 0x80 or sysenter. */
+static int install_seccomp(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+int direct_init(struct vm *vm, char *err, unsigned long errlen)
+{
+    struct direct *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Keep [4 KiB, 4 GiB) for the guest; the monitor (a PIE) lies above. */
+    void *p = mmap((void *)USER_VIEW_START, USER_VIEW_END - USER_VIEW_START, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != (void *)USER_VIEW_START) {
+        snprintf(err, errlen, "cannot reserve host addresses below 4 GiB for the guest's user view");
+        free(d);
+        return -1;
+    }
+    if (install_seccomp() < 0) {
+        snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
+        free(d);
+        return -1;
+    }
+    vm->direct = d;
+    return 0;
+}
+
+void direct_destroy(struct vm *vm)
+{
+    free(vm->direct);
+    vm->direct = NULL;
+}
+
+/* Mirror one guest segment into its LDT slot; returns the host selector. */
+static uint16_t mirror_segment(struct direct *d, const struct seg *s, int slot)
+{
+    if ((s->sel & ~3u) == 0 || !SEG_ATTR_P(s->attr))
+        return 0;                                  /* null: faults as the guest's would */
+    bool code = s->attr & 8;
+    struct user_desc u = {
+        .entry_number = (unsigned)slot,
+        .base_addr = s->base,
+        .limit = SEG_ATTR_G(s->attr) ? s->limit >> 12 : s->limit,
+        .seg_32bit = SEG_ATTR_DB(s->attr),
+        .contents = code ? 2 : ((s->attr & 4) ? 1 : 0),
+        .read_exec_only = code ? !(s->attr & 2) : !(s->attr & 2),
+        .limit_in_pages = SEG_ATTR_G(s->attr),
+        .seg_not_present = 0,
+        .useable = 1,
+    };
+    if (!d->ldt_valid[slot] || memcmp(&d->ldt[slot], &u, sizeof u) != 0) {
+        if (syscall(SYS_modify_ldt, 1, &u, sizeof u) != 0)
+            return 0;
+        d->ldt[slot] = u;
+        d->ldt_valid[slot] = true;
+    }
+    return (uint16_t)((slot << 3) | 7);
+}
+
+/* The guest's EFLAGS as the host will run them: IF always on (the guest's
+ * IF is virtual and, at CPL 3, cannot be changed by the guest anyway),
+ * IOPL 0 so that CLI/STI/IN/OUT trap. */
+static uint64_t host_rflags(const struct vcpu *c)
+{
+    uint32_t g = vcpu_get_eflags(c);
+    return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
+}
+
+void direct_run(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    struct direct *d = vm->direct;
+    for (int s = 0; s < S_NSEG; s++)
+        d->host_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
+    if (!d->host_sel[S_CS] || !d->host_sel[S_SS]) {
+        vm_unsupported(vm, "ring-3 code or stack segment that cannot be mirrored in the host LDT");
+        return;
+    }
+    struct direct_frame f = {
+        .rip = c->eip, .cs = d->host_sel[S_CS], .rflags = host_rflags(c),
+        .rsp = c->gpr[R_ESP], .ss = d->host_sel[S_SS],
+        .ds = d->host_sel[S_DS], .es = d->host_sel[S_ES],
+        .fs = d->host_sel[S_FS], .gs = d->host_sel[S_GS],
+    };
+    vm->stats.direct_entries++;
+    direct_enter(c, &f);
+    /* User code may have loaded segment registers itself: take the new
+     * selectors as guest selectors and load them the guest's way. */
+    static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };
+    for (int i = 0; i < 4; i++) {
+        int s = seen_seg[i];
+        if (host_seen_sel[i] != d->host_sel[s]) {
+            int vec;
+            uint32_t err;
+            if (seg_load_data(c, s, host_seen_sel[i], &vec, &err) < 0)
+                seg_set_raw(&c->seg[s], 0, 0, 0, 0);
+        }
+    }
+}

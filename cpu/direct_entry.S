@@ -1,0 +1,109 @@
+/*
+ * cpu/direct_entry.S - running guest ring-3 code directly in 32-bit mode.
+ *
+ * direct_enter(struct vcpu *c, struct direct_frame *f): save the monitor's
+ * registers and stack, swap in the guest FPU state, load the guest's data
+ * segment selectors (host LDT entries that mirror the guest's segments) and
+ * general registers, and IRETQ to the guest's CS:EIP (a 32-bit LDT code
+ * segment): the same instruction Linux uses to return to 32-bit processes.
+ * From the moment FS is loaded the C library's TLS is gone: no C runs until
+ * direct_exit puts the monitor's FS base back.
+ *
+ * direct_exit: the signal handler sends every exit from guest code here
+ * (RIP = direct_exit, CS = 0x33, RSP = the saved monitor stack, R15 = vcpu).
+ *
+ * host_signal_entry: every signal of the monitor enters here first.  It
+ * records the segment selectors the interrupted code had and restores the
+ * monitor's FS base before any C code (which uses TLS and the stack
+ * protector canary at fs:0x28) runs.
+ */
+#define OFF_HOST_RSP 0x30
+#define OFF_FX_GUEST 0xc0
+#define OFF_FX_HOST  (0xc0 + 512)
+
+    .text
+    .globl direct_enter
+    .type direct_enter, @function
+direct_enter:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    sub $8, %rsp
+    mov %rdi, %r15
+    mov %rsp, OFF_HOST_RSP(%r15)
+    fxsave64 OFF_FX_HOST(%r15)
+    fxrstor64 OFF_FX_GUEST(%r15)
+    pushq 32(%rsi)                  /* SS */
+    pushq 24(%rsi)                  /* ESP */
+    pushq 16(%rsi)                  /* EFLAGS */
+    pushq 8(%rsi)                   /* CS */
+    pushq 0(%rsi)                   /* EIP */
+    mov 40(%rsi), %eax
+    mov %eax, %ds
+    mov 48(%rsi), %eax
+    mov %eax, %es
+    mov 64(%rsi), %eax
+    mov %eax, %gs
+    mov 56(%rsi), %eax
+    mov %eax, %fs
+    mov 0x00(%r15), %eax
+    mov 0x04(%r15), %ecx
+    mov 0x08(%r15), %edx
+    mov 0x0c(%r15), %ebx
+    mov 0x14(%r15), %ebp
+    mov 0x18(%r15), %esi
+    mov 0x1c(%r15), %edi
+    iretq
+    .size direct_enter, .-direct_enter
+
+    .globl direct_exit
+    .type direct_exit, @function
+direct_exit:
+    xor %eax, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %gs
+    mov %eax, %fs
+    mov host_fsbase(%rip), %rax
+    wrfsbase %rax
+    fxsave64 OFF_FX_GUEST(%r15)
+    fxrstor64 OFF_FX_HOST(%r15)
+    cld
+    add $8, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size direct_exit, .-direct_exit
+
+    .globl host_signal_entry
+    .type host_signal_entry, @function
+host_signal_entry:
+    mov %ds, %eax
+    mov %ax, host_seen_sel+0(%rip)
+    mov %es, %eax
+    mov %ax, host_seen_sel+2(%rip)
+    mov %fs, %eax
+    mov %ax, host_seen_sel+4(%rip)
+    mov %gs, %eax
+    mov %ax, host_seen_sel+6(%rip)
+    mov host_fsbase(%rip), %rax
+    wrfsbase %rax
+    jmp host_on_signal
+    .size host_signal_entry, .-host_signal_entry
+
+    .data
+    .globl host_fsbase
+host_fsbase:
+    .quad 0
+    .globl host_seen_sel
+host_seen_sel:
+    .short 0, 0, 0, 0
+
+    .section .note.GNU-stack,"",@progbits
