@@ -25,7 +25,7 @@ guest=$build/bench/ring0/bench_guest.elf
 vmm=$build/vmm
 
 now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # run LABEL OUTFILE CMD... : append the "bench" lines of one run, note wall time
 run() {

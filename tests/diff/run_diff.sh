@@ -21,7 +21,7 @@ start=$(date +%s.%N)
 timeout "${DIFF_TIMEOUT:-240}" "$vmm" --kernel "$guest" > "$tmp/guest" 2> "$tmp/stderr"
 status=$?
 end=$(date +%s.%N)
-echo "native: $ncases; guest: vmm status $status in $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
+echo "native: $ncases; guest: vmm status $status in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
 
 disasm() {   # case index -> objdump of case_<index> in the linked guest (real addresses)
     objdump -d -M intel --disassemble="case_$1" "$guest" | sed -n "/<case_/,/diff_case_done/p"
