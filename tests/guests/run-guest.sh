@@ -44,15 +44,15 @@ explain() {
 out=$(timeout --kill-after=5 "$timeout_s" "$vmm" --kernel "$guest" "$@" 2>&1)
 got=$?
 
-ok=1
-((got == want)) || ok=0
-for p in "${patterns[@]}"; do
-    grep -Eq -- "$p" <<<"$out" || { ok=0; echo "output does not match /$p/"; }
-done
-
 echo "--- $vmm --kernel $guest $*"
 printf '%s\n' "$out"
 echo "--- exit status $got ($(explain "$got")); expected $want ($(explain "$want"))"
+
+ok=1
+((got == want)) || ok=0
+for p in "${patterns[@]}"; do
+    grep -Eq -- "$p" <<<"$out" || { ok=0; echo "--- the output has no line matching /$p/"; }
+done
 ((ok)) && exit 0
 echo "FAILED: ${guest##*/}"
 exit 1
