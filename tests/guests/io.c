@@ -23,7 +23,6 @@ static void check_in_out(void)
     outb(UART_SCR, 0xA5);
     CHECK_EQ(2, inb(UART_SCR), 0xA5, "scratch register after OUT 0xA5");
 
-    uint8_t lcr = inb(UART_LCR);
     outb(UART_LCR, 0x80 | 0x03);        /* DLAB: divisor latch visible */
     outb(UART_DLL, 0x01);
     outb(UART_DLM, 0x00);
@@ -32,7 +31,6 @@ static void check_in_out(void)
     CHECK_EQ(3, dll, 0x01, "divisor latch low byte");
     CHECK_EQ(4, dlm, 0x00, "divisor latch high byte");
     CHECK_EQ(5, inb(UART_LCR), 0x03, "line control register");
-    (void)lcr;
     CHECK_EQ(6, inb(UART_LSR) & 0x60, 0x60, "LSR THRE|TEMT of an idle transmitter");
 
     /* Nothing answers: the bus floats high. */

@@ -20,8 +20,7 @@ struct mb_info {
 struct mb_module { uint32_t mod_start, mod_end, string, reserved; };
 struct mb_mmap { uint32_t size; uint64_t addr, len; uint32_t type; } __attribute__((packed));
 
-extern char _start[], rt_stack_top[];
-extern char __image_end[];
+extern char __image_end[];         /* lib/link.ld */
 
 static bool overlaps_image(uint32_t start, uint32_t end)
 {
