@@ -14,6 +14,7 @@
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
+#include "monitor/gdbstub.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
 
@@ -54,6 +55,11 @@ int main(int argc, char **argv)
     if (opt.trace || opt.stats)
         vm->syms = symtab_load(opt.kernel);
     if (devices_init(vm, err, sizeof err) < 0) {
+        status = fail(err, VMM_EXIT_ERROR);
+        goto out;
+    }
+
+    if (opt.gdb_port && gdb_init(vm, (int)opt.gdb_port, opt.gdb_wait, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
