@@ -53,8 +53,9 @@ void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_li
 void bt_lookup_install(struct vm *vm, uint32_t eip, void *host_code);
 
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
- * the guest instruction it belongs to and return true. */
-bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip);
+ * the guest instruction it belongs to, *fix to the TU_FIX_* registers that
+ * hold host pointers there (bt/tc.h), and return true. */
+bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix);
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
 void bt_flush(struct vm *vm, const char *why);

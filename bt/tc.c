@@ -166,7 +166,7 @@ void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_li
     vm->stats.bt_chained++;
 }
 
-bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip)
+bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix)
 {
     struct tc *tc = vm->tc;
     const uint8_t *p = (const uint8_t *)(uintptr_t)rip;
@@ -181,6 +181,7 @@ bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip)
     while (i + 1 < tu->ninsn && m[i + 1].host_off <= off)
         i++;
     *guest_eip = m[i].eip;
+    *fix = m[i].fix;
     return true;
 }
 

@@ -24,7 +24,10 @@
 struct tu_map {
     uint32_t host_off;
     uint32_t eip;
+    uint8_t fix;               /* TU_FIX_*: host pointers to convert back on a fault */
 };
+#define TU_FIX_ESI 1           /* RSI holds kview + guest ESI */
+#define TU_FIX_EDI 2           /* RDI holds kview + guest EDI */
 
 struct tu {
     uint32_t lin, eip;         /* guest linear address and EIP of the first instruction */

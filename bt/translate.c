@@ -39,7 +39,7 @@
 enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
     K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
-    K_INCDEC_SHORT, K_COPY_ADDR16,
+    K_INCDEC_SHORT, K_COPY_ADDR16, K_LOOP_CX,
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -60,6 +60,8 @@ struct xlat {
     int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
 };
 
+static void record_map(struct xlat *x, unsigned fix);
+
 /* ---- classification ---------------------------------------------------- */
 
 static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
@@ -75,6 +77,7 @@ static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
     { ZYDIS_MNEMONIC_JZ, K_JCC },
     { ZYDIS_MNEMONIC_LOOP, K_LOOP }, { ZYDIS_MNEMONIC_LOOPE, K_LOOP },
     { ZYDIS_MNEMONIC_LOOPNE, K_LOOP }, { ZYDIS_MNEMONIC_JECXZ, K_LOOP },
+    { ZYDIS_MNEMONIC_JCXZ, K_LOOP },
     { ZYDIS_MNEMONIC_CLI, K_CLI }, { ZYDIS_MNEMONIC_STI, K_STI },
     { ZYDIS_MNEMONIC_CLD, K_CLD }, { ZYDIS_MNEMONIC_STD, K_STD },
     { ZYDIS_MNEMONIC_LEAVE, K_LEAVE }, { ZYDIS_MNEMONIC_ENTER, K_ENTER },
@@ -317,9 +320,12 @@ static enum kind classify(struct xlat *x)
     if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
         return K_INCDEC_SHORT;
     enum kind k = kind_of_mnemonic[ins->mnemonic];
-    if (ins->address_width == 16)     /* 0x67: 16-bit addressing */
+    if (ins->address_width == 16) {   /* 0x67: 16-bit addressing, CX as counter */
+        if (k == K_LOOP)
+            return K_LOOP_CX;
         return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY_ADDR16
                                                                           : K_EMULATE;
+    }
     /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
     if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
         ins->operand_width == 16)
@@ -568,6 +574,44 @@ static void xl_loop(struct xlat *x)
     emit_goto(x, target);
 }
 
+/*
+ * LOOP, LOOPE, LOOPNE and JCXZ with 0x67 count in CX, which 64-bit mode cannot say: CX is
+ * decremented into r10w and merged back, and tested for zero (with JRCXZ on
+ * a zero-extended copy) without touching the guest's flags.
+ */
+static void xl_loop_cx(struct xlat *x)
+{
+    struct emit *e = &x->e;
+    uint32_t target = x->next_eip + (uint32_t)x->ops[0].imm.value.s;
+    uint8_t op = x->ins.opcode;
+    static const uint8_t test_cx[] = { 0x49, 0x89, 0xCB,        /* mov r11, rcx */
+                                       0x0F, 0xB7, 0xC9 };      /* movzx ecx, cx */
+    static const uint8_t restore[] = { 0x4C, 0x89, 0xD9 };      /* mov rcx, r11 */
+    if (op == 0xE3) {                                           /* jcxz: taken when CX = 0 */
+        emit_bytes(e, test_cx, sizeof test_cx);
+        emit_byte(e, 0xE3); emit_byte(e, 5);                    /* jrcxz taken */
+        emit_bytes(e, restore, sizeof restore);
+        emit_byte(e, 0xEB); emit_byte(e, 8);                    /* jmp out */
+        emit_bytes(e, restore, sizeof restore);                 /* taken: */
+        emit_goto(x, target);
+        return;                                                 /* out: */
+    }
+    static const uint8_t dec_cx[] = { 0x44, 0x8D, 0x51, 0xFF,  /* lea r10d, [rcx-1] */
+                                      0x66, 0x44, 0x89, 0xD1 }; /* mov cx, r10w */
+    bool cond = op != 0xE2;
+    emit_bytes(e, dec_cx, sizeof dec_cx);
+    emit_bytes(e, test_cx, sizeof test_cx);
+    emit_byte(e, 0xE3); emit_byte(e, (uint8_t)(cond ? 12 : 10)); /* jrcxz zero */
+    emit_bytes(e, restore, sizeof restore);
+    if (cond) {                     /* LOOPE needs ZF=1, LOOPNE ZF=0 */
+        emit_byte(e, op == 0xE1 ? 0x75 : 0x74);
+        emit_byte(e, 10);                                       /* to out */
+    }
+    emit_goto(x, target);
+    emit_byte(e, 0xEB); emit_byte(e, 3);                        /* jmp out */
+    emit_bytes(e, restore, sizeof restore);                     /* zero: */
+}                                                               /* out: */
+
 static void xl_leave(struct xlat *x)
 {
     static const uint8_t mov = 0x8B;
@@ -582,6 +626,53 @@ static void xl_enter(struct xlat *x)
     emit_store_stack(&x->e, 32, H_RBP, -4);
     emit_lea(&x->e, H_RBP, H_RSP, -4);
     emit_lea(&x->e, H_RSP, H_RSP, -4 - (int32_t)size);
+}
+
+/*
+ * REP MOVS and REP STOS through flat segments run as the host's own REP
+ * MOVS/STOS on host pointers (kview + ESI/EDI), which keeps the processor's
+ * fast block copy.  DF is made the guest's for the duration.  A fault in the
+ * middle leaves RSI/RDI/RCX exactly where the copy stopped; the map entry's
+ * TU_FIX_* flags tell the signal handler to turn them back into offsets.
+ */
+static void xl_string_native(struct xlat *x, bool movs)
+{
+    struct emit *e = &x->e;
+    static const uint8_t enter[] = {
+        0x4D, 0x8B, 0x4F, VCPU_OFF_KVIEW,   /* mov r9, [r15+kview] */
+        0x4A, 0x8D, 0x3C, 0x0F,             /* lea rdi, [rdi+r9] */
+    };
+    static const uint8_t enter_si[] = { 0x4A, 0x8D, 0x34, 0x0E };   /* lea rsi, [rsi+r9] */
+    static const uint8_t df[] = {
+        0x4D, 0x8B, 0x57, VCPU_OFF_STR_STEP, /* mov r10, [r15+str_step] */
+        0x4D, 0x8D, 0x52, 0x01,             /* lea r10, [r10+1]: 0 when DF=1 */
+        0x49, 0x89, 0xCB,                   /* mov r11, rcx */
+        0x4C, 0x89, 0xD1,                   /* mov rcx, r10 */
+        0xE3, 0x05,                         /* jrcxz set_df */
+        0x4C, 0x89, 0xD9,                   /* mov rcx, r11 */
+        0xEB, 0x04,                         /* jmp go */
+        0x4C, 0x89, 0xD9,                   /* set_df: mov rcx, r11 */
+        0xFD,                               /* std */
+    };
+    emit_bytes(e, enter, sizeof enter);
+    if (movs)
+        emit_bytes(e, enter_si, sizeof enter_si);
+    emit_bytes(e, df, sizeof df);
+    record_map(x, TU_FIX_EDI | (movs ? TU_FIX_ESI : 0));
+    if (x->ins.operand_width == 16 && (x->ins.opcode & 1))
+        emit_byte(e, 0x66);
+    emit_byte(e, 0xF3);
+    emit_byte(e, x->ins.opcode);            /* rep movs/stos, 64-bit addresses */
+    record_map(x, 0);
+    static const uint8_t leave[] = {
+        0xFC,                               /* cld */
+        0x49, 0xF7, 0xD1,                   /* not r9 */
+        0x42, 0x8D, 0x7C, 0x0F, 0x01,       /* lea edi, [rdi+r9+1] */
+    };
+    static const uint8_t leave_si[] = { 0x42, 0x8D, 0x74, 0x0E, 0x01 };  /* lea esi, [rsi+r9+1] */
+    emit_bytes(e, leave, sizeof leave);
+    if (movs)
+        emit_bytes(e, leave_si, sizeof leave_si);
 }
 
 /*
@@ -600,6 +691,11 @@ static void xl_string(struct xlat *x)
     bool rep = x->ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     bool cond = op == 0xA6 || op == 0xA7 || op == 0xAE || op == 0xAF;
     int src_seg = (x->ins.attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ? seg_index(x->ops[1].mem.segment) : S_DS;
+    bool movs = (op & ~1) == 0xA4, stos = (op & ~1) == 0xAA;
+    if (rep && (stos || (movs && seg_is_static(x->c, src_seg))) && seg_is_static(x->c, S_ES)) {
+        xl_string_native(x, movs);
+        return;
+    }
     if (!seg_is_static(x->c, S_ES) && op != 0xAC && op != 0xAD) {
         xl_unsupported(x, "string instruction with a non-zero ES base");
         return;
@@ -709,6 +805,7 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_COPY: xl_copy(x); break;
     case K_INCDEC_SHORT: xl_incdec_short(x); break;
     case K_COPY_ADDR16: xl_copy_addr16(x); break;
+    case K_LOOP_CX: xl_loop_cx(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;
@@ -747,15 +844,21 @@ static void translate_one(struct xlat *x, enum kind k)
     }
 }
 
-static void record_insn(struct xlat *x)
+static void record_map(struct xlat *x, unsigned fix)
 {
     struct tc *tc = x->tc;
     if (tc->nmap < TC_MAX_MAP) {
         tc->map[tc->nmap].host_off = (uint32_t)(x->e.p - x->tu->code);
         tc->map[tc->nmap].eip = x->eip;
+        tc->map[tc->nmap].fix = (uint8_t)fix;
         tc->nmap++;
         x->tu->ninsn++;
     }
+}
+
+static void record_insn(struct xlat *x)
+{
+    record_map(x, 0);
 }
 
 static void emit_stubs(struct xlat *x)

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include "cpu/host.h"
 #include "bt/bt.h"
+#include "bt/tc.h"
 #include "monitor/vm.h"
 #include "cpu/direct.h"
 
@@ -67,9 +68,15 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     struct vm *vm = host_vm;
     greg_t *g = uc->uc_mcontext.gregs;
     uint32_t eip;
-    if (!vm || !bt_host_fault(vm, (uint64_t)g[REG_RIP], &eip))
+    unsigned fix;
+    if (!vm || !bt_host_fault(vm, (uint64_t)g[REG_RIP], &eip, &fix))
         fatal_host_fault(sig, si, uc);
     struct vcpu *c = &vm->cpu;
+    /* A REP MOVS/STOS run natively on host pointers: back to guest offsets. */
+    if (fix & TU_FIX_ESI)
+        g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->kview);
+    if (fix & TU_FIX_EDI)
+        g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->kview);
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
     uint64_t kv = (uint64_t)(uintptr_t)vm->mem.kview;
     int trapno = (int)g[REG_TRAPNO];
