@@ -99,10 +99,12 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, const char
 /* enum vmm_status, for the EXIT STATUS section of --help. */
 static const struct { const char *code, *meaning; } exit_table[] = {
     { "0", "the guest powered off or reset cleanly" },
-    { "1", "internal error of the monitor" },
     { "2", "usage error or bad input file (kernel, initrd)" },
     { "4", "the guest halted with interrupts disabled (nothing can wake it)" },
-    { "5", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
+    { "8", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
+    { "10", "internal error of the monitor" },
+    { "12", "guest code left direct execution (e.g. a far jump to the host's 64-bit\n"
+            "code selector) and was stopped by the sandbox" },
     { "6", "the guest used an operation the monitor does not implement" },
     { "odd", "(v << 1) | 1 for a value v written to the debug-exit port 0xF4,\n"
              "           as QEMU's isa-debug-exit does" },

@@ -22,13 +22,15 @@ struct direct;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
+    /* The monitor's own statuses are even: the debug-exit port gives
+     * (v << 1) | 1, so every odd status is the guest's. */
     VMM_EXIT_OK = 0,            /* guest powered off / reset cleanly */
-    VMM_EXIT_ERROR = 1,         /* monitor-internal failure */
     VMM_EXIT_USAGE = 2,         /* bad option or bad input file */
     VMM_EXIT_HALT = 4,          /* guest halted with interrupts off */
-    VMM_EXIT_TRIPLE = 5,        /* triple fault */
     VMM_EXIT_UNSUPPORTED = 6,   /* guest did something the monitor does not implement */
-    /* the debug-exit port gives (v << 1) | 1: odd statuses */
+    VMM_EXIT_TRIPLE = 8,        /* triple fault */
+    VMM_EXIT_ERROR = 10,        /* monitor-internal failure */
+    VMM_EXIT_CONTAINED = 12,    /* guest code escaped direct execution and was stopped */
 };
 
 struct vm_options {

@@ -4,7 +4,7 @@
 #   run-guest.sh [--timeout S] [--expect-output REGEX]... VMM GUEST STATUS [VMM-ARGS...]
 #
 # STATUS is the vmm exit status the guest must produce: 1 when it passes
-# (debug-exit value 0), 4 for a halt with interrupts off, 5 for a triple
+# (debug-exit value 0), 4 for a halt with interrupts off, 8 for a triple
 # fault.  The serial output (and vmm's own messages) is printed on failure;
 # each REGEX (grep -E) must match it.
 set -uo pipefail
@@ -31,8 +31,10 @@ explain() {
     1) echo "guest passed (debug-exit 0)" ;;
     2) echo "vmm rejected the options or the kernel file" ;;
     4) echo "guest halted with interrupts off" ;;
-    5) echo "triple fault" ;;
     6) echo "guest did something vmm does not implement" ;;
+    8) echo "triple fault" ;;
+    10) echo "internal error of vmm" ;;
+    12) echo "guest escaped direct execution and was stopped" ;;
     124) echo "timed out after ${timeout_s}s" ;;
     137) echo "killed after the timeout" ;;
     *) if (($1 % 2 == 1 && $1 < 256)); then echo "guest failed check $((($1 - 1) / 2))"
