@@ -107,9 +107,21 @@ static inline uint32_t bth_rd32(uint32_t pa)
     return v;
 }
 
+/* ---- registers ---- */
+
 static inline uint32_t bth_eax(void) { return bth_rd32(BTH_SAVE_EAX); }
 static inline uint32_t bth_reg(int r) { return bth_vm->cpu.gpr[r]; }
 static inline uint32_t bth_eflags(void) { return vcpu_get_eflags(&bth_vm->cpu); }
+#define REG(r) bth_reg(R_##r)
+
+/* Every general register but ESP. */
+static inline void bth_set_regs(uint32_t eax, uint32_t ecx, uint32_t edx, uint32_t ebx,
+                                uint32_t ebp, uint32_t esi, uint32_t edi)
+{
+    uint32_t *g = bth_vm->cpu.gpr;
+    g[R_EAX] = eax; g[R_ECX] = ecx; g[R_EDX] = edx; g[R_EBX] = ebx;
+    g[R_EBP] = ebp; g[R_ESI] = esi; g[R_EDI] = edi;
+}
 
 /* ---- running ---- */
 
@@ -143,6 +155,8 @@ static inline void bth_run_code(const uint8_t *code, size_t n)
     bth_vm->cpu.eip = BTH_CODE;
     bth_run_expect(1);
 }
+
+#define RUN(code) bth_run_code(code, sizeof code)
 
 /* ---- descriptor tables (Intel SDM vol. 3A 3.4.5, 6.11) ---- */
 

@@ -8,7 +8,8 @@
  * counters.  See bt_harness.h for the layout and the exit sequence.
  *
  * Suites: classify (copied instructions and the rewritten 32-bit-only
- * forms), stack, branch, string, sensitive (exits to cpu/emulate.c).
+ * forms), stack, branch, string.  The instructions that leave translated
+ * code (sensitive ones, faults) are in test_bt_cache.c.
  */
 #include <Zydis/Zydis.h>
 #include "bt_harness.h"
@@ -18,18 +19,6 @@ TestSuite(classify, .init = bth_setup, .fini = bth_teardown, .timeout = 20);
 TestSuite(stack, .init = bth_setup, .fini = bth_teardown, .timeout = 20);
 TestSuite(branch, .init = bth_setup, .fini = bth_teardown, .timeout = 20);
 TestSuite(string, .init = bth_setup, .fini = bth_teardown, .timeout = 20);
-TestSuite(sensitive, .init = bth_setup, .fini = bth_teardown, .timeout = 20);
-
-#define REG(r) bth_reg(R_##r)
-#define RUN(code) bth_run_code(code, sizeof code)
-
-static void set_regs(uint32_t eax, uint32_t ecx, uint32_t edx, uint32_t ebx,
-                     uint32_t ebp, uint32_t esi, uint32_t edi)
-{
-    uint32_t *g = bth_cpu()->gpr;
-    g[R_EAX] = eax; g[R_ECX] = ecx; g[R_EDX] = edx; g[R_EBX] = ebx;
-    g[R_EBP] = ebp; g[R_ESI] = esi; g[R_EDI] = edi;
-}
 
 /* ---- classify: copied with GS + 0x67, and the forms 64-bit mode lacks ---- */
 
@@ -79,7 +68,7 @@ Test(classify, sib_without_base_and_based_forms)
         0x8B, 0x54, 0x24, 0x04,                  /* 1001c: mov edx, [esp + 4] */
         BTH_EXIT(1),                             /* 10020: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0, 3, 0x11, 0x20300, 0x20404, 0, 0x10);
+    bth_set_regs(0, 3, 0x11, 0x20300, 0x20404, 0, 0x10);
     bth_cpu()->gpr[R_ESP] = 0x8FFF0;
     bth_wr32(0x8FFF4, 0xCAFE);
     bth_wr32(BTH_DATA + 0xC, 0xAABBCCDD);
@@ -133,7 +122,7 @@ Test(classify, xlat)
     };
     for (unsigned i = 0; i < 256; i++)
         bth_wr8(BTH_DATA + 0x100 + i, (uint8_t)(i ^ 0x5A));
-    set_regs(0x11223300, 0, 0, BTH_DATA + 0x100, 0, 0, 0);
+    bth_set_regs(0x11223300, 0, 0, BTH_DATA + 0x100, 0, 0, 0);
     RUN(code);
     cr_assert_eq(REG(ECX) & 0xFF, 5 ^ 0x5A);
     cr_assert_eq(bth_eax(), 0x112233A4u, "AL=0xFE indexes 254, not -2; upper EAX kept");
@@ -158,7 +147,7 @@ Test(classify, inc_dec_short_forms)
         0x66, 0x4A,                              /* 1000f: dec dx */
         BTH_EXIT(1),                             /* 10011: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0x1233FFFE, 0, 0xAAAA0001, 0, 0x1000, 0, 0x7FFFFFFF);
+    bth_set_regs(0x1233FFFE, 0, 0xAAAA0001, 0, 0x1000, 0, 0x7FFFFFFF);
     RUN(code);
     cr_assert_eq(bth_eax(), 0x12330000, "inc eax then inc ax (16-bit wrap, upper half kept)");
     cr_assert_eq(REG(EBX), 0xFFFFFFFFu);
@@ -183,7 +172,7 @@ Test(classify, alias_0x82_register_forms)
         0x82, 0xF8, 0x07,                        /* 10009: cmp al, 7 */
         BTH_EXIT(1),                             /* 1000c: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0x102, 0x200, 0xF0, 0, 0, 0, 0);
+    bth_set_regs(0x102, 0x200, 0xF0, 0, 0, 0, 0);
     RUN(code);
     cr_assert_eq(bth_eax(), 0x107);
     cr_assert_eq(REG(ECX), 0x2FF, "sub cl, 1 borrows within CL only");
@@ -202,7 +191,7 @@ Test(classify, alias_0x82_memory_forms)
     bth_install_handler();
     bth_wr8(BTH_DATA, 0xF0);
     bth_wr8(BTH_DATA + 4, 0x10);
-    set_regs(0, 0, 0, BTH_DATA, 0, 0, 0);
+    bth_set_regs(0, 0, 0, BTH_DATA, 0, 0, 0);
     bth_load(BTH_CODE, code, sizeof code);
     int st = bth_run();
     cr_assert_eq(bth_stats()->exceptions[EXC_UD], 0,
@@ -225,7 +214,7 @@ Test(classify, lea)
         0x66, 0x8D, 0x6B, 0x05,                  /* 10017: lea bp, [ebx + 5] */
         BTH_EXIT(1),                             /* 1001b: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0, 3, 0, BTH_DATA, 0xABCD0000, 0x1111, 0);
+    bth_set_regs(0, 3, 0, BTH_DATA, 0xABCD0000, 0x1111, 0);
     RUN(code);
     cr_assert_eq(bth_eax(), BTH_DATA + 0x1C);
     cr_assert_eq(REG(EDX), 0xF0001234u, "lea of an address outside RAM does not fault");
@@ -254,7 +243,7 @@ Test(classify, copied_mix)
         0x0F, 0x92, 0x05, 0x0D, 0x00, 0x02, 0x00, /* 10045: setc byte [0x2000D] */
         BTH_EXIT(1),                             /* 1004c: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0, 0x11223344, 5, 0x99, 0, 0, 0);
+    bth_set_regs(0, 0x11223344, 5, 0x99, 0, 0, 0);
     bth_wr32(BTH_DATA, 0xAAAAAAAA);
     bth_wr32(BTH_DATA + 4, 10);
     bth_wr32(BTH_DATA + 8, 7);
@@ -288,7 +277,7 @@ Test(stack, push_pop_registers_32_and_16)
         0x5F,                                    /* 10007: pop edi */
         BTH_EXIT(1),                             /* 10008: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0x11111111, 0xCCCC0000, 0, 0x2222, 0, 0x5A5A5A5A, 0);
+    bth_set_regs(0x11111111, 0xCCCC0000, 0, 0x2222, 0, 0x5A5A5A5A, 0);
     RUN(code);
     cr_assert_eq(REG(EDX), 0x11111111);
     cr_assert_eq(REG(ECX), 0xCCCC2222u, "pop cx keeps the upper half of ECX");
@@ -328,7 +317,7 @@ Test(stack, push_pop_memory)
     };
     bth_wr32(BTH_DATA, 0xDEADBEEF);
     bth_wr32(BTH_DATA + 8, 0x1234ABCD);
-    set_regs(0, 4, 0, BTH_DATA, 0, 0, 0);
+    bth_set_regs(0, 4, 0, BTH_DATA, 0, 0, 0);
     RUN(code);
     cr_assert_eq(bth_rd32(BTH_DATA + 4), 0xDEADBEEF);
     cr_assert_eq(bth_rd32(BTH_DATA + 8), 0xABCDABCDu, "pop word [0x2000A] wrote 16 bits");
@@ -392,7 +381,7 @@ Test(stack, pushad_popad)
         0x61,                                    /* 10028: popad */
         BTH_EXIT(1),                             /* 10029: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0xA0, 0xC1, 0xD2, 0xB3, 0xB5, 0x56, 0xD7);
+    bth_set_regs(0xA0, 0xC1, 0xD2, 0xB3, 0xB5, 0x56, 0xD7);
     RUN(code);
     static const uint32_t image[8] = { 0xD7, 0x56, 0xB5, 0x12345, 0xB3, 0xD2, 0xC1, 0x77777777 };
     for (int i = 0; i < 8; i++)
@@ -424,7 +413,7 @@ Test(stack, enter_leave)
         0xC9,                                    /* 1002e: leave */
         BTH_EXIT(1),                             /* 1002f: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
     };
-    set_regs(0, 0, 0, 0, 0x5555, 0, 0);
+    bth_set_regs(0, 0, 0, 0, 0x5555, 0, 0);
     RUN(code);
     cr_assert_eq(bth_rd32(BTH_DATA), BTH_STACK_TOP - 20, "esp after enter 16, 0");
     cr_assert_eq(bth_rd32(BTH_DATA + 4), BTH_STACK_TOP - 4, "ebp after enter 16, 0");
@@ -842,7 +831,7 @@ ParameterizedTest(struct str_case *k, string, matrix)
     str_init(k, &want);
     bth_load(STR_SRC, want.src, STR_LEN);
     bth_load(STR_DST, want.dst, STR_LEN);
-    set_regs(want.eax, want.ecx, 0, 0, 0, want.esi, want.edi);
+    bth_set_regs(want.eax, want.ecx, 0, 0, 0, want.esi, want.edi);
     vcpu_set_eflags(bth_cpu(), want.flags);
     uint8_t code[8 + BTH_EXIT_LEN], n = 0;
     code[n++] = k->df ? 0xFD : 0xFC;                    /* std / cld */
@@ -923,152 +912,4 @@ Test(string, rep_across_pages_and_backward_overlap)
     cr_assert_eq(ram[0x74004], 0, "rep stosd wrote one dword too many");
     cr_assert_eq(REG(EDI), 0x74004);
     cr_assert_eq(REG(ECX), 0);
-}
-
-/* ---- sensitive: each ends the TU with an exit to cpu/emulate.c ---- */
-
-Test(sensitive, cli_sti_seen_by_pushf)
-{
-    static const uint8_t code[] = {
-        0xFB,                                    /* 10000: sti */
-        0x9C,                                    /* 10001: pushfd */
-        0x58,                                    /* 10002: pop eax */
-        0xA3, 0x00, 0x00, 0x02, 0x00,            /* 10003: mov [0x20000], eax */
-        0xFA,                                    /* 10008: cli */
-        0x9C,                                    /* 10009: pushfd */
-        0x5B,                                    /* 1000a: pop ebx */
-        BTH_EXIT(1),                             /* 1000b: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    RUN(code);
-    cr_assert(bth_rd32(BTH_DATA) & FL_IF, "pushfd after sti");
-    cr_assert(!(REG(EBX) & FL_IF), "pushfd after cli");
-    cr_assert(!(bth_eflags() & FL_IF));
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_PUSHFD], 2);
-}
-
-/* POPF loads the arithmetic flags and DF; DF then steers string instructions. */
-Test(sensitive, pushf_popf)
-{
-    static const uint8_t code[] = {
-        0x68, 0xD5, 0x0C, 0x00, 0x00,            /* 10000: push 0x00000CD5 */
-        0x9D,                                    /* 10005: popfd */
-        0x9C,                                    /* 10006: pushfd */
-        0x58,                                    /* 10007: pop eax */
-        0xA3, 0x00, 0x00, 0x02, 0x00,            /* 10008: mov [0x20000], eax */
-        0xBF, 0x07, 0x01, 0x02, 0x00,            /* 1000d: mov edi, 0x20107 */
-        0xB0, 0x5A,                              /* 10012: mov al, 0x5A */
-        0xAA,                                    /* 10014: stosb */
-        0x6A, 0x02,                              /* 10015: push 0x2 */
-        0x9D,                                    /* 10017: popfd */
-        0x9C,                                    /* 10018: pushfd */
-        0x5B,                                    /* 10019: pop ebx */
-        BTH_EXIT(1),                             /* 1001a: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    RUN(code);
-    cr_assert_eq(bth_rd32(BTH_DATA), 0xCD7, "CF PF AF ZF SF DF OF and bit 1");
-    cr_assert_eq(bth_rd8(BTH_DATA + 0x107), 0x5A);
-    cr_assert_eq(REG(EDI), BTH_DATA + 0x106, "stosb went down with DF=1 from popfd");
-    cr_assert_eq(REG(EBX), 0x2);
-    cr_assert_eq(bth_eflags(), 0x2);
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_POPFD], 2);
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_PUSHFD], 2);
-}
-
-Test(sensitive, lgdt_sgdt_lidt_sidt_round_trip)
-{
-    static const uint8_t code[] = {
-        0x0F, 0x01, 0x15, 0x00, 0x18, 0x00, 0x00, /* 10000: lgdt [0x1800] */
-        0x0F, 0x01, 0x05, 0x00, 0x00, 0x02, 0x00, /* 10007: sgdt [0x20000] */
-        0x0F, 0x01, 0x1D, 0x08, 0x18, 0x00, 0x00, /* 1000e: lidt [0x1808] */
-        0x0F, 0x01, 0x0D, 0x08, 0x00, 0x02, 0x00, /* 10015: sidt [0x20008] */
-        BTH_EXIT(1),                             /* 1001c: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    bth_descriptor_tables(BTH_CODE);
-    RUN(code);
-    cr_assert_eq(bth_cpu()->gdtr.base, BTH_GDT);
-    cr_assert_eq(bth_cpu()->gdtr.limit, 23);
-    cr_assert_eq(bth_cpu()->idtr.base, BTH_IDT);
-    cr_assert_eq(bth_cpu()->idtr.limit, 255);
-    cr_assert_eq(memcmp(bth_vm->mem.ram + BTH_DATA, bth_vm->mem.ram + BTH_GDTR, 6), 0, "sgdt");
-    cr_assert_eq(memcmp(bth_vm->mem.ram + BTH_DATA + 8, bth_vm->mem.ram + BTH_IDTR, 6), 0, "sidt");
-    const struct stats *s = bth_stats();
-    cr_assert_eq(s->callouts[ZYDIS_MNEMONIC_LGDT], 1);
-    cr_assert_eq(s->callouts[ZYDIS_MNEMONIC_SGDT], 1);
-    cr_assert_eq(s->callouts[ZYDIS_MNEMONIC_LIDT], 1);
-    cr_assert_eq(s->callouts[ZYDIS_MNEMONIC_SIDT], 1);
-}
-
-Test(sensitive, mov_cr0)
-{
-    static const uint8_t code[] = {
-        0x0F, 0x20, 0xC0,                        /* 10000: mov eax, cr0 */
-        0x89, 0xC3,                              /* 10003: mov ebx, eax */
-        0x83, 0xC8, 0x20,                        /* 10005: or eax, 0x20 */
-        0x0F, 0x22, 0xC0,                        /* 10008: mov cr0, eax */
-        0x0F, 0x20, 0xC1,                        /* 1000b: mov ecx, cr0 */
-        BTH_EXIT(1),                             /* 1000e: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    RUN(code);
-    cr_assert_eq(REG(EBX), CR0_PE | CR0_ET, "CR0 after reset");
-    cr_assert_eq(REG(ECX), CR0_PE | CR0_ET | CR0_NE);
-    cr_assert_eq(bth_cpu()->cr0, CR0_PE | CR0_ET | CR0_NE);
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_MOV], 3, "three mov crN, the other movs copied");
-}
-
-Test(sensitive, cpuid_vendor)
-{
-    static const uint8_t code[] = {
-        0x31, 0xC0,                              /* 10000: xor eax, eax */
-        0x0F, 0xA2,                              /* 10002: cpuid */
-        0x89, 0x1D, 0x00, 0x00, 0x02, 0x00,      /* 10004: mov [0x20000], ebx */
-        0x89, 0x15, 0x04, 0x00, 0x02, 0x00,      /* 1000a: mov [0x20004], edx */
-        0x89, 0x0D, 0x08, 0x00, 0x02, 0x00,      /* 10010: mov [0x20008], ecx */
-        BTH_EXIT(1),                             /* 10016: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    RUN(code);
-    cr_assert_eq(memcmp(bth_vm->mem.ram + BTH_DATA, "GenuineIntel", 12), 0,
-                 "vendor %.12s", (const char *)bth_vm->mem.ram + BTH_DATA);
-    cr_assert_geq(bth_eax(), 1, "max basic leaf");
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_CPUID], 1);
-}
-
-/* COM1 scratch register (0x3FF) and the master PIC's mask register (0x21). */
-Test(sensitive, in_out_ports)
-{
-    static const uint8_t code[] = {
-        0x66, 0xBA, 0xFF, 0x03,                  /* 10000: mov dx, 0x3FF */
-        0xB0, 0x5A,                              /* 10004: mov al, 0x5A */
-        0xEE,                                    /* 10006: out dx, al */
-        0x31, 0xC0,                              /* 10007: xor eax, eax */
-        0xEC,                                    /* 10009: in al, dx */
-        0x89, 0xC3,                              /* 1000a: mov ebx, eax */
-        0xB0, 0xA5,                              /* 1000c: mov al, 0xA5 */
-        0xE6, 0x21,                              /* 1000e: out 0x21, al */
-        0x31, 0xC0,                              /* 10010: xor eax, eax */
-        0xE4, 0x21,                              /* 10012: in al, 0x21 */
-        0x89, 0xC1,                              /* 10014: mov ecx, eax */
-        BTH_EXIT(1),                             /* 10016: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    RUN(code);
-    cr_assert_eq(REG(EBX), 0x5A, "out dx / in dx through the 16550 scratch register");
-    cr_assert_eq(REG(ECX), 0xA5, "out imm8 / in imm8 through the PIC IMR");
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_IN], 2);
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_OUT], 3, "two here, one for the debug exit");
-}
-
-Test(sensitive, mov_from_segment_registers)
-{
-    static const uint8_t code[] = {
-        0x8C, 0xC8,                              /* 10000: mov eax, cs */
-        0x89, 0xC3,                              /* 10002: mov ebx, eax */
-        0x8C, 0xD9,                              /* 10004: mov ecx, ds */
-        0x66, 0x8C, 0xD2,                        /* 10006: mov dx, ss */
-        BTH_EXIT(1),                             /* 10009: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
-    };
-    set_regs(0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0, 0, 0, 0);
-    RUN(code);
-    cr_assert_eq(REG(EBX), 0x08, "mov eax, cs zero-extends (P6 and later)");
-    cr_assert_eq(REG(ECX), 0x10);
-    cr_assert_eq(REG(EDX), 0xFFFF0010u, "mov dx, ss writes 16 bits");
-    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_MOV], 3);
 }
