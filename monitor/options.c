@@ -101,11 +101,11 @@ static const struct { const char *code, *meaning; } exit_table[] = {
     { "0", "the guest powered off or reset cleanly" },
     { "2", "usage error or bad input file (kernel, initrd)" },
     { "4", "the guest halted with interrupts disabled (nothing can wake it)" },
+    { "6", "the guest used an operation the monitor does not implement" },
     { "8", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
     { "10", "internal error of the monitor" },
-    { "12", "guest code left direct execution (e.g. a far jump to the host's 64-bit\n"
-            "code selector) and was stopped by the sandbox" },
-    { "6", "the guest used an operation the monitor does not implement" },
+    { "12", "guest code left direct execution (a far jump to the host's 64-bit\n"
+            "           code selector) and was stopped by the sandbox" },
     { "odd", "(v << 1) | 1 for a value v written to the debug-exit port 0xF4,\n"
              "           as QEMU's isa-debug-exit does" },
 };
