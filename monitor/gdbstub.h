@@ -65,8 +65,9 @@ void gdb_exit(struct vm *vm, int status);
  * stub is already set up for this vm or memory runs out. */
 int gdb_attach_fd(struct vm *vm, int fd);
 
-/* Exit code of vmm when gdb kills the guest (`k`): 128 + SIGKILL, in line
- * with the 128 + signal of a vmm stopped by SIGINT/SIGTERM. */
-#define GDB_KILL_STATUS (128 + 9)
+/* Exit status of vmm when gdb kills the guest (`k`): even, as every status
+ * of the monitor's own (enum vmm_status), so that it cannot be read as a
+ * guest's debug-exit value. */
+#define GDB_KILL_STATUS 14
 
 #endif
