@@ -224,6 +224,33 @@ Test(classify, lea)
     cr_assert_eq(bth_stats()->exits[EXIT_EXCEPTION], 0);
 }
 
+/* 0x67 in 32-bit code: 16-bit addressing (BX/BP/SI/DI, wrapping at 64 KiB)
+ * has no 64-bit encoding; the translator computes the address first. */
+Test(classify, copied_with_16_bit_addressing)
+{
+    static const uint8_t code[] = {
+        0x67, 0x8B, 0x05,                        /* 10000: mov eax, [a16 di] */
+        0x67, 0x89, 0x40, 0x04,                  /* 10003: mov [a16 bx + si + 4], eax */
+        0x67, 0x8B, 0x0E, 0x00, 0x81,            /* 10007: a16 mov ecx, [0x8100] */
+        0x67, 0x8D, 0x53, 0x10,                  /* 1000c: lea edx, [a16 bp + di + 0x10] */
+        0x66, 0x67, 0x81, 0x00, 0x34, 0x12,      /* 10010: add word [a16 bx + si], 0x1234 */
+        0x67, 0xFE, 0x46, 0x02,                  /* 10016: inc byte [a16 bp + 2] */
+        BTH_EXIT(1),                             /* 1001a: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    bth_set_regs(0, 0, 0, 0xABCDFFF0, 0x1111FFF8, 0x22228014, 0x55558000);
+    bth_wr32(0x8000, 0xCAFEBABE);
+    bth_wr32(0x8100, 0x600DF00D);
+    bth_wr16(0x8004, 0x1111);
+    bth_wr8(0xFFFA, 0x41);
+    RUN(code);
+    cr_assert_eq(bth_eax(), 0xCAFEBABEu, "mov eax, [di]: DI only, not EDI");
+    cr_assert_eq(bth_rd32(0x8008), 0xCAFEBABEu, "[bx+si+4] wraps at 64 KiB to 0x8008");
+    cr_assert_eq(REG(ECX), 0x600DF00D, "a16 [disp16]");
+    cr_assert_eq(REG(EDX), 0x8008, "lea edx, [bp+di+0x10] is the 16-bit offset");
+    cr_assert_eq(bth_rd16(0x8004), 0x2345, "66 67 81 00 imm16: immediate after a 16-bit ModRM");
+    cr_assert_eq(bth_rd8(0xFFFA), 0x42, "inc byte [bp+2]");
+}
+
 /* A mix of copied instructions with memory operands: prefixes (lock, 0x66,
  * 0x0F maps), immediates after the displacement, bit strings. */
 Test(classify, copied_mix)
@@ -633,6 +660,46 @@ Test(branch, loop_loope_loopne_jecxz)
     cr_assert_eq(bth_rd8(BTH_DATA + 0x18), 1, "loope ran out of ECX with ZF=1");
     cr_assert_eq(bth_rd32(BTH_DATA + 0x1C), 0);
     cr_assert_eq(REG(EDX), 0x10, "jecxz taken with ECX=0, not taken with ECX=1");
+}
+
+/* LOOP/JCXZ with 0x67 count in CX and leave the upper half of ECX alone. */
+Test(branch, loop_and_jcxz_counting_in_cx)
+{
+    static const uint8_t code[] = {
+        0x31, 0xDB,                              /* 10000: xor ebx, ebx */
+        /* l1: */
+        0x43,                                    /* 10002: inc ebx */
+        0x67, 0xE2, 0xFC,                        /* 10003: a16 loop l1 */
+        0x89, 0x0D, 0x00, 0x00, 0x02, 0x00,      /* 10006: mov [0x20000], ecx */
+        0x89, 0xCE,                              /* 1000c: mov esi, ecx */
+        0xB9, 0x00, 0x00, 0x02, 0x00,            /* 1000e: mov ecx, 0x00020000 */
+        0x67, 0xE3, 0x05,                        /* 10013: a16 jcxz j1 */
+        0xBE, 0xAD, 0x0B, 0x00, 0x00,            /* 10016: mov esi, 0xBAD */
+        /* j1: */
+        0xB9, 0x05, 0x00, 0x03, 0x00,            /* 1001b: mov ecx, 0x00030005 */
+        0x31, 0xD2,                              /* 10020: xor edx, edx */
+        /* l2: */
+        0x42,                                    /* 10022: inc edx */
+        0x83, 0xFA, 0x02,                        /* 10023: cmp edx, 2 */
+        0x67, 0xE0, 0xF9,                        /* 10026: a16 loopne l2 */
+        0x89, 0xCF,                              /* 10029: mov edi, ecx */
+        /* CX = 0 counts 65536 times, the upper half of ECX untouched */
+        0xB9, 0x00, 0x00, 0x07, 0x00,            /* 1002b: mov ecx, 0x00070000 */
+        0x31, 0xED,                              /* 10030: xor ebp, ebp */
+        /* l3: */
+        0x45,                                    /* 10032: inc ebp */
+        0x67, 0xE2, 0xFC,                        /* 10033: a16 loop l3 */
+        0x89, 0x0D, 0x04, 0x00, 0x02, 0x00,      /* 10036: mov [0x20004], ecx */
+        BTH_EXIT(1),                             /* 1003c: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    bth_set_regs(0, 0x12340003, 0, 0, 0, 0, 0);
+    RUN(code);
+    cr_assert_eq(REG(EBX), 3, "a16 loop ran CX=3 times");
+    cr_assert_eq(bth_rd32(BTH_DATA), 0x12340000u);
+    cr_assert_eq(REG(ESI), 0x12340000u, "a16 jcxz taken with CX=0 although ECX!=0");
+    cr_assert_eq(REG(EDI), 0x00030003u, "a16 loopne stopped when ZF=1 after two rounds");
+    cr_assert_eq(REG(EBP), 65536, "a16 loop from CX=0 runs 65536 times");
+    cr_assert_eq(bth_rd32(BTH_DATA + 4), 0x00070000u);
 }
 
 /* jmp [table + eax*4] and jmp reg: after the first visit of each target, the
