@@ -19,14 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <asm/ldt.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "cpu/direct.h"
 #include "cpu/segments.h"
+#include "cpu/sandbox.h"
 #include "monitor/vm.h"
 
 #define USER_VIEW_START 0x1000ull
@@ -56,22 +53,6 @@ bool direct_is_guest_cs(uint16_t cs)
     return cs == ((slot_of_seg[S_CS] << 3) | 7);
 }
 
-/* Every i386 system call from guest code becomes SIGSYS: the host kernel
- * must never act on the guest's int 0x80 or sysenter. */
-static int install_seccomp(void)
-{
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-
 int direct_init(struct vm *vm, char *err, unsigned long errlen)
 {
     struct direct *d = calloc(1, sizeof *d);
@@ -87,7 +68,7 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
         free(d);
         return -1;
     }
-    if (install_seccomp() < 0) {
+    if (sandbox_trap_i386() < 0) {
         snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
         free(d);
         return -1;

@@ -201,15 +201,36 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     g[REG_CSGSFS] = (greg_t)(0x33ull | (0x2bull << 48));
 }
 
+/*
+ * Code that is neither the monitor's (64-bit, above 4 GiB) nor the guest's
+ * mirrored ring-3 segment: guest code that far-jumped out of its segments.
+ * Stop everything (cpu/sandbox.h).
+ */
+static void contained(int sig, siginfo_t *si, ucontext_t *uc)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    char buf[200];
+    int n = snprintf(buf, sizeof buf,
+                     "vmm: guest code escaped direct execution: signal %d (system call %d) "
+                     "at cs=%#x rip=%#llx; stopped by the sandbox\n",
+                     sig, sig == SIGSYS ? si->si_syscall : -1, (unsigned)(uint16_t)g[REG_CSGSFS],
+                     (unsigned long long)g[REG_RIP]);
+    if (write(2, buf, (size_t)n) < 0) {}
+    exit(VMM_EXIT_CONTAINED);
+}
+
 /* Every signal of the monitor, after host_signal_entry restored FS. */
 void host_on_signal(int sig, siginfo_t *si, void *ctx)
 {
     ucontext_t *uc = ctx;
-    uint16_t cs = (uint16_t)uc->uc_mcontext.gregs[REG_CSGSFS];
+    greg_t *g = uc->uc_mcontext.gregs;
+    uint16_t cs = (uint16_t)g[REG_CSGSFS];
     if (host_vm && direct_is_guest_cs(cs)) {
         direct_signal(sig, si, uc);
         return;
     }
+    if (host_vm && (cs != 0x33 || (uint64_t)g[REG_RIP] < (1ull << 32)))
+        contained(sig, si, uc);
     switch (sig) {
     case SIGALRM:
         on_timer();
@@ -219,9 +240,14 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     case SIGHUP:
         on_terminate(sig);
         return;
-    case SIGSYS:
+    case SIGSYS: {
+        char buf[160];
+        int n = snprintf(buf, sizeof buf, "vmm: internal error: the sandbox refused system call %d "
+                         "(cpu/sandbox.c lists what the monitor may use)\n", si->si_syscall);
+        if (write(2, buf, (size_t)n) < 0) {}
         fatal_host_fault(sig, si, uc);
         return;
+    }
     default:
         on_fault(sig, si, uc);
     }

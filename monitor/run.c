@@ -26,6 +26,7 @@
 #include "cpu/host.h"
 #include "cpu/direct.h"
 #include "cpu/segments.h"
+#include "cpu/sandbox.h"
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
 #include "devices/irq.h"
@@ -316,6 +317,10 @@ int vm_run(struct vm *vm)
     char err[256];
     if (host_init(vm, err, sizeof err) < 0) {
         vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
+        return vm->exit_status;
+    }
+    if (sandbox_confine() < 0) {
+        vm_stop(vm, VMM_EXIT_ERROR, "cannot confine the monitor with seccomp");
         return vm->exit_status;
     }
     bool single_step = false;
