@@ -251,6 +251,49 @@ Test(classify, copied_with_16_bit_addressing)
     cr_assert_eq(bth_rd8(0xFFFA), 0x42, "inc byte [bp+2]");
 }
 
+/* FS and GS with a base (GDT entry 0x18, base 0x20000): the translated code
+ * switches the host GS base to the segment for the access and back to the
+ * kernel view after it, for copied, stack and string instructions. */
+Test(classify, segments_with_a_base)
+{
+    static const uint8_t code[] = {
+        BTH_LOAD_TABLES,                         /* 10000: lgdt [0x1800] ; lidt [0x1808] */
+        0x66, 0xB8, 0x18, 0x00,                  /* 1000e: mov ax, 0x18 */
+        0x8E, 0xE0,                              /* 10012: mov fs, ax */
+        0x8E, 0xE8,                              /* 10014: mov gs, ax */
+        0x64, 0x8B, 0x1D, 0x10, 0x00, 0x00, 0x00, /* 10016: mov ebx, [fs:0x10] */
+        0x65, 0xC7, 0x04, 0x8D, 0x04, 0x00, 0x00, 0x00, 0x77, 0x00, 0x00, 0x00, /* 1001d: mov dword [gs:ecx*4 + 4], 0x77 */
+        0x64, 0xFF, 0x35, 0x14, 0x00, 0x00, 0x00, /* 10029: push dword [fs:0x14] */
+        0x5A,                                    /* 10030: pop edx */
+        0xBE, 0x18, 0x00, 0x00, 0x00,            /* 10031: mov esi, 0x18 */
+        0x64, 0xAD,                              /* 10036: fs lodsd */
+        0x89, 0xC5,                              /* 10038: mov ebp, eax */
+        0xBE, 0x20, 0x00, 0x00, 0x00,            /* 1003a: mov esi, 0x20 */
+        0xBF, 0x00, 0x80, 0x02, 0x00,            /* 1003f: mov edi, 0x28000 */
+        0xB9, 0x04, 0x00, 0x00, 0x00,            /* 10044: mov ecx, 4 */
+        0xF3, 0x64, 0xA4,                        /* 10049: rep fs movsb */
+        0xB8, 0x0D, 0x60, 0x00, 0x00,            /* 1004c: mov eax, 0x600D */
+        BTH_EXIT(1),                             /* 10051: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    bth_descriptor_tables(BTH_CODE);
+    bth_set_desc(3, BTH_DATA, 0xFFFFF, 0x92, 0xC);     /* 0x18: data, base 0x20000, 4 GiB */
+    bth_wr16(BTH_GDTR, 4 * 8 - 1);
+    bth_wr32(BTH_DATA + 0x10, 0x1234);
+    bth_wr32(BTH_DATA + 0x14, 0x5678);
+    bth_wr32(BTH_DATA + 0x18, 0x9ABC);
+    bth_wr32(BTH_DATA + 0x20, 0x44332211);
+    bth_set_regs(0, 2, 0, 0, 0, 0, 0);
+    RUN(code);
+    cr_assert_eq(REG(EBX), 0x1234, "mov ebx, [fs:0x10]");
+    cr_assert_eq(bth_rd32(BTH_DATA + 0xC), 0x77, "mov [gs:ecx*4+4]");
+    cr_assert_eq(REG(EDX), 0x5678, "push [fs:0x14]");
+    cr_assert_eq(REG(EBP), 0x9ABC, "fs lodsd");
+    cr_assert_eq(bth_rd32(BTH_DATA2), 0x44332211, "rep fs movsb");
+    cr_assert_eq(REG(ECX), 0);
+    cr_assert_eq(bth_eax(), 0x600D, "the exit's store went through the kernel view again");
+    cr_assert_eq(bth_rd32(BTH_DATA + BTH_SAVE_EAX), 0, "... not through FS/GS");
+}
+
 /* A mix of copied instructions with memory operands: prefixes (lock, 0x66,
  * 0x0F maps), immediates after the displacement, bit strings. */
 Test(classify, copied_mix)
