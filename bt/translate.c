@@ -35,6 +35,7 @@
 #include "shadow_mmu/shadow.h"
 #include "cpu/exceptions.h"
 #include "cpu/emulate.h"
+#include "monitor/gdbstub.h"
 
 enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
@@ -927,6 +928,13 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
                 break;
             }
             record_insn(&x);
+        }
+        /* A debugger breakpoint: leave before the instruction (not for the
+         * first instruction of a single step, which resumes from one). */
+        if (vm->gdb && !(single && n == 0) && gdb_breakpoint_at(vm, x.lin)) {
+            emit_exit(&x, x.eip, EXIT_DEBUG);
+            x.ended = true;
+            break;
         }
         if (r == -2) {                      /* let the emulator raise #UD or report */
             xl_emulate(&x);

@@ -118,7 +118,7 @@ static uint64_t host_rflags(const struct vcpu *c)
     return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
 }
 
-void direct_run(struct vm *vm)
+void direct_run(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     struct direct *d = vm->direct;
@@ -129,7 +129,7 @@ void direct_run(struct vm *vm)
         return;
     }
     struct direct_frame f = {
-        .rip = c->eip, .cs = d->host_sel[S_CS], .rflags = host_rflags(c),
+        .rip = c->eip, .cs = d->host_sel[S_CS], .rflags = host_rflags(c) | (step ? FL_TF : 0),
         .rsp = c->gpr[R_ESP], .ss = d->host_sel[S_SS],
         .ds = d->host_sel[S_DS], .es = d->host_sel[S_ES],
         .fs = d->host_sel[S_FS], .gs = d->host_sel[S_GS],

@@ -27,7 +27,8 @@ struct vcpu;
 
 int direct_init(struct vm *vm, char *err, unsigned long errlen);
 void direct_destroy(struct vm *vm);
-void direct_run(struct vm *vm);
+/* step: set TF for the debugger (the #DB that follows is not the guest's). */
+void direct_run(struct vm *vm, bool step);
 
 /* For the signal handler (cpu/host.c): was the interrupted code guest
  * ring-3 code, and if so, record the exit. */

@@ -27,6 +27,8 @@
 #include "cpu/direct.h"
 #include "cpu/segments.h"
 #include "cpu/sandbox.h"
+#include "monitor/gdbstub.h"
+#include <signal.h>
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
 #include "devices/irq.h"
@@ -267,13 +269,18 @@ static void user_exception(struct vm *vm)
     }
 }
 
-static void run_ring3(struct vm *vm)
+static void run_ring3(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
-    direct_run(vm);
+    bool guest_tf = c->eflags & FL_TF;
+    direct_run(vm, step);
     if (vm->stop)
         return;
     vm->stats.exits[c->exit_reason & 15]++;
+    if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB) {
+        c->eflags &= ~FL_TF;        /* the debugger's step, not the guest's */
+        return;
+    }
     if (c->exit_reason == EXIT_SYSCALL)
         user_syscall(vm);
     else if (c->exit_reason == EXIT_EXCEPTION)
@@ -303,6 +310,10 @@ static void handle_exit(struct vm *vm, bool *single_step)
     case EXIT_EXCEPTION:
         guest_exception(vm, single_step);
         break;
+    case EXIT_DEBUG:
+        gdb_stop(vm, SIGTRAP);
+        *single_step = true;        /* go past the breakpoint once */
+        break;
     case EXIT_POLL:
     case EXIT_STEP:
         break;
@@ -329,6 +340,7 @@ int vm_run(struct vm *vm)
             vm_stop(vm, 128 + vm->stop_signal, "stopped by signal %d", vm->stop_signal);
             break;
         }
+        gdb_poll(vm);
         devices_tick(vm, host_now_ns());
         if (!single_step)           /* single_step also covers an interrupt shadow */
             interrupts(vm);
@@ -338,9 +350,14 @@ int vm_run(struct vm *vm)
             wait_while_halted(vm);
             continue;
         }
+        /* The debugger single-steps (or watches memory): one instruction. */
+        bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
         if (c->cpl == 3) {
             host_timer_at(vm, devices_next_deadline_ns(vm));
-            run_ring3(vm);
+            run_ring3(vm, gdb_step);
+            if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
+                gdb_single_stepping(vm))
+                gdb_stop(vm, SIGTRAP);
             continue;
         }
         if (c->cpl != 0) {
@@ -353,7 +370,7 @@ int vm_run(struct vm *vm)
         host_poll_arm(vm, false, waiting && !c->vif);
         host_timer_at(vm, devices_next_deadline_ns(vm));
 
-        void *code = bt_find_or_translate(vm, single_step);
+        void *code = bt_find_or_translate(vm, single_step || gdb_step);
         single_step = false;
         if (!code)
             continue;               /* an exception was raised, or stop */
@@ -362,7 +379,11 @@ int vm_run(struct vm *vm)
         vm->stats.bt_entries++;
         bt_enter(c, code);
         handle_exit(vm, &single_step);
+        if (gdb_step && c->exit_reason != EXIT_POLL && c->exit_reason != EXIT_DEBUG && !vm->stop &&
+            !gdb_check_watch(vm) && gdb_single_stepping(vm))
+            gdb_stop(vm, SIGTRAP);
     }
     host_timer_at(vm, UINT64_MAX);
+    gdb_exit(vm, vm->exit_status);
     return vm->exit_status;
 }
