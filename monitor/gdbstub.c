@@ -446,6 +446,12 @@ bool gdb_breakpoint_at(struct vm *vm, uint32_t linear)
     return g && g->nbp && gdb_bp_type_at(g, linear) >= 0;
 }
 
+bool gdb_has_breakpoints(struct vm *vm)
+{
+    struct gdb *g = stub(vm);
+    return g && g->nbp > 0;
+}
+
 void gdb_stop(struct vm *vm, int signo)
 {
     struct gdb *g = stub(vm);

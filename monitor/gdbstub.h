@@ -60,6 +60,12 @@ bool gdb_watch_active(struct vm *vm);
 bool gdb_check_watch(struct vm *vm);
 void gdb_exit(struct vm *vm, int status);
 
+/* Is any breakpoint set?  Ring-3 code runs directly on the host CPU, where
+ * no translation can end before a breakpoint: while this is true, the run
+ * loop should single-step ring-3 code (TF) and ask gdb_breakpoint_at()
+ * before each instruction. */
+bool gdb_has_breakpoints(struct vm *vm);
+
 /* Attach the stub to an already connected stream socket, with no listening
  * socket (unit tests drive the stub over a socketpair).  0, or -1 when a
  * stub is already set up for this vm or memory runs out. */

@@ -338,6 +338,7 @@ Test(gdbstub, breakpoints_answer_the_translator)
     cr_assert_str_eq(next_reply(), "OK");
     cr_assert_str_eq(next_reply(), "OK");
     cr_assert_str_eq(next_reply(), "OK");
+    cr_assert(gdb_has_breakpoints(vm));
     cr_assert(gdb_breakpoint_at(vm, 0x101000));
     cr_assert(gdb_breakpoint_at(vm, 0x102000));
     cr_assert_not(gdb_breakpoint_at(vm, 0x101001));
@@ -449,6 +450,7 @@ Test(gdbstub, disconnect_mid_session_resumes_the_guest)
     gdb_stop(vm, SIGTRAP);          /* returns: the guest keeps running */
     cr_assert_not(vm->stop);
     cr_assert_not(gdb_breakpoint_at(vm, 0x1000), "breakpoints go with the client");
+    cr_assert_not(gdb_has_breakpoints(vm));
     cr_assert_not(gdb_watch_active(vm));
     gdb_stop(vm, SIGTRAP);          /* no client: nothing to serve */
     gdb_poll(vm);
