@@ -338,6 +338,14 @@ static enum kind classify(struct xlat *x)
 
 /* ---- translation of each class ------------------------------------------ */
 
+/* 0x82 is an alias of 0x80 that 64-bit mode does not have: rewrite the
+ * opcode byte in the fetched copy before it is emitted. */
+static void alias_0x82(struct xlat *x)
+{
+    if (x->ins.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && x->ins.opcode == 0x82)
+        x->bytes[x->ins.raw.prefix_count] = 0x80;
+}
+
 /* Copy the instruction; give its memory operand GS and a 32-bit address. */
 static void xl_copy(struct xlat *x)
 {
@@ -345,15 +353,8 @@ static void xl_copy(struct xlat *x)
     const ZydisDecodedOperand *m = mem_operand(x);
     bool xlat = ins->mnemonic == ZYDIS_MNEMONIC_XLAT;
     if (!m && !xlat) {
-        /* 0x82 is an alias of 0x80 that 64-bit mode does not have. */
-        if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode == 0x82) {
-            emit_bytes(&x->e, x->bytes, ins->raw.prefix_count);
-            emit_byte(&x->e, 0x80);
-            emit_bytes(&x->e, x->bytes + ins->raw.prefix_count + 1,
-                       ins->length - ins->raw.prefix_count - 1u);
-        } else {
-            emit_bytes(&x->e, x->bytes, ins->length);
-        }
+        alias_0x82(x);
+        emit_bytes(&x->e, x->bytes, ins->length);
         return;
     }
     int s = m ? seg_index(m->mem.segment) : S_DS;
@@ -372,6 +373,7 @@ static void xl_copy(struct xlat *x)
         emit_byte(&x->e, p);
     }
     uint32_t op_start = ins->raw.prefix_count;
+    alias_0x82(x);
     if (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) {
         uint32_t mo = ins->raw.modrm.offset;
         emit_bytes(&x->e, x->bytes + op_start, mo - op_start);
@@ -427,6 +429,7 @@ static void xl_copy_addr16(struct xlat *x)
     }
     emit_byte(&x->e, 0x41);                 /* REX.B: rm = r8 */
     uint32_t mo = ins->raw.modrm.offset, op_start = ins->raw.prefix_count;
+    alias_0x82(x);
     emit_bytes(&x->e, x->bytes + op_start, mo - op_start);
     emit_byte(&x->e, (uint8_t)(x->bytes[mo] & 0x38));   /* mod 00, rm 000: [r8] */
     uint32_t rest = mo + 1u + ins->raw.disp.size / 8u;

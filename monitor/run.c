@@ -330,7 +330,7 @@ int vm_run(struct vm *vm)
         vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
         return vm->exit_status;
     }
-    if (sandbox_confine() < 0) {
+    if (!vm->opt.no_sandbox && sandbox_confine() < 0) {
         vm_stop(vm, VMM_EXIT_ERROR, "cannot confine the monitor with seccomp");
         return vm->exit_status;
     }

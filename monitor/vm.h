@@ -40,6 +40,7 @@ struct vm_options {
     uint64_t mem_mib;
     bool stats;
     bool trace;
+    bool no_sandbox;            /* skip the x86-64 allow-list (cpu/sandbox.h) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
 };
