@@ -74,7 +74,13 @@ struct gdb {
 };
 
 /* gdb_packet.c */
-enum gdb_rx { GDB_RX_PACKET, GDB_RX_INTERRUPT, GDB_RX_NONE, GDB_RX_CLOSED };
+enum gdb_rx {
+    GDB_RX_PACKET,              /* a good packet is in g->pkt */
+    GDB_RX_INTERRUPT,           /* Ctrl-C */
+    GDB_RX_NONE,                /* nothing complete yet (non-blocking) */
+    GDB_RX_CLOSED,              /* the client went away */
+    GDB_RX_SIGNAL,              /* vmm got SIGINT/SIGTERM while waiting */
+};
 /* Parse what is buffered, then (block: wait for more | not block: take what
  * the socket has).  A packet's payload lands in g->pkt. */
 enum gdb_rx gdb_receive(struct gdb *g, bool block);

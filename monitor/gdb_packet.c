@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "monitor/gdb_internal.h"
+#include "monitor/vm.h"
 
 int gdb_hexval(int ch)
 {
@@ -212,6 +213,16 @@ enum gdb_rx gdb_receive(struct gdb *g, bool block)
         enum gdb_rx r = parse(g);
         if (r != GDB_RX_NONE)
             return r;
+        if (block) {
+            /* poll, unlike recv, is never restarted after a signal
+             * (SA_RESTART): a SIGINT/SIGTERM to vmm ends the session. */
+            struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
+            int n = poll(&pfd, 1, 500);
+            if (g->vm->stop_signal)
+                return GDB_RX_SIGNAL;
+            if (n <= 0)
+                continue;
+        }
         ssize_t k = recv(g->fd, g->rx + g->rx_len, GDB_RX_MAX - g->rx_len,
                          block ? 0 : MSG_DONTWAIT);
         if (k < 0 && errno == EINTR)

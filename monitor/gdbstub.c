@@ -325,6 +325,8 @@ static void serve(struct gdb *g)
             disconnect(g);
             break;
         }
+        if (rx == GDB_RX_SIGNAL)
+            break;                  /* the run loop ends the run; gdb gets W */
         if (rx == GDB_RX_PACKET && handle(g))
             break;
     }
@@ -436,6 +438,7 @@ void gdb_poll(struct vm *vm)
         gdb_send_str(g, "E16");     /* EBUSY */
         break;
     case GDB_RX_NONE:
+    case GDB_RX_SIGNAL:
         break;
     }
 }

@@ -515,3 +515,16 @@ Test(gdbstub, tcp_listen_poll_and_interrupt)
     drain();
     cr_assert_str_eq(next_reply(), "T02thread:1;", "Ctrl-C stops with SIGINT");
 }
+
+/* SIGINT/SIGTERM to vmm while gdb holds the guest stopped: the stub stops
+ * serving so that the run loop can end the run (gdb then gets W). */
+Test(gdbstub, host_signal_ends_serving)
+{
+    vm->stop_signal = SIGTERM;
+    gdb_stop(vm, SIGTRAP);          /* returns with no packet from gdb */
+    drain();
+    cr_assert_str_eq(next_reply(), "T05thread:1;");
+    gdb_exit(vm, 128 + SIGTERM);
+    drain();
+    cr_assert_str_eq(next_reply(), "W8f");
+}
