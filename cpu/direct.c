@@ -118,7 +118,7 @@ static uint64_t host_rflags(const struct vcpu *c)
     return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
 }
 
-void direct_run(struct vm *vm, bool step)
+bool direct_run(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     struct direct *d = vm->direct;
@@ -126,7 +126,7 @@ void direct_run(struct vm *vm, bool step)
         d->host_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
     if (!d->host_sel[S_CS] || !d->host_sel[S_SS]) {
         vm_unsupported(vm, "ring-3 code or stack segment that cannot be mirrored in the host LDT");
-        return;
+        return false;
     }
     struct direct_frame f = {
         .rip = c->eip, .cs = d->host_sel[S_CS], .rflags = host_rflags(c) | (step ? FL_TF : 0),
@@ -139,6 +139,7 @@ void direct_run(struct vm *vm, bool step)
     /* User code may have loaded segment registers itself: take the new
      * selectors as guest selectors and load them the guest's way. */
     static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };
+    bool changed = false;
     for (int i = 0; i < 4; i++) {
         int s = seen_seg[i];
         if (host_seen_sel[i] != d->host_sel[s]) {
@@ -146,6 +147,8 @@ void direct_run(struct vm *vm, bool step)
             uint32_t err;
             if (seg_load_data(c, s, host_seen_sel[i], &vec, &err) < 0)
                 seg_set_raw(&c->seg[s], 0, 0, 0, 0);
+            changed = true;
         }
     }
+    return changed;
 }

@@ -27,8 +27,11 @@ struct vcpu;
 
 int direct_init(struct vm *vm, char *err, unsigned long errlen);
 void direct_destroy(struct vm *vm);
-/* step: set TF for the debugger (the #DB that follows is not the guest's). */
-void direct_run(struct vm *vm, bool step);
+/* step: set TF for the debugger (the #DB that follows is not the guest's).
+ * Returns true when user code loaded a segment register itself: it ran
+ * with the host's meaning of that selector until this exit, so a fault
+ * that ended the run may be an artefact and the instruction is retried. */
+bool direct_run(struct vm *vm, bool step);
 
 /* For the signal handler (cpu/host.c): was the interrupted code guest
  * ring-3 code, and if so, record the exit. */

@@ -273,9 +273,17 @@ static void run_ring3(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     bool guest_tf = c->eflags & FL_TF;
-    direct_run(vm, step);
+    bool reloaded = direct_run(vm, step);
     if (vm->stop)
         return;
+    /* e.g. glibc's `mov gs, ax` with its TLS selector: the host gave GS its
+     * own descriptor, the first gs: access faulted; now GS mirrors the
+     * guest's descriptor, so run the instruction again. */
+    if (reloaded && c->exit_reason == EXIT_EXCEPTION &&
+        (c->exc_vector == EXC_PF || c->exc_vector == EXC_GP)) {
+        vm->stats.direct_segment_reloads++;
+        return;
+    }
     vm->stats.exits[c->exit_reason & 15]++;
     if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB) {
         c->eflags &= ~FL_TF;        /* the debugger's step, not the guest's */

@@ -30,6 +30,7 @@ static const struct {
     { "shadow.flushes",   offsetof(struct stats, shadow_flushes) },
     { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
+    { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
 };
 

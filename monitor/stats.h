@@ -27,6 +27,7 @@ struct stats {
     uint64_t shadow_flushes;      /* whole kernel-view drops (CR3, CR0, CR4 writes) */
     uint64_t shadow_invlpg;       /* INVLPG-driven drops */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
+    uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t mmio_accesses;       /* emulated accesses to non-RAM physical addresses */
     uint64_t callouts[STATS_MAX_MNEMONIC];  /* by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */
