@@ -108,6 +108,7 @@ static const struct { const char *code, *meaning; } exit_table[] = {
     { "10", "internal error of the monitor" },
     { "12", "guest code left direct execution (a far jump to the host's 64-bit\n"
             "           code selector) and was stopped by the sandbox" },
+    { "14", "the debugger killed the guest (gdb's kill command; docs/gdb.md)" },
     { "odd", "(v << 1) | 1 for a value v written to the debug-exit port 0xF4,\n"
              "           as QEMU's isa-debug-exit does" },
 };

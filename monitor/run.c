@@ -350,7 +350,9 @@ int vm_run(struct vm *vm)
         }
         gdb_poll(vm);
         devices_tick(vm, host_now_ns());
-        if (!single_step)           /* single_step also covers an interrupt shadow */
+        /* No interrupt inside an interrupt shadow (single_step covers it) or
+         * while the debugger steps, as on QEMU. */
+        if (!single_step && !gdb_single_stepping(vm))
             interrupts(vm);
         if (vm->stop)
             break;
@@ -358,8 +360,19 @@ int vm_run(struct vm *vm)
             wait_while_halted(vm);
             continue;
         }
-        /* The debugger single-steps (or watches memory): one instruction. */
+        /* The debugger single-steps (or watches memory): one instruction.
+         * Ring-3 code is not translated, so with breakpoints set it is
+         * stepped with TF and each instruction checked. */
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
+        if (c->cpl == 3 && gdb_has_breakpoints(vm)) {
+            if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
+                gdb_stop(vm, SIGTRAP);
+                single_step = true;
+                continue;
+            }
+            gdb_step = true;
+        }
+        single_step = single_step && c->cpl == 0;
         if (c->cpl == 3) {
             host_timer_at(vm, devices_next_deadline_ns(vm));
             run_ring3(vm, gdb_step);

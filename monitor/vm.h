@@ -31,6 +31,7 @@ enum vmm_status {
     VMM_EXIT_TRIPLE = 8,        /* triple fault */
     VMM_EXIT_ERROR = 10,        /* monitor-internal failure */
     VMM_EXIT_CONTAINED = 12,    /* guest code escaped direct execution and was stopped */
+    VMM_EXIT_KILLED = 14,       /* the debugger killed the guest (gdb `kill`) */
 };
 
 struct vm_options {
