@@ -7,6 +7,8 @@
  *      (a.out-kludge addresses when header flag 16 is set, else ELF32);
  *   2. an ELF file -> loader_elf.c, then the same Multiboot entry state, so
  *      that plain ELF test guests find EAX = 0x2BADB002 and EBX = info too.
+ * Before both, a Linux setup header ("HdrS" at 0x202) means a bzImage,
+ * booted through the Linux boot protocol (loader_linux.c).
  * Guest RAM is written only through vm->mem.ram.
  */
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "monitor/loader.h"
+#include "monitor/bootparam.h"
 #include "monitor/vm.h"
 
 /* Refuse absurd files before malloc'ing them: nothing bigger fits in RAM. */
@@ -110,6 +113,11 @@ int loader_load(struct vm *vm, char *err, size_t errlen)
     if (read_file(vm->opt.kernel, &k, err, errlen) < 0)
         return -1;
 
+    if (linux_probe(&k)) {
+        rc = linux_load(vm, &k, err, errlen);
+        free((void *)k.data);
+        return rc;
+    }
     rc = mb_probe(&k, &hdr_off, err, errlen);
     if (rc > 0)
         rc = mb_load_kernel(vm, &k, hdr_off, &r, err, errlen);
