@@ -3,8 +3,8 @@
  * to selector 0x33, the host's 64-bit user code segment, and makes host
  * system calls: getpid, open("/etc/passwd") and open(<marker>, O_CREAT) where
  * <marker> is the kernel command line (--append).  The monitor must end the
- * run before any of them reaches the host: vmm exits with status 6
- * (tests/ring3/CMakeLists.txt) and run-escape.sh checks that the marker file
+ * run before any of them reaches the host: vmm exits with status 12
+ * (docs/direct.md, tests/ring3/CMakeLists.txt) and run-escape.sh checks that the marker file
  * does not exist.
  *
  * If the escape comes back to 32-bit code, the user program reports through
@@ -34,7 +34,7 @@ static void on_event(struct r3_frame *f)
     if (f->t.vector == 13 && f->t.eip == (uint32_t)esc_jmp && r3_from_user(&f->t)) {
         rt_printf("escape: the far jump raised #GP(0x%x) in the guest, as on a real CPU "
                   "(the guest GDT has no 0x33)\n", f->t.error);
-        rt_fail(2, "contained by a guest #GP, not by stopping the run (the test expects status 6)");
+        rt_fail(2, "contained by a guest #GP, not by stopping the run (the test expects vmm to stop with status 12)");
     }
     rt_fail(3, "unexpected event: vector %u error 0x%x at %x:%x", f->t.vector, f->t.error,
             f->t.cs, f->t.eip);

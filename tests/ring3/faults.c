@@ -37,6 +37,8 @@ struct fault_case {
 #define FAULT(x, v, e, what) { what, v, e, f_##x, r_##x, NULL }
 #define TRAP(x, v, what)     { what, v, ERR_NONE, r_##x, r_##x, NULL }
 #define PF(x, e, addr, what) { what, 14, e, f_##x, r_##x, addr }
+/* An instruction fetch from a page that is not there: EIP is the target. */
+#define PF_FETCH(x, target, what) { what, 14, 4, (const char *)(target), r_##x, target }
 static const struct fault_case cases[] = {
     FAULT(ud, 6, ERR_NONE, "ud2 -> #UD"),
     FAULT(de, 0, ERR_NONE, "div by zero -> #DE"),
@@ -58,7 +60,7 @@ static const struct fault_case cases[] = {
     PF(pfsup, 5, sup_page + 0x20, "read of a supervisor page -> #PF(5)"),
     PF(pfnpr, 4, np_page + 0x30, "read of a not-present page -> #PF(4)"),
     PF(pfnpw, 6, np_page + 0x40, "write to a not-present page -> #PF(6)"),
-    PF(pffetch, 4, np_page, "jump into a not-present page -> #PF(4)"),
+    PF_FETCH(pffetch, np_page, "jump into a not-present page -> #PF(4) at the target"),
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

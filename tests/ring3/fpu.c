@@ -5,11 +5,11 @@
  *      after an int 0x80 whose kernel side prints (so the monitor's own code,
  *      C library included, runs in between);
  *   B. the same across timer interrupts (PIT IRQ 0) taken while ring 3 spins;
- *   C. lazy FPU: with CR0.TS set by the kernel, the first x87 instruction, an
+ *   C. unmasked x87 divide by zero gives #MF at the next WAIT, unmasked SSE
+ *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT);
+ *   D. lazy FPU: with CR0.TS set by the kernel, the first x87 instruction, an
  *      SSE instruction and WAIT (CR0.MP) each raise #NM in ring 3; the
- *      handler does CLTS and the instruction then runs;
- *   D. unmasked x87 divide by zero gives #MF at the next WAIT, unmasked SSE
- *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT).
+ *      handler does CLTS and the instruction then runs.
  * The kernel itself never touches FPU registers except to clear exceptions.
  */
 #include "lib3.h"
@@ -179,6 +179,12 @@ void test_main(void)
     check_fx_same(6, "across timer interrupts");
     rt_printf("fpu: state kept across %u timer interrupts taken in ring 3\n", ticks_user);
 
+    r3_run(u_fpu_mf, 0x2);
+    CHECK_EQ(10, mf_count, 1, "#MF from an unmasked x87 divide by zero");
+    CHECK_EQ(11, xm_count, 1, "#XM from an unmasked SSE divide by zero");
+    CHECK_EQ(12, u_xm_out[0], 0x7F800000, "DIVPS result after the handler masked ZM (+inf)");
+    rt_printf("fpu: #MF at the FWAIT and #XM at the DIVPS, both resumed\n");
+
     write_cr0(read_cr0() | CR0_TS);
     r3_run(u_fpu_nm, 0x2);
     if (nm_count != 3)
@@ -187,10 +193,4 @@ void test_main(void)
     CHECK_EQ(8, u_nm_out[0], 0x3F800000, "fld1 result after the #NM (as float)");
     CHECK_EQ(9, u_nm_out[1], 0x3F800000, "movaps result after the #NM");
     rt_printf("fpu: lazy FPU: #NM from fld1, movaps and fwait with CR0.TS, each ran after CLTS\n");
-
-    r3_run(u_fpu_mf, 0x2);
-    CHECK_EQ(10, mf_count, 1, "#MF from an unmasked x87 divide by zero");
-    CHECK_EQ(11, xm_count, 1, "#XM from an unmasked SSE divide by zero");
-    CHECK_EQ(12, u_xm_out[0], 0x7F800000, "DIVPS result after the handler masked ZM (+inf)");
-    rt_printf("fpu: #MF at the FWAIT and #XM at the DIVPS, both resumed\n");
 }

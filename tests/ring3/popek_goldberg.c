@@ -150,8 +150,16 @@ void test_main(void)
         struct line s = { 0 }, g = { 0 };
         dtr_line(&s, dtr_of(&pg_seen, i));
         dtr_line(&g, dt_guest[i]);
-        ok[i] = row(dt_name[i], &s, &g, "WRONG: traps through UMIP, the monitor must answer");
+        ok[i] = row(dt_name[i], &s, &g, "WRONG: the monitor must answer");
     }
+    /* Linux answers SGDT/SIDT from 32-bit code itself when UMIP traps them
+     * (arch/x86/kernel/umip.c: UMIP_DUMMY_GDT_BASE, UMIP_DUMMY_IDT_BASE,
+     * limit 0): then no signal ever reaches the monitor. */
+    static const uint32_t linux_dummy[2] = { 0xFFFE0000, 0xFFFF0000 };
+    for (int i = 0; i < 2; i++)
+        if (!ok[i] && dtr_of(&pg_seen, i)->base == linux_dummy[i] && dtr_of(&pg_seen, i)->limit == 0)
+            rt_printf("pg: note: %s gave the host kernel's UMIP dummy value: the host answered "
+                      "it without a signal, so the monitor never saw the trap\n", dt_name[i]);
 
     struct { const char *insn; uint32_t seen, guest; } sels[] = {
         { "SMSW", pg_seen.smsw, read_cr0() & 0xFFFF },
