@@ -295,9 +295,23 @@ static void xl_unsupported(struct xlat *x, const char *what)
     vm_unsupported(x->vm, what);
 }
 
+static bool is_adaptive(const struct tc *tc, uint32_t eip)
+{
+    for (uint32_t i = 0, h = (eip * 2654435761u) % TC_ADAPT_SLOTS; i < TC_ADAPT_SLOTS;
+         i++, h = (h + 1) % TC_ADAPT_SLOTS) {
+        if (tc->adaptive[h] == eip + 1)
+            return true;
+        if (tc->adaptive[h] == 0)
+            return false;
+    }
+    return false;
+}
+
 static enum kind classify(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
+    if (is_adaptive(x->tc, x->eip) && emulate_supports(ins->mnemonic))
+        return K_EMULATE;       /* adaptive: keeps writing guest page tables */
     if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
     if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
@@ -1027,4 +1041,30 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         trace_disasm(stderr, vm->syms, lin, code, n, BT_MAX_INSNS);
     }
     return tu->code;
+}
+
+bool bt_trace_fault(struct vm *vm, uint32_t eip)
+{
+    struct tc *tc = vm->tc;
+    uint32_t h = (eip * 2654435761u) % TC_ADAPT_SLOTS;
+    if (tc->trace_count[h].eip != eip) {
+        tc->trace_count[h].eip = eip;
+        tc->trace_count[h].count = 0;
+    }
+    if (++tc->trace_count[h].count < TC_ADAPT_AFTER || is_adaptive(tc, eip))
+        return false;
+    /* Can the emulator do it?  Then retranslate it as an exit. */
+    struct xlat x = { .vm = vm, .c = &vm->cpu, .tc = tc, .eip = eip };
+    uint32_t pa;
+    struct mmu_fault f;
+    if (fetch_decode(&x, &pa, &f) != 0 || !emulate_supports(x.ins.mnemonic))
+        return false;
+    for (uint32_t i = 0, s = h; i < TC_ADAPT_SLOTS; i++, s = (s + 1) % TC_ADAPT_SLOTS)
+        if (tc->adaptive[s] == 0) {
+            tc->adaptive[s] = eip + 1;
+            break;
+        }
+    bt_invalidate_page(vm, pa);
+    vm->stats.bt_adaptive++;
+    return true;
 }

@@ -120,13 +120,35 @@ static bool emulate(struct vm *vm)
     if (r == EM_HALT)
         c->halted = true;
     bool done = c->eip != eip;      /* it completed (no exception) */
-    /* What the processor's TLB would forget, the kernel view forgets. */
-    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE)) ||
-        ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))))
+    /* Paging-mode changes drop every view; a CR3 load switches to the view
+     * of that address space (kept exact by page-table tracing). */
+    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE)))
         shadow_reset(vm);
+    else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done)))
+        shadow_cr3_loaded(vm);
     else if (invlpg && done)
         shadow_invlpg(vm, lin);
     return info.irq_shadow;
+}
+
+/* How many bytes the instruction at CS:EIP may write from pa on: the rest
+ * of the page for a string instruction (REP STOS clearing a page table),
+ * else up to 8 (CMPXCHG8B). */
+static uint32_t write_len(struct vcpu *c, uint32_t pa)
+{
+    static ZydisDecoder dec;
+    static bool init;
+    if (!init) {
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        init = true;
+    }
+    uint8_t b[15];
+    ZydisDecodedInstruction ins;
+    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_OK &&
+        ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, b, sizeof b, &ins)) &&
+        (ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)))
+        return GUEST_PAGE_SIZE - (pa & (GUEST_PAGE_SIZE - 1));
+    return 8;
 }
 
 /* A miss in the kernel view (see shadow_mmu/shadow.h). */
@@ -155,7 +177,33 @@ static void kview_miss(struct vm *vm, bool *single_step)
         bt_invalidate_page(vm, pa);
         *single_step = true;
         break;
+    case SHADOW_PTWRITE:
+        /* The guest writes one of its page tables.  Let this one write
+         * through (the page is writable for one instruction), then drop
+         * what the changed entries produced; an instruction that keeps
+         * doing this is retranslated to be emulated instead. */
+        vm->stats.shadow_trace_faults++;
+        if (bt_trace_fault(vm, c->eip))
+            break;
+        shadow_write_through(vm, lin, false, true);
+        vm->pt_write.active = true;
+        vm->pt_write.lin = lin;
+        vm->pt_write.pa = pa;
+        vm->pt_write.len = write_len(c, pa);
+        *single_step = true;
+        break;
     }
+}
+
+/* The one instruction that wrote a page table has run: protect the page
+ * again and apply what it changed. */
+static void pt_write_done(struct vm *vm)
+{
+    if (!vm->pt_write.active)
+        return;
+    vm->pt_write.active = false;
+    shadow_write_through(vm, vm->pt_write.lin, false, false);
+    shadow_pt_written(vm, vm->pt_write.pa, vm->pt_write.len);
 }
 
 static void guest_exception(struct vm *vm, bool *single_step)
@@ -237,6 +285,10 @@ static void user_exception(struct vm *vm)
     case EXC_PF:
         switch (shadow_user_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa, &err)) {
         case SHADOW_FIXED:
+            return;
+        case SHADOW_PTWRITE:        /* user code writing a page table: emulated */
+            vm->stats.shadow_trace_faults++;
+            emulate(vm);
             return;
         case SHADOW_GUEST_PF:
             c->cr2 = (uint32_t)c->exit_arg;
@@ -399,6 +451,7 @@ int vm_run(struct vm *vm)
             c->segbase_host[s] = c->kview + c->seg[s].base;
         vm->stats.bt_entries++;
         bt_enter(c, code);
+        pt_write_done(vm);
         handle_exit(vm, &single_step);
         if (gdb_step && c->exit_reason != EXIT_POLL && c->exit_reason != EXIT_DEBUG && !vm->stop &&
             !gdb_check_watch(vm) && gdb_single_stepping(vm))

@@ -26,6 +26,9 @@ struct stats {
     uint64_t shadow_true_faults;  /* #PF the guest's own tables call for */
     uint64_t shadow_flushes;      /* whole kernel-view drops (CR3, CR0, CR4 writes) */
     uint64_t shadow_invlpg;       /* INVLPG-driven drops */
+    uint64_t shadow_view_hits;    /* CR3 loads that found their kernel view cached */
+    uint64_t shadow_trace_faults; /* guest writes to its page tables that faulted */
+    uint64_t bt_adaptive;         /* instructions retranslated to avoid trace faults */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t mmio_accesses;       /* emulated accesses to non-RAM physical addresses */

@@ -7,6 +7,7 @@
 #include "shadow_mmu/guest_mem.h"
 #include "monitor/vm.h"
 #include "bt/bt.h"
+#include "shadow_mmu/shadow.h"
 
 #define PTE_P   0x001u
 #define PTE_W   0x002u
@@ -129,6 +130,7 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                 if (c->vm->mem.code_pages[pa / GUEST_PAGE_SIZE] && c->vm->tc)
                     bt_invalidate_page(c->vm, pa);
                 memcpy(h, p + done, chunk);
+                shadow_pt_written(c->vm, pa, chunk);
             }
             else
                 memcpy(p + done, h, chunk);

@@ -1,10 +1,28 @@
 /*
- * shadow_mmu/shadow.c - building the kernel view from the guest page tables.
+ * shadow_mmu/shadow.c - building the host views from the guest page tables.
  *
- * Bookkeeping: lmap[] holds, for every guest linear page, what the kernel
- * view maps there now (physical page | LM_PRESENT | LM_WRITE).  rmap[] holds,
- * for every guest-physical page, up to RMAP_SLOTS linear pages that map it
- * (or RMAP_MANY), so that write-protecting a code page finds its aliases.
+ * Views.  Translated ring-0 code sees guest linear memory through a kernel
+ * view (an 8 GiB host reservation, GS base).  Up to SHADOW_VIEWS of them are
+ * kept, one per recently used guest CR3, so that switching back to an
+ * address space finds its mappings still there.  View 0 is the one
+ * guest_mem created; with paging off it maps RAM 1:1.  Ring-3 code run
+ * directly sees the single user view (host [4 KiB, 4 GiB)), which belongs to
+ * the current CR3 and is dropped when CR3 changes.
+ *
+ * Tracing.  Every guest page the walker reads as a page directory or page
+ * table is a "page-table page": every host alias of it is read-only, so a
+ * guest write to it faults (SHADOW_PTWRITE).  The run loop lets the write
+ * happen (one instruction with the page writable, or emulated after
+ * adaptive retranslation) and calls shadow_pt_written(), which drops the
+ * mappings the changed entries produced in the current view and marks other
+ * views that used the page as stale (flushed when next switched to).
+ *
+ * Bookkeeping.  view->lmap[] holds, per guest linear page, what the view
+ * maps there (physical page | LM_PRESENT | LM_WRITE); umap[] the same for
+ * the user view.  rmap[] holds, per guest-physical page, up to RMAP_SLOTS
+ * host aliases (view tag and linear page), or RMAP_MANY, so that a page
+ * that becomes a code page or a page-table page can have every alias
+ * write-protected.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -20,100 +38,337 @@
 #define RMAP_SLOTS 3
 #define RMAP_MANY  0xFFFFFFFFu
 #define NPAGES_4G  (1u << 20)
+#define USER_TAG   SHADOW_VIEWS         /* rmap tag of the user view */
+#define ULIST_MAX  65536u
+#define PTE_P  0x001u
+#define PTE_PS 0x080u
+
+struct view {
+    uint8_t *base;              /* host address of guest linear 0 */
+    uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
+    uint32_t *lmap;
+    uint8_t *uses;              /* per physical page: read as PD/PT for this view */
+    uint64_t mapped;
+    uint64_t last_used;
+    bool stale;                 /* a page-table page it used changed while inactive */
+};
+#define VIEW_FREE 0xFFFFFFFFu
 
 struct shadow {
-    uint32_t *lmap;                     /* per linear page */
-    uint32_t (*rmap)[RMAP_SLOTS];       /* per physical page: linear page numbers + 1 */
-    uint64_t mapped;                    /* linear pages mapped now */
-    uint32_t *umap;                     /* user view: per linear page, like lmap */
+    struct view v[SHADOW_VIEWS];
+    int cur;
+    uint32_t *umap;
     uint64_t umapped;
+    uint32_t *ulist;            /* user pages mapped since the last clear ... */
+    uint32_t nulist;            /* ... (more than ULIST_MAX: scan umap instead) */
+    uint32_t (*rmap)[RMAP_SLOTS];
+    uint8_t *ptp;               /* per physical page: a page-table page of some view */
+    uint64_t npages;            /* physical pages of RAM */
+    uint64_t clock;
 };
+
+static uint8_t *view_page(const struct view *v, uint32_t lpn)
+{
+    return v->base + (uint64_t)lpn * GUEST_PAGE_SIZE;
+}
+
+static uint8_t *user_page(uint32_t lpn)
+{
+    return (uint8_t *)((uintptr_t)lpn * GUEST_PAGE_SIZE);
+}
+
+/* Replace [p, p+len) by an inaccessible reservation: one system call. */
+static void reserve(void *p, uint64_t len)
+{
+    mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
 
 int shadow_init(struct vm *vm, char *err, unsigned long errlen)
 {
     struct shadow *s = calloc(1, sizeof *s);
-    uint64_t npp = vm->mem.size / GUEST_PAGE_SIZE;
-    if (s) {
-        s->lmap = calloc(NPAGES_4G, sizeof *s->lmap);
-        s->rmap = calloc(npp, sizeof *s->rmap);
-        s->umap = calloc(NPAGES_4G, sizeof *s->umap);
-    }
-    if (!s || !s->lmap || !s->rmap || !s->umap) {
-        snprintf(err, errlen, "out of memory for the shadow page tables");
-        return -1;
+    if (!s)
+        goto oom;
+    s->npages = vm->mem.size / GUEST_PAGE_SIZE;
+    s->umap = calloc(NPAGES_4G, sizeof *s->umap);
+    s->ulist = calloc(ULIST_MAX, sizeof *s->ulist);
+    s->rmap = calloc(s->npages, sizeof *s->rmap);
+    s->ptp = calloc(s->npages, 1);
+    if (!s->umap || !s->ulist || !s->rmap || !s->ptp)
+        goto oom;
+    for (int i = 0; i < SHADOW_VIEWS; i++) {
+        struct view *v = &s->v[i];
+        v->cr3 = VIEW_FREE;
+        v->lmap = calloc(NPAGES_4G, sizeof *v->lmap);
+        v->uses = calloc(s->npages, 1);
+        if (!v->lmap || !v->uses)
+            goto oom;
+        if (i == 0) {
+            v->base = vm->mem.kview;
+        } else {
+            v->base = mmap(NULL, KVIEW_SIZE, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (v->base == MAP_FAILED) {
+                snprintf(err, errlen, "cannot reserve kernel view %d", i);
+                return -1;
+            }
+        }
     }
     vm->shadow = s;
     return 0;
+oom:
+    snprintf(err, errlen, "out of memory for the shadow page tables");
+    return -1;
 }
 
 void shadow_destroy(struct vm *vm)
 {
-    if (!vm->shadow)
+    struct shadow *s = vm->shadow;
+    if (!s)
         return;
-    free(vm->shadow->lmap);
-    free(vm->shadow->rmap);
-    free(vm->shadow->umap);
-    free(vm->shadow);
+    for (int i = 0; i < SHADOW_VIEWS; i++) {
+        if (i > 0 && s->v[i].base)
+            munmap(s->v[i].base, KVIEW_SIZE);
+        free(s->v[i].lmap);
+        free(s->v[i].uses);
+    }
+    free(s->umap);
+    free(s->ulist);
+    free(s->rmap);
+    free(s->ptp);
+    free(s);
     vm->shadow = NULL;
 }
 
-static uint8_t *kview_page(struct vm *vm, uint32_t lpn)
+/* ---- reverse map ---------------------------------------------------- */
+
+static uint32_t rmap_val(int tag, uint32_t lpn)
 {
-    return vm->mem.kview + (uint64_t)lpn * GUEST_PAGE_SIZE;
+    return (((uint32_t)tag << 20) | lpn) + 1;
+}
+
+static void rmap_add(struct shadow *s, uint32_t ppn, int tag, uint32_t lpn)
+{
+    uint32_t val = rmap_val(tag, lpn);
+    uint32_t *r = s->rmap[ppn];
+    if (r[0] == RMAP_MANY)
+        return;
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (r[i] == val)
+            return;
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (r[i] == 0) {
+            r[i] = val;
+            return;
+        }
+    r[0] = RMAP_MANY;
+}
+
+static void rmap_del(struct shadow *s, uint32_t ppn, int tag, uint32_t lpn)
+{
+    uint32_t val = rmap_val(tag, lpn);
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (s->rmap[ppn][i] == val)
+            s->rmap[ppn][i] = 0;
+}
+
+/* ---- mapping and unmapping one page --------------------------------- */
+
+static uint32_t *map_of(struct shadow *s, int tag)
+{
+    return tag == USER_TAG ? s->umap : s->v[tag].lmap;
+}
+
+static uint8_t *host_page(struct shadow *s, int tag, uint32_t lpn)
+{
+    return tag == USER_TAG ? user_page(lpn) : view_page(&s->v[tag], lpn);
+}
+
+static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t *m = map_of(s, tag);
+    if (!(m[lpn] & LM_PRESENT))
+        return;
+    rmap_del(s, m[lpn] >> 12, tag, lpn);
+    m[lpn] = 0;
+    if (tag == USER_TAG)
+        s->umapped--;
+    else
+        s->v[tag].mapped--;
+    reserve(host_page(s, tag, lpn), GUEST_PAGE_SIZE);
+}
+
+/* Drop [first, first+n) linear pages of one view and of the user view. */
+static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
+{
+    for (uint32_t l = first; l < first + n; l++) {
+        unmap_one(vm, tag, l);
+        unmap_one(vm, USER_TAG, l);
+    }
+}
+
+/* A page that must not be written through the host views: a code page or a
+ * page-table page. */
+static bool write_protected(struct vm *vm, uint32_t ppn)
+{
+    return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn];
+}
+
+static int map_one(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t *m = map_of(s, tag);
+    if (write_protected(vm, ppn))
+        writable = false;
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0) | (tag == USER_TAG ? PROT_EXEC : 0);
+    if (mmap(host_page(s, tag, lpn), GUEST_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
+             vm->mem.memfd, (off_t)ppn * GUEST_PAGE_SIZE) == MAP_FAILED)
+        return -1;
+    if (m[lpn] & LM_PRESENT) {
+        rmap_del(s, m[lpn] >> 12, tag, lpn);
+    } else if (tag == USER_TAG) {
+        s->umapped++;
+        if (s->nulist < ULIST_MAX)
+            s->ulist[s->nulist] = lpn;
+        s->nulist++;
+    } else
+        s->v[tag].mapped++;
+    m[lpn] = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
+    rmap_add(s, ppn, tag, lpn);
+    return 0;
+}
+
+/* Make every writable host alias of a physical page read-only. */
+static void protect_aliases(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    if (s->rmap[ppn][0] == RMAP_MANY) {
+        for (int tag = 0; tag <= USER_TAG; tag++) {
+            uint32_t *m = map_of(s, tag);
+            for (uint32_t l = 0; l < NPAGES_4G; l++)
+                if ((m[l] & LM_WRITE) && (m[l] >> 12) == ppn) {
+                    mprotect(host_page(s, tag, l), GUEST_PAGE_SIZE, PROT_READ);
+                    m[l] &= ~LM_WRITE;
+                }
+        }
+        return;
+    }
+    for (int i = 0; i < RMAP_SLOTS; i++) {
+        uint32_t r = s->rmap[ppn][i];
+        if (!r)
+            continue;
+        int tag = (int)((r - 1) >> 20);
+        uint32_t l = (r - 1) & (NPAGES_4G - 1);
+        uint32_t *m = map_of(s, tag);
+        if (m[l] & LM_WRITE) {
+            mprotect(host_page(s, tag, l), GUEST_PAGE_SIZE, PROT_READ);
+            m[l] &= ~LM_WRITE;
+        }
+    }
+}
+
+/* ---- views ------------------------------------------------------------ */
+
+static void view_clear(struct vm *vm, struct view *v)
+{
+    struct shadow *s = vm->shadow;
+    int tag = (int)(v - s->v);
+    if (v->mapped) {
+        reserve(v->base, 4ull << 30);
+        for (uint32_t l = 0; l < NPAGES_4G; l++)
+            if (v->lmap[l] & LM_PRESENT) {
+                rmap_del(s, v->lmap[l] >> 12, tag, l);
+                v->lmap[l] = 0;
+            }
+        v->mapped = 0;
+    }
+    memset(v->uses, 0, s->npages);
+    v->stale = false;
+}
+
+static void user_clear(struct vm *vm)
+{
+    struct shadow *s = vm->shadow;
+    if (!s->umapped) {
+        s->nulist = 0;
+        return;
+    }
+    reserve(user_page(1), (4ull << 30) - GUEST_PAGE_SIZE);
+    bool listed = s->nulist <= ULIST_MAX;
+    uint32_t n = listed ? s->nulist : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t l = listed ? s->ulist[i] : i;
+        if (s->umap[l] & LM_PRESENT) {
+            rmap_del(s, s->umap[l] >> 12, USER_TAG, l);
+            s->umap[l] = 0;
+        }
+    }
+    s->umapped = 0;
+    s->nulist = 0;
+}
+
+static void use_view(struct vm *vm, int i)
+{
+    struct shadow *s = vm->shadow;
+    s->cur = i;
+    s->v[i].last_used = ++s->clock;
+    vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
+}
+
+/* The view for the current CR3: a cached one if it is still good, else the
+ * least recently used one, emptied. */
+static void select_view(struct vm *vm)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t cr3 = vm->cpu.cr3 & ~0xFFFu;
+    int pick = -1;
+    for (int i = 0; i < SHADOW_VIEWS; i++)
+        if (s->v[i].cr3 == cr3)
+            pick = i;
+    if (pick >= 0 && !s->v[pick].stale) {
+        vm->stats.shadow_view_hits++;
+    } else {
+        if (pick < 0) {
+            pick = 0;
+            for (int i = 1; i < SHADOW_VIEWS; i++)
+                if (s->v[i].last_used < s->v[pick].last_used)
+                    pick = i;
+        }
+        view_clear(vm, &s->v[pick]);
+        s->v[pick].cr3 = cr3;
+        vm->stats.shadow_flushes++;
+    }
+    use_view(vm, pick);
 }
 
 void shadow_reset(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
+    user_clear(vm);
+    for (int i = 0; i < SHADOW_VIEWS; i++) {
+        view_clear(vm, &s->v[i]);
+        s->v[i].cr3 = VIEW_FREE;
+    }
+    memset(s->ptp, 0, s->npages);
     vm->stats.shadow_flushes++;
     if (!(vm->cpu.cr0 & CR0_PG)) {
+        /* Paging off: view 0 maps RAM 1:1; code pages stay read-only. */
         guest_mem_map_identity(&vm->mem);
-        /* Code pages stay write-protected in the identity map. */
-        for (uint64_t p = 0; p < vm->mem.size / GUEST_PAGE_SIZE; p++)
+        for (uint64_t p = 0; p < s->npages; p++)
             if (vm->mem.code_pages[p])
-                mprotect(kview_page(vm, (uint32_t)p), GUEST_PAGE_SIZE, PROT_READ);
-    } else {
-        mmap(vm->mem.kview, 4ull << 30, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+                mprotect(view_page(&s->v[0], (uint32_t)p), GUEST_PAGE_SIZE, PROT_READ);
+        use_view(vm, 0);
+        return;
     }
-    if (s->umapped) {
-        mmap((void *)(uintptr_t)GUEST_PAGE_SIZE, (4ull << 30) - GUEST_PAGE_SIZE, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-        memset(s->umap, 0, NPAGES_4G * sizeof *s->umap);
-        s->umapped = 0;
-    }
-    if (s->mapped) {
-        memset(s->lmap, 0, NPAGES_4G * sizeof *s->lmap);
-        memset(s->rmap, 0, vm->mem.size / GUEST_PAGE_SIZE * sizeof *s->rmap);
-        s->mapped = 0;
-    }
+    select_view(vm);
 }
 
-static void unmap_user_page(struct vm *vm, uint32_t lpn)
+void shadow_cr3_loaded(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
-    if (!(s->umap[lpn] & LM_PRESENT))
+    if (!(vm->cpu.cr0 & CR0_PG))
         return;
-    s->umap[lpn] = 0;
-    s->umapped--;
-    mmap((void *)((uintptr_t)lpn * GUEST_PAGE_SIZE), GUEST_PAGE_SIZE, PROT_NONE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-}
-
-static void unmap_page(struct vm *vm, uint32_t lpn)
-{
-    struct shadow *s = vm->shadow;
-    unmap_user_page(vm, lpn);
-    if (!(s->lmap[lpn] & LM_PRESENT))
-        return;
-    uint32_t ppn = s->lmap[lpn] >> 12;
-    for (int i = 0; i < RMAP_SLOTS; i++)
-        if (s->rmap[ppn][i] == lpn + 1)
-            s->rmap[ppn][i] = 0;
-    s->lmap[lpn] = 0;
-    s->mapped--;
-    mmap(kview_page(vm, lpn), GUEST_PAGE_SIZE, PROT_NONE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    user_clear(vm);             /* one user view: it belongs to the old CR3 */
+    select_view(vm);
 }
 
 void shadow_invlpg(struct vm *vm, uint32_t lin)
@@ -122,123 +377,139 @@ void shadow_invlpg(struct vm *vm, uint32_t lin)
         return;
     vm->stats.shadow_invlpg++;
     uint32_t lpn = lin >> 12;
-    if (vm->cpu.cr4 & CR4_PSE) {
-        /* The page may have been part of a 4 MiB mapping: drop all of it. */
-        uint32_t first = lpn & ~0x3FFu;
-        for (uint32_t i = first; i < first + 1024; i++)
-            unmap_page(vm, i);
-    } else {
-        unmap_page(vm, lpn);
+    /* The page may have been part of a 4 MiB mapping: drop all of it. */
+    if (vm->cpu.cr4 & CR4_PSE)
+        unmap_range(vm, vm->shadow->cur, lpn & ~0x3FFu, 1024);
+    else
+        unmap_range(vm, vm->shadow->cur, lpn, 1);
+}
+
+/* ---- page-table pages ------------------------------------------------- */
+
+static void mark_pt(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    if (ppn >= s->npages)
+        return;
+    s->v[s->cur].uses[ppn] = 1;
+    if (!s->ptp[ppn]) {
+        s->ptp[ppn] = 1;
+        protect_aliases(vm, ppn);
     }
 }
 
-static void rmap_add(struct shadow *s, uint32_t ppn, uint32_t lpn)
+/* Record which page-table pages the translation of lin went through. */
+static void note_walk(struct vm *vm, uint32_t lin)
 {
-    for (int i = 0; i < RMAP_SLOTS; i++)
-        if (s->rmap[ppn][i] == lpn + 1 || s->rmap[ppn][i] == RMAP_MANY)
-            return;
-    for (int i = 0; i < RMAP_SLOTS; i++)
-        if (s->rmap[ppn][i] == 0) {
-            s->rmap[ppn][i] = lpn + 1;
-            return;
-        }
-    s->rmap[ppn][0] = RMAP_MANY;
+    uint32_t pd = vm->cpu.cr3 & ~0xFFFu;
+    uint32_t *pde = guest_phys_ptr(&vm->mem, pd + ((lin >> 22) << 2), 4);
+    mark_pt(vm, pd >> 12);
+    if (pde && (*pde & PTE_P) && !((*pde & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)))
+        mark_pt(vm, *pde >> 12);
 }
 
-static int map_page(struct vm *vm, uint32_t lpn, uint32_t pa, bool writable)
+void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
 {
     struct shadow *s = vm->shadow;
     uint32_t ppn = pa >> 12;
-    if (vm->mem.code_pages[ppn])
-        writable = false;
-    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-    if (mmap(kview_page(vm, lpn), GUEST_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED,
-             vm->mem.memfd, (off_t)ppn * GUEST_PAGE_SIZE) == MAP_FAILED)
-        return -1;
-    if (!(s->lmap[lpn] & LM_PRESENT))
-        s->mapped++;
-    s->lmap[lpn] = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
-    rmap_add(s, ppn, lpn);
-    return 0;
+    if (!s || ppn >= s->npages || !s->ptp[ppn] || !(vm->cpu.cr0 & CR0_PG))
+        return;
+    uint32_t first = (pa & 0xFFF) >> 2, last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
+    if (last > 1023)
+        last = 1023;
+    for (int i = 0; i < SHADOW_VIEWS; i++) {
+        struct view *v = &s->v[i];
+        if (!v->uses[ppn] || v->cr3 == VIEW_FREE)
+            continue;
+        if (i != s->cur) {
+            v->stale = true;        /* flushed when it is next switched to */
+            continue;
+        }
+        if (ppn == v->cr3 >> 12) {
+            /* Directory entries: each covered 4 MiB of linear space. */
+            for (uint32_t e = first; e <= last; e++)
+                unmap_range(vm, i, e << 10, 1024);
+        }
+        /* Table entries: find the directory entries that point here. */
+        uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
+        for (uint32_t d = 0; pd && d < 1024; d++)
+            if ((pd[d] & PTE_P) && !((pd[d] & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)) &&
+                (pd[d] >> 12) == ppn)
+                for (uint32_t e = first; e <= last; e++)
+                    unmap_range(vm, i, (d << 10) | e, 1);
+    }
+}
+
+void shadow_write_through(struct vm *vm, uint32_t lin, bool user, bool writable)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t lpn = lin >> 12;
+    uint8_t *p = user ? user_page(lpn) : view_page(&s->v[s->cur], lpn);
+    mprotect(p, GUEST_PAGE_SIZE, writable ? PROT_READ | PROT_WRITE | (user ? PROT_EXEC : 0)
+                                          : PROT_READ | (user ? PROT_EXEC : 0));
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write,
+                                uint32_t *pa, uint32_t *pf_error)
+{
+    struct vcpu *c = &vm->cpu;
+    struct mmu_fault f;
+    unsigned acc = (write ? ACC_WRITE : ACC_READ) | (tag == USER_TAG ? ACC_USER : 0);
+    enum mmu_result r = mmu_translate(c, lin, acc, pa, &f);
+    if (r == MMU_PAGE_FAULT) {
+        *pf_error = f.error;
+        vm->stats.shadow_true_faults++;
+        return SHADOW_GUEST_PF;
+    }
+    if (r == MMU_NOT_RAM || (tag == USER_TAG && lin < GUEST_PAGE_SIZE))
+        return SHADOW_MMIO;     /* device memory, or page 0 which the host cannot map */
+    uint32_t ppn = *pa >> 12;
+    if (write && vm->mem.code_pages[ppn])
+        return SHADOW_SMC;
+    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG))
+        return SHADOW_PTWRITE;
+    if (!(c->cr0 & CR0_PG) && tag != USER_TAG)
+        return SHADOW_MMIO;     /* the identity map already has every RAM page */
+    uint32_t cur = map_of(vm->shadow, tag)[lin >> 12];
+    if ((cur & LM_PRESENT) && (cur >> 12) == ppn && ((cur & LM_WRITE) || !write))
+        return SHADOW_MMIO;     /* mapped as asked and still faulting: not a paging matter */
+    if (c->cr0 & CR0_PG)
+        note_walk(vm, lin);
+    vm->stats.shadow_hidden_faults++;
+    /* Read-only until the first write, so the guest's dirty bit is exact. */
+    if (map_one(vm, tag, lin >> 12, ppn, write) < 0)
+        return SHADOW_MMIO;
+    return SHADOW_FIXED;
 }
 
 enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error)
 {
-    struct vcpu *c = &vm->cpu;
-    struct mmu_fault f;
-    enum mmu_result r = mmu_translate(c, lin, write ? ACC_WRITE : ACC_READ, pa, &f);
-    if (r == MMU_PAGE_FAULT) {
-        *pf_error = f.error;
-        vm->stats.shadow_true_faults++;
-        return SHADOW_GUEST_PF;
-    }
-    if (r == MMU_NOT_RAM)
-        return SHADOW_MMIO;
-    if (write && vm->mem.code_pages[*pa >> 12])
-        return SHADOW_SMC;
-    if (!(c->cr0 & CR0_PG))
-        return SHADOW_MMIO;     /* identity map already has every RAM page */
-    vm->stats.shadow_hidden_faults++;
-    if (map_page(vm, lin >> 12, *pa & ~0xFFFu, write) < 0)
-        return SHADOW_MMIO;
-    return SHADOW_FIXED;
-}
-
-void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
-{
-    struct shadow *s = vm->shadow;
-    uint32_t ppn = pa >> 12;
-    if ((uint64_t)pa >= vm->mem.size || vm->mem.code_pages[ppn] == protect)
-        return;
-    vm->mem.code_pages[ppn] = protect;
-    if (!(vm->cpu.cr0 & CR0_PG)) {
-        mprotect(kview_page(vm, ppn), GUEST_PAGE_SIZE, protect ? PROT_READ : PROT_READ | PROT_WRITE);
-        return;
-    }
-    if (!protect)
-        return;     /* aliases stay read-only; the next write remaps them writable */
-    if (s->rmap[ppn][0] == RMAP_MANY) {
-        for (uint32_t lpn = 0; lpn < NPAGES_4G; lpn++)
-            if ((s->lmap[lpn] & LM_WRITE) && (s->lmap[lpn] >> 12) == ppn) {
-                mprotect(kview_page(vm, lpn), GUEST_PAGE_SIZE, PROT_READ);
-                s->lmap[lpn] &= ~LM_WRITE;
-            }
-        return;
-    }
-    for (int i = 0; i < RMAP_SLOTS; i++) {
-        uint32_t l = s->rmap[ppn][i];
-        if (l && (s->lmap[l - 1] & LM_WRITE)) {
-            mprotect(kview_page(vm, l - 1), GUEST_PAGE_SIZE, PROT_READ);
-            s->lmap[l - 1] &= ~LM_WRITE;
-        }
-    }
+    return fault(vm, vm->shadow->cur, lin, write, pa, pf_error);
 }
 
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error)
 {
-    struct shadow *s = vm->shadow;
-    struct mmu_fault f;
-    enum mmu_result r = mmu_translate(&vm->cpu, lin, ACC_USER | (write ? ACC_WRITE : ACC_READ), pa, &f);
-    if (r == MMU_PAGE_FAULT) {
-        *pf_error = f.error;
-        vm->stats.shadow_true_faults++;
-        return SHADOW_GUEST_PF;
+    return fault(vm, USER_TAG, lin, write, pa, pf_error);
+}
+
+void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
+{
+    uint32_t ppn = pa >> 12;
+    if ((uint64_t)pa >= vm->mem.size || vm->mem.code_pages[ppn] == protect)
+        return;
+    vm->mem.code_pages[ppn] = protect;
+    if (!(vm->cpu.cr0 & CR0_PG)) {
+        /* The identity map holds every page writable: change just this one
+         * (unless it is also a page-table page, which paging off cannot be). */
+        mprotect(view_page(&vm->shadow->v[0], ppn), GUEST_PAGE_SIZE,
+                 protect ? PROT_READ : PROT_READ | PROT_WRITE);
+        return;
     }
-    if (r == MMU_NOT_RAM || lin < GUEST_PAGE_SIZE)
-        return SHADOW_MMIO;     /* device memory, or page 0 which the host cannot map */
-    uint32_t lpn = lin >> 12, ppn = *pa >> 12;
-    if ((s->umap[lpn] & LM_PRESENT) && (s->umap[lpn] >> 12) == ppn && (s->umap[lpn] & LM_WRITE))
-        return SHADOW_MMIO;     /* mapped as asked and still faulting: not a paging matter */
-    /* Read-only until the first write, so the guest's dirty bit is exact. */
-    int prot = PROT_READ | PROT_EXEC | (write ? PROT_WRITE : 0);
-    if (mmap((void *)((uintptr_t)lpn * GUEST_PAGE_SIZE), GUEST_PAGE_SIZE, prot,
-             MAP_SHARED | MAP_FIXED, vm->mem.memfd, (off_t)ppn * GUEST_PAGE_SIZE) == MAP_FAILED)
-        return SHADOW_MMIO;
-    if (!(s->umap[lpn] & LM_PRESENT))
-        s->umapped++;
-    s->umap[lpn] = (ppn << 12) | LM_PRESENT | (write ? LM_WRITE : 0);
-    vm->stats.shadow_hidden_faults++;
-    return SHADOW_FIXED;
+    /* Aliases stay read-only when unprotected: the next write remaps them. */
+    if (protect)
+        protect_aliases(vm, ppn);
 }

@@ -1,19 +1,26 @@
 /*
- * shadow_mmu/shadow.h - the kernel view as a shadow of the guest's paging.
+ * shadow_mmu/shadow.h - the host views as a shadow of the guest's paging.
  *
  * Contract:
- *  - With paging off the kernel view maps RAM 1:1 (guest_mem_map_identity).
- *  - With paging on it starts empty; shadow_fault() fills it one 4 KiB page
- *    at a time from the guest's page tables when translated code touches a
- *    page (a "hidden" fault the guest never sees), or tells the caller that
- *    the guest must get a #PF, that the address is MMIO, or that the write
- *    hit a page holding translated code.
+ *  - With paging off, kernel view 0 maps RAM 1:1 (guest_mem_map_identity).
+ *  - With paging on, each of SHADOW_VIEWS kernel views shadows one guest
+ *    CR3 and starts empty; shadow_fault() fills it one 4 KiB page at a time
+ *    from the guest's page tables when translated code touches a page (a
+ *    "hidden" fault the guest never sees), or tells the caller that the
+ *    guest must get a #PF, that the address is MMIO, that the write hit a
+ *    page holding translated code (SMC) or a guest page table (PTWRITE).
+ *    shadow_user_fault() does the same for the user view (ring 3).
  *  - Pages are mapped read-only until the guest's first write to them, so
  *    that the dirty bit is set in the guest PTE exactly when hardware would.
- *  - shadow_reset() (CR3 load, CR0.PG/WP, CR4.PSE/PGE changes) and
- *    shadow_invlpg() drop mappings: the guest sees TLB semantics.
- *  - shadow_code_page() write-protects every kernel-view alias of a
- *    guest-physical page that holds translated code, or lifts that.
+ *  - Guest page-table pages are write-protected in every view; after the
+ *    guest's write went through (shadow_write_through + one instruction, or
+ *    an emulated write), shadow_pt_written() drops what the changed entries
+ *    had produced.  So a CR3 load only switches views (shadow_cr3_loaded):
+ *    a view cached for that CR3 is still exact.
+ *  - shadow_reset() (CR0.PG/WP, CR4.PSE/PGE changes) drops everything;
+ *    shadow_invlpg() drops one page (or the 4 MiB around it with PSE).
+ *  - shadow_code_page() write-protects every host alias of a guest-physical
+ *    page that holds translated code, or lifts that.
  */
 #ifndef SHADOW_MMU_SHADOW_H
 #define SHADOW_MMU_SHADOW_H
@@ -23,24 +30,32 @@
 
 struct vm;
 
+#define SHADOW_VIEWS 4      /* guest address spaces whose kernel view is kept */
+
 enum shadow_result {
     SHADOW_FIXED,       /* mapped: retry the instruction */
-    SHADOW_GUEST_PF,    /* the guest's own tables say #PF: cr2/error filled */
-    SHADOW_MMIO,        /* translates to a non-RAM physical address */
+    SHADOW_GUEST_PF,    /* the guest's own tables say #PF: error filled */
+    SHADOW_MMIO,        /* a non-RAM physical address (or page 0 for ring 3) */
     SHADOW_SMC,         /* a write to a page holding translations: *pa set */
+    SHADOW_PTWRITE,     /* a write to a guest page-table page: *pa set */
 };
 
 int shadow_init(struct vm *vm, char *err, unsigned long errlen);
 void shadow_destroy(struct vm *vm);
 void shadow_reset(struct vm *vm);
+void shadow_cr3_loaded(struct vm *vm);
 void shadow_invlpg(struct vm *vm, uint32_t lin);
 enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error);
-void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
-
-/* The user view (host [4 KiB, 4 GiB) = guest linear, for ring-3 code run
- * directly): a miss there, with the rights of a CPL-3 access. */
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error);
+void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
+
+/* The guest wrote len bytes at guest-physical pa (any page; cheap when it
+ * is not a page-table page). */
+void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len);
+/* Open (or close again) the write-protected host page of linear lin in the
+ * current kernel view (user = false) or the user view, for one instruction. */
+void shadow_write_through(struct vm *vm, uint32_t lin, bool user, bool writable);
 
 #endif

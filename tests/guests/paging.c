@@ -113,6 +113,27 @@ void test_main(void)
         CHECK_EQ(17, peek(TEST_VA), 0xB0B0, "space A sees frame2");
     }
 
+    /* Page-table writes are traced: a PTE changed without INVLPG is seen
+     * after a CR3 reload (which flushes the TLB on hardware), even though
+     * the monitor kept this address space's view cached. */
+    WRITE_CR(3, (uint32_t)pd_a);
+    CHECK_EQ(21, peek(TEST_VA), 0xB0B0, "frame2 through TEST_VA");
+    pt_test[0] = (uint32_t)frame1 | PTE_P | PTE_W;          /* no INVLPG */
+    WRITE_CR(3, (uint32_t)pd_b);
+    WRITE_CR(3, (uint32_t)pd_a);
+    CHECK_EQ(22, peek(TEST_VA + 20), 0x12345678, "PTE change seen after CR3 reload");
+    /* Unmapped without INVLPG, then a CR3 reload: the old frame is gone. */
+    pt_test[0] = 0;
+    WRITE_CR(3, (uint32_t)pd_a);
+    n0 = rt_trap.count;
+    TRY("movl (%0), %%eax", :: "r"(TEST_VA) : "eax");
+    rt_check_exc(23, n0, 14, 0, rt_try_insn, "read after the PTE was cleared");
+    /* The same instruction writing page tables again and again: after a
+     * few trace faults it is retranslated to be emulated (bt.adaptive). */
+    for (uint32_t i = 0; i < 64; i++)
+        ((volatile uint32_t *)pt_test)[16 + (i & 7)] = ((uint32_t)frame2 | PTE_P | PTE_W);
+    CHECK_EQ(24, peek(TEST_VA + 16 * 4096), 0xB0B0, "a PTE written by the adaptive loop");
+
     /* Code keeps running with paging on: a loop in translated code. */
     uint32_t sum = 0;
     for (uint32_t i = 0; i < 100000; i++)
