@@ -4,7 +4,8 @@
 # bench/paging.  The runtime is compiled again into each folder's own objects
 # (tests/guests is never touched), with the test guests' freestanding flags.
 #
-#   bench_guest(<name> SOURCES <.c/.asm...> [EXTRA_OBJECTS <objects...>])
+#   bench_guest(<name> SOURCES <.c/.asm...> [CFLAGS <extra C flags...>]
+#               [EXTRA_OBJECTS <objects...>])
 #
 # builds ${CMAKE_CURRENT_BINARY_DIR}/<name>.elf (linked at 1 MiB with
 # tests/guests/lib/link.ld) and returns its path in BENCH_GUEST_ELF.
@@ -48,7 +49,7 @@ function(bench_guest_compile out src objname)
 endfunction()
 
 function(bench_guest name)
-  cmake_parse_arguments(G "" "" "SOURCES;EXTRA_OBJECTS" ${ARGN})
+  cmake_parse_arguments(G "" "" "SOURCES;CFLAGS;EXTRA_OBJECTS" ${ARGN})
   bench_guest_compile(o1 ${BENCH_RT_LIB}/entry.asm rt_entry)
   bench_guest_compile(o2 ${BENCH_RT_LIB}/rt.c rt)
   bench_guest_compile(o3 ${BENCH_COMMON}/bench_guest.c bench_guest)
@@ -56,7 +57,7 @@ function(bench_guest name)
   set(objs ${o1} ${o2} ${o3} ${o4})
   foreach(src ${G_SOURCES})
     get_filename_component(base ${src} NAME)
-    bench_guest_compile(obj ${src} ${name}_${base})
+    bench_guest_compile(obj ${src} ${name}_${base} ${G_CFLAGS})
     list(APPEND objs ${obj})
   endforeach()
   list(APPEND objs ${G_EXTRA_OBJECTS})
