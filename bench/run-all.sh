@@ -1,0 +1,185 @@
+#!/bin/bash
+# bench/run-all.sh [RUNS] [ring0|syscall|ring3|paging]... - every benchmark,
+# one combined table.
+#
+#   bench/run-all.sh              # all four, 3 runs of each side
+#   bench/run-all.sh 5 syscall    # only the system-call benchmark, 5 runs
+#   BUILD_DIR=/path/to/build bench/run-all.sh
+#   REBUILD=1 bench/run-all.sh    # rebuild vmm and the benchmarks first
+#
+# ring0 is bench/run.sh (its own table is printed too).  syscall, ring3 and
+# paging run their host program (if any), the guest under vmm and the guest
+# under qemu-system-i386 TCG RUNS times each and keep the best time per
+# measurement.  Times are per operation, in ns: guest TSC ticks are ns under
+# vmm (1 GHz virtual TSC) and host TSC ticks under QEMU TCG (converted with
+# the host TSC frequency that bench/syscall/host_signal measures).
+# A guest that fails under one monitor is reported (status and the tail of
+# its output) and the others still run; the script then exits 1.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+runs=3
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+    runs=$1
+    shift
+fi
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(ring0 syscall ring3 paging)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for g in "${groups[@]}"; do
+    case $g in
+    ring0 | syscall | ring3 | paging) ;;
+    *) echo "usage: $0 [RUNS] [ring0|syscall|ring3|paging]..." >&2; exit 2 ;;
+    esac
+done
+
+b=$build/bench
+need=("$build/vmm" "$b/ring0/bench_guest.elf" "$b/syscall/syscall_guest.elf"
+      "$b/syscall/host_signal" "$b/ring3/ring3_guest.elf" "$b/ring3/ring3_native"
+      "$b/paging/paging_guest.elf")
+missing=0
+for f in "${need[@]}"; do [ -e "$f" ] || missing=1; done
+if [ $missing = 1 ] || [ "${REBUILD:-0}" = 1 ]; then
+    echo "building in $build ..." >&2
+    { cmake -S "$root" -B "$build" &&
+      cmake --build "$build" -j2 --target vmm bench_ring0 bench_syscall bench_ring3 bench_paging
+    } > "$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; exit 1; }
+fi
+
+vmm=$build/vmm
+qemu=$(command -v qemu-system-i386 || true)
+qemu_args=(-accel tcg -display none -serial stdio -monitor none
+           -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel)
+failed=0
+
+# run GROUP SIDE CMD... : one run; its "bench" lines go to $tmp/GROUP.SIDE.
+# A run that does not reach "end" is recorded in $tmp/failures.
+run() {
+    local group=$1 side=$2 st
+    shift 2
+    timeout 600 "$@" > "$tmp/one" 2> "$tmp/err"
+    st=$?
+    if ! grep -q '^end' "$tmp/one"; then
+        {
+            echo "$group under $side FAILED (exit status $st): $*"
+            tail -8 "$tmp/one" | sed 's/^/    out: /'
+            tail -12 "$tmp/err" | sed 's/^/    err: /'
+        } >> "$tmp/failures"
+        failed=1
+        return 1
+    fi
+    grep '^bench ' "$tmp/one" >> "$tmp/$group.$side"
+}
+
+# guest GROUP ELF [HOSTCMD...] : RUNS runs of each side.
+guest() {
+    local group=$1 elf=$2 i
+    shift 2
+    if [ $# -gt 0 ]; then
+        echo "host:  $*" >> "$tmp/commands.$group"
+        for i in $(seq "$runs"); do run "$group" host "$@" || break; done
+    fi
+    echo "vmm:   $vmm --kernel $elf" >> "$tmp/commands.$group"
+    for i in $(seq "$runs"); do run "$group" vmm "$vmm" --kernel "$elf" || break; done
+    if [ -n "$qemu" ]; then
+        echo "qemu:  $qemu ${qemu_args[*]} $elf" >> "$tmp/commands.$group"
+        for i in $(seq "$runs"); do run "$group" qemu "$qemu" "${qemu_args[@]}" "$elf" || break; done
+    fi
+}
+
+tsc_hz=$("$b/syscall/host_signal" --tsc | awk '{ print $2 }')
+echo "runs: $runs of each side; best time kept; host TSC $tsc_hz Hz (converts QEMU TCG ticks)"
+[ -z "$qemu" ] && echo "qemu-system-i386: skipped (install qemu-system-x86)"
+
+for g in "${groups[@]}"; do
+    echo "running $g ..." >&2
+    case $g in
+    ring0)
+        # bench/run.sh prints its own table; its rows join the combined one.
+        echo "host/vmm/qemu: BUILD_DIR=$build $root/bench/run.sh $runs" > "$tmp/commands.ring0"
+        if BUILD_DIR=$build "$root/bench/run.sh" "$runs" > "$tmp/ring0.out" 2>&1; then
+            echo; echo "== bench/run.sh (ring 0) =="; cat "$tmp/ring0.out"
+            awk '$1 != "kernel" && $1 != "total" && NF >= 4 && $2 ~ /^[0-9]+$/ {
+                     print "bench", $1, $2, 0, 1 > (dir "/ring0.host")
+                     print "bench", $1, $3, 0, 1 > (dir "/ring0.vmm")
+                     # back to host TSC ticks, as the other guests report under QEMU
+                     if (NF >= 6) printf "bench %s %.0f 0 1\n", $1, $5 * hz / 1e9 > (dir "/ring0.qemu")
+                 }' dir="$tmp" hz="$tsc_hz" "$tmp/ring0.out"
+        else
+            { echo "ring0 (bench/run.sh) FAILED:"; tail -15 "$tmp/ring0.out" | sed 's/^/    /'; } >> "$tmp/failures"
+            failed=1
+        fi
+        ;;
+    syscall) guest syscall "$b/syscall/syscall_guest.elf" "$b/syscall/host_signal" ;;
+    ring3) guest ring3 "$b/ring3/ring3_guest.elf" "$b/ring3/ring3_native" 3 ;;
+    paging) guest paging "$b/paging/paging_guest.elf" ;;
+    esac
+done
+
+# The combined table.  best[group,side,name] is ns per operation.
+echo
+echo "== all benchmarks: ns per operation (best of $runs runs) =="
+for g in "${groups[@]}"; do
+    for side in host vmm qemu; do
+        [ -f "$tmp/$g.$side" ] && sed "s/^/$g $side /" "$tmp/$g.$side"
+    done
+done | awk -v tsc_hz="$tsc_hz" -v hasqemu="${qemu:+1}" '
+    {
+        g = $1; side = $2; name = $4; ticks = $5; sum = $6; ops = NF >= 7 ? $7 : 1
+        scale = (side == "qemu") ? 1e9 / tsc_hz : 1
+        t = ticks * scale / ops
+        key = g SUBSEP name
+        if (!(key in seen)) { seen[key] = 1; order[++n] = key; grp[n] = g; nm[n] = name }
+        if (!((side, key) in best) || t < best[side, key]) best[side, key] = t
+        if (side == "host" && name ~ /^host_/ && (!(g in floor) || t < floor[g])) floor[g] = t
+        if ((key in csum) && csum[key] != sum && sum != 0) bad = bad " " g "/" name "(" side ")"
+        if (sum != 0) csum[key] = sum
+        # kernels with one op per line add up to a total (ring0, ring3)
+        if (ops == 1) total[side, g] += t
+        if (ops == 1) hastotal[g] = 1
+    }
+    function cell(side, key) { return ((side, key) in best) ? sprintf("%14.1f", best[side, key]) : sprintf("%14s", "-") }
+    function row(g, name, key,    r, tgt) {
+        r = "-"; tgt = "-"
+        if (g == "syscall" && ("vmm", key) in best && (g in floor)) {
+            r = sprintf("vmm/signal %.2f", best["vmm", key] / floor[g]); tgt = "<= 2"
+        } else if ((g == "ring0" || g == "ring3") && ("host", key) in best && ("vmm", key) in best) {
+            r = sprintf("nat/vmm %.3f", best["host", key] / best["vmm", key])
+            tgt = (g == "ring0") ? ">= 0.5" : ">= 0.95"
+        } else if (g == "paging" && ("vmm", key) in best && ("qemu", key) in best) {
+            r = sprintf("qemu/vmm %.2f", best["qemu", key] / best["vmm", key])
+        }
+        printf "%-8s %-20s %s %s %s  %-17s %s\n", g, name, cell("host", key), cell("vmm", key),
+               cell("qemu", key), r, tgt
+    }
+    END {
+        printf "%-8s %-20s %14s %14s %14s  %-17s %s\n", "bench", "item", "host ns", "vmm ns",
+               "qemu-tcg ns", "ratio", "target"
+        for (i = 1; i <= n; i++) {
+            row(grp[i], nm[i], order[i])
+            if (hastotal[grp[i]] && (i == n || grp[i + 1] != grp[i])) {
+                g = grp[i]; key = g SUBSEP "total"
+                split("host vmm qemu", sides, " ")
+                for (k = 1; k <= 3; k++) if ((sides[k], g) in total) best[sides[k], key] = total[sides[k], g]
+                row(g, "total", key)
+            }
+        }
+        if ("syscall" in floor)
+            printf "syscall ratio: against the fastest host signal round trip (%.1f ns)\n", floor["syscall"]
+        if (bad != "") { print "CHECKSUM MISMATCH:" bad; exit 1 }
+    }' || failed=1
+
+echo
+echo "commands (from $root):"
+for g in "${groups[@]}"; do
+    [ -f "$tmp/commands.$g" ] && sed "s/^/  $g  /" "$tmp/commands.$g"
+done
+[ -z "$qemu" ] && echo "  qemu-system-i386: skipped (install qemu-system-x86)"
+if [ -f "$tmp/failures" ]; then
+    echo
+    echo "failures:"
+    cat "$tmp/failures"
+fi
+exit $failed
