@@ -1,0 +1,151 @@
+/*
+ * bt/classify.c - which translation class each guest instruction belongs to
+ * (see the table in docs/translator.md): by mnemonic first, then by what
+ * its operands say (segment, control and debug registers, far branches,
+ * 16-bit addressing, segments with limits).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <Zydis/Zydis.h>
+#include "bt/xlat.h"
+#include "cpu/emulate.h"
+#include "monitor/vm.h"
+
+/* ---- classification ---------------------------------------------------- */
+
+static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
+    { ZYDIS_MNEMONIC_PUSH, K_PUSH }, { ZYDIS_MNEMONIC_POP, K_POP },
+    { ZYDIS_MNEMONIC_PUSHAD, K_PUSHA }, { ZYDIS_MNEMONIC_POPAD, K_POPA },
+    { ZYDIS_MNEMONIC_CALL, K_CALL }, { ZYDIS_MNEMONIC_RET, K_RET },
+    { ZYDIS_MNEMONIC_JMP, K_JMP },
+    { ZYDIS_MNEMONIC_JB, K_JCC }, { ZYDIS_MNEMONIC_JBE, K_JCC }, { ZYDIS_MNEMONIC_JL, K_JCC },
+    { ZYDIS_MNEMONIC_JLE, K_JCC }, { ZYDIS_MNEMONIC_JNB, K_JCC }, { ZYDIS_MNEMONIC_JNBE, K_JCC },
+    { ZYDIS_MNEMONIC_JNL, K_JCC }, { ZYDIS_MNEMONIC_JNLE, K_JCC }, { ZYDIS_MNEMONIC_JNO, K_JCC },
+    { ZYDIS_MNEMONIC_JNP, K_JCC }, { ZYDIS_MNEMONIC_JNS, K_JCC }, { ZYDIS_MNEMONIC_JNZ, K_JCC },
+    { ZYDIS_MNEMONIC_JO, K_JCC }, { ZYDIS_MNEMONIC_JP, K_JCC }, { ZYDIS_MNEMONIC_JS, K_JCC },
+    { ZYDIS_MNEMONIC_JZ, K_JCC },
+    { ZYDIS_MNEMONIC_LOOP, K_LOOP }, { ZYDIS_MNEMONIC_LOOPE, K_LOOP },
+    { ZYDIS_MNEMONIC_LOOPNE, K_LOOP }, { ZYDIS_MNEMONIC_JECXZ, K_LOOP },
+    { ZYDIS_MNEMONIC_JCXZ, K_LOOP },
+    { ZYDIS_MNEMONIC_CLI, K_CLI }, { ZYDIS_MNEMONIC_STI, K_STI },
+    { ZYDIS_MNEMONIC_CLD, K_CLD }, { ZYDIS_MNEMONIC_STD, K_STD },
+    { ZYDIS_MNEMONIC_LEAVE, K_LEAVE }, { ZYDIS_MNEMONIC_ENTER, K_ENTER },
+    /* Privileged or sensitive: the monitor must see them. */
+    { ZYDIS_MNEMONIC_HLT, K_EMULATE }, { ZYDIS_MNEMONIC_IN, K_EMULATE },
+    { ZYDIS_MNEMONIC_OUT, K_EMULATE }, { ZYDIS_MNEMONIC_INSB, K_EMULATE },
+    { ZYDIS_MNEMONIC_INSW, K_EMULATE }, { ZYDIS_MNEMONIC_INSD, K_EMULATE },
+    { ZYDIS_MNEMONIC_OUTSB, K_EMULATE }, { ZYDIS_MNEMONIC_OUTSW, K_EMULATE },
+    { ZYDIS_MNEMONIC_OUTSD, K_EMULATE }, { ZYDIS_MNEMONIC_PUSHFD, K_EMULATE },
+    { ZYDIS_MNEMONIC_PUSHF, K_EMULATE }, { ZYDIS_MNEMONIC_POPFD, K_EMULATE },
+    { ZYDIS_MNEMONIC_POPF, K_EMULATE }, { ZYDIS_MNEMONIC_IRETD, K_EMULATE },
+    { ZYDIS_MNEMONIC_IRET, K_EMULATE }, { ZYDIS_MNEMONIC_INT, K_EMULATE },
+    { ZYDIS_MNEMONIC_INT3, K_EMULATE }, { ZYDIS_MNEMONIC_INTO, K_EMULATE },
+    { ZYDIS_MNEMONIC_INT1, K_EMULATE }, { ZYDIS_MNEMONIC_BOUND, K_EMULATE },
+    { ZYDIS_MNEMONIC_UD0, K_EMULATE }, { ZYDIS_MNEMONIC_UD1, K_EMULATE },
+    { ZYDIS_MNEMONIC_UD2, K_EMULATE }, { ZYDIS_MNEMONIC_LGDT, K_EMULATE },
+    { ZYDIS_MNEMONIC_LIDT, K_EMULATE }, { ZYDIS_MNEMONIC_SGDT, K_EMULATE },
+    { ZYDIS_MNEMONIC_SIDT, K_EMULATE }, { ZYDIS_MNEMONIC_LLDT, K_EMULATE },
+    { ZYDIS_MNEMONIC_SLDT, K_EMULATE }, { ZYDIS_MNEMONIC_LTR, K_EMULATE },
+    { ZYDIS_MNEMONIC_STR, K_EMULATE }, { ZYDIS_MNEMONIC_LMSW, K_EMULATE },
+    { ZYDIS_MNEMONIC_SMSW, K_EMULATE }, { ZYDIS_MNEMONIC_CLTS, K_EMULATE },
+    { ZYDIS_MNEMONIC_INVLPG, K_EMULATE }, { ZYDIS_MNEMONIC_WBINVD, K_EMULATE },
+    { ZYDIS_MNEMONIC_INVD, K_EMULATE }, { ZYDIS_MNEMONIC_RDMSR, K_EMULATE },
+    { ZYDIS_MNEMONIC_WRMSR, K_EMULATE }, { ZYDIS_MNEMONIC_RDTSC, K_EMULATE },
+    { ZYDIS_MNEMONIC_RDTSCP, K_EMULATE }, { ZYDIS_MNEMONIC_RDPMC, K_EMULATE },
+    { ZYDIS_MNEMONIC_CPUID, K_EMULATE }, { ZYDIS_MNEMONIC_LAR, K_EMULATE },
+    { ZYDIS_MNEMONIC_LSL, K_EMULATE }, { ZYDIS_MNEMONIC_VERR, K_EMULATE },
+    { ZYDIS_MNEMONIC_VERW, K_EMULATE }, { ZYDIS_MNEMONIC_SYSENTER, K_EMULATE },
+    { ZYDIS_MNEMONIC_SYSEXIT, K_EMULATE }, { ZYDIS_MNEMONIC_SYSCALL, K_EMULATE },
+    { ZYDIS_MNEMONIC_SYSRET, K_EMULATE }, { ZYDIS_MNEMONIC_MONITOR, K_EMULATE },
+    { ZYDIS_MNEMONIC_MWAIT, K_EMULATE }, { ZYDIS_MNEMONIC_XSETBV, K_EMULATE },
+    { ZYDIS_MNEMONIC_XGETBV, K_EMULATE }, { ZYDIS_MNEMONIC_RSM, K_EMULATE },
+    /* No 64-bit form: same meaning, but the host would decode something else. */
+    { ZYDIS_MNEMONIC_DAA, K_EMULATE }, { ZYDIS_MNEMONIC_DAS, K_EMULATE },
+    { ZYDIS_MNEMONIC_AAA, K_EMULATE }, { ZYDIS_MNEMONIC_AAS, K_EMULATE },
+    { ZYDIS_MNEMONIC_AAM, K_EMULATE }, { ZYDIS_MNEMONIC_AAD, K_EMULATE },
+    { ZYDIS_MNEMONIC_ARPL, K_EMULATE }, { ZYDIS_MNEMONIC_LDS, K_EMULATE },
+    { ZYDIS_MNEMONIC_LES, K_EMULATE }, { ZYDIS_MNEMONIC_LFS, K_EMULATE },
+    { ZYDIS_MNEMONIC_LGS, K_EMULATE }, { ZYDIS_MNEMONIC_LSS, K_EMULATE },
+    { ZYDIS_MNEMONIC_SALC, K_EMULATE }, { ZYDIS_MNEMONIC_PUSHA, K_EMULATE },
+    { ZYDIS_MNEMONIC_POPA, K_EMULATE },
+};
+
+static uint8_t kind_of_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+
+void classify_init(void)
+{
+    static bool done;
+    if (done)
+        return;
+    for (size_t i = 0; i < sizeof kind_table / sizeof kind_table[0]; i++)
+        kind_of_mnemonic[kind_table[i].m] = kind_table[i].kind;
+    done = true;
+}
+
+static bool is_string_opcode(const ZydisDecodedInstruction *ins)
+{
+    return ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0xA4 &&
+           ins->opcode <= 0xAF && ins->opcode != 0xA8 && ins->opcode != 0xA9;
+}
+
+/* Stop the guest with a report naming the instruction being translated. */
+void xl_unsupported(struct xlat *x, const char *what)
+{
+    x->c->eip = x->eip;
+    vm_unsupported(x->vm, what);
+}
+
+bool is_adaptive(const struct tc *tc, uint32_t eip)
+{
+    for (uint32_t i = 0, h = (eip * 2654435761u) % TC_ADAPT_SLOTS; i < TC_ADAPT_SLOTS;
+         i++, h = (h + 1) % TC_ADAPT_SLOTS) {
+        if (tc->adaptive[h] == eip + 1)
+            return true;
+        if (tc->adaptive[h] == 0)
+            return false;
+    }
+    return false;
+}
+
+enum kind classify(struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    if (is_adaptive(x->tc, x->eip) && emulate_supports(ins->mnemonic))
+        return K_EMULATE;       /* adaptive: keeps writing guest page tables */
+    if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+        return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
+    if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return K_EMULATE;
+    for (int i = 0; i < ins->operand_count; i++) {
+        const ZydisDecodedOperand *op = &x->ops[i];
+        if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            ZydisRegisterClass rc = ZydisRegisterGetClass(op->reg.value);
+            if (rc == ZYDIS_REGCLASS_SEGMENT || rc == ZYDIS_REGCLASS_CONTROL ||
+                rc == ZYDIS_REGCLASS_DEBUG || rc == ZYDIS_REGCLASS_TEST)
+                return K_EMULATE;
+        }
+    }
+    const ZydisDecodedOperand *m = mem_operand(x);
+    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM &&
+        !bt_seg_unlimited(&x->c->seg[seg_index(m->mem.segment)]) &&
+        emulate_supports(ins->mnemonic))
+        return K_EMULATE;
+    if (is_string_opcode(ins))
+        return K_STRING;
+    if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
+        return K_INCDEC_SHORT;
+    enum kind k = kind_of_mnemonic[ins->mnemonic];
+    if (ins->address_width == 16) {   /* 0x67: 16-bit addressing, CX as counter */
+        if (k == K_LOOP)
+            return K_LOOP_CX;
+        return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY_ADDR16
+                                                                          : K_EMULATE;
+    }
+    /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
+    if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
+        ins->operand_width == 16)
+        return K_EMULATE;
+    if (k == K_ENTER && x->ops[1].imm.value.u != 0)
+        return K_EMULATE;                   /* nesting level > 0 */
+    return k;
+}

@@ -1,0 +1,84 @@
+/*
+ * bt/xlat.h - the translator's internal interface, shared by bt/translate.c
+ * (the TU loop), bt/classify.c and the bt/xl_*.c files (one per class of
+ * instructions).  Not a public contract: only bt/ includes it.
+ */
+#ifndef BT_XLAT_H
+#define BT_XLAT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <Zydis/Zydis.h>
+#include "bt/bt.h"
+#include "bt/tc.h"
+#include "bt/emit.h"
+#include "shadow_mmu/mmu.h"
+
+enum kind {
+    K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
+    K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
+    K_INCDEC_SHORT, K_COPY_ADDR16, K_LOOP_CX,
+};
+
+#define MAX_STUBS (2 * BT_MAX_INSNS + 4)
+
+struct xlat {
+    struct vm *vm;
+    struct vcpu *c;
+    struct tc *tc;
+    struct emit e;
+    struct tu *tu;
+    uint32_t eip, lin, next_eip;
+    uint8_t bytes[16];
+    ZydisDecodedInstruction ins;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    struct { uint8_t *site; uint32_t target; } stubs[MAX_STUBS];
+    int nstubs;
+    bool ended;
+    int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
+};
+
+
+/* bt/translate.c: note where the host code of a guest instruction starts
+ * (fix: TU_FIX_* registers holding host pointers there). */
+void record_map(struct xlat *x, unsigned fix);
+void classify_init(void);
+void xl_unsupported(struct xlat *x, const char *what);
+bool is_adaptive(const struct tc *tc, uint32_t eip);
+enum kind classify(struct xlat *x);
+int gpr_id(ZydisRegister r);
+int seg_index(ZydisRegister r);
+bool seg_is_static(const struct vcpu *c, int s);
+void seg_enter(struct xlat *x, int s);
+void seg_leave(struct xlat *x, int s);
+const ZydisDecodedOperand *mem_operand(const struct xlat *x);
+void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl, const uint8_t *op, int oplen, int reg, int32_t disp_adj);
+void emit_load_guest_mem_r8(struct xlat *x, const ZydisDecodedOperand *m, int width);
+void emit_store_stack(struct emit *e, int width, int reg, int32_t disp);
+void emit_load_stack(struct emit *e, int width, int reg, int32_t disp);
+void emit_lea(struct emit *e, int reg, int base, int32_t disp);
+void emit_exit(struct xlat *x, uint32_t eip, enum bt_exit why);
+void add_stub(struct xlat *x, uint8_t *site, uint32_t target);
+void emit_goto(struct xlat *x, uint32_t target);
+void emit_indirect(struct xlat *x);
+void xl_copy(struct xlat *x);
+void xl_copy_addr16(struct xlat *x);
+void xl_incdec_short(struct xlat *x);
+void xl_push(struct xlat *x);
+void xl_pop(struct xlat *x);
+void xl_pusha(struct xlat *x);
+void xl_popa(struct xlat *x);
+void xl_leave(struct xlat *x);
+void xl_enter(struct xlat *x);
+void xl_call(struct xlat *x);
+void xl_ret(struct xlat *x);
+void xl_jmp(struct xlat *x);
+void xl_jcc(struct xlat *x);
+void xl_loop(struct xlat *x);
+void xl_loop_cx(struct xlat *x);
+void xl_string(struct xlat *x);
+void xl_emulate(struct xlat *x);
+void *bt_find_or_translate(struct vm *vm, bool single);
+bool bt_trace_fault(struct vm *vm, uint32_t eip);
+
+#endif
