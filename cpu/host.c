@@ -78,7 +78,7 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     if (fix & TU_FIX_EDI)
         g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->kview);
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
-    uint64_t kv = (uint64_t)(uintptr_t)vm->mem.kview;
+    uint64_t kv = c->kview;      /* the current kernel view (shadow_mmu/shadow.c) */
     int trapno = (int)g[REG_TRAPNO];
 
     if (sig == SIGSEGV && (addr == c->poll_irq || addr == c->poll_any)) {
