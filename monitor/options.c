@@ -5,7 +5,9 @@
  * the help text, its kind (flag, string, bounded number) and the field of
  * struct vm_options it fills.  The getopt_long table, the defaults and the
  * --help text are all generated from it, so a new option (--disk, --gdb, ...)
- * is one row plus its field in struct vm_options.
+ * is one row plus its field in struct vm_options.  The PC-platform options
+ * (--disk, --vga-dump, --reboot) fill struct dev_options instead
+ * (monitor/dev_options.h): their rows say so with `dev`.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "monitor/options.h"
+#include "monitor/dev_options.h"
 
 #define MEM_DEFAULT_MIB 128
 #define MEM_MIN_MIB     2
@@ -23,6 +26,7 @@ enum opt_kind {
     OPT_FLAG,           /* bool, set to true */
     OPT_STRING,         /* const char *, points into argv */
     OPT_UINT,           /* uint64_t, decimal, within [min, max] */
+    OPT_LIST,           /* struct opt_list: each use appends, at most max values */
     OPT_HELP,           /* print the usage, options_parse() returns 1 */
 };
 
@@ -31,17 +35,26 @@ struct opt_desc {
     const char *metavar;        /* NULL for OPT_FLAG / OPT_HELP */
     const char *help;
     enum opt_kind kind;
-    size_t off;                 /* field of struct vm_options */
-    uint64_t min, max, dflt;    /* OPT_UINT */
+    size_t off;                 /* field of struct vm_options (dev_options with dev) */
+    uint64_t min, max, dflt;    /* OPT_UINT; max is the capacity of an OPT_LIST */
     bool required;              /* OPT_STRING that must be given */
+    bool dev;                   /* off is a field of struct dev_options */
+    int (*check)(const char *v, char *err, size_t n);  /* optional check of a value */
 };
 
 #define FIELD(f) offsetof(struct vm_options, f)
-#define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true }
-#define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false }
+#define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true, false, NULL }
+#define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false, false, NULL }
 #define OPT_U(name, metavar, f, lo, hi, d, help) \
-                                        { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false }
-#define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false }
+                                        { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false, false, NULL }
+#define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false, false, NULL }
+#define DEV_FIELD(f) offsetof(struct dev_options, f)
+#define DEV_F(name, f, help)            { name, NULL, help, OPT_FLAG, DEV_FIELD(f), 0, 0, 0, false, true, NULL }
+#define DEV_L(name, metavar, f, max, chk, help) \
+                                        { name, metavar, help, OPT_LIST, DEV_FIELD(f), 0, max, 0, \
+                                          false, true, chk }
+
+static int check_disk(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_REQ("kernel", "FILE", kernel, "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
@@ -55,7 +68,14 @@ static const struct opt_desc opt_table[] = {
           "                       runs (i386 system calls still trap; docs/direct.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),
     OPT_F("gdb-wait", gdb_wait, "with --gdb: wait for gdb before the first guest instruction"),
-    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false },
+    DEV_L("disk", "FILE[,ro]", disks, DEV_MAX_DISKS, check_disk,
+          "attach a raw disk image (a multiple of 512 bytes) as the next IDE\n"
+          "                       drive: primary master, primary slave, secondary master,\n"
+          "                       secondary slave (repeat, at most 4); ,ro: read-only"),
+    DEV_F("vga-dump", vga_dump, "print the final VGA text screen (0xB8000) on stdout at exit"),
+    DEV_F("reboot", reboot, "a guest reset (i8042 0xFE, port 0x92, 0xCF9) boots the kernel\n"
+          "                       again instead of ending the run (docs/usage.md)"),
+    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false, false, NULL },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -78,11 +98,48 @@ static int set_uint(const struct opt_desc *d, uint64_t *dst, const char *v,
     return 0;
 }
 
-/* Store the value of option d; -1 with err[] set when it is not acceptable. */
-static int set_option(const struct opt_desc *d, struct vm_options *o, const char *v,
-                      char *err, size_t n)
+int disk_spec(const char *spec, char *path, size_t n, bool *ro)
 {
-    void *field = (char *)o + d->off;
+    size_t len = strlen(spec);
+    *ro = len >= 3 && strcmp(spec + len - 3, ",ro") == 0;
+    if (*ro)
+        len -= 3;
+    if (len == 0 || len >= n)
+        return -1;
+    memcpy(path, spec, len);
+    path[len] = '\0';
+    return 0;
+}
+
+static int check_disk(const char *v, char *err, size_t n)
+{
+    char path[4096];
+    bool ro;
+    if (disk_spec(v, path, sizeof path, &ro) < 0) {
+        snprintf(err, n, "--disk '%s': needs a file name (FILE or FILE,ro)", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_to_list(const struct opt_desc *d, struct opt_list *l, const char *v,
+                       char *err, size_t n)
+{
+    if (l->n >= d->max || l->n >= sizeof l->v / sizeof l->v[0]) {
+        snprintf(err, n, "--%s %s: at most %llu of them", d->name, v, (unsigned long long)d->max);
+        return -1;
+    }
+    l->v[l->n++] = v;
+    return 0;
+}
+
+/* Store the value of option d; -1 with err[] set when it is not acceptable. */
+static int set_option(const struct opt_desc *d, struct vm_options *o, struct dev_options *dev,
+                      const char *v, char *err, size_t n)
+{
+    void *field = (d->dev ? (char *)dev : (char *)o) + d->off;
+    if (d->check && d->check(v, err, n) < 0)
+        return -1;
     switch (d->kind) {
     case OPT_FLAG:
         *(bool *)field = true;
@@ -92,6 +149,8 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, const char
         return 0;
     case OPT_UINT:
         return set_uint(d, field, v, err, n);
+    case OPT_LIST:
+        return add_to_list(d, field, v, err, n);
     case OPT_HELP:
         break;
     }
@@ -101,7 +160,7 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, const char
 /* enum vmm_status, for the EXIT STATUS section of --help. */
 static const struct { const char *code, *meaning; } exit_table[] = {
     { "0", "the guest powered off or reset cleanly" },
-    { "2", "usage error or bad input file (kernel, initrd)" },
+    { "2", "usage error or bad input file (kernel, initrd, disk image)" },
     { "4", "the guest halted with interrupts disabled (nothing can wake it)" },
     { "6", "the guest used an operation the monitor does not implement" },
     { "8", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
@@ -148,9 +207,10 @@ void options_usage(FILE *out)
         fprintf(out, "  %-8s %s\n", exit_table[i].code, exit_table[i].meaning);
 }
 
-static void options_defaults(struct vm_options *o)
+static void options_defaults(struct vm_options *o, struct dev_options *dev)
 {
     memset(o, 0, sizeof *o);
+    memset(dev, 0, sizeof *dev);
     for (size_t i = 0; i < NOPTS; i++)
         if (opt_table[i].kind == OPT_UINT)
             *(uint64_t *)((char *)o + opt_table[i].off) = opt_table[i].dflt;
@@ -158,9 +218,16 @@ static void options_defaults(struct vm_options *o)
 
 int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t errlen)
 {
+    struct dev_options dev;
+    return options_parse_dev(argc, argv, o, &dev, err, errlen);
+}
+
+int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
+                      char *err, size_t errlen)
+{
     struct option longopts[NOPTS + 1];
 
-    options_defaults(o);
+    options_defaults(o, dev);
     for (size_t i = 0; i < NOPTS; i++)
         longopts[i] = (struct option){ opt_table[i].name,
                                        opt_table[i].metavar ? required_argument : no_argument,
@@ -192,7 +259,7 @@ int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t
             options_usage(stdout);
             return 1;
         }
-        if (set_option(d, o, optarg, err, errlen) < 0) {
+        if (set_option(d, o, dev, optarg, err, errlen) < 0) {
             size_t len = strlen(err);
             snprintf(err + len, errlen - len, " (see vmm --help)");
             return -1;

@@ -183,3 +183,110 @@ Test(options, usage_text_is_complete)
         cr_assert(strstr(text, codes[i]), "exit table lacks %s", codes[i] + 1);
     free(text);
 }
+
+/* ---- the PC-platform options (monitor/dev_options.h) ---- */
+
+#include "monitor/dev_options.h"
+
+#define PARSE_DEV(o, dev, err, ...) \
+    options_parse_dev(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, dev, err, sizeof err)
+
+Test(options, device_defaults)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    memset(&dev, 0xA5, sizeof dev);
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k"), 0, "%s", err);
+    cr_assert_eq(dev.disks.n, 0);
+    cr_assert(!dev.vga_dump);
+    cr_assert(!dev.reboot);
+}
+
+Test(options, disks_in_order_with_ro)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk", "a.img", "--disk=b.img,ro",
+                           "--vga-dump", "--disk", "c,d.img", "--reboot", "--disk", "e.img,ro"),
+                 0, "%s", err);
+    cr_assert_eq(dev.disks.n, 4);
+    cr_assert_str_eq(dev.disks.v[0], "a.img");
+    cr_assert_str_eq(dev.disks.v[1], "b.img,ro");
+    cr_assert_str_eq(dev.disks.v[2], "c,d.img");
+    cr_assert_str_eq(dev.disks.v[3], "e.img,ro");
+    cr_assert(dev.vga_dump);
+    cr_assert(dev.reboot);
+
+    static const struct { const char *spec, *path; bool ro; } t[] = {
+        { "a.img", "a.img", false }, { "b.img,ro", "b.img", true },
+        { "c,d.img", "c,d.img", false }, { "/x/,ro,ro", "/x/,ro", true },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char path[64];
+        bool ro = !t[i].ro;
+        cr_assert_eq(disk_spec(t[i].spec, path, sizeof path, &ro), 0, "%s", t[i].spec);
+        cr_assert_str_eq(path, t[i].path);
+        cr_assert_eq(ro, t[i].ro, "%s", t[i].spec);
+    }
+}
+
+Test(options, fifth_disk_refused)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk", "1", "--disk", "2",
+                           "--disk", "3", "--disk", "4", "--disk", "5"), -1);
+    cr_assert(strstr(err, "--disk 5") && strstr(err, "at most 4"), "message: %s", err);
+    cr_assert(strstr(err, "see vmm --help"), "message: %s", err);
+}
+
+Test(options, disk_without_a_name_refused)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk", ",ro"), -1);
+    cr_assert(strstr(err, "--disk") && strstr(err, "file name"), "message: %s", err);
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk="), -1);
+    cr_assert(strstr(err, "--disk"), "message: %s", err);
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk"), -1);
+    cr_assert(strstr(err, "--disk") && strstr(err, "value"), "message: %s", err);
+    char path[4];
+    bool ro;
+    cr_assert_eq(disk_spec("toolong", path, sizeof path, &ro), -1);
+}
+
+/* A second parse starts again from no disks; options_parse() takes the
+ * device options and drops them. */
+Test(options, device_options_reset_and_plain_parse)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--disk", "a", "--reboot"), 0, "%s", err);
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k"), 0, "%s", err);
+    cr_assert_eq(dev.disks.n, 0);
+    cr_assert(!dev.reboot);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--disk", "a", "--vga-dump"), 0, "%s", err);
+    cr_assert_str_eq(o.kernel, "k");
+}
+
+Test(options, usage_names_device_options)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f);
+    fclose(f);
+    static const char *const must[] = {
+        "[--disk FILE[,ro]]", "[--vga-dump]", "[--reboot]", "--disk FILE[,ro]",
+        "primary master", "secondary slave", "at most 4", "read-only", "0xB8000", "guest reset",
+        "disk image",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        cr_assert(strstr(text, must[i]), "--help lacks \"%s\"", must[i]);
+    free(text);
+}

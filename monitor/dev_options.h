@@ -1,0 +1,43 @@
+/*
+ * monitor/dev_options.h - the command-line options of the PC platform:
+ * --disk FILE[,ro] (repeatable), --vga-dump, --reboot.
+ *
+ * Contract: options_parse_dev() is options_parse() plus these options, filled
+ * into struct dev_options; options_parse() accepts them too and drops them.
+ * They are kept apart from struct vm_options only because that struct lives
+ * in monitor/vm.h (another module's header); the rows are ordinary rows of
+ * the one option table in monitor/options.c.
+ *
+ * --disk values are checked for form here (at most DEV_MAX_DISKS, a non-empty
+ * file name); whether the file is a usable image is ide_attach()'s verdict
+ * (devices/ide.h), given before the guest starts.
+ */
+#ifndef MONITOR_DEV_OPTIONS_H
+#define MONITOR_DEV_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "monitor/vm.h"
+
+#define DEV_MAX_DISKS 4     /* primary master, primary slave, secondary master, secondary slave */
+
+/* A repeatable string option: the values in command-line order. */
+struct opt_list {
+    const char *v[DEV_MAX_DISKS];
+    unsigned n;
+};
+
+struct dev_options {
+    struct opt_list disks;      /* --disk FILE[,ro], as given */
+    bool vga_dump;              /* --vga-dump: print the text screen at exit */
+    bool reboot;                /* --reboot: a guest reset boots the kernel again */
+};
+
+int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
+                      char *err, size_t errlen);
+
+/* Split a --disk value "FILE" or "FILE,ro" into the file name (copied into
+ * path[n]) and the read-only flag.  -1 when the name is empty or too long. */
+int disk_spec(const char *spec, char *path, size_t n, bool *ro);
+
+#endif
