@@ -31,6 +31,7 @@ static const struct {
     { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
     { "shadow.view_hits", offsetof(struct stats, shadow_view_hits) },
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
+    { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.adaptive",      offsetof(struct stats, bt_adaptive) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },

@@ -449,6 +449,33 @@ void shadow_write_through(struct vm *vm, uint32_t lin, bool user, bool writable)
                                           : PROT_READ | (user ? PROT_EXEC : 0));
 }
 
+/*
+ * Is a traced page still a page table of the current address space (its
+ * directory, or a table a directory entry points to)?  Guests free page
+ * tables and reuse the pages for data: such a page stops being traced, and
+ * the other views that had used it are marked stale.
+ */
+static bool still_page_table(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    struct view *cur = &s->v[s->cur];
+    if (ppn == cur->cr3 >> 12)
+        return true;
+    uint32_t *pd = guest_phys_ptr(&vm->mem, cur->cr3, 4096);
+    for (uint32_t d = 0; pd && d < 1024; d++)
+        if ((pd[d] & PTE_P) && !((pd[d] & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)) && (pd[d] >> 12) == ppn)
+            return true;
+    for (int i = 0; i < SHADOW_VIEWS; i++)
+        if (s->v[i].uses[ppn]) {
+            if (i != s->cur)
+                s->v[i].stale = true;
+            s->v[i].uses[ppn] = 0;
+        }
+    s->ptp[ppn] = 0;
+    vm->stats.shadow_untraced++;
+    return false;
+}
+
 /* ---- faults ----------------------------------------------------------- */
 
 static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write,
@@ -468,7 +495,7 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     uint32_t ppn = *pa >> 12;
     if (write && vm->mem.code_pages[ppn])
         return SHADOW_SMC;
-    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG))
+    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG) && still_page_table(vm, ppn))
         return SHADOW_PTWRITE;
     if (!(c->cr0 & CR0_PG) && tag != USER_TAG)
         return SHADOW_MMIO;     /* the identity map already has every RAM page */
