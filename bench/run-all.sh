@@ -73,20 +73,20 @@ run() {
     grep '^bench ' "$tmp/one" >> "$tmp/$group.$side"
 }
 
-# guest GROUP ELF [HOSTCMD...] : RUNS runs of each side.
+# guest GROUP ELF [HOSTCMD...] : RUNS rounds of host, vmm, qemu, interleaved
+# so that a change in host load hits every side alike.  A side that fails
+# once is not run again.
 guest() {
-    local group=$1 elf=$2 i
+    local group=$1 elf=$2 i h=0 v=1 q=0
     shift 2
-    if [ $# -gt 0 ]; then
-        echo "host:  $*" >> "$tmp/commands.$group"
-        for i in $(seq "$runs"); do run "$group" host "$@" || break; done
-    fi
+    [ $# -gt 0 ] && h=1 && echo "host:  $*" >> "$tmp/commands.$group"
     echo "vmm:   $vmm --kernel $elf" >> "$tmp/commands.$group"
-    for i in $(seq "$runs"); do run "$group" vmm "$vmm" --kernel "$elf" || break; done
-    if [ -n "$qemu" ]; then
-        echo "qemu:  $qemu ${qemu_args[*]} $elf" >> "$tmp/commands.$group"
-        for i in $(seq "$runs"); do run "$group" qemu "$qemu" "${qemu_args[@]}" "$elf" || break; done
-    fi
+    [ -n "$qemu" ] && q=1 && echo "qemu:  $qemu ${qemu_args[*]} $elf" >> "$tmp/commands.$group"
+    for i in $(seq "$runs"); do
+        [ $h = 1 ] && { run "$group" host "$@" || h=0; }
+        [ $v = 1 ] && { run "$group" vmm "$vmm" --kernel "$elf" || v=0; }
+        [ $q = 1 ] && { run "$group" qemu "$qemu" "${qemu_args[@]}" "$elf" || q=0; }
+    done
 }
 
 tsc_hz=$("$b/syscall/host_signal" --tsc | awk '{ print $2 }')
@@ -101,7 +101,7 @@ for g in "${groups[@]}"; do
         echo "host/vmm/qemu: BUILD_DIR=$build $root/bench/run.sh $runs" > "$tmp/commands.ring0"
         if BUILD_DIR=$build "$root/bench/run.sh" "$runs" > "$tmp/ring0.out" 2>&1; then
             echo; echo "== bench/run.sh (ring 0) =="; cat "$tmp/ring0.out"
-            awk '$1 != "kernel" && $1 != "total" && NF >= 4 && $2 ~ /^[0-9]+$/ {
+            awk '$1 != "total" && (NF == 4 || NF == 6) && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ {
                      print "bench", $1, $2, 0, 1 > (dir "/ring0.host")
                      print "bench", $1, $3, 0, 1 > (dir "/ring0.vmm")
                      # back to host TSC ticks, as the other guests report under QEMU
@@ -136,9 +136,8 @@ done | awk -v tsc_hz="$tsc_hz" -v hasqemu="${qemu:+1}" '
         if (side == "host" && name ~ /^host_/ && (!(g in floor) || t < floor[g])) floor[g] = t
         if ((key in csum) && csum[key] != sum && sum != 0) bad = bad " " g "/" name "(" side ")"
         if (sum != 0) csum[key] = sum
-        # kernels with one op per line add up to a total (ring0, ring3)
-        if (ops == 1) total[side, g] += t
-        if (ops == 1) hastotal[g] = 1
+        # kernels timed as one op each add up to a total (ring0, ring3)
+        if (ops == 1) { hastotal[g] = 1; kernel[key] = 1 }
     }
     function cell(side, key) { return ((side, key) in best) ? sprintf("%14.1f", best[side, key]) : sprintf("%14s", "-") }
     function row(g, name, key,    r, tgt) {
@@ -162,7 +161,15 @@ done | awk -v tsc_hz="$tsc_hz" -v hasqemu="${qemu:+1}" '
             if (hastotal[grp[i]] && (i == n || grp[i + 1] != grp[i])) {
                 g = grp[i]; key = g SUBSEP "total"
                 split("host vmm qemu", sides, " ")
-                for (k = 1; k <= 3; k++) if ((sides[k], g) in total) best[sides[k], key] = total[sides[k], g]
+                for (k = 1; k <= 3; k++) {
+                    tot = 0; all = 1
+                    for (j = 1; j <= n; j++)
+                        if (grp[j] == g && (order[j] in kernel)) {
+                            if ((sides[k], order[j]) in best) tot += best[sides[k], order[j]]
+                            else all = 0
+                        }
+                    if (all) best[sides[k], key] = tot
+                }
                 row(g, "total", key)
             }
         }
