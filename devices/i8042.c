@@ -7,6 +7,7 @@
 #include "monitor/vm.h"
 #include "devices/i8042.h"
 #include "devices/irq.h"
+#include "devices/platform.h"
 
 #define ST_OBF   0x01
 #define ST_SYS   0x04
@@ -49,6 +50,7 @@ static void push(struct i8042 *k, uint8_t v, bool aux)
 
 static void reset_machine(struct i8042 *k)
 {
+    platform_of(k->vm)->reset = true;
     vm_stop(k->vm, VMM_EXIT_OK, "guest reset");
 }
 

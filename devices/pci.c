@@ -6,6 +6,7 @@
 #include <string.h>
 #include "monitor/vm.h"
 #include "devices/pci.h"
+#include "devices/platform.h"
 
 static void put16(uint8_t *c, int off, uint16_t v) { c[off] = v; c[off + 1] = v >> 8; }
 
@@ -114,8 +115,10 @@ static void pci_pio_write(void *opaque, uint16_t port, int size, uint32_t value)
         p->addr = value & 0x80FFFFFCu;
     } else if (port == 0xCF9 && size == 1) {
         p->rcr = value & 0x0E;
-        if (value & 0x04)           /* RCR.RCPU: reset now (bit 1 chooses hard/soft) */
+        if (value & 0x04) {         /* RCR.RCPU: reset now (bit 1 chooses hard/soft) */
+            platform_of(p->vm)->reset = true;
             vm_stop(p->vm, VMM_EXIT_OK, "guest reset");
+        }
     } else if (port >= 0xCFC && decode(p, port, &bus, &devfn, &off)) {
         config_write(p, bus, devfn, off, size, value);
     }

@@ -43,6 +43,7 @@ struct platform {
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */
+    bool reset;                 /* the run ended in a guest reset (vmm --reboot boots again) */
 };
 
 struct platform *platform_of(struct vm *vm);

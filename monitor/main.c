@@ -3,20 +3,38 @@
  * the kernel, run it, report.
  *
  * Errors before the guest runs print one line "vmm: <message>" and exit with
- * VMM_EXIT_USAGE (bad option or input file) or VMM_EXIT_ERROR (the monitor
- * itself failed).  After the run, the exit status is the guest's (see
- * enum vmm_status in monitor/vm.h).
+ * VMM_EXIT_USAGE (bad option or input file, disk images included) or
+ * VMM_EXIT_ERROR (the monitor itself failed).  After the run, the exit status
+ * is the guest's (see enum vmm_status in monitor/vm.h).
+ *
+ * --reboot: once a guest runs, the monitor is confined by seccomp (no open,
+ * no memfd_create: cpu/sandbox.h), so it cannot build a second machine in the
+ * same process.  Each boot therefore runs in a child process: the parent
+ * forks, the child builds the VM, loads the kernel, runs it and tells the
+ * parent through a pipe whether the run ended in a guest reset; then the
+ * parent boots again (a fresh CPU, RAM, devices and kernel image: what a
+ * reset of a PC gives, except that RAM is not kept).  Any other end is the
+ * exit status of vmm.
  */
+#define _GNU_SOURCE     /* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "monitor/vm.h"
 #include "monitor/options.h"
+#include "monitor/dev_options.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
 #include "monitor/gdbstub.h"
 #include "devices/irq.h"
+#include "devices/ide.h"
 #include "devices/platform.h"
+#include "devices/vga_text.h"
 
 static int fail(const char *msg, int status)
 {
@@ -24,51 +42,67 @@ static int fail(const char *msg, int status)
     return status;
 }
 
-int main(int argc, char **argv)
+/* --disk, in order: primary master, primary slave, secondary master, ... */
+static int attach_disks(struct vm *vm, const struct dev_options *dev, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < dev->disks.n; i++) {
+        char path[4096];
+        bool ro;
+        if (disk_spec(dev->disks.v[i], path, sizeof path, &ro) < 0) {
+            snprintf(err, errlen, "--disk %s: bad value", dev->disks.v[i]);
+            return -1;
+        }
+        if (ide_attach(vm, path, ro, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One boot of the machine, from nothing to the end of the run.  *reset says
+ * whether the guest ended it by resetting the machine. */
+static int boot(const struct vm_options *opt, const struct dev_options *dev, bool *reset)
 {
     char err[512];
-    struct vm_options opt;
     int status;
 
-    switch (options_parse(argc, argv, &opt, err, sizeof err)) {
-    case 1:
-        return VMM_EXIT_OK;
-    case -1:
-        return fail(err, VMM_EXIT_USAGE);
-    }
-
+    *reset = false;
     /* struct vm holds the statistics tables and the FXSAVE areas: too big
      * for the stack, and it must be zeroed. */
     struct vm *vm = calloc(1, sizeof *vm);
     if (!vm)
         return fail("out of memory", VMM_EXIT_ERROR);
-    vm->opt = opt;
+    vm->opt = *opt;
 
     if (vm_create(vm, err, sizeof err) < 0) {
         free(vm);
         return fail(err, VMM_EXIT_ERROR);
     }
-    if (loader_load(vm, err, sizeof err) < 0) {
+    if (attach_disks(vm, dev, err, sizeof err) < 0 || loader_load(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_USAGE);
         goto out;
     }
-    if (opt.trace || opt.stats)
-        vm->syms = symtab_load(opt.kernel);
+    if (opt->trace || opt->stats)
+        vm->syms = symtab_load(opt->kernel);
     if (devices_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
 
-    if (opt.gdb_port && gdb_init(vm, (int)opt.gdb_port, opt.gdb_wait, err, sizeof err) < 0) {
+    if (opt->gdb_port && gdb_init(vm, (int)opt->gdb_port, opt->gdb_wait, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
 
     status = vm_run(vm);
+    *reset = vm->platform->reset;
 
-    if (opt.stats) {
+    if (opt->stats) {
         stats_print(&vm->stats, stderr);
         devices_stats_print(vm, stderr);
+    }
+    if (dev->vga_dump) {
+        vga_text_dump(vm, stdout);
+        fflush(stdout);
     }
 out:
     devices_destroy(vm);        /* restores the terminal; safe when never created */
@@ -77,4 +111,83 @@ out:
     vm_destroy(vm);
     free(vm);
     return status;
+}
+
+/* The boot in progress under --reboot, for passing on SIGINT/SIGTERM/SIGHUP
+ * that reach the parent (the child restores the terminal as it ends). */
+static volatile pid_t boot_child;
+
+static void forward_signal(int sig)
+{
+    if (boot_child > 0)
+        kill(boot_child, sig);
+}
+
+/* Run one boot in a child; its exit status, *reset from the pipe. */
+static int boot_in_child(const struct vm_options *opt, const struct dev_options *dev, bool *reset)
+{
+    int fds[2];
+    *reset = false;
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return fail("--reboot: cannot create a pipe", VMM_EXIT_ERROR);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return fail("--reboot: cannot fork", VMM_EXIT_ERROR);
+    if (pid == 0) {
+        bool r;
+        close(fds[0]);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        int st = boot(opt, dev, &r);
+        if (r && write(fds[1], "R", 1) != 1)
+            st = fail("--reboot: cannot report the reset", VMM_EXIT_ERROR);
+        exit(st);
+    }
+    close(fds[1]);
+    boot_child = pid;
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    boot_child = 0;
+    char c;
+    *reset = read(fds[0], &c, 1) == 1;
+    close(fds[0]);
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static int boot_loop(const struct vm_options *opt, const struct dev_options *dev)
+{
+    struct sigaction sa = { .sa_handler = forward_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    for (unsigned n = 2;; n++) {
+        bool reset;
+        int status = boot_in_child(opt, dev, &reset);
+        if (!reset)
+            return status;
+        fprintf(stderr, "vmm: --reboot: booting %s again (boot %u)\n", opt->kernel, n);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    struct vm_options opt;
+    struct dev_options dev;
+    bool reset;
+
+    switch (options_parse_dev(argc, argv, &opt, &dev, err, sizeof err)) {
+    case 1:
+        return VMM_EXIT_OK;
+    case -1:
+        return fail(err, VMM_EXIT_USAGE);
+    }
+    if (dev.reboot)
+        return boot_loop(&opt, &dev);
+    return boot(&opt, &dev, &reset);
 }
