@@ -1,0 +1,673 @@
+/*
+ * tests/unit/test_shadow.c - the shadow bookkeeping (shadow_mmu/shadow.c)
+ * through its public functions: hidden faults and dirty-bit emulation,
+ * true faults, write-protected page-table pages, shadow_pt_written, the
+ * cache of kernel views keyed by CR3, INVLPG, reset, code pages.
+ *
+ * No vm_run: the tests call what the run loop would call (shadow_reset on a
+ * CR0.PG change, shadow_cr3_loaded on a CR3 load, ...) and look at the host
+ * views themselves.  A host page's protection is observed by touching it
+ * under a SIGSEGV guard (probe(): read one byte, then write the same byte
+ * back), which is exact and needs no parsing of /proc.
+ *
+ * Guest-physical layout (16 MiB of RAM), address space i = 0..5:
+ *   0x10000 + i*4K  page directory PD(i)
+ *   0x20000 + i*4K  page table PT(i), PD(i)[256] -> linear 0x40000000
+ *   0x30000         page table PT_ALIAS, PD(i)[320] -> linear 0x50000000,
+ *                   maps page-table pages so that the guest can write them
+ *   0x100000 + i*4K frame F(i), PT(i)[0] -> F(i)
+ * Every linear address used lies above RAM, so no identity mapping left
+ * over from paging-off could satisfy an access by accident.
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "monitor/vm.h"
+#include "monitor/run.h"
+#include "shadow_mmu/shadow.h"
+#include "shadow_mmu/mmu.h"
+
+#define PD(i)     (0x10000u + (i) * 0x1000u)
+#define PT(i)     (0x20000u + (i) * 0x1000u)
+#define PT_ALIAS  0x30000u
+#define F(i)      (0x100000u + (i) * 0x1000u)
+#define BIG       0x400000u             /* a 4 MiB frame */
+
+#define X         0x40000000u           /* PD index 256 */
+#define ALIAS     0x50000000u           /* PD index 320 */
+#define X_BIG     0x80000000u           /* PD index 512 */
+#define X2        0x40400000u           /* PD index 257 */
+
+#define P  0x001u
+#define W  0x002u
+#define U  0x004u
+#define A  0x020u
+#define D  0x040u
+#define PS 0x080u
+
+static struct vm *vm;
+
+static void setup(void)
+{
+    char err[256] = "";
+    vm = calloc(1, sizeof *vm);
+    cr_assert_not_null(vm);
+    vm->opt.mem_mib = 16;
+    vm->opt.no_sandbox = true;
+    cr_assert_eq(vm_create(vm, err, sizeof err), 0, "vm_create: %s", err);
+}
+
+static void teardown(void)
+{
+    vm_destroy(vm);
+    free(vm);
+}
+
+TestSuite(shadow, .init = setup, .fini = teardown);
+
+static uint32_t *phys32(uint32_t pa)
+{
+    return (uint32_t *)(vm->mem.ram + pa);
+}
+
+/* Address space i: X -> F(i) (user, writable), ALIAS page k -> alias[k]. */
+static void space(int i, const uint32_t *alias, int nalias)
+{
+    phys32(PD(i))[256] = PT(i) | P | W | U;
+    phys32(PT(i))[0] = F(i) | P | W | U;
+    *phys32(F(i)) = 0xF0000000u | (uint32_t)i;
+    if (nalias) {
+        phys32(PD(i))[320] = PT_ALIAS | P | W;
+        for (int k = 0; k < nalias; k++)
+            phys32(PT_ALIAS)[k] = alias[k] | P | W;
+    }
+}
+
+/* What the run loop does when the guest sets CR0.PG (or changes WP/PSE). */
+static void paging_on(int i, uint32_t cr4)
+{
+    vm->cpu.cr0 |= CR0_PG | CR0_WP;
+    vm->cpu.cr3 = PD(i);
+    vm->cpu.cr4 = cr4;
+    shadow_reset(vm);
+}
+
+/* ... and when it loads CR3. */
+static void load_cr3(int i)
+{
+    vm->cpu.cr3 = PD(i);
+    shadow_cr3_loaded(vm);
+}
+
+static uint8_t *kv(uint32_t lin)
+{
+    return (uint8_t *)(uintptr_t)vm->cpu.kview + lin;
+}
+
+static uint8_t *uv(uint32_t lin)
+{
+    return (uint8_t *)(uintptr_t)lin;
+}
+
+/* ---- observing a host page's protection ------------------------------- */
+
+enum prot { NONE, RO, RW };
+static const char *prot_name[] = { "none", "read-only", "read-write" };
+static sigjmp_buf probe_env;
+
+static void probe_fault(int sig)
+{
+    (void)sig;
+    siglongjmp(probe_env, 1);
+}
+
+static enum prot probe(uint8_t *p)
+{
+    struct sigaction sa = { .sa_handler = probe_fault }, old_segv, old_bus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    volatile enum prot got = NONE;
+    if (sigsetjmp(probe_env, 1) == 0) {
+        volatile uint8_t *q = p;
+        uint8_t v = *q;
+        got = RO;
+        *q = v;
+        got = RW;
+    }
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
+    return got;
+}
+
+#define assert_prot(p, want, what) do { \
+        enum prot got_ = probe(p); \
+        cr_assert_eq(got_, (want), "%s: host page is %s, want %s", (what), \
+                     prot_name[got_], prot_name[want]); \
+    } while (0)
+
+static enum shadow_result kfault(uint32_t lin, bool write, uint32_t *pa, uint32_t *err)
+{
+    uint32_t dpa, derr;
+    return shadow_fault(vm, lin, write, pa ? pa : &dpa, err ? err : &derr);
+}
+
+/* ---- paging on --------------------------------------------------------- */
+
+/* The kernel view held RAM 1:1 while paging was off.  Once CR0.PG is set
+ * none of it may stay: linear 0x100000 is not mapped by PD(0), so a
+ * translated access there must fault into the monitor (and become the
+ * guest's #PF), not read physical 0x100000. */
+Test(shadow, paging_on_drops_identity_map)
+{
+    space(0, NULL, 0);
+    assert_prot(kv(0x100000), RW, "paging off: identity map");
+    paging_on(0, 0);
+    cr_assert_eq(vm->cpu.kview, (uint64_t)(uintptr_t)vm->mem.kview, "view 0 is vm->mem.kview");
+    assert_prot(kv(0x100000), NONE,
+                "paging on, linear 0x100000 unmapped by the guest (PDE 0 = 0), yet still "
+                "mapped by the paging-off identity map");
+    uint32_t err = 0xFF;
+    cr_assert_eq(kfault(0x100000, false, NULL, &err), SHADOW_GUEST_PF);
+    cr_assert_eq(err, 0);
+}
+
+/* ---- hidden faults and the dirty bit ------------------------------------- */
+
+Test(shadow, read_maps_read_only_then_write_sets_dirty)
+{
+    space(0, NULL, 0);
+    paging_on(0, 0);
+    assert_prot(kv(X), NONE, "before the first touch");
+    uint64_t hidden = vm->stats.shadow_hidden_faults;
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X + 0x10, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(0) + 0x10);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden + 1);
+    assert_prot(kv(X), RO, "after a read fault (dirty-bit emulation)");
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u, "the view shows F(0)");
+    cr_assert_eq(phys32(PT(0))[0], F(0) | P | W | U | A, "PTE after the read: 0x%x",
+                 phys32(PT(0))[0]);
+    cr_assert_eq(phys32(PD(0))[256], PT(0) | P | W | U | A);
+
+    cr_assert_eq(kfault(X + 0x10, true, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden + 2);
+    cr_assert_eq(phys32(PT(0))[0], F(0) | P | W | U | A | D, "PTE after the write: 0x%x",
+                 phys32(PT(0))[0]);
+    assert_prot(kv(X), RW, "after a write fault");
+    *(uint32_t *)kv(X + 0x20) = 0x5A5A5A5A;
+    cr_assert_eq(*phys32(F(0) + 0x20), 0x5A5A5A5A, "a write through the view reaches RAM");
+}
+
+Test(shadow, user_view_read_then_write)
+{
+    space(0, NULL, 0);
+    paging_on(0, 0);
+    uint32_t pa = 0, err = 0;
+    cr_assert_eq(shadow_user_fault(vm, X + 4, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(pa, F(0) + 4);
+    assert_prot(uv(X), RO, "user view after a read");
+    assert_prot(kv(X), NONE, "the kernel view is filled separately");
+    cr_assert_eq(phys32(PT(0))[0] & D, 0);
+    cr_assert_eq(shadow_user_fault(vm, X + 4, true, &pa, &err), SHADOW_FIXED);
+    assert_prot(uv(X), RW, "user view after a write");
+    cr_assert_eq(phys32(PT(0))[0] & (A | D), A | D);
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000000u);
+}
+
+/* ---- true faults ---------------------------------------------------------- */
+
+Test(shadow, guest_page_faults)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = F(1) | W | U;            /* not present */
+    phys32(PT(0))[2] = F(2) | P | U;            /* read-only */
+    phys32(PT(0))[3] = F(3) | P | W;            /* supervisor only */
+    paging_on(0, 0);
+    static const struct {
+        uint32_t lin; bool user, write; uint32_t error;
+    } cases[] = {
+        { X + 0x1004, false, false, 0 },
+        { X + 0x1004, false, true, PFERR_W },
+        { X + 0x1004, true, false, PFERR_U },
+        { X + 0x1004, true, true, PFERR_U | PFERR_W },
+        { X + 0x2008, false, true, PFERR_P | PFERR_W },             /* WP = 1 */
+        { X + 0x2008, true, true, PFERR_P | PFERR_W | PFERR_U },
+        { X + 0x3FFC, true, false, PFERR_P | PFERR_U },
+        { X + 0x3FFC, true, true, PFERR_P | PFERR_W | PFERR_U },
+        { X2 + 0x123, false, false, 0 },                            /* PDE not present */
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t trues = vm->stats.shadow_true_faults, hidden = vm->stats.shadow_hidden_faults;
+        uint32_t pa = 0, err = 0xFF;
+        enum shadow_result r = cases[i].user
+            ? shadow_user_fault(vm, cases[i].lin, cases[i].write, &pa, &err)
+            : shadow_fault(vm, cases[i].lin, cases[i].write, &pa, &err);
+        cr_assert_eq(r, SHADOW_GUEST_PF, "case %u (0x%x): result %d", i, cases[i].lin, r);
+        cr_assert_eq(err, cases[i].error, "case %u (0x%x): error 0x%x, want 0x%x", i,
+                     cases[i].lin, err, cases[i].error);
+        cr_assert_eq(vm->stats.shadow_true_faults, trues + 1);
+        cr_assert_eq(vm->stats.shadow_hidden_faults, hidden);
+        assert_prot(cases[i].user ? uv(cases[i].lin) : kv(cases[i].lin), NONE,
+                    "nothing mapped after a true fault");
+    }
+    /* A read-only page is mapped for reading; WP = 1 is still honoured. */
+    cr_assert_eq(kfault(X + 0x2008, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X + 0x2000), RO, "read-only guest page");
+}
+
+Test(shadow, wp_off_lets_the_supervisor_write_read_only_pages)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[2] = F(2) | P | U;            /* read-only */
+    paging_on(0, 0);
+    vm->cpu.cr0 &= ~CR0_WP;
+    shadow_reset(vm);                           /* what a CR0.WP change does */
+    cr_assert_eq(kfault(X + 0x2008, true, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X + 0x2000), RW, "WP = 0: supervisor write allowed");
+    cr_assert_eq(phys32(PT(0))[2], F(2) | P | U | A | D);
+    /* ring 3 still may not write it */
+    uint32_t pa, err = 0;
+    cr_assert_eq(shadow_user_fault(vm, X + 0x2008, true, &pa, &err), SHADOW_GUEST_PF);
+    cr_assert_eq(err, PFERR_P | PFERR_W | PFERR_U);
+    /* WP back on: the writable mapping must go. */
+    vm->cpu.cr0 |= CR0_WP;
+    shadow_reset(vm);
+    assert_prot(kv(X + 0x2000), NONE, "after the CR0.WP change");
+    cr_assert_eq(kfault(X + 0x2008, true, NULL, &err), SHADOW_GUEST_PF);
+    cr_assert_eq(err, PFERR_P | PFERR_W);
+}
+
+/* Physical addresses that are not RAM are never backed by RAM in a view.
+ * With no device claiming them a read may be answered by mapping a page of
+ * all ones, read-only (the PC bus reads unassigned space as all ones), or be
+ * emulated (SHADOW_MMIO); a write is always emulated (and dropped). */
+Test(shadow, non_ram_and_page_zero)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = 0x08000000u | P | W | U;     /* above the 16 MiB of RAM */
+    phys32(PD(0))[0] = PT(1) | P | W | U;
+    phys32(PT(1))[0] = F(1) | P | W | U;            /* linear page 0 */
+    *phys32(F(1)) = 0xF0000001u;
+    paging_on(0, 0);
+    uint32_t pa = 0, err;
+    enum shadow_result r = kfault(X + 0x1010, false, &pa, NULL);
+    cr_assert_eq(pa, 0x08000010u);
+    if (r == SHADOW_FIXED) {
+        assert_prot(kv(X + 0x1000), RO, "unassigned space mapped for reading");
+        for (uint32_t o = 0; o < 4096; o += 4)
+            cr_assert_eq(*(uint32_t *)kv(X + 0x1000 + o), 0xFFFFFFFFu,
+                         "unassigned space at +0x%x reads 0x%x", o, *(uint32_t *)kv(X + 0x1000 + o));
+    } else {
+        cr_assert_eq(r, SHADOW_MMIO, "a read of unassigned space: result %d", r);
+        assert_prot(kv(X + 0x1000), NONE, "non-RAM emulated, never mapped");
+    }
+    cr_assert_eq(kfault(X + 0x1010, true, &pa, NULL), SHADOW_MMIO, "a write to unassigned space");
+    cr_assert_neq(probe(kv(X + 0x1000)), RW, "unassigned space is never writable");
+    /* The host cannot map its page 0: ring-3 accesses there are emulated. */
+    cr_assert_eq(shadow_user_fault(vm, 0x10, false, &pa, &err), SHADOW_MMIO);
+    cr_assert_eq(pa, F(1) + 0x10);
+    /* The kernel view can map linear page 0. */
+    cr_assert_eq(kfault(0x10, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(0), 0xF0000001u);
+}
+
+/* ---- page-table pages are write-protected ---------------------------------- */
+
+Test(shadow, page_table_pages_are_write_protected)
+{
+    /* ALIAS maps PT(0) (a table this space uses), PD(0) itself, and PT(1),
+     * which becomes a table only once PD(0)[257] is walked. */
+    const uint32_t alias[] = { PT(0), PD(0), PT(1) };
+    space(0, alias, 3);
+    phys32(PD(0))[257] = PT(1) | P | W;
+    phys32(PT(1))[0] = F(1) | P | W;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);      /* walks PD(0), PT(0) */
+
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(ALIAS + 0x10, true, &pa, NULL), SHADOW_PTWRITE, "write to PT(0)");
+    cr_assert_eq(pa, PT(0) + 0x10);
+    cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_PTWRITE, "write to PD(0)");
+    cr_assert_eq(pa, PD(0) + 0x400);
+    /* Reading a page table is an ordinary hidden fault, mapped read-only. */
+    cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS), RO, "PT(0) through the alias");
+    cr_assert_eq(*(uint32_t *)kv(ALIAS), phys32(PT(0))[0]);
+
+    /* PT(1) is not a table yet: writable like any page ... */
+    cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS + 0x2000), RW, "PT(1) before it is walked");
+    /* ... until a walk goes through it: then every alias turns read-only. */
+    cr_assert_eq(kfault(X2 + 4, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(1) + 4);
+    assert_prot(kv(ALIAS + 0x2000), RO, "PT(1) after the walk through it");
+    cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_PTWRITE);
+    cr_assert_eq(pa, PT(1) + 8);
+    /* The user view too: a page table mapped writable at a user address. */
+    phys32(PT_ALIAS)[0] |= U;
+    phys32(PD(0))[320] |= U;
+    cr_assert_eq(shadow_user_fault(vm, ALIAS + 0x10, true, &pa, &(uint32_t){ 0 }),
+                 SHADOW_PTWRITE, "ring-3 write to PT(0)");
+    cr_assert_eq(pa, PT(0) + 0x10);
+}
+
+/* A page table the guest frees (its PDE cleared) and reuses as data stops
+ * being traced at the first write to it. */
+Test(shadow, freed_page_table_is_no_longer_traced)
+{
+    const uint32_t alias[] = { PT(1) };
+    space(0, alias, 1);
+    phys32(PD(0))[257] = PT(1) | P | W;
+    phys32(PT(1))[0] = F(1) | P | W;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X2, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(ALIAS + 4, true, NULL, NULL), SHADOW_PTWRITE, "PT(1) in use");
+    phys32(PD(0))[257] = 0;
+    shadow_pt_written(vm, PD(0) + 257 * 4, 4);
+    assert_prot(kv(X2), NONE, "the mapping made through the freed table");
+    uint64_t untraced = vm->stats.shadow_untraced;
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(ALIAS + 4, true, &pa, NULL), SHADOW_FIXED, "PT(1) freed: plain data");
+    cr_assert_eq(pa, PT(1) + 4);
+    cr_assert_eq(vm->stats.shadow_untraced, untraced + 1);
+    assert_prot(kv(ALIAS), RW, "the freed table's page");
+}
+
+/* ---- shadow_pt_written ------------------------------------------------------ */
+
+Test(shadow, pte_write_drops_that_mapping_only)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = F(1) | P | W;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u);
+
+    /* The guest points PTE 0 at F(2) (the run loop let the write through). */
+    *phys32(F(2)) = 0xF0000002u;
+    phys32(PT(0))[0] = F(2) | P | W;
+    shadow_pt_written(vm, PT(0), 4);
+    assert_prot(kv(X), NONE, "the mapping PTE 0 produced");
+    assert_prot(kv(X + 0x1000), RO, "PTE 1's mapping is untouched");
+    uint64_t hidden = vm->stats.shadow_hidden_faults;
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden + 1, "a fresh hidden fault");
+    cr_assert_eq(pa, F(2));
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u, "the new frame is seen");
+
+    /* A write to an ordinary page changes no mapping. */
+    shadow_pt_written(vm, F(1), 4);
+    assert_prot(kv(X + 0x1000), RO, "after a write to a data page");
+}
+
+Test(shadow, pde_write_drops_its_4mib)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1023] = F(1) | P | W;
+    phys32(PT(1))[0] = F(3) | P | W;
+    *phys32(F(3)) = 0xF0000003u;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(X + 0x3FF000, false, NULL, NULL), SHADOW_FIXED);
+    phys32(PD(0))[256] = PT(1) | P | W;
+    shadow_pt_written(vm, PD(0) + 256 * 4, 4);
+    assert_prot(kv(X), NONE, "first page of the 4 MiB");
+    assert_prot(kv(X + 0x3FF000), NONE, "last page of the 4 MiB");
+    uint32_t pa = 0, err;
+    cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(3));
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000003u);
+    cr_assert_eq(kfault(X + 0x3FF000, false, &pa, &err), SHADOW_GUEST_PF);
+}
+
+/* A user mapping produced by a PTE goes with it too (the user view is
+ * dropped with the kernel view's page). */
+Test(shadow, pte_write_drops_the_user_mapping)
+{
+    space(0, NULL, 0);
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);   /* the walk marks PT(0) */
+    phys32(PT(0))[0] = F(0) | P | W;                             /* no longer user */
+    shadow_pt_written(vm, PT(0), 4);
+    assert_prot(uv(X), NONE, "user view after the PTE lost U");
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_GUEST_PF);
+    cr_assert_eq(err, PFERR_P | PFERR_U);
+}
+
+/* ---- kernel views cached by CR3 ------------------------------------------------ */
+
+Test(shadow, cr3_switch_keeps_views)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    paging_on(0, 0);
+    uint64_t kv0 = vm->cpu.kview;
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u);
+
+    load_cr3(1);
+    uint64_t kv1 = vm->cpu.kview;
+    cr_assert_neq(kv1, kv0, "another address space gets another view");
+    assert_prot(kv(X), NONE, "fresh view");
+    assert_prot(uv(X), NONE, "the user view belongs to the old CR3");
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u);
+
+    uint64_t hits = vm->stats.shadow_view_hits, flushes = vm->stats.shadow_flushes;
+    uint64_t hidden = vm->stats.shadow_hidden_faults;
+    load_cr3(0);
+    cr_assert_eq(vm->cpu.kview, kv0, "back to the cached view");
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1);
+    cr_assert_eq(vm->stats.shadow_flushes, flushes);
+    assert_prot(kv(X), RO, "still mapped: no fault needed");
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden);
+    /* Reloading the same CR3 keeps the view as well (TLB flush, but the
+     * view is exact because page tables are traced). */
+    load_cr3(0);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 2);
+    assert_prot(kv(X), RO, "after reloading the same CR3");
+}
+
+Test(shadow, inactive_view_goes_stale)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    *phys32(F(2)) = 0xF0000002u;
+    paging_on(0, 0);
+    uint64_t kv0 = vm->cpu.kview;
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    load_cr3(1);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+
+    /* While space 1 runs, space 0's PT(0) changes (the guest writes it
+     * through some alias; no INVLPG: the CR3 load will flush the TLB). */
+    phys32(PT(0))[0] = F(2) | P | W;
+    shadow_pt_written(vm, PT(0), 4);
+    assert_prot(kv(X), RO, "space 1's own mapping is not affected");
+
+    uint64_t hits = vm->stats.shadow_view_hits, flushes = vm->stats.shadow_flushes;
+    load_cr3(0);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits, "a stale view is no hit");
+    cr_assert_eq(vm->stats.shadow_flushes, flushes + 1, "the stale view is flushed");
+    cr_assert_eq(vm->cpu.kview, kv0, "the same view slot is reused for that CR3");
+    assert_prot(kv(X), NONE, "stale mapping dropped");
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(2));
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u);
+    /* Space 1's view did not use PT(0): switching there is still a hit. */
+    load_cr3(1);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u);
+}
+
+Test(shadow, more_spaces_than_views_evicts_lru)
+{
+    cr_assert_eq(SHADOW_VIEWS, 4, "this test assumes the documented four views");
+    for (int i = 0; i < 6; i++)
+        space(i, NULL, 0);
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    for (int i = 1; i < 4; i++) {
+        load_cr3(i);
+        cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    }
+    /* 0..3 are cached: all hits, every mapping still there. */
+    uint64_t hits = vm->stats.shadow_view_hits;
+    for (int i = 0; i < 4; i++) {
+        load_cr3(i);
+        cr_assert_eq(vm->stats.shadow_view_hits, hits + i + 1, "space %d cached", i);
+        cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u | i, "space %d sees F(%d)", i, i);
+    }
+    /* Use order now 0,1,2,3.  Space 4 evicts 0 (least recently used),
+     * space 5 evicts 1. */
+    uint64_t flushes = vm->stats.shadow_flushes;
+    for (int i = 4; i < 6; i++) {
+        load_cr3(i);
+        assert_prot(kv(X), NONE, "a new space starts empty");
+        cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+        cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u | i);
+    }
+    cr_assert_eq(vm->stats.shadow_flushes, flushes + 2);
+    hits = vm->stats.shadow_view_hits;
+    load_cr3(2);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "space 2 is still cached");
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u);
+    load_cr3(0);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "space 0 was evicted");
+    cr_assert_eq(vm->stats.shadow_flushes, flushes + 3);
+    assert_prot(kv(X), NONE, "space 0 refilled from scratch");
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u, "space 0 sees F(0), not a former tenant's frame");
+}
+
+/* ---- INVLPG and reset -------------------------------------------------------- */
+
+Test(shadow, invlpg_drops_one_page)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = F(1) | P | W | U;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
+    uint64_t n = vm->stats.shadow_invlpg;
+    shadow_invlpg(vm, X + 0x123);
+    cr_assert_eq(vm->stats.shadow_invlpg, n + 1);
+    assert_prot(kv(X), NONE, "the invalidated page");
+    assert_prot(uv(X), NONE, "the invalidated page in the user view");
+    assert_prot(kv(X + 0x1000), RO, "its neighbour");
+}
+
+Test(shadow, invlpg_drops_a_4mib_page)
+{
+    space(0, NULL, 0);
+    phys32(PD(0))[512] = BIG | P | W | PS;
+    *phys32(BIG + 0x3FF000) = 0xB16B16u;
+    paging_on(0, CR4_PSE);
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X_BIG, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, BIG);
+    cr_assert_eq(kfault(X_BIG + 0x3FF004, true, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, BIG + 0x3FF004);
+    cr_assert_eq(*(uint32_t *)kv(X_BIG + 0x3FF000), 0xB16B16u);
+    cr_assert_eq(phys32(PD(0))[512], BIG | P | W | PS | A | D, "D in the 4 MiB PDE: 0x%x",
+                 phys32(PD(0))[512]);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    shadow_invlpg(vm, X_BIG + 0x1000);
+    assert_prot(kv(X_BIG), NONE, "first 4 KiB of the 4 MiB page");
+    assert_prot(kv(X_BIG + 0x3FF000), NONE, "last 4 KiB of the 4 MiB page");
+    assert_prot(kv(X), RO, "another 4 MiB region");
+}
+
+Test(shadow, reset_drops_everything)
+{
+    const uint32_t alias[] = { PT(0) };
+    space(0, alias, 1);
+    space(1, NULL, 0);
+    paging_on(1, 0);
+    uint64_t kv1 = vm->cpu.kview;
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    load_cr3(0);
+    uint64_t kv0 = vm->cpu.kview;
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);     /* PT(0) becomes a table */
+    cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
+    enum shadow_result r0 = kfault(ALIAS, true, NULL, NULL);
+    cr_assert_eq(r0, SHADOW_PTWRITE, "PT(0) is traced: result %d", r0);
+
+    uint64_t flushes = vm->stats.shadow_flushes;
+    shadow_reset(vm);                       /* e.g. CR4.PGE toggled */
+    cr_assert_gt(vm->stats.shadow_flushes, flushes, "a reset counts as a flush");
+    cr_assert(probe((uint8_t *)(uintptr_t)kv0 + X) == NONE, "view of space 0 emptied");
+    cr_assert(probe((uint8_t *)(uintptr_t)kv1 + X) == NONE, "view of space 1 emptied");
+    assert_prot(uv(X), NONE, "user view emptied");
+    /* Traced pages are forgotten: no mapping depends on PT(0) now, so the
+     * guest may write it freely until a walk goes through it again. */
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(ALIAS + 8, true, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, PT(0) + 8);
+    assert_prot(kv(ALIAS), RW, "PT(0) after the reset, before any walk through it");
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS), RO, "PT(0) traced again after a walk through it");
+    cr_assert_eq(kfault(ALIAS + 8, true, &pa, NULL), SHADOW_PTWRITE);
+    /* Nothing is a hit after a reset. */
+    uint64_t hits = vm->stats.shadow_view_hits;
+    load_cr3(1);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits);
+}
+
+/* ---- code pages --------------------------------------------------------------- */
+
+Test(shadow, code_page_protection)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = F(0) | P | W;            /* a second alias of F(0) */
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, true, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X), RW, "before F(0) holds code");
+
+    shadow_code_page(vm, F(0), true);
+    assert_prot(kv(X), RO, "every alias of a code page is read-only");
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X + 0x44, true, &pa, NULL), SHADOW_SMC);
+    cr_assert_eq(pa, F(0) + 0x44);
+    cr_assert_eq(kfault(X + 0x1044, true, &pa, NULL), SHADOW_SMC, "the other alias too");
+    cr_assert_eq(kfault(X + 0x1044, false, &pa, NULL), SHADOW_FIXED, "reads are fine");
+    assert_prot(kv(X + 0x1000), RO, "a new alias of a code page");
+
+    shadow_code_page(vm, F(0), false);
+    cr_assert_eq(kfault(X + 0x44, true, &pa, NULL), SHADOW_FIXED);
+    assert_prot(kv(X), RW, "writable again once the translations are gone");
+}
+
+Test(shadow, code_page_with_paging_off)
+{
+    assert_prot(kv(0x5000), RW, "identity map");
+    shadow_code_page(vm, 0x5000, true);
+    assert_prot(kv(0x5000), RO, "code page, paging off");
+    assert_prot(kv(0x6000), RW, "its neighbour");
+    uint32_t pa = 0, err;
+    cr_assert_eq(shadow_fault(vm, 0x5010, true, &pa, &err), SHADOW_SMC);
+    cr_assert_eq(pa, 0x5010);
+    shadow_code_page(vm, 0x5000, false);
+    assert_prot(kv(0x5000), RW, "unprotected");
+    /* A code page stays protected across paging on and off. */
+    shadow_code_page(vm, F(0), true);
+    space(0, NULL, 0);
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, true, &pa, NULL), SHADOW_SMC);
+    vm->cpu.cr0 &= ~CR0_PG;
+    shadow_reset(vm);
+    assert_prot(kv(F(0)), RO, "code page after paging off");
+    assert_prot(kv(F(1)), RW, "data page after paging off");
+}
