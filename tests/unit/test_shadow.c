@@ -355,6 +355,50 @@ Test(shadow, page_table_pages_are_write_protected)
     cr_assert_eq(pa, PT(0) + 0x10);
 }
 
+/* The run loop's protocol for a trace fault (monitor/run.c kview_miss):
+ * SHADOW_PTWRITE, then shadow_write_through(lin, writable) lets the one
+ * instruction write through the kernel view, then the page is closed again
+ * and shadow_pt_written applies the change.  The write must reach the
+ * guest's page table, whether or not the view had mapped that linear page
+ * before (here: the first touch of the alias is the write). */
+static void write_through(bool read_first)
+{
+    const uint32_t alias[] = { PT(0) };
+    space(0, alias, 1);
+    phys32(PT(0))[1] = F(1) | P | W;
+    *phys32(F(1)) = 0xF0000001u;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);      /* PT(0) traced */
+    if (read_first)
+        cr_assert_eq(kfault(ALIAS, false, NULL, NULL), SHADOW_FIXED);
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(ALIAS, true, &pa, NULL), SHADOW_PTWRITE);
+    cr_assert_eq(pa, PT(0));
+    shadow_write_through(vm, ALIAS, false, true);
+    *(volatile uint32_t *)kv(ALIAS) = F(1) | P | W;                /* the guest's store */
+    shadow_write_through(vm, ALIAS, false, false);
+    shadow_pt_written(vm, pa, 4);
+    cr_assert_eq(phys32(PT(0))[0], F(1) | P | W,
+                 "%s: the store through the opened alias must land in PT(0)[0] "
+                 "(guest-physical 0x%x): PT(0)[0] = 0x%x, want 0x%x",
+                 read_first ? "alias read before" : "alias never mapped before",
+                 PT(0), phys32(PT(0))[0], F(1) | P | W);
+    cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(1), "X after the PTE write: pa 0x%x", pa);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u);
+    cr_assert_eq(*(uint32_t *)kv(ALIAS), F(1) | P | W | A, "the alias reads the table (A set by the walk)");
+}
+
+Test(shadow, write_through_a_mapped_alias)
+{
+    write_through(true);
+}
+
+Test(shadow, write_through_an_alias_never_mapped)
+{
+    write_through(false);
+}
+
 /* A page table the guest frees (its PDE cleared) and reuses as data stops
  * being traced at the first write to it. */
 Test(shadow, freed_page_table_is_no_longer_traced)
