@@ -94,8 +94,9 @@ static int read_header(const struct kernel_image *k, struct lx_plan *p, char *er
                             "kernel after them, but the file ends (offset 0x%zx)",
                             h->setup_sects, p->setup_bytes, k->size);
     p->kernel_len = k->size - p->setup_bytes;
-    /* syssize counts 16-byte paragraphs (a full 32 bits from 2.04). */
-    if (h->version >= PROTO(2, 4) && (uint64_t)h->syssize * 16 > p->kernel_len)
+    /* syssize counts 16-byte paragraphs (a full 32 bits from 2.04), rounded
+     * up: memtest86+ 6.10's file is 8 bytes shorter than syssize * 16. */
+    if (h->version >= PROTO(2, 4) && (uint64_t)h->syssize * 16 > p->kernel_len + 15)
         return loader_error(err, errlen, k->path,
                             "truncated: syssize says 0x%llx bytes of protected-mode kernel, the "
                             "file holds 0x%llx (offset 0x%zx)",

@@ -452,6 +452,15 @@ Test(loader_linux, syssize_beyond_the_file)
     expect_error(p, "syssize");
 }
 
+Test(loader_linux, syssize_rounded_up_to_a_paragraph)
+{
+    struct bz b = memtest_like();
+    b.payload = 0x5008;             /* syssize 0x501 paragraphs: 8 bytes more than the file */
+    b.syssize_extra = 1;
+    cr_assert_eq(load(write_bz(&b), NULL, NULL), 0, "%s", err);
+    cr_assert_eq(vm->mem.ram[MIB + 0x5007], payload_byte(0x5007));
+}
+
 Test(loader_linux, old_protocol)
 {
     struct bz b = linux_like();
