@@ -333,8 +333,10 @@ Test(shadow, page_table_pages_are_write_protected)
     cr_assert_eq(pa, PT(0) + 0x10);
     cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_PTWRITE, "write to PD(0)");
     cr_assert_eq(pa, PD(0) + 0x400);
-    /* Reading a page table is an ordinary hidden fault, mapped read-only. */
-    cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
+    /* Reading a page table is an ordinary hidden fault, mapped read-only
+     * (the trace fault may already have mapped it so: then no fault comes). */
+    if (probe(kv(ALIAS)) == NONE)
+        cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
     assert_prot(kv(ALIAS), RO, "PT(0) through the alias");
     cr_assert_eq(*(uint32_t *)kv(ALIAS), phys32(PT(0))[0]);
 
