@@ -53,6 +53,8 @@ void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value);
 /* Returns false when no device claims addr (the caller then treats it as
  * unassigned: reads all ones, writes dropped). */
 bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value);
+/* Does a device claim this physical address? */
+bool io_mmio_claimed(const struct io_bus *bus, uint64_t addr);
 bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value);
 
 #endif

@@ -56,6 +56,14 @@ void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value)
     r->ops->pio_write(r->opaque, port, size, value);
 }
 
+bool io_mmio_claimed(const struct io_bus *bus, uint64_t addr)
+{
+    for (int i = 0; i < bus->nmmio; i++)
+        if (addr >= bus->mmio[i].base && addr - bus->mmio[i].base < bus->mmio[i].len)
+            return true;
+    return false;
+}
+
 bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value)
 {
     struct io_range *r = find(bus->mmio, bus->nmmio, addr);

@@ -35,6 +35,7 @@ static const struct {
     { "bt.adaptive",      offsetof(struct stats, bt_adaptive) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
+    { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },
     { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
 };
 

@@ -32,7 +32,8 @@ struct stats {
     uint64_t bt_adaptive;         /* instructions retranslated to avoid trace faults */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
-    uint64_t mmio_accesses;       /* emulated accesses to non-RAM physical addresses */
+    uint64_t mmio_accesses;
+    uint64_t mmio_unassigned_maps; /* pages of unassigned space mapped to all ones */       /* emulated accesses to non-RAM physical addresses */
     uint64_t callouts[STATS_MAX_MNEMONIC];  /* by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */
     uint64_t exceptions[256];     /* guest exceptions delivered, by vector */

@@ -25,7 +25,7 @@ int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen)
     }
     m->size = mib << 20;
     m->memfd = memfd_create("guest-ram", MFD_CLOEXEC);
-    if (m->memfd < 0 || ftruncate(m->memfd, (off_t)m->size) < 0) {
+    if (m->memfd < 0 || ftruncate(m->memfd, (off_t)(m->size + GUEST_PAGE_SIZE)) < 0) {
         snprintf(err, errlen, "cannot create %llu MiB of guest RAM: %s",
                  (unsigned long long)mib, strerror(errno));
         goto fail;
@@ -34,6 +34,12 @@ int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen)
     if (m->ram == MAP_FAILED) {
         m->ram = NULL;
         snprintf(err, errlen, "cannot map guest RAM: %s", strerror(errno));
+        goto fail;
+    }
+    uint8_t ones[GUEST_PAGE_SIZE];
+    memset(ones, 0xFF, sizeof ones);
+    if (pwrite(m->memfd, ones, sizeof ones, (off_t)m->size) != (ssize_t)sizeof ones) {
+        snprintf(err, errlen, "cannot write the unassigned-memory page: %s", strerror(errno));
         goto fail;
     }
     /* The kernel view: reserve the whole window up front so nothing else

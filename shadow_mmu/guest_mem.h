@@ -34,7 +34,11 @@ struct guest_mem {
     uint8_t *ram;           /* monitor's mapping of all of RAM */
     uint8_t *kview;         /* kernel view: guest linear 0 */
     uint8_t *code_pages;    /* one byte per RAM page: 1 = holds translated code (write-protected) */
+    /* The memfd has one more page after RAM, all ones: mapped read-only
+     * wherever the guest reads physical addresses no device claims, as a PC
+     * bus answers them (GUEST_ONES_PAGE(m) is its page number). */
 };
+#define GUEST_ONES_PAGE(m) ((uint32_t)((m)->size / GUEST_PAGE_SIZE))
 
 /* Create the RAM memfd of `mib` MiB and the kernel view.  Returns 0, or -1
  * with a message in err[]. */

@@ -35,6 +35,7 @@
 
 #define LM_PRESENT 1u
 #define LM_WRITE   2u
+#define LM_ONES    4u               /* the all-ones page of unassigned space */
 #define RMAP_SLOTS 3
 #define RMAP_MANY  0xFFFFFFFFu
 #define NPAGES_4G  (1u << 20)
@@ -189,7 +190,8 @@ static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
     uint32_t *m = map_of(s, tag);
     if (!(m[lpn] & LM_PRESENT))
         return;
-    rmap_del(s, m[lpn] >> 12, tag, lpn);
+    if (!(m[lpn] & LM_ONES))
+        rmap_del(s, m[lpn] >> 12, tag, lpn);
     m[lpn] = 0;
     if (tag == USER_TAG)
         s->umapped--;
@@ -225,7 +227,8 @@ static int map_one(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writ
              vm->mem.memfd, (off_t)ppn * GUEST_PAGE_SIZE) == MAP_FAILED)
         return -1;
     if (m[lpn] & LM_PRESENT) {
-        rmap_del(s, m[lpn] >> 12, tag, lpn);
+        if (!(m[lpn] & LM_ONES))
+            rmap_del(s, m[lpn] >> 12, tag, lpn);
     } else if (tag == USER_TAG) {
         s->umapped++;
         if (s->nulist < ULIST_MAX)
@@ -235,6 +238,25 @@ static int map_one(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writ
         s->v[tag].mapped++;
     m[lpn] = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
     rmap_add(s, ppn, tag, lpn);
+    return 0;
+}
+
+/* Unassigned physical memory reads as all ones: map the memfd's ones page
+ * read-only there (a write faults and is emulated, then dropped). */
+static int map_ones(struct vm *vm, int tag, uint32_t lpn)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t *m = map_of(s, tag);
+    unmap_one(vm, tag, lpn);
+    if (mmap(host_page(s, tag, lpn), GUEST_PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED,
+             vm->mem.memfd, (off_t)GUEST_ONES_PAGE(&vm->mem) * GUEST_PAGE_SIZE) == MAP_FAILED)
+        return -1;
+    m[lpn] = LM_PRESENT | LM_ONES;      /* no RAM page behind it: not in rmap */
+    if (tag == USER_TAG)
+        s->umapped++;
+    else
+        s->v[tag].mapped++;
+    vm->stats.mmio_unassigned_maps++;
     return 0;
 }
 
@@ -273,11 +295,14 @@ static void view_clear(struct vm *vm, struct view *v)
 {
     struct shadow *s = vm->shadow;
     int tag = (int)(v - s->v);
+    /* Always re-reserve: view 0 may hold the identity map of paging-off
+     * times, which lmap does not count. */
+    reserve(v->base, 4ull << 30);
     if (v->mapped) {
-        reserve(v->base, 4ull << 30);
         for (uint32_t l = 0; l < NPAGES_4G; l++)
             if (v->lmap[l] & LM_PRESENT) {
-                rmap_del(s, v->lmap[l] >> 12, tag, l);
+                if (!(v->lmap[l] & LM_ONES))
+                    rmap_del(s, v->lmap[l] >> 12, tag, l);
                 v->lmap[l] = 0;
             }
         v->mapped = 0;
@@ -299,7 +324,8 @@ static void user_clear(struct vm *vm)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t l = listed ? s->ulist[i] : i;
         if (s->umap[l] & LM_PRESENT) {
-            rmap_del(s, s->umap[l] >> 12, USER_TAG, l);
+            if (!(s->umap[l] & LM_ONES))
+                rmap_del(s, s->umap[l] >> 12, USER_TAG, l);
             s->umap[l] = 0;
         }
     }
@@ -490,13 +516,24 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
         vm->stats.shadow_true_faults++;
         return SHADOW_GUEST_PF;
     }
+    if (r == MMU_NOT_RAM && !write && !io_mmio_claimed(&vm->io, *pa) &&
+        !(tag == USER_TAG && lin < GUEST_PAGE_SIZE) && map_ones(vm, tag, lin >> 12) == 0)
+        return SHADOW_FIXED;
     if (r == MMU_NOT_RAM || (tag == USER_TAG && lin < GUEST_PAGE_SIZE))
         return SHADOW_MMIO;     /* device memory, or page 0 which the host cannot map */
     uint32_t ppn = *pa >> 12;
     if (write && vm->mem.code_pages[ppn])
         return SHADOW_SMC;
-    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG) && still_page_table(vm, ppn))
+    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG) && still_page_table(vm, ppn)) {
+        /* Map it (read-only) first: the write goes through that mapping. */
+        uint32_t cur = map_of(vm->shadow, tag)[lin >> 12];
+        if (!((cur & LM_PRESENT) && !(cur & LM_ONES) && (cur >> 12) == ppn)) {
+            note_walk(vm, lin);
+            if (map_one(vm, tag, lin >> 12, ppn, false) < 0)
+                return SHADOW_MMIO;
+        }
         return SHADOW_PTWRITE;
+    }
     if (!(c->cr0 & CR0_PG) && tag != USER_TAG)
         return SHADOW_MMIO;     /* the identity map already has every RAM page */
     uint32_t cur = map_of(vm->shadow, tag)[lin >> 12];
@@ -540,3 +577,4 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
     if (protect)
         protect_aliases(vm, ppn);
 }
+
