@@ -66,6 +66,11 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
     uint8_t *lt = aligned_alloc(64, TC_LOOKUP_ENTRIES * 12u);
     if (!tc->tus || !tc->map || !tc->links || !lt)
         goto oom;
+    tc->npages = (uint32_t)(vm->mem.size / GUEST_PAGE_SIZE);
+    tc->page_tus = malloc(tc->npages * sizeof *tc->page_tus);
+    if (!tc->page_tus)
+        goto oom;
+    memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc->lookup_keys = (uint32_t *)lt;
     tc->lookup_code = (uint64_t *)(lt + TC_LOOKUP_CODE_OFF);
     memset(tc->hash, 0xFF, sizeof tc->hash);
@@ -89,6 +94,7 @@ void bt_destroy(struct vm *vm)
     free(tc->tus);
     free(tc->map);
     free(tc->links);
+    free(tc->page_tus);
     free(tc->lookup_keys);
     free(tc);
     vm->tc = NULL;
@@ -116,8 +122,17 @@ struct tu *tc_alloc(struct tc *tc)
 void tc_insert(struct tc *tc, struct tu *tu)
 {
     uint32_t h = hash_of(tu->lin);
+    int32_t idx = (int32_t)(tu - tc->tus);
     tu->hash_next = tc->hash[h];
-    tc->hash[h] = (int32_t)(tu - tc->tus);
+    tc->hash[h] = idx;
+    for (int i = 0; i < 2; i++) {
+        uint32_t ppn = tu->page[i] / GUEST_PAGE_SIZE;
+        tu->page_next[i] = -1;
+        if (ppn >= tc->npages || (i == 1 && tu->page[1] == tu->page[0]))
+            continue;
+        tu->page_next[i] = tc->page_tus[ppn];
+        tc->page_tus[ppn] = idx;
+    }
     tu->valid = true;
     tc->ntus++;
 }
@@ -211,13 +226,19 @@ static void tu_kill(struct tc *tc, struct tu *tu)
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
 {
     struct tc *tc = vm->tc;
-    uint32_t pg = page_pa & ~(GUEST_PAGE_SIZE - 1);
-    for (uint32_t i = 0; i < tc->ntus; i++) {
-        struct tu *tu = &tc->tus[i];
-        if (tu->valid && (tu->page[0] == pg || tu->page[1] == pg)) {
-            tu_kill(tc, tu);
-            vm->stats.bt_invalidated++;
+    uint32_t pg = page_pa & ~(GUEST_PAGE_SIZE - 1), ppn = pg / GUEST_PAGE_SIZE;
+    if (ppn < tc->npages) {
+        /* Walk the page's list; every TU on it dies, so the list empties. */
+        for (int32_t i = tc->page_tus[ppn]; i >= 0;) {
+            struct tu *tu = &tc->tus[i];
+            int32_t next = tu->page[0] == pg ? tu->page_next[0] : tu->page_next[1];
+            if (tu->valid) {
+                tu_kill(tc, tu);
+                vm->stats.bt_invalidated++;
+            }
+            i = next;
         }
+        tc->page_tus[ppn] = -1;
     }
     shadow_code_page(vm, pg, false);
 }
@@ -227,6 +248,7 @@ void bt_flush(struct vm *vm, const char *why)
     struct tc *tc = vm->tc;
     tc->ntus = tc->nmap = tc->nlinks = 0;
     memset(tc->hash, 0xFF, sizeof tc->hash);
+    memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc_emit_common(tc);
     lookup_reset(tc);
     struct guest_mem *m = &vm->mem;

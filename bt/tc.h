@@ -39,6 +39,7 @@ struct tu {
     uint32_t code_len;
     uint32_t map_first, ninsn; /* slice of tc->map */
     int32_t hash_next;         /* index in tc->tus, -1 ends the chain */
+    int32_t page_next[2];      /* next TU on page[0] / page[1] (tc->page_tus lists) */
     int32_t links;             /* first incoming patched branch in tc->links, -1 none */
     bool valid;
 };
@@ -61,6 +62,10 @@ struct tc {
     struct tc_link *links;
     uint32_t nlinks;
     int32_t hash[1u << TC_HASH_BITS];
+    /* Per guest-physical page: the TUs made from it (a list through
+     * tu->page_next), so that a write to the page finds them at once. */
+    int32_t *page_tus;
+    uint32_t npages;
     /* The indirect-branch table reached through r14 by translated code:
      * keys (guest EIP) then host addresses. */
     uint32_t *lookup_keys;

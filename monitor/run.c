@@ -443,6 +443,8 @@ int vm_run(struct vm *vm)
         host_poll_arm(vm, false, waiting && !c->vif);
         host_timer_at(vm, devices_next_deadline_ns(vm));
 
+        bool stepping = single_step;
+        uint32_t step_eip = c->eip;
         void *code = bt_find_or_translate(vm, single_step || gdb_step);
         single_step = false;
         if (!code)
@@ -453,6 +455,12 @@ int vm_run(struct vm *vm)
         bt_enter(c, code);
         pt_write_done(vm);
         handle_exit(vm, &single_step);
+        /* A single step that took a hidden fault (say, remapping the code
+         * page it writes to writable) has not run its instruction yet: step
+         * again, or a normal translation would protect the page anew and the
+         * write would fault forever. */
+        if (stepping && c->exit_reason == EXIT_EXCEPTION && c->eip == step_eip && !vm->stop)
+            single_step = true;
         if (gdb_step && c->exit_reason != EXIT_POLL && c->exit_reason != EXIT_DEBUG && !vm->stop &&
             !gdb_check_watch(vm) && gdb_single_stepping(vm))
             gdb_stop(vm, SIGTRAP);
