@@ -44,6 +44,8 @@ struct direct {
 
 void direct_enter(struct vcpu *c, struct direct_frame *f);
 
+volatile bool direct_active;
+
 /* LDT slot of each guest segment register. */
 static const int slot_of_seg[S_NSEG] = { [S_CS] = 0, [S_SS] = 1, [S_DS] = 2,
                                          [S_ES] = 3, [S_FS] = 4, [S_GS] = 5 };
@@ -164,7 +166,9 @@ bool direct_run(struct vm *vm, bool step)
     bool lazy = c->cr0 & (CR0_TS | CR0_EM);
     if (lazy)
         fpu_poison(c);
+    direct_active = true;
     direct_enter(c, &f);
+    direct_active = false;
     if (lazy) {
         fpu_unpoison(c);
         /* The #MF of the poison is the guest's #NM (device not available). */

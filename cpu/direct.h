@@ -39,6 +39,9 @@ bool direct_is_guest_cs(uint16_t cs);
 
 /* The selectors the interrupted code had (filled by host_signal_entry). */
 extern uint16_t host_seen_sel[4];     /* ds, es, fs, gs */
+/* True while guest ring-3 code runs (a SIGSYS with the host's CS 0x23 is
+ * then the guest's SYSENTER, not an escape). */
+extern volatile bool direct_active;
 extern uint64_t host_fsbase;
 
 #endif

@@ -166,7 +166,18 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     c->exit_arg = (uint64_t)(uintptr_t)si->si_addr;
     switch (sig) {
     case SIGSYS:
+        /* int 0x80 comes back from the guest's own code segment with RIP
+         * after the instruction; SYSENTER from 32-bit code enters the
+         * host's compat entry, which reports CS 0x23 and a landing pad in
+         * the host's vDSO as RIP: only the registers are the guest's. */
         c->exit_reason = EXIT_SYSCALL;
+        c->exc_vector = direct_is_guest_cs((uint16_t)g[REG_CSGSFS]) ? 0x80 : -1;
+        /* The host's SYSENTER entry assumes the vDSO convention (EBP holds
+         * the user ESP and was pushed): it reports EBP as the stack pointer
+         * and reloads EBP from the stack.  The guest's EBP at SYSENTER is
+         * therefore the reported RSP. */
+        if (c->exc_vector == -1)
+            c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
         break;
     case SIGALRM:
     case SIGINT:
@@ -225,7 +236,7 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     ucontext_t *uc = ctx;
     greg_t *g = uc->uc_mcontext.gregs;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
-    if (host_vm && direct_is_guest_cs(cs)) {
+    if (host_vm && (direct_is_guest_cs(cs) || (sig == SIGSYS && cs == 0x23 && direct_active))) {
         direct_signal(sig, si, uc);
         return;
     }

@@ -254,10 +254,8 @@ static void wait_while_halted(struct vm *vm)
 static void user_syscall(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    uint8_t b[2] = { 0, 0 };
-    mmu_read(c, vcpu_linear_ip(c) - 2, b, 2, ACC_USER | ACC_NOSET, NULL);
-    if (b[0] == 0xCD) {
-        cpu_soft_int(c, b[1], c->eip - 2);
+    if (c->exc_vector == 0x80) {                /* int 0x80, EIP after it */
+        cpu_soft_int(c, 0x80, c->eip - 2);
         return;
     }
     /* SYSENTER (SDM vol. 2B): flat CS/SS from IA32_SYSENTER_CS, ESP and EIP
@@ -337,6 +335,11 @@ static void run_ring3(struct vm *vm, bool step)
         return;
     }
     vm->stats.exits[c->exit_reason & 15]++;
+    if (vm->opt.trace)
+        fprintf(stderr, "[ring3] %s vector %d error %#x at %04x:%08x (arg %#llx) eax=%08x%s\n",
+                stats_exit_name((int)c->exit_reason), c->exc_vector, c->exc_error, c->seg[S_CS].sel,
+                c->eip, (unsigned long long)c->exit_arg, c->gpr[R_EAX],
+                reloaded ? " (user code loaded a segment register)" : "");
     if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB) {
         c->eflags &= ~FL_TF;        /* the debugger's step, not the guest's */
         return;
