@@ -181,10 +181,10 @@ bool direct_run(struct vm *vm, bool step)
     bool changed = false;
     for (int i = 0; i < 4; i++) {
         int s = seen_seg[i];
-        if (host_seen_sel[i] != d->host_sel[s]) {
+        if (c->ring3_sel[i] != d->host_sel[s]) {
             int vec;
             uint32_t err;
-            if (seg_load_data(c, s, host_seen_sel[i], &vec, &err) < 0)
+            if (seg_load_data(c, s, c->ring3_sel[i], &vec, &err) < 0)
                 seg_set_raw(&c->seg[s], 0, 0, 0, 0);
             changed = true;
         }

@@ -164,6 +164,9 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     c->exc_error = (uint32_t)g[REG_ERR];
     c->exc_has_error = false;
     c->exit_arg = (uint64_t)(uintptr_t)si->si_addr;
+    /* Copied now: a later signal taken in the monitor overwrites them. */
+    for (int i = 0; i < 4; i++)
+        c->ring3_sel[i] = host_seen_sel[i];
     switch (sig) {
     case SIGSYS:
         /* int 0x80 comes back from the guest's own code segment with RIP

@@ -160,6 +160,9 @@ struct vcpu {
      * while a "poisoned" x87 state stands in for them. */
     bool fpu_poisoned;
     uint16_t fpu_real_fcw, fpu_real_fsw;
+    /* DS, ES, FS, GS as directly executed ring-3 code left them (copied by
+     * the signal handler that ended the run, cpu/host.c). */
+    uint16_t ring3_sel[4];
 
     struct vm *vm;
 };
