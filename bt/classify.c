@@ -126,9 +126,9 @@ enum kind classify(struct xlat *x)
         }
     }
     const ZydisDecodedOperand *m = mem_operand(x);
-    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM &&
-        !bt_seg_unlimited(&x->c->seg[seg_index(m->mem.segment)]) &&
-        emulate_supports(ins->mnemonic))
+    int ms = m ? seg_index(m->mem.segment) : S_DS;
+    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM && ms != S_FS && ms != S_GS &&
+        !bt_seg_unlimited(&x->c->seg[ms]) && emulate_supports(ins->mnemonic))
         return K_EMULATE;
     if (is_string_opcode(ins))
         return K_STRING;

@@ -276,9 +276,13 @@ uint64_t bt_segment_key(const struct vcpu *c)
     if (c->seg[S_ES].base == 0) key |= 1ull << 32;
     if (c->seg[S_SS].base == 0) key |= 1ull << 33;
     if (c->seg[S_DS].base == 0) key |= 1ull << 34;
-    /* ... and which segments have no limit to check (bt_seg_unlimited). */
-    for (int s = 0; s < S_NSEG; s++)
-        if (bt_seg_unlimited(&c->seg[s]))
-            key |= 1ull << (40 + s);
+    /* ... and which of them have no limit to check (bt_seg_unlimited).
+     * FS and GS are left out: their bases are read at run time, and
+     * guests switch them at every context switch (TLS, per-CPU data), so
+     * accesses through them are never limit-checked (docs/translator.md). */
+    static const int keyed[] = { S_ES, S_CS, S_SS, S_DS };
+    for (int i = 0; i < 4; i++)
+        if (bt_seg_unlimited(&c->seg[keyed[i]]))
+            key |= 1ull << (40 + keyed[i]);
     return key;
 }

@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "monitor/vm.h"
+#include "cpu/emulate.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -47,9 +48,23 @@ static void emit_set_gsbase(struct emit *e, int off)
     emit_bytes(e, wrgsbase, sizeof wrgsbase);
 }
 
-/* Around an access through a segment with a base: GS = kview + base. */
+/*
+ * Around an access through a segment with a base: GS = kview + base.
+ * FS and GS are not part of the translation key (their bases and limits
+ * change at every guest context switch), so their limit is checked at run
+ * time: the access first reads one byte of vcpu->seglimit_guard[], a page
+ * that the run loop makes unreadable while that segment has a limit; the
+ * fault sends this one instruction to the emulator, which checks it (only
+ * for instructions the emulator knows; others go unchecked).
+ */
 void seg_enter(struct xlat *x, int s)
 {
+    if ((s == S_FS || s == S_GS) && emulate_supports(x->ins.mnemonic)) {
+        static const uint8_t mov = 0x8B, movb = 0x8A;
+        emit_mem(&x->e, EM_W, &mov, 1, H_R11, H_R15, -1, 1,
+                 VCPU_OFF_SEGLIMIT + (s == S_GS ? 8 : 0));       /* mov r11, [r15+guard] */
+        emit_mem(&x->e, 0, &movb, 1, H_R11, H_R11, -1, 1, 0);    /* mov r11b, [r11] */
+    }
     if (!seg_is_static(x->c, s))
         emit_set_gsbase(&x->e, VCPU_OFF_SEGBASE + 8 * s);
 }

@@ -85,6 +85,12 @@ direct_exit:
     .globl host_signal_entry
     .type host_signal_entry, @function
 host_signal_entry:
+    /* The kernel delivers signals with the interrupted EFLAGS.AC: guest
+     * ring-3 code may have set it (alignment checking), and the monitor's
+     * C code must not run with it. */
+    pushfq
+    andq $~0x40000, (%rsp)
+    popfq
     mov %ds, %eax
     mov %ax, host_seen_sel+0(%rip)
     mov %es, %eax

@@ -85,6 +85,11 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
     }
+    if (sig == SIGSEGV && addr == c->guard_trap) {
+        /* An FS/GS access while that segment has a limit: emulate it. */
+        exit_to_monitor(uc, c, eip, EXIT_EMULATE);
+        return;
+    }
     c->exc_has_error = false;
     c->exc_error = 0;
     c->exit_arg = 0;
@@ -334,13 +339,18 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     if (timer_create(CLOCK_MONOTONIC, &sev, &host_timer) == 0)
         host_timer_made = true;
     /* The two poll pages: readable until something needs the monitor. */
-    void *p = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, 4 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         snprintf(err, errlen, "cannot map the poll pages");
         return -1;
     }
     vm->cpu.poll_irq = (uint64_t)(uintptr_t)p;
     vm->cpu.poll_any = (uint64_t)(uintptr_t)p + 4096;
+    /* Segment-limit guards for FS/GS accesses (bt/xl_helpers.c, seg_enter). */
+    vm->cpu.guard_ok = (uint64_t)(uintptr_t)p + 2 * 4096;
+    vm->cpu.guard_trap = (uint64_t)(uintptr_t)p + 3 * 4096;
+    mprotect((void *)(uintptr_t)vm->cpu.guard_trap, 4096, PROT_NONE);
+    vm->cpu.seglimit_guard[0] = vm->cpu.seglimit_guard[1] = vm->cpu.guard_ok;
     armed_irq = armed_any = false;
     return 0;
 }

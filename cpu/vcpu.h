@@ -129,6 +129,8 @@ struct vcpu {
     uint64_t poll_any;          /* 0x60 page made unreadable when any event is pending */
     uint64_t kview;             /* 0x68 host address of guest linear 0 in the kernel view */
     uint64_t segbase_host[S_NSEG]; /* 0x70 kview + segment base, for wrgsbase */
+    uint64_t seglimit_guard[2];    /* 0xa0 FS, GS: a page that is unreadable when
+                                    * the segment has a limit (bt/xl_helpers.c) */
     uint8_t  fx_guest[VCPU_FXSAVE_SIZE] __attribute__((aligned(64))); /* 0xc0 */
     uint8_t  fx_host[VCPU_FXSAVE_SIZE] __attribute__((aligned(64)));
 
@@ -163,6 +165,8 @@ struct vcpu {
     /* DS, ES, FS, GS as directly executed ring-3 code left them (copied by
      * the signal handler that ended the run, cpu/host.c). */
     uint16_t ring3_sel[4];
+    /* The two pages seglimit_guard[] points to (cpu/host.c). */
+    uint64_t guard_ok, guard_trap;
 
     struct vm *vm;
 };
@@ -180,6 +184,7 @@ struct vcpu {
 #define VCPU_OFF_POLL_ANY   0x60
 #define VCPU_OFF_KVIEW      0x68
 #define VCPU_OFF_SEGBASE    0x70
+#define VCPU_OFF_SEGLIMIT   0xa0
 #define VCPU_OFF_FX_GUEST   0xc0
 #define VCPU_OFF_FX_HOST    (0xc0 + VCPU_FXSAVE_SIZE)
 
