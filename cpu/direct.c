@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "cpu/direct.h"
 #include "cpu/segments.h"
@@ -166,9 +167,13 @@ bool direct_run(struct vm *vm, bool step)
     bool lazy = c->cr0 & (CR0_TS | CR0_EM);
     if (lazy)
         fpu_poison(c);
+    /* RDTSC must give ring 3 the guest's TSC (cpu/cpuid.c), not the
+     * host's: make it trap while guest user code runs. */
+    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
     direct_active = true;
     direct_enter(c, &f);
     direct_active = false;
+    prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
     if (lazy) {
         fpu_unpoison(c);
         /* The #MF of the poison is the guest's #NM (device not available). */

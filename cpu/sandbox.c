@@ -45,6 +45,7 @@ static const int allowed[] = {
     SYS_accept, SYS_accept4, SYS_recvfrom, SYS_sendto, SYS_shutdown, SYS_setsockopt,
     SYS_getpid, SYS_gettid, SYS_tgkill, SYS_futex, SYS_sched_yield,
     SYS_sysinfo,                        /* glibc qsort sizes its buffer with it */
+    SYS_prctl,                          /* PR_SET_TSC around direct execution */
     SYS_exit, SYS_exit_group,
 };
 
