@@ -12,30 +12,13 @@
  * bt_exit_signal: the same, for a signal handler that has already copied
  * the guest registers and flags out of the interrupted context.
  */
-#define OFF_HOST_RSP 0x30
-#define OFF_RFLAGS   0x28
-#define OFF_LOOKUP   0x50
-#define OFF_POLL_IRQ 0x58
-#define OFF_POLL_ANY 0x60
-#define OFF_KVIEW    0x68
-#define OFF_FX_GUEST 0xc0
-#define OFF_FX_HOST  (0xc0 + 512)
+#include "cpu/switch.inc"
 
     .text
     .globl bt_enter
     .type bt_enter, @function
 bt_enter:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    sub $8, %rsp                    /* keep the stack 16-byte aligned */
-    mov %rdi, %r15
-    mov %rsp, OFF_HOST_RSP(%r15)
-    fxsave64 OFF_FX_HOST(%r15)
-    fxrstor64 OFF_FX_GUEST(%r15)
+    LEAVE_MONITOR
     mov OFF_KVIEW(%r15), %rax
     wrgsbase %rax
     mov OFF_LOOKUP(%r15), %r14
@@ -48,13 +31,7 @@ bt_enter:
     or $0x202, %rax
     push %rax
     popfq
-    mov 0x00(%r15), %eax
-    mov 0x04(%r15), %ecx
-    mov 0x08(%r15), %edx
-    mov 0x0c(%r15), %ebx
-    mov 0x14(%r15), %ebp
-    mov 0x18(%r15), %esi
-    mov 0x1c(%r15), %edi
+    LOAD_GUEST_GPRS_BUT_ESP
     mov 0x10(%r15), %esp
     jmp *%r11
     .size bt_enter, .-bt_enter
@@ -77,17 +54,7 @@ bt_exit:
     .globl bt_exit_signal
 bt_exit_signal:
     mov OFF_HOST_RSP(%r15), %rsp
-    fxsave64 OFF_FX_GUEST(%r15)
-    fxrstor64 OFF_FX_HOST(%r15)
-    cld
-    add $8, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
-    ret
+    RETURN_TO_MONITOR
     .size bt_exit, .-bt_exit
 
     .section .note.GNU-stack,"",@progbits

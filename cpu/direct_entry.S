@@ -17,25 +17,13 @@
  * monitor's FS base before any C code (which uses TLS and the stack
  * protector canary at fs:0x28) runs.
  */
-#define OFF_HOST_RSP 0x30
-#define OFF_FX_GUEST 0xc0
-#define OFF_FX_HOST  (0xc0 + 512)
+#include "cpu/switch.inc"
 
     .text
     .globl direct_enter
     .type direct_enter, @function
 direct_enter:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    sub $8, %rsp
-    mov %rdi, %r15
-    mov %rsp, OFF_HOST_RSP(%r15)
-    fxsave64 OFF_FX_HOST(%r15)
-    fxrstor64 OFF_FX_GUEST(%r15)
+    LEAVE_MONITOR
     pushq 32(%rsi)                  /* SS */
     pushq 24(%rsi)                  /* ESP */
     pushq 16(%rsi)                  /* EFLAGS */
@@ -49,13 +37,7 @@ direct_enter:
     mov %eax, %gs
     mov 56(%rsi), %eax
     mov %eax, %fs
-    mov 0x00(%r15), %eax
-    mov 0x04(%r15), %ecx
-    mov 0x08(%r15), %edx
-    mov 0x0c(%r15), %ebx
-    mov 0x14(%r15), %ebp
-    mov 0x18(%r15), %esi
-    mov 0x1c(%r15), %edi
+    LOAD_GUEST_GPRS_BUT_ESP
     iretq
     .size direct_enter, .-direct_enter
 
@@ -69,17 +51,7 @@ direct_exit:
     mov %eax, %fs
     mov host_fsbase(%rip), %rax
     wrfsbase %rax
-    fxsave64 OFF_FX_GUEST(%r15)
-    fxrstor64 OFF_FX_HOST(%r15)
-    cld
-    add $8, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
-    ret
+    RETURN_TO_MONITOR
     .size direct_exit, .-direct_exit
 
     .globl host_signal_entry

@@ -63,10 +63,9 @@ void vm_destroy(struct vm *vm)
     guest_mem_destroy(&vm->mem);
 }
 
-/* What the instruction at CS:EIP will do to the address translation:
- * writes CR3 (a reload flushes the TLB even with the same value), or
- * invalidates one page (INVLPG m: *lin set). */
-static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t *lin)
+/* Decode the guest instruction at CS:EIP (the run loop's own questions
+ * about it; the emulator decodes for itself).  false if it cannot. */
+static bool decode_at(struct vcpu *c, ZydisDecodedInstruction *ins, ZydisDecodedOperand *ops)
 {
     static ZydisDecoder dec;
     static bool init;
@@ -75,11 +74,19 @@ static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t 
         init = true;
     }
     uint8_t b[15];
+    return mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) != MMU_PAGE_FAULT &&
+           ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, sizeof b, ins, ops));
+}
+
+/* What the instruction at CS:EIP will do to the address translation:
+ * writes CR3 (a reload flushes the TLB even with the same value), or
+ * invalidates one page (INVLPG m: *lin set). */
+static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t *lin)
+{
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     *writes_cr3 = *invlpg = false;
-    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT ||
-        ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, b, sizeof b, &ins, ops)))
+    if (!decode_at(c, &ins, ops))
         return;
     if (ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         ops[0].reg.value == ZYDIS_REGISTER_CR3)
@@ -136,16 +143,9 @@ static bool emulate(struct vm *vm)
  * else up to 8 (CMPXCHG8B). */
 static uint32_t write_len(struct vcpu *c, uint32_t pa)
 {
-    static ZydisDecoder dec;
-    static bool init;
-    if (!init) {
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-        init = true;
-    }
-    uint8_t b[15];
     ZydisDecodedInstruction ins;
-    if (mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_OK &&
-        ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, b, sizeof b, &ins)) &&
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (decode_at(c, &ins, ops) &&
         (ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)))
         return GUEST_PAGE_SIZE - (pa & (GUEST_PAGE_SIZE - 1));
     return 8;
