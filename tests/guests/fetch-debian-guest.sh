@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# fetch-debian-guest.sh - fetch the Debian i386 guest of issue 6 into
+# fetch-debian-guest.sh - fetch the Debian guests of issue 6 into
 # guest-images/ (ignored by git):
 #
 #   guest-images/linux-image-6.1.*-686-unsigned_*_i386.deb, busybox-static_*_i386.deb
 #   guest-images/linux/      the kernel package unpacked (boot/, lib/modules/)
 #   guest-images/vmlinuz     the kernel (a bzImage)
 #   guest-images/busybox     the static i386 busybox
+#   guest-images/memtest86+_*.deb, guest-images/memtest86+ia32.bin
+#                            memtest86+ 6.x, its 32-bit Linux-boot-protocol image
 #
 # It enables the i386 architecture in dpkg, refreshes apt's lists when a
 # package is not known yet, picks the newest 6.1 686 unsigned kernel image
-# apt offers, downloads the two packages with `apt-get download` (no install)
-# and unpacks them with dpkg-deb -x.  What is already in guest-images/ is not
-# fetched again; --force fetches anew.  Needs root (or sudo) for dpkg/apt
-# configuration, Debian's package archive for the downloads.
+# apt offers, downloads the packages with `apt-get download` (no install)
+# and unpacks them with dpkg-deb -x.  memtest86+ is taken for the host's own
+# architecture (every build of that package carries memtest86+ia32.bin).
+# What is already in guest-images/ is not fetched again: a second run
+# touches neither apt nor the network.  --force fetches anew.  Needs root
+# (or sudo) for the dpkg/apt configuration and Debian's package archive for
+# the downloads.  Exit status 0 when everything is there at the end, 1 if
+# not (the Linux guest and memtest86+ are fetched independently: one failing
+# does not stop the other).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,16 +28,20 @@ force=0
 for arg in "$@"; do
     case $arg in
     --force) force=1 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fetch-debian-guest.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
 
 say() { printf '==> %s\n' "$*"; }
-die() { printf 'fetch-debian-guest.sh: %s\n' "$*" >&2; exit 1; }
+warn() { printf 'fetch-debian-guest.sh: %s\n' "$*" >&2; }
+die() { warn "$*"; exit 1; }
 
-if [[ $force == 0 && -s $OUT/vmlinuz && -x $OUT/busybox ]]; then
-    say "$OUT/vmlinuz and $OUT/busybox are already there (--force to fetch again)"
+have_linux() { [[ -s $OUT/vmlinuz && -x $OUT/busybox ]]; }
+have_memtest() { [[ -s $OUT/memtest86+ia32.bin ]]; }
+
+if [[ $force == 0 ]] && have_linux && have_memtest; then
+    say "$OUT/vmlinuz, $OUT/busybox and $OUT/memtest86+ia32.bin are already there (--force to fetch again)"
     exit 0
 fi
 
@@ -44,40 +55,21 @@ else
     die "not root and sudo is not available"
 fi
 export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$OUT"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 # A failing index (a mirror in the middle of a sync, say) is not fatal by
 # itself: what matters is whether the packages are known afterwards.
+updated=0
 apt_update() {
+    updated=1
     "${sudo[@]}" apt-get update || say "apt-get update reported errors; going on with the lists it has"
 }
 
-updated=0
-if ! dpkg --print-foreign-architectures | grep -qx i386; then
-    say "enabling the i386 architecture in dpkg"
-    "${sudo[@]}" dpkg --add-architecture i386
-    apt_update
-    updated=1
-fi
-
-# The newest linux-image-6.1.<x>-<abi>-686-unsigned that apt knows.
-newest_kernel() {
-    apt-cache pkgnames linux-image-6.1 |
-        grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-686-unsigned$' |
-        sort -V | tail -n 1
-}
-kpkg=$(newest_kernel || true)
-if [[ -z $kpkg && $updated == 0 ]]; then
-    say "no 6.1 686 kernel image in apt's lists: refreshing them"
-    apt_update
-    kpkg=$(newest_kernel || true)
-fi
-[[ -n $kpkg ]] || die "apt offers no linux-image-6.1.*-686-unsigned package for i386"
-say "kernel package: $kpkg"
-
-mkdir -p "$OUT"
-fetch() {   # fetch PACKAGE:ARCH unless its .deb is already in $OUT
+fetch() {   # fetch PACKAGE[:ARCH] unless its .deb is already in $OUT
     local name=${1%%:*}
-    local have=("$OUT/${name}"_*_i386.deb)
+    local have=("$OUT/${name}"_*.deb)
     if [[ $force == 0 && -f ${have[0]} ]]; then
         say "already downloaded: ${have[0]}"
         return
@@ -85,25 +77,75 @@ fetch() {   # fetch PACKAGE:ARCH unless its .deb is already in $OUT
     say "downloading $1"
     (cd "$OUT" && apt-get download "$1")
 }
-fetch "$kpkg:i386"
-fetch "busybox-static:i386"
 
-kdeb=$(ls "$OUT/${kpkg}"_*_i386.deb | sort -V | tail -n 1)
-bdeb=$(ls "$OUT"/busybox-static_*_i386.deb | sort -V | tail -n 1)
+newest_deb() { ls "$@" 2>/dev/null | sort -V | tail -n 1; }
 
-say "unpacking $kdeb"
-rm -rf "$OUT/linux"
-dpkg-deb -x "$kdeb" "$OUT/linux"
-vmlinuz=$(ls "$OUT"/linux/boot/vmlinuz-* | head -n 1)
-[[ -f $vmlinuz ]] || die "no boot/vmlinuz-* in $kdeb"
-cp "$vmlinuz" "$OUT/vmlinuz"
+# The newest linux-image-6.1.<x>-<abi>-686-unsigned that apt knows.
+newest_kernel() {
+    apt-cache pkgnames linux-image-6.1 |
+        grep -E '^linux-image-6\.1\.[0-9]+-[0-9]+-686-unsigned$' |
+        sort -V | tail -n 1
+}
 
-say "unpacking $bdeb"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dpkg-deb -x "$bdeb" "$tmp"
-[[ -f $tmp/bin/busybox ]] || die "no bin/busybox in $bdeb"
-install -m 0755 "$tmp/bin/busybox" "$OUT/busybox"
+fetch_linux() {
+    if ! dpkg --print-foreign-architectures | grep -qx i386; then
+        say "enabling the i386 architecture in dpkg"
+        "${sudo[@]}" dpkg --add-architecture i386
+        apt_update
+    fi
+    local kpkg kdeb bdeb vmlinuz
+    kpkg=$(newest_kernel || true)
+    if [[ -z $kpkg && $updated == 0 ]]; then
+        say "no 6.1 686 kernel image in apt's lists: refreshing them"
+        apt_update
+        kpkg=$(newest_kernel || true)
+    fi
+    [[ -n $kpkg ]] || { warn "apt offers no linux-image-6.1.*-686-unsigned package for i386"; return 1; }
+    say "kernel package: $kpkg"
+    fetch "$kpkg:i386" && fetch "busybox-static:i386" || return 1
 
-say "done: $OUT/vmlinuz ($(basename "$vmlinuz")), $OUT/busybox"
-file "$OUT/vmlinuz" "$OUT/busybox" 2>/dev/null || true
+    kdeb=$(newest_deb "$OUT/${kpkg}"_*_i386.deb)
+    bdeb=$(newest_deb "$OUT"/busybox-static_*_i386.deb)
+    say "unpacking $kdeb"
+    rm -rf "$OUT/linux"
+    dpkg-deb -x "$kdeb" "$OUT/linux" || return 1
+    vmlinuz=$(ls "$OUT"/linux/boot/vmlinuz-* 2>/dev/null | head -n 1)
+    [[ -f $vmlinuz ]] || { warn "no boot/vmlinuz-* in $kdeb"; return 1; }
+    cp "$vmlinuz" "$OUT/vmlinuz"
+
+    say "unpacking $bdeb"
+    dpkg-deb -x "$bdeb" "$tmp/busybox" || return 1
+    [[ -f $tmp/busybox/bin/busybox ]] || { warn "no bin/busybox in $bdeb"; return 1; }
+    install -m 0755 "$tmp/busybox/bin/busybox" "$OUT/busybox"
+    say "Linux guest: $OUT/vmlinuz ($(basename "$vmlinuz")), $OUT/busybox"
+}
+
+fetch_memtest() {
+    local mdeb
+    if ! apt-cache show memtest86+ >/dev/null 2>&1 && [[ $updated == 0 ]]; then
+        say "memtest86+ is not in apt's lists: refreshing them"
+        apt_update
+    fi
+    fetch "memtest86+" || return 1
+    mdeb=$(newest_deb "$OUT"/memtest86+_*.deb)
+    say "unpacking $mdeb"
+    dpkg-deb -x "$mdeb" "$tmp/memtest" || return 1
+    [[ -f $tmp/memtest/boot/memtest86+ia32.bin ]] ||
+        { warn "no boot/memtest86+ia32.bin in $mdeb"; return 1; }
+    install -m 0644 "$tmp/memtest/boot/memtest86+ia32.bin" "$OUT/memtest86+ia32.bin"
+    say "memtest86+: $OUT/memtest86+ia32.bin"
+}
+
+status=0
+if [[ $force == 1 ]] || ! have_linux; then
+    fetch_linux || { warn "could not fetch the Linux guest (kernel, busybox)"; status=1; }
+else
+    say "$OUT/vmlinuz and $OUT/busybox are already there"
+fi
+if [[ $force == 1 ]] || ! have_memtest; then
+    fetch_memtest || { warn "could not fetch memtest86+"; status=1; }
+else
+    say "$OUT/memtest86+ia32.bin is already there"
+fi
+file "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin" 2>/dev/null || true
+exit $status
