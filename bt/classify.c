@@ -116,6 +116,23 @@ enum kind classify(struct xlat *x)
         return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
     if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return K_EMULATE;
+    /* Sensitive, but reading only virtual state: done inline (xl_system.c). */
+    if (ins->mnemonic == ZYDIS_MNEMONIC_PUSHFD && ins->operand_width == 32)
+        return K_PUSHFD;
+    if (ins->mnemonic == ZYDIS_MNEMONIC_PUSH && ins->operand_width == 32 &&
+        x->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ZydisRegisterGetClass(x->ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)
+        return K_PUSH_SREG;
+    if (ins->mnemonic == ZYDIS_MNEMONIC_MOV && x->ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ins->address_width == 32) {
+        ZydisRegisterClass src = ZydisRegisterGetClass(x->ops[1].reg.value);
+        ZydisRegister r = x->ops[1].reg.value;
+        if (src == ZYDIS_REGCLASS_SEGMENT)
+            return K_MOV_FROM_SREG;
+        if (src == ZYDIS_REGCLASS_CONTROL && (r == ZYDIS_REGISTER_CR0 || r == ZYDIS_REGISTER_CR2 ||
+                                               r == ZYDIS_REGISTER_CR3 || r == ZYDIS_REGISTER_CR4))
+            return K_MOV_FROM_CR;
+    }
     for (int i = 0; i < ins->operand_count; i++) {
         const ZydisDecodedOperand *op = &x->ops[i];
         if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {

@@ -88,6 +88,10 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_INCDEC_SHORT: xl_incdec_short(x); break;
     case K_COPY_ADDR16: xl_copy_addr16(x); break;
     case K_LOOP_CX: xl_loop_cx(x); break;
+    case K_PUSHFD: xl_pushfd(x); break;
+    case K_PUSH_SREG: xl_push_sreg(x); break;
+    case K_MOV_FROM_SREG: xl_mov_from_sreg(x); break;
+    case K_MOV_FROM_CR: xl_mov_from_cr(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;

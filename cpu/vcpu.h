@@ -165,6 +165,8 @@ struct vcpu {
     /* DS, ES, FS, GS as directly executed ring-3 code left them (copied by
      * the signal handler that ended the run, cpu/host.c). */
     uint16_t ring3_sel[4];
+    /* A two-slot stack for PUSHFQ/POPFQ inside translated code (bt/xl_system.c). */
+    uint64_t bt_scratch[2] __attribute__((aligned(16)));
     /* The two pages seglimit_guard[] points to (cpu/host.c). */
     uint64_t guard_ok, guard_trap;
 
