@@ -1,0 +1,176 @@
+#!/bin/bash
+# bench/linux/run.sh [RUNS] - Debian's i386 Linux under vmm and under
+# qemu-system-i386 TCG, and the same i386 busybox run natively on the host
+# (issue 6's performance targets), side by side in one run.
+#
+#   bench/linux/run.sh               # 3 runs of each side, build dir ./build
+#   bench/linux/run.sh 5
+#   BUILD_DIR=/path/to/build bench/linux/run.sh
+#
+# Both monitors boot guest-images/vmlinuz with the same initramfs (the
+# tests' one, tests/linux/initramfs.list, with bench/linux/init as /init and
+# bench/linux/work.sh as /work.sh), 128 MiB and the command line
+# "console=ttyS0" and nothing else.  Measured, best of RUNS:
+#  - boot: from starting the monitor to the line "@@ init" that /init prints
+#    once user space runs (where the interactive init starts its shell);
+#  - total: to the monitor's exit after `poweroff -f`;
+#  - forkexec: 500 x fork + execve + wait of /bin/true by busybox sh;
+#  - sha256: `yes | dd` 64 MiB through a pipe into busybox sha256sum (the
+#    digest is checked against the host's).
+# The two programs are timed by the arrival of their start/end lines on the
+# host clock (bash's EPOCHREALTIME, as each line comes out of the serial
+# port or the native pipe); the guest's own /proc/uptime (10 ms steps) is
+# printed alongside as a cross-check of the guest clock.  Natively, the same
+# work.sh runs under the same i386 static busybox (a directory of links to
+# it stands for /bin).  Without qemu-system-i386 its column says "skipped"
+# (Debian package qemu-system-x86).  Without guest-images/ the whole
+# benchmark is skipped with exit status 0 (tests/guests/fetch-debian-guest.sh
+# fetches it).  Exit status 1 when a side fails (its output tail is shown).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${BUILD_DIR:-$root/build}
+runs=${1:-3}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [RUNS]" >&2; exit 2; }
+
+kernel=$root/guest-images/vmlinuz
+busybox=$root/guest-images/busybox
+for f in "$kernel" "$busybox"; do
+    if [[ ! -s $f ]]; then
+        echo "linux: skipped: $f is missing (run tests/guests/fetch-debian-guest.sh)"
+        exit 0
+    fi
+done
+
+vmm=$build/vmm
+mkinitramfs=$build/tests/linux/mkinitramfs
+list=$build/tests/linux/initramfs.list
+if [[ ! -x $vmm || ! -x $mkinitramfs || ! -f $list || ${REBUILD:-0} == 1 ]]; then
+    echo "building vmm and mkinitramfs in $build ..." >&2
+    { cmake -S "$root" -B "$build" && cmake --build "$build" -j2 --target vmm mkinitramfs
+    } >/dev/null || { echo "linux: build failed" >&2; exit 1; }
+fi
+qemu=$(command -v qemu-system-i386 || true)
+
+tmp=$(mktemp -d /tmp/vmm-bench-linux.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# The initramfs: the tests' list with our /init and /work.sh.
+awk -v init="$here/init" -v work="$here/work.sh" '
+    $1 == "file" && $2 == "/init" { print "file /init " init " 0755"; print "file /work.sh " work " 0755"; next }
+    { print }' "$list" >"$tmp/list"
+"$mkinitramfs" "$tmp/list" "$tmp/initramfs.cpio" || exit 1
+
+# Natively: the same busybox, its applets as links in one directory.
+mkdir "$tmp/bin"
+for a in sh true yes dd sha256sum; do ln -s "$busybox" "$tmp/bin/$a"; done
+want=$(yes 'vmm sha256 pipe 0123456789abcdef' | head -c $((64 << 20)) | sha256sum | cut -d' ' -f1)
+
+append="console=ttyS0"
+vmm_cmd=("$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" --mem 128 --append "$append")
+qemu_cmd=("$qemu" -accel tcg -m 128 -nic none -display none -serial stdio -monitor none
+          -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append")
+native_cmd=(env "PATH=$tmp/bin" "$tmp/bin/sh" "$here/work.sh" "$tmp/bin")
+
+# Each output line prefixed with the host time it arrived at.
+stamp() {
+    local line
+    while IFS= read -r line; do
+        printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"
+    done
+}
+
+failed=0
+# run SIDE CMD... : one run; one result line "SIDE boot total fe fe_up sha sha_up"
+# (seconds, "-" where it does not apply) appended to $tmp/results.
+run() {
+    local side=$1 start end st
+    shift
+    start=$EPOCHREALTIME
+    timeout 900 "$@" </dev/null 2>"$tmp/err" | stamp >"$tmp/out"
+    st=${PIPESTATUS[0]}
+    end=$EPOCHREALTIME
+    if ((st != 0)) || ! grep -q '@@ sha256 end' "$tmp/out"; then
+        {
+            echo "$side FAILED (exit status $st): $*"
+            tail -n 8 "$tmp/out" | sed 's/^/    out: /'
+            tail -n 8 "$tmp/err" | sed 's/^/    err: /'
+        } >>"$tmp/failures"
+        failed=1
+        return 1
+    fi
+    awk -v side="$side" -v start="$start" -v end="$end" -v want="$want" '
+        $2 == "@@" && $3 == "init" { init = $1 }
+        $2 == "@@" && $4 == "start" { t0[$3] = $1; u0[$3] = $5 }
+        $2 == "@@" && $4 == "end" { t1[$3] = $1; u1[$3] = $5; res[$3] = $6 }
+        END {
+            if (res["forkexec"] != 500) { print side ": forkexec ran " res["forkexec"] " times" > "/dev/stderr"; exit 1 }
+            if (res["sha256"] != want) { print side ": sha256 " res["sha256"] ", host " want > "/dev/stderr"; exit 1 }
+            printf "%s %s %.3f %.3f %.2f %.3f %.2f\n", side,
+                   init ? sprintf("%.3f", init - start) : "-", end - start,
+                   t1["forkexec"] - t0["forkexec"], u1["forkexec"] - u0["forkexec"],
+                   t1["sha256"] - t0["sha256"], u1["sha256"] - u0["sha256"]
+        }' "$tmp/out" >>"$tmp/results" 2>>"$tmp/failures" || { failed=1; return 1; }
+}
+
+echo "runs: $runs of each side, interleaved; best time kept" >&2
+n=1 v=1 q=0
+[[ -n $qemu ]] && q=1
+for i in $(seq "$runs"); do
+    echo "  run $i: native ..." >&2
+    ((n)) && { run native "${native_cmd[@]}" || n=0; }
+    echo "  run $i: vmm ..." >&2
+    ((v)) && { run vmm "${vmm_cmd[@]}" || v=0; }
+    ((q)) && echo "  run $i: qemu-tcg ..." >&2
+    ((q)) && { run qemu "${qemu_cmd[@]}" || q=0; }
+done
+
+echo "== Debian i386 Linux: seconds (best of $runs; guest /proc/uptime in brackets) =="
+awk -v hasqemu="${qemu:+1}" '
+    function min(k, v) { if (!(k in best) || v < best[k]) best[k] = v }
+    {
+        side = $1
+        if ($2 != "-") min(side ",boot", $2)
+        min(side ",total", $3)
+        min(side ",fe", $4); min(side ",feu", $5)
+        min(side ",sha", $6); min(side ",shau", $7)
+    }
+    function cell(side, k, up) {
+        if (!((side "," k) in best)) return sprintf("%18s", side == "qemu" && !hasqemu ? "skipped" : "-")
+        if (up != "" && ((side "," up) in best))
+            return sprintf("%9.3f [%6.2f]", best[side "," k], best[side "," up])
+        return sprintf("%18.3f", best[side "," k])
+    }
+    function ratio(a, b, k) {
+        return ((a "," k) in best && (b "," k) in best) ? sprintf("%.2f", best[a "," k] / best[b "," k]) : "-"
+    }
+    function row(name, k, up, r, tgt) {
+        printf "%-22s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
+               cell("qemu", k, up), r, tgt
+    }
+    END {
+        printf "%-22s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "qemu-tcg", "ratio", "target"
+        row("boot_to_init", "boot", "", "qemu/vmm " ratio("qemu", "vmm", "boot"), "> 1 (faster than QEMU)")
+        row("boot_run_poweroff", "total", "", "qemu/vmm " ratio("qemu", "vmm", "total"), "-")
+        row("forkexec_500", "fe", "feu", "qemu/vmm " ratio("qemu", "vmm", "fe"), ">= 1 (no slower than QEMU)")
+        row("sha256_64MiB", "sha", "shau", "native/vmm " ratio("native", "vmm", "sha"), ">= 0.8")
+        printf "also: forkexec native/vmm %s, native/qemu %s; sha256 native/qemu %s, qemu/vmm %s\n",
+               ratio("native", "vmm", "fe"), ratio("native", "qemu", "fe"),
+               ratio("native", "qemu", "sha"), ratio("qemu", "vmm", "sha")
+    }' "$tmp/results"
+
+echo
+echo "commands (from $root; INITRAMFS = the tests' initramfs with bench/linux/init and work.sh):"
+echo "  native: PATH=BIN BIN/sh bench/linux/work.sh BIN   (BIN: links to guest-images/busybox)"
+echo "  vmm:    ${vmm_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
+if [[ -n $qemu ]]; then
+    echo "  qemu:   ${qemu_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
+else
+    echo "  qemu-system-i386: skipped (install qemu-system-x86)"
+fi
+if [[ -s $tmp/failures ]]; then
+    echo
+    echo "failures:"
+    cat "$tmp/failures"
+fi
+exit $failed
