@@ -1,13 +1,15 @@
 #!/bin/bash
-# bench/run-all.sh [RUNS] [ring0|syscall|ring3|paging]... - every benchmark,
-# one combined table.
+# bench/run-all.sh [RUNS] [ring0|syscall|ring3|paging|linux]... - every
+# benchmark, one combined table.
 #
-#   bench/run-all.sh              # all four, 3 runs of each side
+#   bench/run-all.sh              # all five, 3 runs of each side
 #   bench/run-all.sh 5 syscall    # only the system-call benchmark, 5 runs
 #   BUILD_DIR=/path/to/build bench/run-all.sh
 #   REBUILD=1 bench/run-all.sh    # rebuild vmm and the benchmarks first
 #
-# ring0 is bench/run.sh (its own table is printed too).  syscall, ring3 and
+# ring0 is bench/run.sh (its own table is printed too); linux is
+# bench/linux/run.sh (Debian's Linux: boot, fork+exec, sha256; its own table
+# in seconds only, skipped without guest-images/).  syscall, ring3 and
 # paging run their host program (if any), the guest under vmm and the guest
 # under qemu-system-i386 TCG RUNS times each and keep the best time per
 # measurement.  Times are per operation, in ns: guest TSC ticks are ns under
@@ -24,14 +26,14 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
     shift
 fi
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(ring0 syscall ring3 paging)
+[ ${#groups[@]} -eq 0 ] && groups=(ring0 syscall ring3 paging linux)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for g in "${groups[@]}"; do
     case $g in
-    ring0 | syscall | ring3 | paging) ;;
-    *) echo "usage: $0 [RUNS] [ring0|syscall|ring3|paging]..." >&2; exit 2 ;;
+    ring0 | syscall | ring3 | paging | linux) ;;
+    *) echo "usage: $0 [RUNS] [ring0|syscall|ring3|paging|linux]..." >&2; exit 2 ;;
     esac
 done
 
@@ -115,6 +117,16 @@ for g in "${groups[@]}"; do
     syscall) guest syscall "$b/syscall/syscall_guest.elf" "$b/syscall/host_signal" ;;
     ring3) guest ring3 "$b/ring3/ring3_guest.elf" "$b/ring3/ring3_native" 3 ;;
     paging) guest paging "$b/paging/paging_guest.elf" ;;
+    linux)
+        # Seconds per whole program, not ns per operation: its own table.
+        echo "host/vmm/qemu: BUILD_DIR=$build $root/bench/linux/run.sh $runs" > "$tmp/commands.linux"
+        if BUILD_DIR=$build "$root/bench/linux/run.sh" "$runs" > "$tmp/linux.out" 2>/dev/null; then
+            echo; echo "== bench/linux/run.sh (Debian Linux) =="; cat "$tmp/linux.out"
+        else
+            { echo "linux (bench/linux/run.sh) FAILED:"; tail -15 "$tmp/linux.out" | sed 's/^/    /'; } >> "$tmp/failures"
+            failed=1
+        fi
+        ;;
     esac
 done
 
