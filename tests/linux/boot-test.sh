@@ -63,9 +63,12 @@ elapsed=$(($(date +%s) - start))
 failures=()
 fail() { failures+=("$*"); }
 
-# section NAME: the lines between "@@ NAME" and the next "@@ " line.
+# section NAME: the lines between "@@ NAME" and the next "@@ " line, less
+# the kernel's own console messages ("[    5.857050] tsc: Refined TSC ...")
+# that the console prints whenever they happen, between the programs' lines.
 section() {
-    awk -v name="@@ $1" '$0 == name { on = 1; next } /^@@ / { on = 0 } on' "$tmp/out"
+    awk -v name="@@ $1" '$0 == name { on = 1; next } /^@@ / { on = 0 }
+                         /^\[ *[0-9]+\.[0-9]+\] / { next } on' "$tmp/out"
 }
 
 # The release the kernel file says it is (kernel_version at 0x20E points to
