@@ -147,5 +147,7 @@ if [[ $force == 1 ]] || ! have_memtest; then
 else
     say "$OUT/memtest86+ia32.bin is already there"
 fi
-file "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin" 2>/dev/null || true
+for f in "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin"; do
+    [[ -e $f ]] && { file "$f" 2>/dev/null || true; }
+done
 exit $status
