@@ -36,11 +36,11 @@
 #define LM_PRESENT 1u
 #define LM_WRITE   2u
 #define LM_ONES    4u               /* the all-ones page of unassigned space */
-#define RMAP_SLOTS 3
+#define RMAP_SLOTS 8              /* a frame seen by every view and the user view fits */
 #define RMAP_MANY  0xFFFFFFFFu
 #define NPAGES_4G  (1u << 20)
 #define USER_TAG   SHADOW_VIEWS         /* rmap tag of the user view */
-#define ULIST_MAX  65536u
+#define LIST_MAX   65536u
 #define PTE_P  0x001u
 #define PTE_PS 0x080u
 
@@ -60,8 +60,10 @@ struct shadow {
     int cur;
     uint32_t *umap;
     uint64_t umapped;
-    uint32_t *ulist;            /* user pages mapped since the last clear ... */
-    uint32_t nulist;            /* ... (more than ULIST_MAX: scan umap instead) */
+    /* Per tag (view, or USER_TAG): the linear pages mapped since the last
+     * clear, so that a clear touches only them (past LIST_MAX: scan the map). */
+    uint32_t *list[SHADOW_VIEWS + 1];
+    uint32_t nlist[SHADOW_VIEWS + 1];
     uint32_t (*rmap)[RMAP_SLOTS];
     uint8_t *ptp;               /* per physical page: a page-table page of some view */
     uint64_t npages;            /* physical pages of RAM */
@@ -91,10 +93,12 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
         goto oom;
     s->npages = vm->mem.size / GUEST_PAGE_SIZE;
     s->umap = calloc(NPAGES_4G, sizeof *s->umap);
-    s->ulist = calloc(ULIST_MAX, sizeof *s->ulist);
+    for (int t = 0; t <= USER_TAG; t++)
+        if (!(s->list[t] = calloc(LIST_MAX, sizeof *s->list[t])))
+            goto oom;
     s->rmap = calloc(s->npages, sizeof *s->rmap);
     s->ptp = calloc(s->npages, 1);
-    if (!s->umap || !s->ulist || !s->rmap || !s->ptp)
+    if (!s->umap || !s->rmap || !s->ptp)
         goto oom;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
@@ -133,7 +137,8 @@ void shadow_destroy(struct vm *vm)
         free(s->v[i].uses);
     }
     free(s->umap);
-    free(s->ulist);
+    for (int t = 0; t <= USER_TAG; t++)
+        free(s->list[t]);
     free(s->rmap);
     free(s->ptp);
     free(s);
@@ -184,6 +189,39 @@ static uint8_t *host_page(struct shadow *s, int tag, uint32_t lpn)
     return tag == USER_TAG ? user_page(lpn) : view_page(&s->v[tag], lpn);
 }
 
+/* A linear page became mapped in tag's map. */
+static void note_mapped(struct shadow *s, int tag, uint32_t lpn)
+{
+    if (tag == USER_TAG)
+        s->umapped++;
+    else
+        s->v[tag].mapped++;
+    if (s->nlist[tag] < LIST_MAX)
+        s->list[tag][s->nlist[tag]] = lpn;
+    s->nlist[tag]++;
+}
+
+/* Forget every mapping of one tag (its host range was re-reserved). */
+static void clear_maps(struct shadow *s, int tag)
+{
+    uint32_t *m = map_of(s, tag);
+    bool listed = s->nlist[tag] <= LIST_MAX;
+    uint32_t n = listed ? s->nlist[tag] : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t l = listed ? s->list[tag][i] : i;
+        if (m[l] & LM_PRESENT) {
+            if (!(m[l] & LM_ONES))
+                rmap_del(s, m[l] >> 12, tag, l);
+            m[l] = 0;
+        }
+    }
+    s->nlist[tag] = 0;
+    if (tag == USER_TAG)
+        s->umapped = 0;
+    else
+        s->v[tag].mapped = 0;
+}
+
 static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
 {
     struct shadow *s = vm->shadow;
@@ -229,13 +267,9 @@ static int map_one(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writ
     if (m[lpn] & LM_PRESENT) {
         if (!(m[lpn] & LM_ONES))
             rmap_del(s, m[lpn] >> 12, tag, lpn);
-    } else if (tag == USER_TAG) {
-        s->umapped++;
-        if (s->nulist < ULIST_MAX)
-            s->ulist[s->nulist] = lpn;
-        s->nulist++;
-    } else
-        s->v[tag].mapped++;
+    } else {
+        note_mapped(s, tag, lpn);
+    }
     m[lpn] = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
     rmap_add(s, ppn, tag, lpn);
     return 0;
@@ -252,10 +286,7 @@ static int map_ones(struct vm *vm, int tag, uint32_t lpn)
              vm->mem.memfd, (off_t)GUEST_ONES_PAGE(&vm->mem) * GUEST_PAGE_SIZE) == MAP_FAILED)
         return -1;
     m[lpn] = LM_PRESENT | LM_ONES;      /* no RAM page behind it: not in rmap */
-    if (tag == USER_TAG)
-        s->umapped++;
-    else
-        s->v[tag].mapped++;
+    note_mapped(s, tag, lpn);
     vm->stats.mmio_unassigned_maps++;
     return 0;
 }
@@ -298,15 +329,7 @@ static void view_clear(struct vm *vm, struct view *v)
     /* Always re-reserve: view 0 may hold the identity map of paging-off
      * times, which lmap does not count. */
     reserve(v->base, 4ull << 30);
-    if (v->mapped) {
-        for (uint32_t l = 0; l < NPAGES_4G; l++)
-            if (v->lmap[l] & LM_PRESENT) {
-                if (!(v->lmap[l] & LM_ONES))
-                    rmap_del(s, v->lmap[l] >> 12, tag, l);
-                v->lmap[l] = 0;
-            }
-        v->mapped = 0;
-    }
+    clear_maps(s, tag);
     memset(v->uses, 0, s->npages);
     v->stale = false;
 }
@@ -314,23 +337,9 @@ static void view_clear(struct vm *vm, struct view *v)
 static void user_clear(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
-    if (!s->umapped) {
-        s->nulist = 0;
-        return;
-    }
-    reserve(user_page(1), (4ull << 30) - GUEST_PAGE_SIZE);
-    bool listed = s->nulist <= ULIST_MAX;
-    uint32_t n = listed ? s->nulist : NPAGES_4G;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t l = listed ? s->ulist[i] : i;
-        if (s->umap[l] & LM_PRESENT) {
-            if (!(s->umap[l] & LM_ONES))
-                rmap_del(s, s->umap[l] >> 12, USER_TAG, l);
-            s->umap[l] = 0;
-        }
-    }
-    s->umapped = 0;
-    s->nulist = 0;
+    if (s->umapped)
+        reserve(user_page(1), (4ull << 30) - GUEST_PAGE_SIZE);
+    clear_maps(s, USER_TAG);
 }
 
 static void use_view(struct vm *vm, int i)
