@@ -38,6 +38,34 @@ int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ..
     return -1;
 }
 
+int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen)
+{
+    struct stat st;
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
+    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        return loader_error(err, errlen, path, "not a regular file");
+    }
+    *size = st.st_size;
+    return 0;
+}
+
+int loader_read_file(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
+                       char *err, size_t errlen)
+{
+    uint8_t *dst = guest_phys_ptr(&vm->mem, pa, size);
+    for (uint64_t done = 0; done < size; ) {
+        ssize_t n = pread(fd, dst + done, size - done, done);
+        if (n <= 0)
+            return loader_error(err, errlen, path, "read error at offset 0x%llx: %s",
+                                (unsigned long long)done, n < 0 ? strerror(errno) : "short file");
+        done += n;
+    }
+    return 0;
+}
+
 int loader_check_ram(struct vm *vm, const char *path, const char *what,
                      uint64_t pa, uint64_t len, char *err, size_t errlen)
 {

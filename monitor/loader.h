@@ -43,6 +43,13 @@ int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ..
 int loader_check_ram(struct vm *vm, const char *path, const char *what,
                      uint64_t pa, uint64_t len, char *err, size_t errlen);
 
+/* Open an initial ramdisk (a regular file) and learn its size; -1 with
+ * err[] set (and nothing left open) otherwise. */
+int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen);
+/* Read size bytes of fd into guest-physical pa (checked by the caller). */
+int loader_read_file(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
+                     char *err, size_t errlen);
+
 /* Copy filesz bytes to guest-physical pa and zero up to memsz (checked
  * with loader_check_ram first). */
 void loader_copy(struct vm *vm, uint64_t pa, const void *src, uint64_t filesz, uint64_t memsz);

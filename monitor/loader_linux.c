@@ -174,19 +174,16 @@ static int plan_cmdline(struct vm *vm, const struct kernel_image *k, struct lx_p
 /* Highest page-aligned spot below min(initrd_addr_max + 1, RAM end). */
 static int plan_initrd(struct vm *vm, struct lx_plan *p, char *err, size_t errlen)
 {
-    struct stat st;
     uint64_t top;
 
     p->initrd = vm->opt.initrd;
     p->initrd_fd = -1;
     if (!p->initrd)
         return 0;
-    p->initrd_fd = open(p->initrd, O_RDONLY | O_CLOEXEC);
-    if (p->initrd_fd < 0)
-        return loader_error(err, errlen, p->initrd, "cannot open: %s", strerror(errno));
-    if (fstat(p->initrd_fd, &st) < 0 || !S_ISREG(st.st_mode))
-        return loader_error(err, errlen, p->initrd, "not a regular file");
-    p->initrd_size = st.st_size;
+    if (loader_open_initrd(p->initrd, &p->initrd_fd, &p->initrd_size, err, errlen) < 0) {
+        p->initrd_fd = -1;
+        return -1;
+    }
 
     /* initrd_addr_max is the last byte the initrd may occupy; before 2.03
      * it was fixed at 0x37FFFFFF. */
@@ -267,19 +264,6 @@ static const uint64_t boot_gdt[LX_GDT_ENTRIES] = {
     0x00CF93000000FFFFull,      /* 0x18 __BOOT_DS */
 };
 
-static int read_initrd(struct vm *vm, const struct lx_plan *p, char *err, size_t errlen)
-{
-    uint8_t *dst = guest_phys_ptr(&vm->mem, p->initrd_pa, p->initrd_size);
-    for (uint64_t done = 0; done < p->initrd_size; ) {
-        ssize_t n = pread(p->initrd_fd, dst + done, p->initrd_size - done, done);
-        if (n <= 0)
-            return loader_error(err, errlen, p->initrd, "read error at offset 0x%llx: %s",
-                                (unsigned long long)done, n < 0 ? strerror(errno) : "short file");
-        done += n;
-    }
-    return 0;
-}
-
 /* boot.rst, 32-bit BOOT PROTOCOL: protected mode, paging off, a GDT with
  * flat __BOOT_CS/__BOOT_DS, CS = __BOOT_CS, DS = ES = SS = __BOOT_DS,
  * interrupts off, ESI = boot_params, EBP = EDI = EBX = 0. */
@@ -312,7 +296,8 @@ int linux_load(struct vm *vm, const struct kernel_image *k, char *err, size_t er
         goto out;
 
     loader_copy(vm, p.kernel_pa, k->data + p.setup_bytes, p.kernel_len, p.kernel_len);
-    if (p.initrd && read_initrd(vm, &p, err, errlen) < 0)
+    if (p.initrd && loader_read_file(vm, p.initrd, p.initrd_fd, p.initrd_pa, p.initrd_size,
+                                     err, errlen) < 0)
         goto out;
     write_boot_params(vm, k, &p);
     memcpy(guest_phys_ptr(&vm->mem, LX_GDT, sizeof boot_gdt), boot_gdt, sizeof boot_gdt);

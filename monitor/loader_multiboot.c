@@ -185,35 +185,6 @@ static void put(struct vm *vm, uint64_t pa, const void *src, size_t n)
     memcpy(guest_phys_ptr(&vm->mem, pa, n), src, n);
 }
 
-/* Open --initrd and learn its size (the module is read into RAM later). */
-static int open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen)
-{
-    struct stat st;
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0)
-        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
-    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(*fd);
-        return loader_error(err, errlen, path, "not a regular file");
-    }
-    *size = st.st_size;
-    return 0;
-}
-
-static int read_module(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
-                       char *err, size_t errlen)
-{
-    uint8_t *dst = guest_phys_ptr(&vm->mem, pa, size);
-    for (uint64_t done = 0; done < size; ) {
-        ssize_t n = pread(fd, dst + done, size - done, done);
-        if (n <= 0)
-            return loader_error(err, errlen, path, "read error at offset 0x%llx: %s",
-                                (unsigned long long)done, n < 0 ? strerror(errno) : "short file");
-        done += n;
-    }
-    return 0;
-}
-
 static void write_info(struct vm *vm, const struct mb_area *a, const char *cmdline,
                        const char *modname, uint64_t mod_pa, uint64_t mod_size)
 {
@@ -257,11 +228,11 @@ int mb_boot(struct vm *vm, const struct load_result *r, char *err, size_t errlen
                          a.end - a.info, err, errlen) < 0)
         return -1;
     if (initrd) {
-        if (open_initrd(initrd, &fd, &mod_size, err, errlen) < 0)
+        if (loader_open_initrd(initrd, &fd, &mod_size, err, errlen) < 0)
             return -1;
         mod_pa = PAGE_ALIGN(a.end);
         if (loader_check_ram(vm, initrd, "module", mod_pa, mod_size, err, errlen) < 0 ||
-            read_module(vm, initrd, fd, mod_pa, mod_size, err, errlen) < 0) {
+            loader_read_file(vm, initrd, fd, mod_pa, mod_size, err, errlen) < 0) {
             close(fd);
             return -1;
         }
