@@ -138,19 +138,6 @@ static bool emulate(struct vm *vm)
     return info.irq_shadow;
 }
 
-/* How many bytes the instruction at CS:EIP may write from pa on: the rest
- * of the page for a string instruction (REP STOS clearing a page table),
- * else up to 8 (CMPXCHG8B). */
-static uint32_t write_len(struct vcpu *c, uint32_t pa)
-{
-    ZydisDecodedInstruction ins;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (decode_at(c, &ins, ops) &&
-        (ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)))
-        return GUEST_PAGE_SIZE - (pa & (GUEST_PAGE_SIZE - 1));
-    return 8;
-}
-
 /* A miss in the kernel view (see shadow_mmu/shadow.h). */
 static void kview_miss(struct vm *vm, bool *single_step)
 {
@@ -177,33 +164,7 @@ static void kview_miss(struct vm *vm, bool *single_step)
         bt_invalidate_page(vm, pa);
         *single_step = true;
         break;
-    case SHADOW_PTWRITE:
-        /* The guest writes one of its page tables.  Let this one write
-         * through (the page is writable for one instruction), then drop
-         * what the changed entries produced; an instruction that keeps
-         * doing this is retranslated to be emulated instead. */
-        vm->stats.shadow_trace_faults++;
-        if (bt_trace_fault(vm, c->eip))
-            break;
-        shadow_write_through(vm, lin, false, true);
-        vm->pt_write.active = true;
-        vm->pt_write.lin = lin;
-        vm->pt_write.pa = pa;
-        vm->pt_write.len = write_len(c, pa);
-        *single_step = true;
-        break;
     }
-}
-
-/* The one instruction that wrote a page table has run: protect the page
- * again and apply what it changed. */
-static void pt_write_done(struct vm *vm)
-{
-    if (!vm->pt_write.active)
-        return;
-    vm->pt_write.active = false;
-    shadow_write_through(vm, vm->pt_write.lin, false, false);
-    shadow_pt_written(vm, vm->pt_write.pa, vm->pt_write.len);
 }
 
 static void guest_exception(struct vm *vm, bool *single_step)
@@ -283,10 +244,6 @@ static void user_exception(struct vm *vm)
     case EXC_PF:
         switch (shadow_user_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa, &err)) {
         case SHADOW_FIXED:
-            return;
-        case SHADOW_PTWRITE:        /* user code writing a page table: emulated */
-            vm->stats.shadow_trace_faults++;
-            emulate(vm);
             return;
         case SHADOW_GUEST_PF:
             c->cr2 = (uint32_t)c->exit_arg;
@@ -458,7 +415,6 @@ int vm_run(struct vm *vm)
         c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
         vm->stats.bt_entries++;
         bt_enter(c, code);
-        pt_write_done(vm);
         handle_exit(vm, &single_step);
         /* A single step that took a hidden fault (say, remapping the code
          * page it writes to writable) has not run its instruction yet: step

@@ -59,13 +59,6 @@ struct vm {
     struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
 
-    /* A guest write to one of its page tables, let through for one
-     * instruction (monitor/run.c, shadow_write_through). */
-    struct {
-        bool active;
-        uint32_t lin, pa, len;
-    } pt_write;
-
     bool stop;                  /* set by vm_stop(): the run loop ends */
     volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
     int exit_status;

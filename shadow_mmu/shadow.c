@@ -10,12 +10,20 @@
  * the current CR3 and is dropped when CR3 changes.
  *
  * Tracing.  Every guest page the walker reads as a page directory or page
- * table is a "page-table page": every host alias of it is read-only, so a
- * guest write to it faults (SHADOW_PTWRITE).  The run loop lets the write
- * happen (one instruction with the page writable, or emulated after
- * adaptive retranslation) and calls shadow_pt_written(), which drops the
- * mappings the changed entries produced in the current view and marks other
- * views that used the page as stale (flushed when next switched to).
+ * table is a "page-table page" (ptp[] = PT_TRACED): every host alias of it
+ * is read-only.  The guest's first write to it faults; instead of trapping
+ * every write, the page is then "unsynced": a snapshot of its 1024 entries
+ * is kept, the page becomes writable and the guest's writes run at full
+ * speed.  This is what a TLB allows: hardware need not notice a changed
+ * entry until the guest flushes (MOV CR3, INVLPG), and an entry that was
+ * not present was never cached, so a new mapping is found by the next
+ * hidden fault, which walks the live tables.  At the next CR3 load
+ * (shadow_resync) each unsynced page is compared with its snapshot, the
+ * mappings that changed entries produced are dropped in every view, and the
+ * page is write-protected again (or forgotten, if no view uses it as a page
+ * table any more).  INVLPG drops its page at once.  Writes the monitor
+ * itself makes (the emulator) to a traced page drop the affected mappings
+ * at once (shadow_pt_written).
  *
  * Bookkeeping.  view->lmap[] holds, per guest linear page, what the view
  * maps there (physical page | LM_PRESENT | LM_WRITE); umap[] the same for
@@ -42,16 +50,26 @@
 #define USER_TAG   SHADOW_VIEWS         /* rmap tag of the user view */
 #define LIST_MAX   65536u
 #define PTE_P  0x001u
+#define PTE_AD 0x060u               /* accessed and dirty */
 #define PTE_PS 0x080u
+#define PT_ENTRIES 1024u
+#define UNSYNC_MAX 512u             /* unsynced page tables between two resyncs */
+
+/* ptp[]: what a guest-physical page is to the shadow. */
+enum { PT_NONE, PT_TRACED, PT_UNSYNC };
+
+/* view->uses[]: how a view's walks read a physical page. */
+#define USE_PD    0xFFFEu           /* as its page directory */
+#define USE_MULTI 0xFFFFu           /* more than one way: scan the directory */
+/* 1..1024: as the page table of directory entry (value - 1) */
 
 struct view {
     uint8_t *base;              /* host address of guest linear 0 */
     uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
     uint32_t *lmap;
-    uint8_t *uses;              /* per physical page: read as PD/PT for this view */
+    uint16_t *uses;             /* per physical page: read as PD/PT (USE_*) */
     uint64_t mapped;
     uint64_t last_used;
-    bool stale;                 /* a page-table page it used changed while inactive */
 };
 #define VIEW_FREE 0xFFFFFFFFu
 
@@ -65,7 +83,10 @@ struct shadow {
     uint32_t *list[SHADOW_VIEWS + 1];
     uint32_t nlist[SHADOW_VIEWS + 1];
     uint32_t (*rmap)[RMAP_SLOTS];
-    uint8_t *ptp;               /* per physical page: a page-table page of some view */
+    uint8_t *ptp;               /* per physical page: PT_NONE, PT_TRACED, PT_UNSYNC */
+    uint32_t unsync[UNSYNC_MAX];        /* the PT_UNSYNC pages */
+    uint32_t (*snap)[PT_ENTRIES];       /* their entries when they were unsynced */
+    uint32_t nunsync;
     uint64_t npages;            /* physical pages of RAM */
     uint64_t clock;
 };
@@ -98,13 +119,14 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
             goto oom;
     s->rmap = calloc(s->npages, sizeof *s->rmap);
     s->ptp = calloc(s->npages, 1);
-    if (!s->umap || !s->rmap || !s->ptp)
+    s->snap = calloc(UNSYNC_MAX, sizeof *s->snap);
+    if (!s->umap || !s->rmap || !s->ptp || !s->snap)
         goto oom;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
         v->cr3 = VIEW_FREE;
         v->lmap = calloc(NPAGES_4G, sizeof *v->lmap);
-        v->uses = calloc(s->npages, 1);
+        v->uses = calloc(s->npages, sizeof *v->uses);
         if (!v->lmap || !v->uses)
             goto oom;
         if (i == 0) {
@@ -141,6 +163,7 @@ void shadow_destroy(struct vm *vm)
         free(s->list[t]);
     free(s->rmap);
     free(s->ptp);
+    free(s->snap);
     free(s);
     vm->shadow = NULL;
 }
@@ -238,12 +261,15 @@ static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
     reserve(host_page(s, tag, lpn), GUEST_PAGE_SIZE);
 }
 
-/* Drop [first, first+n) linear pages of one view and of the user view. */
+/* Drop [first, first+n) linear pages of one view, and of the user view when
+ * that view is the current one (the user view belongs to the current CR3). */
 static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
 {
+    bool user = tag == vm->shadow->cur;
     for (uint32_t l = first; l < first + n; l++) {
         unmap_one(vm, tag, l);
-        unmap_one(vm, USER_TAG, l);
+        if (user)
+            unmap_one(vm, USER_TAG, l);
     }
 }
 
@@ -251,7 +277,7 @@ static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
  * page-table page. */
 static bool write_protected(struct vm *vm, uint32_t ppn)
 {
-    return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn];
+    return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn] == PT_TRACED;
 }
 
 static int map_one(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
@@ -330,8 +356,7 @@ static void view_clear(struct vm *vm, struct view *v)
      * times, which lmap does not count. */
     reserve(v->base, 4ull << 30);
     clear_maps(s, tag);
-    memset(v->uses, 0, s->npages);
-    v->stale = false;
+    memset(v->uses, 0, s->npages * sizeof *v->uses);
 }
 
 static void user_clear(struct vm *vm)
@@ -350,8 +375,8 @@ static void use_view(struct vm *vm, int i)
     vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
 }
 
-/* The view for the current CR3: a cached one if it is still good, else the
- * least recently used one, emptied. */
+/* The view for the current CR3: a cached one (kept exact by tracing), else
+ * the least recently used one, emptied. */
 static void select_view(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
@@ -360,15 +385,13 @@ static void select_view(struct vm *vm)
     for (int i = 0; i < SHADOW_VIEWS; i++)
         if (s->v[i].cr3 == cr3)
             pick = i;
-    if (pick >= 0 && !s->v[pick].stale) {
+    if (pick >= 0) {
         vm->stats.shadow_view_hits++;
     } else {
-        if (pick < 0) {
-            pick = 0;
-            for (int i = 1; i < SHADOW_VIEWS; i++)
-                if (s->v[i].last_used < s->v[pick].last_used)
-                    pick = i;
-        }
+        pick = 0;
+        for (int i = 1; i < SHADOW_VIEWS; i++)
+            if (s->v[i].last_used < s->v[pick].last_used)
+                pick = i;
         view_clear(vm, &s->v[pick]);
         s->v[pick].cr3 = cr3;
         vm->stats.shadow_flushes++;
@@ -385,6 +408,7 @@ void shadow_reset(struct vm *vm)
         s->v[i].cr3 = VIEW_FREE;
     }
     memset(s->ptp, 0, s->npages);
+    s->nunsync = 0;
     vm->stats.shadow_flushes++;
     if (!(vm->cpu.cr0 & CR0_PG)) {
         /* Paging off: view 0 maps RAM 1:1; code pages stay read-only. */
@@ -402,6 +426,7 @@ void shadow_cr3_loaded(struct vm *vm)
 {
     if (!(vm->cpu.cr0 & CR0_PG))
         return;
+    shadow_resync(vm);          /* a TLB flush: changed entries take effect */
     user_clear(vm);             /* one user view: it belongs to the old CR3 */
     select_view(vm);
 }
@@ -421,14 +446,25 @@ void shadow_invlpg(struct vm *vm, uint32_t lin)
 
 /* ---- page-table pages ------------------------------------------------- */
 
-static void mark_pt(struct vm *vm, uint32_t ppn)
+static bool pde_points_to(uint32_t pde, uint32_t ppn, uint32_t cr4)
+{
+    return (pde & PTE_P) && !((pde & PTE_PS) && (cr4 & CR4_PSE)) && (pde >> 12) == ppn;
+}
+
+/* The current view's walk read physical page ppn as `use` (USE_PD, or
+ * directory entry + 1).  Start tracing the page if nobody did. */
+static void mark_pt(struct vm *vm, uint32_t ppn, uint16_t use)
 {
     struct shadow *s = vm->shadow;
     if (ppn >= s->npages)
         return;
-    s->v[s->cur].uses[ppn] = 1;
-    if (!s->ptp[ppn]) {
-        s->ptp[ppn] = 1;
+    uint16_t *u = &s->v[s->cur].uses[ppn];
+    if (*u == 0)
+        *u = use;
+    else if (*u != use)
+        *u = USE_MULTI;
+    if (s->ptp[ppn] == PT_NONE) {
+        s->ptp[ppn] = PT_TRACED;
         protect_aliases(vm, ppn);
     }
 }
@@ -438,77 +474,144 @@ static void note_walk(struct vm *vm, uint32_t lin)
 {
     uint32_t pd = vm->cpu.cr3 & ~0xFFFu;
     uint32_t *pde = guest_phys_ptr(&vm->mem, pd + ((lin >> 22) << 2), 4);
-    mark_pt(vm, pd >> 12);
-    if (pde && (*pde & PTE_P) && !((*pde & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)))
-        mark_pt(vm, *pde >> 12);
+    mark_pt(vm, pd >> 12, USE_PD);
+    if (pde && pde_points_to(*pde, *pde >> 12, vm->cpu.cr4))
+        mark_pt(vm, *pde >> 12, (uint16_t)((lin >> 22) + 1));
 }
 
+/* A set of changed entries of one page-table page. */
+struct changed {
+    uint32_t first, last;               /* range that may hold changes */
+    uint32_t bits[PT_ENTRIES / 32];     /* which entries of it did */
+};
+
+static bool is_changed(const struct changed *ch, uint32_t e)
+{
+    return ch->bits[e / 32] >> (e % 32) & 1;
+}
+
+/* Drop in view i every mapping that the changed entries of page-table page
+ * ppn produced: as its directory, a changed entry covered 4 MiB; as a page
+ * table, one page below each directory entry that points here. */
+static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct changed *ch)
+{
+    struct shadow *s = vm->shadow;
+    struct view *v = &s->v[i];
+    uint16_t use = v->uses[ppn];
+    if (v->cr3 == VIEW_FREE || use == 0)
+        return;
+    if (ppn == v->cr3 >> 12)
+        for (uint32_t e = ch->first; e <= ch->last; e++)
+            if (is_changed(ch, e))
+                unmap_range(vm, i, e << 10, 1024);
+    if (use == USE_PD)
+        return;
+    uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
+    uint32_t d0 = use == USE_MULTI ? 0 : use - 1u, d1 = use == USE_MULTI ? 1023 : use - 1u;
+    for (uint32_t d = d0; pd && d <= d1; d++)
+        if (pde_points_to(pd[d], ppn, vm->cpu.cr4))
+            for (uint32_t e = ch->first; e <= ch->last; e++)
+                if (is_changed(ch, e))
+                    unmap_range(vm, i, (d << 10) | e, 1);
+}
+
+static void drop_changed_all(struct vm *vm, uint32_t ppn, const struct changed *ch)
+{
+    for (int i = 0; i < SHADOW_VIEWS; i++)
+        drop_changed(vm, i, ppn, ch);
+}
+
+/* The monitor (the emulator) wrote a traced page-table page. */
 void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
 {
     struct shadow *s = vm->shadow;
     uint32_t ppn = pa >> 12;
-    if (!s || ppn >= s->npages || !s->ptp[ppn] || !(vm->cpu.cr0 & CR0_PG))
+    if (!s || ppn >= s->npages || s->ptp[ppn] != PT_TRACED || !(vm->cpu.cr0 & CR0_PG))
         return;
-    uint32_t first = (pa & 0xFFF) >> 2, last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
-    if (last > 1023)
-        last = 1023;
+    struct changed ch = { .first = (pa & 0xFFF) >> 2 };
+    ch.last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
+    if (ch.last > PT_ENTRIES - 1)
+        ch.last = PT_ENTRIES - 1;
+    for (uint32_t e = ch.first; e <= ch.last; e++)
+        ch.bits[e / 32] |= 1u << (e % 32);
+    drop_changed_all(vm, ppn, &ch);
+}
+
+/* Is ppn still read as a page table by some view (its directory, or a table
+ * a directory entry points to)? */
+static bool still_used(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    bool used = false;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
-        if (!v->uses[ppn] || v->cr3 == VIEW_FREE)
+        uint16_t use = v->uses[ppn];
+        if (v->cr3 == VIEW_FREE || use == 0)
             continue;
-        if (i != s->cur) {
-            v->stale = true;        /* flushed when it is next switched to */
-            continue;
+        bool here = ppn == v->cr3 >> 12;
+        if (use != USE_PD) {
+            uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
+            uint32_t d0 = use == USE_MULTI ? 0 : use - 1u, d1 = use == USE_MULTI ? 1023 : use - 1u;
+            for (uint32_t d = d0; pd && d <= d1 && !here; d++)
+                here = pde_points_to(pd[d], ppn, vm->cpu.cr4);
         }
-        if (ppn == v->cr3 >> 12) {
-            /* Directory entries: each covered 4 MiB of linear space. */
-            for (uint32_t e = first; e <= last; e++)
-                unmap_range(vm, i, e << 10, 1024);
+        if (here)
+            used = true;
+        else
+            v->uses[ppn] = 0;
+    }
+    return used;
+}
+
+/* Compare one unsynced page with its snapshot, drop what changed, and
+ * trace it again (or forget it when no view uses it as a table any more:
+ * guests free page tables and reuse the pages for data). */
+static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
+{
+    struct shadow *s = vm->shadow;
+    const uint32_t *now = guest_phys_ptr(&vm->mem, (uint32_t)ppn << 12, 4096);
+    struct changed ch = { .first = PT_ENTRIES, .last = 0 };
+    for (uint32_t e = 0; e < PT_ENTRIES; e++) {
+        uint32_t o = snap[e], n = now[e];
+        /* A/D bits the walker (or the guest) set change no mapping; a
+         * cleared one must be seen again at the next access. */
+        if (((o ^ n) & ~PTE_AD) || (o & ~n & PTE_AD)) {
+            ch.bits[e / 32] |= 1u << (e % 32);
+            if (e < ch.first)
+                ch.first = e;
+            ch.last = e;
         }
-        /* Table entries: find the directory entries that point here. */
-        uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
-        for (uint32_t d = 0; pd && d < 1024; d++)
-            if ((pd[d] & PTE_P) && !((pd[d] & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)) &&
-                (pd[d] >> 12) == ppn)
-                for (uint32_t e = first; e <= last; e++)
-                    unmap_range(vm, i, (d << 10) | e, 1);
+    }
+    if (ch.first < PT_ENTRIES)
+        drop_changed_all(vm, ppn, &ch);
+    if (still_used(vm, ppn)) {
+        s->ptp[ppn] = PT_TRACED;
+        protect_aliases(vm, ppn);
+    } else {
+        s->ptp[ppn] = PT_NONE;
+        vm->stats.shadow_untraced++;
     }
 }
 
-void shadow_write_through(struct vm *vm, uint32_t lin, bool user, bool writable)
+void shadow_resync(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
-    uint32_t lpn = lin >> 12;
-    uint8_t *p = user ? user_page(lpn) : view_page(&s->v[s->cur], lpn);
-    mprotect(p, GUEST_PAGE_SIZE, writable ? PROT_READ | PROT_WRITE | (user ? PROT_EXEC : 0)
-                                          : PROT_READ | (user ? PROT_EXEC : 0));
+    for (uint32_t k = 0; k < s->nunsync; k++)
+        if (s->ptp[s->unsync[k]] == PT_UNSYNC)
+            resync_page(vm, s->unsync[k], s->snap[k]);
+    s->nunsync = 0;
 }
 
-/*
- * Is a traced page still a page table of the current address space (its
- * directory, or a table a directory entry points to)?  Guests free page
- * tables and reuse the pages for data: such a page stops being traced, and
- * the other views that had used it are marked stale.
- */
-static bool still_page_table(struct vm *vm, uint32_t ppn)
+/* The guest writes a traced page-table page: let it (see the top). */
+static void unsync_page(struct vm *vm, uint32_t ppn)
 {
     struct shadow *s = vm->shadow;
-    struct view *cur = &s->v[s->cur];
-    if (ppn == cur->cr3 >> 12)
-        return true;
-    uint32_t *pd = guest_phys_ptr(&vm->mem, cur->cr3, 4096);
-    for (uint32_t d = 0; pd && d < 1024; d++)
-        if ((pd[d] & PTE_P) && !((pd[d] & PTE_PS) && (vm->cpu.cr4 & CR4_PSE)) && (pd[d] >> 12) == ppn)
-            return true;
-    for (int i = 0; i < SHADOW_VIEWS; i++)
-        if (s->v[i].uses[ppn]) {
-            if (i != s->cur)
-                s->v[i].stale = true;
-            s->v[i].uses[ppn] = 0;
-        }
-    s->ptp[ppn] = 0;
-    vm->stats.shadow_untraced++;
-    return false;
+    if (s->nunsync == UNSYNC_MAX)
+        shadow_resync(vm);      /* early, which is always allowed */
+    memcpy(s->snap[s->nunsync], guest_phys_ptr(&vm->mem, ppn << 12, 4096), 4096);
+    s->unsync[s->nunsync++] = ppn;
+    s->ptp[ppn] = PT_UNSYNC;
+    vm->stats.shadow_trace_faults++;
 }
 
 /* ---- faults ----------------------------------------------------------- */
@@ -533,16 +636,8 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     uint32_t ppn = *pa >> 12;
     if (write && vm->mem.code_pages[ppn])
         return SHADOW_SMC;
-    if (write && vm->shadow->ptp[ppn] && (c->cr0 & CR0_PG) && still_page_table(vm, ppn)) {
-        /* Map it (read-only) first: the write goes through that mapping. */
-        uint32_t cur = map_of(vm->shadow, tag)[lin >> 12];
-        if (!((cur & LM_PRESENT) && !(cur & LM_ONES) && (cur >> 12) == ppn)) {
-            note_walk(vm, lin);
-            if (map_one(vm, tag, lin >> 12, ppn, false) < 0)
-                return SHADOW_MMIO;
-        }
-        return SHADOW_PTWRITE;
-    }
+    if (write && vm->shadow->ptp[ppn] == PT_TRACED && (c->cr0 & CR0_PG))
+        unsync_page(vm, ppn);   /* then mapped writable below */
     if (!(c->cr0 & CR0_PG) && tag != USER_TAG)
         return SHADOW_MMIO;     /* the identity map already has every RAM page */
     uint32_t cur = map_of(vm->shadow, tag)[lin >> 12];

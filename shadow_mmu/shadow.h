@@ -12,11 +12,12 @@
  *    shadow_user_fault() does the same for the user view (ring 3).
  *  - Pages are mapped read-only until the guest's first write to them, so
  *    that the dirty bit is set in the guest PTE exactly when hardware would.
- *  - Guest page-table pages are write-protected in every view; after the
- *    guest's write went through (shadow_write_through + one instruction, or
- *    an emulated write), shadow_pt_written() drops what the changed entries
- *    had produced.  So a CR3 load only switches views (shadow_cr3_loaded):
- *    a view cached for that CR3 is still exact.
+ *  - Guest page-table pages are write-protected in every view.  The guest's
+ *    first write to one makes it writable until the next CR3 load, as a TLB
+ *    would allow; shadow_cr3_loaded() first calls shadow_resync(), which
+ *    drops, in every view, what the entries changed since then had produced.
+ *    So a CR3 load only switches views: a view cached for that CR3 is
+ *    exact.  Writes by the emulator (shadow_pt_written) take effect at once.
  *  - shadow_reset() (CR0.PG/WP, CR4.PSE/PGE changes) drops everything;
  *    shadow_invlpg() drops one page (or the 4 MiB around it with PSE).
  *  - shadow_code_page() write-protects every host alias of a guest-physical
@@ -37,7 +38,6 @@ enum shadow_result {
     SHADOW_GUEST_PF,    /* the guest's own tables say #PF: error filled */
     SHADOW_MMIO,        /* a non-RAM physical address (or page 0 for ring 3) */
     SHADOW_SMC,         /* a write to a page holding translations: *pa set */
-    SHADOW_PTWRITE,     /* a write to a guest page-table page: *pa set */
 };
 
 int shadow_init(struct vm *vm, char *err, unsigned long errlen);
@@ -51,11 +51,10 @@ enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error);
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
 
-/* The guest wrote len bytes at guest-physical pa (any page; cheap when it
- * is not a page-table page). */
+/* The monitor wrote len bytes at guest-physical pa for the guest (any page;
+ * cheap when it is not a page-table page). */
 void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len);
-/* Open (or close again) the write-protected host page of linear lin in the
- * current kernel view (user = false) or the user view, for one instruction. */
-void shadow_write_through(struct vm *vm, uint32_t lin, bool user, bool writable);
+/* Apply every guest page-table change made since the last resync. */
+void shadow_resync(struct vm *vm);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_shadow.c - the shadow bookkeeping (shadow_mmu/shadow.c)
  * through its public functions: hidden faults and dirty-bit emulation,
- * true faults, write-protected page-table pages, shadow_pt_written, the
+ * true faults, write-protected page-table pages that the guest's first write
+ * unsyncs until the next CR3 load, shadow_pt_written, the
  * cache of kernel views keyed by CR3, INVLPG, reset, code pages.
  *
  * No vm_run: the tests call what the run loop would call (shadow_reset on a
@@ -329,16 +330,25 @@ Test(shadow, page_table_pages_are_write_protected)
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);      /* walks PD(0), PT(0) */
 
     uint32_t pa = 0;
-    cr_assert_eq(kfault(ALIAS + 0x10, true, &pa, NULL), SHADOW_PTWRITE, "write to PT(0)");
-    cr_assert_eq(pa, PT(0) + 0x10);
-    cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_PTWRITE, "write to PD(0)");
-    cr_assert_eq(pa, PD(0) + 0x400);
-    /* Reading a page table is an ordinary hidden fault, mapped read-only
-     * (the trace fault may already have mapped it so: then no fault comes). */
-    if (probe(kv(ALIAS)) == NONE)
-        cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
+    /* Reading a page table is an ordinary hidden fault, mapped read-only. */
+    cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
     assert_prot(kv(ALIAS), RO, "PT(0) through the alias");
     cr_assert_eq(*(uint32_t *)kv(ALIAS), phys32(PT(0))[0]);
+    assert_prot(kv(ALIAS + 0x1000), NONE, "PD(0) not touched yet");
+    cr_assert_eq(kfault(ALIAS + 0x1400, false, &pa, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS + 0x1000), RO, "PD(0) through the alias");
+    /* The first write unsyncs the page: writable until the next CR3 load. */
+    uint64_t traced = vm->stats.shadow_trace_faults;
+    cr_assert_eq(kfault(ALIAS + 0x10, true, &pa, NULL), SHADOW_FIXED, "write to PT(0)");
+    cr_assert_eq(pa, PT(0) + 0x10);
+    cr_assert_eq(vm->stats.shadow_trace_faults, traced + 1);
+    assert_prot(kv(ALIAS), RW, "PT(0) unsynced");
+    cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_FIXED, "write to PD(0)");
+    cr_assert_eq(pa, PD(0) + 0x400);
+    assert_prot(kv(ALIAS + 0x1000), RW, "PD(0) unsynced");
+    load_cr3(0);
+    assert_prot(kv(ALIAS), RO, "PT(0) traced again after the resync");
+    assert_prot(kv(ALIAS + 0x1000), RO, "PD(0) traced again after the resync");
 
     /* PT(1) is not a table yet: writable like any page ... */
     cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_FIXED);
@@ -347,23 +357,26 @@ Test(shadow, page_table_pages_are_write_protected)
     cr_assert_eq(kfault(X2 + 4, false, &pa, NULL), SHADOW_FIXED);
     cr_assert_eq(pa, F(1) + 4);
     assert_prot(kv(ALIAS + 0x2000), RO, "PT(1) after the walk through it");
-    cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_PTWRITE);
+    traced = vm->stats.shadow_trace_faults;
+    cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_FIXED);
     cr_assert_eq(pa, PT(1) + 8);
+    cr_assert_eq(vm->stats.shadow_trace_faults, traced + 1);
     /* The user view too: a page table mapped writable at a user address. */
+    load_cr3(0);
     phys32(PT_ALIAS)[0] |= U;
     phys32(PD(0))[320] |= U;
     cr_assert_eq(shadow_user_fault(vm, ALIAS + 0x10, true, &pa, &(uint32_t){ 0 }),
-                 SHADOW_PTWRITE, "ring-3 write to PT(0)");
+                 SHADOW_FIXED, "ring-3 write to PT(0)");
     cr_assert_eq(pa, PT(0) + 0x10);
+    cr_assert_eq(vm->stats.shadow_trace_faults, traced + 2);
+    assert_prot(uv(ALIAS), RW, "PT(0) unsynced, in the user view");
 }
 
-/* The run loop's protocol for a trace fault (monitor/run.c kview_miss):
- * SHADOW_PTWRITE, then shadow_write_through(lin, writable) lets the one
- * instruction write through the kernel view, then the page is closed again
- * and shadow_pt_written applies the change.  The write must reach the
- * guest's page table, whether or not the view had mapped that linear page
- * before (here: the first touch of the alias is the write). */
-static void write_through(bool read_first)
+/* The guest's writes to an unsynced table land at once but, as with a TLB,
+ * the mappings they change stay until the next CR3 load, which drops them;
+ * the next access walks the new entry.  The guest's write may be the first
+ * touch of the alias or follow a read of it. */
+static void unsynced_write(bool read_first)
 {
     const uint32_t alias[] = { PT(0) };
     space(0, alias, 1);
@@ -374,35 +387,57 @@ static void write_through(bool read_first)
     if (read_first)
         cr_assert_eq(kfault(ALIAS, false, NULL, NULL), SHADOW_FIXED);
     uint32_t pa = 0;
-    cr_assert_eq(kfault(ALIAS, true, &pa, NULL), SHADOW_PTWRITE);
+    cr_assert_eq(kfault(ALIAS, true, &pa, NULL), SHADOW_FIXED);
     cr_assert_eq(pa, PT(0));
-    shadow_write_through(vm, ALIAS, false, true);
     *(volatile uint32_t *)kv(ALIAS) = F(1) | P | W;                /* the guest's store */
-    shadow_write_through(vm, ALIAS, false, false);
-    shadow_pt_written(vm, pa, 4);
     cr_assert_eq(phys32(PT(0))[0], F(1) | P | W,
-                 "%s: the store through the opened alias must land in PT(0)[0] "
-                 "(guest-physical 0x%x): PT(0)[0] = 0x%x, want 0x%x",
-                 read_first ? "alias read before" : "alias never mapped before",
-                 PT(0), phys32(PT(0))[0], F(1) | P | W);
+                 "%s: the store must land in PT(0)[0]: 0x%x",
+                 read_first ? "alias read before" : "alias never mapped before", phys32(PT(0))[0]);
+    *(volatile uint32_t *)kv(ALIAS + 4) = 0;                       /* and a second one */
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u, "the old mapping stays until the flush");
+    load_cr3(0);
+    assert_prot(kv(X), NONE, "the flush dropped the changed entry's mapping");
     cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
     cr_assert_eq(pa, F(1), "X after the PTE write: pa 0x%x", pa);
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u);
     cr_assert_eq(*(uint32_t *)kv(ALIAS), F(1) | P | W | A, "the alias reads the table (A set by the walk)");
+    uint32_t err = 0;
+    cr_assert_eq(kfault(X + 0x1000, false, &pa, &err), SHADOW_GUEST_PF, "PTE 1 was cleared");
 }
 
-Test(shadow, write_through_a_mapped_alias)
+Test(shadow, unsynced_write_through_a_mapped_alias)
 {
-    write_through(true);
+    unsynced_write(true);
 }
 
-Test(shadow, write_through_an_alias_never_mapped)
+Test(shadow, unsynced_write_through_an_alias_never_mapped)
 {
-    write_through(false);
+    unsynced_write(false);
+}
+
+/* Setting A or D in an unsynced table changes no mapping; clearing D drops
+ * the writable mapping, so that the next write sets D again. */
+Test(shadow, resync_and_the_accessed_and_dirty_bits)
+{
+    const uint32_t alias[] = { PT(0) };
+    space(0, alias, 1);
+    phys32(PT(0))[1] = F(1) | P | W;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, true, NULL, NULL), SHADOW_FIXED);               /* sets A and D */
+    cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(phys32(PT(0))[0], F(0) | P | W | U | A | D);
+    cr_assert_eq(kfault(ALIAS, true, NULL, NULL), SHADOW_FIXED);           /* unsynced */
+    *(volatile uint32_t *)kv(ALIAS) = F(0) | P | W | U | A;                /* D cleared */
+    *(volatile uint32_t *)kv(ALIAS + 4) = F(1) | P | W | A | D;            /* A, D set */
+    load_cr3(0);
+    assert_prot(kv(X), NONE, "D cleared: mapping dropped");
+    assert_prot(kv(X + 0x1000), RO, "A and D set: mapping kept");
+    cr_assert_eq(kfault(X, true, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(phys32(PT(0))[0], F(0) | P | W | U | A | D, "the write set D again");
 }
 
 /* A page table the guest frees (its PDE cleared) and reuses as data stops
- * being traced at the first write to it. */
+ * being traced at the resync after the first write to it. */
 Test(shadow, freed_page_table_is_no_longer_traced)
 {
     const uint32_t alias[] = { PT(1) };
@@ -411,16 +446,19 @@ Test(shadow, freed_page_table_is_no_longer_traced)
     phys32(PT(1))[0] = F(1) | P | W;
     paging_on(0, 0);
     cr_assert_eq(kfault(X2, false, NULL, NULL), SHADOW_FIXED);
-    cr_assert_eq(kfault(ALIAS + 4, true, NULL, NULL), SHADOW_PTWRITE, "PT(1) in use");
+    cr_assert_eq(kfault(ALIAS + 4, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS), RO, "PT(1) in use");
     phys32(PD(0))[257] = 0;
     shadow_pt_written(vm, PD(0) + 257 * 4, 4);
     assert_prot(kv(X2), NONE, "the mapping made through the freed table");
     uint64_t untraced = vm->stats.shadow_untraced;
     uint32_t pa = 0;
-    cr_assert_eq(kfault(ALIAS + 4, true, &pa, NULL), SHADOW_FIXED, "PT(1) freed: plain data");
+    cr_assert_eq(kfault(ALIAS + 4, true, &pa, NULL), SHADOW_FIXED, "PT(1) written");
     cr_assert_eq(pa, PT(1) + 4);
+    *(volatile uint32_t *)kv(ALIAS + 4) = 0x12345678u;                     /* data now */
+    load_cr3(0);
     cr_assert_eq(vm->stats.shadow_untraced, untraced + 1);
-    assert_prot(kv(ALIAS), RW, "the freed table's page");
+    assert_prot(kv(ALIAS), RW, "the freed table's page stays writable");
 }
 
 /* ---- shadow_pt_written ------------------------------------------------------ */
@@ -524,36 +562,39 @@ Test(shadow, cr3_switch_keeps_views)
     assert_prot(kv(X), RO, "after reloading the same CR3");
 }
 
-Test(shadow, inactive_view_goes_stale)
+/* A page table of an inactive view changes (here by the emulator, while
+ * another space runs): that view loses exactly the mapping it produced and
+ * is still a hit when switched back to. */
+Test(shadow, inactive_view_drops_changed_entries)
 {
     space(0, NULL, 0);
     space(1, NULL, 0);
+    phys32(PT(0))[1] = F(1) | P | W;
     *phys32(F(2)) = 0xF0000002u;
     paging_on(0, 0);
     uint64_t kv0 = vm->cpu.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
     load_cr3(1);
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
 
-    /* While space 1 runs, space 0's PT(0) changes (the guest writes it
-     * through some alias; no INVLPG: the CR3 load will flush the TLB). */
     phys32(PT(0))[0] = F(2) | P | W;
     shadow_pt_written(vm, PT(0), 4);
     assert_prot(kv(X), RO, "space 1's own mapping is not affected");
 
     uint64_t hits = vm->stats.shadow_view_hits, flushes = vm->stats.shadow_flushes;
     load_cr3(0);
-    cr_assert_eq(vm->stats.shadow_view_hits, hits, "a stale view is no hit");
-    cr_assert_eq(vm->stats.shadow_flushes, flushes + 1, "the stale view is flushed");
-    cr_assert_eq(vm->cpu.kview, kv0, "the same view slot is reused for that CR3");
-    assert_prot(kv(X), NONE, "stale mapping dropped");
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "still a hit");
+    cr_assert_eq(vm->stats.shadow_flushes, flushes);
+    cr_assert_eq(vm->cpu.kview, kv0);
+    assert_prot(kv(X), NONE, "the changed entry's mapping dropped");
+    assert_prot(kv(X + 0x1000), RO, "the other one kept");
     uint32_t pa = 0;
     cr_assert_eq(kfault(X, false, &pa, NULL), SHADOW_FIXED);
     cr_assert_eq(pa, F(2));
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u);
-    /* Space 1's view did not use PT(0): switching there is still a hit. */
     load_cr3(1);
-    cr_assert_eq(vm->stats.shadow_view_hits, hits + 1);
+    cr_assert_eq(vm->stats.shadow_view_hits, hits + 2);
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u);
 }
 
@@ -648,8 +689,8 @@ Test(shadow, reset_drops_everything)
     uint64_t kv0 = vm->cpu.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);     /* PT(0) becomes a table */
     cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
-    enum shadow_result r0 = kfault(ALIAS, true, NULL, NULL);
-    cr_assert_eq(r0, SHADOW_PTWRITE, "PT(0) is traced: result %d", r0);
+    cr_assert_eq(kfault(ALIAS, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS), RO, "PT(0) is traced");
 
     uint64_t flushes = vm->stats.shadow_flushes;
     shadow_reset(vm);                       /* e.g. CR4.PGE toggled */
@@ -665,7 +706,9 @@ Test(shadow, reset_drops_everything)
     assert_prot(kv(ALIAS), RW, "PT(0) after the reset, before any walk through it");
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     assert_prot(kv(ALIAS), RO, "PT(0) traced again after a walk through it");
-    cr_assert_eq(kfault(ALIAS + 8, true, &pa, NULL), SHADOW_PTWRITE);
+    uint64_t traced = vm->stats.shadow_trace_faults;
+    cr_assert_eq(kfault(ALIAS + 8, true, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(vm->stats.shadow_trace_faults, traced + 1);
     /* Nothing is a hit after a reset. */
     uint64_t hits = vm->stats.shadow_view_hits;
     load_cr3(1);
