@@ -50,7 +50,9 @@
 #define USER_TAG   SHADOW_VIEWS         /* rmap tag of the user view */
 #define LIST_MAX   65536u
 #define PTE_P  0x001u
-#define PTE_AD 0x060u               /* accessed and dirty */
+#define PTE_A  0x020u
+#define PTE_D  0x040u
+#define PTE_AD (PTE_A | PTE_D)
 #define PTE_PS 0x080u
 #define PT_ENTRIES 1024u
 #define UNSYNC_MAX 512u             /* unsynced page tables between two resyncs */
@@ -68,6 +70,7 @@ struct view {
     uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
     uint32_t *lmap;
     uint16_t *uses;             /* per physical page: read as PD/PT (USE_*) */
+    uint16_t regcount[1024];    /* pages mapped per 4 MiB region (directory entry) */
     uint64_t mapped;
     uint64_t last_used;
 };
@@ -215,10 +218,12 @@ static uint8_t *host_page(struct shadow *s, int tag, uint32_t lpn)
 /* A linear page became mapped in tag's map. */
 static void note_mapped(struct shadow *s, int tag, uint32_t lpn)
 {
-    if (tag == USER_TAG)
+    if (tag == USER_TAG) {
         s->umapped++;
-    else
+    } else {
         s->v[tag].mapped++;
+        s->v[tag].regcount[lpn >> 10]++;
+    }
     if (s->nlist[tag] < LIST_MAX)
         s->list[tag][s->nlist[tag]] = lpn;
     s->nlist[tag]++;
@@ -239,10 +244,12 @@ static void clear_maps(struct shadow *s, int tag)
         }
     }
     s->nlist[tag] = 0;
-    if (tag == USER_TAG)
+    if (tag == USER_TAG) {
         s->umapped = 0;
-    else
+    } else {
         s->v[tag].mapped = 0;
+        memset(s->v[tag].regcount, 0, sizeof s->v[tag].regcount);
+    }
 }
 
 static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
@@ -254,11 +261,31 @@ static void unmap_one(struct vm *vm, int tag, uint32_t lpn)
     if (!(m[lpn] & LM_ONES))
         rmap_del(s, m[lpn] >> 12, tag, lpn);
     m[lpn] = 0;
-    if (tag == USER_TAG)
+    if (tag == USER_TAG) {
         s->umapped--;
-    else
+    } else {
         s->v[tag].mapped--;
+        s->v[tag].regcount[lpn >> 10]--;
+    }
     reserve(host_page(s, tag, lpn), GUEST_PAGE_SIZE);
+}
+
+/* Drop the 4 MiB region d of a kernel view with one system call. */
+static void region_clear(struct vm *vm, int tag, uint32_t d)
+{
+    struct shadow *s = vm->shadow;
+    struct view *v = &s->v[tag];
+    if (!v->regcount[d])
+        return;
+    reserve(view_page(v, d << 10), 4u << 20);
+    for (uint32_t l = d << 10; l < (d + 1) << 10; l++)
+        if (v->lmap[l] & LM_PRESENT) {
+            if (!(v->lmap[l] & LM_ONES))
+                rmap_del(s, v->lmap[l] >> 12, tag, l);
+            v->lmap[l] = 0;
+        }
+    v->mapped -= v->regcount[d];
+    v->regcount[d] = 0;
 }
 
 /* Drop [first, first+n) linear pages of one view, and of the user view when
@@ -375,8 +402,41 @@ static void use_view(struct vm *vm, int i)
     vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
 }
 
+static void mark_pt(struct vm *vm, uint32_t ppn, uint16_t use);
+
+/*
+ * Give view i, last used by another address space, to the one at cr3.  The
+ * 4 MiB regions whose directory entries are equal in both keep their
+ * mappings: the entry is the same page table (traced, so still exact) or
+ * the same 4 MiB page.  For Linux that is the whole kernel half, which
+ * every page directory copies, so a new process does not fault the
+ * kernel's data in again.  Called right after shadow_resync().
+ */
+static void view_recycle(struct vm *vm, int i, uint32_t cr3)
+{
+    struct view *v = &vm->shadow->v[i];
+    uint32_t *oldpd = v->cr3 == VIEW_FREE ? NULL : guest_phys_ptr(&vm->mem, v->cr3, 4096);
+    uint32_t *newpd = guest_phys_ptr(&vm->mem, cr3, 4096);
+    if (!oldpd || !newpd) {
+        view_clear(vm, v);
+        vm->stats.shadow_flushes++;
+        return;
+    }
+    for (uint32_t d = 0; d < 1024; d++) {
+        if (!v->regcount[d])
+            continue;
+        uint32_t o = oldpd[d], n = newpd[d];
+        /* A dirty bit the new entry lacks must be set by the next write. */
+        if (!(n & PTE_P) || ((o ^ n) & ~PTE_A) || (o & ~n & PTE_D))
+            region_clear(vm, i, d);
+        else
+            newpd[d] |= PTE_A;      /* as the walk of the kept mappings would */
+    }
+    vm->stats.shadow_view_recycles++;
+}
+
 /* The view for the current CR3: a cached one (kept exact by tracing), else
- * the least recently used one, emptied. */
+ * the least recently used one, recycled. */
 static void select_view(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
@@ -392,9 +452,11 @@ static void select_view(struct vm *vm)
         for (int i = 1; i < SHADOW_VIEWS; i++)
             if (s->v[i].last_used < s->v[pick].last_used)
                 pick = i;
-        view_clear(vm, &s->v[pick]);
+        view_recycle(vm, pick, cr3);
         s->v[pick].cr3 = cr3;
-        vm->stats.shadow_flushes++;
+        use_view(vm, pick);
+        mark_pt(vm, cr3 >> 12, USE_PD);     /* trace it before anything relies on it */
+        return;
     }
     use_view(vm, pick);
 }
@@ -427,7 +489,10 @@ void shadow_cr3_loaded(struct vm *vm)
     if (!(vm->cpu.cr0 & CR0_PG))
         return;
     shadow_resync(vm);          /* a TLB flush: changed entries take effect */
-    user_clear(vm);             /* one user view: it belongs to the old CR3 */
+    /* One user view: it belongs to the old CR3 (a reload of the same CR3
+     * keeps it, exact after the resync). */
+    if ((vm->cpu.cr3 & ~0xFFFu) != vm->shadow->v[vm->shadow->cur].cr3)
+        user_clear(vm);
     select_view(vm);
 }
 

@@ -618,24 +618,56 @@ Test(shadow, more_spaces_than_views_evicts_lru)
     }
     /* Use order now 0,1,2,3.  Space 4 evicts 0 (least recently used),
      * space 5 evicts 1. */
-    uint64_t flushes = vm->stats.shadow_flushes;
+    uint64_t recycles = vm->stats.shadow_view_recycles;
     for (int i = 4; i < 6; i++) {
         load_cr3(i);
         assert_prot(kv(X), NONE, "a new space starts empty");
         cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
         cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u | i);
     }
-    cr_assert_eq(vm->stats.shadow_flushes, flushes + 2);
+    cr_assert_eq(vm->stats.shadow_view_recycles, recycles + 2);
     hits = vm->stats.shadow_view_hits;
     load_cr3(2);
     cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "space 2 is still cached");
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u);
     load_cr3(0);
     cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "space 0 was evicted");
-    cr_assert_eq(vm->stats.shadow_flushes, flushes + 3);
+    cr_assert_eq(vm->stats.shadow_view_recycles, recycles + 3);
     assert_prot(kv(X), NONE, "space 0 refilled from scratch");
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u, "space 0 sees F(0), not a former tenant's frame");
+}
+
+/* A recycled view keeps the 4 MiB regions whose directory entries the new
+ * space shares (Linux's kernel half) and drops the others. */
+Test(shadow, recycled_view_keeps_shared_regions)
+{
+    cr_assert_eq(SHADOW_VIEWS, 4, "this test assumes the documented four views");
+    for (int i = 0; i < 6; i++) {
+        space(i, NULL, 0);
+        phys32(PD(i))[768] = PT(5) | P | W;           /* shared "kernel" table */
+    }
+    phys32(PT(5))[0] = F(5) | P | W;
+    *phys32(F(5)) = 0x5EA4ED;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(0xC0000000u, true, NULL, NULL), SHADOW_FIXED);
+    for (int i = 1; i < 4; i++)
+        load_cr3(i);
+    uint64_t hidden = vm->stats.shadow_hidden_faults, recycles = vm->stats.shadow_view_recycles;
+    load_cr3(4);                                        /* takes space 0's view */
+    cr_assert_eq(vm->stats.shadow_view_recycles, recycles + 1);
+    assert_prot(kv(X), NONE, "the region whose directory entry differs");
+    assert_prot(kv(0xC0000000u), RW, "the shared region is kept");
+    cr_assert_eq(*(uint32_t *)kv(0xC0000000u), 0x5EA4ED);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden);
+    cr_assert(phys32(PD(4))[768] & A, "the kept region's directory entry is accessed");
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000004u);
+    /* The new directory is traced: changing the shared entry there drops it. */
+    phys32(PD(4))[768] = 0;
+    shadow_pt_written(vm, PD(4) + 768 * 4, 4);
+    assert_prot(kv(0xC0000000u), NONE, "after the new directory's entry changed");
 }
 
 /* ---- INVLPG and reset -------------------------------------------------------- */
