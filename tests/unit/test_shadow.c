@@ -415,6 +415,30 @@ Test(shadow, unsynced_write_through_an_alias_never_mapped)
     unsynced_write(false);
 }
 
+/* An entry of an unsynced table that the guest sets, uses and clears again
+ * before its flush (map, touch, unmap, MOV CR3): the mapping made from the
+ * short-lived value must go at the flush, though the entry ends as it was
+ * when the table was unsynced. */
+Test(shadow, unsynced_entry_set_used_and_cleared_before_the_flush)
+{
+    const uint32_t alias[] = { PT(0) };
+    space(0, alias, 1);
+    *phys32(F(1)) = 0xF0000001u;
+    paging_on(0, 0);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);      /* PT(0) traced */
+    cr_assert_eq(kfault(ALIAS, true, NULL, NULL), SHADOW_FIXED);   /* unsynced, PTE 1 = 0 */
+    *(volatile uint32_t *)kv(ALIAS + 4) = F(1) | P | W;
+    uint32_t pa = 0;
+    cr_assert_eq(kfault(X + 0x1000, false, &pa, NULL), SHADOW_FIXED);
+    cr_assert_eq(pa, F(1));
+    cr_assert_eq(*(uint32_t *)kv(X + 0x1000), 0xF0000001u);
+    *(volatile uint32_t *)kv(ALIAS + 4) = 0;                       /* unmapped again */
+    load_cr3(0);
+    assert_prot(kv(X + 0x1000), NONE, "the mapping of the cleared entry is gone after the flush");
+    uint32_t err = 0;
+    cr_assert_eq(kfault(X + 0x1000, false, &pa, &err), SHADOW_GUEST_PF);
+}
+
 /* Setting A or D in an unsynced table changes no mapping; clearing D drops
  * the writable mapping, so that the next write sets D again. */
 Test(shadow, resync_and_the_accessed_and_dirty_bits)
@@ -668,6 +692,57 @@ Test(shadow, recycled_view_keeps_shared_regions)
     phys32(PD(4))[768] = 0;
     shadow_pt_written(vm, PD(4) + 768 * 4, 4);
     assert_prot(kv(0xC0000000u), NONE, "after the new directory's entry changed");
+}
+
+/* ---- user views of several address spaces ------------------------------------ */
+
+/* Each cached address space keeps its user view: switching back maps the
+ * remembered pages again without a fault. */
+Test(shadow, user_views_come_back_after_a_switch)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000000u);
+    load_cr3(1);
+    assert_prot(uv(X), NONE, "space 1's user view starts empty");
+    cr_assert_eq(shadow_user_fault(vm, X, true, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000001u);
+    uint64_t hidden = vm->stats.shadow_hidden_faults, remaps = vm->stats.shadow_user_remaps;
+    load_cr3(0);
+    assert_prot(uv(X), RO, "space 0's user page is back, read-only as it was");
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000000u);
+    load_cr3(1);
+    assert_prot(uv(X), RW, "and space 1's, writable");
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000001u);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden, "no fault on either switch");
+    cr_assert_eq(vm->stats.shadow_user_remaps, remaps + 2);
+}
+
+/* A remembered user page whose entry changes while its address space is
+ * aside is forgotten, without touching the running space's page at the
+ * same host address. */
+Test(shadow, user_view_aside_stays_exact)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    *phys32(F(2)) = 0xF0000002u;
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);      /* view 0 walks PT(0) */
+    load_cr3(1);
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    phys32(PT(0))[0] = F(2) | P | W | U;
+    shadow_pt_written(vm, PT(0), 4);
+    assert_prot(uv(X), RO, "space 1's page at the same address is untouched");
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000001u);
+    load_cr3(0);
+    assert_prot(uv(X), NONE, "space 0's changed entry was forgotten");
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000002u);
 }
 
 /* ---- INVLPG and reset -------------------------------------------------------- */

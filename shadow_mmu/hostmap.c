@@ -1,0 +1,345 @@
+/*
+ * shadow_mmu/hostmap.c - the host side of the shadow: which guest page each
+ * host page of a view maps, and the system calls that change that.
+ *
+ * A kernel view is a host reservation of its own: guest linear L is at
+ * view->base + L.  A user view is at host address L itself, in [4 KiB,
+ * 4 GiB), the only addresses 32-bit code can reach; so only one user view
+ * (the running address space's, s->ulive) can be in the host at a time.
+ * The maps of the others are kept, exact like the kernel views (tracing,
+ * pttrace.c), with their entries marked LM_ASIDE: switching back to an
+ * address space maps its remembered pages again in a batch
+ * (hm_switch_user), one mmap per run of adjacent pages, instead of a fault,
+ * a walk and an mmap per page.
+ *
+ * Per tag, struct hmap holds the map (per linear page: physical page |
+ * LM_*), how many pages each 4 MiB region maps, and the list of pages mapped
+ * since the last clear (a clear touches only them).  rmap[] holds, per
+ * guest-physical page, up to RMAP_SLOTS (tag, linear page) aliases, or
+ * RMAP_MANY, so that a page that becomes a code page or a page-table page
+ * can have every alias write-protected.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "shadow_mmu/shadow_int.h"
+#include "monitor/vm.h"
+
+/* Replace [p, p+len) by an inaccessible reservation: one system call. */
+void hm_reserve(void *p, uint64_t len)
+{
+    mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+int hm_init(struct shadow *s)
+{
+    for (int t = 0; t < NTAGS; t++) {
+        s->t[t].map = calloc(NPAGES_4G, sizeof *s->t[t].map);
+        s->t[t].list = calloc(LIST_MAX, sizeof *s->t[t].list);
+        if (!s->t[t].map || !s->t[t].list)
+            return -1;
+    }
+    s->rmap = calloc(s->npages, sizeof *s->rmap);
+    return s->rmap ? 0 : -1;
+}
+
+void hm_destroy(struct shadow *s)
+{
+    for (int t = 0; t < NTAGS; t++) {
+        free(s->t[t].map);
+        free(s->t[t].list);
+    }
+    free(s->rmap);
+}
+
+uint8_t *hm_host(const struct shadow *s, int tag, uint32_t lpn)
+{
+    if (is_user(tag))
+        return (uint8_t *)((uintptr_t)lpn << 12);
+    return s->v[tag].base + (uint64_t)lpn * GUEST_PAGE_SIZE;
+}
+
+/* Is this mapping in the host now (as opposed to remembered aside)? */
+static bool in_host(const struct shadow *s, int tag, uint32_t entry)
+{
+    return !is_user(tag) || (tag == USER_TAG + s->ulive && !(entry & LM_ASIDE));
+}
+
+/* ---- reverse map ---------------------------------------------------- */
+
+static uint32_t rmap_val(int tag, uint32_t lpn)
+{
+    return (((uint32_t)tag << 20) | lpn) + 1;
+}
+
+static void rmap_add(struct shadow *s, uint32_t ppn, int tag, uint32_t lpn)
+{
+    uint32_t val = rmap_val(tag, lpn);
+    uint32_t *r = s->rmap[ppn];
+    if (r[0] == RMAP_MANY)
+        return;
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (r[i] == val)
+            return;
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (r[i] == 0) {
+            r[i] = val;
+            return;
+        }
+    r[0] = RMAP_MANY;
+}
+
+static void rmap_del(struct shadow *s, uint32_t ppn, int tag, uint32_t lpn)
+{
+    uint32_t val = rmap_val(tag, lpn);
+    for (int i = 0; i < RMAP_SLOTS; i++)
+        if (s->rmap[ppn][i] == val)
+            s->rmap[ppn][i] = 0;
+}
+
+/* ---- bookkeeping ---------------------------------------------------- */
+
+/* Forget one mapping (the caller deals with the host page). */
+static void forget(struct shadow *s, int tag, uint32_t lpn)
+{
+    struct hmap *h = &s->t[tag];
+    uint32_t e = h->map[lpn];
+    if (!(e & LM_PRESENT))
+        return;
+    if (!(e & LM_ONES))
+        rmap_del(s, e >> 12, tag, lpn);
+    h->map[lpn] = 0;
+    h->mapped--;
+    h->regcount[lpn >> 10]--;
+}
+
+/* Forget everything a tag maps (its host range was re-reserved, or it was
+ * aside). */
+static void forget_all(struct shadow *s, int tag)
+{
+    struct hmap *h = &s->t[tag];
+    bool listed = h->nlist <= LIST_MAX;
+    uint32_t n = listed ? h->nlist : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++)
+        forget(s, tag, listed ? h->list[i] : i);
+    h->nlist = 0;
+}
+
+/* Record a mapping just made (new, or replacing one). */
+static void remember(struct shadow *s, int tag, uint32_t lpn, uint32_t entry)
+{
+    struct hmap *h = &s->t[tag];
+    if (h->map[lpn] & LM_PRESENT) {
+        if (!(h->map[lpn] & LM_ONES))
+            rmap_del(s, h->map[lpn] >> 12, tag, lpn);
+    } else {
+        h->mapped++;
+        h->regcount[lpn >> 10]++;
+        if (h->nlist < LIST_MAX)
+            h->list[h->nlist] = lpn;
+        h->nlist++;
+    }
+    h->map[lpn] = entry;
+    if (!(entry & LM_ONES))
+        rmap_add(s, entry >> 12, tag, lpn);
+}
+
+/* ---- mapping ---------------------------------------------------------- */
+
+static int map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page)
+{
+    void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED, vm->mem.memfd,
+                   (off_t)file_page * GUEST_PAGE_SIZE);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+/* A page that must not be written through the host views: a code page or a
+ * traced page-table page. */
+static bool write_protected(struct vm *vm, uint32_t ppn)
+{
+    return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn] == PT_TRACED;
+}
+
+static int prot_of(int tag, uint32_t entry)
+{
+    if (entry & LM_ONES)
+        return PROT_READ;
+    return PROT_READ | (entry & LM_WRITE ? PROT_WRITE : 0) | (is_user(tag) ? PROT_EXEC : 0);
+}
+
+int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+{
+    if (write_protected(vm, ppn))
+        writable = false;
+    uint32_t entry = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
+    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, entry), ppn) < 0)
+        return -1;
+    remember(vm->shadow, tag, lpn, entry);
+    return 0;
+}
+
+/* Unassigned physical memory reads as all ones: map the memfd's ones page
+ * read-only there (a write faults and is emulated, then dropped). */
+int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)
+{
+    hm_unmap(vm, tag, lpn);
+    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, PROT_READ,
+               GUEST_ONES_PAGE(&vm->mem)) < 0)
+        return -1;
+    remember(vm->shadow, tag, lpn, LM_PRESENT | LM_ONES);
+    vm->stats.mmio_unassigned_maps++;
+    return 0;
+}
+
+void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t e = s->t[tag].map[lpn];
+    if (!(e & LM_PRESENT))
+        return;
+    forget(s, tag, lpn);
+    if (in_host(s, tag, e))
+        hm_reserve(hm_host(s, tag, lpn), GUEST_PAGE_SIZE);
+}
+
+/* Drop the 4 MiB region d of one tag: one system call. */
+void hm_clear_region(struct vm *vm, int tag, uint32_t d)
+{
+    struct shadow *s = vm->shadow;
+    if (!s->t[tag].regcount[d])
+        return;
+    if (!is_user(tag) || tag == USER_TAG + s->ulive) {
+        if (d == 0 && is_user(tag))             /* host page 0 is never mapped */
+            hm_reserve(hm_host(s, tag, 1), (4u << 20) - GUEST_PAGE_SIZE);
+        else
+            hm_reserve(hm_host(s, tag, d << 10), 4u << 20);
+    }
+    for (uint32_t l = d << 10; l < (d + 1) << 10; l++)
+        forget(s, tag, l);
+}
+
+/* Drop everything one tag maps. */
+void hm_clear(struct vm *vm, int tag)
+{
+    struct shadow *s = vm->shadow;
+    if (is_user(tag)) {
+        if (tag == USER_TAG + s->ulive && s->t[tag].mapped)
+            hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
+    } else {
+        /* Always re-reserve a kernel view: view 0 may hold the identity
+         * map of paging-off times, which the map does not count. */
+        hm_reserve(s->v[tag].base, 4ull << 30);
+    }
+    forget_all(s, tag);
+}
+
+/* Drop every user view (a reset). */
+void hm_clear_all_users(struct vm *vm)
+{
+    for (int t = USER_TAG; t < NTAGS; t++)
+        hm_clear(vm, t);
+}
+
+/* Make every writable host alias of a physical page read-only. */
+void hm_protect_aliases(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    bool many = s->rmap[ppn][0] == RMAP_MANY;
+    int n = many ? NTAGS : RMAP_SLOTS;
+    for (int i = 0; i < n; i++) {
+        uint32_t first = 0, last = NPAGES_4G - 1;
+        int tag = i;
+        if (!many) {
+            uint32_t r = s->rmap[ppn][i];
+            if (!r)
+                continue;
+            tag = (int)((r - 1) >> 20);
+            first = last = (r - 1) & (NPAGES_4G - 1);
+        }
+        uint32_t *m = s->t[tag].map;
+        for (uint32_t l = first; l <= last; l++)
+            if ((m[l] & LM_WRITE) && (m[l] >> 12) == ppn) {
+                m[l] &= ~LM_WRITE;          /* an entry aside is mapped so later */
+                if (in_host(s, tag, m[l]))
+                    mprotect(hm_host(s, tag, l), GUEST_PAGE_SIZE, prot_of(tag, m[l]));
+            }
+    }
+}
+
+/* ---- switching user views ------------------------------------------- */
+
+/* Map the remembered pages of a user tag back into the host: one mmap per
+ * run of pages adjacent both in linear and in physical memory, with equal
+ * protection.  The map is exact (tracing), so no walk is needed. */
+static void bring_back(struct vm *vm, int tag)
+{
+    struct shadow *s = vm->shadow;
+    struct hmap *h = &s->t[tag];
+    bool listed = h->nlist <= LIST_MAX;
+    uint32_t n = listed ? h->nlist : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t l = listed ? h->list[i] : i, e = h->map[l];
+        if (!(e & LM_PRESENT) || !(e & LM_ASIDE))
+            continue;
+        uint32_t len = 1;
+        while (l + len < NPAGES_4G) {
+            uint32_t ne = h->map[l + len];
+            if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || (ne & LM_ONES) || (e & LM_ONES) ||
+                (ne >> 12) != (e >> 12) + len || prot_of(tag, ne) != prot_of(tag, e))
+                break;
+            len++;
+        }
+        uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
+        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e), file) < 0) {
+            for (uint32_t k = 0; k < len; k++)
+                forget(s, tag, l + k);      /* faulted in again if needed */
+            continue;
+        }
+        for (uint32_t k = 0; k < len; k++)
+            h->map[l + k] &= ~LM_ASIDE;
+        vm->stats.shadow_user_remaps++;
+    }
+}
+
+/* Put every page of a user tag aside: one system call empties the host's
+ * user range. */
+static void put_aside(struct vm *vm, int tag)
+{
+    struct shadow *s = vm->shadow;
+    struct hmap *h = &s->t[tag];
+    if (!h->mapped)
+        return;
+    hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
+    bool listed = h->nlist <= LIST_MAX;
+    uint32_t n = listed ? h->nlist : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t l = listed ? h->list[i] : i;
+        if (h->map[l] & LM_PRESENT)
+            h->map[l] |= LM_ASIDE;
+    }
+}
+
+void hm_switch_user(struct vm *vm, int view)
+{
+    struct shadow *s = vm->shadow;
+    if (view == s->ulive)
+        return;
+    put_aside(vm, USER_TAG + s->ulive);
+    s->ulive = view;
+    bring_back(vm, USER_TAG + view);
+}
+
+void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)
+{
+    for (uint32_t l = first; l < first + n; l++) {
+        hm_unmap(vm, i, l);
+        hm_unmap(vm, USER_TAG + i, l);
+    }
+}
+
+void view_unmap_region(struct vm *vm, int i, uint32_t d)
+{
+    hm_clear_region(vm, i, d);
+    hm_clear_region(vm, USER_TAG + i, d);
+}

@@ -1,0 +1,111 @@
+/*
+ * shadow_mmu/shadow_int.h - the shadow's inner state, shared by its three
+ * files: shadow.c (views, CR3 loads, faults), hostmap.c (the host mappings
+ * and their bookkeeping) and pttrace.c (tracing the guest's page tables).
+ * Nothing outside shadow_mmu/ includes it.
+ *
+ * Tags.  Kernel view i (0 <= i < SHADOW_VIEWS) has tag i; the user view of
+ * the same address space has tag USER_TAG + i.  Every mapping is named by
+ * its tag and guest linear page number (lpn).
+ */
+#ifndef SHADOW_MMU_SHADOW_INT_H
+#define SHADOW_MMU_SHADOW_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "shadow_mmu/shadow.h"
+
+struct vm;
+
+#define LM_PRESENT 1u
+#define LM_WRITE   2u
+#define LM_ONES    4u               /* the all-ones page of unassigned space */
+#define LM_ASIDE   8u               /* remembered, not in the host (user view not live) */
+#define RMAP_SLOTS 8                /* every kernel and user view of a frame fits */
+#define RMAP_MANY  0xFFFFFFFFu
+#define NPAGES_4G  (1u << 20)
+#define USER_TAG   SHADOW_VIEWS     /* tag of user view 0 */
+#define NTAGS      (2 * SHADOW_VIEWS)
+#define LIST_MAX   65536u
+#define PTE_P  0x001u
+#define PTE_A  0x020u
+#define PTE_D  0x040u
+#define PTE_AD (PTE_A | PTE_D)
+#define PTE_PS 0x080u
+#define PT_ENTRIES 1024u
+#define UNSYNC_MAX 512u             /* unsynced page tables between two resyncs */
+#define VIEW_FREE 0xFFFFFFFFu
+
+/* ptp[]: what a guest-physical page is to the shadow. */
+enum { PT_NONE, PT_TRACED, PT_UNSYNC };
+
+/* view->uses[]: how a view's walks read a physical page. */
+#define USE_PD    0xFFFEu           /* as its page directory */
+#define USE_MULTI 0xFFFFu           /* more than one way: scan the directory */
+/* 1..1024: as the page table of directory entry (value - 1) */
+
+/* What one tag maps. */
+struct hmap {
+    uint32_t *map;              /* per linear page: physical page << 12 | LM_* */
+    uint32_t *list;             /* pages mapped since the last clear (LIST_MAX) */
+    uint32_t nlist;
+    uint64_t mapped;
+    uint16_t regcount[1024];    /* pages mapped per 4 MiB region */
+};
+
+/* One guest address space: a kernel view (its own host reservation) and a
+ * user view (host [4 KiB, 4 GiB) while that address space runs). */
+struct view {
+    uint8_t *base;              /* host address of guest linear 0, kernel view */
+    uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
+    uint16_t *uses;             /* per physical page: read as PD/PT (USE_*) */
+    uint8_t big[1024];          /* 4 MiB regions mapped from a 4 MiB page */
+    uint64_t last_used;
+};
+
+struct shadow {
+    struct view v[SHADOW_VIEWS];
+    int cur;
+    struct hmap t[NTAGS];
+    int ulive;                  /* the user view that is in the host now */
+    uint32_t (*rmap)[RMAP_SLOTS];
+    uint8_t *ptp;               /* per physical page: PT_NONE, PT_TRACED, PT_UNSYNC */
+    uint32_t unsync[UNSYNC_MAX];        /* the PT_UNSYNC pages */
+    uint32_t (*snap)[PT_ENTRIES];       /* the entries every mapping they produced
+                                           agrees with (pttrace.c) */
+    uint16_t *snap_slot;        /* per physical page: its index in unsync[] */
+    uint32_t nunsync;
+    uint64_t npages;            /* physical pages of RAM */
+    uint64_t clock;
+};
+
+static inline bool is_user(int tag)
+{
+    return tag >= USER_TAG;
+}
+
+/* hostmap.c */
+int hm_init(struct shadow *s);
+void hm_destroy(struct shadow *s);
+uint8_t *hm_host(const struct shadow *s, int tag, uint32_t lpn);
+int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable);
+int hm_map_ones(struct vm *vm, int tag, uint32_t lpn);
+void hm_unmap(struct vm *vm, int tag, uint32_t lpn);
+void hm_clear_region(struct vm *vm, int tag, uint32_t d);
+void hm_clear(struct vm *vm, int tag);
+void hm_clear_all_users(struct vm *vm);
+void hm_protect_aliases(struct vm *vm, uint32_t ppn);
+void hm_switch_user(struct vm *vm, int view);
+void hm_reserve(void *p, uint64_t len);
+
+/* Drop [first, first+n) linear pages of view i, kernel and user. */
+void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n);
+/* Drop the 4 MiB region d of view i, kernel and user. */
+void view_unmap_region(struct vm *vm, int i, uint32_t d);
+
+/* pttrace.c */
+void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use);
+void pt_note_walk(struct vm *vm, uint32_t lin);
+void pt_unsync(struct vm *vm, uint32_t ppn);
+
+#endif
