@@ -115,20 +115,52 @@ uint32_t lapic_current_count(struct lapic *l, uint64_t now)
 
 static void timer_start(struct lapic *l)
 {
+    l->timer_backlog = 0;
     l->timer_start_ns = host_now_ns();
     l->timer_armed = l->initial != 0;
     l->timer_next_ns = l->timer_start_ns + period_ns(l);
 }
 
+/* A missed tick is delivered once the previous one left the IRR. */
+#define BACKLOG_RETRY_NS 20000ull
+
 uint64_t lapic_deadline(struct lapic *l)
 {
-    return l->timer_armed ? l->timer_next_ns : UINT64_MAX;
+    if (!l->timer_armed)
+        return UINT64_MAX;
+    if (l->timer_backlog) {
+        uint64_t soon = host_now_ns() + BACKLOG_RETRY_NS;
+        return soon < l->timer_next_ns ? soon : l->timer_next_ns;
+    }
+    return l->timer_next_ns;
+}
+
+/*
+ * Periodic ticks the monitor missed (the host did not run it) are not
+ * dropped: a guest that counts ticks (Linux's jiffies before it goes
+ * tickless) would fall behind the TSC and declare the TSC unstable.  They
+ * are delivered one at a time, each once the guest took the previous one,
+ * as KVM does by default; at most a second's worth is kept.
+ */
+static void timer_catch_up(struct lapic *l)
+{
+    uint32_t lvt = l->lvt[LVT_TIMER];
+    if (!l->timer_backlog || !(lvt & TIMER_PERIODIC) || (lvt & LVT_MASKED) ||
+        get_bit(l->irr, (int)(lvt & 0xFF)))
+        return;
+    l->timer_backlog--;
+    lapic_accept(l, lvt & 0xFF, false);
+    l->timer_irqs++;
 }
 
 void lapic_tick(struct lapic *l, uint64_t now)
 {
-    if (!l->timer_armed || now < l->timer_next_ns)
+    if (!l->timer_armed)
         return;
+    if (now < l->timer_next_ns) {
+        timer_catch_up(l);
+        return;
+    }
     uint32_t lvt = l->lvt[LVT_TIMER];
     if (!(lvt & LVT_MASKED)) {
         lapic_accept(l, lvt & 0xFF, false);
@@ -136,9 +168,15 @@ void lapic_tick(struct lapic *l, uint64_t now)
     }
     uint64_t per = period_ns(l);
     if ((lvt & TIMER_PERIODIC) && per) {
-        /* missed periods are coalesced; the grid stays anchored at start */
-        l->timer_next_ns = l->timer_start_ns +
-            ((now - l->timer_start_ns) / per + 1) * per;
+        /* the grid stays anchored at start; missed periods go to the backlog
+         * (none while masked: those ticks are lost on hardware too) */
+        uint64_t missed = (now - l->timer_next_ns) / per;
+        uint64_t cap = 1000000000ull / per;
+        if (lvt & LVT_MASKED)
+            l->timer_backlog = 0;
+        else
+            l->timer_backlog = l->timer_backlog + missed < cap ? l->timer_backlog + missed : cap;
+        l->timer_next_ns += (missed + 1) * per;
     } else {
         l->timer_armed = false;     /* one-shot: current count stays 0 */
     }

@@ -35,6 +35,7 @@ struct lapic {
     uint32_t irr[8], isr[8], tmr[8];
     bool timer_armed;
     uint64_t timer_start_ns, timer_next_ns;
+    uint64_t timer_backlog;     /* periodic ticks missed while the monitor was held up */
     uint64_t timer_irqs;
 };
 

@@ -92,6 +92,8 @@ static void load(struct pit *p, struct pit_channel *c, uint32_t v)
     if (v == 0)
         v = c->bcd ? 10000 : 65536;
     c->count = v;
+    if (c == &p->ch[0])
+        p->backlog = 0;             /* a new period: old misses no longer apply */
     c->load_ns = host_now_ns();
     c->armed = true;
     c->null_count = false;
@@ -230,7 +232,9 @@ static const struct device_ops pit_ops = {
     .pio_write = pit_pio_write,
 };
 
-uint64_t pit_deadline(struct pit *p)
+#define BACKLOG_RETRY_NS 20000ull
+
+static uint64_t edge_deadline(struct pit *p)
 {
     struct pit_channel *c = &p->ch[0];
     if (!c->armed || c->next_edge == UINT64_MAX)
@@ -238,17 +242,47 @@ uint64_t pit_deadline(struct pit *p)
     return tick_to_ns(c, c->next_edge);
 }
 
+uint64_t pit_deadline(struct pit *p)
+{
+    uint64_t d = edge_deadline(p);
+    if (p->backlog && d != UINT64_MAX && host_now_ns() + BACKLOG_RETRY_NS < d)
+        return host_now_ns() + BACKLOG_RETRY_NS;
+    return d;
+}
+
+/*
+ * Periodic edges the monitor missed (the host did not run it) are not
+ * dropped: Linux counts PIT ticks in jiffies early in boot and would find
+ * the TSC running fast and unstable.  They are raised one at a time while
+ * the processor has no interrupt waiting, which is when the previous one
+ * was taken; at most a second's worth is kept, and none while IRQ0 cannot
+ * reach the processor (masked: those edges are lost on hardware too).
+ */
 void pit_tick(struct pit *p, uint64_t now_ns)
 {
     struct pit_channel *c = &p->ch[0];
-    if (now_ns < pit_deadline(p))
+    if (now_ns < edge_deadline(p)) {
+        if (p->backlog && p->vm && !irq_intr_pending(p->vm)) {
+            p->backlog--;
+            p->irqs++;
+            irq_pulse(p->vm, 0);
+        }
         return;
-    /* Edges missed while the monitor was busy are coalesced into one: the
-     * 8259 would latch only one of them anyway. */
-    c->next_edge = edge_after(c, ticks_since(c, now_ns));
+    }
+    uint64_t next = edge_after(c, ticks_since(c, now_ns));
+    if (c->mode == 2 || c->mode == 3) {
+        uint64_t missed = (next - c->next_edge) / c->count - 1, cap = PIT_HZ / c->count;
+        p->backlog = p->backlog + missed < cap ? p->backlog + missed : cap;
+    }
+    c->next_edge = next;
     p->irqs++;
-    if (p->vm)
+    if (p->vm) {
         irq_pulse(p->vm, 0);
+        /* Masked (or held behind an interrupt in service), the edges would
+         * have been lost on hardware too. */
+        if (!irq_intr_pending(p->vm))
+            p->backlog = 0;
+    }
 }
 
 int pit_init(struct pit *p, struct vm *vm, struct io_bus *bus)

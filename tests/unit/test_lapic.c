@@ -78,6 +78,23 @@ Test(lapic, timer_periodic_with_divider)
         cr_assert_eq(lapic_deadline(l), t0 + (i + 1) * 1000000ull);
     }
     cr_assert_eq(l->timer_irqs, 5);
+    /* Periods 6..10 pass while the monitor is not run: one interrupt now,
+     * four kept and delivered one at a time after the previous one. */
+    lapic_tick(l, t0 + 10500000);
+    cr_assert_eq(l->timer_irqs, 6);
+    cr_assert_eq(l->timer_backlog, 4);
+    cr_assert_lt(lapic_deadline(l), t0 + 11000000, "a missed tick is due before the grid's next");
+    lapic_tick(l, t0 + 10600000);
+    cr_assert_eq(l->timer_irqs, 6, "not while the previous one is in the IRR");
+    cr_assert_eq(irq_intr_ack(vm), 0xEF);
+    wr(vm, 0xB0, 0);
+    lapic_tick(l, t0 + 10700000);
+    cr_assert_eq(l->timer_irqs, 7);
+    cr_assert_eq(l->timer_backlog, 3);
+    cr_assert_eq(irq_intr_ack(vm), 0xEF);
+    wr(vm, 0xB0, 0);
+    l->timer_backlog = 0;
+    cr_assert_eq(lapic_deadline(l), t0 + 11000000, "the grid is where it was");
     cr_assert_eq(lapic_current_count(l, t0 + 500000), 62500 - 500000 / 16);
     wr(vm, 0x320, 0x10000 | 0x200EF);           /* masked: counts, no interrupt */
     lapic_tick(l, t0 + 7000000);

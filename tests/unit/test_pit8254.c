@@ -123,10 +123,22 @@ Test(pit, irq0_at_the_programmed_rate)
     cr_assert_eq(irq_intr_ack(vm), 0x30);
     uint64_t d2 = pit_deadline(p);
     cr_assert(d2 > d + 9990000 && d2 < d + 10010000);
-    /* Ten periods missed at once: one interrupt, then back on the grid. */
-    pit_tick(p, d + 100000000);
+    /* Ten periods missed at once (the host did not run the monitor): one
+     * interrupt now, the other nine kept and raised one at a time, each once
+     * the previous one was taken; the grid of edges stays where it was. */
+    uint64_t late = d + 105000000;          /* half a period after the tenth edge */
+    pit_tick(p, late);
     cr_assert_eq(p->irqs, 2);
-    cr_assert(pit_deadline(p) > d + 100000000);
+    cr_assert_eq(p->backlog, 9, "backlog %llu", (unsigned long long)p->backlog);
+    cr_assert_lt(pit_deadline(p), late, "a missed tick is due at once");
+    pit_tick(p, late + 1000);
+    cr_assert_eq(p->irqs, 2, "not while IRQ0 still waits");
+    cr_assert_eq(irq_intr_ack(vm), 0x30);
+    pit_tick(p, late + 2000);
+    cr_assert_eq(p->irqs, 3, "the next missed tick after the first was taken");
+    cr_assert_eq(p->backlog, 8);
+    p->backlog = 0;
+    cr_assert(pit_deadline(p) > late && pit_deadline(p) <= late + 5010000, "back on the grid");
     devtest_free(vm);
 }
 
