@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${VMM_BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libzydis-dev libcapstone-dev
-          libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb)
+          libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs)
 
 boot=1
 for arg in "$@"; do

@@ -354,10 +354,20 @@ static bool writing(struct ide_channel *c)
     return c->cmd == 0x30 || c->cmd == 0x31 || c->cmd == 0xC5;
 }
 
+/*
+ * No device on the cable: nothing drives the bus or latches the task file,
+ * so every register reads 0xFF and writes are lost.  Linux's libata relies
+ * on that (ata_devchk writes 0x55/0xAA to the sector count and LBA low
+ * registers and reads them back); a task file that kept the values made it
+ * IDENTIFY a phantom disk and wait out three timeouts (45 s) per device.
+ */
+static bool empty_cable(const struct ide_channel *c)
+{
+    return !c->d[0].present && !c->d[1].present;
+}
+
 static uint8_t status(struct ide_channel *c)
 {
-    if (!c->d[0].present && !c->d[1].present)
-        return 0xFF;                /* floating bus: no device on this cable */
     if (!cur(c)->present)
         return 0x00;                /* device 0 answers for an absent device 1 */
     return c->status;
@@ -367,6 +377,8 @@ static uint32_t ide_read(void *opaque, uint16_t port, int size)
 {
     struct ide_channel *c = opaque;
     uint32_t v;
+    if (empty_cable(c))
+        return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFF : 0xFF;
     if (port == c->ctl)
         return status(c);           /* alternate status: no side effect */
     switch (port - c->base) {
@@ -402,6 +414,8 @@ static void soft_reset(struct ide_channel *c)
 static void ide_write(void *opaque, uint16_t port, int size, uint32_t value)
 {
     struct ide_channel *c = opaque;
+    if (empty_cable(c))
+        return;
     if (port == c->ctl) {
         if ((c->devctl & CTL_SRST) && !(value & CTL_SRST))
             soft_reset(c);          /* reset completes when SRST is cleared */

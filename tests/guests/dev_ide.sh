@@ -62,11 +62,13 @@ badinput() {
     trap 'chmod -R u+rwx "$dir"; rm -rf "$dir"' EXIT
     chmod 755 "$dir"
     head -c 513 /dev/zero >"$dir/odd.img"
+    head -c 1000 /dev/zero >"$dir/k1.img"
     head -c 4096 /dev/zero >"$dir/ro.img" && chmod 444 "$dir/ro.img"
     head -c 4096 /dev/zero >"$dir/noread.img" && chmod 000 "$dir/noread.img"
     : >"$dir/empty.img"
     run_bad "missing" "$dir/none.img" "$vmm" --kernel "$guest" --disk "$dir/none.img"
     run_bad "odd-sized" "$dir/odd.img" "$vmm" --kernel "$guest" --disk "$dir/odd.img"
+    run_bad "1000 bytes" "$dir/k1.img" "$vmm" --kernel "$guest" --disk "$dir/k1.img"
     run_bad "empty" "$dir/empty.img" "$vmm" --kernel "$guest" --disk "$dir/empty.img"
     run_bad "directory" "$dir" "$vmm" --kernel "$guest" --disk "$dir"
     run_bad "fifth disk" "$dir/ro.img" "$vmm" --kernel "$guest" --disk a --disk b --disk c \

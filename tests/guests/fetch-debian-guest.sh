@@ -3,6 +3,7 @@
 # guest-images/ (ignored by git):
 #
 #   guest-images/linux-image-6.1.*-686-unsigned_*_i386.deb, busybox-static_*_i386.deb
+#                            (the build takes the kernel modules from the first)
 #   guest-images/linux/      the kernel package unpacked (boot/, lib/modules/)
 #   guest-images/vmlinuz     the kernel (a bzImage)
 #   guest-images/busybox     the static i386 busybox
@@ -28,7 +29,7 @@ force=0
 for arg in "$@"; do
     case $arg in
     --force) force=1 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fetch-debian-guest.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -37,7 +38,12 @@ say() { printf '==> %s\n' "$*"; }
 warn() { printf 'fetch-debian-guest.sh: %s\n' "$*" >&2; }
 die() { warn "$*"; exit 1; }
 
-have_linux() { [[ -s $OUT/vmlinuz && -x $OUT/busybox ]]; }
+# The kernel package stays: the build takes the initramfs's modules from it
+# (tests/linux/kmodules.sh).
+have_linux() {
+    [[ -s $OUT/vmlinuz && -x $OUT/busybox ]] &&
+        compgen -G "$OUT/linux-image-6.1.*-686-unsigned_*_i386.deb" >/dev/null
+}
 have_memtest() { [[ -s $OUT/memtest86+ia32.bin ]]; }
 
 if [[ $force == 0 ]] && have_linux && have_memtest; then

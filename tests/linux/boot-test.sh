@@ -3,24 +3,29 @@
 # initramfs whose init runs the programs of issue 6 (tests/linux/
 # vmmtest.sh), and check every one of them against the host.
 #
-#   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST
+#   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
 #
 # The kernel command line is "console=ttyS0 vmmtest=1" and nothing else.
-# Exit status: 0 pass, 1 fail, 77 skipped (the guest images are not there:
-# tests/guests/fetch-debian-guest.sh fetches them).  On failure the whole
+# The guest also gets an ext2 image made here (mke2fs -d) with --disk: it
+# reads the host's file on it and writes two of its own, which are checked
+# in the image after poweroff (debugfs), as is the file system (e2fsck -fn).
+# Exit status: 0 pass, 1 fail, 77 skipped (the guest images, the kernel
+# modules or e2fsprogs are not there: tests/guests/fetch-debian-guest.sh
+# fetches the guest, ./setup.sh installs e2fsprogs).  On failure the whole
 # serial output is printed, then the checks that failed.
 set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= list= kernel= busybox=
+vmm= mkinitramfs= kernel= busybox=
+lists=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
     case $1 in
     --vmm) vmm=$2 ;;
     --mkinitramfs) mkinitramfs=$2 ;;
-    --list) list=$2 ;;
+    --list) lists+=("$2") ;;
     --kernel) kernel=$2 ;;
     --busybox) busybox=$2 ;;
     --timeout) timeout_s=$2 ;;
@@ -29,25 +34,52 @@ while (($#)); do
     esac
     shift 2
 done
-for v in vmm mkinitramfs list kernel busybox; do
+for v in vmm mkinitramfs kernel busybox; do
     [[ -n ${!v} ]] || { echo "boot-test.sh: --$v is required" >&2; exit 2; }
 done
+((${#lists[@]})) || { echo "boot-test.sh: --list is required" >&2; exit 2; }
 for f in "$kernel" "$busybox"; do
     if [[ ! -s $f ]]; then
         echo "SKIP: $f is missing: run tests/guests/fetch-debian-guest.sh to fetch the Debian guest"
         exit 77
     fi
 done
+if ! grep -qs '/vmm\.load ' "${lists[@]}"; then
+    echo "SKIP: the initramfs carries no kernel modules for the disk (${lists[*]}):"
+    echo "SKIP: the kernel package is missing: run tests/guests/fetch-debian-guest.sh, then build"
+    exit 77
+fi
+PATH=$PATH:/sbin:/usr/sbin
+for t in mke2fs debugfs dumpe2fs e2fsck; do
+    if ! command -v $t >/dev/null; then
+        echo "SKIP: $t is missing: install e2fsprogs (./setup.sh does)"
+        exit 77
+    fi
+done
 
 tmp=$(mktemp -d /tmp/vmm-linux-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-"$mkinitramfs" "$list" "$tmp/initramfs.cpio" || { echo "FAIL: cannot build the initramfs"; exit 1; }
+"$mkinitramfs" "${lists[@]}" "$tmp/initramfs.cpio" || { echo "FAIL: cannot build the initramfs"; exit 1; }
+
+# The disk: an 8 MiB ext2 file system holding host/data.txt (300 KiB whose
+# every 512-byte sector differs) and an empty guest/ for the guest's files.
+# What the guest is to write there, for the checks after poweroff.
+host_data() { seq 300000 -3 1 | head -c $((300 << 10)); }
+guest_seq() { seq 1 80000; }
+guest_hello() { echo "written by the vmm guest, Linux $release"; }
+mkdir -p "$tmp/root/host" "$tmp/root/guest"
+host_data >"$tmp/root/host/data.txt"
+if ! mke2fs -q -F -t ext2 -L vmmtest -d "$tmp/root" "$tmp/disk.img" 8M >"$tmp/mke2fs.out" 2>&1; then
+    echo "FAIL: mke2fs -t ext2 -d could not make the disk image:"
+    cat "$tmp/mke2fs.out"
+    exit 1
+fi
 
 # Stream the serial output, stamping the host clock when the guest prints
 # its own date, so that the two are compared at the same moment.
 start=$(date +%s)
 timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
-    --mem "$mem" --append "console=ttyS0 vmmtest=1" </dev/null 2>"$tmp/stderr" |
+    --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1" </dev/null 2>"$tmp/stderr" |
     {
         prev=
         while IFS= read -r line; do
@@ -138,6 +170,39 @@ check_date() {
     fi
 }
 
+# The guest's section, then the image itself: the guest's files must hold
+# exactly the expected bytes, and the file system must be clean (the guest
+# unmounted it before poweroff).
+check_disk() {
+    local d want f size state
+    d=$(section disk)
+    grep -qx mounted <<<"$d" || fail "disk: the guest did not mount the ext2 image ($(tail -n 1 <<<"$d"))"
+    want=$(host_data | sha256sum | cut -d' ' -f1)
+    grep -qx "host $want  -" <<<"$d" ||
+        fail "disk: host/data.txt read in the guest: '$(grep '^host ' <<<"$d")', host 'host $want  -'"
+    grep -qx unmounted <<<"$d" || fail "disk: the guest did not unmount the image"
+    for f in seq hello; do
+        local path=/guest/$f.txt
+        if [[ $f == seq ]]; then guest_seq >"$tmp/want"; else guest_hello >"$tmp/want"; fi
+        if ! debugfs -R "dump $path $tmp/got" "$tmp/disk.img" >"$tmp/debugfs.out" 2>&1 ||
+           [[ ! -f $tmp/got ]]; then
+            fail "disk: debugfs cannot read $path from the image: $(tr '\n' ' ' <"$tmp/debugfs.out")"
+            continue
+        fi
+        if ! cmp "$tmp/want" "$tmp/got" >"$tmp/cmp.out" 2>&1; then
+            size=$(stat -c %s "$tmp/got")
+            fail "disk: $path in the image ($size bytes) is not what the guest was to write" \
+                 "($(stat -c %s "$tmp/want") bytes): first difference at $(sed 's/.* differ: //' "$tmp/cmp.out")"
+        fi
+        rm -f "$tmp/got"
+    done
+    state=$(dumpe2fs -h "$tmp/disk.img" 2>/dev/null | sed -n 's/^Filesystem state: *//p')
+    [[ $state == clean ]] || fail "disk: the file system's state is '$state', not 'clean' (not unmounted?)"
+    if ! e2fsck -fn "$tmp/disk.img" >"$tmp/e2fsck.out" 2>&1; then
+        fail "disk: e2fsck -fn does not find the file system clean: $(cat "$tmp/e2fsck.out")"
+    fi
+}
+
 if ((status != 0)); then
     fail "vmm exit status $status, expected 0 (a clean poweroff)$( ((status == 124)) && echo ": timed out after ${timeout_s}s")"
 fi
@@ -150,6 +215,7 @@ check_forkexec
 check_sha256
 check_sort
 check_date
+check_disk
 
 if ((${#failures[@]})); then
     echo "---- serial output ----"

@@ -5,9 +5,11 @@
  * project needs neither the cpio package nor root rights (device nodes
  * are described, not created on the host).
  *
- * Usage: mkinitramfs LIST OUTPUT
+ * Usage: mkinitramfs LIST... OUTPUT
  *
- * LIST has one entry a line ('#' starts a comment); every entry is owned by
+ * The lists are read in order, as if they were one (the build adds the
+ * kernel modules' list, tests/linux/kmodules.sh, to the hand-written one).
+ * A LIST has one entry a line ('#' starts a comment); every entry is owned by
  * root (uid 0, gid 0) and has mtime 0, so the archive is reproducible:
  *
  *   dir   NAME MODE                    a directory
@@ -165,32 +167,41 @@ static void add_entry(struct out *o, char *line)
     }
 }
 
-int main(int argc, char **argv)
+static void add_list(struct out *o, const char *path)
 {
-    struct out o = { .next_ino = 1 };
     char *line = NULL;
     size_t cap = 0;
     FILE *list;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: mkinitramfs LIST OUTPUT\n");
-        return 2;
-    }
-    list_path = argv[1];
+    list_path = path;
     list = fopen(list_path, "r");
     if (!list)
         die("%s: %s", list_path, strerror(errno));
-    o.path = argv[2];
-    o.f = fopen(o.path, "wb");
-    if (!o.f)
-        die("%s: %s", o.path, strerror(errno));
     while (getline(&line, &cap, list) > 0) {
         lineno++;
-        add_entry(&o, line);
+        add_entry(o, line);
     }
+    if (ferror(list))
+        die("read error");
     lineno = 0;
     free(line);
     fclose(list);
+}
+
+int main(int argc, char **argv)
+{
+    struct out o = { .next_ino = 1 };
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: mkinitramfs LIST... OUTPUT\n");
+        return 2;
+    }
+    o.path = argv[argc - 1];
+    o.f = fopen(o.path, "wb");
+    if (!o.f)
+        die("%s: %s", o.path, strerror(errno));
+    for (int i = 1; i < argc - 1; i++)
+        add_list(&o, argv[i]);
     header(&o, "TRAILER!!!", 0, 0, 0, 0);
     /* Pad to a whole 512-byte block, as cpio -H newc does; the kernel
      * skips zero bytes after an archive. */

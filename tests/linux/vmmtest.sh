@@ -36,4 +36,36 @@ sort /tmp/sort.in | sha256sum
 echo "@@ date"
 date +%s
 
+echo "@@ disk"
+# The ext2 image boot-test.sh attached with --disk: the modules for the
+# legacy IDE ports, SCSI disks and ext2 (/sbin/load-modules), then the
+# host's file read back, two files written, a clean unmount.  The host
+# checks the digest here and the files in the image after poweroff.
+disk_test() {
+    /sbin/load-modules || return 1
+    # libata and the SCSI scan may finish after insmod returns.
+    n=0
+    while [ ! -b /dev/sda ] && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    if [ ! -b /dev/sda ]; then
+        echo "no /dev/sda after 10 s; the kernel said:"
+        dmesg | grep -iE 'ata|scsi|sd[a-z ]'
+        return 1
+    fi
+    echo "sda $(cat /sys/block/sda/size) sectors"
+    mount -t ext2 /dev/sda /mnt || return 1
+    echo "mounted"
+    echo "host $(sha256sum < /mnt/host/data.txt)"
+    # About 460 KiB whose every line differs, so that a sector written to
+    # the wrong place shows.
+    seq 1 80000 > /mnt/guest/seq.txt || return 1
+    echo "written by the vmm guest, Linux $(uname -r)" > /mnt/guest/hello.txt || return 1
+    sync
+    umount /mnt || return 1
+    echo "unmounted"
+}
+disk_test || echo "disk test failed"
+
 echo "@@ end"

@@ -95,6 +95,34 @@ Test(ide, absent_devices)
     teardown(vm, fd);
 }
 
+/* An empty cable latches nothing: libata's device check (write 0x55/0xAA,
+ * read back) must not find a device there, and no command raises IRQ15. */
+Test(ide, empty_channel_floats)
+{
+    int fd;
+    struct vm *vm = setup(&fd, false);
+    for (int dev = 0; dev < 2; dev++) {
+        outb(vm, 0x176, 0xA0 | dev << 4);
+        outb(vm, 0x172, 0x55);
+        outb(vm, 0x173, 0xAA);
+        cr_assert_eq(inb(vm, 0x172), 0xFF);
+        cr_assert_eq(inb(vm, 0x173), 0xFF);
+        cr_assert_eq(inb(vm, 0x176), 0xFF);
+        cr_assert_eq(inb(vm, 0x171), 0xFF);
+        cr_assert_eq(inb(vm, 0x376), 0xFF);     /* alternate status */
+        cr_assert_eq(inw(vm, 0x170), 0xFFFF);
+    }
+    outb(vm, 0x376, 0x04);                      /* SRST on and off */
+    outb(vm, 0x376, 0x00);
+    outb(vm, 0x177, 0xEC);
+    cr_assert_eq(inb(vm, 0x177), 0xFF);
+    cr_assert_not(irq_intr_pending(vm));
+    /* the primary channel, with its disk, is untouched */
+    outb(vm, 0x1F2, 0x55);
+    cr_assert_eq(inb(vm, 0x1F2), 0x55);
+    teardown(vm, fd);
+}
+
 Test(ide, read_sectors_lba)
 {
     int fd;
