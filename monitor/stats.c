@@ -31,6 +31,7 @@ static const struct {
     { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
     { "shadow.view_hits", offsetof(struct stats, shadow_view_hits) },
     { "shadow.view_recycles", offsetof(struct stats, shadow_view_recycles) },
+    { "shadow.user_hidden_faults", offsetof(struct stats, shadow_user_hidden_faults) },
     { "shadow.user_remaps", offsetof(struct stats, shadow_user_remaps) },
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },

@@ -28,7 +28,8 @@ struct stats {
     uint64_t shadow_invlpg;       /* INVLPG-driven drops */
     uint64_t shadow_view_hits;    /* CR3 loads that found their kernel view cached */
     uint64_t shadow_view_recycles;/* CR3 loads that took another space's view, keeping equal PDEs */
-    uint64_t shadow_user_remaps;  /* runs of remembered user pages mapped back at a switch */
+    uint64_t shadow_user_hidden_faults; /* of which in the user view */
+    uint64_t shadow_user_remaps;  /* remembered user pages mapped back without a walk */
     uint64_t shadow_trace_faults; /* guest writes to its page tables that faulted */
     uint64_t shadow_untraced;     /* pages that stopped being page tables */
     uint64_t bt_adaptive;         /* instructions retranslated to avoid trace faults */

@@ -7,10 +7,11 @@
  * 4 GiB), the only addresses 32-bit code can reach; so only one user view
  * (the running address space's, s->ulive) can be in the host at a time.
  * The maps of the others are kept, exact like the kernel views (tracing,
- * pttrace.c), with their entries marked LM_ASIDE: switching back to an
- * address space maps its remembered pages again in a batch
- * (hm_switch_user), one mmap per run of adjacent pages, instead of a fault,
- * a walk and an mmap per page.
+ * pttrace.c), with their entries marked LM_ASIDE: when the address space
+ * runs again, a page it touches is mapped again from the remembered entry
+ * (hm_bring_back_page), without a walk of the guest's tables.  (Mapping
+ * all of them back at the switch cost more than it saved: a process in a
+ * pipe touches about a third of its pages per time slice.)
  *
  * Per tag, struct hmap holds the map (per linear page: physical page |
  * LM_*), how many pages each 4 MiB region maps, and the list of pages mapped
@@ -269,39 +270,6 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
 
 /* ---- switching user views ------------------------------------------- */
 
-/* Map the remembered pages of a user tag back into the host: one mmap per
- * run of pages adjacent both in linear and in physical memory, with equal
- * protection.  The map is exact (tracing), so no walk is needed. */
-static void bring_back(struct vm *vm, int tag)
-{
-    struct shadow *s = vm->shadow;
-    struct hmap *h = &s->t[tag];
-    bool listed = h->nlist <= LIST_MAX;
-    uint32_t n = listed ? h->nlist : NPAGES_4G;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t l = listed ? h->list[i] : i, e = h->map[l];
-        if (!(e & LM_PRESENT) || !(e & LM_ASIDE))
-            continue;
-        uint32_t len = 1;
-        while (l + len < NPAGES_4G) {
-            uint32_t ne = h->map[l + len];
-            if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || (ne & LM_ONES) || (e & LM_ONES) ||
-                (ne >> 12) != (e >> 12) + len || prot_of(tag, ne) != prot_of(tag, e))
-                break;
-            len++;
-        }
-        uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
-        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e), file) < 0) {
-            for (uint32_t k = 0; k < len; k++)
-                forget(s, tag, l + k);      /* faulted in again if needed */
-            continue;
-        }
-        for (uint32_t k = 0; k < len; k++)
-            h->map[l + k] &= ~LM_ASIDE;
-        vm->stats.shadow_user_remaps++;
-    }
-}
-
 /* Put every page of a user tag aside: one system call empties the host's
  * user range. */
 static void put_aside(struct vm *vm, int tag)
@@ -327,7 +295,23 @@ void hm_switch_user(struct vm *vm, int view)
         return;
     put_aside(vm, USER_TAG + s->ulive);
     s->ulive = view;
-    bring_back(vm, USER_TAG + view);
+}
+
+/* A fault on a remembered page of the live user view: map it again from
+ * the remembered entry, without a walk.  False when the access needs more
+ * than the entry allows (a first write: the walk sets the dirty bit). */
+bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t e = s->t[tag].map[lpn];
+    if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || (write && !(e & LM_WRITE)))
+        return false;
+    uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
+    if (map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, e), file) < 0)
+        return false;
+    s->t[tag].map[lpn] = e & ~LM_ASIDE;
+    vm->stats.shadow_user_remaps++;
+    return true;
 }
 
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)

@@ -6,7 +6,8 @@
  * the user view of the running address space in host [4 KiB, 4 GiB)
  * (hostmap.c).  Up to SHADOW_VIEWS address spaces keep both, one per
  * recently used guest CR3, so that switching back to an address space finds
- * its mappings still there (its user pages are mapped back in a batch).  A
+ * its mappings still there (its user pages come back without a walk of the
+ * guest's tables when touched).  A
  * new CR3 takes over the least recently used view and keeps the 4 MiB
  * regions whose directory entries it shares (view_recycle).  View 0's
  * kernel view is the one guest_mem created; with paging off it maps RAM
@@ -240,6 +241,8 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     if (c->cr0 & CR0_PG)
         pt_note_walk(vm, lin);
     vm->stats.shadow_hidden_faults++;
+    if (is_user(tag))
+        vm->stats.shadow_user_hidden_faults++;
     /* Read-only until the first write, so the guest's dirty bit is exact. */
     if (hm_map(vm, tag, lin >> 12, ppn, write) < 0)
         return SHADOW_MMIO;
@@ -255,7 +258,10 @@ enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error)
 {
-    return fault(vm, USER_TAG + vm->shadow->cur, lin, write, pa, pf_error);
+    int tag = USER_TAG + vm->shadow->cur;
+    if (hm_bring_back_page(vm, tag, lin >> 12, write))
+        return SHADOW_FIXED;
+    return fault(vm, tag, lin, write, pa, pf_error);
 }
 
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)

@@ -96,6 +96,7 @@ void hm_clear(struct vm *vm, int tag);
 void hm_clear_all_users(struct vm *vm);
 void hm_protect_aliases(struct vm *vm, uint32_t ppn);
 void hm_switch_user(struct vm *vm, int view);
+bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write);
 void hm_reserve(void *p, uint64_t len);
 
 /* Drop [first, first+n) linear pages of view i, kernel and user. */
