@@ -183,6 +183,14 @@ static uint32_t i8042_read(void *opaque, uint16_t port, int size)
         v = k->q[k->head];
         k->head = (k->head + 1) % I8042_QUEUE;
         k->count--;
+        /* Reading the output buffer empties it and drops IRQ1/IRQ12; the
+         * next queued byte fills it again and raises a new edge (the ISA
+         * inputs are edge-triggered), as the 8042 does a moment later. */
+        if (k->irq1 && k->vm)
+            irq_set_level(k->vm, 1, 0);
+        if (k->irq12 && k->vm)
+            irq_set_level(k->vm, 12, 0);
+        k->irq1 = k->irq12 = 0;
         update(k);
         return v;
     case 0x64:
