@@ -57,7 +57,7 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
         return fault(f, lin, acc, false);
     uint32_t d = *pde;
     if ((d & PTE_PS) && (c->cr4 & CR4_PSE)) {
-        if (!access_allowed(c, d, acc))
+        if (!access_allowed(c, d, acc) || ((acc & ACC_DIRTY) && !(d & PTE_D)))
             return fault(f, lin, acc, true);
         if (!(acc & ACC_NOSET))
             *pde = d | PTE_A | ((acc & ACC_WRITE) ? PTE_D : 0);
@@ -69,7 +69,8 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
         uint32_t t = *pte;
         /* The effective rights are the stricter of the two levels. */
         uint32_t eff = t & d & (PTE_U | PTE_W);
-        if (!access_allowed(c, eff | (t & ~(PTE_U | PTE_W)), acc))
+        if (!access_allowed(c, eff | (t & ~(PTE_U | PTE_W)), acc) ||
+            ((acc & ACC_DIRTY) && !(t & PTE_D)))
             return fault(f, lin, acc, true);
         if (!(acc & ACC_NOSET)) {
             if (!(d & PTE_A))

@@ -20,6 +20,8 @@
 #define ACC_USER   4u      /* = #PF error-code bit U/S: access made at CPL 3 */
 #define ACC_FETCH  16u     /* = #PF error-code bit I/D (only with NX, kept for completeness) */
 #define ACC_NOSET  0x100u  /* debugger peek: set no A/D bits */
+#define ACC_DIRTY  0x200u  /* fault unless the entry is dirty already (with
+                              ACC_WRITE | ACC_NOSET: "would a write change nothing?") */
 
 #define PFERR_P 1u
 #define PFERR_W 2u

@@ -243,8 +243,12 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     vm->stats.shadow_hidden_faults++;
     if (is_user(tag))
         vm->stats.shadow_user_hidden_faults++;
-    /* Read-only until the first write, so the guest's dirty bit is exact. */
-    if (hm_map(vm, tag, lin >> 12, ppn, write) < 0)
+    /* Read-only until the first write, so the guest's dirty bit is exact;
+     * unless the entry is dirty already and allows the write. */
+    uint32_t pa2;
+    bool writable = write || mmu_translate(c, lin, ACC_WRITE | ACC_NOSET | ACC_DIRTY |
+                                           (is_user(tag) ? ACC_USER : 0), &pa2, NULL) == MMU_OK;
+    if (hm_map(vm, tag, lin >> 12, ppn, writable) < 0)
         return SHADOW_MMIO;
     return SHADOW_FIXED;
 }

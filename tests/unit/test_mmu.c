@@ -267,6 +267,29 @@ Test(mmu, accessed_dirty_4m)
     cr_assert_eq(*pde(LIN_BIG), BIG | P | W | PS | A | D, "4M PDE after write: 0x%x", *pde(LIN_BIG));
 }
 
+/* ACC_DIRTY: "would a write change nothing?" -- allowed and already dirty,
+ * at either level, without setting anything. */
+Test(mmu, dirty_probe)
+{
+    uint32_t pa;
+    const unsigned probe = ACC_WRITE | ACC_NOSET | ACC_DIRTY;
+    *pde(LIN) = PT | P | W | U;
+    *pte(LIN) = FRAME_A | P | W | U | A;
+    cr_assert_eq(mmu_translate(c, LIN, probe, &pa, NULL), MMU_PAGE_FAULT, "clean");
+    *pte(LIN) |= D;
+    cr_assert_eq(mmu_translate(c, LIN, probe, &pa, NULL), MMU_OK, "dirty and writable");
+    cr_assert_eq(pa, FRAME_A);
+    *pte(LIN) &= ~W;
+    c->cr0 |= CR0_WP;
+    cr_assert_eq(mmu_translate(c, LIN, probe, &pa, NULL), MMU_PAGE_FAULT, "dirty, read-only, WP");
+    cr_assert_eq(*pte(LIN), FRAME_A | P | U | A | D, "the probe set nothing");
+    c->cr4 = CR4_PSE;
+    *pde(LIN_BIG) = BIG | P | W | PS | A;
+    cr_assert_eq(mmu_translate(c, LIN_BIG, probe, &pa, NULL), MMU_PAGE_FAULT, "clean 4 MiB page");
+    *pde(LIN_BIG) |= D;
+    cr_assert_eq(mmu_translate(c, LIN_BIG, probe, &pa, NULL), MMU_OK, "dirty 4 MiB page");
+}
+
 Test(mmu, copies_set_accessed_and_dirty)
 {
     *pde(LIN) = PT | P | W;

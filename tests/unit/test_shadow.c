@@ -203,6 +203,25 @@ Test(shadow, read_maps_read_only_then_write_sets_dirty)
     cr_assert_eq(*phys32(F(0) + 0x20), 0x5A5A5A5A, "a write through the view reaches RAM");
 }
 
+/* A read of a page whose entry is dirty already (and writable) maps it
+ * writable at once: the write fault would set nothing.  A read-only entry
+ * stays read-only however dirty. */
+Test(shadow, read_of_a_dirty_page_maps_it_writable)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[0] |= A | D;
+    phys32(PT(0))[1] = F(1) | P | U | A | D;                 /* dirty but read-only */
+    paging_on(0, 0);
+    uint64_t hidden = vm->stats.shadow_hidden_faults;
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X), RW, "dirty and writable: mapped writable on a read");
+    cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X + 0x1000), RO, "dirty but read-only (CR0.WP)");
+    cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
+    assert_prot(uv(X), RW, "the same in the user view");
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden + 3);
+}
+
 Test(shadow, user_view_read_then_write)
 {
     space(0, NULL, 0);
