@@ -1,11 +1,10 @@
 /*
- * shadow_mmu/pttrace.c - tracing the guest's page tables, so that a view
- * stays exact while its address space is not running and a CR3 load only
- * switches views.
+ * shadow_mmu/pttrace.c - keeping the views exact while the guest changes its
+ * page tables, so that a CR3 load only switches views.
  *
- * Every guest page the walker reads as a page directory or page table is a
- * "page-table page" (ptp[] = PT_TRACED): every host alias of it is
- * read-only.  The guest's first write to it faults; instead of trapping
+ * Page tables.  Every guest page a walk reads as a page table (the second
+ * level) is a "page-table page" (ptp[] = PT_TRACED): every host alias of it
+ * is read-only.  The guest's first write to it faults; instead of trapping
  * every write, the page is then "unsynced": a snapshot of its 1024 entries
  * is kept, the page becomes writable and the guest's writes run at full
  * speed.  This is what a TLB allows: hardware need not notice a changed
@@ -16,13 +15,22 @@
  * mappings that changed entries produced are dropped in every view, and the
  * page is write-protected again (or forgotten, if no view uses it as a page
  * table any more: guests free page tables and reuse the pages for data).
- * INVLPG drops its page at once (shadow.c).  Writes the monitor itself
- * makes to a traced page (the emulator) drop the affected mappings at once
- * (shadow_pt_written).
+ * Writes the monitor itself makes to a traced page (the emulator) drop the
+ * affected mappings at once (shadow_pt_written).
  *
- * To find the mappings an entry produced, each view records per physical
- * page how its walks read it (view->uses[]: as its directory, or as the
- * table of one directory entry).
+ * Page directories are not traced.  Each view records, per 4 MiB region it
+ * maps, the directory entry its mappings were built from (view->pde[]), and
+ * compares it with the live directory at each flush point: when the view is
+ * switched to (a CR3 load) and at INVLPG (which also flushes the
+ * processor's directory-entry caches).  A region whose entry changed is
+ * dropped; one whose entry is the same keeps its mappings.  So a freed page
+ * directory reused as data and later as a directory again (Linux does this
+ * with every exit and fork) costs nothing for the kernel half, which every
+ * directory copies.
+ *
+ * To find the mappings a table entry produced, each view records per
+ * physical page how its walks read it (view->uses[]: as the table of one
+ * directory entry, or of several).
  */
 #include <string.h>
 #include "shadow_mmu/shadow_int.h"
@@ -34,8 +42,8 @@ static bool pde_points_to(uint32_t pde, uint32_t ppn, uint32_t cr4)
     return (pde & PTE_P) && !((pde & PTE_PS) && (cr4 & CR4_PSE)) && (pde >> 12) == ppn;
 }
 
-/* The current view's walk read physical page ppn as `use` (USE_PD, or
- * directory entry + 1).  Start tracing the page if nobody did. */
+/* The current view's walk read physical page ppn as the table of directory
+ * entry use - 1.  Start tracing the page if nobody did. */
 void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use)
 {
     struct shadow *s = vm->shadow;
@@ -52,7 +60,6 @@ void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use)
     }
 }
 
-/* Record which page-table pages the translation of lin went through. */
 /* A set of changed entries of one page-table page. */
 struct changed {
     uint32_t first, last;               /* range that may hold changes */
@@ -64,26 +71,34 @@ static bool is_changed(const struct changed *ch, uint32_t e)
     return ch->bits[e / 32] >> (e % 32) & 1;
 }
 
-/* Drop in view i every mapping that the changed entries of page-table page
- * ppn produced: as its directory, a changed entry covered 4 MiB; as a page
- * table, one page below each directory entry that points here. */
+static bool region_used(const struct shadow *s, int i, uint32_t d)
+{
+    return s->t[i].regcount[d] || s->t[USER_TAG + i].regcount[d];
+}
+
+/* The directory entries of view i whose regions were built through page
+ * table ppn: [*d0, *d1], to be checked with pde_points_to(v->pde[d]). */
+static bool table_regions(const struct view *v, uint32_t ppn, uint32_t *d0, uint32_t *d1)
+{
+    uint16_t use = v->uses[ppn];
+    if (v->cr3 == VIEW_FREE || use == 0)
+        return false;
+    *d0 = use == USE_MULTI ? 0 : use - 1u;
+    *d1 = use == USE_MULTI ? 1023 : use - 1u;
+    return true;
+}
+
+/* Drop in view i every mapping that the changed entries of page table ppn
+ * produced: one page below each region built through it. */
 static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct changed *ch)
 {
     struct shadow *s = vm->shadow;
     struct view *v = &s->v[i];
-    uint16_t use = v->uses[ppn];
-    if (v->cr3 == VIEW_FREE || use == 0)
+    uint32_t d0, d1;
+    if (!table_regions(v, ppn, &d0, &d1))
         return;
-    if (ppn == v->cr3 >> 12)
-        for (uint32_t e = ch->first; e <= ch->last; e++)
-            if (is_changed(ch, e))
-                view_unmap_region(vm, i, e);
-    if (use == USE_PD)
-        return;
-    uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
-    uint32_t d0 = use == USE_MULTI ? 0 : use - 1u, d1 = use == USE_MULTI ? 1023 : use - 1u;
-    for (uint32_t d = d0; pd && d <= d1; d++)
-        if (pde_points_to(pd[d], ppn, vm->cpu.cr4))
+    for (uint32_t d = d0; d <= d1; d++)
+        if (region_used(s, i, d) && pde_points_to(v->pde[d], ppn, vm->cpu.cr4))
             for (uint32_t e = ch->first; e <= ch->last; e++)
                 if (is_changed(ch, e))
                     view_unmap(vm, i, (d << 10) | e, 1);
@@ -111,24 +126,19 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
     drop_changed_all(vm, ppn, &ch);
 }
 
-/* Is ppn still read as a page table by some view (its directory, or a table
- * a directory entry points to)? */
+/* Is ppn still the page table of a region some view maps? */
 static bool still_used(struct vm *vm, uint32_t ppn)
 {
     struct shadow *s = vm->shadow;
     bool used = false;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
-        uint16_t use = v->uses[ppn];
-        if (v->cr3 == VIEW_FREE || use == 0)
+        uint32_t d0, d1;
+        if (!table_regions(v, ppn, &d0, &d1))
             continue;
-        bool here = ppn == v->cr3 >> 12;
-        if (use != USE_PD) {
-            uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
-            uint32_t d0 = use == USE_MULTI ? 0 : use - 1u, d1 = use == USE_MULTI ? 1023 : use - 1u;
-            for (uint32_t d = d0; pd && d <= d1 && !here; d++)
-                here = pde_points_to(pd[d], ppn, vm->cpu.cr4);
-        }
+        bool here = false;
+        for (uint32_t d = d0; d <= d1 && !here; d++)
+            here = region_used(s, i, d) && pde_points_to(v->pde[d], ppn, vm->cpu.cr4);
         if (here)
             used = true;
         else
@@ -204,18 +214,60 @@ static void walk_entry(struct vm *vm, uint32_t ppn, uint32_t e)
     *snap = now;
 }
 
-/* Record which page-table pages the translation of lin went through. */
+/* May a region built from directory entry o keep its mappings under entry
+ * n?  The same table or 4 MiB page with the same rights: yes.  A and D do
+ * not matter, except a D bit the new entry of a 4 MiB page lacks (the next
+ * write must set it). */
+static bool pde_keeps(uint32_t o, uint32_t n, uint32_t cr4)
+{
+    if (!(n & PTE_P) || ((o ^ n) & ~PTE_AD))
+        return false;
+    bool big = (n & PTE_PS) && (cr4 & CR4_PSE);
+    return !(big && (o & ~n & PTE_D));
+}
+
+/*
+ * A flush point for view i (it is being switched to, or INVLPG): compare
+ * every region it maps with the live directory entry, drop the regions
+ * whose entry changed.  An entry that lost only its accessed bit gets it
+ * back at once, as the first walk through it would set it.
+ */
+void pt_revalidate_view(struct vm *vm, int i)
+{
+    struct shadow *s = vm->shadow;
+    struct view *v = &s->v[i];
+    uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
+    for (uint32_t d = 0; d < 1024; d++) {
+        if (!region_used(s, i, d))
+            continue;
+        if (!pd || !pde_keeps(v->pde[d], pd[d], vm->cpu.cr4)) {
+            view_unmap_region(vm, i, d);
+            continue;
+        }
+        pd[d] |= PTE_A;
+        v->pde[d] = pd[d];
+    }
+}
+
+/* Record what the translation of lin went through: the directory entry of
+ * its region (a changed one first drops what the old one produced) and the
+ * page table, which becomes traced. */
 void pt_note_walk(struct vm *vm, uint32_t lin)
 {
-    uint32_t pd = vm->cpu.cr3 & ~0xFFFu, d = lin >> 22;
-    uint32_t *pde = guest_phys_ptr(&vm->mem, pd + (d << 2), 4);
-    pt_mark(vm, pd >> 12, USE_PD);
-    walk_entry(vm, pd >> 12, d);
-    if (pde && pde_points_to(*pde, *pde >> 12, vm->cpu.cr4)) {
+    struct shadow *s = vm->shadow;
+    int i = s->cur;
+    struct view *v = &s->v[i];
+    uint32_t d = lin >> 22;
+    uint32_t *pde = guest_phys_ptr(&vm->mem, (vm->cpu.cr3 & ~0xFFFu) + (d << 2), 4);
+    if (!pde)
+        return;
+    if (region_used(s, i, d) && !pde_keeps(v->pde[d], *pde, vm->cpu.cr4))
+        view_unmap_region(vm, i, d);
+    v->pde[d] = *pde;
+    v->big[d] = !pde_points_to(*pde, *pde >> 12, vm->cpu.cr4);
+    if (!v->big[d]) {
         pt_mark(vm, *pde >> 12, (uint16_t)(d + 1));
         walk_entry(vm, *pde >> 12, (lin >> 12) & 1023);
-    } else if (pde && (*pde & PTE_P)) {
-        vm->shadow->v[vm->shadow->cur].big[d] = 1;     /* a 4 MiB page */
     }
 }
 

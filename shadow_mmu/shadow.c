@@ -103,57 +103,34 @@ static void use_view(struct vm *vm, int i)
 }
 
 /*
- * Give view i, last used by another address space, to the one at cr3.  The
- * 4 MiB regions whose directory entries are equal in both keep their
- * mappings: the entry is the same page table (traced, so still exact) or
- * the same 4 MiB page.  For Linux that is the whole kernel half, which
- * every page directory copies, so a new process does not fault the
- * kernel's data in again.  Called right after shadow_resync().
+ * The view for the current CR3: a cached one, else the least recently used
+ * one, taken over.  Either way its regions are checked against the live
+ * directory (pttrace.c): the cached view loses what changed since it last
+ * ran, the taken-over one keeps the regions whose directory entries the two
+ * address spaces share (for Linux the whole kernel half, which every page
+ * directory copies), so a new process does not fault the kernel's data in
+ * again.  Called right after shadow_resync().
  */
-static void view_recycle(struct vm *vm, int i, uint32_t cr3)
-{
-    struct shadow *s = vm->shadow;
-    struct view *v = &s->v[i];
-    uint32_t *oldpd = v->cr3 == VIEW_FREE ? NULL : guest_phys_ptr(&vm->mem, v->cr3, 4096);
-    uint32_t *newpd = guest_phys_ptr(&vm->mem, cr3, 4096);
-    if (!oldpd || !newpd) {
-        view_clear(vm, i);
-        vm->stats.shadow_flushes++;
-        return;
-    }
-    for (uint32_t d = 0; d < 1024; d++) {
-        if (!s->t[i].regcount[d] && !s->t[USER_TAG + i].regcount[d])
-            continue;
-        uint32_t o = oldpd[d], n = newpd[d];
-        /* A dirty bit the new entry lacks must be set by the next write. */
-        if (!(n & PTE_P) || ((o ^ n) & ~PTE_A) || (o & ~n & PTE_D))
-            view_unmap_region(vm, i, d);
-        else
-            newpd[d] |= PTE_A;      /* as the walk of the kept mappings would */
-    }
-    vm->stats.shadow_view_recycles++;
-}
-
-/* The view for the current CR3: a cached one (kept exact by tracing), else
- * the least recently used one, recycled. */
 static void select_view(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
     uint32_t cr3 = vm->cpu.cr3 & ~0xFFFu;
+    int pick = -1;
     for (int i = 0; i < SHADOW_VIEWS; i++)
-        if (s->v[i].cr3 == cr3) {
-            vm->stats.shadow_view_hits++;
-            use_view(vm, i);
-            return;
-        }
-    int pick = 0;
-    for (int i = 1; i < SHADOW_VIEWS; i++)
-        if (s->v[i].last_used < s->v[pick].last_used)
+        if (s->v[i].cr3 == cr3)
             pick = i;
-    view_recycle(vm, pick, cr3);
-    s->v[pick].cr3 = cr3;
+    if (pick >= 0) {
+        vm->stats.shadow_view_hits++;
+    } else {
+        pick = 0;
+        for (int i = 1; i < SHADOW_VIEWS; i++)
+            if (s->v[i].last_used < s->v[pick].last_used)
+                pick = i;
+        s->v[pick].cr3 = cr3;
+        vm->stats.shadow_view_recycles++;
+    }
+    pt_revalidate_view(vm, pick);
     use_view(vm, pick);
-    pt_mark(vm, cr3 >> 12, USE_PD);     /* traced before anything relies on it */
 }
 
 void shadow_reset(struct vm *vm)
@@ -199,6 +176,8 @@ void shadow_invlpg(struct vm *vm, uint32_t lin)
         view_unmap_region(vm, s->cur, lpn >> 10);
     else
         view_unmap(vm, s->cur, lpn, 1);
+    /* INVLPG also empties the processor's directory-entry caches. */
+    pt_revalidate_view(vm, s->cur);
 }
 
 /* ---- faults ----------------------------------------------------------- */

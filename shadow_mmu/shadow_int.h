@@ -39,10 +39,9 @@ struct vm;
 /* ptp[]: what a guest-physical page is to the shadow. */
 enum { PT_NONE, PT_TRACED, PT_UNSYNC };
 
-/* view->uses[]: how a view's walks read a physical page. */
-#define USE_PD    0xFFFEu           /* as its page directory */
-#define USE_MULTI 0xFFFFu           /* more than one way: scan the directory */
-/* 1..1024: as the page table of directory entry (value - 1) */
+/* view->uses[]: how a view's walks read a physical page as a page table:
+ * 1..1024 for the table of directory entry (value - 1), or USE_MULTI. */
+#define USE_MULTI 0xFFFFu
 
 /* What one tag maps. */
 struct hmap {
@@ -58,7 +57,8 @@ struct hmap {
 struct view {
     uint8_t *base;              /* host address of guest linear 0, kernel view */
     uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
-    uint16_t *uses;             /* per physical page: read as PD/PT (USE_*) */
+    uint16_t *uses;             /* per physical page: read as a page table (USE_*) */
+    uint32_t pde[1024];         /* per 4 MiB region: the directory entry it was built from */
     uint8_t big[1024];          /* 4 MiB regions mapped from a 4 MiB page */
     uint64_t last_used;
 };
@@ -107,6 +107,7 @@ void view_unmap_region(struct vm *vm, int i, uint32_t d);
 /* pttrace.c */
 void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use);
 void pt_note_walk(struct vm *vm, uint32_t lin);
+void pt_revalidate_view(struct vm *vm, int i);
 void pt_unsync(struct vm *vm, uint32_t ppn);
 
 #endif

@@ -353,21 +353,17 @@ Test(shadow, page_table_pages_are_write_protected)
     cr_assert_eq(kfault(ALIAS + 0x10, false, &pa, NULL), SHADOW_FIXED);
     assert_prot(kv(ALIAS), RO, "PT(0) through the alias");
     cr_assert_eq(*(uint32_t *)kv(ALIAS), phys32(PT(0))[0]);
-    assert_prot(kv(ALIAS + 0x1000), NONE, "PD(0) not touched yet");
-    cr_assert_eq(kfault(ALIAS + 0x1400, false, &pa, NULL), SHADOW_FIXED);
-    assert_prot(kv(ALIAS + 0x1000), RO, "PD(0) through the alias");
+    /* A directory is not traced (its entries are checked at each flush). */
+    cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_FIXED);
+    assert_prot(kv(ALIAS + 0x1000), RW, "PD(0) through the alias");
     /* The first write unsyncs the page: writable until the next CR3 load. */
     uint64_t traced = vm->stats.shadow_trace_faults;
     cr_assert_eq(kfault(ALIAS + 0x10, true, &pa, NULL), SHADOW_FIXED, "write to PT(0)");
     cr_assert_eq(pa, PT(0) + 0x10);
     cr_assert_eq(vm->stats.shadow_trace_faults, traced + 1);
     assert_prot(kv(ALIAS), RW, "PT(0) unsynced");
-    cr_assert_eq(kfault(ALIAS + 0x1400, true, &pa, NULL), SHADOW_FIXED, "write to PD(0)");
-    cr_assert_eq(pa, PD(0) + 0x400);
-    assert_prot(kv(ALIAS + 0x1000), RW, "PD(0) unsynced");
     load_cr3(0);
     assert_prot(kv(ALIAS), RO, "PT(0) traced again after the resync");
-    assert_prot(kv(ALIAS + 0x1000), RO, "PD(0) traced again after the resync");
 
     /* PT(1) is not a table yet: writable like any page ... */
     cr_assert_eq(kfault(ALIAS + 0x2008, true, &pa, NULL), SHADOW_FIXED);
@@ -492,7 +488,8 @@ Test(shadow, freed_page_table_is_no_longer_traced)
     cr_assert_eq(kfault(ALIAS + 4, false, NULL, NULL), SHADOW_FIXED);
     assert_prot(kv(ALIAS), RO, "PT(1) in use");
     phys32(PD(0))[257] = 0;
-    shadow_pt_written(vm, PD(0) + 257 * 4, 4);
+    assert_prot(kv(X2), RO, "a directory change waits for the flush, as in a TLB");
+    shadow_invlpg(vm, X2);
     assert_prot(kv(X2), NONE, "the mapping made through the freed table");
     uint64_t untraced = vm->stats.shadow_untraced;
     uint32_t pa = 0;
@@ -533,7 +530,7 @@ Test(shadow, pte_write_drops_that_mapping_only)
     assert_prot(kv(X + 0x1000), RO, "after a write to a data page");
 }
 
-Test(shadow, pde_write_drops_its_4mib)
+Test(shadow, pde_change_drops_its_4mib_at_the_flush)
 {
     space(0, NULL, 0);
     phys32(PT(0))[1023] = F(1) | P | W;
@@ -543,7 +540,8 @@ Test(shadow, pde_write_drops_its_4mib)
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     cr_assert_eq(kfault(X + 0x3FF000, false, NULL, NULL), SHADOW_FIXED);
     phys32(PD(0))[256] = PT(1) | P | W;
-    shadow_pt_written(vm, PD(0) + 256 * 4, 4);
+    assert_prot(kv(X), RO, "a directory change waits for the flush, as in a TLB");
+    load_cr3(0);                            /* the flush: the region is checked */
     assert_prot(kv(X), NONE, "first page of the 4 MiB");
     assert_prot(kv(X + 0x3FF000), NONE, "last page of the 4 MiB");
     uint32_t pa = 0, err;
@@ -551,6 +549,41 @@ Test(shadow, pde_write_drops_its_4mib)
     cr_assert_eq(pa, F(3));
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000003u);
     cr_assert_eq(kfault(X + 0x3FF000, false, &pa, &err), SHADOW_GUEST_PF);
+}
+
+/* A freed directory reused as data and then as a directory again (Linux's
+ * exit and fork): the view of that CR3 keeps the regions whose entries are
+ * the same again when it is next switched to, and drops the others. */
+Test(shadow, directory_reused_keeps_its_unchanged_regions)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    phys32(PD(0))[768] = BIG | P | W | PS | A | D;
+    paging_on(0, CR4_PSE);
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(kfault(0xC0000000u, true, NULL, NULL), SHADOW_FIXED);
+    load_cr3(1);
+    memset(phys32(PD(0)), 0, 4096);                 /* freed, reused as data */
+    memset(phys32(PD(0)), 0x5A, 64);
+    memset(phys32(PD(0)), 0, 4096);                 /* a directory again */
+    phys32(PD(0))[768] = BIG | P | W | PS | D;      /* the kernel entry, A clear */
+    phys32(PD(0))[256] = PT(2) | P | W | U;         /* a new table for X */
+    phys32(PT(2))[0] = F(2) | P | W | U;
+    *phys32(F(2)) = 0xF0000002u;
+    uint64_t hidden = vm->stats.shadow_hidden_faults;
+    load_cr3(0);
+    assert_prot(kv(0xC0000000u), RW, "the same 4 MiB page: kept");
+    assert_prot(kv(X), NONE, "X's region changed: dropped");
+    cr_assert(phys32(PD(0))[768] & A, "the kept entry is accessed again");
+    cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(*(uint32_t *)kv(X), 0xF0000002u);
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden + 1);
+    /* A 4 MiB entry that lost its dirty bit is dropped (the next write must
+     * set it). */
+    load_cr3(1);
+    phys32(PD(0))[768] &= ~D;
+    load_cr3(0);
+    assert_prot(kv(0xC0000000u), NONE, "D cleared in a 4 MiB entry: dropped");
 }
 
 /* A user mapping produced by a PTE goes with it too (the user view is
@@ -707,9 +740,11 @@ Test(shadow, recycled_view_keeps_shared_regions)
     cr_assert(phys32(PD(4))[768] & A, "the kept region's directory entry is accessed");
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000004u);
-    /* The new directory is traced: changing the shared entry there drops it. */
+    /* Changing the shared entry in the new directory drops the region at
+     * the next flush (here INVLPG of another page, which also flushes the
+     * processor's directory-entry caches). */
     phys32(PD(4))[768] = 0;
-    shadow_pt_written(vm, PD(4) + 768 * 4, 4);
+    shadow_invlpg(vm, X);
     assert_prot(kv(0xC0000000u), NONE, "after the new directory's entry changed");
 }
 
