@@ -140,8 +140,9 @@ void tc_insert(struct tc *tc, struct tu *tu)
 void bt_lookup_install(struct vm *vm, uint32_t eip, void *code)
 {
     struct tc *tc = vm->tc;
-    tc->lookup_keys[eip & 0xFFFF] = eip;
-    tc->lookup_code[eip & 0xFFFF] = (uint64_t)(uintptr_t)code;
+    uint32_t slot = tc_lookup_slot(eip);
+    tc->lookup_keys[slot] = eip;
+    tc->lookup_code[slot] = (uint64_t)(uintptr_t)code;
 }
 
 static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
@@ -213,7 +214,7 @@ static void tu_kill(struct tc *tc, struct tu *tu)
             *pp = tu->hash_next;
             break;
         }
-    uint32_t slot = tu->eip & 0xFFFF;
+    uint32_t slot = tc_lookup_slot(tu->eip);
     if (tc->lookup_code[slot] == (uint64_t)(uintptr_t)tu->code) {
         tc->lookup_keys[slot] = 0;
         tc->lookup_code[slot] = (uint64_t)(uintptr_t)tc->miss_stub;

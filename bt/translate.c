@@ -277,8 +277,13 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
         struct tu *tu = tc_find(tc, lin);
-        if (tu)
+        if (tu) {
+            /* Put it back in the indirect-branch table: it may have been
+             * displaced by another EIP with the same slot (an indirect
+             * branch that missed comes here). */
+            bt_lookup_install(vm, tu->eip, tu->code);
             return tu->code;
+        }
     }
     bool raised;
     struct tu *tu = translate(vm, single, &raised);

@@ -408,8 +408,8 @@ Test(cache, tc_find_after_translation)
     cr_assert_eq(bth_stats()->bt_blocks, 1);
     cr_assert_eq(bth_stats()->bt_guest_insns, NSIMPLE);
     cr_assert_eq(bth_vm->mem.code_pages[BTH_CODE / GUEST_PAGE_SIZE], 1, "code page write-protected");
-    cr_assert_eq(tc->lookup_keys[BTH_CODE & 0xFFFF], BTH_CODE, "installed in the lookup table");
-    cr_assert_eq(tc->lookup_code[BTH_CODE & 0xFFFF], (uint64_t)(uintptr_t)tu->code);
+    cr_assert_eq(tc->lookup_keys[tc_lookup_slot(BTH_CODE)], BTH_CODE, "installed in the lookup table");
+    cr_assert_eq(tc->lookup_code[tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)tu->code);
 }
 
 Test(cache, flush_empties_it_and_the_guest_still_runs)
@@ -421,7 +421,7 @@ Test(cache, flush_empties_it_and_the_guest_still_runs)
     cr_assert_eq(tc->ntus, 0);
     cr_assert_eq(bth_stats()->bt_flushes, 1);
     cr_assert_eq(bth_vm->mem.code_pages[BTH_CODE / GUEST_PAGE_SIZE], 0, "code page unprotected");
-    cr_assert_neq(tc->lookup_keys[BTH_CODE & 0xFFFF], BTH_CODE, "lookup table emptied");
+    cr_assert_neq(tc->lookup_keys[tc_lookup_slot(BTH_CODE)], BTH_CODE, "lookup table emptied");
     bth_set_regs(0, 0, 0, 0, 0, 0, 0);
     bth_cpu()->gpr[R_ESP] = BTH_STACK_TOP;
     bth_run_code(simple, sizeof simple);
