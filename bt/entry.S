@@ -11,6 +11,15 @@
  * registers and flags, swap FPU state back, and return from bt_enter.
  * bt_exit_signal: the same, for a signal handler that has already copied
  * the guest registers and flags out of the interrupted context.
+ *
+ * bt_rdtsc: RDTSC for translated code without an exit (bt/xl_system.c).
+ * Reached by a jump with the return address in r10; EDX:EAX := cpu_rdtsc(),
+ * the guest TSC exactly as the emulator computes it.  The C call runs on
+ * the monitor's stack below bt_enter's frame (free while guest code runs;
+ * signals use the sigaltstack), keeps the guest's other registers and
+ * arithmetic flags, and leaves the guest FPU/SSE state loaded: cpu_rdtsc
+ * and the vDSO clock_gettime under it are integer code.  FS still holds the
+ * monitor's TLS base (translated code changes only GS), DF is clear.
  */
 #include "cpu/switch.inc"
 
@@ -56,5 +65,35 @@ bt_exit_signal:
     mov OFF_HOST_RSP(%r15), %rsp
     RETURN_TO_MONITOR
     .size bt_exit, .-bt_exit
+
+    .globl bt_rdtsc
+    .type bt_rdtsc, @function
+bt_rdtsc:
+    mov %rsp, %r11
+    mov OFF_HOST_RSP(%r15), %rsp    /* 16-byte aligned (LEAVE_MONITOR) */
+    pushfq
+    push %r11                       /* guest ESP */
+    push %r10                       /* return address */
+    push %rcx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9                        /* eight pushes: still aligned */
+    mov %r15, %rdi
+    call cpu_rdtsc
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rcx
+    pop %r10
+    pop %r11
+    mov %rax, %rdx
+    shr $32, %rdx
+    mov %eax, %eax
+    popfq
+    mov %r11, %rsp
+    jmp *%r10
+    .size bt_rdtsc, .-bt_rdtsc
 
     .section .note.GNU-stack,"",@progbits

@@ -13,16 +13,17 @@
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
 
-extern char bt_exit[];
+extern char bt_exit[], bt_rdtsc[];
 
 static uint32_t hash_of(uint32_t lin)
 {
     return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
 }
 
-/* The two pieces of code every TU jumps to: the way out to bt_exit (an
- * absolute jump, since the TC may be far from the monitor's text), and the
- * miss path of the indirect-branch table (target eip in r8d). */
+/* The pieces of code every TU jumps to: the way out to bt_exit (an
+ * absolute jump, since the TC may be far from the monitor's text), the
+ * miss path of the indirect-branch table (target eip in r8d), and the way
+ * to the RDTSC helper (bt/entry.S). */
 static void tc_emit_common(struct tc *tc)
 {
     struct emit e = { tc->base, tc->end, false };
@@ -35,6 +36,9 @@ static void tc_emit_common(struct tc *tc)
     emit_bytes(&e, mov_eip_r8d, sizeof mov_eip_r8d);
     emit_ctx_store_imm32(&e, VCPU_OFF_REASON, EXIT_LOOKUP);
     emit_jmp(&e, tc->exit_tramp);
+    tc->rdtsc_tramp = e.p;
+    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
+    emit_u64(&e, (uint64_t)(uintptr_t)bt_rdtsc);
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
