@@ -13,7 +13,7 @@
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
 
-extern char bt_exit[], bt_rdtsc[];
+extern char bt_exit[], bt_rdtsc[], bt_callout[];
 
 static uint32_t hash_of(uint32_t lin)
 {
@@ -22,8 +22,8 @@ static uint32_t hash_of(uint32_t lin)
 
 /* The pieces of code every TU jumps to: the way out to bt_exit (an
  * absolute jump, since the TC may be far from the monitor's text), the
- * miss path of the indirect-branch table (target eip in r8d), and the way
- * to the RDTSC helper (bt/entry.S). */
+ * miss path of the indirect-branch table (target eip in r8d), and the ways
+ * to the RDTSC helper and the light callouts (bt/entry.S). */
 static void tc_emit_common(struct tc *tc)
 {
     struct emit e = { tc->base, tc->end, false };
@@ -39,6 +39,9 @@ static void tc_emit_common(struct tc *tc)
     tc->rdtsc_tramp = e.p;
     emit_bytes(&e, jmp_rip, sizeof jmp_rip);
     emit_u64(&e, (uint64_t)(uintptr_t)bt_rdtsc);
+    tc->callout_tramp = e.p;
+    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
+    emit_u64(&e, (uint64_t)(uintptr_t)bt_callout);
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
@@ -271,6 +274,14 @@ bool bt_seg_unlimited(const struct seg *s)
     /* Expand-up data (type bit 2 clear) or code, 4 GiB limit: no check can fail. */
     bool expand_down = SEG_ATTR_S(s->attr) && !(s->attr & 8) && (s->attr & 4);
     return s->limit == 0xFFFFFFFFu && !expand_down;
+}
+
+void bt_prepare_segments(struct vcpu *c)
+{
+    for (int s = 0; s < S_NSEG; s++)
+        c->segbase_host[s] = c->kview + c->seg[s].base;
+    c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
+    c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }
 
 uint64_t bt_segment_key(const struct vcpu *c)

@@ -5,6 +5,7 @@
  *
  * Layout of the TC region (one RWX mapping of BT_TC_SIZE bytes):
  *   [exit trampoline: jmp to bt_exit][lookup-miss stub][jmp to bt_rdtsc]
+ *   [jmp to bt_callout]
  *   [TU code + stubs]...
  * TUs are allocated by bumping a pointer, so their host addresses increase
  * with their index in tc->tus[] and a fault address is found by bisection.
@@ -57,6 +58,7 @@ struct tc {
     uint8_t *exit_tramp;       /* jmp bt_exit */
     uint8_t *miss_stub;        /* indirect-branch miss: target in r8d */
     uint8_t *rdtsc_tramp;      /* jmp bt_rdtsc (return address in r10) */
+    uint8_t *callout_tramp;    /* jmp bt_callout (function in r11, return address in r10) */
     struct tu *tus;
     uint32_t ntus;
     struct tu_map *map;

@@ -93,6 +93,10 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_MOV_FROM_SREG: xl_mov_from_sreg(x); break;
     case K_MOV_FROM_CR: xl_mov_from_cr(x); break;
     case K_RDTSC: xl_rdtsc(x); break;
+    case K_POP_SREG: xl_pop_sreg(x); break;
+    case K_MOV_TO_SREG: xl_mov_to_sreg(x); break;
+    case K_VERW: xl_verw(x); break;
+    case K_POPFD: xl_popfd(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;
