@@ -97,6 +97,7 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_MOV_TO_SREG: xl_mov_to_sreg(x); break;
     case K_VERW: xl_verw(x); break;
     case K_POPFD: xl_popfd(x); break;
+    case K_IRETD: xl_iretd(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;

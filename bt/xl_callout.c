@@ -4,7 +4,8 @@
  * stack (bt_callout in bt/entry.S) instead of an exit to the run loop and
  * the emulator's decoder.  Linux's return to user mode runs them every time:
  * POP DS/ES/FS, MOV to DS/ES/FS, VERW (MDS buffer clearing), and POPFD
- * (local_irq_restore).
+ * (local_irq_restore); IRETD that stays in ring 0 (sync_core's IRET to
+ * itself, returns from interrupts taken in the kernel).
  *
  * Each one reads its operand in translated code first (a guest stack or
  * memory access that may fault, at the instruction's EIP like any other)
@@ -15,13 +16,16 @@
  * load that changes the segment assumptions of the translations
  * (bt_segment_key), POPFD setting TF or enabling an interrupt that waits -
  * it changes nothing and leaves with EXIT_EMULATE at the instruction, so
- * the emulator does it and raises what the guest must see.
+ * the emulator does it and raises what the guest must see.  IRETD is done
+ * whole by cpu_iret (as the emulator does it); when it did more than a
+ * return within ring 0 the run loop takes over at the new CS:EIP.
  */
 #include <stddef.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "cpu/segments.h"
 #include "cpu/emulate.h"
+#include "cpu/exceptions.h"
 #include "devices/irq.h"
 #include "monitor/vm.h"
 
@@ -79,6 +83,28 @@ static int co_popfd(struct vcpu *c)
     return 0;
 }
 
+/* IRETD: cpu_iret checks and pops everything (or raises the exception).
+ * Translated code goes on at the popped EIP only for a plain return within
+ * ring 0 that keeps the segment assumptions, has no TF and enables no
+ * interrupt that waits; otherwise the run loop resumes at the new CS:EIP
+ * (EXIT_POLL: nothing left but to look at interrupts).  NT (a task return)
+ * is the emulator's to report. */
+static int co_iretd(struct vcpu *c)
+{
+    bool vif = c->vif;
+    if (c->eflags & FL_NT)
+        return fall_back(c);
+    int r = cpu_iret(c, true);
+    c->vm->stats.bt_light++;
+    if (r == 0 && c->cpl == 0 && bt_segment_key(c) == c->vm->tc->seg_key &&
+        !(c->eflags & FL_TF) && !(c->vif && !vif && irq_intr_pending(c->vm))) {
+        bt_prepare_segments(c);
+        return 0;
+    }
+    c->exit_reason = EXIT_POLL;
+    return 1;
+}
+
 /* ---- the translation side ---- */
 
 static int sreg_data(ZydisRegister r)
@@ -125,6 +151,8 @@ enum kind classify_light(const struct xlat *x)
         if (ins->operand_width == 32)
             return K_POPFD;
         break;
+    case ZYDIS_MNEMONIC_IRETD:
+        return K_IRETD;
     default:
         break;
     }
@@ -192,4 +220,14 @@ void xl_popfd(struct xlat *x)
     emit_arg_r8(x);
     emit_callout(x, co_popfd);
     emit_lea(&x->e, H_RSP, H_RSP, 4);
+}
+
+/* IRETD: on to the popped EIP through the lookup table. */
+void xl_iretd(struct xlat *x)
+{
+    static const uint8_t ld_eip[] = { 0x45, 0x8B, 0x47, VCPU_OFF_EIP };  /* mov r8d, [r15+eip] */
+    emit_callout(x, co_iretd);
+    emit_bytes(&x->e, ld_eip, sizeof ld_eip);
+    emit_indirect(x);
+    x->ended = true;
 }

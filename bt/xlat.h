@@ -19,7 +19,7 @@ enum kind {
     K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
     K_INCDEC_SHORT, K_COPY_ADDR16, K_LOOP_CX,
     K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR, K_RDTSC,
-    K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD,
+    K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD, K_IRETD,
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -95,5 +95,6 @@ void xl_pop_sreg(struct xlat *x);
 void xl_mov_to_sreg(struct xlat *x);
 void xl_verw(struct xlat *x);
 void xl_popfd(struct xlat *x);
+void xl_iretd(struct xlat *x);
 
 #endif

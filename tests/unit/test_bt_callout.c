@@ -143,3 +143,49 @@ Test(light, popfd_sets_if_df_and_arithmetic_flags)
     cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_POPFD], 0);
     cr_assert_eq(bth_stats()->bt_light, 2);
 }
+
+/* IRETD within ring 0 (Linux's sync_core: an IRET to itself) goes on in
+ * translated code at the popped EIP, with the popped flags. */
+Test(light, iretd_within_ring_0)
+{
+    static const uint8_t code[] = {
+        BTH_LOAD_TABLES,                         /* 10000: lgdt [0x1800] ; lidt [0x1808] */
+        0x68, 0xC3, 0x06, 0x00, 0x00,            /* 1000e: push 0x6C3: IF DF SF ZF CF */
+        0x6A, 0x08,                              /* 10013: push 0x08 */
+        0x68, 0x20, 0x00, 0x01, 0x00,            /* 10015: push 0x10020 */
+        0xCF,                                    /* 1001a: iretd */
+        0xBB, 0x01, 0x00, 0x00, 0x00,            /* 1001b: mov ebx, 1 (skipped) */
+        0x90,                                    /* 10020: nop */
+        0x9C,                                    /* 10021: pushfd */
+        0x5E,                                    /* 10022: pop esi */
+        BTH_EXIT(1),                             /* 10023: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    data_segment_at_0x28000();
+    bth_set_regs(0, 0, 0, 0, 0, 0, 0);
+    RUN(code);
+    cr_assert_eq(REG(EBX), 0, "the iretd jumped");
+    cr_assert_eq(REG(ESI), 0x6C3, "flags from the frame");
+    cr_assert_eq(REG(ESP), BTH_STACK_TOP);
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_IRETD], 0);
+    cr_assert_eq(bth_stats()->exits[EXIT_POLL], 0, "no exit");
+}
+
+/* IRETD with a frame whose CS is beyond the GDT: cpu_iret raises #GP(CS)
+ * at the IRETD and the run loop resumes at the handler. */
+Test(light, iretd_with_a_bad_cs_raises_gp)
+{
+    static const uint8_t code[] = {
+        BTH_LOAD_TABLES,                         /* 10000: lgdt [0x1800] ; lidt [0x1808] */
+        0x6A, 0x02,                              /* 1000e: push 2 */
+        0x6A, 0x40,                              /* 10010: push 0x40 */
+        0x68, 0x20, 0x00, 0x01, 0x00,            /* 10012: push 0x10020 */
+        0xCF,                                    /* 10017: iretd */
+        BTH_EXIT(1),                             /* 10018: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    data_segment_at_0x28000();
+    bth_load(BTH_CODE, code, sizeof code);
+    bth_run_expect(BTH_EXC_CODE);
+    cr_assert_eq(REG(ESI), 0x40, "error code: the CS selector");
+    cr_assert_eq(REG(EDI), 0x10017, "EIP of the iretd");
+    cr_assert_eq(bth_stats()->exceptions[EXC_GP], 1);
+}
