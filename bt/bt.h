@@ -73,5 +73,9 @@ uint64_t bt_segment_key(const struct vcpu *c);
  * through other segments are emulated when the emulator knows the
  * instruction, so that limit checks raise #GP/#SS as on hardware. */
 bool bt_seg_unlimited(const struct seg *s);
+/* Before translated code runs, and after a light callout loaded a segment:
+ * the host addresses of the segment bases (segbase_host) and the FS/GS
+ * limit guards (seglimit_guard) that translated code reads. */
+void bt_prepare_segments(struct vcpu *c);
 
 #endif

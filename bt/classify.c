@@ -119,6 +119,12 @@ enum kind classify(struct xlat *x)
     /* Sensitive, but reading only virtual state: done inline (xl_system.c). */
     if (ins->mnemonic == ZYDIS_MNEMONIC_PUSHFD && ins->operand_width == 32)
         return K_PUSHFD;
+    if (ins->mnemonic == ZYDIS_MNEMONIC_RDTSC)
+        return K_RDTSC;
+    /* Sensitive, done by a C function without an exit (xl_callout.c). */
+    enum kind light = classify_light(x);
+    if (light != K_COPY)
+        return light;
     if (ins->mnemonic == ZYDIS_MNEMONIC_PUSH && ins->operand_width == 32 &&
         x->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         ZydisRegisterGetClass(x->ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)

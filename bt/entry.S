@@ -11,6 +11,25 @@
  * registers and flags, swap FPU state back, and return from bt_enter.
  * bt_exit_signal: the same, for a signal handler that has already copied
  * the guest registers and flags out of the interrupted context.
+ *
+ * bt_rdtsc: RDTSC for translated code without an exit (bt/xl_system.c).
+ * Reached by a jump with the return address in r10; EDX:EAX := cpu_rdtsc(),
+ * the guest TSC exactly as the emulator computes it.  The C call runs on
+ * the monitor's stack below bt_enter's frame (free while guest code runs;
+ * signals use the sigaltstack), keeps the guest's other registers and
+ * arithmetic flags, and leaves the guest FPU/SSE state loaded: cpu_rdtsc
+ * and the vDSO clock_gettime under it are integer code.  FS still holds the
+ * monitor's TLS base (translated code changes only GS), DF is clear.
+ *
+ * bt_callout: a light callout (bt/xl_callout.c).  Reached by a jump with
+ * the C function in r11 and the return address in r10; vcpu->eip already
+ * holds the guest instruction's EIP.  The guest registers and flags are
+ * stored in struct vcpu as bt_exit does and the guest FPU/SSE state saved
+ * (the C code may use SSE registers); int fn(struct vcpu *) runs on the
+ * monitor's stack.  0: reload the guest state (the function may have
+ * changed it, and the kernel view, hence the GS base) and go on at r10.
+ * Otherwise leave translated code as from a signal, with the exit reason
+ * the function set.
  */
 #include "cpu/switch.inc"
 
@@ -56,5 +75,73 @@ bt_exit_signal:
     mov OFF_HOST_RSP(%r15), %rsp
     RETURN_TO_MONITOR
     .size bt_exit, .-bt_exit
+
+    .globl bt_rdtsc
+    .type bt_rdtsc, @function
+bt_rdtsc:
+    mov %rsp, %r11
+    mov OFF_HOST_RSP(%r15), %rsp    /* 16-byte aligned (LEAVE_MONITOR) */
+    pushfq
+    push %r11                       /* guest ESP */
+    push %r10                       /* return address */
+    push %rcx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9                        /* eight pushes: still aligned */
+    mov %r15, %rdi
+    call cpu_rdtsc
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rcx
+    pop %r10
+    pop %r11
+    mov %rax, %rdx
+    shr $32, %rdx
+    mov %eax, %eax
+    popfq
+    mov %r11, %rsp
+    jmp *%r10
+    .size bt_rdtsc, .-bt_rdtsc
+
+    .globl bt_callout
+    .type bt_callout, @function
+bt_callout:
+    mov %eax, 0x00(%r15)
+    mov %ecx, 0x04(%r15)
+    mov %edx, 0x08(%r15)
+    mov %ebx, 0x0c(%r15)
+    mov %esp, 0x10(%r15)
+    mov %ebp, 0x14(%r15)
+    mov %esi, 0x18(%r15)
+    mov %edi, 0x1c(%r15)
+    mov OFF_HOST_RSP(%r15), %rsp
+    pushfq
+    pop %rax
+    mov %rax, OFF_RFLAGS(%r15)
+    push %r10
+    push %r10                       /* two slots: the stack stays aligned */
+    fxsave64 OFF_FX_GUEST(%r15)
+    mov %r15, %rdi
+    call *%r11
+    fxrstor64 OFF_FX_GUEST(%r15)
+    pop %r10
+    pop %r10
+    test %eax, %eax
+    jnz 1f
+    mov OFF_KVIEW(%r15), %rax
+    wrgsbase %rax
+    mov OFF_RFLAGS(%r15), %rax
+    and $0x8d5, %rax
+    or $0x202, %rax
+    push %rax
+    popfq
+    LOAD_GUEST_GPRS_BUT_ESP
+    mov 0x10(%r15), %esp
+    jmp *%r10
+1:  jmp bt_exit_signal
+    .size bt_callout, .-bt_callout
 
     .section .note.GNU-stack,"",@progbits

@@ -13,16 +13,17 @@
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
 
-extern char bt_exit[];
+extern char bt_exit[], bt_rdtsc[], bt_callout[];
 
 static uint32_t hash_of(uint32_t lin)
 {
     return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
 }
 
-/* The two pieces of code every TU jumps to: the way out to bt_exit (an
- * absolute jump, since the TC may be far from the monitor's text), and the
- * miss path of the indirect-branch table (target eip in r8d). */
+/* The pieces of code every TU jumps to: the way out to bt_exit (an
+ * absolute jump, since the TC may be far from the monitor's text), the
+ * miss path of the indirect-branch table (target eip in r8d), and the ways
+ * to the RDTSC helper and the light callouts (bt/entry.S). */
 static void tc_emit_common(struct tc *tc)
 {
     struct emit e = { tc->base, tc->end, false };
@@ -35,6 +36,12 @@ static void tc_emit_common(struct tc *tc)
     emit_bytes(&e, mov_eip_r8d, sizeof mov_eip_r8d);
     emit_ctx_store_imm32(&e, VCPU_OFF_REASON, EXIT_LOOKUP);
     emit_jmp(&e, tc->exit_tramp);
+    tc->rdtsc_tramp = e.p;
+    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
+    emit_u64(&e, (uint64_t)(uintptr_t)bt_rdtsc);
+    tc->callout_tramp = e.p;
+    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
+    emit_u64(&e, (uint64_t)(uintptr_t)bt_callout);
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
@@ -140,8 +147,9 @@ void tc_insert(struct tc *tc, struct tu *tu)
 void bt_lookup_install(struct vm *vm, uint32_t eip, void *code)
 {
     struct tc *tc = vm->tc;
-    tc->lookup_keys[eip & 0xFFFF] = eip;
-    tc->lookup_code[eip & 0xFFFF] = (uint64_t)(uintptr_t)code;
+    uint32_t slot = tc_lookup_slot(eip);
+    tc->lookup_keys[slot] = eip;
+    tc->lookup_code[slot] = (uint64_t)(uintptr_t)code;
 }
 
 static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
@@ -213,7 +221,7 @@ static void tu_kill(struct tc *tc, struct tu *tu)
             *pp = tu->hash_next;
             break;
         }
-    uint32_t slot = tu->eip & 0xFFFF;
+    uint32_t slot = tc_lookup_slot(tu->eip);
     if (tc->lookup_code[slot] == (uint64_t)(uintptr_t)tu->code) {
         tc->lookup_keys[slot] = 0;
         tc->lookup_code[slot] = (uint64_t)(uintptr_t)tc->miss_stub;
@@ -266,6 +274,14 @@ bool bt_seg_unlimited(const struct seg *s)
     /* Expand-up data (type bit 2 clear) or code, 4 GiB limit: no check can fail. */
     bool expand_down = SEG_ATTR_S(s->attr) && !(s->attr & 8) && (s->attr & 4);
     return s->limit == 0xFFFFFFFFu && !expand_down;
+}
+
+void bt_prepare_segments(struct vcpu *c)
+{
+    for (int s = 0; s < S_NSEG; s++)
+        c->segbase_host[s] = c->kview + c->seg[s].base;
+    c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
+    c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }
 
 uint64_t bt_segment_key(const struct vcpu *c)

@@ -4,7 +4,9 @@
  * how they are chained, and how they are dropped.
  *
  * Layout of the TC region (one RWX mapping of BT_TC_SIZE bytes):
- *   [exit trampoline: jmp to bt_exit][lookup-miss stub][TU code + stubs]...
+ *   [exit trampoline: jmp to bt_exit][lookup-miss stub][jmp to bt_rdtsc]
+ *   [jmp to bt_callout]
+ *   [TU code + stubs]...
  * TUs are allocated by bumping a pointer, so their host addresses increase
  * with their index in tc->tus[] and a fault address is found by bisection.
  */
@@ -15,7 +17,7 @@
 #include <stdbool.h>
 
 #define TC_HASH_BITS 16
-#define TC_LOOKUP_ENTRIES 65536u      /* indirect-branch table: indexed by eip & 0xFFFF */
+#define TC_LOOKUP_ENTRIES 65536u      /* indirect-branch table: tc_lookup_slot(eip) */
 #define TC_MAX_TUS (1u << 20)
 #define TC_MAX_MAP (8u << 20)
 #define TC_MAX_LINKS (2u << 20)
@@ -55,6 +57,8 @@ struct tc {
     uint8_t *base, *end, *free;
     uint8_t *exit_tramp;       /* jmp bt_exit */
     uint8_t *miss_stub;        /* indirect-branch miss: target in r8d */
+    uint8_t *rdtsc_tramp;      /* jmp bt_rdtsc (return address in r10) */
+    uint8_t *callout_tramp;    /* jmp bt_callout (function in r11, return address in r10) */
     struct tu *tus;
     uint32_t ntus;
     struct tu_map *map;
@@ -76,6 +80,18 @@ struct tc {
     uint32_t adaptive[TC_ADAPT_SLOTS];      /* eip + 1, open addressing */
     struct { uint32_t eip, count; } trace_count[TC_ADAPT_SLOTS];
 };
+
+/*
+ * The indirect-branch table slot of a guest EIP: its low 16 bits plus its
+ * two high bytes swapped (bswap), so that code 64 KiB apart (a kernel's
+ * text spans hundreds of such strides) lands in different slots.
+ * emit_indirect (bt/xl_helpers.c) computes the same with mov, bswap, lea
+ * and movzx, which leave the guest's flags alone.
+ */
+static inline uint32_t tc_lookup_slot(uint32_t eip)
+{
+    return (eip + __builtin_bswap32(eip)) & (TC_LOOKUP_ENTRIES - 1);
+}
 
 /* Byte offset of the host-address half of the lookup table from its base. */
 #define TC_LOOKUP_CODE_OFF (TC_LOOKUP_ENTRIES * 4u)

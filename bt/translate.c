@@ -92,6 +92,12 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_PUSH_SREG: xl_push_sreg(x); break;
     case K_MOV_FROM_SREG: xl_mov_from_sreg(x); break;
     case K_MOV_FROM_CR: xl_mov_from_cr(x); break;
+    case K_RDTSC: xl_rdtsc(x); break;
+    case K_POP_SREG: xl_pop_sreg(x); break;
+    case K_MOV_TO_SREG: xl_mov_to_sreg(x); break;
+    case K_VERW: xl_verw(x); break;
+    case K_POPFD: xl_popfd(x); break;
+    case K_IRETD: xl_iretd(x); break;
     case K_PUSH: xl_push(x); break;
     case K_POP: xl_pop(x); break;
     case K_PUSHA: xl_pusha(x); break;
@@ -277,8 +283,13 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
         struct tu *tu = tc_find(tc, lin);
-        if (tu)
+        if (tu) {
+            /* Put it back in the indirect-branch table: it may have been
+             * displaced by another EIP with the same slot (an indirect
+             * branch that missed comes here). */
+            bt_lookup_install(vm, tu->eip, tu->code);
             return tu->code;
+        }
     }
     bool raised;
     struct tu *tu = translate(vm, single, &raised);

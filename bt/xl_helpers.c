@@ -147,14 +147,18 @@ void emit_goto(struct xlat *x, uint32_t target)
 
 /*
  * Indirect branch to the guest EIP in r8d, without touching the guest's
- * flags: the table slot is eip & 0xFFFF (movzx), the key compare is done as
+ * flags: the table slot is tc_lookup_slot(eip) (bt/tc.h, computed with
+ * mov, bswap, lea and movzx, none of which write flags), the key compare is done as
  * ecx = key + ~target + 1 with LEA and tested with JRCXZ.
  */
 void emit_indirect(struct xlat *x)
 {
     struct emit *e = &x->e;
     static const uint8_t seq1[] = {
-        0x45, 0x0F, 0xB7, 0xC8,             /* movzx r9d, r8w */
+        0x45, 0x89, 0xC1,                   /* mov r9d, r8d */
+        0x41, 0x0F, 0xC9,                   /* bswap r9d */
+        0x47, 0x8D, 0x0C, 0x08,             /* lea r9d, [r8 + r9] */
+        0x45, 0x0F, 0xB7, 0xC9,             /* movzx r9d, r9w */
         0x49, 0x89, 0xCA,                   /* mov r10, rcx */
         0x43, 0x8B, 0x0C, 0x8E,             /* mov ecx, [r14 + r9*4] */
         0x45, 0x89, 0xC3,                   /* mov r11d, r8d */

@@ -4,8 +4,9 @@
  * only read virtual state.  PUSHFD composes the guest's EFLAGS (arithmetic
  * flags from the host, IF, DF and the rest from struct vcpu); PUSH Sreg and
  * MOV from Sreg read the guest's selectors; MOV from CR0/CR2/CR3/CR4 reads
- * the guest's control registers.  At CPL 0 none of them can fault on their
- * own, so the only fault left is the guest memory access.
+ * the guest's control registers; RDTSC reads the guest TSC through a light
+ * helper (bt_rdtsc in bt/entry.S).  At CPL 0 none of them can fault on
+ * their own, so the only fault left is the guest memory access.
  */
 #include <stddef.h>
 #include <Zydis/Zydis.h>
@@ -114,4 +115,18 @@ void xl_mov_from_cr(struct xlat *x)
     }
     static const uint8_t mov = 0x8B;
     emit_mem(&x->e, 0, &mov, 1, gpr_id(x->ops[0].reg.value), H_R15, -1, 1, off);
+}
+
+/*
+ * RDTSC: EDX:EAX := the guest TSC, computed by the same cpu_rdtsc() as the
+ * emulator's RDTSC and ring 3's trapped one (1 GHz: host CLOCK_MONOTONIC
+ * ns + tsc_offset), so all three agree and never go backwards.  CR4.TSD
+ * only restricts CPL > 0, and translated code is CPL 0.  No exit: a jump to
+ * bt_rdtsc with the return address in r10.
+ */
+void xl_rdtsc(struct xlat *x)
+{
+    static const uint8_t lea_r10[] = { 0x4C, 0x8D, 0x15, 5, 0, 0, 0 }; /* lea r10, [rip+5] */
+    emit_bytes(&x->e, lea_r10, sizeof lea_r10);
+    emit_jmp(&x->e, x->tc->rdtsc_tramp);                              /* 5 bytes */
 }

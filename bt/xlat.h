@@ -18,7 +18,8 @@ enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
     K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
     K_INCDEC_SHORT, K_COPY_ADDR16, K_LOOP_CX,
-    K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR,
+    K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR, K_RDTSC,
+    K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD, K_IRETD,
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -86,5 +87,14 @@ void xl_pushfd(struct xlat *x);
 void xl_push_sreg(struct xlat *x);
 void xl_mov_from_sreg(struct xlat *x);
 void xl_mov_from_cr(struct xlat *x);
+void xl_rdtsc(struct xlat *x);
+/* bt/xl_callout.c: light callouts; classify_light() says K_COPY for
+ * instructions that are not among them. */
+enum kind classify_light(const struct xlat *x);
+void xl_pop_sreg(struct xlat *x);
+void xl_mov_to_sreg(struct xlat *x);
+void xl_verw(struct xlat *x);
+void xl_popfd(struct xlat *x);
+void xl_iretd(struct xlat *x);
 
 #endif

@@ -35,15 +35,19 @@ static uint32_t popf_mask(const struct vcpu *c, bool op32)
     return op32 ? m : m & 0xFFFF;
 }
 
+uint32_t em_popf_eflags(const struct vcpu *c, uint32_t popped, bool op32)
+{
+    uint32_t m = popf_mask(c, op32);
+    return ((vcpu_get_eflags(c) & ~m) | (popped & m)) & ~FL_RF;
+}
+
 static enum em_result popf(struct em *e)
 {
     struct vcpu *c = e->c;
     uint32_t v;
     if (!em_stack_pop(e, &v, em_op32(e) ? 4 : 2))
         return e->res;
-    uint32_t m = popf_mask(c, em_op32(e));
-    uint32_t f = (vcpu_get_eflags(c) & ~m) | (v & m);
-    vcpu_set_eflags(c, f & ~FL_RF);
+    vcpu_set_eflags(c, em_popf_eflags(c, v, em_op32(e)));
     return em_done(e);
 }
 

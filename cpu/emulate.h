@@ -26,6 +26,11 @@ enum em_result {
 
 enum em_result emulate_one(struct vcpu *c);
 
+/* EFLAGS after POPF/POPFD pops `popped` at the current CPL and IOPL (SDM
+ * vol. 2, POPF): the bits it may not change kept, RF clear.  Shared with
+ * the translator's light POPFD (bt/xl_callout.c). */
+uint32_t em_popf_eflags(const struct vcpu *c, uint32_t popped, bool op32);
+
 /* What the caller of emulate_step() needs to know beyond the result. */
 struct em_info {
     int mnemonic;           /* Zydis mnemonic, ZYDIS_MNEMONIC_INVALID if undecodable */

@@ -167,6 +167,8 @@ struct vcpu {
     uint16_t ring3_sel[4];
     /* A two-slot stack for PUSHFQ/POPFQ inside translated code (bt/xl_system.c). */
     uint64_t bt_scratch[2] __attribute__((aligned(16)));
+    /* The operand translated code hands a light callout (bt/xl_callout.c). */
+    uint32_t callout_arg;
     /* The two pages seglimit_guard[] points to (cpu/host.c). */
     uint64_t guard_ok, guard_trap;
 

@@ -409,10 +409,7 @@ int vm_run(struct vm *vm)
         single_step = false;
         if (!code)
             continue;               /* an exception was raised, or stop */
-        for (int s = 0; s < S_NSEG; s++)
-            c->segbase_host[s] = c->kview + c->seg[s].base;
-        c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
-        c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
+        bt_prepare_segments(c);
         vm->stats.bt_entries++;
         bt_enter(c, code);
         handle_exit(vm, &single_step);

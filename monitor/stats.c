@@ -36,6 +36,7 @@ static const struct {
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.adaptive",      offsetof(struct stats, bt_adaptive) },
+    { "bt.light",         offsetof(struct stats, bt_light) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },

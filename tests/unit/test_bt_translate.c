@@ -807,6 +807,36 @@ Test(branch, call_ret_in_a_loop_uses_the_lookup_table)
                   (unsigned long long)bth_stats()->bt_lookup_misses);
 }
 
+/*
+ * Two targets in the same lookup-table slot: the one displaced by the other
+ * is put back the next time an indirect branch misses on it (found in the
+ * TC), instead of missing on every later call.
+ */
+Test(branch, displaced_lookup_entry_is_put_back)
+{
+    static const uint8_t fa[] = { 0x46, 0xC3 };                     /* inc esi ; ret */
+    static const uint8_t fb[] = { 0x81, 0xC6, 0x00, 0x01, 0x00, 0x00, 0xC3 }; /* add esi, 0x100 ; ret */
+    static const uint8_t code[] = {
+        0xB8, 0x00, 0x03, 0x01, 0x00,            /* 10000: mov eax, 0x10300 (fa) */
+        0xBB, 0x00, 0x01, 0x03, 0x00,            /* 10005: mov ebx, 0x30100 (fb) */
+        0xFF, 0xD0,                              /* 1000a: call eax */
+        0xFF, 0xD3,                              /* 1000c: call ebx: takes fa's slot */
+        0xB9, 0x64, 0x00, 0x00, 0x00,            /* 1000e: mov ecx, 100 */
+        0xFF, 0xD0,                              /* 10013: top: call eax */
+        0x49,                                    /* 10015: dec ecx */
+        0x75, 0xFB,                              /* 10016: jnz top */
+        BTH_EXIT(1),                             /* 10018: mov [0x3000], eax ; mov al, 1 ; out 0xf4, al */
+    };
+    cr_assert_eq(tc_lookup_slot(0x10300), tc_lookup_slot(0x30100), "the test needs a shared slot");
+    bth_load(0x10300, fa, sizeof fa);
+    bth_load(0x30100, fb, sizeof fb);
+    bth_set_regs(0, 0, 0, 0, 0, 0, 0);
+    RUN(code);
+    cr_assert_eq(REG(ESI), 101 + 0x100);
+    cr_assert_leq(bth_stats()->bt_lookup_misses, 8, "101 calls of fa, %llu misses",
+                  (unsigned long long)bth_stats()->bt_lookup_misses);
+}
+
 /* ---- string: expanded into loops over GS-based accesses ---- */
 
 /*
