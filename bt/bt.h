@@ -60,12 +60,6 @@ bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *f
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
 void bt_flush(struct vm *vm, const char *why);
 
-/* A write to a guest page table faulted at eip.  After TC_ADAPT_AFTER such
- * faults the instruction is retranslated as an exit to the emulator (when it
- * can emulate it), which writes through the monitor without the fault.
- * Returns true when it just did so (the caller then simply resumes). */
-bool bt_trace_fault(struct vm *vm, uint32_t eip);
-
 /* The segment assumptions translations were made under (flat DS/ES/SS,
  * CS base); the run loop flushes when they change. */
 uint64_t bt_segment_key(const struct vcpu *c);

@@ -95,23 +95,9 @@ void xl_unsupported(struct xlat *x, const char *what)
     vm_unsupported(x->vm, what);
 }
 
-bool is_adaptive(const struct tc *tc, uint32_t eip)
-{
-    for (uint32_t i = 0, h = (eip * 2654435761u) % TC_ADAPT_SLOTS; i < TC_ADAPT_SLOTS;
-         i++, h = (h + 1) % TC_ADAPT_SLOTS) {
-        if (tc->adaptive[h] == eip + 1)
-            return true;
-        if (tc->adaptive[h] == 0)
-            return false;
-    }
-    return false;
-}
-
 enum kind classify(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
-    if (is_adaptive(x->tc, x->eip) && emulate_supports(ins->mnemonic))
-        return K_EMULATE;       /* adaptive: keeps writing guest page tables */
     if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
     if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)

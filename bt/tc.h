@@ -21,8 +21,6 @@
 #define TC_MAX_TUS (1u << 20)
 #define TC_MAX_MAP (8u << 20)
 #define TC_MAX_LINKS (2u << 20)
-#define TC_ADAPT_SLOTS 4096u
-#define TC_ADAPT_AFTER 4        /* trace faults before an instruction is retranslated */
 
 /* One guest instruction inside a TU: where its host code starts. */
 struct tu_map {
@@ -75,10 +73,6 @@ struct tc {
     uint32_t *lookup_keys;
     uint64_t *lookup_code;
     uint64_t seg_key;          /* segment assumptions of the current translations */
-    /* Adaptive retranslation (bt_trace_fault): instructions that kept
-     * faulting on write-protected page tables, and fault counts. */
-    uint32_t adaptive[TC_ADAPT_SLOTS];      /* eip + 1, open addressing */
-    struct { uint32_t eip, count; } trace_count[TC_ADAPT_SLOTS];
 };
 
 /*

@@ -321,29 +321,3 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     }
     return tu->code;
 }
-
-bool bt_trace_fault(struct vm *vm, uint32_t eip)
-{
-    struct tc *tc = vm->tc;
-    uint32_t h = (eip * 2654435761u) % TC_ADAPT_SLOTS;
-    if (tc->trace_count[h].eip != eip) {
-        tc->trace_count[h].eip = eip;
-        tc->trace_count[h].count = 0;
-    }
-    if (++tc->trace_count[h].count < TC_ADAPT_AFTER || is_adaptive(tc, eip))
-        return false;
-    /* Can the emulator do it?  Then retranslate it as an exit. */
-    struct xlat x = { .vm = vm, .c = &vm->cpu, .tc = tc, .eip = eip };
-    uint32_t pa;
-    struct mmu_fault f;
-    if (fetch_decode(&x, &pa, &f) != 0 || !emulate_supports(x.ins.mnemonic))
-        return false;
-    for (uint32_t i = 0, s = h; i < TC_ADAPT_SLOTS; i++, s = (s + 1) % TC_ADAPT_SLOTS)
-        if (tc->adaptive[s] == 0) {
-            tc->adaptive[s] = eip + 1;
-            break;
-        }
-    bt_invalidate_page(vm, pa);
-    vm->stats.bt_adaptive++;
-    return true;
-}

@@ -46,7 +46,6 @@ struct xlat {
 void record_map(struct xlat *x, unsigned fix);
 void classify_init(void);
 void xl_unsupported(struct xlat *x, const char *what);
-bool is_adaptive(const struct tc *tc, uint32_t eip);
 enum kind classify(struct xlat *x);
 int gpr_id(ZydisRegister r);
 int seg_index(ZydisRegister r);
@@ -81,7 +80,6 @@ void xl_loop_cx(struct xlat *x);
 void xl_string(struct xlat *x);
 void xl_emulate(struct xlat *x);
 void *bt_find_or_translate(struct vm *vm, bool single);
-bool bt_trace_fault(struct vm *vm, uint32_t eip);
 
 void xl_pushfd(struct xlat *x);
 void xl_push_sreg(struct xlat *x);

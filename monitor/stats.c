@@ -35,7 +35,6 @@ static const struct {
     { "shadow.user_remaps", offsetof(struct stats, shadow_user_remaps) },
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
-    { "bt.adaptive",      offsetof(struct stats, bt_adaptive) },
     { "bt.light",         offsetof(struct stats, bt_light) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
