@@ -55,9 +55,9 @@ bt_enter:
     jmp *%r11
     .size bt_enter, .-bt_enter
 
-    .globl bt_exit
-    .type bt_exit, @function
-bt_exit:
+/* Translated code leaves: the guest's registers and flags into struct
+ * vcpu, and onto the monitor's stack. */
+.macro SAVE_GUEST_STATE
     mov %eax, 0x00(%r15)
     mov %ecx, 0x04(%r15)
     mov %edx, 0x08(%r15)
@@ -70,6 +70,12 @@ bt_exit:
     pushfq
     pop %rax
     mov %rax, OFF_RFLAGS(%r15)
+.endm
+
+    .globl bt_exit
+    .type bt_exit, @function
+bt_exit:
+    SAVE_GUEST_STATE
     .globl bt_exit_signal
 bt_exit_signal:
     mov OFF_HOST_RSP(%r15), %rsp
@@ -109,18 +115,7 @@ bt_rdtsc:
     .globl bt_callout
     .type bt_callout, @function
 bt_callout:
-    mov %eax, 0x00(%r15)
-    mov %ecx, 0x04(%r15)
-    mov %edx, 0x08(%r15)
-    mov %ebx, 0x0c(%r15)
-    mov %esp, 0x10(%r15)
-    mov %ebp, 0x14(%r15)
-    mov %esi, 0x18(%r15)
-    mov %edi, 0x1c(%r15)
-    mov OFF_HOST_RSP(%r15), %rsp
-    pushfq
-    pop %rax
-    mov %rax, OFF_RFLAGS(%r15)
+    SAVE_GUEST_STATE
     push %r10
     push %r10                       /* two slots: the stack stays aligned */
     fxsave64 OFF_FX_GUEST(%r15)
