@@ -401,10 +401,16 @@ static uint32_t ide_read(void *opaque, uint16_t port, int size)
     }
 }
 
+/* Multiple mode comes up enabled with the largest block, as a BIOS leaves
+ * it (and as QEMU's drive does): Linux's libata uses READ/WRITE MULTIPLE
+ * only when IDENTIFY word 59 shows a current setting, one interrupt per
+ * 16 sectors instead of per sector.  SET MULTIPLE MODE 0 turns it off. */
+#define IDE_DEFAULT_MULT IDE_MAX_MULT
+
 static void soft_reset(struct ide_channel *c)
 {
     for (int i = 0; i < 2; i++)
-        c->d[i].mult = 0;
+        c->d[i].mult = IDE_DEFAULT_MULT;
     c->pos = c->len = 0;
     c->left = 0;
     c->intrq = false;
@@ -501,7 +507,7 @@ int ide_attach(struct vm *vm, const char *path, bool ro, char *err, size_t errle
     }
     struct ide_drive *d = &ide->ch[ide->ndisks / 2].d[ide->ndisks % 2];
     *d = (struct ide_drive){ .present = true, .ro = ro, .fd = fd,
-                             .sectors = size / IDE_SECTOR };
+                             .sectors = size / IDE_SECTOR, .mult = IDE_DEFAULT_MULT };
     snprintf(d->serial, sizeof d->serial, "VMM%05d", ide->ndisks);
     geometry(d);
     ide->ndisks++;

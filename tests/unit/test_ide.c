@@ -176,8 +176,19 @@ Test(ide, multiple_mode)
 {
     int fd;
     struct vm *vm = setup(&fd, false);
+    outb(vm, 0x1F6, 0xA0);
+    outb(vm, 0x1F7, 0xEC);                      /* IDENTIFY: word 59 */
+    uint16_t id[256];
+    for (int i = 0; i < 256; i++)
+        id[i] = inw(vm, 0x1F0);
+    irq_intr_ack(vm);
+    outb(vm, 0x20, 0x20);
+    cr_assert_eq(id[59], 0x0100 | IDE_MAX_MULT, "multiple mode on at power-on: 0x%x", id[59]);
+    outb(vm, 0x1F2, 0);
+    outb(vm, 0x1F7, 0xC6);                      /* SET MULTIPLE 0: off */
+    cr_assert_eq(inb(vm, 0x1F7) & 0x01, 0);
     lba28(vm, 0, 8);
-    outb(vm, 0x1F7, 0xC4);                      /* READ MULTIPLE before SET MULTIPLE */
+    outb(vm, 0x1F7, 0xC4);                      /* READ MULTIPLE while it is off */
     cr_assert_eq(inb(vm, 0x1F7) & 0x01, 0x01);
     cr_assert_eq(inb(vm, 0x1F1), 0x04);         /* ABRT */
     outb(vm, 0x1F2, 3);
