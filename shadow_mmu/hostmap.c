@@ -7,11 +7,14 @@
  * 4 GiB), the only addresses 32-bit code can reach; so only one user view
  * (the running address space's, s->ulive) can be in the host at a time.
  * The maps of the others are kept, exact like the kernel views (tracing,
- * pttrace.c), with their entries marked LM_ASIDE: when the address space
- * runs again, a page it touches is mapped again from the remembered entry
- * (hm_bring_back_page), without a walk of the guest's tables.  (Mapping
- * all of them back at the switch cost more than it saved: a process in a
- * pipe touches about a third of its pages per time slice.)
+ * pttrace.c), with their entries marked LM_ASIDE.  When the address space
+ * runs again, the pages it faulted in during its last two time slices are
+ * mapped back at the switch, one mmap per run of adjacent pages (the hot
+ * count LM_HOT), and any other page it touches comes back from the
+ * remembered entry (hm_bring_back_page), without a walk of the guest's
+ * tables.  (Mapping all of them back at the switch cost more than it
+ * saved: a process in a pipe touches about a third of its pages per time
+ * slice.)
  *
  * Per tag, struct hmap holds the map (per linear page: physical page |
  * LM_*), how many pages each 4 MiB region maps, and the list of pages mapped
@@ -173,7 +176,7 @@ int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
 {
     if (write_protected(vm, ppn))
         writable = false;
-    uint32_t entry = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
+    uint32_t entry = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0) | LM_HOT_NEW;
     if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, entry), ppn) < 0)
         return -1;
     remember(vm->shadow, tag, lpn, entry);
@@ -288,6 +291,38 @@ static void put_aside(struct vm *vm, int tag)
     }
 }
 
+/* Map back the hot pages of the user view coming in: one mmap per run of
+ * pages adjacent both in linear and in physical memory, with equal
+ * protection; each loses one unit of heat (a page used again faults back
+ * in and gets it all back). */
+static void bring_back_hot(struct vm *vm, int tag)
+{
+    struct shadow *s = vm->shadow;
+    struct hmap *h = &s->t[tag];
+    bool listed = h->nlist <= LIST_MAX;
+    uint32_t n = listed ? h->nlist : NPAGES_4G;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t l = listed ? h->list[i] : i, e = h->map[l];
+        if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || !(e & LM_HOT))
+            continue;
+        uint32_t len = 1;
+        while (l + len < NPAGES_4G) {
+            uint32_t ne = h->map[l + len];
+            if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || !(ne & LM_HOT) ||
+                ((ne | e) & LM_ONES) || (ne >> 12) != (e >> 12) + len ||
+                prot_of(tag, ne) != prot_of(tag, e))
+                break;
+            len++;
+        }
+        uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
+        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e), file) < 0)
+            continue;                           /* they fault back in one by one */
+        for (uint32_t k = 0; k < len; k++)
+            h->map[l + k] = (h->map[l + k] & ~LM_ASIDE) - LM_HOT_ONE;
+        vm->stats.shadow_user_remaps += len;
+    }
+}
+
 void hm_switch_user(struct vm *vm, int view)
 {
     struct shadow *s = vm->shadow;
@@ -295,6 +330,7 @@ void hm_switch_user(struct vm *vm, int view)
         return;
     put_aside(vm, USER_TAG + s->ulive);
     s->ulive = view;
+    bring_back_hot(vm, USER_TAG + view);
 }
 
 /* A fault on a remembered page of the live user view: map it again from
@@ -309,7 +345,7 @@ bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
     uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
     if (map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, e), file) < 0)
         return false;
-    s->t[tag].map[lpn] = e & ~LM_ASIDE;
+    s->t[tag].map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
     vm->stats.shadow_user_remaps++;
     return true;
 }
