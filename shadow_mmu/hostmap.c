@@ -274,21 +274,35 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
 /* ---- switching user views ------------------------------------------- */
 
 /* Put every page of a user tag aside: one system call empties the host's
- * user range. */
+ * user range.  The tag's list, which a remembered view keeps for ever, is
+ * compacted on the way (each mapped page once), so that it does not grow
+ * past LIST_MAX into whole-map scans at every switch. */
 static void put_aside(struct vm *vm, int tag)
 {
     struct shadow *s = vm->shadow;
     struct hmap *h = &s->t[tag];
-    if (!h->mapped)
+    if (!h->mapped) {
+        h->nlist = 0;
         return;
+    }
     hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
     bool listed = h->nlist <= LIST_MAX;
-    uint32_t n = listed ? h->nlist : NPAGES_4G;
+    uint32_t n = listed ? h->nlist : NPAGES_4G, kept = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t l = listed ? h->list[i] : i;
-        if (h->map[l] & LM_PRESENT)
-            h->map[l] |= LM_ASIDE;
+        if (!(h->map[l] & LM_PRESENT) || (h->map[l] & LM_LISTED))
+            continue;
+        h->map[l] |= LM_ASIDE | LM_LISTED;
+        if (kept < LIST_MAX)
+            h->list[kept] = l;
+        kept++;
     }
+    for (uint32_t i = 0; i < kept && i < LIST_MAX; i++)
+        h->map[h->list[i]] &= ~LM_LISTED;
+    if (kept > LIST_MAX)                        /* not all listed: clear by scanning */
+        for (uint32_t l = 0; l < NPAGES_4G; l++)
+            h->map[l] &= ~LM_LISTED;
+    h->nlist = kept;
 }
 
 /* Map back the hot pages of the user view coming in: one mmap per run of

@@ -24,6 +24,7 @@ struct vm;
 #define LM_HOT     0x30u            /* user page: switches it is still mapped back eagerly */
 #define LM_HOT_ONE 0x10u
 #define LM_HOT_NEW 0x20u            /* a page just faulted in: the next two switches */
+#define LM_LISTED  0x40u            /* transient: already kept while compacting a list */
 #define RMAP_SLOTS 8                /* every kernel and user view of a frame fits */
 #define RMAP_MANY  0xFFFFFFFFu
 #define NPAGES_4G  (1u << 20)
