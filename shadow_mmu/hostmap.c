@@ -153,7 +153,7 @@ static void remember(struct shadow *s, int tag, uint32_t lpn, uint32_t entry)
 
 static int map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page)
 {
-    void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED, vm->mem.memfd,
+    void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, vm->mem.memfd,
                    (off_t)file_page * GUEST_PAGE_SIZE);
     return p == MAP_FAILED ? -1 : 0;
 }
