@@ -20,11 +20,11 @@
 #include <unistd.h>
 #include <asm/ldt.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "cpu/direct.h"
 #include "cpu/segments.h"
 #include "cpu/sandbox.h"
+#include "cpu/host_clock.h"
 #include "monitor/vm.h"
 
 #define USER_VIEW_START 0x1000ull
@@ -168,12 +168,12 @@ bool direct_run(struct vm *vm, bool step)
     if (lazy)
         fpu_poison(c);
     /* RDTSC must give ring 3 the guest's TSC (cpu/cpuid.c), not the
-     * host's: make it trap while guest user code runs. */
-    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+     * host's: it traps while guest user code runs, and stays trapping
+     * until the monitor next reads its clock (cpu/host_clock.h). */
+    host_tsc_trap();
     direct_active = true;
     direct_enter(c, &f);
     direct_active = false;
-    prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
     if (lazy) {
         fpu_unpoison(c);
         /* The #MF of the poison is the guest's #NM (device not available). */

@@ -23,6 +23,7 @@
 #include "bt/tc.h"
 #include "monitor/vm.h"
 #include "cpu/direct.h"
+#include "cpu/host_clock.h"
 
 extern char bt_exit_signal[];
 extern char direct_exit[];
@@ -244,6 +245,8 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     ucontext_t *uc = ctx;
     greg_t *g = uc->uc_mcontext.gregs;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    if (sig == SIGALRM)
+        host_clock_timer_signal();
     if (host_vm && (direct_is_guest_cs(cs) || (sig == SIGSYS && cs == 0x23 && direct_active))) {
         direct_signal(sig, si, uc);
         return;

@@ -1,0 +1,54 @@
+/*
+ * cpu/host_clock.c - lazy switching of the RDTSC trap (cpu/host_clock.h).
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include "cpu/host_clock.h"
+#include "monitor/vm.h"
+
+static bool tsc_trapped;
+/* Timer signals so far, and their number when the trap was last turned on. */
+static volatile uint64_t timer_signals;
+static uint64_t signals_at_trap;
+
+static void set_tsc(int mode)
+{
+    if (prctl(PR_SET_TSC, mode, 0, 0, 0) != 0) {
+        /* Without it guest ring 3 would read the host's TSC, or the monitor
+         * could not read its own clock: neither may pass silently. */
+        fprintf(stderr, "vmm: prctl(PR_SET_TSC) failed: the RDTSC trap of direct execution "
+                        "is not available on this host\n");
+        exit(VMM_EXIT_ERROR);
+    }
+}
+
+void host_tsc_trap(void)
+{
+    if (!tsc_trapped) {
+        set_tsc(PR_TSC_SIGSEGV);
+        tsc_trapped = true;
+        signals_at_trap = timer_signals;
+    }
+}
+
+void host_clock(clockid_t id, struct timespec *ts)
+{
+    if (tsc_trapped) {
+        set_tsc(PR_TSC_ENABLE);
+        tsc_trapped = false;
+    }
+    clock_gettime(id, ts);
+}
+
+void host_clock_timer_signal(void)
+{
+    timer_signals = timer_signals + 1;
+}
+
+bool host_time_due(void)
+{
+    return !tsc_trapped || timer_signals != signals_at_trap;
+}
