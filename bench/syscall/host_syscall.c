@@ -17,6 +17,12 @@
  *                  vmm does when it emulates the guest's SYSENTER
  *   int $0x40   -> #GP (host gate 0x40 has DPL 0) -> SIGSEGV, from 32-bit
  *                  code: the plain signal floor in the same mode
+ * Two more host costs on vmm's path of a guest system call, for reference:
+ *   host_prctl_tsc_pair  prctl(PR_SET_TSC) to PR_TSC_SIGSEGV and back (what
+ *                        entering and leaving ring 3 cost before the RDTSC
+ *                        trap was switched lazily, cpu/host_clock.h)
+ *   host_fxsave_fxrstor  one FXSAVE64 plus one FXRSTOR64 (each switch between
+ *                        the monitor and guest code does one pair)
  * Prints "bench NAME NS CHECKSUM OPS" (best of 3 runs, CLOCK_MONOTONIC) and
  * "end".  bench/run-all.sh runs it next to host_signal and the guests.
  */
@@ -29,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -120,6 +127,35 @@ static int trap_i386_syscalls(void)
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
+static void prctl_pair(void)
+{
+    if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) || prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0)) {
+        perror("host_syscall: prctl(PR_SET_TSC)");
+        exit(1);
+    }
+}
+
+static void fx_pair(void)
+{
+    static uint8_t area[512] __attribute__((aligned(16)));
+    asm volatile("fxsave64 %0; fxrstor64 %0" : "+m"(area));
+}
+
+/* Best of REPS runs of N_TRAPS calls of fn, as a bench line. */
+static void time_calls(const char *name, void (*fn)(void))
+{
+    uint64_t best = ~0ull;
+    for (int r = 0; r < REPS; r++) {
+        uint64_t t0 = now_ns();
+        for (uint32_t i = 0; i < N_TRAPS; i++)
+            fn();
+        uint64_t t = now_ns() - t0;
+        if (t < best)
+            best = t;
+    }
+    printf("bench %s %llu %u %u\n", name, (unsigned long long)best, N_TRAPS, N_TRAPS);
+}
+
 static const struct {
     const char *name;
     void (*entry)(void);
@@ -169,6 +205,8 @@ int main(void)
         printf("bench %s %llu %u %u\n", variants[v].name, (unsigned long long)best, N_TRAPS,
                N_TRAPS);
     }
+    time_calls("host_prctl_tsc_pair", prctl_pair);
+    time_calls("host_fxsave_fxrstor", fx_pair);
     puts("end");
     return 0;
 }
