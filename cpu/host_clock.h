@@ -18,11 +18,13 @@
  *    *_COARSE clocks read no TSC and may be read directly.)
  *  - host_clock_timer_signal() is called from the SIGALRM handler (the
  *    host timer armed at the next device deadline has fired).
- *  - host_time_due() tells the run loop whether device time may have
- *    reached a deadline since it last read the clock: true unless the trap
- *    has stayed on (no clock read) since ring 3 last ran and no timer signal
- *    came in the meantime.  The host timer never fires early, so while it
- *    is false, ticking the devices would do nothing.
+ *  - host_time_due() tells the run loop whether to tick the devices (which
+ *    reads the clock): false while the trap has stayed on (no clock read)
+ *    since ring 3 last ran and no timer signal came in the meantime, for at
+ *    most 128 passes in a row.  The host timer, armed at the next device
+ *    deadline, never fires early, so a skipped tick would not have found a
+ *    timer due; the bound keeps the console input polled (devices_tick
+ *    looks at it every millisecond, with no timer of its own).
  */
 #ifndef CPU_HOST_CLOCK_H
 #define CPU_HOST_CLOCK_H
