@@ -163,6 +163,17 @@ bool direct_run(struct vm *vm, bool step)
         .ds = d->host_sel[S_DS], .es = d->host_sel[S_ES],
         .fs = d->host_sel[S_FS], .gs = d->host_sel[S_GS],
     };
+    /* A timer signal taken in the monitor since the run loop's last tick
+     * only armed the poll page, which ring 3 never reads: entering now
+     * would leave the timer unserved until ring 3 next traps.  Back to the
+     * loop instead.  One that comes after this check, before the IRETQ,
+     * sees direct_active and re-arms the host timer (cpu/host.c). */
+    direct_active = true;
+    if (host_timer_fired()) {
+        direct_active = false;
+        c->exit_reason = EXIT_POLL;
+        return false;
+    }
     vm->stats.direct_entries++;
     bool lazy = c->cr0 & (CR0_TS | CR0_EM);
     if (lazy)
@@ -171,7 +182,6 @@ bool direct_run(struct vm *vm, bool step)
      * host's: it traps while guest user code runs, and stays trapping
      * until the monitor next reads its clock (cpu/host_clock.h). */
     host_tsc_trap();
-    direct_active = true;
     direct_enter(c, &f);
     direct_active = false;
     if (lazy) {

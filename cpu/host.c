@@ -128,9 +128,23 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
 }
 
+/* Host timer deadline armed now (host_timer_at); REARMED after on_timer
+ * set a short one of its own. */
+#define REARMED (UINT64_MAX - 1)
+#define REARM_NS 20000
+static uint64_t timer_deadline = UINT64_MAX;
+
 static void on_timer(void)
 {
     struct vm *vm = host_vm;
+    /* Between direct_run's last look at the timer and the IRETQ into ring
+     * 3: the poll page below means nothing to ring 3, so fire again soon,
+     * when ring 3 runs, and let that signal bring it back to the loop. */
+    if (vm && direct_active && host_timer_made) {
+        struct itimerspec its = { .it_value = { .tv_nsec = REARM_NS } };
+        timer_settime(host_timer, 0, &its, NULL);
+        timer_deadline = REARMED;
+    }
     if (vm && !armed_irq) {
         mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
         armed_irq = true;
@@ -289,8 +303,7 @@ void host_poll_arm(struct vm *vm, bool irq, bool any)
 
 void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 {
-    static uint64_t current = UINT64_MAX;
-    if (!host_timer_made || deadline_ns == current)
+    if (!host_timer_made || deadline_ns == timer_deadline)
         return;
     struct itimerspec its = { 0 };
     if (deadline_ns != UINT64_MAX) {
@@ -300,7 +313,7 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
             its.it_value.tv_nsec = 1;
     }
     timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
-    current = deadline_ns;
+    timer_deadline = deadline_ns;
 }
 
 int host_init(struct vm *vm, char *err, unsigned long errlen)

@@ -17,9 +17,9 @@
 
 static bool tsc_trapped;
 static unsigned skipped_ticks;
-/* Timer signals so far, and their number when the trap was last turned on. */
+/* Timer signals so far, and their number at the run loop's last tick. */
 static volatile uint64_t timer_signals;
-static uint64_t signals_at_trap;
+static uint64_t signals_seen;
 
 static void set_tsc(int mode)
 {
@@ -37,7 +37,6 @@ void host_tsc_trap(void)
     if (!tsc_trapped) {
         set_tsc(PR_TSC_SIGSEGV);
         tsc_trapped = true;
-        signals_at_trap = timer_signals;
     }
 }
 
@@ -55,10 +54,16 @@ void host_clock_timer_signal(void)
     timer_signals = timer_signals + 1;
 }
 
+bool host_timer_fired(void)
+{
+    return timer_signals != signals_seen;
+}
+
 bool host_time_due(void)
 {
-    if (tsc_trapped && timer_signals == signals_at_trap && ++skipped_ticks < MAX_SKIPPED_TICKS)
+    if (tsc_trapped && !host_timer_fired() && ++skipped_ticks < MAX_SKIPPED_TICKS)
         return false;
     skipped_ticks = 0;
+    signals_seen = timer_signals;
     return true;
 }

@@ -20,8 +20,11 @@
  *    host timer armed at the next device deadline has fired).
  *  - host_time_due() tells the run loop whether to tick the devices (which
  *    reads the clock): false while the trap has stayed on (no clock read)
- *    since ring 3 last ran and no timer signal came in the meantime, for at
- *    most 128 passes in a row.  The host timer, armed at the next device
+ *    since ring 3 last ran and no timer signal came since the last tick, for
+ *    at most 128 passes in a row.  When it answers true the loop ticks, and
+ *    the timer signals so far count as seen.
+ *  - host_timer_fired(): a timer signal came after the last tick (the
+ *    loop must tick before it runs guest code that would not notice it).  The host timer, armed at the next device
  *    deadline, never fires early, so a skipped tick would not have found a
  *    timer due; the bound keeps the console input polled (devices_tick
  *    looks at it every millisecond, with no timer of its own).
@@ -36,5 +39,6 @@ void host_tsc_trap(void);
 void host_clock(clockid_t id, struct timespec *ts);
 void host_clock_timer_signal(void);
 bool host_time_due(void);
+bool host_timer_fired(void);
 
 #endif
