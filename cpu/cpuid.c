@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "cpu/cpuid.h"
+#include "cpu/host_clock.h"
 
 /* CPUID.1:EDX feature bits (Intel SDM vol. 2, CPUID, table 3-11). */
 #define F_FPU   (1u << 0)
@@ -107,7 +108,7 @@ void cpu_cpuid(struct vcpu *c, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 static uint64_t host_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    host_clock(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

@@ -20,11 +20,11 @@
 #include <unistd.h>
 #include <asm/ldt.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "cpu/direct.h"
 #include "cpu/segments.h"
 #include "cpu/sandbox.h"
+#include "cpu/host_clock.h"
 #include "monitor/vm.h"
 
 #define USER_VIEW_START 0x1000ull
@@ -163,17 +163,27 @@ bool direct_run(struct vm *vm, bool step)
         .ds = d->host_sel[S_DS], .es = d->host_sel[S_ES],
         .fs = d->host_sel[S_FS], .gs = d->host_sel[S_GS],
     };
+    /* A timer signal taken in the monitor since the run loop's last tick
+     * only armed the poll page, which ring 3 never reads: entering now
+     * would leave the timer unserved until ring 3 next traps.  Back to the
+     * loop instead.  One that comes after this check, before the IRETQ,
+     * sees direct_active and re-arms the host timer (cpu/host.c). */
+    direct_active = true;
+    if (host_timer_fired()) {
+        direct_active = false;
+        c->exit_reason = EXIT_POLL;
+        return false;
+    }
     vm->stats.direct_entries++;
     bool lazy = c->cr0 & (CR0_TS | CR0_EM);
     if (lazy)
         fpu_poison(c);
     /* RDTSC must give ring 3 the guest's TSC (cpu/cpuid.c), not the
-     * host's: make it trap while guest user code runs. */
-    prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
-    direct_active = true;
+     * host's: it traps while guest user code runs, and stays trapping
+     * until the monitor next reads its clock (cpu/host_clock.h). */
+    host_tsc_trap();
     direct_enter(c, &f);
     direct_active = false;
-    prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
     if (lazy) {
         fpu_unpoison(c);
         /* The #MF of the poison is the guest's #NM (device not available). */

@@ -23,6 +23,7 @@
 #include "bt/tc.h"
 #include "monitor/vm.h"
 #include "cpu/direct.h"
+#include "cpu/host_clock.h"
 
 extern char bt_exit_signal[];
 extern char direct_exit[];
@@ -127,9 +128,23 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
 }
 
+/* Host timer deadline armed now (host_timer_at); REARMED after on_timer
+ * set a short one of its own. */
+#define REARMED (UINT64_MAX - 1)
+#define REARM_NS 20000
+static uint64_t timer_deadline = UINT64_MAX;
+
 static void on_timer(void)
 {
     struct vm *vm = host_vm;
+    /* Between direct_run's last look at the timer and the IRETQ into ring
+     * 3: the poll page below means nothing to ring 3, so fire again soon,
+     * when ring 3 runs, and let that signal bring it back to the loop. */
+    if (vm && direct_active && host_timer_made) {
+        struct itimerspec its = { .it_value = { .tv_nsec = REARM_NS } };
+        timer_settime(host_timer, 0, &its, NULL);
+        timer_deadline = REARMED;
+    }
     if (vm && !armed_irq) {
         mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
         armed_irq = true;
@@ -244,6 +259,8 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     ucontext_t *uc = ctx;
     greg_t *g = uc->uc_mcontext.gregs;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    if (sig == SIGALRM)
+        host_clock_timer_signal();
     if (host_vm && (direct_is_guest_cs(cs) || (sig == SIGSYS && cs == 0x23 && direct_active))) {
         direct_signal(sig, si, uc);
         return;
@@ -286,8 +303,7 @@ void host_poll_arm(struct vm *vm, bool irq, bool any)
 
 void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 {
-    static uint64_t current = UINT64_MAX;
-    if (!host_timer_made || deadline_ns == current)
+    if (!host_timer_made || deadline_ns == timer_deadline)
         return;
     struct itimerspec its = { 0 };
     if (deadline_ns != UINT64_MAX) {
@@ -297,7 +313,7 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
             its.it_value.tv_nsec = 1;
     }
     timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
-    current = deadline_ns;
+    timer_deadline = deadline_ns;
 }
 
 int host_init(struct vm *vm, char *err, unsigned long errlen)

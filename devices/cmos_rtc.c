@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "devices/cmos_rtc.h"
+#include "cpu/host_clock.h"
 #include "devices/device.h"
 #include "devices/irq.h"
 
@@ -32,7 +33,7 @@ enum {
 
 static void wall_now(struct timespec *ts)
 {
-    clock_gettime(CLOCK_REALTIME, ts);
+    host_clock(CLOCK_REALTIME, ts);
 }
 
 static uint8_t enc(struct rtc *r, int v)

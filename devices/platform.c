@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "monitor/vm.h"
+#include "cpu/host_clock.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
 #include "devices/debug_exit.h"
@@ -23,7 +24,7 @@
 uint64_t host_now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    host_clock(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 

@@ -24,6 +24,7 @@
 #include "monitor/vm.h"
 #include "bt/bt.h"
 #include "cpu/host.h"
+#include "cpu/host_clock.h"
 #include "cpu/direct.h"
 #include "cpu/segments.h"
 #include "cpu/sandbox.h"
@@ -361,7 +362,11 @@ int vm_run(struct vm *vm)
             break;
         }
         gdb_poll(vm);
-        devices_tick(vm, host_now_ns());
+        /* Not after a ring-3 exit that brought no timer signal: reading the
+         * clock would cost two prctl calls per guest system call (see
+         * cpu/host_clock.h). */
+        if (host_time_due())
+            devices_tick(vm, host_now_ns());
         /* No interrupt inside an interrupt shadow (single_step covers it) or
          * while the debugger steps, as on QEMU. */
         if (!single_step && !gdb_single_stepping(vm))

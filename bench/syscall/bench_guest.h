@@ -5,8 +5,8 @@
  * Timing: RDTSC at CPL 0.  Under vmm the virtual TSC runs at 1 GHz
  * (VCPU_TSC_HZ in cpu/cpuid.h), so a tick is a nanosecond; under QEMU TCG
  * the guest reads the host TSC and bench/run-all.sh converts with the host
- * TSC frequency.  Ring-3 code never reads the TSC itself (vmm does not make
- * RDTSC trap in ring 3, so there it would read the host's counter).
+ * TSC frequency.  Ring-3 code never reads the TSC itself (under vmm a
+ * ring-3 RDTSC traps to the monitor: an exit of its own in what is timed).
  *
  * Output on COM1, one line per measurement (the format of bench/ring0 with
  * an optional operation count):

@@ -4,6 +4,10 @@
  * (CS/SS are the guest's user selectors, the pushed SS:ESP is the user stack
  * at the INT, EIP is the instruction after it); ring 3 checks every result
  * and that no other register changed (syscalls_user.asm, u_check_regs).
+ * After every call ring 3 also reads the TSC: it must be the guest's (not
+ * the host's), between the kernel's reads in the call before and after
+ * (under vmm RDTSC traps in ring 3, and the trap stays on across system
+ * calls that do not read the clock: cpu/host_clock.h).
  */
 #include "lib3.h"
 
@@ -14,6 +18,15 @@ extern uint32_t u_syscalls(void);
 extern char u_sys_ret[];
 extern volatile uint32_t u_i, u_sys_esp, u_regs[8];
 uint32_t u_ok;                          /* ring 3's count of good results */
+static uint64_t k_tsc;                  /* the kernel's TSC in the last call */
+static uint64_t u_tsc;                  /* ring 3's TSC after the last call */
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
 
 static uint32_t calls;                  /* the kernel's count */
 static const uint32_t pattern[8] = {    /* u_regs order: eax ecx edx ebx esp ebp esi edi */
@@ -36,6 +49,11 @@ void u_check_regs(void)
             want = u_sys_esp;
         U_CHECK_EQ(10 + r, u_regs[r], want, reg_what[r]);
     }
+    /* Not the host's counter: at most a second of guest time (10^10 ticks
+     * even at 10 GHz) after the kernel's read. */
+    u_tsc = rdtsc();
+    U_CHECK_EQ(18, u_tsc >= k_tsc, 1, "ring-3 TSC not before the kernel's in the call");
+    U_CHECK_EQ(19, u_tsc - k_tsc < 10000000000ull, 1, "ring-3 TSC is the guest's (near the kernel's)");
     u_ok++;
 }
 
@@ -51,6 +69,9 @@ static void on_syscall(struct r3_frame *f)
     if (calls == 0)
         rt_printf("syscalls: first frame: vector 0x%x, CS:EIP %x:%x, SS:ESP %x:%x, EFLAGS 0x%x\n",
                   f->t.vector, f->t.cs, f->t.eip, f->ss, f->esp, f->t.eflags);
+    uint64_t t = rdtsc();
+    CHECK(7, t >= u_tsc, "kernel TSC before ring 3's read after the previous call");
+    k_tsc = t;
     f->t.eax = f->t.ebx * 2 + 1;
     calls++;
 }
