@@ -115,7 +115,8 @@ static void forget(struct shadow *s, int tag, uint32_t lpn)
         rmap_del(s, e >> 12, tag, lpn);
     h->map[lpn] = 0;
     h->mapped--;
-    h->regcount[lpn >> 10]--;
+    if (--h->regcount[lpn >> 10] == 0)
+        h->regbits[lpn >> 15] &= ~(1u << ((lpn >> 10) & 31));
 }
 
 /* Forget everything a tag maps (its host range was re-reserved, or it was
@@ -139,7 +140,8 @@ static void remember(struct shadow *s, int tag, uint32_t lpn, uint32_t entry)
             rmap_del(s, h->map[lpn] >> 12, tag, lpn);
     } else {
         h->mapped++;
-        h->regcount[lpn >> 10]++;
+        if (h->regcount[lpn >> 10]++ == 0)
+            h->regbits[lpn >> 15] |= 1u << ((lpn >> 10) & 31);
         if (h->nlist < LIST_MAX)
             h->list[h->nlist] = lpn;
         h->nlist++;

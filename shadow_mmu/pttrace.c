@@ -237,15 +237,18 @@ void pt_revalidate_view(struct vm *vm, int i)
     struct shadow *s = vm->shadow;
     struct view *v = &s->v[i];
     uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
-    for (uint32_t d = 0; d < 1024; d++) {
-        if (!region_used(s, i, d))
-            continue;
-        if (!pd || !pde_keeps(v->pde[d], pd[d], vm->cpu.cr4)) {
-            view_unmap_region(vm, i, d);
-            continue;
+    for (uint32_t w = 0; w < 32; w++) {
+        uint32_t bits = s->t[i].regbits[w] | s->t[USER_TAG + i].regbits[w];
+        while (bits) {
+            uint32_t d = w * 32 + (uint32_t)__builtin_ctz(bits);
+            bits &= bits - 1;
+            if (!pd || !pde_keeps(v->pde[d], pd[d], vm->cpu.cr4)) {
+                view_unmap_region(vm, i, d);
+                continue;
+            }
+            pd[d] |= PTE_A;
+            v->pde[d] = pd[d];
         }
-        pd[d] |= PTE_A;
-        v->pde[d] = pd[d];
     }
 }
 

@@ -54,6 +54,7 @@ struct hmap {
     uint32_t nlist;
     uint64_t mapped;
     uint16_t regcount[1024];    /* pages mapped per 4 MiB region */
+    uint32_t regbits[32];       /* the regions whose count is not zero */
 };
 
 /* One guest address space: a kernel view (its own host reservation) and a
