@@ -5,21 +5,7 @@
  * with a write of 0 to the debug-exit port 0xF4.
  */
 #include "kernels.h"
-
-#define COM1 0x3F8
-#define LSR_THRE 0x20
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
+#include "guest_com1.h"          /* tests/diff/ */
 
 uint64_t bench_now(void)
 {
@@ -30,11 +16,7 @@ uint64_t bench_now(void)
 
 void bench_puts(const char *s)
 {
-    for (; *s; s++) {
-        while (!(inb(COM1 + 5) & LSR_THRE))
-            ;
-        outb(COM1, (uint8_t)*s);
-    }
+    com1_puts(s);
 }
 
 void guest_main(void)
@@ -42,5 +24,5 @@ void guest_main(void)
     bench_puts("unit ticks\n");
     bench_run_all(3);
     bench_puts("end\n");
-    outb(0xF4, 0);
+    outb(DEBUG_EXIT, 0);
 }

@@ -1,5 +1,6 @@
 ; tests/diff/guest_start.asm - Multiboot v1 entry of the differential-test
-; guest.  The loader leaves us in flat 32-bit protected mode, paging off,
+; guest, assembled also for bench/ring0's benchmark guest (both are a bare
+; guest_main() at ring 0 on a 64 KiB stack).  The loader leaves us in flat 32-bit protected mode, paging off,
 ; interrupts off (Multiboot spec 3.2); we only need a stack.
 
 bits 32

@@ -22,8 +22,6 @@
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_BOGUS 0x0BAD0BAD
 
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
 #define READ_DR(n) ({ uint32_t v_; asm volatile("movl %%db" #n ", %0" : "=r"(v_)); v_; })
 #define WRITE_DR(n, v) asm volatile("movl %0, %%db" #n :: "r"((uint32_t)(v)) : "memory")
 

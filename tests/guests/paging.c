@@ -4,20 +4,7 @@
  * CR0.WP, accessed/dirty bits, INVLPG, CR3 switches and aliases
  * (SDM vol. 3A chapter 4).
  */
-#include "rt.h"
-
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_U 0x004u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define PTE_PS 0x080u
-#define CR0_PG 0x80000000u
-#define CR0_WP 0x00010000u
-#define CR4_PSE 0x10u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+#include "paging_guest.h"
 
 static uint32_t pd_a[1024] __attribute__((aligned(4096)));
 static uint32_t pd_b[1024] __attribute__((aligned(4096)));
@@ -28,14 +15,6 @@ static uint8_t frame2[4096] __attribute__((aligned(4096)));
 
 #define TEST_VA 0x40000000u
 #define HIGH_VA 0xC0000000u
-
-static void invlpg(uint32_t va)
-{
-    asm volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
-static void poke(uint32_t va, uint32_t v) { *(volatile uint32_t *)va = v; }
 
 void test_main(void)
 {

@@ -7,21 +7,9 @@
  * supervisor writes to read-only pages (4.6): allowed with WP = 0, #PF with
  * error 3 with WP = 1, switched back and forth.
  */
-#include "rt.h"
+#include "paging_guest.h"
 
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_U 0x004u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define PTE_PS 0x080u
 #define AD (PTE_A | PTE_D)
-#define CR0_PG 0x80000000u
-#define CR0_WP 0x00010000u
-#define CR4_PSE 0x10u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
 
 #define TEST_VA 0x40000000u             /* PDE 256 -> pt_test, 4 KiB pages */
 #define BIG_VA  0x80000000u             /* PDE 512: a 4 MiB page */
@@ -33,13 +21,6 @@ static volatile uint32_t pt_low[2][1024] __attribute__((aligned(4096)));  /* 0..
 static volatile uint32_t pt_test[1024] __attribute__((aligned(4096)));
 static volatile uint32_t frame[NPAGES][1024] __attribute__((aligned(4096)));
 
-static void invlpg(uint32_t va)
-{
-    asm volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
-static void poke(uint32_t va, uint32_t v) { *(volatile uint32_t *)va = v; }
 static uint32_t va(uint32_t k) { return TEST_VA + k * 4096; }
 
 #define CHECK_AD(n, entry, want, what) \

@@ -6,17 +6,7 @@
  * read-only alias faults with error 3 and CR2 (CR0.WP = 1), and unmapping
  * one alias leaves the others working (SDM vol. 3A 4.6, 4.7, 4.8).
  */
-#include "rt.h"
-
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define CR0_PG 0x80000000u
-#define CR0_WP 0x00010000u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+#include "paging_guest.h"
 
 #define A1 0x40000000u          /* writable, pt_a[0] */
 #define RO 0x40001000u          /* read-only, pt_a[1] */
@@ -30,14 +20,6 @@ static volatile uint32_t pt_b[1024] __attribute__((aligned(4096)));
 static volatile uint32_t pt_2[1024] __attribute__((aligned(4096)));
 static volatile uint32_t page[1024] __attribute__((aligned(4096)));
 static volatile uint32_t other[1024] __attribute__((aligned(4096)));
-
-static void invlpg(uint32_t va)
-{
-    asm volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
-static void poke(uint32_t va, uint32_t v) { *(volatile uint32_t *)va = v; }
 
 void test_main(void)
 {

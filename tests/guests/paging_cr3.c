@@ -11,16 +11,7 @@
  * through a second mapping of low memory at KERNBASE (hv()), so each write
  * is one the monitor must trace.
  */
-#include "rt.h"
-
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define CR0_PG 0x80000000u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+#include "paging_guest.h"
 
 #define NSPACES 6
 #define NPAGES  8                       /* pages per space at TEST_VA */
@@ -44,8 +35,6 @@ static uint32_t magic(uint32_t s, uint32_t k, uint32_t w)
 
 /* Which frame page k of space s shows (changed as the test goes). */
 static uint32_t shows[NSPACES][NPAGES];
-
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
 
 static void switch_to(uint32_t s)
 {

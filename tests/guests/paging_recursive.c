@@ -6,17 +6,7 @@
  * table is also a data page; the monitor must trace writes through these
  * windows like any other page-table write (SDM vol. 3A 4.3, 4.10.4).
  */
-#include "rt.h"
-
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define CR0_PG 0x80000000u
-#define CR0_WP 0x00010000u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+#include "paging_guest.h"
 
 #define TEST_VA 0x40000000u             /* PDE 256, table pt_test */
 #define NEW_VA  0x40400000u             /* PDE 257, a table made through the window */
@@ -38,13 +28,6 @@ static volatile uint32_t *pde_of(uint32_t va)
 {
     return (volatile uint32_t *)(0xFFFFF000u + (va >> 22) * 4);
 }
-
-static void invlpg(uint32_t va)
-{
-    asm volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
 
 void test_main(void)
 {

@@ -11,18 +11,7 @@
  * EAX = function, EBX/ECX/EDX/ESI = arguments.  A page fault in ring 3 ends
  * the user run; the kernel checks its error code and CR2.
  */
-#include "rt.h"
-
-#define PTE_P 0x001u
-#define PTE_W 0x002u
-#define PTE_U 0x004u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define CR0_PG 0x80000000u
-#define CR0_WP 0x00010000u
-
-#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
-#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+#include "paging_guest.h"
 
 #define TEST_VA  0x40000000u        /* PDE 256 -> pt_test */
 #define TEST2_VA 0x40400000u        /* PDE 257: made by ring 3 */
@@ -42,13 +31,6 @@ static uint8_t kstack[8192] __attribute__((aligned(16)));
 static uint8_t ustack[8192] __attribute__((aligned(16)));
 
 static uint32_t magic(uint32_t f, uint32_t w) { return 0xD0000000u | (f << 16) | w; }
-static uint32_t peek(uint32_t va) { return *(volatile uint32_t *)va; }
-static void poke(uint32_t va, uint32_t v) { *(volatile uint32_t *)va = v; }
-
-static void invlpg(uint32_t va)
-{
-    asm volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
 
 /* ---- entering ring 3 and coming back ------------------------------------ */
 

@@ -177,6 +177,11 @@ static inline void write_eflags(uint32_t f)
     asm volatile("pushl %0; popfl" :: "r"(f) : "memory", "cc");
 }
 
+/* Control registers: READ_CR(0), WRITE_CR(3, pd).  A macro because MOV to
+ * or from CRn takes the register number in the instruction. */
+#define READ_CR(n) ({ uint32_t v_; asm volatile("movl %%cr" #n ", %0" : "=r"(v_)); v_; })
+#define WRITE_CR(n, v) asm volatile("movl %0, %%cr" #n :: "r"((uint32_t)(v)) : "memory")
+
 #define COM1 0x3F8
 #define DEBUG_EXIT_PORT 0xF4
 
