@@ -94,7 +94,9 @@ endfunction()
 
 # guest_runtime(<out-var> [DEBUG] [INCLUDES <dirs...>]): tests/guests/lib's
 # entry and C runtime compiled into this folder (obj/rt_entry.o, obj/rt.o),
-# in link order.  Call it once per folder.
+# in link order.  Call it once per folder; when several guests of a folder
+# link these objects, build them in one target the guests' targets depend
+# on (add_dependencies), or parallel make builds them twice at once.
 function(guest_runtime out)
   guest_compile(entry ${GUEST_RT_LIB}/entry.asm rt_entry ${ARGN})
   guest_compile(rt ${GUEST_RT_LIB}/rt.c rt ${ARGN})
