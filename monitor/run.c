@@ -249,6 +249,9 @@ static void user_exception(struct vm *vm)
         case SHADOW_GUEST_PF:
             c->cr2 = (uint32_t)c->exit_arg;
             cpu_raise(c, EXC_PF, err);
+            vm->user_pf.pending = true;
+            vm->user_pf.lin = c->cr2;
+            vm->user_pf.cr3 = c->cr3;
             return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;
@@ -281,6 +284,11 @@ static void run_ring3(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     bool guest_tf = c->eflags & FL_TF;
+    if (vm->user_pf.pending) {
+        vm->user_pf.pending = false;
+        if (vm->user_pf.cr3 == c->cr3)
+            shadow_user_prefault(vm, vm->user_pf.lin);
+    }
     bool reloaded = direct_run(vm, step);
     if (vm->stop)
         return;

@@ -30,6 +30,7 @@ struct stats {
     uint64_t shadow_view_recycles;/* CR3 loads that took another space's view, keeping equal PDEs */
     uint64_t shadow_user_hidden_faults; /* of which in the user view */
     uint64_t shadow_user_remaps;  /* remembered user pages mapped back without a walk */
+    uint64_t shadow_prefaults;    /* user pages mapped as ring 3 retried a guest #PF */
     uint64_t shadow_trace_faults; /* guest writes to its page tables that faulted */
     uint64_t shadow_untraced;     /* pages that stopped being page tables */
     uint64_t bt_light;            /* light callouts done without an exit (bt/xl_callout.c) */

@@ -59,6 +59,14 @@ struct vm {
     struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
 
+    /* A guest #PF delivered for a ring-3 access: when ring 3 runs again in
+     * the same address space, the page is mapped before the retry
+     * (shadow_user_prefault). */
+    struct {
+        bool pending;
+        uint32_t lin, cr3;
+    } user_pf;
+
     bool stop;                  /* set by vm_stop(): the run loop ends */
     volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
     int exit_status;

@@ -247,6 +247,19 @@ enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
     return fault(vm, tag, lin, write, pa, pf_error);
 }
 
+void shadow_user_prefault(struct vm *vm, uint32_t lin)
+{
+    struct vcpu *c = &vm->cpu;
+    struct mmu_fault f;
+    uint32_t pa, err;
+    int tag = USER_TAG + vm->shadow->cur;
+    if (!(c->cr0 & CR0_PG) || (vm->shadow->t[tag].map[lin >> 12] & LM_PRESENT) ||
+        mmu_translate(c, lin, ACC_READ | ACC_USER | ACC_NOSET, &pa, &f) != MMU_OK)
+        return;
+    if (fault(vm, tag, lin, false, &pa, &err) == SHADOW_FIXED)
+        vm->stats.shadow_prefaults++;
+}
+
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
 {
     uint32_t ppn = pa >> 12;

@@ -50,6 +50,11 @@ enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error);
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
+/* Ring 3 is about to retry an access that took a guest #PF: map the page
+ * now if the guest's handler made it accessible (the retry would only take
+ * a hidden fault).  Read-only unless its entry is already dirty; nothing
+ * if the tables still refuse it. */
+void shadow_user_prefault(struct vm *vm, uint32_t lin);
 
 /* The monitor wrote len bytes at guest-physical pa for the guest (any page;
  * cheap when it is not a page-table page). */
