@@ -808,6 +808,26 @@ Test(shadow, user_view_aside_stays_exact)
     cr_assert_eq(*(uint32_t *)uv(X), 0xF0000002u);
 }
 
+/* A guest #PF taken in ring 3: before the retry the page is mapped if the
+ * guest's handler made it present, and nothing happens if it did not. */
+Test(shadow, user_prefault_after_a_guest_page_fault)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[1] = 0;                               /* X + 4 KiB not present */
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X + 0x1000, false, &pa, &err), SHADOW_GUEST_PF);
+    uint64_t pre = vm->stats.shadow_prefaults;
+    shadow_user_prefault(vm, X + 0x1000);               /* the handler did nothing */
+    assert_prot(uv(X + 0x1000), NONE, "still not present: nothing mapped");
+    cr_assert_eq(phys32(PT(0))[1], 0, "no bit set in a not-present entry");
+    phys32(PT(0))[1] = F(1) | P | W | U | D;            /* demand paging, dirty */
+    shadow_user_prefault(vm, X + 0x1000);
+    assert_prot(uv(X + 0x1000), RW, "mapped before the retry (writable: already dirty)");
+    cr_assert_eq(vm->stats.shadow_prefaults, pre + 1);
+    cr_assert(phys32(PT(0))[1] & A, "accessed, as the retry's walk would set it");
+}
+
 /* ---- INVLPG and reset -------------------------------------------------------- */
 
 Test(shadow, invlpg_drops_one_page)
