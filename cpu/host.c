@@ -168,6 +168,25 @@ static void on_terminate(int sig)
  * A signal while guest ring-3 code ran: record the guest state and leave
  * through direct_exit in 64-bit mode on the monitor's stack.
  */
+#define HOST_CS32 0x23          /* the host's flat 32-bit user code selector */
+#define EFAULT_RET 0xFFFFFFF2u  /* -EFAULT as a 32-bit register */
+
+/*
+ * The host's compat SYSENTER entry reads the word at the caller's EBP (the
+ * vDSO convention, docs/direct.md).  When EBP points at nothing readable
+ * there, it skips the system call and returns to its vDSO landing pad with
+ * EAX = -EFAULT, CS = 0x23 and RIP truncated to 32 bits, where the fetch
+ * faults: that SIGSEGV is the guest's SYSENTER, not an escape.  (Escaped
+ * code that mimics it only enters the guest kernel, in the guest's own
+ * segments.)
+ */
+static bool host_failed_sysenter(int sig, const siginfo_t *si, const greg_t *g)
+{
+    return sig == SIGSEGV && direct_active && (uint16_t)g[REG_CSGSFS] == HOST_CS32 &&
+           (uint32_t)g[REG_RAX] == EFAULT_RET && (uint64_t)g[REG_RIP] < (1ull << 32) &&
+           (uint64_t)(uintptr_t)si->si_addr == (uint64_t)g[REG_RIP];
+}
+
 static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
 {
     struct vm *vm = host_vm;
@@ -187,7 +206,19 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     /* Copied now: a later signal taken in the monitor overwrites them. */
     for (int i = 0; i < 4; i++)
         c->ring3_sel[i] = host_seen_sel[i];
+    if (sig == SIGSEGV && (uint16_t)g[REG_CSGSFS] == HOST_CS32) {
+        /* A SYSENTER whose EBP the host's entry could not read
+         * (host_failed_sysenter): EAX, the system-call number, is lost;
+         * the guest kernel gets the SYSENTER with the host's -EFAULT in
+         * EAX, and EBP, as for any SYSENTER, from the reported RSP. */
+        c->exit_reason = EXIT_SYSCALL;
+        c->exc_vector = -1;
+        c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
+        sig = 0;
+    }
     switch (sig) {
+    case 0:
+        break;
     case SIGSYS:
         /* int 0x80 comes back from the guest's own code segment with RIP
          * after the instruction; SYSENTER from 32-bit code enters the
@@ -261,7 +292,8 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
     if (sig == SIGALRM)
         host_clock_timer_signal();
-    if (host_vm && (direct_is_guest_cs(cs) || (sig == SIGSYS && cs == 0x23 && direct_active))) {
+    if (host_vm && (direct_is_guest_cs(cs) || (sig == SIGSYS && cs == HOST_CS32 && direct_active) ||
+                    host_failed_sysenter(sig, si, g))) {
         direct_signal(sig, si, uc);
         return;
     }
