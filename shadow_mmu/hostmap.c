@@ -366,12 +366,34 @@ bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
     return true;
 }
 
+/* Drop [first, first+n) of one tag: one system call for the whole range
+ * when any page of it is in the host (pages in the range that were not
+ * mapped are PROT_NONE already, or another view's aside, never the host's). */
+static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
+{
+    struct shadow *s = vm->shadow;
+    bool in = false;
+    for (uint32_t l = first; l < first + n; l++) {
+        uint32_t e = s->t[tag].map[l];
+        if (!(e & LM_PRESENT))
+            continue;
+        in |= in_host(s, tag, e);
+        forget(s, tag, l);
+    }
+    if (!in)
+        return;
+    if (is_user(tag) && first == 0) {          /* host page 0 is never mapped */
+        first = 1;
+        n--;
+    }
+    if (n)
+        hm_reserve(hm_host(s, tag, first), (uint64_t)n << 12);
+}
+
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)
 {
-    for (uint32_t l = first; l < first + n; l++) {
-        hm_unmap(vm, i, l);
-        hm_unmap(vm, USER_TAG + i, l);
-    }
+    unmap_range(vm, i, first, n);
+    unmap_range(vm, USER_TAG + i, first, n);
 }
 
 void view_unmap_region(struct vm *vm, int i, uint32_t d)

@@ -89,7 +89,8 @@ static bool table_regions(const struct view *v, uint32_t ppn, uint32_t *d0, uint
 }
 
 /* Drop in view i every mapping that the changed entries of page table ppn
- * produced: one page below each region built through it. */
+ * produced: one page below each region built through it, a run of adjacent
+ * changed entries at a time (a process's exit clears whole tables). */
 static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct changed *ch)
 {
     struct shadow *s = vm->shadow;
@@ -97,11 +98,19 @@ static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct change
     uint32_t d0, d1;
     if (!table_regions(v, ppn, &d0, &d1))
         return;
-    for (uint32_t d = d0; d <= d1; d++)
-        if (region_used(s, i, d) && pde_points_to(v->pde[d], ppn, vm->cpu.cr4))
-            for (uint32_t e = ch->first; e <= ch->last; e++)
-                if (is_changed(ch, e))
-                    view_unmap(vm, i, (d << 10) | e, 1);
+    for (uint32_t d = d0; d <= d1; d++) {
+        if (!region_used(s, i, d) || !pde_points_to(v->pde[d], ppn, vm->cpu.cr4))
+            continue;
+        for (uint32_t e = ch->first; e <= ch->last; e++) {
+            if (!is_changed(ch, e))
+                continue;
+            uint32_t len = 1;
+            while (e + len <= ch->last && is_changed(ch, e + len))
+                len++;
+            view_unmap(vm, i, (d << 10) | e, len);
+            e += len - 1;
+        }
+    }
 }
 
 static void drop_changed_all(struct vm *vm, uint32_t ppn, const struct changed *ch)
