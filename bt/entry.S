@@ -33,18 +33,11 @@
  */
 #include "cpu/switch.inc"
 
-    .text
-    .globl bt_enter
-    .type bt_enter, @function
-bt_enter:
-    LEAVE_MONITOR
+/* Into translated code at *reg: GS = the kernel view, the guest's
+ * arithmetic flags (TF, DF, AC stay clear; IF set), its registers and ESP. */
+.macro ENTER_TRANSLATED reg
     mov OFF_KVIEW(%r15), %rax
     wrgsbase %rax
-    mov OFF_LOOKUP(%r15), %r14
-    mov OFF_POLL_IRQ(%r15), %r13
-    mov OFF_POLL_ANY(%r15), %r12
-    mov %rsi, %r11
-    /* Only the arithmetic flags are the guest's; TF, DF, AC stay clear. */
     mov OFF_RFLAGS(%r15), %rax
     and $0x8d5, %rax
     or $0x202, %rax
@@ -52,7 +45,19 @@ bt_enter:
     popfq
     LOAD_GUEST_GPRS_BUT_ESP
     mov 0x10(%r15), %esp
-    jmp *%r11
+    jmp *\reg
+.endm
+
+    .text
+    .globl bt_enter
+    .type bt_enter, @function
+bt_enter:
+    LEAVE_MONITOR
+    mov OFF_LOOKUP(%r15), %r14
+    mov OFF_POLL_IRQ(%r15), %r13
+    mov OFF_POLL_ANY(%r15), %r12
+    mov %rsi, %r11
+    ENTER_TRANSLATED %r11
     .size bt_enter, .-bt_enter
 
 /* Translated code leaves: the guest's registers and flags into struct
@@ -126,16 +131,7 @@ bt_callout:
     pop %r10
     test %eax, %eax
     jnz 1f
-    mov OFF_KVIEW(%r15), %rax
-    wrgsbase %rax
-    mov OFF_RFLAGS(%r15), %rax
-    and $0x8d5, %rax
-    or $0x202, %rax
-    push %rax
-    popfq
-    LOAD_GUEST_GPRS_BUT_ESP
-    mov 0x10(%r15), %esp
-    jmp *%r10
+    ENTER_TRANSLATED %r10
 1:  jmp bt_exit_signal
     .size bt_callout, .-bt_callout
 

@@ -20,7 +20,6 @@
 #define SYS_NOISY  (SYS_TEST + 0)
 #define SYS_SET_TS (SYS_TEST + 1)
 #define IRQ0_VECTOR 0x20
-#define PIT_HZ 1193182u
 
 extern uint32_t u_fpu_keep(void), u_fpu_nm(void), u_fpu_mf(void);
 extern uint8_t u_fx_ref[512], u_fx_after[512];
@@ -146,22 +145,6 @@ static void fpu_enable(void)
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-static void timer_start(void)
-{
-    /* 8259: ICW1 edge/cascade/ICW4, ICW2 base 0x20/0x28, ICW3, ICW4 8086. */
-    static const uint8_t icw[2][4] = { { 0x11, 0x20, 0x04, 0x01 }, { 0x11, 0x28, 0x02, 0x01 } };
-    for (int k = 0; k < 4; k++) {
-        outb(k ? 0x21 : 0x20, icw[0][k]);
-        outb(k ? 0xA1 : 0xA0, icw[1][k]);
-    }
-    outb(0x21, 0xFE);                   /* only IRQ 0 */
-    outb(0xA1, 0xFF);
-    uint16_t div = PIT_HZ / 1000;       /* 1 kHz, channel 0, mode 2 */
-    outb(0x43, 0x34);
-    outb(0x40, div & 0xFF);
-    outb(0x40, div >> 8);
-}
-
 void test_main(void)
 {
     r3_init();
@@ -175,7 +158,7 @@ void test_main(void)
     rt_printf("fpu: state kept across int 0x80 (x87 stack, FCW, FSW, FTW, MXCSR, xmm0-7)\n");
 
     u_mode = 1;
-    timer_start();
+    r3_timer_start(1000);
     uint32_t left = r3_run(u_fpu_keep, 0x202);
     outb(0x21, 0xFF);
     CHECK(4, ticks_user >= 5, "only %u timer interrupts reached ring 3 in 2^30 spins (left %u)",

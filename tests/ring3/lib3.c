@@ -96,3 +96,19 @@ uint32_t *r3_pte(uint32_t linear)
         rt_fail(102, "r3_pte: 0x%x is not in the identity map", linear);
     return &page_tables[t][i];
 }
+
+void r3_timer_start(uint32_t hz)
+{
+    /* 8259: ICW1 edge/cascade/ICW4, ICW2 base 0x20/0x28, ICW3, ICW4 8086. */
+    static const uint8_t icw[2][4] = { { 0x11, 0x20, 0x04, 0x01 }, { 0x11, 0x28, 0x02, 0x01 } };
+    for (int k = 0; k < 4; k++) {
+        outb(k ? 0x21 : 0x20, icw[0][k]);
+        outb(k ? 0xA1 : 0xA0, icw[1][k]);
+    }
+    outb(0x21, 0xFE);                   /* only IRQ 0 */
+    outb(0xA1, 0xFF);
+    uint16_t div = (uint16_t)(1193182u / hz);   /* channel 0, mode 2 */
+    outb(0x43, 0x34);
+    outb(0x40, div & 0xFF);
+    outb(0x40, div >> 8);
+}

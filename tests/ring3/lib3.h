@@ -55,6 +55,10 @@ extern uint32_t r3_user_stack_top;          /* ESP fn starts with, plus 4 */
 extern uint32_t r3_kernel_stack_top;        /* TSS.ESP0 */
 
 void r3_init(void);
+/* The 8259 pair at vectors 0x20/0x28 with only IRQ 0 unmasked, and PIT
+ * channel 0 in mode 2 at hz: timer interrupts for the tests that need them
+ * (the handler must send the EOI: outb(0x20, 0x20)). */
+void r3_timer_start(uint32_t hz);
 uint32_t r3_run(uint32_t (*fn)(void), uint32_t eflags);
 void r3_return(uint32_t value) __attribute__((noreturn));
 

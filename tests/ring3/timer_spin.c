@@ -14,7 +14,6 @@
 #include "lib3.h"
 
 #define IRQ0_VECTOR 0x20
-#define PIT_HZ 1193182u
 #define TIMER_HZ 20000u
 #define TARGET 2000u
 
@@ -34,27 +33,11 @@ static void on_event(struct r3_frame *f)
     outb(0x20, 0x20);                   /* EOI to the master 8259 */
 }
 
-static void timer_start(void)
-{
-    /* 8259: ICW1 edge/cascade/ICW4, ICW2 base 0x20/0x28, ICW3, ICW4 8086. */
-    static const uint8_t icw[2][4] = { { 0x11, 0x20, 0x04, 0x01 }, { 0x11, 0x28, 0x02, 0x01 } };
-    for (int k = 0; k < 4; k++) {
-        outb(k ? 0x21 : 0x20, icw[0][k]);
-        outb(k ? 0xA1 : 0xA0, icw[1][k]);
-    }
-    outb(0x21, 0xFE);                   /* only IRQ 0 */
-    outb(0xA1, 0xFF);
-    uint16_t div = PIT_HZ / TIMER_HZ;   /* channel 0, mode 2 */
-    outb(0x43, 0x34);
-    outb(0x40, div & 0xFF);
-    outb(0x40, div >> 8);
-}
-
 void test_main(void)
 {
     r3_init();
     r3_on_event = on_event;
-    timer_start();
+    r3_timer_start(TIMER_HZ);
     uint32_t left = r3_run(u_spin, 0x202);
     outb(0x21, 0xFF);
     CHECK(2, ticks_user >= TARGET, "only %u of %u timer interrupts reached the spinning ring 3 "
