@@ -142,6 +142,27 @@ Test(pit, irq0_at_the_programmed_rate)
     devtest_free(vm);
 }
 
+/* Edges missed while IRQ0 is masked are not kept: hardware would have lost
+ * them too (only one request waits in the IRR). */
+Test(pit, no_backlog_while_masked)
+{
+    struct vm *vm = devtest_vm();
+    struct pit *p = &platform_of(vm)->pit;
+    devtest_pic_init(vm, 1);
+    outb(vm, 0x21, 0xFF);                       /* IRQ0 masked */
+    outb(vm, 0x43, 0x34);
+    outb(vm, 0x40, 11932 & 0xFF);               /* 100 Hz */
+    outb(vm, 0x40, 11932 >> 8);
+    uint64_t d = pit_deadline(p);
+    pit_tick(p, d + 105000000);                 /* ten periods late */
+    cr_assert_eq(p->backlog, 0, "masked: nothing kept (backlog %llu)", (unsigned long long)p->backlog);
+    outb(vm, 0x21, 0xFE);
+    cr_assert(irq_intr_pending(vm), "the one latched request");
+    cr_assert_eq(irq_intr_ack(vm), 0x30);
+    cr_assert_not(irq_intr_pending(vm), "and no more");
+    devtest_free(vm);
+}
+
 Test(pit, mode0_one_shot)
 {
     struct vm *vm = devtest_vm();
