@@ -23,7 +23,12 @@
 # printed alongside as a cross-check of the guest clock.  Natively, the same
 # work.sh runs under the same i386 static busybox (a directory of links to
 # it stands for /bin).  Without qemu-system-i386 its column says "skipped"
-# (Debian package qemu-system-x86).  Without guest-images/ the whole
+# (Debian package qemu-system-x86).  The qemu-kvm column is the same guest
+# under hardware-assisted virtualization (qemu-system-i386 -accel kvm), for
+# comparing binary translation with VT-x/AMD-V: it runs only when /dev/kvm
+# is usable (a probe boots this guest under KVM to user space first) and
+# otherwise says why it is skipped; a KVM run that fails is reported but
+# does not fail the benchmark (it is a reference, not the product).  Without guest-images/ the whole
 # benchmark is skipped with exit status 0 (tests/guests/fetch-debian-guest.sh
 # fetches it).  Exit status 1 when a side fails (its output tail is shown).
 set -u
@@ -52,6 +57,7 @@ if [[ ! -x $vmm || ! -x $mkinitramfs || ! -f $list || ${REBUILD:-0} == 1 ]]; the
 fi
 qemu=$(command -v qemu-system-i386 || true)
 
+
 tmp=$(mktemp -d /tmp/vmm-bench-linux.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -70,6 +76,30 @@ append="console=ttyS0"
 vmm_cmd=("$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" --mem 128 --append "$append")
 qemu_cmd=("$qemu" -accel tcg -m 128 -nic none -display none -serial stdio -monitor none
           -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append")
+# Hardware-assisted virtualization on the same guest, when this machine has
+# it: the probe boots this guest under KVM to user space and straight off
+# ("vmmbench=boot"); a nested or broken KVM can stop the guest with an
+# internal error and leave QEMU waiting, hence the timeouts.
+kvm_why=
+if [[ -z $qemu ]]; then
+    kvm_why="no qemu-system-i386"
+elif [[ ! -e /dev/kvm ]]; then
+    kvm_why="no /dev/kvm (no VT-x/AMD-V here)"
+elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+    kvm_why="/dev/kvm is not accessible"
+else
+    echo "probing KVM (qemu-system-i386 -accel kvm, up to 60 s) ..." >&2
+    probe=$(timeout 60 "$qemu" -accel kvm -m 128 -nic none -display none -serial stdio -monitor none \
+            -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append vmmbench=boot" \
+            </dev/null 2>&1)
+    st=$?
+    if [[ $st != 0 || $probe != *"@@ init"* ]]; then
+        why=$(grep -m1 -E "KVM internal error|Could not access KVM|failed to initialize" <<<"$probe")
+        kvm_why="KVM did not boot the guest (qemu exit status $st${why:+: $why})"
+    fi
+fi
+kvm_cmd=("$qemu" -accel kvm -m 128 -nic none -display none -serial stdio -monitor none
+         -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append")
 native_cmd=(env "PATH=$tmp/bin" "$tmp/bin/sh" "$here/work.sh" "$tmp/bin")
 
 # Each output line prefixed with the host time it arrived at.
@@ -87,7 +117,7 @@ run() {
     local side=$1 start end st
     shift
     start=$EPOCHREALTIME
-    timeout 900 "$@" </dev/null 2>"$tmp/err" | stamp >"$tmp/out"
+    timeout "${KVM_TIMEOUT:-900}" "$@" </dev/null 2>"$tmp/err" | stamp >"$tmp/out"
     st=${PIPESTATUS[0]}
     end=$EPOCHREALTIME
     if ((st != 0)) || ! grep -q '@@ sha256 end' "$tmp/out"; then
@@ -96,7 +126,7 @@ run() {
             tail -n 8 "$tmp/out" | sed 's/^/    out: /'
             tail -n 8 "$tmp/err" | sed 's/^/    err: /'
         } >>"$tmp/failures"
-        failed=1
+        [[ $side == kvm ]] || failed=1
         return 1
     fi
     awk -v side="$side" -v start="$start" -v end="$end" -v want="$want" '
@@ -110,12 +140,14 @@ run() {
                    init ? sprintf("%.3f", init - start) : "-", end - start,
                    t1["forkexec"] - t0["forkexec"], u1["forkexec"] - u0["forkexec"],
                    t1["sha256"] - t0["sha256"], u1["sha256"] - u0["sha256"]
-        }' "$tmp/out" >>"$tmp/results" 2>>"$tmp/failures" || { failed=1; return 1; }
+        }' "$tmp/out" >>"$tmp/results" 2>>"$tmp/failures" || { [[ $side == kvm ]] || failed=1; return 1; }
 }
 
 echo "runs: $runs of each side, interleaved; best time kept" >&2
 n=1 v=1 q=0
 [[ -n $qemu ]] && q=1
+k=0
+[[ -z $kvm_why ]] && k=1
 for i in $(seq "$runs"); do
     echo "  run $i: native ..." >&2
     ((n)) && { run native "${native_cmd[@]}" || n=0; }
@@ -123,10 +155,12 @@ for i in $(seq "$runs"); do
     ((v)) && { run vmm "${vmm_cmd[@]}" || v=0; }
     ((q)) && echo "  run $i: qemu-tcg ..." >&2
     ((q)) && { run qemu "${qemu_cmd[@]}" || q=0; }
+    ((k)) && echo "  run $i: qemu-kvm ..." >&2
+    ((k)) && { KVM_TIMEOUT=300 run kvm "${kvm_cmd[@]}" || { k=0; kvm_why="KVM failed to run the programs (see below)"; }; }
 done
 
 echo "== Debian i386 Linux: seconds (best of $runs; guest /proc/uptime in brackets) =="
-awk -v hasqemu="${qemu:+1}" '
+awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
     function min(k, v) { if (!(k in best) || v < best[k]) best[k] = v }
     {
         side = $1
@@ -136,7 +170,8 @@ awk -v hasqemu="${qemu:+1}" '
         min(side ",sha", $6); min(side ",shau", $7)
     }
     function cell(side, k, up) {
-        if (!((side "," k) in best)) return sprintf("%18s", side == "qemu" && !hasqemu ? "skipped" : "-")
+        if (!((side "," k) in best))
+            return sprintf("%18s", (side == "qemu" && !hasqemu) || (side == "kvm" && haskvm != "1") ? "skipped" : "-")
         if (up != "" && ((side "," up) in best))
             return sprintf("%9.3f [%6.2f]", best[side "," k], best[side "," up])
         return sprintf("%18.3f", best[side "," k])
@@ -145,11 +180,12 @@ awk -v hasqemu="${qemu:+1}" '
         return ((a "," k) in best && (b "," k) in best) ? sprintf("%.2f", best[a "," k] / best[b "," k]) : "-"
     }
     function row(name, k, up, r, tgt) {
-        printf "%-22s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
-               cell("qemu", k, up), r, tgt
+        printf "%-22s %s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
+               cell("qemu", k, up), cell("kvm", k, up), r, tgt
     }
     END {
-        printf "%-22s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "qemu-tcg", "ratio", "target"
+        printf "%-22s %18s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "qemu-tcg", "qemu-kvm",
+               "ratio", "target"
         row("boot_to_init", "boot", "", "qemu/vmm " ratio("qemu", "vmm", "boot"), "> 1 (faster than QEMU)")
         row("boot_run_poweroff", "total", "", "qemu/vmm " ratio("qemu", "vmm", "total"), "-")
         row("forkexec_500", "fe", "feu", "qemu/vmm " ratio("qemu", "vmm", "fe"), ">= 1 (no slower than QEMU)")
@@ -157,6 +193,9 @@ awk -v hasqemu="${qemu:+1}" '
         printf "also: forkexec native/vmm %s, native/qemu %s; sha256 native/qemu %s, qemu/vmm %s\n",
                ratio("native", "vmm", "fe"), ratio("native", "qemu", "fe"),
                ratio("native", "qemu", "sha"), ratio("qemu", "vmm", "sha")
+        if (haskvm == "1")
+            printf "hardware-assisted (KVM) over vmm: boot %s, forkexec %s, sha256 %s\n",
+                   ratio("kvm", "vmm", "boot"), ratio("kvm", "vmm", "fe"), ratio("kvm", "vmm", "sha")
     }' "$tmp/results"
 
 echo
@@ -167,6 +206,11 @@ if [[ -n $qemu ]]; then
     echo "  qemu:   ${qemu_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
 else
     echo "  qemu-system-i386: skipped (install qemu-system-x86)"
+fi
+if [[ -z $kvm_why ]]; then
+    echo "  kvm:    ${kvm_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
+else
+    echo "  qemu-kvm: skipped: $kvm_why"
 fi
 if [[ -s $tmp/failures ]]; then
     echo
