@@ -128,7 +128,8 @@ uint64_t lapic_deadline(struct lapic *l)
 {
     if (!l->timer_armed)
         return UINT64_MAX;
-    if (l->timer_backlog) {
+    uint32_t lvt = l->lvt[LVT_TIMER];
+    if (l->timer_backlog && (lvt & TIMER_PERIODIC) && !(lvt & LVT_MASKED)) {
         uint64_t soon = host_now_ns() + BACKLOG_RETRY_NS;
         return soon < l->timer_next_ns ? soon : l->timer_next_ns;
     }
