@@ -3,23 +3,26 @@
  *
  * Contract:
  *  - With paging off, kernel view 0 maps RAM 1:1 (guest_mem_map_identity).
- *  - With paging on, each of SHADOW_VIEWS kernel views shadows one guest
- *    CR3 and starts empty; shadow_fault() fills it one 4 KiB page at a time
- *    from the guest's page tables when translated code touches a page (a
- *    "hidden" fault the guest never sees), or tells the caller that the
- *    guest must get a #PF, that the address is MMIO, that the write hit a
- *    page holding translated code (SMC) or a guest page table (PTWRITE).
- *    shadow_user_fault() does the same for the user view (ring 3).
- *  - Pages are mapped read-only until the guest's first write to them, so
- *    that the dirty bit is set in the guest PTE exactly when hardware would.
- *  - Guest page-table pages are write-protected in every view.  The guest's
+ *  - With paging on, each of SHADOW_VIEWS views (a kernel view and a user
+ *    view) shadows one guest CR3; shadow_fault() fills the kernel view one
+ *    4 KiB page at a time from the guest's page tables when translated code
+ *    touches a page (a "hidden" fault the guest never sees), or tells the
+ *    caller that the guest must get a #PF, that the address is MMIO, or
+ *    that the write hit a page holding translated code (SMC).
+ *    shadow_user_fault() does the same for the user view (ring 3), which is
+ *    in the host only while its address space runs (cpu/direct.h).
+ *  - Pages are mapped read-only until the guest's first write to them
+ *    (unless the entry is dirty already), so that the dirty bit is set in
+ *    the guest PTE exactly when hardware would.
+ *  - Guest page tables are write-protected in every view.  The guest's
  *    first write to one makes it writable until the next CR3 load, as a TLB
  *    would allow; shadow_cr3_loaded() first calls shadow_resync(), which
  *    drops, in every view, what the entries changed since then had produced.
- *    So a CR3 load only switches views: a view cached for that CR3 is
- *    exact.  Writes by the emulator (shadow_pt_written) take effect at once.
+ *    Directory entries are checked at each CR3 load and INVLPG instead.  So
+ *    a CR3 load only switches views: a view cached for that CR3 is exact.
+ *    Writes by the emulator (shadow_pt_written) take effect at once.
  *  - shadow_reset() (CR0.PG/WP, CR4.PSE/PGE changes) drops everything;
- *    shadow_invlpg() drops one page (or the 4 MiB around it with PSE).
+ *    shadow_invlpg() drops one page (the whole 4 MiB of a 4 MiB page).
  *  - shadow_code_page() write-protects every host alias of a guest-physical
  *    page that holds translated code, or lifts that.
  */
