@@ -119,15 +119,26 @@ static void forget(struct shadow *s, int tag, uint32_t lpn)
         h->regbits[lpn >> 15] &= ~(1u << ((lpn >> 10) & 31));
 }
 
+/* The pages a tag mapped since its last clear: list_page(h, i) for i below
+ * list_len(h); past LIST_MAX the list is incomplete and every linear page is
+ * visited instead (callers check the map entry either way). */
+static uint32_t list_len(const struct hmap *h)
+{
+    return h->nlist <= LIST_MAX ? h->nlist : NPAGES_4G;
+}
+
+static uint32_t list_page(const struct hmap *h, uint32_t i)
+{
+    return h->nlist <= LIST_MAX ? h->list[i] : i;
+}
+
 /* Forget everything a tag maps (its host range was re-reserved, or it was
  * aside). */
 static void forget_all(struct shadow *s, int tag)
 {
     struct hmap *h = &s->t[tag];
-    bool listed = h->nlist <= LIST_MAX;
-    uint32_t n = listed ? h->nlist : NPAGES_4G;
-    for (uint32_t i = 0; i < n; i++)
-        forget(s, tag, listed ? h->list[i] : i);
+    for (uint32_t i = 0, n = list_len(h); i < n; i++)
+        forget(s, tag, list_page(h, i));
     h->nlist = 0;
 }
 
@@ -167,6 +178,12 @@ static bool write_protected(struct vm *vm, uint32_t ppn)
     return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn] == PT_TRACED;
 }
 
+/* The memfd page an entry maps: its frame, or the all-ones page. */
+static uint32_t file_page(const struct vm *vm, uint32_t entry)
+{
+    return entry & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : entry >> 12;
+}
+
 static int prot_of(int tag, uint32_t entry)
 {
     if (entry & LM_ONES)
@@ -190,39 +207,49 @@ int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
 int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)
 {
     hm_unmap(vm, tag, lpn);
-    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, PROT_READ,
-               GUEST_ONES_PAGE(&vm->mem)) < 0)
+    uint32_t entry = LM_PRESENT | LM_ONES;
+    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, entry),
+               file_page(vm, entry)) < 0)
         return -1;
-    remember(vm->shadow, tag, lpn, LM_PRESENT | LM_ONES);
+    remember(vm->shadow, tag, lpn, entry);
     vm->stats.mmio_unassigned_maps++;
     return 0;
 }
 
-void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
+/* Drop [first, first+n) of one tag: one system call for the whole range
+ * when any page of it is in the host (pages in the range that were not
+ * mapped are PROT_NONE already, or another view's aside, never the host's). */
+static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
 {
     struct shadow *s = vm->shadow;
-    uint32_t e = s->t[tag].map[lpn];
-    if (!(e & LM_PRESENT))
+    bool in = false;
+    for (uint32_t l = first; l < first + n; l++) {
+        uint32_t e = s->t[tag].map[l];
+        if (!(e & LM_PRESENT))
+            continue;
+        in |= in_host(s, tag, e);
+        forget(s, tag, l);
+    }
+    if (!in)
         return;
-    forget(s, tag, lpn);
-    if (in_host(s, tag, e))
-        hm_reserve(hm_host(s, tag, lpn), GUEST_PAGE_SIZE);
+    if (is_user(tag) && first == 0) {          /* host page 0 is never mapped */
+        first = 1;
+        n--;
+    }
+    if (n)
+        hm_reserve(hm_host(s, tag, first), (uint64_t)n << 12);
+}
+
+void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
+{
+    unmap_range(vm, tag, lpn, 1);
 }
 
 /* Drop the 4 MiB region d of one tag: one system call. */
 void hm_clear_region(struct vm *vm, int tag, uint32_t d)
 {
-    struct shadow *s = vm->shadow;
-    if (!s->t[tag].regcount[d])
-        return;
-    if (!is_user(tag) || tag == USER_TAG + s->ulive) {
-        if (d == 0 && is_user(tag))             /* host page 0 is never mapped */
-            hm_reserve(hm_host(s, tag, 1), (4u << 20) - GUEST_PAGE_SIZE);
-        else
-            hm_reserve(hm_host(s, tag, d << 10), 4u << 20);
-    }
-    for (uint32_t l = d << 10; l < (d + 1) << 10; l++)
-        forget(s, tag, l);
+    if (vm->shadow->t[tag].regcount[d])
+        unmap_range(vm, tag, d << 10, 1024);
 }
 
 /* Drop everything one tag maps. */
@@ -238,13 +265,6 @@ void hm_clear(struct vm *vm, int tag)
         hm_reserve(s->v[tag].base, 4ull << 30);
     }
     forget_all(s, tag);
-}
-
-/* Drop every user view (a reset). */
-void hm_clear_all_users(struct vm *vm)
-{
-    for (int t = USER_TAG; t < NTAGS; t++)
-        hm_clear(vm, t);
 }
 
 /* Make every writable host alias of a physical page read-only. */
@@ -288,10 +308,9 @@ static void put_aside(struct vm *vm, int tag)
         return;
     }
     hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
-    bool listed = h->nlist <= LIST_MAX;
-    uint32_t n = listed ? h->nlist : NPAGES_4G, kept = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t l = listed ? h->list[i] : i;
+    uint32_t kept = 0;
+    for (uint32_t i = 0, n = list_len(h); i < n; i++) {
+        uint32_t l = list_page(h, i);
         if (!(h->map[l] & LM_PRESENT) || (h->map[l] & LM_LISTED))
             continue;
         h->map[l] |= LM_ASIDE | LM_LISTED;
@@ -315,10 +334,8 @@ static void bring_back_hot(struct vm *vm, int tag)
 {
     struct shadow *s = vm->shadow;
     struct hmap *h = &s->t[tag];
-    bool listed = h->nlist <= LIST_MAX;
-    uint32_t n = listed ? h->nlist : NPAGES_4G;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t l = listed ? h->list[i] : i, e = h->map[l];
+    for (uint32_t i = 0, n = list_len(h); i < n; i++) {
+        uint32_t l = list_page(h, i), e = h->map[l];
         if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || !(e & LM_HOT))
             continue;
         uint32_t len = 1;
@@ -330,8 +347,8 @@ static void bring_back_hot(struct vm *vm, int tag)
                 break;
             len++;
         }
-        uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
-        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e), file) < 0)
+        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e),
+                   file_page(vm, e)) < 0)
             continue;                           /* they fault back in one by one */
         for (uint32_t k = 0; k < len; k++)
             h->map[l + k] = (h->map[l + k] & ~LM_ASIDE) - LM_HOT_ONE;
@@ -358,36 +375,11 @@ bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
     uint32_t e = s->t[tag].map[lpn];
     if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || (write && !(e & LM_WRITE)))
         return false;
-    uint32_t file = e & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : e >> 12;
-    if (map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, e), file) < 0)
+    if (map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, e), file_page(vm, e)) < 0)
         return false;
     s->t[tag].map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
     vm->stats.shadow_user_remaps++;
     return true;
-}
-
-/* Drop [first, first+n) of one tag: one system call for the whole range
- * when any page of it is in the host (pages in the range that were not
- * mapped are PROT_NONE already, or another view's aside, never the host's). */
-static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
-{
-    struct shadow *s = vm->shadow;
-    bool in = false;
-    for (uint32_t l = first; l < first + n; l++) {
-        uint32_t e = s->t[tag].map[l];
-        if (!(e & LM_PRESENT))
-            continue;
-        in |= in_host(s, tag, e);
-        forget(s, tag, l);
-    }
-    if (!in)
-        return;
-    if (is_user(tag) && first == 0) {          /* host page 0 is never mapped */
-        first = 1;
-        n--;
-    }
-    if (n)
-        hm_reserve(hm_host(s, tag, first), (uint64_t)n << 12);
 }
 
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)

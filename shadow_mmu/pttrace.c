@@ -60,11 +60,22 @@ void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use)
     }
 }
 
-/* A set of changed entries of one page-table page. */
+/* A set of changed entries of one page-table page; start it empty with
+ * NO_CHANGES. */
 struct changed {
     uint32_t first, last;               /* range that may hold changes */
     uint32_t bits[PT_ENTRIES / 32];     /* which entries of it did */
 };
+#define NO_CHANGES { .first = PT_ENTRIES, .last = 0 }
+
+static void mark_changed(struct changed *ch, uint32_t e)
+{
+    ch->bits[e / 32] |= 1u << (e % 32);
+    if (e < ch->first)
+        ch->first = e;
+    if (e > ch->last)
+        ch->last = e;
+}
 
 static bool is_changed(const struct changed *ch, uint32_t e)
 {
@@ -126,12 +137,10 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
     uint32_t ppn = pa >> 12;
     if (!s || ppn >= s->npages || s->ptp[ppn] != PT_TRACED || !(vm->cpu.cr0 & CR0_PG))
         return;
-    struct changed ch = { .first = (pa & 0xFFF) >> 2 };
-    ch.last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
-    if (ch.last > PT_ENTRIES - 1)
-        ch.last = PT_ENTRIES - 1;
-    for (uint32_t e = ch.first; e <= ch.last; e++)
-        ch.bits[e / 32] |= 1u << (e % 32);
+    struct changed ch = NO_CHANGES;
+    uint32_t last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
+    for (uint32_t e = (pa & 0xFFF) >> 2; e <= last && e < PT_ENTRIES; e++)
+        mark_changed(&ch, e);
     drop_changed_all(vm, ppn, &ch);
 }
 
@@ -171,15 +180,10 @@ static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
 {
     struct shadow *s = vm->shadow;
     const uint32_t *now = guest_phys_ptr(&vm->mem, (uint32_t)ppn << 12, 4096);
-    struct changed ch = { .first = PT_ENTRIES, .last = 0 };
-    for (uint32_t e = 0; e < PT_ENTRIES; e++) {
-        if (entry_changed(snap[e], now[e])) {
-            ch.bits[e / 32] |= 1u << (e % 32);
-            if (e < ch.first)
-                ch.first = e;
-            ch.last = e;
-        }
-    }
+    struct changed ch = NO_CHANGES;
+    for (uint32_t e = 0; e < PT_ENTRIES; e++)
+        if (entry_changed(snap[e], now[e]))
+            mark_changed(&ch, e);
     if (ch.first < PT_ENTRIES)
         drop_changed_all(vm, ppn, &ch);
     if (still_used(vm, ppn)) {
@@ -217,8 +221,8 @@ static void walk_entry(struct vm *vm, uint32_t ppn, uint32_t e)
     uint32_t now = *(uint32_t *)guest_phys_ptr(&vm->mem, (ppn << 12) + e * 4, 4);
     if (!entry_changed(*snap, now))
         return;
-    struct changed ch = { .first = e, .last = e };
-    ch.bits[e / 32] = 1u << (e % 32);
+    struct changed ch = NO_CHANGES;
+    mark_changed(&ch, e);
     drop_changed_all(vm, ppn, &ch);
     *snap = now;
 }

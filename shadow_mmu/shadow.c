@@ -136,7 +136,6 @@ static void select_view(struct vm *vm)
 void shadow_reset(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
-    hm_clear_all_users(vm);
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         view_clear(vm, i);
         s->v[i].cr3 = VIEW_FREE;

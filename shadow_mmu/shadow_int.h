@@ -98,7 +98,6 @@ int hm_map_ones(struct vm *vm, int tag, uint32_t lpn);
 void hm_unmap(struct vm *vm, int tag, uint32_t lpn);
 void hm_clear_region(struct vm *vm, int tag, uint32_t d);
 void hm_clear(struct vm *vm, int tag);
-void hm_clear_all_users(struct vm *vm);
 void hm_protect_aliases(struct vm *vm, uint32_t ppn);
 void hm_switch_user(struct vm *vm, int view);
 bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write);
