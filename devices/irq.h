@@ -40,4 +40,27 @@ void devices_destroy(struct vm *vm);
 
 uint64_t host_now_ns(void);
 
+/*
+ * Periodic timer ticks the monitor missed because the host did not run it
+ * (devices/pit8254.c, devices/lapic.c) are kept and delivered late, one at
+ * a time, as KVM does: a guest that counts ticks (Linux's jiffies early in
+ * boot) would otherwise fall behind the TSC and declare the TSC unstable.
+ * tick_backlog_add() keeps at most a second's worth; while some are kept,
+ * tick_backlog_deadline() makes the next chance to deliver one due soon.
+ */
+#define TICK_BACKLOG_RETRY_NS 20000ull
+
+static inline uint64_t tick_backlog_add(uint64_t backlog, uint64_t missed, uint64_t per_second)
+{
+    return backlog + missed < per_second ? backlog + missed : per_second;
+}
+
+static inline uint64_t tick_backlog_deadline(uint64_t backlog, uint64_t next_ns)
+{
+    if (!backlog || next_ns == UINT64_MAX)
+        return next_ns;
+    uint64_t soon = host_now_ns() + TICK_BACKLOG_RETRY_NS;
+    return soon < next_ns ? soon : next_ns;
+}
+
 #endif

@@ -121,28 +121,17 @@ static void timer_start(struct lapic *l)
     l->timer_next_ns = l->timer_start_ns + period_ns(l);
 }
 
-/* A missed tick is delivered once the previous one left the IRR. */
-#define BACKLOG_RETRY_NS 20000ull
-
 uint64_t lapic_deadline(struct lapic *l)
 {
     if (!l->timer_armed)
         return UINT64_MAX;
     uint32_t lvt = l->lvt[LVT_TIMER];
-    if (l->timer_backlog && (lvt & TIMER_PERIODIC) && !(lvt & LVT_MASKED)) {
-        uint64_t soon = host_now_ns() + BACKLOG_RETRY_NS;
-        return soon < l->timer_next_ns ? soon : l->timer_next_ns;
-    }
-    return l->timer_next_ns;
+    bool deliverable = (lvt & TIMER_PERIODIC) && !(lvt & LVT_MASKED);
+    return tick_backlog_deadline(deliverable ? l->timer_backlog : 0, l->timer_next_ns);
 }
 
-/*
- * Periodic ticks the monitor missed (the host did not run it) are not
- * dropped: a guest that counts ticks (Linux's jiffies before it goes
- * tickless) would fall behind the TSC and declare the TSC unstable.  They
- * are delivered one at a time, each once the guest took the previous one,
- * as KVM does by default; at most a second's worth is kept.
- */
+/* A missed periodic tick (devices/irq.h, "tick backlog") is delivered once
+ * the previous one left the IRR. */
 static void timer_catch_up(struct lapic *l)
 {
     uint32_t lvt = l->lvt[LVT_TIMER];
@@ -172,11 +161,8 @@ void lapic_tick(struct lapic *l, uint64_t now)
         /* the grid stays anchored at start; missed periods go to the backlog
          * (none while masked: those ticks are lost on hardware too) */
         uint64_t missed = (now - l->timer_next_ns) / per;
-        uint64_t cap = 1000000000ull / per;
-        if (lvt & LVT_MASKED)
-            l->timer_backlog = 0;
-        else
-            l->timer_backlog = l->timer_backlog + missed < cap ? l->timer_backlog + missed : cap;
+        l->timer_backlog = (lvt & LVT_MASKED) ? 0
+                           : tick_backlog_add(l->timer_backlog, missed, 1000000000ull / per);
         l->timer_next_ns += (missed + 1) * per;
     } else {
         l->timer_armed = false;     /* one-shot: current count stays 0 */

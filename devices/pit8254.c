@@ -232,8 +232,6 @@ static const struct device_ops pit_ops = {
     .pio_write = pit_pio_write,
 };
 
-#define BACKLOG_RETRY_NS 20000ull
-
 static uint64_t edge_deadline(struct pit *p)
 {
     struct pit_channel *c = &p->ch[0];
@@ -244,19 +242,14 @@ static uint64_t edge_deadline(struct pit *p)
 
 uint64_t pit_deadline(struct pit *p)
 {
-    uint64_t d = edge_deadline(p);
-    if (p->backlog && d != UINT64_MAX && host_now_ns() + BACKLOG_RETRY_NS < d)
-        return host_now_ns() + BACKLOG_RETRY_NS;
-    return d;
+    return tick_backlog_deadline(p->backlog, edge_deadline(p));
 }
 
 /*
- * Periodic edges the monitor missed (the host did not run it) are not
- * dropped: Linux counts PIT ticks in jiffies early in boot and would find
- * the TSC running fast and unstable.  They are raised one at a time while
- * the processor has no interrupt waiting, which is when the previous one
- * was taken; at most a second's worth is kept, and none while IRQ0 cannot
- * reach the processor (masked: those edges are lost on hardware too).
+ * Missed periodic edges (devices/irq.h, "tick backlog") are raised one at a
+ * time while the processor has no interrupt waiting, which is when the
+ * previous one was taken; none are kept while IRQ0 cannot reach the
+ * processor (masked: those edges are lost on hardware too).
  */
 void pit_tick(struct pit *p, uint64_t now_ns)
 {
@@ -271,8 +264,8 @@ void pit_tick(struct pit *p, uint64_t now_ns)
     }
     uint64_t next = edge_after(c, ticks_since(c, now_ns));
     if (c->mode == 2 || c->mode == 3) {
-        uint64_t missed = (next - c->next_edge) / c->count - 1, cap = PIT_HZ / c->count;
-        p->backlog = p->backlog + missed < cap ? p->backlog + missed : cap;
+        uint64_t missed = (next - c->next_edge) / c->count - 1;
+        p->backlog = tick_backlog_add(p->backlog, missed, PIT_HZ / c->count);
     }
     c->next_edge = next;
     p->irqs++;
