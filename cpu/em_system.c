@@ -235,6 +235,8 @@ enum em_result em_cpuid(struct em *e)
 {
     struct vcpu *c = e->c;
     uint32_t out[4];
+    if (c->cpl > 0)
+        c->vm->stats.direct_cpuid++;   /* ring 3: trapped by CPUID faulting */
     cpu_cpuid(c, c->gpr[R_EAX], c->gpr[R_ECX], out);
     c->gpr[R_EAX] = out[0];
     c->gpr[R_EBX] = out[1];

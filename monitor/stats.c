@@ -39,6 +39,7 @@ static const struct {
     { "bt.light",         offsetof(struct stats, bt_light) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
+    { "direct.cpuid",     offsetof(struct stats, direct_cpuid) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },
     { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
 };

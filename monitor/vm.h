@@ -54,6 +54,7 @@ struct vm {
     struct tc *tc;
     struct shadow *shadow;      /* shadow_mmu/shadow.c */
     struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
+    bool cpuid_faulting;        /* ring-3 CPUID traps to the monitor (cpu/direct.c) */
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* kernel ELF symbols, may be NULL */
     struct platform *platform;  /* device models (devices/platform.c) */

@@ -11,7 +11,9 @@
  * monitor and they are one more silent gap.  The test fails on anything
  * else (a wrong value the monitor made up).  The rest
  * are reported, not judged: SMSW/STR/SLDT are answered by the host kernel,
- * CPUID by the host processor, PUSHF shows the host's IF and IOPL, MOV from
+ * CPUID by the host processor unless it has CPUID faulting (then by the
+ * monitor: ring3.popek_goldberg_cpuid requires that), PUSHF shows the
+ * host's IF and IOPL, MOV from
  * a segment register and LAR/LSL/VERR/VERW see the host's selectors.  Which
  * of them still match the guest depends on the engine (host LDT mirroring).
  */
