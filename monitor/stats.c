@@ -34,6 +34,7 @@ static const struct {
     { "shadow.user_hidden_faults", offsetof(struct stats, shadow_user_hidden_faults) },
     { "shadow.user_remaps", offsetof(struct stats, shadow_user_remaps) },
     { "shadow.prefaults", offsetof(struct stats, shadow_prefaults) },
+    { "shadow.mapped_around", offsetof(struct stats, shadow_mapped_around) },
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.light",         offsetof(struct stats, bt_light) },

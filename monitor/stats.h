@@ -34,6 +34,7 @@ struct stats {
     uint64_t shadow_trace_faults; /* guest writes to its page tables that faulted */
     uint64_t shadow_untraced;     /* pages that stopped being page tables */
     uint64_t bt_light;            /* light callouts done without an exit (bt/xl_callout.c) */
+    uint64_t shadow_mapped_around; /* user pages mapped with a faulting neighbour */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t direct_cpuid;        /* ring-3 CPUIDs answered with the virtual model */

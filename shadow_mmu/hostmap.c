@@ -202,6 +202,26 @@ int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
     return 0;
 }
 
+bool hm_may_write(struct vm *vm, uint32_t ppn)
+{
+    return !write_protected(vm, ppn);
+}
+
+/* n pages whose frames follow each other, with one mmap (one host VMA).
+ * Only `hot` (the page that faulted) counts as touched for the switches. */
+int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, bool writable,
+               uint32_t hot)
+{
+    uint32_t base = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
+    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
+               prot_of(tag, base), ppn) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        remember(vm->shadow, tag, lpn + i,
+                 (base + (i << 12)) | (lpn + i == hot ? LM_HOT_NEW : 0));
+    return 0;
+}
+
 /* Unassigned physical memory reads as all ones: map the memfd's ones page
  * read-only there (a write faults and is emulated, then dropped). */
 int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)

@@ -95,6 +95,14 @@ void hm_destroy(struct shadow *s);
 uint8_t *hm_host(const struct shadow *s, int tag, uint32_t lpn);
 int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable);
 int hm_map_ones(struct vm *vm, int tag, uint32_t lpn);
+/* May this frame be mapped writable (neither translated code nor a traced
+ * page table)? */
+bool hm_may_write(struct vm *vm, uint32_t ppn);
+/* Map n linear pages from lpn to the frames from ppn, in one system call;
+ * the caller has checked every page (not mapped yet, RAM, hm_may_write when
+ * writable).  `hot` is the one page that was touched. */
+int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, bool writable,
+               uint32_t hot);
 void hm_unmap(struct vm *vm, int tag, uint32_t lpn);
 void hm_clear_region(struct vm *vm, int tag, uint32_t d);
 void hm_clear(struct vm *vm, int tag);
