@@ -311,6 +311,8 @@ void *bt_find_or_translate(struct vm *vm, bool single)
             shadow_code_page(vm, tu->page[1], true);
         bt_lookup_install(vm, tu->eip, tu->code);
     }
+    if (vm->perf_map)
+        trace_perf_map_tu(vm->perf_map, vm->syms, tu->code, tu->code_len, lin);
     if (vm->opt.trace) {
         uint8_t code[BT_MAX_INSNS * 15];
         uint32_t n = tu->guest_len < sizeof code ? tu->guest_len : sizeof code;

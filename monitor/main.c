@@ -30,6 +30,7 @@
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
+#include "monitor/trace.h"
 #include "monitor/gdbstub.h"
 #include "devices/irq.h"
 #include "devices/ide.h"
@@ -81,8 +82,21 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         status = fail(err, VMM_EXIT_USAGE);
         goto out;
     }
-    if (opt->trace || opt->stats)
+    if (opt->symbols) {
+        vm->syms = symtab_load(opt->symbols);
+        if (!vm->syms) {
+            snprintf(err, sizeof err, "--symbols %s: cannot read it, or it is neither an ELF file "
+                     "with symbols nor a System.map", opt->symbols);
+            status = fail(err, VMM_EXIT_USAGE);
+            goto out;
+        }
+    } else if (opt->trace || opt->stats || opt->perf_map) {
         vm->syms = symtab_load(opt->kernel);
+    }
+    if (opt->perf_map && !(vm->perf_map = trace_perf_map_open(err, sizeof err))) {
+        status = fail(err, VMM_EXIT_ERROR);
+        goto out;
+    }
     if (devices_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
@@ -106,6 +120,8 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
     }
 out:
     devices_destroy(vm);        /* restores the terminal; safe when never created */
+    if (vm->perf_map)
+        fclose(vm->perf_map);
     symtab_free(vm->syms);
     vm->syms = NULL;
     vm_destroy(vm);

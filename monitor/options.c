@@ -64,6 +64,10 @@ static const struct opt_desc opt_table[] = {
           "guest RAM in MiB, 2..3072 (default 128)"),
     OPT_F("stats", stats, "print translator, exit and interrupt counters to stderr at the end"),
     OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
+    OPT_S("symbols", "FILE", symbols, "guest kernel symbols for --trace, --perf-map and reports: an ELF\n"
+          "                       file (vmlinux) or a System.map (default: the --kernel ELF)"),
+    OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
+          "                       address and symbol, for `perf report` (docs/usage.md)"),
     OPT_F("no-sandbox", no_sandbox, "do not confine vmm with the system-call allow-list once the guest\n"
           "                       runs (i386 system calls still trap; docs/direct.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),

@@ -1,6 +1,8 @@
 /*
  * monitor/symbols.c - guest address -> "symbol+offset", from the kernel's
- * ELF symbol table (SHT_SYMTAB, else SHT_DYNSYM), read with libelf.
+ * ELF symbol table (SHT_SYMTAB, else SHT_DYNSYM), read with libelf, or from
+ * a System.map (`nm` output: "address type name" per line), which is what
+ * a Linux kernel package ships beside its bzImage.
  *
  * Kept: named, defined symbols of type FUNC, OBJECT and NOTYPE (NOTYPE are
  * the labels of assembly guests).  Sorted by address; a lookup prefers a
@@ -9,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <libelf.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -88,6 +91,44 @@ static int read_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct symtab
     return 0;
 }
 
+/* A System.map: text, data and bss symbols (nm types T t D d B b R r);
+ * sizes are unknown, so lookups take the nearest symbol below. */
+static struct symtab *load_system_map(int fd)
+{
+    FILE *f = fdopen(dup(fd), "r");
+    if (!f)
+        return NULL;
+    struct symtab *t = calloc(1, sizeof *t);
+    size_t cap = 0;
+    char line[512], type, name[256];
+    unsigned long addr;
+    while (t && fgets(line, sizeof line, f)) {
+        if (line[strspn(line, " \t\r\n")] == 0)
+            continue;
+        if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 || addr > UINT32_MAX)
+            goto bad;
+        if (!strchr("TtDdBbRr", type))
+            continue;
+        if (t->n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            struct sym *v = realloc(t->v, cap * sizeof *v);
+            if (!v)
+                goto bad;
+            t->v = v;
+        }
+        t->v[t->n] = (struct sym){ (uint32_t)addr, 0, strdup(name) };
+        if (!t->v[t->n].name)
+            goto bad;
+        t->n++;
+    }
+    fclose(f);
+    return t;
+bad:
+    fclose(f);
+    symtab_free(t);
+    return NULL;
+}
+
 struct symtab *symtab_load(const char *path)
 {
     struct symtab *t = NULL;
@@ -98,8 +139,15 @@ struct symtab *symtab_load(const char *path)
     if (elf_version(EV_CURRENT) == EV_NONE || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return NULL;
     e = elf_begin(fd, ELF_C_READ, NULL);
-    if (!e || elf_kind(e) != ELF_K_ELF)
-        goto out;
+    if (!e || elf_kind(e) != ELF_K_ELF) {
+        t = load_system_map(fd);
+        if (!t || t->n == 0) {
+            symtab_free(t);
+            t = NULL;
+            goto out;
+        }
+        goto sort;
+    }
     Elf_Scn *scn = find_symtab(e, &sh);
     if (!scn || !(t = calloc(1, sizeof *t)))
         goto out;
@@ -108,6 +156,7 @@ struct symtab *symtab_load(const char *path)
         t = NULL;
         goto out;
     }
+sort:
     qsort(t->v, t->n, sizeof *t->v, cmp_sym);
 out:
     if (e)

@@ -1,9 +1,10 @@
 /*
  * monitor/symbols.h - names for guest addresses, from the kernel's ELF
- * symbol table (libelf).
+ * symbol table (libelf) or from a System.map.
  *
- * Contract: symtab_load() returns NULL (no error) for a file without symbols
- * or that is not ELF.  symtab_lookup() returns the function/object symbol
+ * Contract: symtab_load() returns NULL (no error) for a file that is neither
+ * an ELF file with symbols nor a System.map (every line "hex-address type
+ * name").  symtab_lookup() returns the function/object symbol
  * that contains addr (or the nearest one below it, within 64 KiB) and the
  * offset into it, or NULL.
  */

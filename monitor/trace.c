@@ -9,8 +9,11 @@
  * listing goes on at the next byte.
  */
 #include <capstone/capstone.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "monitor/trace.h"
 #include "monitor/symbols.h"
 
@@ -82,4 +85,25 @@ void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
     }
     if (h)
         cs_close(&h);
+}
+
+FILE *trace_perf_map_open(char *err, size_t errlen)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (!f)
+        snprintf(err, errlen, "--perf-map: cannot create %s: %s", path, strerror(errno));
+    return f;
+}
+
+void trace_perf_map_tu(FILE *map, const struct symtab *syms, const void *host, uint32_t host_len,
+                       uint32_t guest_lin)
+{
+    uint32_t off;
+    const char *name = syms ? symtab_lookup(syms, guest_lin, &off) : NULL;
+    if (name)
+        fprintf(map, "%lx %x guest:%s+0x%x\n", (unsigned long)(uintptr_t)host, host_len, name, off);
+    else
+        fprintf(map, "%lx %x guest:0x%08x\n", (unsigned long)(uintptr_t)host, host_len, guest_lin);
 }

@@ -20,4 +20,17 @@ void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
 /* One instruction as "bytes  mnemonic operands" into buf. */
 void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len);
 
+/*
+ * --perf-map: perf(1) names code in anonymous executable memory from
+ * /tmp/perf-PID.map ("start size name" per line, hex).  Each translation
+ * unit gets a line "guest:SYMBOL+OFF" (or "guest:0xEIP"), so `perf report`
+ * shows the guest kernel's functions instead of [JIT] addresses.  The file
+ * is opened before the sandbox closes open(); a TU made again after a
+ * cache flush at the same host address gets a second line (perf keeps the
+ * last one that covers an address).
+ */
+FILE *trace_perf_map_open(char *err, size_t errlen);
+void trace_perf_map_tu(FILE *map, const struct symtab *syms, const void *host, uint32_t host_len,
+                       uint32_t guest_lin);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "cpu/vcpu.h"
 #include "shadow_mmu/guest_mem.h"
 #include "devices/device.h"
@@ -44,6 +45,8 @@ struct vm_options {
     bool no_sandbox;            /* skip the x86-64 allow-list (cpu/sandbox.h) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
+    const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
+    bool perf_map;              /* --perf-map: name translated code for perf (monitor/trace.h) */
 };
 
 struct vm {
@@ -56,7 +59,8 @@ struct vm {
     struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
     bool cpuid_faulting;        /* ring-3 CPUID traps to the monitor (cpu/direct.c) */
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
-    struct symtab *syms;        /* kernel ELF symbols, may be NULL */
+    struct symtab *syms;        /* guest kernel symbols (--symbols, or the ELF kernel), may be NULL */
+    FILE *perf_map;             /* --perf-map: /tmp/perf-PID.map, may be NULL */
     struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
 

@@ -210,3 +210,42 @@ Test(symbols, not_elf_or_missing_is_null)
     cr_assert_null(symtab_lookup(NULL, 0x1000, NULL));
     symtab_free(NULL);
 }
+
+/* A System.map (nm output), and /proc/kallsyms output with module names:
+ * text and data symbols kept, other types dropped, blank lines skipped. */
+Test(symbols, system_map)
+{
+    static const char map[] =
+        "c1000000 T startup_32\n"
+        "c1000100 t helper\n"
+        "\n"
+        "c1200000 D some_data\n"
+        "c1300000 A absolute_dropped\n"
+        "c1400000 t modfunc\t[ext4]\n";
+    write_bytes(tmp_path("System.map"), map, sizeof map - 1);
+    struct symtab *s = symtab_load(tmp_path("System.map"));
+    cr_assert_not_null(s);
+    assert_lookup(s, 0xc1000000u, "startup_32", 0);
+    assert_lookup(s, 0xc10000ffu, "startup_32", 0xff);
+    assert_lookup(s, 0xc1000123u, "helper", 0x23);
+    assert_lookup(s, 0xc1200010u, "some_data", 0x10);
+    assert_lookup(s, 0xc1300000u, NULL, 0);      /* 'A' dropped, some_data too far */
+    assert_lookup(s, 0xc1400004u, "modfunc", 4);
+    symtab_free(s);
+}
+
+/* Debian ships a placeholder System.map ("ffffffffffffffff B The real
+ * System.map is in the linux-image-<version>-dbg package"): rejected, as is
+ * any file with a line that is not "address type name". */
+Test(symbols, malformed_system_map_is_null)
+{
+    static const char placeholder[] =
+        "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
+    write_bytes(tmp_path("placeholder"), placeholder, sizeof placeholder - 1);
+    cr_assert_null(symtab_load(tmp_path("placeholder")));
+    static const char half[] = "c1000000 T startup_32\nnot a symbol line\n";
+    write_bytes(tmp_path("half"), half, sizeof half - 1);
+    cr_assert_null(symtab_load(tmp_path("half")));
+    write_bytes(tmp_path("empty"), "\n\n", 2);
+    cr_assert_null(symtab_load(tmp_path("empty")));
+}

@@ -116,6 +116,15 @@ Test(trace, listing_continues_after_bad_byte)
 
 /* ---- the --stats report ---- */
 
+/* --perf-map lines: "start size name", hex, as perf(1) reads them. */
+Test(trace, perf_map_lines)
+{
+    char *text = NULL;
+    CAPTURE(text, trace_perf_map_tu(OUT, NULL, (void *)0x7f0000001000ul, 0x4c, 0xc1234567u));
+    cr_assert_str_eq(text, "7f0000001000 4c guest:0xc1234567\n");
+    free(text);
+}
+
 Test(stats, exit_names_follow_enum_bt_exit)
 {
     static const char *const want[] = { "none", "link", "lookup", "emulate",
