@@ -346,6 +346,27 @@ static void put_aside(struct vm *vm, int tag)
     h->nlist = kept;
 }
 
+/* How many remembered pages next to l (dir +1: above, -1: below), at most
+ * max, continue l's run: aside, adjacent in linear and physical memory,
+ * with l's protection (and hot, if asked), so that one mmap maps them all. */
+static uint32_t aside_run(const struct hmap *h, int tag, uint32_t l, int dir, uint32_t max,
+                          bool hot)
+{
+    uint32_t e = h->map[l], n = 0;
+    while (n < max) {
+        int64_t next = (int64_t)l + dir * (int64_t)(n + 1);
+        if (next < 1 || next >= NPAGES_4G)
+            break;
+        uint32_t ne = h->map[next];
+        if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || (hot && !(ne & LM_HOT)) ||
+            ((ne | e) & LM_ONES) || (int64_t)(ne >> 12) != (int64_t)(e >> 12) + dir * (int64_t)(n + 1) ||
+            prot_of(tag, ne) != prot_of(tag, e))
+            break;
+        n++;
+    }
+    return n;
+}
+
 /* Map back the hot pages of the user view coming in: one mmap per run of
  * pages adjacent both in linear and in physical memory, with equal
  * protection; each loses one unit of heat (a page used again faults back
@@ -358,15 +379,7 @@ static void bring_back_hot(struct vm *vm, int tag)
         uint32_t l = list_page(h, i), e = h->map[l];
         if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || !(e & LM_HOT))
             continue;
-        uint32_t len = 1;
-        while (l + len < NPAGES_4G) {
-            uint32_t ne = h->map[l + len];
-            if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || !(ne & LM_HOT) ||
-                ((ne | e) & LM_ONES) || (ne >> 12) != (e >> 12) + len ||
-                prot_of(tag, ne) != prot_of(tag, e))
-                break;
-            len++;
-        }
+        uint32_t len = 1 + aside_run(h, tag, l, +1, NPAGES_4G, true);
         if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e),
                    file_page(vm, e)) < 0)
             continue;                           /* they fault back in one by one */
@@ -387,18 +400,28 @@ void hm_switch_user(struct vm *vm, int view)
 }
 
 /* A fault on a remembered page of the live user view: map it again from
- * the remembered entry, without a walk.  False when the access needs more
- * than the entry allows (a first write: the walk sets the dirty bit). */
+ * the remembered entry, without a walk, with the remembered neighbours the
+ * same mmap can carry (up to 16 pages in all; they stay cold).  False when
+ * the access needs more than the entry allows (a first write: the walk
+ * sets the dirty bit). */
+#define BRING_BACK_MAX 16
 bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
 {
     struct shadow *s = vm->shadow;
-    uint32_t e = s->t[tag].map[lpn];
+    struct hmap *h = &s->t[tag];
+    uint32_t e = h->map[lpn];
     if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || (write && !(e & LM_WRITE)))
         return false;
-    if (map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, e), file_page(vm, e)) < 0)
+    uint32_t up = aside_run(h, tag, lpn, +1, BRING_BACK_MAX - 1, false);
+    uint32_t down = aside_run(h, tag, lpn, -1, BRING_BACK_MAX - 1 - up, false);
+    uint32_t first = lpn - down, len = down + 1 + up;
+    if (map_fd(vm, hm_host(s, tag, first), (uint64_t)len << 12, prot_of(tag, e),
+               file_page(vm, h->map[first])) < 0)
         return false;
-    s->t[tag].map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
-    vm->stats.shadow_user_remaps++;
+    for (uint32_t l = first; l < first + len; l++)
+        h->map[l] &= ~LM_ASIDE;
+    h->map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
+    vm->stats.shadow_user_remaps += len;
     return true;
 }
 
