@@ -81,7 +81,10 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    /* Keep [4 KiB, 4 GiB) for the guest; the monitor (a PIE) lies above. */
+    /* [4 KiB, 4 GiB) is the guest's; the monitor (a PIE) and everything the
+     * host maps for it lie far above.  Check that nothing is there, then
+     * leave it empty: the user view maps pages into the hole
+     * (shadow_mmu/hostmap.c says why not into a reservation). */
     void *p = mmap((void *)USER_VIEW_START, USER_VIEW_END - USER_VIEW_START, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (void *)USER_VIEW_START) {
@@ -89,6 +92,7 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
         free(d);
         return -1;
     }
+    munmap(p, USER_VIEW_END - USER_VIEW_START);
     if (sandbox_trap_i386() < 0) {
         snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
         free(d);

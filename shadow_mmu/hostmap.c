@@ -36,6 +36,24 @@ void hm_reserve(void *p, uint64_t len)
     mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
+/*
+ * Empty [p, p+len) of one tag's host range.  A kernel view stays one
+ * inaccessible reservation, since other mappings of the process must never
+ * land in its window.  The user view is left as a hole instead: the host
+ * puts the monitor's own mappings top-down from near the stack, far above
+ * 4 GiB, and a page mapped into a hole costs the host kernel about a third
+ * less than one carved out of a reservation, which it must split (2.7
+ * against 3.7 us per mmap, 0.6 against 1.3 us per page to unmap, on the
+ * host of docs/benchmarks.md).
+ */
+static void release(struct shadow *s, int tag, uint32_t first, uint64_t n)
+{
+    if (is_user(tag))
+        munmap(hm_host(s, tag, first), n << 12);
+    else
+        hm_reserve(hm_host(s, tag, first), n << 12);
+}
+
 int hm_init(struct shadow *s)
 {
     for (int t = 0; t < NTAGS; t++) {
@@ -257,7 +275,7 @@ static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
         n--;
     }
     if (n)
-        hm_reserve(hm_host(s, tag, first), (uint64_t)n << 12);
+        release(s, tag, first, n);
 }
 
 void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
@@ -278,7 +296,7 @@ void hm_clear(struct vm *vm, int tag)
     struct shadow *s = vm->shadow;
     if (is_user(tag)) {
         if (tag == USER_TAG + s->ulive && s->t[tag].mapped)
-            hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
+            release(s, tag, 1, NPAGES_4G - 1);
     } else {
         /* Always re-reserve a kernel view: view 0 may hold the identity
          * map of paging-off times, which the map does not count. */
@@ -327,7 +345,7 @@ static void put_aside(struct vm *vm, int tag)
         h->nlist = 0;
         return;
     }
-    hm_reserve(hm_host(s, tag, 1), (1ull << 32) - GUEST_PAGE_SIZE);
+    release(s, tag, 1, NPAGES_4G - 1);
     uint32_t kept = 0;
     for (uint32_t i = 0, n = list_len(h); i < n; i++) {
         uint32_t l = list_page(h, i);
