@@ -828,6 +828,86 @@ Test(shadow, user_prefault_after_a_guest_page_fault)
     cr_assert(phys32(PT(0))[1] & A, "accessed, as the retry's walk would set it");
 }
 
+/* Fault-around: a user fault at X also maps the following pages whose
+ * entries are present, user and accessed (dirty too, for a writable run)
+ * and whose frames continue F(0), in one mapping; it stops at the first
+ * page that does not qualify and sets no bit anywhere. */
+Test(shadow, user_fault_maps_contiguous_accessed_neighbours)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[0] = F(0) | P | W | U | A | D;
+    phys32(PT(0))[1] = F(1) | P | W | U | A | D;        /* joins the run */
+    phys32(PT(0))[2] = F(2) | P | W | U | A | D;        /* joins the run */
+    phys32(PT(0))[3] = F(3) | P | W | U;                /* not accessed: stops it */
+    phys32(PT(0))[4] = F(4) | P | W | U | A | D;        /* past the stop */
+    phys32(PT(0))[5] = 0;
+    *phys32(F(2)) = 0x22222222u;
+    paging_on(0, 0);
+    uint32_t pa, err;
+    uint64_t around = vm->stats.shadow_mapped_around;
+    cr_assert_eq(shadow_user_fault(vm, X, true, &pa, &err), SHADOW_FIXED);
+    assert_prot(uv(X), RW, "the faulting page");
+    assert_prot(uv(X + 0x1000), RW, "accessed, dirty neighbour: writable in the same run");
+    assert_prot(uv(X + 0x2000), RW, "and the next");
+    cr_assert_eq(*(uint32_t *)uv(X + 0x2000), 0x22222222u, "the right frame");
+    assert_prot(uv(X + 0x3000), NONE, "not accessed: left to fault (the walk sets A)");
+    assert_prot(uv(X + 0x4000), NONE, "the run ends at the first page that does not qualify");
+    cr_assert_eq(phys32(PT(0))[3], F(3) | P | W | U, "no bit set in a neighbour");
+    cr_assert_eq(vm->stats.shadow_mapped_around, around + 2);
+    /* The neighbours' entries are traced like the walked one: a store to
+     * one drops its page and only its page. */
+    phys32(PT(0))[1] = F(5) | P | W | U | A;
+    shadow_pt_written(vm, PT(0) + 4, 4);
+    assert_prot(uv(X + 0x1000), NONE, "the changed entry's page is dropped");
+    assert_prot(uv(X + 0x2000), RW, "its unchanged neighbour stays");
+    assert_prot(uv(X), RW, "and the page that faulted");
+}
+
+/* A read-only run: neighbours that are not dirty join a read fault's run
+ * read-only; frames that do not continue the faulting one do not join. */
+Test(shadow, user_fault_around_needs_following_frames)
+{
+    space(0, NULL, 0);
+    phys32(PT(0))[0] = F(0) | P | W | U | A;
+    phys32(PT(0))[1] = F(1) | P | W | U | A;            /* clean: read-only run */
+    phys32(PT(0))[2] = F(7) | P | W | U | A;            /* another frame: stops it */
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    assert_prot(uv(X), RO, "read of a clean page");
+    assert_prot(uv(X + 0x1000), RO, "clean neighbour: read-only, so its first write sets D");
+    assert_prot(uv(X + 0x2000), NONE, "frame F(7) does not follow F(1)");
+    cr_assert_eq(shadow_user_fault(vm, X + 0x1000, true, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(phys32(PT(0))[1] & D, D, "the write to the neighbour set its dirty bit");
+    assert_prot(uv(X + 0x1000), RW, "and made it writable");
+}
+
+/* A remembered page touched after a switch comes back with its remembered
+ * neighbours when one mapping can carry them. */
+Test(shadow, user_page_comes_back_with_its_neighbours)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    for (int k = 0; k < 3; k++)
+        phys32(PT(0))[k] = F(k) | P | U;                 /* read-only, not accessed yet */
+    paging_on(0, 0);
+    uint32_t pa, err;
+    for (int k = 0; k < 3; k++)
+        cr_assert_eq(shadow_user_fault(vm, X + k * 0x1000u, false, &pa, &err), SHADOW_FIXED);
+    for (int n = 0; n < 3; n++) {                        /* cool them down: aside */
+        load_cr3(1);
+        load_cr3(0);
+    }
+    for (int k = 0; k < 3; k++)
+        assert_prot(uv(X + k * 0x1000u), NONE, "aside after slices without a touch");
+    uint64_t hidden = vm->stats.shadow_hidden_faults, remaps = vm->stats.shadow_user_remaps;
+    cr_assert_eq(shadow_user_fault(vm, X + 0x1000, false, &pa, &err), SHADOW_FIXED);
+    for (int k = 0; k < 3; k++)
+        assert_prot(uv(X + k * 0x1000u), RO, "the whole remembered run is back");
+    cr_assert_eq(vm->stats.shadow_hidden_faults, hidden, "without a walk");
+    cr_assert_eq(vm->stats.shadow_user_remaps, remaps + 3);
+}
+
 /* ---- INVLPG and reset -------------------------------------------------------- */
 
 Test(shadow, invlpg_drops_one_page)
