@@ -63,7 +63,8 @@ int hm_init(struct shadow *s)
             return -1;
     }
     s->rmap = calloc(s->npages, sizeof *s->rmap);
-    return s->rmap ? 0 : -1;
+    s->drop = calloc(LIST_MAX, sizeof *s->drop);
+    return s->rmap && s->drop ? 0 : -1;
 }
 
 void hm_destroy(struct shadow *s)
@@ -73,6 +74,7 @@ void hm_destroy(struct shadow *s)
         free(s->t[t].list);
     }
     free(s->rmap);
+    free(s->drop);
 }
 
 uint8_t *hm_host(const struct shadow *s, int tag, uint32_t lpn)
@@ -333,11 +335,45 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
 
 /* ---- switching user views ------------------------------------------- */
 
-/* Put every page of a user tag aside: one system call empties the host's
- * user range.  The tag's list, which a remembered view keeps for ever, is
- * compacted on the way (each mapped page once), so that it does not grow
- * past LIST_MAX into whole-map scans at every switch. */
-static void put_aside(struct vm *vm, int tag)
+/* Does the incoming user tag `to` remember page l exactly as the outgoing
+ * one maps it (the same frame, with the same protection)?  Then the host
+ * page stays and changes owner: the text of a program both processes run,
+ * as busybox is for every applet of a pipe. */
+static bool hand_over(struct hmap *to, uint32_t l, uint32_t e)
+{
+    uint32_t ne = to->map[l];
+    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES)))
+        return false;
+    to->map[l] = ne & ~LM_ASIDE;
+    return true;
+}
+
+static int cmp_lpn(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Unmap the user pages drop[0..n) (in any order), one call per run. */
+static void release_pages(struct shadow *s, int tag, uint32_t *drop, uint32_t n)
+{
+    qsort(drop, n, sizeof *drop, cmp_lpn);
+    for (uint32_t i = 0; i < n;) {
+        uint32_t len = 1;
+        while (i + len < n && drop[i + len] == drop[i] + len)
+            len++;
+        release(s, tag, drop[i], len);
+        i += len;
+    }
+}
+
+/* Put every page of a user tag aside, for the user tag `next` (or -1).
+ * The pages `next` maps the same way stay in the host for it; the rest of
+ * the host's user range is emptied (one system call when nothing stays).
+ * The tag's list, which a remembered view keeps for ever, is compacted on
+ * the way (each mapped page once), so that it does not grow past LIST_MAX
+ * into whole-map scans at every switch. */
+static void put_aside(struct vm *vm, int tag, int next)
 {
     struct shadow *s = vm->shadow;
     struct hmap *h = &s->t[tag];
@@ -345,17 +381,23 @@ static void put_aside(struct vm *vm, int tag)
         h->nlist = 0;
         return;
     }
-    release(s, tag, 1, NPAGES_4G - 1);
-    uint32_t kept = 0;
+    bool partial = next >= 0 && h->nlist <= LIST_MAX;
+    if (!partial)
+        release(s, tag, 1, NPAGES_4G - 1);
+    uint32_t kept = 0, ndrop = 0;
     for (uint32_t i = 0, n = list_len(h); i < n; i++) {
-        uint32_t l = list_page(h, i);
-        if (!(h->map[l] & LM_PRESENT) || (h->map[l] & LM_LISTED))
+        uint32_t l = list_page(h, i), e = h->map[l];
+        if (!(e & LM_PRESENT) || (e & LM_LISTED))
             continue;
+        if (partial && !(e & LM_ASIDE) && !hand_over(&s->t[next], l, e))
+            s->drop[ndrop++] = l;
         h->map[l] |= LM_ASIDE | LM_LISTED;
         if (kept < LIST_MAX)
             h->list[kept] = l;
         kept++;
     }
+    if (partial)
+        release_pages(s, tag, s->drop, ndrop);
     for (uint32_t i = 0; i < kept && i < LIST_MAX; i++)
         h->map[h->list[i]] &= ~LM_LISTED;
     if (kept > LIST_MAX)                        /* not all listed: clear by scanning */
@@ -412,7 +454,7 @@ void hm_switch_user(struct vm *vm, int view)
     struct shadow *s = vm->shadow;
     if (view == s->ulive)
         return;
-    put_aside(vm, USER_TAG + s->ulive);
+    put_aside(vm, USER_TAG + s->ulive, USER_TAG + view);
     s->ulive = view;
     bring_back_hot(vm, USER_TAG + view);
 }

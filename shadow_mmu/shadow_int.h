@@ -79,6 +79,7 @@ struct shadow {
     uint32_t (*snap)[PT_ENTRIES];       /* the entries every mapping they produced
                                            agrees with (pttrace.c) */
     uint16_t *snap_slot;        /* per physical page: its index in unsync[] */
+    uint32_t *drop;             /* scratch for a user-view switch (LIST_MAX) */
     uint32_t nunsync;
     uint64_t npages;            /* physical pages of RAM */
     uint64_t clock;

@@ -908,6 +908,37 @@ Test(shadow, user_page_comes_back_with_its_neighbours)
     cr_assert_eq(vm->stats.shadow_user_remaps, remaps + 3);
 }
 
+/* At a switch, a page the incoming space maps exactly as the outgoing one
+ * (same address, frame and protection: two processes running the same
+ * program text) stays in the host; the others are unmapped. */
+Test(shadow, page_mapped_alike_stays_across_a_switch)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    *phys32(F(8)) = 0x88888888u;
+    for (int i = 0; i < 2; i++)
+        phys32(PT(i))[1] = F(8) | P | U;                /* shared, read-only */
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X + 0x1000, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(shadow_user_fault(vm, X, true, &pa, &err), SHADOW_FIXED);
+    load_cr3(1);
+    assert_prot(uv(X + 0x1000), NONE, "space 1 has not mapped the shared page yet");
+    assert_prot(uv(X), NONE, "space 0's own page is gone");
+    cr_assert_eq(shadow_user_fault(vm, X + 0x1000, false, &pa, &err), SHADOW_FIXED);
+    cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
+    uint64_t remaps = vm->stats.shadow_user_remaps;
+    load_cr3(0);
+    assert_prot(uv(X + 0x1000), RO, "the shared page stayed");
+    cr_assert_eq(*(uint32_t *)uv(X + 0x1000), 0x88888888u);
+    assert_prot(uv(X), RW, "space 0's own page came back, writable as it was");
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000000u, "space 0's frame, not space 1's");
+    cr_assert_eq(vm->stats.shadow_user_remaps, remaps + 1, "only the own page was mapped again");
+    load_cr3(1);
+    cr_assert_eq(*(uint32_t *)uv(X), 0xF0000001u, "and space 1's own page on the way back");
+    assert_prot(uv(X), RO, "read-only in space 1, as it was mapped there");
+}
+
 /* ---- INVLPG and reset -------------------------------------------------------- */
 
 Test(shadow, invlpg_drops_one_page)
