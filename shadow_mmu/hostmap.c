@@ -7,14 +7,7 @@
  * 4 GiB), the only addresses 32-bit code can reach; so only one user view
  * (the running address space's, s->ulive) can be in the host at a time.
  * The maps of the others are kept, exact like the kernel views (tracing,
- * pttrace.c), with their entries marked LM_ASIDE.  When the address space
- * runs again, the pages it faulted in during its last two time slices are
- * mapped back at the switch, one mmap per run of adjacent pages (the hot
- * count LM_HOT), and any other page it touches comes back from the
- * remembered entry (hm_bring_back_page), without a walk of the guest's
- * tables.  (Mapping all of them back at the switch cost more than it
- * saved: a process in a pipe touches about a third of its pages per time
- * slice.)
+ * pttrace.c), with their entries marked LM_ASIDE; userview.c switches them.
  *
  * Per tag, struct hmap holds the map (per linear page: physical page |
  * LM_*), how many pages each 4 MiB region maps, and the list of pages mapped
@@ -46,7 +39,7 @@ void hm_reserve(void *p, uint64_t len)
  * against 3.7 us per mmap, 0.6 against 1.3 us per page to unmap, on the
  * host of docs/benchmarks.md).
  */
-static void release(struct shadow *s, int tag, uint32_t first, uint64_t n)
+void hm_release(struct shadow *s, int tag, uint32_t first, uint64_t n)
 {
     if (is_user(tag))
         munmap(hm_host(s, tag, first), n << 12);
@@ -139,26 +132,14 @@ static void forget(struct shadow *s, int tag, uint32_t lpn)
         h->regbits[lpn >> 15] &= ~(1u << ((lpn >> 10) & 31));
 }
 
-/* The pages a tag mapped since its last clear: list_page(h, i) for i below
- * list_len(h); past LIST_MAX the list is incomplete and every linear page is
- * visited instead (callers check the map entry either way). */
-static uint32_t list_len(const struct hmap *h)
-{
-    return h->nlist <= LIST_MAX ? h->nlist : NPAGES_4G;
-}
-
-static uint32_t list_page(const struct hmap *h, uint32_t i)
-{
-    return h->nlist <= LIST_MAX ? h->list[i] : i;
-}
 
 /* Forget everything a tag maps (its host range was re-reserved, or it was
  * aside). */
 static void forget_all(struct shadow *s, int tag)
 {
     struct hmap *h = &s->t[tag];
-    for (uint32_t i = 0, n = list_len(h); i < n; i++)
-        forget(s, tag, list_page(h, i));
+    for (uint32_t i = 0, n = hm_list_len(h); i < n; i++)
+        forget(s, tag, hm_list_page(h, i));
     h->nlist = 0;
 }
 
@@ -184,7 +165,7 @@ static void remember(struct shadow *s, int tag, uint32_t lpn, uint32_t entry)
 
 /* ---- mapping ---------------------------------------------------------- */
 
-static int map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page)
+int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page)
 {
     void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, vm->mem.memfd,
                    (off_t)file_page * GUEST_PAGE_SIZE);
@@ -199,12 +180,12 @@ static bool write_protected(struct vm *vm, uint32_t ppn)
 }
 
 /* The memfd page an entry maps: its frame, or the all-ones page. */
-static uint32_t file_page(const struct vm *vm, uint32_t entry)
+uint32_t hm_file_page(const struct vm *vm, uint32_t entry)
 {
     return entry & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : entry >> 12;
 }
 
-static int prot_of(int tag, uint32_t entry)
+int hm_prot(int tag, uint32_t entry)
 {
     if (entry & LM_ONES)
         return PROT_READ;
@@ -216,7 +197,7 @@ int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
     if (write_protected(vm, ppn))
         writable = false;
     uint32_t entry = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0) | LM_HOT_NEW;
-    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, entry), ppn) < 0)
+    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, hm_prot(tag, entry), ppn) < 0)
         return -1;
     remember(vm->shadow, tag, lpn, entry);
     return 0;
@@ -233,8 +214,8 @@ int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, b
                uint32_t hot)
 {
     uint32_t base = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
-    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
-               prot_of(tag, base), ppn) < 0)
+    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
+               hm_prot(tag, base), ppn) < 0)
         return -1;
     for (uint32_t i = 0; i < n; i++)
         remember(vm->shadow, tag, lpn + i,
@@ -248,8 +229,8 @@ int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)
 {
     hm_unmap(vm, tag, lpn);
     uint32_t entry = LM_PRESENT | LM_ONES;
-    if (map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, prot_of(tag, entry),
-               file_page(vm, entry)) < 0)
+    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, hm_prot(tag, entry),
+               hm_file_page(vm, entry)) < 0)
         return -1;
     remember(vm->shadow, tag, lpn, entry);
     vm->stats.mmio_unassigned_maps++;
@@ -277,7 +258,7 @@ static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
         n--;
     }
     if (n)
-        release(s, tag, first, n);
+        hm_release(s, tag, first, n);
 }
 
 void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
@@ -298,7 +279,7 @@ void hm_clear(struct vm *vm, int tag)
     struct shadow *s = vm->shadow;
     if (is_user(tag)) {
         if (tag == USER_TAG + s->ulive && s->t[tag].mapped)
-            release(s, tag, 1, NPAGES_4G - 1);
+            hm_release(s, tag, 1, NPAGES_4G - 1);
     } else {
         /* Always re-reserve a kernel view: view 0 may hold the identity
          * map of paging-off times, which the map does not count. */
@@ -328,161 +309,9 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
             if ((m[l] & LM_WRITE) && (m[l] >> 12) == ppn) {
                 m[l] &= ~LM_WRITE;          /* an entry aside is mapped so later */
                 if (in_host(s, tag, m[l]))
-                    mprotect(hm_host(s, tag, l), GUEST_PAGE_SIZE, prot_of(tag, m[l]));
+                    mprotect(hm_host(s, tag, l), GUEST_PAGE_SIZE, hm_prot(tag, m[l]));
             }
     }
-}
-
-/* ---- switching user views ------------------------------------------- */
-
-/* Does the incoming user tag `to` remember page l exactly as the outgoing
- * one maps it (the same frame, with the same protection)?  Then the host
- * page stays and changes owner: the text of a program both processes run,
- * as busybox is for every applet of a pipe. */
-static bool hand_over(struct hmap *to, uint32_t l, uint32_t e)
-{
-    uint32_t ne = to->map[l];
-    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES)))
-        return false;
-    to->map[l] = ne & ~LM_ASIDE;
-    return true;
-}
-
-static int cmp_lpn(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Unmap the user pages drop[0..n) (in any order), one call per run. */
-static void release_pages(struct shadow *s, int tag, uint32_t *drop, uint32_t n)
-{
-    qsort(drop, n, sizeof *drop, cmp_lpn);
-    for (uint32_t i = 0; i < n;) {
-        uint32_t len = 1;
-        while (i + len < n && drop[i + len] == drop[i] + len)
-            len++;
-        release(s, tag, drop[i], len);
-        i += len;
-    }
-}
-
-/* Put every page of a user tag aside, for the user tag `next` (or -1).
- * The pages `next` maps the same way stay in the host for it; the rest of
- * the host's user range is emptied (one system call when nothing stays).
- * The tag's list, which a remembered view keeps for ever, is compacted on
- * the way (each mapped page once), so that it does not grow past LIST_MAX
- * into whole-map scans at every switch. */
-static void put_aside(struct vm *vm, int tag, int next)
-{
-    struct shadow *s = vm->shadow;
-    struct hmap *h = &s->t[tag];
-    if (!h->mapped) {
-        h->nlist = 0;
-        return;
-    }
-    bool partial = next >= 0 && h->nlist <= LIST_MAX;
-    if (!partial)
-        release(s, tag, 1, NPAGES_4G - 1);
-    uint32_t kept = 0, ndrop = 0;
-    for (uint32_t i = 0, n = list_len(h); i < n; i++) {
-        uint32_t l = list_page(h, i), e = h->map[l];
-        if (!(e & LM_PRESENT) || (e & LM_LISTED))
-            continue;
-        if (partial && !(e & LM_ASIDE) && !hand_over(&s->t[next], l, e))
-            s->drop[ndrop++] = l;
-        h->map[l] |= LM_ASIDE | LM_LISTED;
-        if (kept < LIST_MAX)
-            h->list[kept] = l;
-        kept++;
-    }
-    if (partial)
-        release_pages(s, tag, s->drop, ndrop);
-    for (uint32_t i = 0; i < kept && i < LIST_MAX; i++)
-        h->map[h->list[i]] &= ~LM_LISTED;
-    if (kept > LIST_MAX)                        /* not all listed: clear by scanning */
-        for (uint32_t l = 0; l < NPAGES_4G; l++)
-            h->map[l] &= ~LM_LISTED;
-    h->nlist = kept;
-}
-
-/* How many remembered pages next to l (dir +1: above, -1: below), at most
- * max, continue l's run: aside, adjacent in linear and physical memory,
- * with l's protection (and hot, if asked), so that one mmap maps them all. */
-static uint32_t aside_run(const struct hmap *h, int tag, uint32_t l, int dir, uint32_t max,
-                          bool hot)
-{
-    uint32_t e = h->map[l], n = 0;
-    while (n < max) {
-        int64_t next = (int64_t)l + dir * (int64_t)(n + 1);
-        if (next < 1 || next >= NPAGES_4G)
-            break;
-        uint32_t ne = h->map[next];
-        if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || (hot && !(ne & LM_HOT)) ||
-            ((ne | e) & LM_ONES) || (int64_t)(ne >> 12) != (int64_t)(e >> 12) + dir * (int64_t)(n + 1) ||
-            prot_of(tag, ne) != prot_of(tag, e))
-            break;
-        n++;
-    }
-    return n;
-}
-
-/* Map back the hot pages of the user view coming in: one mmap per run of
- * pages adjacent both in linear and in physical memory, with equal
- * protection; each loses one unit of heat (a page used again faults back
- * in and gets it all back). */
-static void bring_back_hot(struct vm *vm, int tag)
-{
-    struct shadow *s = vm->shadow;
-    struct hmap *h = &s->t[tag];
-    for (uint32_t i = 0, n = list_len(h); i < n; i++) {
-        uint32_t l = list_page(h, i), e = h->map[l];
-        if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || !(e & LM_HOT))
-            continue;
-        uint32_t len = 1 + aside_run(h, tag, l, +1, NPAGES_4G, true);
-        if (map_fd(vm, hm_host(s, tag, l), (uint64_t)len << 12, prot_of(tag, e),
-                   file_page(vm, e)) < 0)
-            continue;                           /* they fault back in one by one */
-        for (uint32_t k = 0; k < len; k++)
-            h->map[l + k] = (h->map[l + k] & ~LM_ASIDE) - LM_HOT_ONE;
-        vm->stats.shadow_user_remaps += len;
-    }
-}
-
-void hm_switch_user(struct vm *vm, int view)
-{
-    struct shadow *s = vm->shadow;
-    if (view == s->ulive)
-        return;
-    put_aside(vm, USER_TAG + s->ulive, USER_TAG + view);
-    s->ulive = view;
-    bring_back_hot(vm, USER_TAG + view);
-}
-
-/* A fault on a remembered page of the live user view: map it again from
- * the remembered entry, without a walk, with the remembered neighbours the
- * same mmap can carry (up to 16 pages in all; they stay cold).  False when
- * the access needs more than the entry allows (a first write: the walk
- * sets the dirty bit). */
-#define BRING_BACK_MAX 16
-bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
-{
-    struct shadow *s = vm->shadow;
-    struct hmap *h = &s->t[tag];
-    uint32_t e = h->map[lpn];
-    if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || (write && !(e & LM_WRITE)))
-        return false;
-    uint32_t up = aside_run(h, tag, lpn, +1, BRING_BACK_MAX - 1, false);
-    uint32_t down = aside_run(h, tag, lpn, -1, BRING_BACK_MAX - 1 - up, false);
-    uint32_t first = lpn - down, len = down + 1 + up;
-    if (map_fd(vm, hm_host(s, tag, first), (uint64_t)len << 12, prot_of(tag, e),
-               file_page(vm, h->map[first])) < 0)
-        return false;
-    for (uint32_t l = first; l < first + len; l++)
-        h->map[l] &= ~LM_ASIDE;
-    h->map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
-    vm->stats.shadow_user_remaps += len;
-    return true;
 }
 
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)

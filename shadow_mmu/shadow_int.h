@@ -1,7 +1,8 @@
 /*
- * shadow_mmu/shadow_int.h - the shadow's inner state, shared by its three
+ * shadow_mmu/shadow_int.h - the shadow's inner state, shared by its four
  * files: shadow.c (views, CR3 loads, faults), hostmap.c (the host mappings
- * and their bookkeeping) and pttrace.c (tracing the guest's page tables).
+ * and their bookkeeping), userview.c (switching the user view at a CR3
+ * load) and pttrace.c (tracing the guest's page tables).
  * Nothing outside shadow_mmu/ includes it.
  *
  * Tags.  Kernel view i (0 <= i < SHADOW_VIEWS) has tag i; the user view of
@@ -90,6 +91,19 @@ static inline bool is_user(int tag)
     return tag >= USER_TAG;
 }
 
+/* The pages a tag mapped since its last clear: hm_list_page(h, i) for i
+ * below hm_list_len(h); past LIST_MAX the list is incomplete and every
+ * linear page is visited instead (callers check the map entry either way). */
+static inline uint32_t hm_list_len(const struct hmap *h)
+{
+    return h->nlist <= LIST_MAX ? h->nlist : NPAGES_4G;
+}
+
+static inline uint32_t hm_list_page(const struct hmap *h, uint32_t i)
+{
+    return h->nlist <= LIST_MAX ? h->list[i] : i;
+}
+
 /* hostmap.c */
 int hm_init(struct shadow *s);
 void hm_destroy(struct shadow *s);
@@ -111,6 +125,17 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn);
 void hm_switch_user(struct vm *vm, int view);
 bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write);
 void hm_reserve(void *p, uint64_t len);
+/* Empty [first, first+n) of a tag's host range (a hole for the user view,
+ * a reservation for a kernel view). */
+void hm_release(struct shadow *s, int tag, uint32_t first, uint64_t n);
+/* mmap the memfd from file_page at host, MAP_FIXED and populated. */
+int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page);
+/* The memfd page an entry maps (its frame, or the all-ones page), and the
+ * host protection it is mapped with in a tag. */
+uint32_t hm_file_page(const struct vm *vm, uint32_t entry);
+int hm_prot(int tag, uint32_t entry);
+
+/* userview.c */
 
 /* Drop [first, first+n) linear pages of view i, kernel and user. */
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n);
