@@ -189,57 +189,60 @@ static bool host_page_zero(int tag, uint32_t lin)
 }
 
 /*
- * Fault-around in the user views.  When Linux handles a page fault on a
- * file it maps up to 16 of the file's pages around it at once
- * (filemap_map_pages), and each of them would cost ring 3 one more hidden
- * fault here.  A neighbour is mapped with the faulting page, by the same
- * mmap, when that costs nothing more: its guest entry is present, user and
- * already accessed (and dirty, for a writable mapping), and its frame
- * continues the faulting page's frame, so the run is one host mapping.
- * Nothing the guest can see changes (no A or D bit is set; a TLB may hold
- * such entries anyway).  Mapping neighbours that needed a system call each
- * was measured and dropped: it made fork+exec slower (docs/linux-guest.md).
+ * Fault-around.  When Linux handles a page fault on a file it maps up to 16
+ * of the file's pages around it at once (filemap_map_pages), and each of
+ * them would cost ring 3 one more hidden fault here; the kernel's own data
+ * lies in 4 MiB pages, whose 4 KiB pieces would each fault once per view.
+ * A neighbour is mapped with the faulting page, by the same mmap, when that
+ * costs nothing more: its guest entry is present and already accessed (and
+ * dirty, for a writable mapping; user, in a user view), and its frame
+ * continues the faulting page's frame, so the run is one host mapping (in
+ * a 4 MiB page every neighbour qualifies).  Nothing the guest can see
+ * changes (no A or D bit is set; a TLB may hold such entries anyway).
+ * Mapping neighbours that needed a system call each was measured and
+ * dropped: it made fork+exec slower (docs/linux-guest.md).
  */
 #define AROUND_MAX 16
 
-/* The guest's entry for user page lpn, if it may join a run: *ppn_out and
- * whether it allows a write without setting D. */
-static bool around_entry(struct vm *vm, int tag, uint32_t pde, uint32_t lpn, uint32_t ppn,
-                         bool writable)
+/* May page lpn, frame ppn, join the run?  For a 4 MiB page (big) the
+ * directory entry, checked by the caller, is the entry. */
+static bool around_entry(struct vm *vm, int tag, uint32_t pde, bool big, uint32_t lpn,
+                         uint32_t ppn, bool writable)
 {
-    if (vm->shadow->t[tag].map[lpn] & LM_PRESENT)
+    if ((vm->shadow->t[tag].map[lpn] & LM_PRESENT) ||
+        !guest_mem_is_ram(&vm->mem, (uint64_t)ppn << 12, 4096) || (writable && !hm_may_write(vm, ppn)))
         return false;
+    if (big)
+        return true;
     const uint32_t *pte = guest_phys_ptr(&vm->mem, (pde & ~0xFFFu) + ((lpn & 1023) << 2), 4);
-    if (!pte || (*pte >> 12) != ppn || !guest_mem_is_ram(&vm->mem, (uint64_t)ppn << 12, 4096))
-        return false;
-    uint32_t need = 1u | 4u | 0x20u;                     /* P, U/S, A */
+    uint32_t need = 1u | 0x20u | (is_user(tag) ? 4u : 0);       /* P, A, U/S */
     if (writable)
-        need |= 2u | 0x40u;                              /* R/W, D */
-    if ((*pte & need) != need || (writable && !hm_may_write(vm, ppn)))
-        return false;
-    return !vm->mem.code_pages[ppn] || !writable;
+        need |= 2u | 0x40u;                                     /* R/W, D */
+    return pte && (*pte >> 12) == ppn && (*pte & need) == need;
 }
 
-/* Map the faulting user page lpn -> ppn with as many neighbours as qualify. */
-static int map_user_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+/* Map the faulting page lpn -> ppn with as many neighbours as qualify. */
+static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
 {
     struct vcpu *c = &vm->cpu;
-    if (!(c->cr0 & CR0_PG) || !hm_may_write(vm, ppn))
+    if (!(c->cr0 & CR0_PG) || (writable && !hm_may_write(vm, ppn)))
         return hm_map(vm, tag, lpn, ppn, writable);
     const uint32_t *pdep = guest_phys_ptr(&vm->mem, (c->cr3 & ~0xFFFu) + ((lpn >> 10) << 2), 4);
     uint32_t pde = pdep ? *pdep : 0;
-    if ((pde & 5u) != 5u || ((pde & 0x80u) && (c->cr4 & CR4_PSE)) || (writable && !(pde & 2u)))
+    bool big = (pde & 0x80u) && (c->cr4 & CR4_PSE);
+    uint32_t need = 1u | (is_user(tag) ? 4u : 0) | (writable ? 2u : 0) | (big && writable ? 0x40u : 0);
+    if ((pde & need) != need)
         return hm_map(vm, tag, lpn, ppn, writable);
-    uint32_t region = lpn & ~1023u, lo = lpn, hi = lpn;
+    uint32_t region = lpn & ~1023u, lo = lpn, hi = lpn, first = is_user(tag) ? 1 : 0;
     while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + 1024 &&
-           around_entry(vm, tag, pde, hi + 1, ppn + (hi + 1 - lpn), writable))
+           around_entry(vm, tag, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable))
         hi++;
-    while (hi - lo + 1 < AROUND_MAX && lo > region && lo > 1 &&
-           around_entry(vm, tag, pde, lo - 1, ppn - (lpn - lo + 1), writable))
+    while (hi - lo + 1 < AROUND_MAX && lo > region && lo > first &&
+           around_entry(vm, tag, pde, big, lo - 1, ppn - (lpn - lo + 1), writable))
         lo--;
     if (lo == hi)
         return hm_map(vm, tag, lpn, ppn, writable);
-    for (uint32_t l = lo; l <= hi; l++)
+    for (uint32_t l = lo; l <= hi && !big; l++)
         if (l != lpn)
             pt_note_walk(vm, l << 12);
     vm->stats.shadow_mapped_around += hi - lo;
@@ -284,8 +287,7 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     uint32_t pa2;
     bool writable = write || mmu_translate(c, lin, ACC_WRITE | ACC_NOSET | ACC_DIRTY |
                                            (is_user(tag) ? ACC_USER : 0), &pa2, NULL) == MMU_OK;
-    if ((is_user(tag) ? map_user_around(vm, tag, lin >> 12, ppn, writable)
-                      : hm_map(vm, tag, lin >> 12, ppn, writable)) < 0)
+    if (map_around(vm, tag, lin >> 12, ppn, writable) < 0)
         return SHADOW_MMIO;
     return SHADOW_FIXED;
 }

@@ -978,6 +978,37 @@ Test(shadow, invlpg_drops_a_4mib_page)
     assert_prot(kv(X), RO, "another 4 MiB region");
 }
 
+/* Fault-around in a 4 MiB page: the 4 KiB pieces next to the faulting one
+ * come with it (16 in all), read-only until the page is dirty, writable
+ * once it is, never a piece the shadow write-protects. */
+Test(shadow, kernel_fault_around_in_a_4mib_page)
+{
+    space(0, NULL, 0);
+    phys32(PD(0))[512] = BIG | P | W | PS;
+    *phys32(BIG + 0x9000) = 0x99999999u;
+    paging_on(0, CR4_PSE);
+    uint64_t around = vm->stats.shadow_mapped_around;
+    cr_assert_eq(kfault(X_BIG + 0x8000, false, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X_BIG + 0x8000), RO, "the faulting piece: read, the page is clean");
+    assert_prot(kv(X_BIG + 0x9000), RO, "its neighbour came along, read-only too");
+    cr_assert_eq(*(uint32_t *)kv(X_BIG + 0x9000), 0x99999999u, "the right frame");
+    assert_prot(kv(X_BIG + 0x17000), RO, "the 16th piece");
+    assert_prot(kv(X_BIG + 0x18000), NONE, "16 pieces at most");
+    cr_assert_eq(vm->stats.shadow_mapped_around, around + 15);
+    cr_assert_eq(phys32(PD(0))[512], BIG | P | W | PS | A, "A only: no write yet");
+    /* The first write dirties the 4 MiB page; then a fault maps writable
+     * pieces, but not a page-table page inside it. */
+    cr_assert_eq(kfault(X_BIG + 0x8000, true, NULL, NULL), SHADOW_FIXED);
+    cr_assert_eq(phys32(PD(0))[512], BIG | P | W | PS | A | D);
+    phys32(PD(0))[513] = (BIG + 0x21000) | P | W;       /* a table inside the big page */
+    phys32(BIG + 0x21000)[0] = F(1) | P | W;
+    cr_assert_eq(kfault(X_BIG + 0x400000, false, NULL, NULL), SHADOW_FIXED, "walked: now traced");
+    cr_assert_eq(kfault(X_BIG + 0x20000, true, NULL, NULL), SHADOW_FIXED);
+    assert_prot(kv(X_BIG + 0x20000), RW, "dirty page: written piece writable");
+    assert_prot(kv(X_BIG + 0x1F000), RW, "and its neighbours");
+    assert_prot(kv(X_BIG + 0x21000), NONE, "the traced table is left out of a writable run");
+}
+
 Test(shadow, reset_drops_everything)
 {
     const uint32_t alias[] = { PT(0) };
