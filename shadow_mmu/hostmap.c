@@ -33,8 +33,10 @@ void hm_reserve(void *p, uint64_t len)
  * Empty [p, p+len) of one tag's host range.  A kernel view stays one
  * inaccessible reservation, since other mappings of the process must never
  * land in its window.  The user view is left as a hole instead: the host
- * puts the monitor's own mappings top-down from near the stack, far above
- * 4 GiB, and a page mapped into a hole costs the host kernel about a third
+ * places the monitor's own mappings (no mmap of the monitor passes an
+ * address hint) top-down from near the stack, or bottom-up from a third of
+ * the 47-bit space with the legacy layout, never below 4 GiB while the
+ * terabytes above have room; and a page mapped into a hole costs the host kernel about a third
  * less than one carved out of a reservation, which it must split (2.7
  * against 3.7 us per mmap, 0.6 against 1.3 us per page to unmap, on the
  * host of docs/benchmarks.md).
