@@ -33,10 +33,10 @@
  */
 #include "cpu/switch.inc"
 
-/* Into translated code at *reg: GS = the kernel view, the guest's
+/* Into translated code at *reg: GS = the view (kernel, or user at CPL 3), the guest's
  * arithmetic flags (TF, DF, AC stay clear; IF set), its registers and ESP. */
 .macro ENTER_TRANSLATED reg
-    mov OFF_KVIEW(%r15), %rax
+    mov OFF_XVIEW(%r15), %rax
     wrgsbase %rax
     mov OFF_RFLAGS(%r15), %rax
     and $0x8d5, %rax

@@ -127,10 +127,13 @@ struct vcpu {
     uint64_t lookup_table;      /* 0x50 -> struct tc_lookup_entry[65536] */
     uint64_t poll_irq;          /* 0x58 page made unreadable when an interrupt is deliverable */
     uint64_t poll_any;          /* 0x60 page made unreadable when any event is pending */
-    uint64_t kview;             /* 0x68 host address of guest linear 0 in the kernel view */
-    uint64_t segbase_host[S_NSEG]; /* 0x70 kview + segment base, for wrgsbase */
+    uint64_t xview;             /* 0x68 host address of guest linear 0 for translated code
+                                 * (its GS base): the kernel view at CPL 0, the
+                                 * user view (host 0) at CPL 3 (bt_prepare_segments) */
+    uint64_t segbase_host[S_NSEG]; /* 0x70 xview + segment base, for wrgsbase */
     uint64_t seglimit_guard[2];    /* 0xa0 FS, GS: a page that is unreadable when
                                     * the segment has a limit (bt/xl_helpers.c) */
+    uint64_t fpu_gate;          /* 0xb0 FPU gate pages for the current CR0/CR4 (cpu/fpu.h) */
     uint8_t  fx_guest[VCPU_FXSAVE_SIZE] __attribute__((aligned(64))); /* 0xc0 */
     uint8_t  fx_host[VCPU_FXSAVE_SIZE] __attribute__((aligned(64)));
 
@@ -172,6 +175,10 @@ struct vcpu {
     /* The two pages seglimit_guard[] points to (cpu/host.c). */
     uint64_t guard_ok, guard_trap;
 
+    /* Host address of guest linear 0 in the kernel view of the running
+     * address space (shadow_mmu/shadow.c). */
+    uint64_t kview;
+
     struct vm *vm;
 };
 
@@ -186,9 +193,10 @@ struct vcpu {
 #define VCPU_OFF_LOOKUP     0x50
 #define VCPU_OFF_POLL_IRQ   0x58
 #define VCPU_OFF_POLL_ANY   0x60
-#define VCPU_OFF_KVIEW      0x68
+#define VCPU_OFF_XVIEW      0x68
 #define VCPU_OFF_SEGBASE    0x70
 #define VCPU_OFF_SEGLIMIT   0xa0
+#define VCPU_OFF_FPU_GATE   0xb0
 #define VCPU_OFF_FX_GUEST   0xc0
 #define VCPU_OFF_FX_HOST    (0xc0 + VCPU_FXSAVE_SIZE)
 

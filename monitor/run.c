@@ -13,8 +13,10 @@
  *        SMC       guest wrote to its own translated code: drop it, step once
  *        POLL      an event is pending: back to the top
  *
- * Ring 3 (direct execution) comes with issue 3; until then a guest entering
- * CPL 3 stops with a report.
+ * CPL 3 runs directly (cpu/direct.c, run_ring3) unless the guest's CR0.TS
+ * or CR0.EM is set: the host FPU cannot trap for directly executed code, so
+ * then ring 3 is translated too (in the user view, with CPL-3 rules) and an
+ * FPU/MMX/SSE instruction raises #NM/#UD exactly (docs/direct.md, "FPU").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
         return -1;
     c->vm = vm;
     vcpu_reset_protected_flat(c);
-    c->kview = (uint64_t)(uintptr_t)vm->mem.kview;
+    c->kview = c->xview = (uint64_t)(uintptr_t)vm->mem.kview;
     if (guest_mem_map_identity(&vm->mem) < 0) {
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
@@ -136,7 +138,41 @@ static bool emulate(struct vm *vm)
         shadow_cr3_loaded(vm);
     else if (invlpg && done)
         shadow_invlpg(vm, lin);
+    else
+        return info.irq_shadow;
+    /* Translated user code is keyed by linear address: its meaning went. */
+    bt_drop_user(vm);
     return info.irq_shadow;
+}
+
+/* A miss in the user view at guest linear `lin` (ring 3, direct or
+ * translated): mapped, or the guest's #PF raised (and the page remembered
+ * for shadow_user_prefault), or returned for the caller to handle (device
+ * memory, page 0, a write to translated code: *pa set). */
+static enum shadow_result user_page_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa)
+{
+    struct vcpu *c = &vm->cpu;
+    uint32_t err;
+    enum shadow_result r = shadow_user_fault(vm, lin, write, pa, &err);
+    if (r == SHADOW_GUEST_PF) {
+        c->cr2 = lin;
+        cpu_raise(c, EXC_PF, err);
+        vm->user_pf.pending = true;
+        vm->user_pf.lin = c->cr2;
+        vm->user_pf.cr3 = c->cr3;
+    }
+    return r;
+}
+
+/* Before ring 3 runs again after a #PF it took: map the page now if the
+ * guest's handler made it present (one host fault less). */
+static void user_prefault(struct vm *vm)
+{
+    if (vm->user_pf.pending) {
+        vm->user_pf.pending = false;
+        if (vm->user_pf.cr3 == vm->cpu.cr3)
+            shadow_user_prefault(vm, vm->user_pf.lin);
+    }
 }
 
 /* A miss in the kernel view (see shadow_mmu/shadow.h). */
@@ -168,10 +204,40 @@ static void kview_miss(struct vm *vm, bool *single_step)
     }
 }
 
+/* A miss in the user view from translated CPL-3 code: as for direct ring
+ * 3, but a write to translated code is handled as kview_miss does. */
+static void user_view_miss(struct vm *vm, bool *single_step)
+{
+    struct vcpu *c = &vm->cpu;
+    uint32_t pa = 0;
+    if (c->exit_arg >= (1ull << 32)) {
+        vm_unsupported(vm, "a segment base plus offset that wraps around 4 GiB");
+        return;
+    }
+    switch (user_page_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
+    case SHADOW_FIXED:
+    case SHADOW_GUEST_PF:
+        break;
+    case SHADOW_MMIO:               /* device memory or page 0: one access emulated */
+        vm->stats.mmio_accesses++;
+        *single_step = emulate(vm);
+        break;
+    case SHADOW_SMC:
+        vm->stats.bt_smc_faults++;
+        bt_invalidate_page(vm, pa);
+        *single_step = true;
+        break;
+    }
+}
+
 static void guest_exception(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
     int v = c->exc_vector;
+    if (v == EXC_PF && c->cpl == 3) {
+        user_view_miss(vm, single_step);
+        return;
+    }
     if (v == EXC_PF) {
         kview_miss(vm, single_step);
         return;
@@ -240,18 +306,12 @@ static void user_syscall(struct vm *vm)
 static void user_exception(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    uint32_t pa, err;
+    uint32_t pa;
     switch (c->exc_vector) {
     case EXC_PF:
-        switch (shadow_user_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa, &err)) {
+        switch (user_page_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
         case SHADOW_FIXED:
-            return;
         case SHADOW_GUEST_PF:
-            c->cr2 = (uint32_t)c->exit_arg;
-            cpu_raise(c, EXC_PF, err);
-            vm->user_pf.pending = true;
-            vm->user_pf.lin = c->cr2;
-            vm->user_pf.cr3 = c->cr3;
             return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;
@@ -280,15 +340,24 @@ static void user_exception(struct vm *vm)
     }
 }
 
+/*
+ * Ring 3 runs directly unless the guest's CR0.TS or CR0.EM is set: then an
+ * FPU, MMX or SSE instruction must raise #NM (or #UD), which the host FPU
+ * cannot be made to do for directly executed code, so ring 3 is translated
+ * (bt_user_mode) until it leaves for the kernel, whose CLTS and IRET bring
+ * it back here with TS clear.  Guest TF stays on the direct path, where
+ * single steps are the host's (x87 #NM imitated there, cpu/direct.c).
+ */
+static bool ring3_direct(const struct vcpu *c)
+{
+    return c->cpl == 3 && (!(c->cr0 & (CR0_TS | CR0_EM)) || (c->eflags & FL_TF));
+}
+
 static void run_ring3(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     bool guest_tf = c->eflags & FL_TF;
-    if (vm->user_pf.pending) {
-        vm->user_pf.pending = false;
-        if (vm->user_pf.cr3 == c->cr3)
-            shadow_user_prefault(vm, vm->user_pf.lin);
-    }
+    user_prefault(vm);
     bool reloaded = direct_run(vm, step);
     if (vm->stop)
         return;
@@ -386,10 +455,11 @@ int vm_run(struct vm *vm)
             continue;
         }
         /* The debugger single-steps (or watches memory): one instruction.
-         * Ring-3 code is not translated, so with breakpoints set it is
-         * stepped with TF and each instruction checked. */
+         * Directly executed ring 3 is not translated, so with breakpoints
+         * set it is stepped with TF and each instruction checked. */
+        bool direct = ring3_direct(c);
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
-        if (c->cpl == 3 && gdb_has_breakpoints(vm)) {
+        if (direct && gdb_has_breakpoints(vm)) {
             if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
                 gdb_stop(vm, SIGTRAP);
                 single_step = true;
@@ -397,8 +467,8 @@ int vm_run(struct vm *vm)
             }
             gdb_step = true;
         }
-        single_step = single_step && c->cpl == 0;
-        if (c->cpl == 3) {
+        single_step = single_step && !direct;
+        if (direct) {
             host_timer_at(vm, devices_next_deadline_ns(vm));
             run_ring3(vm, gdb_step);
             if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
@@ -406,7 +476,7 @@ int vm_run(struct vm *vm)
                 gdb_stop(vm, SIGTRAP);
             continue;
         }
-        if (c->cpl != 0) {
+        if (c->cpl != 0 && c->cpl != 3) {
             vm_unsupported(vm, "guest code at CPL 1 or 2");
             break;
         }
@@ -424,6 +494,10 @@ int vm_run(struct vm *vm)
             continue;               /* an exception was raised, or stop */
         bt_prepare_segments(c);
         vm->stats.bt_entries++;
+        if (c->cpl == 3) {
+            vm->stats.ring3_translated_entries++;
+            user_prefault(vm);
+        }
         bt_enter(c, code);
         handle_exit(vm, &single_step);
         /* A single step that took a hidden fault (say, remapping the code

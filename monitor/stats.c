@@ -38,6 +38,7 @@ static const struct {
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.light",         offsetof(struct stats, bt_light) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
+    { "cpu.ring3_translated_entries", offsetof(struct stats, ring3_translated_entries) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },
     { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
