@@ -452,6 +452,41 @@ Test(cache, tc_find_after_translation)
     cr_assert_eq(tc->lookup_code[0][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)tu->code);
 }
 
+/* CPL-3 translations (ring 3 with CR0.TS/EM, monitor/run.c) and CPL-0 ones
+ * of the same address never meet: separate TUs, separate lookup tables,
+ * and bt_drop_user drops only the CPL-3 ones. */
+Test(cache, cpl3_tus_are_a_mode_of_their_own)
+{
+    bth_run_code(simple, sizeof simple);
+    struct tc *tc = bth_vm->tc;
+    struct vcpu *c = bth_cpu();
+    struct tu *k = tc_find(tc, BTH_CODE, false);
+    cr_assert_not_null(k);
+    cr_assert_null(tc_find(tc, BTH_CODE, true), "a CPL-0 TU found at CPL 3");
+    bth_vm->stop = false;           /* the run ended at its debug-exit OUT */
+    c->cpl = 3;
+    c->eip = BTH_CODE;
+    void *code = bt_find_or_translate(bth_vm, false);
+    cr_assert_not_null(code);
+    struct tu *u = tc_find(tc, BTH_CODE, true);
+    cr_assert_not_null(u, "no CPL-3 TU after translating at CPL 3");
+    cr_assert(u->user && !k->user);
+    cr_assert_eq(u->code, code);
+    cr_assert_neq(u->code, k->code);
+    cr_assert_eq(tc->lookup_code[1][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)u->code);
+    cr_assert_eq(tc->lookup_code[0][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)k->code);
+    bt_prepare_segments(c);
+    cr_assert_eq(c->xview, 0, "CPL 3 runs in the user view");
+    cr_assert_eq(c->lookup_table, (uint64_t)(uintptr_t)tc->lookup_base[1]);
+    bt_drop_user(bth_vm);
+    cr_assert_null(tc_find(tc, BTH_CODE, true), "CPL-3 TU kept by bt_drop_user");
+    cr_assert_eq(tc_find(tc, BTH_CODE, false), k, "CPL-0 TU dropped by bt_drop_user");
+    cr_assert_neq(tc->lookup_keys[1][tc_lookup_slot(BTH_CODE)], BTH_CODE);
+    c->cpl = 0;
+    bt_prepare_segments(c);
+    cr_assert_eq(c->xview, c->kview);
+}
+
 Test(cache, flush_empties_it_and_the_guest_still_runs)
 {
     bth_run_code(simple, sizeof simple);
