@@ -126,3 +126,26 @@ busy_nm:
         movaps xmm2, [x_a]              ; -> #NM, then runs
         mov eax, edx
         ret
+
+; E. Timing (lazy_fpu.c prints it): an integer loop, and a run of system
+; calls, each run once with CR0.TS clear (direct) and once with it set
+; (translated under vmm).
+SYS_NOP equ 19
+global u_compute, u_syscalls
+u_compute:
+        mov ecx, 20000000
+        xor edx, edx
+.l:     add edx, ecx
+        dec ecx
+        jnz .l
+        mov eax, edx
+        ret
+
+u_syscalls:
+        mov ecx, 5000
+.s:     mov eax, SYS_NOP
+        int 0x80
+        dec ecx
+        jnz .s
+        mov eax, 5
+        ret
