@@ -105,6 +105,14 @@ static void user_exception(struct vm *vm)
         case SHADOW_FIXED:
         case SHADOW_GUEST_PF:
             return;
+        case SHADOW_SMC:
+            /* A write to a page holding translations (ring-3 ones made
+             * while CR0.TS was set, or the kernel's): drop them; the retry
+             * maps the page writable.  No emulator, which does not know
+             * every instruction a user program may store with (SSE). */
+            vm->stats.bt_smc_faults++;
+            bt_invalidate_page(vm, pa);
+            return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;
             run_emulate(vm);

@@ -12,6 +12,8 @@
  *      makes 16 system calls and spins through timer interrupts (under vmm
  *      all of it is translated ring 3): its sum is right, and its first SSE
  *      instruction then raises #NM.
+ *   F. Code run translated (CR0.TS) and then, after its #NM and CLTS, an SSE
+ *      store by ring 3 run directly into the same page: the store completes.
  *   E. Timing, printed only: an integer loop and 5000 system calls from
  *      ring 3, with CR0.TS clear and set (what a lazy-FPU guest pays under
  *      vmm until its task's first FPU instruction; docs/direct.md "FPU").
@@ -25,12 +27,13 @@
 #define SYS_NOP    (SYS_TEST + 3)
 #define IRQ0_VECTOR 0x20
 
-extern uint32_t u_simd_nm(void), u_em(void), u_busy(void), u_compute(void), u_syscalls(void);
+extern uint32_t u_simd_nm(void), u_em(void), u_busy(void), u_compute(void), u_syscalls(void),
+    u_smc(void);
 extern uint8_t u_out[64], demand[16 * 4096];
 extern const uint32_t x_old[4], x_a[4], x_b[4];
 extern const uint64_t m_old, m_old1;
 extern char nm_movaps[], nm_addps[], nm_pxor[], nm_paddb[], nm_movq[];
-extern char em_sse[], em_wait[], em_x87[], em_mmx[], busy_nm[];
+extern char em_sse[], em_wait[], em_x87[], em_mmx[], busy_nm[], smc_nm[];
 extern char k_nm_fld[], k_nm_movaps[];
 
 volatile uint32_t ticks_user;           /* read by ring 3 */
@@ -185,6 +188,10 @@ static const struct want busy_wants[] = {
     { "movaps after the busy loop with CR0.TS", busy_nm, 7, -1, -1, NULL, NULL },
 };
 
+static const struct want smc_wants[] = {
+    { "movaps before a store into its own page, with CR0.TS", smc_nm, 7, -1, -1, NULL, NULL },
+};
+
 static void expect(const struct want *w, unsigned n)
 {
     wants = w;
@@ -262,6 +269,15 @@ static void part_d(void)
               "%u timer interrupts, sum %u, then #NM\n", pf_count, ticks_user, sum);
 }
 
+static void part_f(void)
+{
+    expect(smc_wants, 1);
+    write_cr0(read_cr0() | CR0_TS);
+    CHECK_EQ(70, r3_run(u_smc, 0x2), 0x40000000, "value read back after the SSE store");
+    CHECK_EQ(71, got, 1, "#NM before the store");
+    rt_printf("lazy_fpu: F: SSE store into a page with translated ring-3 code, after CLTS: done\n");
+}
+
 static uint64_t tsc(void)
 {
     uint32_t lo, hi;
@@ -307,5 +323,6 @@ void test_main(void)
     part_b();
     part_c();
     part_d();
+    part_f();
     part_e();
 }

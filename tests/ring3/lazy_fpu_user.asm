@@ -149,3 +149,21 @@ u_syscalls:
         jnz .s
         mov eax, 5
         ret
+
+; F. A page that holds both code run translated (CR0.TS set) and data that
+; an SSE store writes once TS is clear and ring 3 runs directly: the store
+; meets the write protection of translated code (self-modifying-code
+; detection) and must still complete.
+global u_smc, smc_nm, smc_buf
+align 4096
+u_smc:
+        PATTERNS
+        mov ecx, 100
+.l:     dec ecx
+        jnz .l
+smc_nm: movaps xmm0, [x_a]              ; -> #NM; after CLTS runs directly
+        movups [smc_buf], xmm0          ; SSE store into this very page
+        mov eax, [smc_buf + 4]          ; 2.0
+        ret
+align 16
+smc_buf: times 16 db 0
