@@ -14,6 +14,8 @@
  *      instruction then raises #NM.
  *   F. Code run translated (CR0.TS) and then, after its #NM and CLTS, an SSE
  *      store by ring 3 run directly into the same page: the store completes.
+ *   G. Linear page 0 (which vmm cannot map in the host) read and written by
+ *      ring 3 with CR0.TS set.
  *   E. Timing, printed only: an integer loop and 5000 system calls from
  *      ring 3, with CR0.TS clear and set (what a lazy-FPU guest pays under
  *      vmm until its task's first FPU instruction; docs/direct.md "FPU").
@@ -28,7 +30,7 @@
 #define IRQ0_VECTOR 0x20
 
 extern uint32_t u_simd_nm(void), u_em(void), u_busy(void), u_compute(void), u_syscalls(void),
-    u_smc(void);
+    u_smc(void), u_page0(void);
 extern uint8_t u_out[64], demand[16 * 4096];
 extern const uint32_t x_old[4], x_a[4], x_b[4];
 extern const uint64_t m_old, m_old1;
@@ -278,6 +280,22 @@ static void part_f(void)
     rt_printf("lazy_fpu: F: SSE store into a page with translated ring-3 code, after CLTS: done\n");
 }
 
+static void part_g(void)
+{
+    *r3_pte(0) = PTE_P | PTE_W | PTE_U;
+    r3_invlpg(0);
+    write_cr0(read_cr0() | CR0_TS);
+    CHECK_EQ(72, r3_run(u_page0, 0x2), 0x12345679, "value ring 3 read back from page 0");
+    CHECK(73, read_cr0() & CR0_TS, "CR0.TS cleared during the page-0 run");
+    write_cr0(read_cr0() & ~CR0_TS);
+    uint32_t v;
+    asm volatile("movl 0x24, %0" : "=r"(v));    /* linear 0x24: not a C pointer */
+    CHECK_EQ(74, v, 0x12345679, "page 0 after ring 3 wrote it");
+    *r3_pte(0) = 0;
+    r3_invlpg(0);
+    rt_printf("lazy_fpu: G: ring 3 with CR0.TS wrote and read linear page 0\n");
+}
+
 static uint64_t tsc(void)
 {
     uint32_t lo, hi;
@@ -324,5 +342,6 @@ void test_main(void)
     part_c();
     part_d();
     part_f();
+    part_g();
     part_e();
 }

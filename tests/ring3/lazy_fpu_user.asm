@@ -167,3 +167,16 @@ smc_nm: movaps xmm0, [x_a]              ; -> #NM; after CLTS runs directly
         ret
 align 16
 smc_buf: times 16 db 0
+
+; G. Linear page 0, which the host cannot map (mmap_min_addr): made user-
+; accessible by the kernel, read and written by ring 3 with CR0.TS set.
+; Each access is emulated (MOV: the emulator does not know every
+; instruction, e.g. not ADD to memory; that stops the guest with a report,
+; as under direct execution).
+global u_page0
+u_page0:
+        mov dword [0x20], 0x12345678
+        mov eax, [0x20]
+        inc eax
+        mov [0x24], eax
+        ret
