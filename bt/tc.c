@@ -327,6 +327,16 @@ void bt_prepare_segments(struct vcpu *c)
     c->fpu_gate = fpu_gate_for(c->cr0, c->cr4);
     for (int s = 0; s < S_NSEG; s++)
         c->segbase_host[s] = c->xview + c->seg[s].base;
+    /* The processor wraps base + offset at 4 GiB, translated code reaches
+     * the guard after the view instead.  For the one instruction that did,
+     * base - 4 GiB + offset is the wrapped address (only segments with a
+     * base go through segbase_host, and only they can wrap). */
+    if (c->seg_wrap_step) {
+        for (int s = 0; s < S_NSEG; s++)
+            if (c->seg[s].base)
+                c->segbase_host[s] -= 1ull << 32;
+        c->seg_wrap_step = false;
+    }
     c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
     c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }

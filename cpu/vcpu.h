@@ -178,6 +178,9 @@ struct vcpu {
     /* Host address of guest linear 0 in the kernel view of the running
      * address space (shadow_mmu/shadow.c). */
     uint64_t kview;
+    /* The next translated run is one instruction whose segment base plus
+     * offset passes 4 GiB: bt_prepare_segments lowers the bases by 4 GiB. */
+    bool seg_wrap_step;
 
     struct vm *vm;
 };

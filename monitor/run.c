@@ -152,7 +152,13 @@ static void kview_miss(struct vm *vm, bool *single_step)
     struct vcpu *c = &vm->cpu;
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
     if (c->exit_arg >= (1ull << 32)) {
-        vm_unsupported(vm, "a segment base plus offset that wraps around 4 GiB");
+        /* A segment base plus offset past 4 GiB, which the processor wraps
+         * (TLS through GS at negative offsets does this): the view's guard
+         * faulted.  Run the instruction alone with its segment bases
+         * lowered by 4 GiB (bt_prepare_segments). */
+        vm->stats.bt_wrap_steps++;
+        c->seg_wrap_step = true;
+        *single_step = true;
         return;
     }
     switch (shadow_fault(vm, lin, c->exc_error & 2, &pa, &err)) {
@@ -316,9 +322,13 @@ int vm_run(struct vm *vm)
             break;
         }
         /* Stop translated code at the next block boundary when an interrupt
-         * may be deliverable, or after STI's shadow when one waits. */
+         * may be deliverable, or after STI's shadow when one waits.  A
+         * timer signal taken in the monitor since the last device tick
+         * armed the poll page already: keep it armed, or that timer is
+         * lost until the guest next exits for another reason (a spinning
+         * ring 3, translated while CR0.TS is set, may not for long). */
         bool waiting = irq_intr_pending(vm);
-        host_poll_arm(vm, false, waiting && !c->vif);
+        host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
         host_timer_at(vm, devices_next_deadline_ns(vm));
 
         bool stepping = single_step;

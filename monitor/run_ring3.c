@@ -50,7 +50,13 @@ void user_view_miss(struct vm *vm, bool *single_step)
     struct vcpu *c = &vm->cpu;
     uint32_t pa = 0;
     if (c->exit_arg >= (1ull << 32)) {
-        vm_unsupported(vm, "a segment base plus offset that wraps around 4 GiB");
+        /* A segment base plus offset past 4 GiB, which the processor wraps
+         * (TLS through GS at negative offsets does this): the view's guard
+         * faulted.  Run the instruction alone with its segment bases
+         * lowered by 4 GiB (bt_prepare_segments). */
+        vm->stats.bt_wrap_steps++;
+        c->seg_wrap_step = true;
+        *single_step = true;
         return;
     }
     switch (user_page_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
@@ -145,12 +151,14 @@ static void user_exception(struct vm *vm)
  * FPU, MMX or SSE instruction must raise #NM (or #UD), which the host FPU
  * cannot be made to do for directly executed code, so ring 3 is translated
  * (bt_user_mode) until it leaves for the kernel, whose CLTS and IRET bring
- * it back here with TS clear.  Guest TF stays on the direct path, where
- * single steps are the host's (x87 #NM imitated there, cpu/direct.c).
+ * it back here with TS clear.  --translate-ring3 translates it always.
+ * Guest TF stays on the direct path, where single steps are the host's
+ * (x87 #NM imitated there, cpu/direct.c).
  */
 bool ring3_direct(const struct vcpu *c)
 {
-    return c->cpl == 3 && (!(c->cr0 & (CR0_TS | CR0_EM)) || (c->eflags & FL_TF));
+    bool translate = (c->cr0 & (CR0_TS | CR0_EM)) || c->vm->opt.translate_ring3;
+    return c->cpl == 3 && (!translate || (c->eflags & FL_TF));
 }
 
 void run_ring3(struct vm *vm, bool step)

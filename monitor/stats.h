@@ -36,6 +36,7 @@ struct stats {
     uint64_t bt_light;            /* light callouts done without an exit (bt/xl_callout.c) */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t ring3_translated_entries; /* of bt.entries: ring 3 translated (CR0.TS/EM set) */
+    uint64_t bt_wrap_steps;       /* accesses whose segment base + offset wrapped at 4 GiB */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t mmio_accesses;
     uint64_t mmio_unassigned_maps; /* pages of unassigned space mapped to all ones */       /* emulated accesses to non-RAM physical addresses */

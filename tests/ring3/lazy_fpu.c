@@ -16,6 +16,8 @@
  *      store by ring 3 run directly into the same page: the store completes.
  *   G. Linear page 0 (which vmm cannot map in the host) read and written by
  *      ring 3 with CR0.TS set.
+ *   H. GS with a base and variables below it (i386 TLS): base + offset wraps
+ *      around 4 GiB; run with CR0.TS clear and set, and in ring 0.
  *   E. Timing, printed only: an integer loop and 5000 system calls from
  *      ring 3, with CR0.TS clear and set (what a lazy-FPU guest pays under
  *      vmm until its task's first FPU instruction; docs/direct.md "FPU").
@@ -30,7 +32,7 @@
 #define IRQ0_VECTOR 0x20
 
 extern uint32_t u_simd_nm(void), u_em(void), u_busy(void), u_compute(void), u_syscalls(void),
-    u_smc(void), u_page0(void);
+    u_smc(void), u_page0(void), u_tls(void);
 extern uint8_t u_out[64], demand[16 * 4096];
 extern const uint32_t x_old[4], x_a[4], x_b[4];
 extern const uint64_t m_old, m_old1;
@@ -296,6 +298,32 @@ static void part_g(void)
     rt_printf("lazy_fpu: G: ring 3 with CR0.TS wrote and read linear page 0\n");
 }
 
+uint16_t tls_sel;                       /* read by ring 3 */
+static uint32_t tls_block[4];
+
+static void part_h(void)
+{
+    enum { TLS_GDT = RT_GDT_FREE };
+    uint32_t base = (uint32_t)&tls_block[2];         /* variables at base-8, base-4 */
+    rt_gdt_set(TLS_GDT, rt_seg_desc(base, 0xFFFFF, ACC_DATA3, FLG_4K32));
+    tls_sel = (uint16_t)(TLS_GDT << 3 | 3);
+    for (int ts = 0; ts < 2; ts++) {
+        tls_block[0] = 0;
+        tls_block[1] = 100;
+        write_cr0(ts ? read_cr0() | CR0_TS : read_cr0() & ~CR0_TS);
+        CHECK_EQ(80 + 2 * ts, r3_run(u_tls, 0x2), 112, "sum read through GS at negative offsets");
+        CHECK_EQ(81 + 2 * ts, tls_block[0], 12, "variable at GS:-8 after mov and add");
+    }
+    write_cr0(read_cr0() & ~CR0_TS);
+    /* The same wrap in the kernel (ring 0, always translated under vmm). */
+    uint32_t v;
+    asm volatile("mov %1, %%fs\n\tmovl %%fs:-4, %0\n\tmov %2, %%fs"
+                 : "=r"(v) : "r"((uint32_t)tls_sel), "r"((uint32_t)RT_KDATA));
+    CHECK_EQ(84, v, 100, "ring 0: FS:-4 with FS based at the TLS block");
+    rt_printf("lazy_fpu: H: GS base + negative offsets (wrapping at 4 GiB), CR0.TS clear and set, "
+              "and in ring 0\n");
+}
+
 static uint64_t tsc(void)
 {
     uint32_t lo, hi;
@@ -343,5 +371,6 @@ void test_main(void)
     part_d();
     part_f();
     part_g();
+    part_h();
     part_e();
 }

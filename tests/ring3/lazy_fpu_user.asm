@@ -180,3 +180,20 @@ u_page0:
         inc eax
         mov [0x24], eax
         ret
+
+; H. Thread-local data the i386 way: GS has a base (the thread pointer) and
+; the variables lie below it, at negative offsets, so base + offset wraps
+; around 4 GiB.  Returns the sum of what it read back.
+global u_tls
+extern tls_sel
+u_tls:
+        mov ax, [tls_sel]
+        mov gs, ax
+        mov dword [gs:-8], 5            ; base - 8
+        add dword [gs:-8], 7            ; an ALU form, not only MOV
+        mov eax, [gs:-8]
+        mov ecx, [gs:-4]                ; the kernel put 100 there
+        add eax, ecx
+        mov cx, 0x23                    ; RT_UDATA back in GS
+        mov gs, cx
+        ret
