@@ -21,6 +21,21 @@ static uint32_t hash_of(uint32_t lin)
     return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
 }
 
+/* An absolute jump through an 8-byte pointer right after it, at an 8-byte
+ * aligned address: translated ring 3 may run with AC set (host_ac), and an
+ * unaligned pointer would raise #AC in the monitor's own code.
+ *   [align 8] jmp [rip+2] ; int3 int3 ; .quad target */
+static uint8_t *emit_abs_jump(struct emit *e, void *target)
+{
+    static const uint8_t jmp_rip2[] = { 0xFF, 0x25, 2, 0, 0, 0, 0xCC, 0xCC };
+    while ((uintptr_t)e->p & 7)
+        emit_byte(e, 0xCC);
+    uint8_t *start = e->p;
+    emit_bytes(e, jmp_rip2, sizeof jmp_rip2);
+    emit_u64(e, (uint64_t)(uintptr_t)target);
+    return start;
+}
+
 /* The pieces of code every TU jumps to: the way out to bt_exit (an
  * absolute jump, since the TC may be far from the monitor's text), the
  * miss path of the indirect-branch table (target eip in r8d), and the ways
@@ -28,21 +43,14 @@ static uint32_t hash_of(uint32_t lin)
 static void tc_emit_common(struct tc *tc)
 {
     struct emit e = { tc->base, tc->end, false };
-    tc->exit_tramp = e.p;
-    static const uint8_t jmp_rip[] = { 0xFF, 0x25, 0, 0, 0, 0 };
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_exit);
+    tc->exit_tramp = emit_abs_jump(&e, bt_exit);
     tc->miss_stub = e.p;
     static const uint8_t mov_eip_r8d[] = { 0x45, 0x89, 0x47, VCPU_OFF_EIP };
     emit_bytes(&e, mov_eip_r8d, sizeof mov_eip_r8d);
     emit_ctx_store_imm32(&e, VCPU_OFF_REASON, EXIT_LOOKUP);
     emit_jmp(&e, tc->exit_tramp);
-    tc->rdtsc_tramp = e.p;
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_rdtsc);
-    tc->callout_tramp = e.p;
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_callout);
+    tc->rdtsc_tramp = emit_abs_jump(&e, bt_rdtsc);
+    tc->callout_tramp = emit_abs_jump(&e, bt_callout);
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
@@ -325,6 +333,10 @@ void bt_prepare_segments(struct vcpu *c)
     c->xview = user ? 0 : c->kview;
     c->lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[user];
     c->fpu_gate = fpu_gate_for(c->cr0, c->cr4);
+    /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
+     * host checks translated code's guest accesses then, as for direct
+     * ring 3 (its own accesses, to struct vcpu and the tables, are aligned). */
+    c->host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
     for (int s = 0; s < S_NSEG; s++)
         c->segbase_host[s] = c->xview + c->seg[s].base;
     /* The processor wraps base + offset at 4 GiB, translated code reaches

@@ -61,6 +61,7 @@ static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum b
     c->rflags = (uint64_t)g[REG_EFL];
     c->eip = eip;
     c->exit_reason = why;
+    g[REG_EFL] &= ~(greg_t)FL_AC;       /* translated ring 3's alignment checks end here */
     g[REG_R15] = (greg_t)(uintptr_t)c;
     g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
 }

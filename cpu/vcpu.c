@@ -15,6 +15,7 @@ _Static_assert(offsetof(struct vcpu, host_rsp) == VCPU_OFF_HOST_RSP, "host_rsp")
 _Static_assert(offsetof(struct vcpu, exit_arg) == VCPU_OFF_EXIT_ARG, "exit_arg");
 _Static_assert(offsetof(struct vcpu, str_step) == VCPU_OFF_STR_STEP, "str_step");
 _Static_assert(offsetof(struct vcpu, vif) == VCPU_OFF_VIF, "vif");
+_Static_assert(offsetof(struct vcpu, host_ac) == VCPU_OFF_HOST_AC, "host_ac");
 _Static_assert(offsetof(struct vcpu, lookup_table) == VCPU_OFF_LOOKUP, "lookup");
 _Static_assert(offsetof(struct vcpu, poll_irq) == VCPU_OFF_POLL_IRQ, "poll_irq");
 _Static_assert(offsetof(struct vcpu, poll_any) == VCPU_OFF_POLL_ANY, "poll_any");

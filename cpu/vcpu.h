@@ -123,7 +123,9 @@ struct vcpu {
     uint64_t exit_arg;          /* 0x38 e.g. address of the jump to patch */
     int64_t  str_step;          /* 0x40 +1 or -1: the guest's EFLAGS.DF for string ops */
     uint8_t  vif;               /* 0x48 the guest's EFLAGS.IF */
-    uint8_t  pad0[7];
+    uint8_t  pad0[3];
+    uint32_t host_ac;           /* 0x4c host RFLAGS.AC for translated code: set at CPL 3
+                                 * with CR0.AM and EFLAGS.AC (bt_prepare_segments) */
     uint64_t lookup_table;      /* 0x50 -> struct tc_lookup_entry[65536] */
     uint64_t poll_irq;          /* 0x58 page made unreadable when an interrupt is deliverable */
     uint64_t poll_any;          /* 0x60 page made unreadable when any event is pending */
@@ -193,6 +195,7 @@ struct vcpu {
 #define VCPU_OFF_EXIT_ARG   0x38
 #define VCPU_OFF_STR_STEP   0x40
 #define VCPU_OFF_VIF        0x48
+#define VCPU_OFF_HOST_AC    0x4c
 #define VCPU_OFF_LOOKUP     0x50
 #define VCPU_OFF_POLL_IRQ   0x58
 #define VCPU_OFF_POLL_ANY   0x60
