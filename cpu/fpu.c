@@ -70,6 +70,11 @@ int fpu_fault(enum fpu_class k, uint32_t cr0, uint32_t cr4)
     }
 }
 
+int fpu_simd_fp_vector(uint32_t cr4)
+{
+    return (cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD;
+}
+
 /* ---- gate pages ---------------------------------------------------------- */
 
 /* One block of four pages (X87, WAIT, MMX, SSE) for each combination of

@@ -35,6 +35,9 @@ enum fpu_class {
 
 enum fpu_class fpu_class(const ZydisDecodedInstruction *ins, const ZydisDecodedOperand *ops);
 int fpu_fault(enum fpu_class k, uint32_t cr0, uint32_t cr4);
+/* The vector of an unmasked SIMD floating-point exception (the host raised
+ * #XM): #XM with CR4.OSXMMEXCPT, #UD without (SDM vol. 3A 2.5). */
+int fpu_simd_fp_vector(uint32_t cr4);
 
 /* Map the gate pages (once per process). */
 int fpu_gate_init(char *err, unsigned long errlen);

@@ -35,6 +35,7 @@
 #include <signal.h>
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
+#include "cpu/fpu.h"
 #include "devices/irq.h"
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
@@ -199,7 +200,7 @@ static void guest_exception(struct vm *vm, bool *single_step)
         vm_unsupported(vm, what);
         return;
     }
-    cpu_raise(c, v, 0);
+    cpu_raise(c, v == EXC_XM ? fpu_simd_fp_vector(c->cr4) : v, 0);
 }
 
 /* Interrupts: deliver one if the guest can take it now. */

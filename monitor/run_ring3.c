@@ -11,6 +11,7 @@
 #include "cpu/direct.h"
 #include "cpu/segments.h"
 #include "cpu/exceptions.h"
+#include "cpu/fpu.h"
 #include "shadow_mmu/shadow.h"
 
 /* A miss in the user view at guest linear `lin` (ring 3, direct or
@@ -142,7 +143,8 @@ static void user_exception(struct vm *vm)
         cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
         return;
     default:
-        cpu_raise(c, c->exc_vector, c->exc_error);
+        cpu_raise(c, c->exc_vector == EXC_XM ? fpu_simd_fp_vector(c->cr4) : c->exc_vector,
+                  c->exc_error);
     }
 }
 

@@ -6,7 +6,8 @@
  *      C library included, runs in between);
  *   B. the same across timer interrupts (PIT IRQ 0) taken while ring 3 spins;
  *   C. unmasked x87 divide by zero gives #MF at the next WAIT, unmasked SSE
- *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT);
+ *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT); then again
+ *      with CR4.OSXMMEXCPT clear, where the DIVPS raises #UD instead;
  *   D. lazy FPU: with CR0.TS set by the kernel, the first x87 instruction,
  *      SSE instruction (MOVAPS) and WAIT (CR0.MP) each raise #NM in ring 3;
  *      the handler does CLTS and the instruction then runs.  (Under vmm,
@@ -28,7 +29,7 @@ extern char nm_1[], nm_2[], nm_3[], mf_1[], xm_1[];
 
 volatile uint32_t u_mode;               /* read by ring 3 */
 volatile uint32_t ticks_user;           /* timer interrupts taken from ring 3 */
-static uint32_t nm_count, mf_count, xm_count;
+static uint32_t nm_count, mf_count, xm_count, ud_count;
 /* The #NMs expected, in order. */
 static const char *const nm_eips[] = { nm_1, nm_2, nm_3 };
 static const char *const nm_what[] = { "fld1", "movaps", "fwait" };
@@ -131,6 +132,16 @@ static void on_event(struct r3_frame *f)
         xm_count++;
         return;
     }
+    case 6: {                           /* #UD: an #XM with CR4.OSXMMEXCPT clear */
+        r3_check_user_frame(40, f, RT_ANY, "#UD frame");
+        CHECK_EQ(40, t->eip, (uint32_t)xm_1, "EIP of #UD (the DIVPS, OSXMMEXCPT clear)");
+        CHECK(41, !(read_cr4() & CR4_OSXMMEXCPT), "#UD from DIVPS with CR4.OSXMMEXCPT set");
+        uint32_t m = sse_mxcsr();
+        CHECK_EQ(42, m & 0x204, 0x004, "MXCSR ZE set, ZM clear at #UD");
+        sse_set_mxcsr((m | 0x200) & ~0x3Fu);
+        ud_count++;
+        return;
+    }
     default:
         rt_fail(39, "unexpected vector %u error 0x%x at %x:%x", t->vector, t->error, t->cs, t->eip);
     }
@@ -172,6 +183,15 @@ void test_main(void)
     CHECK_EQ(11, xm_count, 1, "#XM from an unmasked SSE divide by zero");
     CHECK_EQ(12, u_xm_out[0], 0x7F800000, "DIVPS result after the handler masked ZM (+inf)");
     rt_printf("fpu: #MF at the FWAIT and #XM at the DIVPS, both resumed\n");
+
+    write_cr4(read_cr4() & ~CR4_OSXMMEXCPT);
+    u_xm_out[0] = 0;
+    r3_run(u_fpu_mf, 0x2);
+    write_cr4(read_cr4() | CR4_OSXMMEXCPT);
+    CHECK_EQ(43, ud_count, 1, "#UD from an unmasked SSE divide by zero with CR4.OSXMMEXCPT clear");
+    CHECK_EQ(44, xm_count, 1, "#XM with CR4.OSXMMEXCPT clear");
+    CHECK_EQ(45, u_xm_out[0], 0x7F800000, "DIVPS result after the #UD handler masked ZM");
+    rt_printf("fpu: with CR4.OSXMMEXCPT clear the DIVPS raised #UD, resumed\n");
 
     write_cr0(read_cr0() | CR0_TS);
     r3_run(u_fpu_nm, 0x2);

@@ -91,6 +91,9 @@ Test(fpu, rules)
     cr_assert_eq(fpu_fault(FPU_SSE, TS, 0), EXC_UD);
     cr_assert_eq(fpu_fault(FPU_MMX, MP, 0), 0);
     cr_assert_eq(fpu_fault(FPU_X87, MP, 0), 0);
+    /* Unmasked SIMD floating-point exceptions: #XM only with OSXMMEXCPT. */
+    cr_assert_eq(fpu_simd_fp_vector(FXSR | CR4_OSXMMEXCPT), EXC_XM);
+    cr_assert_eq(fpu_simd_fp_vector(FXSR), EXC_UD);
 }
 
 /* ---- the gate pages: readable exactly when the rule says "runs" ---- */
