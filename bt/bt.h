@@ -49,8 +49,15 @@ void bt_enter(struct vcpu *c, void *host_code);
  * the TU of guest eip `target` from now on. */
 void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin);
 
-/* Install eip -> host code in the indirect-branch lookup table. */
-void bt_lookup_install(struct vm *vm, uint32_t eip, void *host_code);
+struct tu;
+/* Install tu->eip -> its host code in the lookup table of its mode. */
+void bt_lookup_install(struct vm *vm, const struct tu *tu);
+
+/* Translation mode: CPL 3 code (only while the guest's CR0.TS or EM is set,
+ * monitor/run.c) is translated for the user view with CPL-3 rules, and its
+ * TUs are never found at CPL 0 nor the reverse (tu->user, one lookup table
+ * per mode). */
+bool bt_user_mode(const struct vcpu *c);
 
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
  * the guest instruction it belongs to, *fix to the TU_FIX_* registers that
@@ -58,6 +65,10 @@ void bt_lookup_install(struct vm *vm, uint32_t eip, void *host_code);
 bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix);
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
+/* Drop every CPL-3 TU: user code is keyed by linear address, which means
+ * other code in another address space (CR3 load) or after INVLPG or a
+ * paging-mode change.  Cheap when there are none. */
+void bt_drop_user(struct vm *vm);
 void bt_flush(struct vm *vm, const char *why);
 
 /* The segment assumptions translations were made under (flat DS/ES/SS,
@@ -68,8 +79,10 @@ uint64_t bt_segment_key(const struct vcpu *c);
  * instruction, so that limit checks raise #GP/#SS as on hardware. */
 bool bt_seg_unlimited(const struct seg *s);
 /* Before translated code runs, and after a light callout loaded a segment:
- * the host addresses of the segment bases (segbase_host) and the FS/GS
- * limit guards (seglimit_guard) that translated code reads. */
+ * the view of the mode (xview: kernel view, or the user view at CPL 3), its
+ * lookup table, the FPU gate of CR0/CR4 (cpu/fpu.h), the host addresses of
+ * the segment bases (segbase_host) and the FS/GS limit guards
+ * (seglimit_guard) that translated code reads. */
 void bt_prepare_segments(struct vcpu *c);
 
 #endif

@@ -109,7 +109,26 @@ void xl_unsupported(struct xlat *x, const char *what)
     vm_unsupported(x->vm, what);
 }
 
+/*
+ * At CPL 3 the inline forms that assume CPL 0 go to the emulator, which
+ * applies the CPL-3 rules: CLI/STI (IOPL), MOV from CRn (#GP), RDTSC
+ * (CR4.TSD).  PUSHFD, PUSH Sreg and MOV from Sreg read the same virtual
+ * state at any CPL; the light callouts use the CPL-aware functions.
+ */
+static enum kind at_cpl3(enum kind k)
+{
+    return k == K_CLI || k == K_STI || k == K_MOV_FROM_CR || k == K_RDTSC ? K_EMULATE : k;
+}
+
+static enum kind classify_kind(struct xlat *x);
+
 enum kind classify(struct xlat *x)
+{
+    enum kind k = classify_kind(x);
+    return x->user ? at_cpl3(k) : k;
+}
+
+static enum kind classify_kind(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
     if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)

@@ -33,14 +33,16 @@
  */
 #include "cpu/switch.inc"
 
-/* Into translated code at *reg: GS = the kernel view, the guest's
- * arithmetic flags (TF, DF, AC stay clear; IF set), its registers and ESP. */
+/* Into translated code at *reg: GS = the view (kernel, or user at CPL 3),
+ * the guest's arithmetic flags (TF, DF stay clear; IF set; AC only where
+ * the guest's alignment checks apply: vcpu->host_ac), its registers and ESP. */
 .macro ENTER_TRANSLATED reg
-    mov OFF_KVIEW(%r15), %rax
+    mov OFF_XVIEW(%r15), %rax
     wrgsbase %rax
     mov OFF_RFLAGS(%r15), %rax
     and $0x8d5, %rax
     or $0x202, %rax
+    or OFF_HOST_AC(%r15), %eax
     push %rax
     popfq
     LOAD_GUEST_GPRS_BUT_ESP
@@ -75,6 +77,12 @@ bt_enter:
     pushfq
     pop %rax
     mov %rax, OFF_RFLAGS(%r15)
+    /* AC was on for guest alignment checks: off before the monitor's C. */
+    btr $18, %eax
+    jnc .Lac_off\@
+    push %rax
+    popfq
+.Lac_off\@:
 .endm
 
     .globl bt_exit

@@ -12,12 +12,28 @@
 #include "bt/emit.h"
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
+#include "cpu/fpu.h"
 
 extern char bt_exit[], bt_rdtsc[], bt_callout[];
 
 static uint32_t hash_of(uint32_t lin)
 {
     return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
+}
+
+/* An absolute jump through an 8-byte pointer right after it, at an 8-byte
+ * aligned address: translated ring 3 may run with AC set (host_ac), and an
+ * unaligned pointer would raise #AC in the monitor's own code.
+ *   [align 8] jmp [rip+2] ; int3 int3 ; .quad target */
+static uint8_t *emit_abs_jump(struct emit *e, void *target)
+{
+    static const uint8_t jmp_rip2[] = { 0xFF, 0x25, 2, 0, 0, 0, 0xCC, 0xCC };
+    while ((uintptr_t)e->p & 7)
+        emit_byte(e, 0xCC);
+    uint8_t *start = e->p;
+    emit_bytes(e, jmp_rip2, sizeof jmp_rip2);
+    emit_u64(e, (uint64_t)(uintptr_t)target);
+    return start;
 }
 
 /* The pieces of code every TU jumps to: the way out to bt_exit (an
@@ -27,30 +43,24 @@ static uint32_t hash_of(uint32_t lin)
 static void tc_emit_common(struct tc *tc)
 {
     struct emit e = { tc->base, tc->end, false };
-    tc->exit_tramp = e.p;
-    static const uint8_t jmp_rip[] = { 0xFF, 0x25, 0, 0, 0, 0 };
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_exit);
+    tc->exit_tramp = emit_abs_jump(&e, bt_exit);
     tc->miss_stub = e.p;
     static const uint8_t mov_eip_r8d[] = { 0x45, 0x89, 0x47, VCPU_OFF_EIP };
     emit_bytes(&e, mov_eip_r8d, sizeof mov_eip_r8d);
     emit_ctx_store_imm32(&e, VCPU_OFF_REASON, EXIT_LOOKUP);
     emit_jmp(&e, tc->exit_tramp);
-    tc->rdtsc_tramp = e.p;
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_rdtsc);
-    tc->callout_tramp = e.p;
-    emit_bytes(&e, jmp_rip, sizeof jmp_rip);
-    emit_u64(&e, (uint64_t)(uintptr_t)bt_callout);
+    tc->rdtsc_tramp = emit_abs_jump(&e, bt_rdtsc);
+    tc->callout_tramp = emit_abs_jump(&e, bt_callout);
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
 static void lookup_reset(struct tc *tc)
 {
-    for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
-        tc->lookup_keys[i] = 0;
-        tc->lookup_code[i] = (uint64_t)(uintptr_t)tc->miss_stub;
-    }
+    for (int m = 0; m < 2; m++)
+        for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
+            tc->lookup_keys[m][i] = 0;
+            tc->lookup_code[m][i] = (uint64_t)(uintptr_t)tc->miss_stub;
+        }
 }
 
 int bt_init(struct vm *vm, char *err, unsigned long errlen)
@@ -69,22 +79,30 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
     tc->tus = calloc(TC_MAX_TUS, sizeof *tc->tus);
     tc->map = calloc(TC_MAX_MAP, sizeof *tc->map);
     tc->links = calloc(TC_MAX_LINKS, sizeof *tc->links);
-    /* One block so that r14 reaches both halves with constant offsets. */
-    uint8_t *lt = aligned_alloc(64, TC_LOOKUP_ENTRIES * 12u);
-    if (!tc->tus || !tc->map || !tc->links || !lt)
+    /* One block per mode so that r14 reaches both halves with constant
+     * offsets. */
+    for (int m = 0; m < 2; m++) {
+        uint8_t *lt = aligned_alloc(64, TC_LOOKUP_ENTRIES * 12u);
+        if (!lt)
+            goto oom;
+        tc->lookup_base[m] = lt;
+        tc->lookup_keys[m] = (uint32_t *)lt;
+        tc->lookup_code[m] = (uint64_t *)(lt + TC_LOOKUP_CODE_OFF);
+    }
+    if (!tc->tus || !tc->map || !tc->links)
         goto oom;
+    if (fpu_gate_init(err, errlen) < 0)
+        return -1;
     tc->npages = (uint32_t)(vm->mem.size / GUEST_PAGE_SIZE);
     tc->page_tus = malloc(tc->npages * sizeof *tc->page_tus);
     if (!tc->page_tus)
         goto oom;
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
-    tc->lookup_keys = (uint32_t *)lt;
-    tc->lookup_code = (uint64_t *)(lt + TC_LOOKUP_CODE_OFF);
     memset(tc->hash, 0xFF, sizeof tc->hash);
     tc_emit_common(tc);
     lookup_reset(tc);
     vm->tc = tc;
-    vm->cpu.lookup_table = (uint64_t)(uintptr_t)lt;
+    vm->cpu.lookup_table = (uint64_t)(uintptr_t)tc->lookup_base[0];
     tc->seg_key = bt_segment_key(&vm->cpu);
     return 0;
 oom:
@@ -102,15 +120,17 @@ void bt_destroy(struct vm *vm)
     free(tc->map);
     free(tc->links);
     free(tc->page_tus);
-    free(tc->lookup_keys);
+    free(tc->user_tus);
+    free(tc->lookup_base[0]);
+    free(tc->lookup_base[1]);
     free(tc);
     vm->tc = NULL;
 }
 
-struct tu *tc_find(struct tc *tc, uint32_t lin)
+struct tu *tc_find(struct tc *tc, uint32_t lin, bool user)
 {
     for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
-        if (tc->tus[i].lin == lin && tc->tus[i].valid)
+        if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].user == user)
             return &tc->tus[i];
     return NULL;
 }
@@ -144,12 +164,12 @@ void tc_insert(struct tc *tc, struct tu *tu)
     tc->ntus++;
 }
 
-void bt_lookup_install(struct vm *vm, uint32_t eip, void *code)
+void bt_lookup_install(struct vm *vm, const struct tu *tu)
 {
     struct tc *tc = vm->tc;
-    uint32_t slot = tc_lookup_slot(eip);
-    tc->lookup_keys[slot] = eip;
-    tc->lookup_code[slot] = (uint64_t)(uintptr_t)code;
+    uint32_t slot = tc_lookup_slot(tu->eip);
+    tc->lookup_keys[tu->user][slot] = tu->eip;
+    tc->lookup_code[tu->user][slot] = (uint64_t)(uintptr_t)tu->code;
 }
 
 static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
@@ -171,7 +191,7 @@ static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
 void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin)
 {
     struct tc *tc = vm->tc;
-    struct tu *target = tc_find(tc, target_lin);
+    struct tu *target = tc_find(tc, target_lin, bt_user_mode(&vm->cpu));
     if (!target || target->code != target_code || tc->nlinks >= TC_MAX_LINKS)
         return;
     /* The site must still belong to a live TU (a flush may have come between). */
@@ -222,13 +242,36 @@ static void tu_kill(struct tc *tc, struct tu *tu)
             break;
         }
     uint32_t slot = tc_lookup_slot(tu->eip);
-    if (tc->lookup_code[slot] == (uint64_t)(uintptr_t)tu->code) {
-        tc->lookup_keys[slot] = 0;
-        tc->lookup_code[slot] = (uint64_t)(uintptr_t)tc->miss_stub;
+    if (tc->lookup_code[tu->user][slot] == (uint64_t)(uintptr_t)tu->code) {
+        tc->lookup_keys[tu->user][slot] = 0;
+        tc->lookup_code[tu->user][slot] = (uint64_t)(uintptr_t)tc->miss_stub;
     }
     for (int32_t l = tu->links; l >= 0; l = tc->links[l].next)
         patch_rel32(tc->links[l].site, tc->links[l].stub);
     tu->links = -1;
+}
+
+void tc_note_user(struct tc *tc, struct tu *tu)
+{
+    if (tc->nuser == tc->user_cap) {
+        uint32_t cap = tc->user_cap ? 2 * tc->user_cap : 1024;
+        int32_t *p = realloc(tc->user_tus, cap * sizeof *p);
+        if (!p) {
+            tu_kill(tc, tu);                /* cannot be dropped later: not kept */
+            return;
+        }
+        tc->user_tus = p;
+        tc->user_cap = cap;
+    }
+    tc->user_tus[tc->nuser++] = (int32_t)(tu - tc->tus);
+}
+
+void bt_drop_user(struct vm *vm)
+{
+    struct tc *tc = vm->tc;
+    for (uint32_t i = 0; i < tc->nuser; i++)
+        tu_kill(tc, &tc->tus[tc->user_tus[i]]);
+    tc->nuser = 0;
 }
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
@@ -254,7 +297,7 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
 void bt_flush(struct vm *vm, const char *why)
 {
     struct tc *tc = vm->tc;
-    tc->ntus = tc->nmap = tc->nlinks = 0;
+    tc->ntus = tc->nmap = tc->nlinks = tc->nuser = 0;
     memset(tc->hash, 0xFF, sizeof tc->hash);
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc_emit_common(tc);
@@ -276,10 +319,36 @@ bool bt_seg_unlimited(const struct seg *s)
     return s->limit == 0xFFFFFFFFu && !expand_down;
 }
 
+bool bt_user_mode(const struct vcpu *c)
+{
+    return c->cpl == 3;
+}
+
 void bt_prepare_segments(struct vcpu *c)
 {
+    /* CPL 3 runs in the user view (host [0, 4 GiB), only the guest's user
+     * pages): a supervisor page is simply absent there, and a miss is a
+     * user-mode fault, exactly as for directly executed ring 3. */
+    bool user = bt_user_mode(c);
+    c->xview = user ? 0 : c->kview;
+    c->lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[user];
+    c->fpu_gate = fpu_gate_for(c->cr0, c->cr4);
+    /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
+     * host checks translated code's guest accesses then, as for direct
+     * ring 3 (its own accesses, to struct vcpu and the tables, are aligned). */
+    c->host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
     for (int s = 0; s < S_NSEG; s++)
-        c->segbase_host[s] = c->kview + c->seg[s].base;
+        c->segbase_host[s] = c->xview + c->seg[s].base;
+    /* The processor wraps base + offset at 4 GiB, translated code reaches
+     * the guard after the view instead.  For the one instruction that did,
+     * base - 4 GiB + offset is the wrapped address (only segments with a
+     * base go through segbase_host, and only they can wrap). */
+    if (c->seg_wrap_step) {
+        for (int s = 0; s < S_NSEG; s++)
+            if (c->seg[s].base)
+                c->segbase_host[s] -= 1ull << 32;
+        c->seg_wrap_step = false;
+    }
     c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
     c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }

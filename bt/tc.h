@@ -28,8 +28,8 @@ struct tu_map {
     uint32_t eip;
     uint8_t fix;               /* TU_FIX_*: host pointers to convert back on a fault */
 };
-#define TU_FIX_ESI 1           /* RSI holds kview + guest ESI */
-#define TU_FIX_EDI 2           /* RDI holds kview + guest EDI */
+#define TU_FIX_ESI 1           /* RSI holds xview + guest ESI */
+#define TU_FIX_EDI 2           /* RDI holds xview + guest EDI */
 
 struct tu {
     uint32_t lin, eip;         /* guest linear address and EIP of the first instruction */
@@ -42,6 +42,7 @@ struct tu {
     int32_t page_next[2];      /* next TU on page[0] / page[1] (tc->page_tus lists) */
     int32_t links;             /* first incoming patched branch in tc->links, -1 none */
     bool valid;
+    bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
 };
 
 /* A direct branch that was patched to jump into a TU: undo it when the TU dies. */
@@ -68,11 +69,16 @@ struct tc {
      * tu->page_next), so that a write to the page finds them at once. */
     int32_t *page_tus;
     uint32_t npages;
-    /* The indirect-branch table reached through r14 by translated code:
-     * keys (guest EIP) then host addresses. */
-    uint32_t *lookup_keys;
-    uint64_t *lookup_code;
+    /* The indirect-branch tables reached through r14 by translated code,
+     * one per mode ([0] CPL 0, [1] CPL 3): keys (guest EIP) then host
+     * addresses, in one block each. */
+    uint8_t *lookup_base[2];
+    uint32_t *lookup_keys[2];
+    uint64_t *lookup_code[2];
     uint64_t seg_key;          /* segment assumptions of the current translations */
+    /* The CPL-3 TUs (tu->user), dropped together by bt_drop_user. */
+    int32_t *user_tus;
+    uint32_t nuser, user_cap;
 };
 
 /*
@@ -90,8 +96,10 @@ static inline uint32_t tc_lookup_slot(uint32_t eip)
 /* Byte offset of the host-address half of the lookup table from its base. */
 #define TC_LOOKUP_CODE_OFF (TC_LOOKUP_ENTRIES * 4u)
 
-struct tu *tc_find(struct tc *tc, uint32_t lin);
+struct tu *tc_find(struct tc *tc, uint32_t lin, bool user);
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
+/* Remember a CPL-3 TU for bt_drop_user. */
+void tc_note_user(struct tc *tc, struct tu *tu);
 
 #endif

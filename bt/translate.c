@@ -37,6 +37,7 @@
 #include "shadow_mmu/shadow.h"
 #include "cpu/exceptions.h"
 #include "cpu/emulate.h"
+#include "cpu/fpu.h"
 
 /* A sensitive instruction: leave the TU; the run loop emulates it. */
 void xl_emulate(struct xlat *x)
@@ -63,17 +64,20 @@ static const ZydisDecoder *decoder(void)
 static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
 {
     struct vcpu *c = x->c;
+    /* CPL-3 code is fetched with user rights: a supervisor page is a #PF
+     * with U set, as on hardware. */
+    unsigned acc = ACC_READ | (x->user ? ACC_USER : 0);
     x->lin = c->seg[S_CS].base + x->eip;
-    if (mmu_translate(c, x->lin, ACC_READ, pa, f) != MMU_OK)
+    if (mmu_translate(c, x->lin, acc, pa, f) != MMU_OK)
         return -1;
     /* Read up to 15 bytes, stopping short at a page we cannot read. */
     uint32_t n = 15;
     memset(x->bytes, 0, sizeof x->bytes);
-    if (mmu_read(c, x->lin, x->bytes, n, ACC_READ, NULL) != MMU_OK) {
+    if (mmu_read(c, x->lin, x->bytes, n, acc, NULL) != MMU_OK) {
         n = GUEST_PAGE_SIZE - (x->lin & (GUEST_PAGE_SIZE - 1));
         if (n > 15)
             n = 15;
-        mmu_read(c, x->lin, x->bytes, n, ACC_READ, NULL);
+        mmu_read(c, x->lin, x->bytes, n, acc, NULL);
     }
     if (ZYAN_FAILED(ZydisDecoderDecodeFull(decoder(), x->bytes, n, &x->ins, x->ops)))
         return -2;
@@ -136,6 +140,22 @@ static void translate_one(struct xlat *x, enum kind k)
     }
 }
 
+/*
+ * Before an FPU, MMX or SSE instruction: read one byte of the gate page of
+ * its class (cpu/fpu.h).  The page is unreadable when CR0.TS/EM/MP or
+ * CR4.OSFXSR forbid the class, so the read faults before the instruction
+ * changed anything and the signal handler raises #NM or #UD at its EIP.
+ * Two loads, no flags: the translation need not know CR0, so CLTS and a
+ * task switch setting TS invalidate nothing.
+ *   mov r11, [r15+fpu_gate] ; mov r11b, [r11 + (class-1)*4096]
+ */
+static void emit_fpu_gate(struct xlat *x, enum fpu_class k)
+{
+    static const uint8_t mov = 0x8B, movb = 0x8A;
+    emit_mem(&x->e, EM_W, &mov, 1, H_R11, H_R15, -1, 1, VCPU_OFF_FPU_GATE);
+    emit_mem(&x->e, 0, &movb, 1, H_R11, H_R11, -1, 1, (int32_t)(k - 1) * 4096);
+}
+
 void record_map(struct xlat *x, unsigned fix)
 {
     struct tc *tc = x->tc;
@@ -178,12 +198,13 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
 {
     struct tc *tc = vm->tc;
     struct vcpu *c = &vm->cpu;
-    struct xlat x = { .vm = vm, .c = c, .tc = tc };
+    struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c) };
     *raised = false;
     if (tc->free + 4096 + BT_MAX_INSNS * 160 > tc->end || tc->ntus + 1 >= TC_MAX_TUS ||
         tc->nmap + BT_MAX_INSNS >= TC_MAX_MAP)
         return NULL;
     x.tu = tc_alloc(tc);
+    x.tu->user = x.user;
     x.tu->code = tc->free;
     x.tu->map_first = tc->nmap;
     x.e = (struct emit){ tc->free, tc->end, false };
@@ -234,9 +255,13 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
         /* An instruction that straddles a page boundary covers both pages. */
         uint32_t last_lin = x.lin + x.ins.length - 1, last_pa;
         if (((last_lin ^ x.lin) & ~(GUEST_PAGE_SIZE - 1)) &&
-            mmu_translate(c, last_lin, ACC_READ | ACC_NOSET, &last_pa, NULL) == MMU_OK)
+            mmu_translate(c, last_lin, ACC_READ | ACC_NOSET | (x.user ? ACC_USER : 0), &last_pa,
+                          NULL) == MMU_OK)
             x.tu->page[1] = last_pa & ~(GUEST_PAGE_SIZE - 1);
         enum kind k = classify(&x);
+        enum fpu_class fk = fpu_class(&x.ins, x.ops);
+        if (fk != FPU_NONE)
+            emit_fpu_gate(&x, fk);
         translate_one(&x, k);
         if (vm->stop)
             return NULL;
@@ -282,12 +307,12 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         bt_flush(vm, "segment bases changed");
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
-        struct tu *tu = tc_find(tc, lin);
+        struct tu *tu = tc_find(tc, lin, bt_user_mode(c));
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect
              * branch that missed comes here). */
-            bt_lookup_install(vm, tu->eip, tu->code);
+            bt_lookup_install(vm, tu);
             return tu->code;
         }
     }
@@ -300,6 +325,8 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     if (!tu)
         return NULL;
     tc_insert(tc, tu);
+    if (tu->user && !single)
+        tc_note_user(tc, tu);
     if (single) {
         /* Not findable: it runs once, on a page that is being written. */
         tu->valid = false;
@@ -309,7 +336,7 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         shadow_code_page(vm, tu->page[0], true);
         if (tu->page[1] != tu->page[0])
             shadow_code_page(vm, tu->page[1], true);
-        bt_lookup_install(vm, tu->eip, tu->code);
+        bt_lookup_install(vm, tu);
     }
     if (vm->perf_map)
         trace_perf_map_tu(vm->perf_map, vm->syms, tu->code, tu->code_len, lin);
@@ -317,8 +344,9 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         uint8_t code[BT_MAX_INSNS * 15];
         uint32_t n = tu->guest_len < sizeof code ? tu->guest_len : sizeof code;
         mmu_read(c, tu->lin == ~0u ? lin : tu->lin, code, n, ACC_READ | ACC_NOSET, NULL);
-        fprintf(stderr, "[bt] TU #%u eip=%08x %u insns, %u host bytes%s\n", tc->ntus - 1,
-                tu->eip, tu->ninsn, tu->code_len, single ? " (single step)" : "");
+        fprintf(stderr, "[bt] TU #%u eip=%08x %u insns, %u host bytes%s%s\n", tc->ntus - 1,
+                tu->eip, tu->ninsn, tu->code_len, single ? " (single step)" : "",
+                tu->user ? " (CPL 3)" : "");
         trace_disasm(stderr, vm->syms, lin, code, n, BT_MAX_INSNS);
     }
     return tu->code;

@@ -78,6 +78,9 @@ static int co_popfd(struct vcpu *c)
     uint32_t f = em_popf_eflags(c, c->callout_arg, true);
     if ((f & FL_TF) || ((f & FL_IF) && !c->vif && irq_intr_pending(c->vm)))
         return fall_back(c);
+    /* AC changes whether translated ring 3 checks alignment (host_ac). */
+    if ((f ^ vcpu_get_eflags(c)) & FL_AC)
+        return fall_back(c);
     vcpu_set_eflags(c, f);
     c->vm->stats.bt_light++;
     return 0;

@@ -49,7 +49,7 @@ static void emit_set_gsbase(struct emit *e, int off)
 }
 
 /*
- * Around an access through a segment with a base: GS = kview + base.
+ * Around an access through a segment with a base: GS = xview + base.
  * FS and GS are not part of the translation key (their bases and limits
  * change at every guest context switch), so their limit is checked at run
  * time: the access first reads one byte of vcpu->seglimit_guard[], a page
@@ -72,7 +72,7 @@ void seg_enter(struct xlat *x, int s)
 void seg_leave(struct xlat *x, int s)
 {
     if (!seg_is_static(x->c, s))
-        emit_set_gsbase(&x->e, VCPU_OFF_KVIEW);
+        emit_set_gsbase(&x->e, VCPU_OFF_XVIEW);
 }
 
 /* The (first) explicit memory operand of the instruction, or NULL. */

@@ -10,7 +10,7 @@
 
 /*
  * REP MOVS and REP STOS through flat segments run as the host's own REP
- * MOVS/STOS on host pointers (kview + ESI/EDI), which keeps the processor's
+ * MOVS/STOS on host pointers (xview + ESI/EDI), which keeps the processor's
  * fast block copy.  DF is made the guest's for the duration.  A fault in the
  * middle leaves RSI/RDI/RCX exactly where the copy stopped; the map entry's
  * TU_FIX_* flags tell the signal handler to turn them back into offsets.
@@ -19,7 +19,7 @@ static void xl_string_native(struct xlat *x, bool movs)
 {
     struct emit *e = &x->e;
     static const uint8_t enter[] = {
-        0x4D, 0x8B, 0x4F, VCPU_OFF_KVIEW,   /* mov r9, [r15+kview] */
+        0x4D, 0x8B, 0x4F, VCPU_OFF_XVIEW,   /* mov r9, [r15+xview] */
         0x4A, 0x8D, 0x3C, 0x0F,             /* lea rdi, [rdi+r9] */
     };
     static const uint8_t enter_si[] = { 0x4A, 0x8D, 0x34, 0x0E };   /* lea rsi, [rsi+r9] */

@@ -37,6 +37,7 @@ struct xlat {
     struct { uint8_t *site; uint32_t target; } stubs[MAX_STUBS];
     int nstubs;
     bool ended;
+    bool user;                  /* CPL-3 translation (bt_user_mode) */
     int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
 };
 

@@ -30,6 +30,7 @@
 
 #define USER_VIEW_START 0x1000ull
 #define USER_VIEW_END   (1ull << 32)
+#define USER_GUARD_END  (2ull << 32)
 #define LDT_SLOTS 6
 
 /* Order of struct direct_frame is fixed by cpu/direct_entry.S. */
@@ -93,6 +94,16 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
         return -1;
     }
     munmap(p, USER_VIEW_END - USER_VIEW_START);
+    /* Translated ring 3 (CR0.TS/EM set) reaches the user view as GS:[32-bit
+     * offset] with GS = a segment base: base + offset can pass 4 GiB, so
+     * the next 4 GiB must fault, as the guard after a kernel view does. */
+    p = mmap((void *)USER_VIEW_END, USER_GUARD_END - USER_VIEW_END, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != (void *)USER_VIEW_END) {
+        snprintf(err, errlen, "cannot reserve host addresses [4 GiB, 8 GiB) as the user view's guard");
+        free(d);
+        return -1;
+    }
     if (sandbox_trap_i386() < 0) {
         snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
         free(d);
@@ -146,12 +157,14 @@ static uint64_t host_rflags(const struct vcpu *c)
 
 /*
  * CR0.TS and CR0.EM cannot make the host FPU trap for directly executed
- * code.  For x87 code they can be imitated: the guest's state is entered
- * with an unmasked invalid-operation exception pending (FCW.IM clear,
- * FSW.IE|ES|B set), so the first waiting x87 instruction (or WAIT) raises
- * #MF, which the monitor turns into the guest's #NM at that instruction.
- * SSE instructions do not look at pending x87 exceptions: they run without
- * #NM (docs/direct.md).
+ * code, so with either set ring 3 is translated (monitor/run.c), except
+ * while the guest single-steps it (TF).  For that case x87 code is still
+ * given its #NM by imitation: the guest's state is entered with an
+ * unmasked invalid-operation exception pending (FCW.IM clear, FSW.IE|ES|B
+ * set), so the first waiting x87 instruction (or WAIT) raises #MF, which
+ * the monitor turns into the guest's #NM at that instruction.  SSE
+ * instructions do not look at pending x87 exceptions: they run without #NM
+ * (docs/direct.md, "FPU").
  */
 static void fpu_poison(struct vcpu *c)
 {

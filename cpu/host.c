@@ -24,6 +24,7 @@
 #include "monitor/vm.h"
 #include "cpu/direct.h"
 #include "cpu/host_clock.h"
+#include "cpu/fpu.h"
 
 extern char bt_exit_signal[];
 extern char direct_exit[];
@@ -60,6 +61,7 @@ static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum b
     c->rflags = (uint64_t)g[REG_EFL];
     c->eip = eip;
     c->exit_reason = why;
+    g[REG_EFL] &= ~(greg_t)FL_AC;       /* translated ring 3's alignment checks end here */
     g[REG_R15] = (greg_t)(uintptr_t)c;
     g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
 }
@@ -75,11 +77,11 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     struct vcpu *c = &vm->cpu;
     /* A REP MOVS/STOS run natively on host pointers: back to guest offsets. */
     if (fix & TU_FIX_ESI)
-        g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->kview);
+        g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->xview);
     if (fix & TU_FIX_EDI)
-        g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->kview);
+        g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->xview);
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
-    uint64_t kv = c->kview;      /* the current kernel view (shadow_mmu/shadow.c) */
+    uint64_t kv = c->xview;      /* the view translated code runs in: kernel, or user at CPL 3 */
     int trapno = (int)g[REG_TRAPNO];
 
     if (sig == SIGSEGV && (addr == c->poll_irq || addr == c->poll_any)) {
@@ -94,8 +96,15 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     c->exc_has_error = false;
     c->exc_error = 0;
     c->exit_arg = 0;
+    if (sig == SIGSEGV && fpu_gate_fault(addr, &c->exc_vector)) {
+        /* An FPU/MMX/SSE instruction that CR0.TS/EM/MP or CR4.OSFXSR
+         * forbid: #NM or #UD at it (cpu/fpu.h). */
+        exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
+        return;
+    }
     if (sig == SIGSEGV && trapno == 14 && addr >= kv && addr < kv + KVIEW_SIZE) {
-        /* A kernel-view miss: the run loop asks the shadow MMU whether it
+        /* A miss in the view of the running code (kernel view, or the
+         * user view at CPL 3): the run loop asks the shadow MMU whether it
          * is hidden, a guest #PF, MMIO, or a write to translated code. */
         bool write = g[REG_ERR] & 2;
         uint64_t lin = addr - kv;

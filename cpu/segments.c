@@ -87,7 +87,7 @@ static void set_sreg(struct vcpu *c, int sreg, uint16_t sel, uint32_t base, uint
                      uint16_t attr)
 {
     seg_set_raw(&c->seg[sreg], sel, base, limit, attr);
-    c->segbase_host[sreg] = c->kview + base;
+    c->segbase_host[sreg] = c->xview + base;
 }
 
 void seg_commit(struct vcpu *c, int sreg, uint16_t sel, struct desc d)

@@ -15,12 +15,14 @@ _Static_assert(offsetof(struct vcpu, host_rsp) == VCPU_OFF_HOST_RSP, "host_rsp")
 _Static_assert(offsetof(struct vcpu, exit_arg) == VCPU_OFF_EXIT_ARG, "exit_arg");
 _Static_assert(offsetof(struct vcpu, str_step) == VCPU_OFF_STR_STEP, "str_step");
 _Static_assert(offsetof(struct vcpu, vif) == VCPU_OFF_VIF, "vif");
+_Static_assert(offsetof(struct vcpu, host_ac) == VCPU_OFF_HOST_AC, "host_ac");
 _Static_assert(offsetof(struct vcpu, lookup_table) == VCPU_OFF_LOOKUP, "lookup");
 _Static_assert(offsetof(struct vcpu, poll_irq) == VCPU_OFF_POLL_IRQ, "poll_irq");
 _Static_assert(offsetof(struct vcpu, poll_any) == VCPU_OFF_POLL_ANY, "poll_any");
-_Static_assert(offsetof(struct vcpu, kview) == VCPU_OFF_KVIEW, "kview");
+_Static_assert(offsetof(struct vcpu, xview) == VCPU_OFF_XVIEW, "xview");
 _Static_assert(offsetof(struct vcpu, segbase_host) == VCPU_OFF_SEGBASE, "segbase");
 _Static_assert(offsetof(struct vcpu, seglimit_guard) == VCPU_OFF_SEGLIMIT, "seglimit_guard");
+_Static_assert(offsetof(struct vcpu, fpu_gate) == VCPU_OFF_FPU_GATE, "fpu_gate");
 _Static_assert(offsetof(struct vcpu, fx_guest) == VCPU_OFF_FX_GUEST, "fx_guest");
 _Static_assert(offsetof(struct vcpu, fx_host) == VCPU_OFF_FX_HOST, "fx_host");
 

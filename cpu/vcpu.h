@@ -123,14 +123,19 @@ struct vcpu {
     uint64_t exit_arg;          /* 0x38 e.g. address of the jump to patch */
     int64_t  str_step;          /* 0x40 +1 or -1: the guest's EFLAGS.DF for string ops */
     uint8_t  vif;               /* 0x48 the guest's EFLAGS.IF */
-    uint8_t  pad0[7];
+    uint8_t  pad0[3];
+    uint32_t host_ac;           /* 0x4c host RFLAGS.AC for translated code: set at CPL 3
+                                 * with CR0.AM and EFLAGS.AC (bt_prepare_segments) */
     uint64_t lookup_table;      /* 0x50 -> struct tc_lookup_entry[65536] */
     uint64_t poll_irq;          /* 0x58 page made unreadable when an interrupt is deliverable */
     uint64_t poll_any;          /* 0x60 page made unreadable when any event is pending */
-    uint64_t kview;             /* 0x68 host address of guest linear 0 in the kernel view */
-    uint64_t segbase_host[S_NSEG]; /* 0x70 kview + segment base, for wrgsbase */
+    uint64_t xview;             /* 0x68 host address of guest linear 0 for translated code
+                                 * (its GS base): the kernel view at CPL 0, the
+                                 * user view (host 0) at CPL 3 (bt_prepare_segments) */
+    uint64_t segbase_host[S_NSEG]; /* 0x70 xview + segment base, for wrgsbase */
     uint64_t seglimit_guard[2];    /* 0xa0 FS, GS: a page that is unreadable when
                                     * the segment has a limit (bt/xl_helpers.c) */
+    uint64_t fpu_gate;          /* 0xb0 FPU gate pages for the current CR0/CR4 (cpu/fpu.h) */
     uint8_t  fx_guest[VCPU_FXSAVE_SIZE] __attribute__((aligned(64))); /* 0xc0 */
     uint8_t  fx_host[VCPU_FXSAVE_SIZE] __attribute__((aligned(64)));
 
@@ -172,6 +177,13 @@ struct vcpu {
     /* The two pages seglimit_guard[] points to (cpu/host.c). */
     uint64_t guard_ok, guard_trap;
 
+    /* Host address of guest linear 0 in the kernel view of the running
+     * address space (shadow_mmu/shadow.c). */
+    uint64_t kview;
+    /* The next translated run is one instruction whose segment base plus
+     * offset passes 4 GiB: bt_prepare_segments lowers the bases by 4 GiB. */
+    bool seg_wrap_step;
+
     struct vm *vm;
 };
 
@@ -183,12 +195,14 @@ struct vcpu {
 #define VCPU_OFF_EXIT_ARG   0x38
 #define VCPU_OFF_STR_STEP   0x40
 #define VCPU_OFF_VIF        0x48
+#define VCPU_OFF_HOST_AC    0x4c
 #define VCPU_OFF_LOOKUP     0x50
 #define VCPU_OFF_POLL_IRQ   0x58
 #define VCPU_OFF_POLL_ANY   0x60
-#define VCPU_OFF_KVIEW      0x68
+#define VCPU_OFF_XVIEW      0x68
 #define VCPU_OFF_SEGBASE    0x70
 #define VCPU_OFF_SEGLIMIT   0xa0
+#define VCPU_OFF_FPU_GATE   0xb0
 #define VCPU_OFF_FX_GUEST   0xc0
 #define VCPU_OFF_FX_HOST    (0xc0 + VCPU_FXSAVE_SIZE)
 

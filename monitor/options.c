@@ -70,6 +70,8 @@ static const struct opt_desc opt_table[] = {
           "                       address and symbol, for `perf report` (docs/usage.md)"),
     OPT_F("no-sandbox", no_sandbox, "do not confine vmm with the system-call allow-list once the guest\n"
           "                       runs (i386 system calls still trap; docs/direct.md)"),
+    OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
+          "                       (as while CR0.TS/EM is set; docs/translator.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),
     OPT_F("gdb-wait", gdb_wait, "with --gdb: wait for gdb before the first guest instruction"),
     DEV_L("disk", "FILE[,ro]", disks, DEV_MAX_DISKS, check_disk,

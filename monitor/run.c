@@ -13,14 +13,17 @@
  *        SMC       guest wrote to its own translated code: drop it, step once
  *        POLL      an event is pending: back to the top
  *
- * Ring 3 (direct execution) comes with issue 3; until then a guest entering
- * CPL 3 stops with a report.
+ * CPL 3 runs directly (monitor/run_ring3.c, cpu/direct.c) unless CR0.TS
+ * or EM is set: the host FPU cannot trap for directly executed code, so
+ * then ring 3 is translated too (in the user view, with CPL-3 rules) and an
+ * FPU/MMX/SSE instruction raises #NM/#UD exactly (docs/direct.md, "FPU").
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "monitor/run.h"
+#include "monitor/run_internal.h"
 #include "monitor/vm.h"
 #include "bt/bt.h"
 #include "cpu/host.h"
@@ -32,6 +35,7 @@
 #include <signal.h>
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
+#include "cpu/fpu.h"
 #include "devices/irq.h"
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
@@ -43,7 +47,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
         return -1;
     c->vm = vm;
     vcpu_reset_protected_flat(c);
-    c->kview = (uint64_t)(uintptr_t)vm->mem.kview;
+    c->kview = c->xview = (uint64_t)(uintptr_t)vm->mem.kview;
     if (guest_mem_map_identity(&vm->mem) < 0) {
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
@@ -109,7 +113,7 @@ static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t 
 
 /* Carry out the sensitive instruction at CS:EIP.  Returns true when it
  * opened an interrupt shadow (STI, MOV SS, POP SS). */
-static bool emulate(struct vm *vm)
+bool run_emulate(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
     bool writes_cr3, invlpg;
@@ -136,6 +140,10 @@ static bool emulate(struct vm *vm)
         shadow_cr3_loaded(vm);
     else if (invlpg && done)
         shadow_invlpg(vm, lin);
+    else
+        return info.irq_shadow;
+    /* Translated user code is keyed by linear address: its meaning went. */
+    bt_drop_user(vm);
     return info.irq_shadow;
 }
 
@@ -145,7 +153,13 @@ static void kview_miss(struct vm *vm, bool *single_step)
     struct vcpu *c = &vm->cpu;
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
     if (c->exit_arg >= (1ull << 32)) {
-        vm_unsupported(vm, "a segment base plus offset that wraps around 4 GiB");
+        /* A segment base plus offset past 4 GiB, which the processor wraps
+         * (TLS through GS at negative offsets does this): the view's guard
+         * faulted.  Run the instruction alone with its segment bases
+         * lowered by 4 GiB (bt_prepare_segments). */
+        vm->stats.bt_wrap_steps++;
+        c->seg_wrap_step = true;
+        *single_step = true;
         return;
     }
     switch (shadow_fault(vm, lin, c->exc_error & 2, &pa, &err)) {
@@ -158,7 +172,7 @@ static void kview_miss(struct vm *vm, bool *single_step)
     case SHADOW_MMIO:
         /* The emulator performs the access through the device bus. */
         vm->stats.mmio_accesses++;
-        *single_step = emulate(vm);
+        *single_step = run_emulate(vm);
         break;
     case SHADOW_SMC:
         vm->stats.bt_smc_faults++;
@@ -172,6 +186,10 @@ static void guest_exception(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
     int v = c->exc_vector;
+    if (v == EXC_PF && c->cpl == 3) {
+        user_view_miss(vm, single_step);
+        return;
+    }
     if (v == EXC_PF) {
         kview_miss(vm, single_step);
         return;
@@ -182,7 +200,7 @@ static void guest_exception(struct vm *vm, bool *single_step)
         vm_unsupported(vm, what);
         return;
     }
-    cpu_raise(c, v, 0);
+    cpu_raise(c, v == EXC_XM ? fpu_simd_fp_vector(c->cr4) : v, 0);
 }
 
 /* Interrupts: deliver one if the guest can take it now. */
@@ -209,113 +227,6 @@ static void wait_while_halted(struct vm *vm)
     devices_wait(vm, devices_next_deadline_ns(vm));
 }
 
-/* ---- guest ring 3, run directly (cpu/direct.c) ---- */
-
-/* int 0x80 (or sysenter) from ring 3 reached the host as an i386 system
- * call and came back as SIGSYS; EIP is after the instruction. */
-static void user_syscall(struct vm *vm)
-{
-    struct vcpu *c = &vm->cpu;
-    if (c->exc_vector == 0x80) {                /* int 0x80, EIP after it */
-        cpu_soft_int(c, 0x80, c->eip - 2);
-        return;
-    }
-    /* SYSENTER (SDM vol. 2B): flat CS/SS from IA32_SYSENTER_CS, ESP and EIP
-     * from the MSRs, CPL 0, IF and VM cleared.  EIP/ESP of the caller are
-     * not saved by the processor, so their loss here is what hardware does. */
-    if ((c->sysenter_cs & 0xFFFC) == 0) {
-        cpu_raise(c, EXC_GP, 0);
-        return;
-    }
-    uint16_t cs = c->sysenter_cs & 0xFFFC;
-    seg_set_raw(&c->seg[S_CS], cs, 0, 0xFFFFFFFFu, 0xC09B);
-    seg_set_raw(&c->seg[S_SS], (uint16_t)(cs + 8), 0, 0xFFFFFFFFu, 0xC093);
-    c->cpl = 0;
-    c->vif = 0;
-    c->eflags &= ~(FL_VM | FL_RF);
-    c->gpr[R_ESP] = c->sysenter_esp;
-    c->eip = c->sysenter_eip;
-}
-
-static void user_exception(struct vm *vm)
-{
-    struct vcpu *c = &vm->cpu;
-    uint32_t pa, err;
-    switch (c->exc_vector) {
-    case EXC_PF:
-        switch (shadow_user_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa, &err)) {
-        case SHADOW_FIXED:
-            return;
-        case SHADOW_GUEST_PF:
-            c->cr2 = (uint32_t)c->exit_arg;
-            cpu_raise(c, EXC_PF, err);
-            vm->user_pf.pending = true;
-            vm->user_pf.lin = c->cr2;
-            vm->user_pf.cr3 = c->cr3;
-            return;
-        default:                    /* device memory or page 0: one access emulated */
-            vm->stats.mmio_accesses++;
-            emulate(vm);
-            return;
-        }
-    case EXC_GP:
-    case EXC_TS:
-    case EXC_NP:
-    case EXC_SS:
-        /* Privileged or sensitive instructions (CLI, HLT, IN/OUT, INT n,
-         * SGDT/SIDT under UMIP, segment loads): the emulator applies the
-         * guest's rules at CPL 3 and raises what the guest must see. */
-        emulate(vm);
-        return;
-    case EXC_BP:
-    case EXC_OF:                    /* INT3 / INTO: traps, EIP is past them */
-        cpu_deliver(c, c->exc_vector, EV_SOFTINT, false, 0);
-        return;
-    case EXC_DB:                    /* single step (TF): a trap */
-        c->dr[6] |= 0x4000;
-        cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
-        return;
-    default:
-        cpu_raise(c, c->exc_vector, c->exc_error);
-    }
-}
-
-static void run_ring3(struct vm *vm, bool step)
-{
-    struct vcpu *c = &vm->cpu;
-    bool guest_tf = c->eflags & FL_TF;
-    if (vm->user_pf.pending) {
-        vm->user_pf.pending = false;
-        if (vm->user_pf.cr3 == c->cr3)
-            shadow_user_prefault(vm, vm->user_pf.lin);
-    }
-    bool reloaded = direct_run(vm, step);
-    if (vm->stop)
-        return;
-    /* e.g. glibc's `mov gs, ax` with its TLS selector: the host gave GS its
-     * own descriptor, the first gs: access faulted; now GS mirrors the
-     * guest's descriptor, so run the instruction again. */
-    if (reloaded && c->exit_reason == EXIT_EXCEPTION &&
-        (c->exc_vector == EXC_PF || c->exc_vector == EXC_GP)) {
-        vm->stats.direct_segment_reloads++;
-        return;
-    }
-    vm->stats.exits[c->exit_reason & 15]++;
-    if (vm->opt.trace)
-        fprintf(stderr, "[ring3] %s vector %d error %#x at %04x:%08x (arg %#llx) eax=%08x%s\n",
-                stats_exit_name((int)c->exit_reason), c->exc_vector, c->exc_error, c->seg[S_CS].sel,
-                c->eip, (unsigned long long)c->exit_arg, c->gpr[R_EAX],
-                reloaded ? " (user code loaded a segment register)" : "");
-    if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB) {
-        c->eflags &= ~FL_TF;        /* the debugger's step, not the guest's */
-        return;
-    }
-    if (c->exit_reason == EXIT_SYSCALL)
-        user_syscall(vm);
-    else if (c->exit_reason == EXIT_EXCEPTION)
-        user_exception(vm);
-}
-
 static void handle_exit(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -333,7 +244,7 @@ static void handle_exit(struct vm *vm, bool *single_step)
     case EXIT_EMULATE:
         /* After STI, MOV SS or POP SS one more instruction runs before any
          * interrupt: a one-instruction translation, with no delivery first. */
-        if (emulate(vm))
+        if (run_emulate(vm))
             *single_step = true;
         break;
     case EXIT_EXCEPTION:
@@ -386,10 +297,11 @@ int vm_run(struct vm *vm)
             continue;
         }
         /* The debugger single-steps (or watches memory): one instruction.
-         * Ring-3 code is not translated, so with breakpoints set it is
-         * stepped with TF and each instruction checked. */
+         * Directly executed ring 3 is not translated, so with breakpoints
+         * set it is stepped with TF and each instruction checked. */
+        bool direct = ring3_direct(c);
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
-        if (c->cpl == 3 && gdb_has_breakpoints(vm)) {
+        if (direct && gdb_has_breakpoints(vm)) {
             if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
                 gdb_stop(vm, SIGTRAP);
                 single_step = true;
@@ -397,8 +309,8 @@ int vm_run(struct vm *vm)
             }
             gdb_step = true;
         }
-        single_step = single_step && c->cpl == 0;
-        if (c->cpl == 3) {
+        single_step = single_step && !direct;
+        if (direct) {
             host_timer_at(vm, devices_next_deadline_ns(vm));
             run_ring3(vm, gdb_step);
             if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
@@ -406,14 +318,18 @@ int vm_run(struct vm *vm)
                 gdb_stop(vm, SIGTRAP);
             continue;
         }
-        if (c->cpl != 0) {
+        if (c->cpl != 0 && c->cpl != 3) {
             vm_unsupported(vm, "guest code at CPL 1 or 2");
             break;
         }
         /* Stop translated code at the next block boundary when an interrupt
-         * may be deliverable, or after STI's shadow when one waits. */
+         * may be deliverable, or after STI's shadow when one waits.  A
+         * timer signal taken in the monitor since the last device tick
+         * armed the poll page already: keep it armed, or that timer is
+         * lost until the guest next exits for another reason (a spinning
+         * ring 3, translated while CR0.TS is set, may not for long). */
         bool waiting = irq_intr_pending(vm);
-        host_poll_arm(vm, false, waiting && !c->vif);
+        host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
         host_timer_at(vm, devices_next_deadline_ns(vm));
 
         bool stepping = single_step;
@@ -424,6 +340,10 @@ int vm_run(struct vm *vm)
             continue;               /* an exception was raised, or stop */
         bt_prepare_segments(c);
         vm->stats.bt_entries++;
+        if (c->cpl == 3) {
+            vm->stats.ring3_translated_entries++;
+            user_prefault(vm);
+        }
         bt_enter(c, code);
         handle_exit(vm, &single_step);
         /* A single step that took a hidden fault (say, remapping the code

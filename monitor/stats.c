@@ -39,6 +39,8 @@ static const struct {
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.light",         offsetof(struct stats, bt_light) },
     { "direct.entries",   offsetof(struct stats, direct_entries) },
+    { "cpu.ring3_translated_entries", offsetof(struct stats, ring3_translated_entries) },
+    { "bt.wrap_steps",    offsetof(struct stats, bt_wrap_steps) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "direct.cpuid",     offsetof(struct stats, direct_cpuid) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },

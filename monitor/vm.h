@@ -43,6 +43,7 @@ struct vm_options {
     bool stats;
     bool trace;
     bool no_sandbox;            /* skip the x86-64 allow-list (cpu/sandbox.h) */
+    bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_ring3.c) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */

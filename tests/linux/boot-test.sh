@@ -5,6 +5,7 @@
 #
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
+#                [--vmm-arg ARG]...
 #
 # The kernel command line is "console=ttyS0 vmmtest=1" and nothing else.
 # The guest also gets an ext2 image made here (mke2fs -d) with --disk: it
@@ -19,7 +20,7 @@ set -uo pipefail
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
 vmm= mkinitramfs= kernel= busybox=
-lists=()
+lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
     case $1 in
@@ -30,6 +31,7 @@ while (($#)); do
     --busybox) busybox=$2 ;;
     --timeout) timeout_s=$2 ;;
     --mem) mem=$2 ;;
+    --vmm-arg) vmm_args+=("$2") ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -79,7 +81,8 @@ fi
 # its own date, so that the two are compared at the same moment.
 start=$(date +%s)
 timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
-    --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1" </dev/null 2>"$tmp/stderr" |
+    --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1" \
+    ${vmm_args[@]+"${vmm_args[@]}"} </dev/null 2>"$tmp/stderr" |
     {
         prev=
         while IFS= read -r line; do

@@ -6,13 +6,14 @@
  *      C library included, runs in between);
  *   B. the same across timer interrupts (PIT IRQ 0) taken while ring 3 spins;
  *   C. unmasked x87 divide by zero gives #MF at the next WAIT, unmasked SSE
- *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT);
- *   D. lazy FPU: with CR0.TS set by the kernel, the first x87 instruction and
- *      WAIT (CR0.MP) each raise #NM in ring 3; the handler does CLTS and the
- *      instruction then runs.  An SSE instruction (MOVAPS) with CR0.TS runs
- *      without #NM: directly executed code cannot be made to trap on it on
- *      this host (docs/direct.md, "FPU"); the test checks and reports that
- *      documented gap instead of hiding it.
+ *      divide by zero #XM at the DIVPS (CR0.NE, CR4.OSXMMEXCPT); then again
+ *      with CR4.OSXMMEXCPT clear, where the DIVPS raises #UD instead;
+ *   D. lazy FPU: with CR0.TS set by the kernel, the first x87 instruction,
+ *      SSE instruction (MOVAPS) and WAIT (CR0.MP) each raise #NM in ring 3;
+ *      the handler does CLTS and the instruction then runs.  (Under vmm,
+ *      ring 3 with CR0.TS is translated, since directly executed SSE code
+ *      cannot be made to trap: docs/direct.md, "FPU"; tests/ring3/lazy_fpu.c
+ *      covers the rest.)
  * The kernel itself never touches FPU registers except to clear exceptions.
  */
 #include "lib3.h"
@@ -28,11 +29,11 @@ extern char nm_1[], nm_2[], nm_3[], mf_1[], xm_1[];
 
 volatile uint32_t u_mode;               /* read by ring 3 */
 volatile uint32_t ticks_user;           /* timer interrupts taken from ring 3 */
-static uint32_t nm_count, mf_count, xm_count;
-/* The #NMs expected, in order (movaps, nm_2, is the documented SSE gap). */
-static const char *const nm_eips[] = { nm_1, nm_3 };
-static const char *const nm_what[] = { "fld1", "fwait" };
-#define NM_EXPECTED 2
+static uint32_t nm_count, mf_count, xm_count, ud_count;
+/* The #NMs expected, in order. */
+static const char *const nm_eips[] = { nm_1, nm_2, nm_3 };
+static const char *const nm_what[] = { "fld1", "movaps", "fwait" };
+#define NM_EXPECTED 3
 
 /* FXSAVE layout (SDM vol. 1 10.5.1): FCW 0, FSW 2, abridged FTW 4, MXCSR 24,
  * ST0-7 from 32 (16 bytes each, 10 used), XMM0-7 from 160. */
@@ -131,6 +132,16 @@ static void on_event(struct r3_frame *f)
         xm_count++;
         return;
     }
+    case 6: {                           /* #UD: an #XM with CR4.OSXMMEXCPT clear */
+        r3_check_user_frame(40, f, RT_ANY, "#UD frame");
+        CHECK_EQ(40, t->eip, (uint32_t)xm_1, "EIP of #UD (the DIVPS, OSXMMEXCPT clear)");
+        CHECK(41, !(read_cr4() & CR4_OSXMMEXCPT), "#UD from DIVPS with CR4.OSXMMEXCPT set");
+        uint32_t m = sse_mxcsr();
+        CHECK_EQ(42, m & 0x204, 0x004, "MXCSR ZE set, ZM clear at #UD");
+        sse_set_mxcsr((m | 0x200) & ~0x3Fu);
+        ud_count++;
+        return;
+    }
     default:
         rt_fail(39, "unexpected vector %u error 0x%x at %x:%x", t->vector, t->error, t->cs, t->eip);
     }
@@ -173,13 +184,21 @@ void test_main(void)
     CHECK_EQ(12, u_xm_out[0], 0x7F800000, "DIVPS result after the handler masked ZM (+inf)");
     rt_printf("fpu: #MF at the FWAIT and #XM at the DIVPS, both resumed\n");
 
+    write_cr4(read_cr4() & ~CR4_OSXMMEXCPT);
+    u_xm_out[0] = 0;
+    r3_run(u_fpu_mf, 0x2);
+    write_cr4(read_cr4() | CR4_OSXMMEXCPT);
+    CHECK_EQ(43, ud_count, 1, "#UD from an unmasked SSE divide by zero with CR4.OSXMMEXCPT clear");
+    CHECK_EQ(44, xm_count, 1, "#XM with CR4.OSXMMEXCPT clear");
+    CHECK_EQ(45, u_xm_out[0], 0x7F800000, "DIVPS result after the #UD handler masked ZM");
+    rt_printf("fpu: with CR4.OSXMMEXCPT clear the DIVPS raised #UD, resumed\n");
+
     write_cr0(read_cr0() | CR0_TS);
     r3_run(u_fpu_nm, 0x2);
     if (nm_count != NM_EXPECTED)
         rt_fail(7, "lazy FPU: %u #NM of %u; %s with CR0.TS=1 ran in ring 3 without #NM",
                 nm_count, NM_EXPECTED, nm_what[nm_count]);
     CHECK_EQ(8, u_nm_out[0], 0x3F800000, "fld1 result after the #NM (as float)");
-    CHECK_EQ(9, u_nm_out[1], 0x3F800000, "movaps result (ran without #NM: the SSE gap)");
-    rt_printf("fpu: lazy FPU: #NM from fld1 and fwait with CR0.TS, each ran after CLTS\n");
-    rt_printf("fpu: known gap: movaps with CR0.TS ran in ring 3 without #NM (docs/direct.md)\n");
+    CHECK_EQ(9, u_nm_out[1], 0x3F800000, "movaps result after the #NM");
+    rt_printf("fpu: lazy FPU: #NM from fld1, movaps and fwait with CR0.TS, each ran after CLTS\n");
 }

@@ -16,6 +16,10 @@
  * host's IF and IOPL, MOV from
  * a segment register and LAR/LSL/VERR/VERW see the host's selectors.  Which
  * of them still match the guest depends on the engine (host LDT mirroring).
+ *
+ * Then the same again with CR0.TS set (a lazy-FPU kernel's state after a
+ * task switch): vmm then translates ring 3 (docs/direct.md, "FPU"), and
+ * every row must match the guest ("pg[TS]:" lines).
  */
 #include "lib3.h"
 
@@ -67,12 +71,16 @@ static void put_padded(const char *s, int width)
         rt_putc(' ');
 }
 
+static const char *tag = "pg: ";       /* line prefix of the current table */
+static unsigned mismatches;
+
 /* One row: instruction, what ring 3 saw, the guest's value, verdict. */
 static bool row(const char *insn, const struct line *seen, const struct line *guest,
                 const char *mismatch)
 {
     bool same = strcmp(seen->s, guest->s) == 0;
-    rt_puts("pg: ");
+    mismatches += !same;
+    rt_puts(tag);
     put_padded(insn, 10);
     put_padded(seen->s, 30);
     put_padded(guest->s, 30);
@@ -125,11 +133,13 @@ static void zf_line(struct line *l, uint32_t zf, uint32_t v, int digits)
 
 static const struct dtr32 *dtr_of(const struct pg_seen *s, int idt) { return idt ? &s->idtr : &s->gdtr; }
 
-void test_main(void)
+/* Run the user program and print the table; returns whether SGDT and
+ * SIDT gave an acceptable answer (*ok). */
+static void run_and_compare(bool ok[2])
 {
-    r3_init();
     uint32_t eflags = 0x2;              /* ring 3 runs with IF=0, IOPL=0 */
     r3_run(u_pg, eflags);
+    mismatches = 0;
 
     /* The guest's own values, from its tables and the virtual CPU (ring 0). */
     uint32_t model[4], a = 0, b, c, d;
@@ -142,8 +152,8 @@ void test_main(void)
     uint32_t lar_seen = pg_seen.lar & 0x00F0FE00;
     uint32_t lsl_guest = 0xFFFFFFFF;    /* 4 GiB, G=1 */
 
-    rt_printf("pg: ring 3 ran each sensitive instruction once; the kernel compares with the guest's state\n");
-    rt_puts("pg: ");
+    rt_printf("%sring 3 ran each sensitive instruction once; the kernel compares with the guest's state\n", tag);
+    rt_puts(tag);
     put_padded("insn", 10);
     put_padded("ring 3 saw", 30);
     put_padded("guest value", 30);
@@ -153,7 +163,6 @@ void test_main(void)
      * (arch/x86/kernel/umip.c: UMIP_DUMMY_GDT_BASE, UMIP_DUMMY_IDT_BASE,
      * limit 0): then no signal ever reaches the monitor. */
     static const uint32_t linux_dummy[2] = { 0xFFFE0000, 0xFFFF0000 };
-    bool ok[2];
     static const char *const dt_name[2] = { "SGDT", "SIDT" };
     const struct dtr32 *dt_guest[2] = { &rt_gdtr, &rt_idtr };
     for (int i = 0; i < 2; i++) {
@@ -212,6 +221,20 @@ void test_main(void)
     zf_line(&g, 1, 0, 0);
     row("VERW 0x23", &s, &g, SILENT);
 
+}
+
+void test_main(void)
+{
+    bool ok[2];
+    r3_init();
+    run_and_compare(ok);
     CHECK(1, ok[0], "SGDT in ring 3 gave neither the guest's GDTR nor the host's UMIP answer");
     CHECK(2, ok[1], "SIDT in ring 3 gave neither the guest's IDTR nor the host's UMIP answer");
+
+    tag = "pg[TS]: ";
+    write_cr0(read_cr0() | CR0_TS);
+    run_and_compare(ok);
+    write_cr0(read_cr0() & ~CR0_TS);
+    CHECK(3, mismatches == 0, "with CR0.TS set %u rows differ from the guest's values", mismatches);
+    rt_printf("pg[TS]: every row matches the guest\n");
 }

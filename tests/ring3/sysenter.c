@@ -42,4 +42,20 @@ void test_main(void)
     CHECK_EQ(9, u_r2, 200, "EAX after the second SYSEXIT");
     rt_printf("sysenter: 2 calls from ring 3 reached the kernel; with EBP = 0x10 EAX was 0x%x\n",
               k_eax[1]);
+
+    /* Again with CR0.TS set (lazy FPU): under vmm ring 3 is then translated
+     * and SYSENTER emulated, so EAX arrives intact both times. */
+    k_count = u_r1 = u_r2 = 0;
+    write_cr0(read_cr0() | CR0_TS);
+    ret = r3_run(u_sysenter, 0x2);
+    CHECK_EQ(10, ret, 1, "ring 3 ran to its end (CR0.TS)");
+    CHECK_EQ(11, k_count, 2, "SYSENTERs that reached the kernel (CR0.TS)");
+    CHECK_EQ(12, k_eax[0], 42, "EAX at the first SYSENTER (CR0.TS)");
+    CHECK_EQ(13, k_eax[1], 43, "EAX at the second SYSENTER (CR0.TS)");
+    CHECK_EQ(14, k_ebx[1], 0x5678, "EBX at the second SYSENTER (CR0.TS)");
+    CHECK_EQ(15, k_ebp[1], 0x10, "EBP at the second SYSENTER (CR0.TS)");
+    CHECK_EQ(16, u_r1 + u_r2, 300, "EAX after the two SYSEXITs (CR0.TS)");
+    CHECK(17, read_cr0() & CR0_TS, "CR0.TS cleared");
+    write_cr0(read_cr0() & ~CR0_TS);
+    rt_printf("sysenter: with CR0.TS set: 2 calls, EAX intact\n");
 }

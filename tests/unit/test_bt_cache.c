@@ -435,7 +435,7 @@ Test(cache, tc_find_after_translation)
     cr_assert_eq(bth_eax(), 3);
     cr_assert_eq(REG(ECX), 3);
     struct tc *tc = bth_vm->tc;
-    struct tu *tu = tc_find(tc, BTH_CODE);
+    struct tu *tu = tc_find(tc, BTH_CODE, false);
     cr_assert_not_null(tu, "no TU for 0x10000 after running it");
     cr_assert(tu->valid);
     cr_assert_eq(tu->eip, BTH_CODE);
@@ -444,12 +444,47 @@ Test(cache, tc_find_after_translation)
     cr_assert_eq(tu->page[1], BTH_CODE);
     cr_assert_eq(tu->ninsn, NSIMPLE, "the out that ends the TU is part of it");
     cr_assert_eq(tu->guest_len, sizeof simple);
-    cr_assert_null(tc_find(tc, BTH_CODE + 5), "no TU starts at the second instruction");
+    cr_assert_null(tc_find(tc, BTH_CODE + 5, false), "no TU starts at the second instruction");
     cr_assert_eq(bth_stats()->bt_blocks, 1);
     cr_assert_eq(bth_stats()->bt_guest_insns, NSIMPLE);
     cr_assert_eq(bth_vm->mem.code_pages[BTH_CODE / GUEST_PAGE_SIZE], 1, "code page write-protected");
-    cr_assert_eq(tc->lookup_keys[tc_lookup_slot(BTH_CODE)], BTH_CODE, "installed in the lookup table");
-    cr_assert_eq(tc->lookup_code[tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)tu->code);
+    cr_assert_eq(tc->lookup_keys[0][tc_lookup_slot(BTH_CODE)], BTH_CODE, "installed in the lookup table");
+    cr_assert_eq(tc->lookup_code[0][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)tu->code);
+}
+
+/* CPL-3 translations (ring 3 with CR0.TS/EM, monitor/run.c) and CPL-0 ones
+ * of the same address never meet: separate TUs, separate lookup tables,
+ * and bt_drop_user drops only the CPL-3 ones. */
+Test(cache, cpl3_tus_are_a_mode_of_their_own)
+{
+    bth_run_code(simple, sizeof simple);
+    struct tc *tc = bth_vm->tc;
+    struct vcpu *c = bth_cpu();
+    struct tu *k = tc_find(tc, BTH_CODE, false);
+    cr_assert_not_null(k);
+    cr_assert_null(tc_find(tc, BTH_CODE, true), "a CPL-0 TU found at CPL 3");
+    bth_vm->stop = false;           /* the run ended at its debug-exit OUT */
+    c->cpl = 3;
+    c->eip = BTH_CODE;
+    void *code = bt_find_or_translate(bth_vm, false);
+    cr_assert_not_null(code);
+    struct tu *u = tc_find(tc, BTH_CODE, true);
+    cr_assert_not_null(u, "no CPL-3 TU after translating at CPL 3");
+    cr_assert(u->user && !k->user);
+    cr_assert_eq(u->code, code);
+    cr_assert_neq(u->code, k->code);
+    cr_assert_eq(tc->lookup_code[1][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)u->code);
+    cr_assert_eq(tc->lookup_code[0][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)k->code);
+    bt_prepare_segments(c);
+    cr_assert_eq(c->xview, 0, "CPL 3 runs in the user view");
+    cr_assert_eq(c->lookup_table, (uint64_t)(uintptr_t)tc->lookup_base[1]);
+    bt_drop_user(bth_vm);
+    cr_assert_null(tc_find(tc, BTH_CODE, true), "CPL-3 TU kept by bt_drop_user");
+    cr_assert_eq(tc_find(tc, BTH_CODE, false), k, "CPL-0 TU dropped by bt_drop_user");
+    cr_assert_neq(tc->lookup_keys[1][tc_lookup_slot(BTH_CODE)], BTH_CODE);
+    c->cpl = 0;
+    bt_prepare_segments(c);
+    cr_assert_eq(c->xview, c->kview);
 }
 
 Test(cache, flush_empties_it_and_the_guest_still_runs)
@@ -457,17 +492,17 @@ Test(cache, flush_empties_it_and_the_guest_still_runs)
     bth_run_code(simple, sizeof simple);
     struct tc *tc = bth_vm->tc;
     bt_flush(bth_vm, "unit test");
-    cr_assert_null(tc_find(tc, BTH_CODE));
+    cr_assert_null(tc_find(tc, BTH_CODE, false));
     cr_assert_eq(tc->ntus, 0);
     cr_assert_eq(bth_stats()->bt_flushes, 1);
     cr_assert_eq(bth_vm->mem.code_pages[BTH_CODE / GUEST_PAGE_SIZE], 0, "code page unprotected");
-    cr_assert_neq(tc->lookup_keys[tc_lookup_slot(BTH_CODE)], BTH_CODE, "lookup table emptied");
+    cr_assert_neq(tc->lookup_keys[0][tc_lookup_slot(BTH_CODE)], BTH_CODE, "lookup table emptied");
     bth_set_regs(0, 0, 0, 0, 0, 0, 0);
     bth_cpu()->gpr[R_ESP] = BTH_STACK_TOP;
     bth_run_code(simple, sizeof simple);
     cr_assert_eq(bth_eax(), 3);
     cr_assert_eq(REG(ECX), 3);
-    cr_assert_not_null(tc_find(tc, BTH_CODE), "translated again");
+    cr_assert_not_null(tc_find(tc, BTH_CODE, false), "translated again");
     cr_assert_eq(bth_stats()->bt_blocks, 2);
 }
 
@@ -498,8 +533,8 @@ Test(cache, invalidate_page_drops_exactly_its_tus)
     cr_assert_eq(bth_eax(), 7);
     cr_assert_eq(REG(EBX), 0x12345678);
     struct tc *tc = bth_vm->tc;
-    struct tu *t1 = tc_find(tc, 0x10000), *t2 = tc_find(tc, 0x10FFD);
-    struct tu *t3 = tc_find(tc, 0x11002), *t4 = tc_find(tc, 0x12000);
+    struct tu *t1 = tc_find(tc, 0x10000, false), *t2 = tc_find(tc, 0x10FFD, false);
+    struct tu *t3 = tc_find(tc, 0x11002, false), *t4 = tc_find(tc, 0x12000, false);
     cr_assert(t1 && t2 && t3 && t4, "four TUs");
     cr_assert_eq(t2->page[0], 0x10000);
     cr_assert_eq(t2->page[1], 0x11000, "the straddling instruction covers page B too");
@@ -507,10 +542,10 @@ Test(cache, invalidate_page_drops_exactly_its_tus)
 
     bt_invalidate_page(bth_vm, 0x11000);
     cr_assert_eq(bth_stats()->bt_invalidated, 2);
-    cr_assert_not_null(tc_find(tc, 0x10000), "T1 (page A only) survives");
-    cr_assert_null(tc_find(tc, 0x10FFD), "T2 (pages A and B) is dropped");
-    cr_assert_null(tc_find(tc, 0x11002), "T3 (page B) is dropped");
-    cr_assert_not_null(tc_find(tc, 0x12000), "T4 (page C) survives");
+    cr_assert_not_null(tc_find(tc, 0x10000, false), "T1 (page A only) survives");
+    cr_assert_null(tc_find(tc, 0x10FFD, false), "T2 (pages A and B) is dropped");
+    cr_assert_null(tc_find(tc, 0x11002, false), "T3 (page B) is dropped");
+    cr_assert_not_null(tc_find(tc, 0x12000, false), "T4 (page C) survives");
     cr_assert_eq(bth_vm->mem.code_pages[0x11], 0);
     cr_assert_eq(bth_vm->mem.code_pages[0x10], 1);
     cr_assert_eq(bth_vm->mem.code_pages[0x12], 1);
@@ -529,7 +564,7 @@ Test(cache, host_fault_reports_string_fixups)
 {
     smc_rep_run();
     struct tc *tc = bth_vm->tc;
-    struct tu *tu = tc_find(tc, 0x10005);
+    struct tu *tu = tc_find(tc, 0x10005, false);
     cr_assert_not_null(tu, "TU after the first call");
     const struct tu_map *m = &tc->map[tu->map_first];
     unsigned i = 0;
@@ -549,7 +584,7 @@ Test(cache, host_fault_maps_host_addresses_to_guest_eips)
 {
     bth_run_code(simple, sizeof simple);
     struct tc *tc = bth_vm->tc;
-    struct tu *tu = tc_find(tc, BTH_CODE);
+    struct tu *tu = tc_find(tc, BTH_CODE, false);
     cr_assert_not_null(tu);
     const struct tu_map *m = &tc->map[tu->map_first];
     for (unsigned i = 0; i < NSIMPLE; i++) {
