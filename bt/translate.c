@@ -198,7 +198,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
 {
     struct tc *tc = vm->tc;
     struct vcpu *c = &vm->cpu;
-    struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c) };
+    struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c), .single = single };
     *raised = false;
     if (tc->free + 4096 + BT_MAX_INSNS * 160 > tc->end || tc->ntus + 1 >= TC_MAX_TUS ||
         tc->nmap + BT_MAX_INSNS >= TC_MAX_MAP)

@@ -154,6 +154,12 @@ void emit_goto(struct xlat *x, uint32_t target)
 void emit_indirect(struct xlat *x)
 {
     struct emit *e = &x->e;
+    /* A single step must not run on into the target's translation: the
+     * miss path hands the target to the run loop. */
+    if (x->single) {
+        emit_jmp(e, x->tc->miss_stub);
+        return;
+    }
     static const uint8_t seq1[] = {
         0x45, 0x89, 0xC1,                   /* mov r9d, r8d */
         0x41, 0x0F, 0xC9,                   /* bswap r9d */

@@ -38,6 +38,7 @@ struct xlat {
     int nstubs;
     bool ended;
     bool user;                  /* CPL-3 translation (bt_user_mode) */
+    bool single;                /* one instruction, then back to the run loop */
     int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
 };
 

@@ -96,7 +96,6 @@ enum em_result em_mov_cr(struct em *e)
 /* ---------------- debug registers (SDM vol. 3A 17.2) ---------------- */
 
 #define DR6_FIXED 0xFFFF0FF0u    /* reserved bits that read as 1 (bit 12 reads 0) */
-#define DR6_BD    0x00002000u
 #define DR7_GD    0x00002000u
 #define DR7_FIXED 0x00000400u
 #define DR7_MBZ   0x0000D800u    /* bits 11, 12, 14, 15 */

@@ -224,6 +224,7 @@ static int deliver(struct vcpu *c, struct event ev, uint32_t fault_eip)
                 c->vm->stats.interrupts[ev.vector]++;
             else
                 c->vm->stats.exceptions[ev.vector]++;
+            c->events++;
             c->delivering = -1;
             return 0;
         }

@@ -32,6 +32,8 @@ enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NSEG };
 #define FL_ZF   0x00000040u
 #define FL_SF   0x00000080u
 #define FL_TF   0x00000100u
+#define DR6_BD 0x00002000u        /* debug register access detected (DR7.GD) */
+#define DR6_BS 0x00004000u        /* single step (EFLAGS.TF) */
 #define FL_IF   0x00000200u
 #define FL_DF   0x00000400u
 #define FL_OF   0x00000800u
@@ -157,6 +159,8 @@ struct vcpu {
     bool halted;
     /* Pending-event bookkeeping of exception delivery (cpu/exceptions.c). */
     int delivering;             /* vector being delivered, -1 if none */
+    uint64_t events;            /* events delivered so far (a single step that
+                                 * delivered one gets no single-step trap) */
 
     /* exit details of EXIT_EXCEPTION */
     int exc_vector;

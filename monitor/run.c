@@ -227,6 +227,43 @@ static void wait_while_halted(struct vm *vm)
     devices_wait(vm, devices_next_deadline_ns(vm));
 }
 
+/*
+ * The guest's EFLAGS.TF in translated code (ring 0, and ring 3 while CR0.TS
+ * or EM is set): one instruction at a time, each followed by the
+ * single-step trap, #DB with DR6.BS and EIP at the next instruction (SDM
+ * vol. 3 17.3.1.4).  TF counts as it was when the instruction started, so
+ * a POPF or IRET that sets it traps after the next instruction and one that
+ * clears it traps after itself; an instruction that delivered an event (a
+ * fault, INT n, ...) gets no trap, the handler runs with TF clear; one that
+ * has not run yet (a hidden fault, an interrupt first) is stepped again.
+ * HLT gets its trap when it completes, with the interrupt that ends it
+ * (here: not at all, a known limit).
+ */
+struct tf_step {
+    bool on;
+    uint64_t events;
+    uint32_t eip;
+    uint16_t cs;
+};
+
+static struct tf_step tf_step_begin(const struct vcpu *c)
+{
+    return (struct tf_step){ (c->eflags & FL_TF) != 0, c->events, c->eip, c->seg[S_CS].sel };
+}
+
+static void tf_step_end(struct vm *vm, const struct tf_step *tf)
+{
+    struct vcpu *c = &vm->cpu;
+    if (!tf->on || vm->stop || c->halted || c->events != tf->events)
+        return;
+    bool ran = c->eip != tf->eip || c->seg[S_CS].sel != tf->cs || c->exit_reason == EXIT_STEP ||
+               c->exit_reason == EXIT_LINK || c->exit_reason == EXIT_LOOKUP;
+    if (!ran)
+        return;
+    c->dr[6] |= DR6_BS;
+    cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
+}
+
 static void handle_exit(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -334,7 +371,8 @@ int vm_run(struct vm *vm)
 
         bool stepping = single_step;
         uint32_t step_eip = c->eip;
-        void *code = bt_find_or_translate(vm, single_step || gdb_step);
+        struct tf_step tf = tf_step_begin(c);
+        void *code = bt_find_or_translate(vm, single_step || gdb_step || tf.on);
         single_step = false;
         if (!code)
             continue;               /* an exception was raised, or stop */
@@ -346,6 +384,7 @@ int vm_run(struct vm *vm)
         }
         bt_enter(c, code);
         handle_exit(vm, &single_step);
+        tf_step_end(vm, &tf);
         /* A single step that took a hidden fault (say, remapping the code
          * page it writes to writable) has not run its instruction yet: step
          * again, or a normal translation would protect the page anew and the

@@ -139,7 +139,7 @@ static void user_exception(struct vm *vm)
         cpu_deliver(c, c->exc_vector, EV_SOFTINT, false, 0);
         return;
     case EXC_DB:                    /* single step (TF): a trap */
-        c->dr[6] |= 0x4000;
+        c->dr[6] |= DR6_BS;
         cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
         return;
     default:
@@ -154,13 +154,13 @@ static void user_exception(struct vm *vm)
  * cannot be made to do for directly executed code, so ring 3 is translated
  * (bt_user_mode) until it leaves for the kernel, whose CLTS and IRET bring
  * it back here with TS clear.  --translate-ring3 translates it always.
- * Guest TF stays on the direct path, where single steps are the host's
- * (x87 #NM imitated there, cpu/direct.c).
+ * Guest TF is then single-stepped by the run loop (monitor/run.c), as in
+ * ring 0.
  */
 bool ring3_direct(const struct vcpu *c)
 {
     bool translate = (c->cr0 & (CR0_TS | CR0_EM)) || c->vm->opt.translate_ring3;
-    return c->cpl == 3 && (!translate || (c->eflags & FL_TF));
+    return c->cpl == 3 && !translate;
 }
 
 void run_ring3(struct vm *vm, bool step)

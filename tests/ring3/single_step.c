@@ -61,4 +61,15 @@ void test_main(void)
     CHECK_EQ(3, v & 0xFF, 13, "EAX at the end of the stepped code");
     CHECK_EQ(4, (v >> 8) & EFL_TF, 0, "TF as ring 3 reads it after the handler cleared it");
     rt_printf("single_step: 5 traps from ring 3 with the right EIPs, registers and DR6.BS\n");
+
+    /* Again with CR0.TS set (lazy FPU): under vmm ring 3 is then translated,
+     * and the monitor steps it itself instead of the host's TF. */
+    traps = 0;
+    write_cr0(read_cr0() | CR0_TS);
+    v = r3_run(u_step, 0x2);
+    write_cr0(read_cr0() & ~CR0_TS);
+    CHECK_EQ(5, traps, N_STEPS, "single-step traps (CR0.TS)");
+    CHECK_EQ(6, v & 0xFF, 13, "EAX at the end of the stepped code (CR0.TS)");
+    CHECK_EQ(7, (v >> 8) & EFL_TF, 0, "TF as ring 3 reads it after the handler cleared it (CR0.TS)");
+    rt_printf("single_step: 5 traps again with CR0.TS set\n");
 }
