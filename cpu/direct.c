@@ -155,34 +155,6 @@ static uint64_t host_rflags(const struct vcpu *c)
     return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
 }
 
-/*
- * CR0.TS and CR0.EM cannot make the host FPU trap for directly executed
- * code, so with either set ring 3 is translated (monitor/run.c), except
- * while the guest single-steps it (TF).  For that case x87 code is still
- * given its #NM by imitation: the guest's state is entered with an
- * unmasked invalid-operation exception pending (FCW.IM clear, FSW.IE|ES|B
- * set), so the first waiting x87 instruction (or WAIT) raises #MF, which
- * the monitor turns into the guest's #NM at that instruction.  SSE
- * instructions do not look at pending x87 exceptions: they run without #NM
- * (docs/direct.md, "FPU").
- */
-static void fpu_poison(struct vcpu *c)
-{
-    c->fpu_real_fcw = (uint16_t)(c->fx_guest[0] | (c->fx_guest[1] << 8));
-    c->fpu_real_fsw = (uint16_t)(c->fx_guest[2] | (c->fx_guest[3] << 8));
-    uint16_t fcw = c->fpu_real_fcw & ~1u, fsw = c->fpu_real_fsw | 0x8081u;
-    c->fx_guest[0] = (uint8_t)fcw; c->fx_guest[1] = (uint8_t)(fcw >> 8);
-    c->fx_guest[2] = (uint8_t)fsw; c->fx_guest[3] = (uint8_t)(fsw >> 8);
-    c->fpu_poisoned = true;
-}
-
-static void fpu_unpoison(struct vcpu *c)
-{
-    c->fx_guest[0] = (uint8_t)c->fpu_real_fcw; c->fx_guest[1] = (uint8_t)(c->fpu_real_fcw >> 8);
-    c->fx_guest[2] = (uint8_t)c->fpu_real_fsw; c->fx_guest[3] = (uint8_t)(c->fpu_real_fsw >> 8);
-    c->fpu_poisoned = false;
-}
-
 bool direct_run(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
@@ -211,21 +183,15 @@ bool direct_run(struct vm *vm, bool step)
         return false;
     }
     vm->stats.direct_entries++;
-    bool lazy = c->cr0 & (CR0_TS | CR0_EM);
-    if (lazy)
-        fpu_poison(c);
+    /* CR0.TS and EM are clear here: the host FPU cannot be made to raise
+     * #NM for directly executed code, so with either set ring 3 is
+     * translated instead (monitor/run_ring3.c, ring3_direct()). */
     /* RDTSC must give ring 3 the guest's TSC (cpu/cpuid.c), not the
      * host's: it traps while guest user code runs, and stays trapping
      * until the monitor next reads its clock (cpu/host_clock.h). */
     host_tsc_trap();
     direct_enter(c, &f);
     direct_active = false;
-    if (lazy) {
-        fpu_unpoison(c);
-        /* The #MF of the poison is the guest's #NM (device not available). */
-        if (c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_MF)
-            c->exc_vector = EXC_NM;
-    }
     /* User code may have loaded segment registers itself: take the new
      * selectors as guest selectors and load them the guest's way. */
     static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };

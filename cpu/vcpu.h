@@ -167,10 +167,6 @@ struct vcpu {
     uint32_t exc_error;
     bool exc_has_error;
 
-    /* Lazy-FPU emulation for ring 3 (cpu/direct.c): the guest's real FCW/FSW
-     * while a "poisoned" x87 state stands in for them. */
-    bool fpu_poisoned;
-    uint16_t fpu_real_fcw, fpu_real_fsw;
     /* DS, ES, FS, GS as directly executed ring-3 code left them (copied by
      * the signal handler that ended the run, cpu/host.c). */
     uint16_t ring3_sel[4];
