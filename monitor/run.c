@@ -147,11 +147,14 @@ bool run_emulate(struct vm *vm)
     return info.irq_shadow;
 }
 
-/* A miss in the kernel view (see shadow_mmu/shadow.h). */
-static void kview_miss(struct vm *vm, bool *single_step)
+/* A miss in the view translated code runs on (exit_arg = the address):
+ * the kernel view at CPL 0, the user view at CPL 3 (see
+ * shadow_mmu/shadow.h). */
+static void translated_miss(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
+    bool write = c->exc_error & 2;
     if (c->exit_arg >= (1ull << 32)) {
         /* A segment base plus offset past 4 GiB, which the processor wraps
          * (TLS through GS at negative offsets does this): the view's guard
@@ -162,15 +165,21 @@ static void kview_miss(struct vm *vm, bool *single_step)
         *single_step = true;
         return;
     }
-    switch (shadow_fault(vm, lin, c->exc_error & 2, &pa, &err)) {
+    bool user = c->cpl == 3;
+    enum shadow_result r = user ? user_view_fault(vm, lin, write, &pa)
+                                : shadow_fault(vm, lin, write, &pa, &err);
+    switch (r) {
     case SHADOW_FIXED:
         break;
     case SHADOW_GUEST_PF:
-        c->cr2 = lin;
-        cpu_raise(c, EXC_PF, err);
+        if (!user) {                /* user_view_fault raised it already */
+            c->cr2 = lin;
+            cpu_raise(c, EXC_PF, err);
+        }
         break;
     case SHADOW_MMIO:
-        /* The emulator performs the access through the device bus. */
+        /* The emulator performs the access through the device bus (or,
+         * for user page 0, which the host cannot map, through RAM). */
         vm->stats.mmio_accesses++;
         *single_step = run_emulate(vm);
         break;
@@ -186,12 +195,8 @@ static void guest_exception(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
     int v = c->exc_vector;
-    if (v == EXC_PF && c->cpl == 3) {
-        user_view_miss(vm, single_step);
-        return;
-    }
     if (v == EXC_PF) {
-        kview_miss(vm, single_step);
+        translated_miss(vm, single_step);
         return;
     }
     if (v == EXC_GP || v == EXC_SS || v == EXC_NP || v == 14) {

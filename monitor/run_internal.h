@@ -6,6 +6,8 @@
 #define MONITOR_RUN_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include "shadow_mmu/shadow.h"
 
 struct vm;
 struct vcpu;
@@ -21,7 +23,10 @@ bool ring3_direct(const struct vcpu *c);
 void run_ring3(struct vm *vm, bool step);
 /* Before ring 3 runs after a #PF it took: map the page if now present. */
 void user_prefault(struct vm *vm);
-/* A user-view miss from translated CPL-3 code (exit_arg = the address). */
-void user_view_miss(struct vm *vm, bool *single_step);
+/* A miss in the user view at guest linear `lin` (ring 3, direct or
+ * translated): mapped, or the guest's #PF raised (and the page remembered
+ * for user_prefault), or returned for the caller to handle (device memory,
+ * page 0, a write to translated code: *pa set). */
+enum shadow_result user_view_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa);
 
 #endif

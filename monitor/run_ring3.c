@@ -14,11 +14,8 @@
 #include "cpu/fpu.h"
 #include "shadow_mmu/shadow.h"
 
-/* A miss in the user view at guest linear `lin` (ring 3, direct or
- * translated): mapped, or the guest's #PF raised (and the page remembered
- * for shadow_user_prefault), or returned for the caller to handle (device
- * memory, page 0, a write to translated code: *pa set). */
-static enum shadow_result user_page_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa)
+/* (monitor/run_internal.h) */
+enum shadow_result user_view_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa)
 {
     struct vcpu *c = &vm->cpu;
     uint32_t err;
@@ -41,38 +38,6 @@ void user_prefault(struct vm *vm)
         vm->user_pf.pending = false;
         if (vm->user_pf.cr3 == vm->cpu.cr3)
             shadow_user_prefault(vm, vm->user_pf.lin);
-    }
-}
-
-/* A miss in the user view from translated CPL-3 code: as for direct ring
- * 3, but a write to translated code is handled as kview_miss does. */
-void user_view_miss(struct vm *vm, bool *single_step)
-{
-    struct vcpu *c = &vm->cpu;
-    uint32_t pa = 0;
-    if (c->exit_arg >= (1ull << 32)) {
-        /* A segment base plus offset past 4 GiB, which the processor wraps
-         * (TLS through GS at negative offsets does this): the view's guard
-         * faulted.  Run the instruction alone with its segment bases
-         * lowered by 4 GiB (bt_prepare_segments). */
-        vm->stats.bt_wrap_steps++;
-        c->seg_wrap_step = true;
-        *single_step = true;
-        return;
-    }
-    switch (user_page_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
-    case SHADOW_FIXED:
-    case SHADOW_GUEST_PF:
-        break;
-    case SHADOW_MMIO:               /* device memory or page 0: one access emulated */
-        vm->stats.mmio_accesses++;
-        *single_step = run_emulate(vm);
-        break;
-    case SHADOW_SMC:
-        vm->stats.bt_smc_faults++;
-        bt_invalidate_page(vm, pa);
-        *single_step = true;
-        break;
     }
 }
 
@@ -108,7 +73,7 @@ static void user_exception(struct vm *vm)
     uint32_t pa;
     switch (c->exc_vector) {
     case EXC_PF:
-        switch (user_page_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
+        switch (user_view_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
         case SHADOW_FIXED:
         case SHADOW_GUEST_PF:
             return;
