@@ -55,9 +55,11 @@ void bt_lookup_install(struct vm *vm, const struct tu *tu);
 
 /* Translation mode: CPL 3 code (only while the guest's CR0.TS or EM is set,
  * monitor/run.c) is translated for the user view with CPL-3 rules, and its
- * TUs are never found at CPL 0 nor the reverse (tu->user, one lookup table
- * per mode). */
+ * TUs are never found at CPL 0 nor the reverse (tu->user).  They are kept
+ * per address space (shadow view): bt_table() is the lookup table of the
+ * code about to run, 0 at CPL 0, 1 + the shadow view at CPL 3. */
 bool bt_user_mode(const struct vcpu *c);
+int bt_table(const struct vm *vm);
 
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
  * the guest instruction it belongs to, *fix to the TU_FIX_* registers that
@@ -65,10 +67,13 @@ bool bt_user_mode(const struct vcpu *c);
 bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix);
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
-/* Drop every CPL-3 TU: user code is keyed by linear address, which means
- * other code in another address space (CR3 load) or after INVLPG or a
- * paging-mode change.  Cheap when there are none. */
+/* Drop every CPL-3 TU (a paging-mode change).  Cheap when there are none. */
 void bt_drop_user(struct vm *vm);
+/* After a CR3 load or INVLPG: the CPL-3 TUs of the address space now
+ * current stay if each code page they came from is still mapped, for user
+ * code, to the same physical page (a walk per page, no bit set); otherwise
+ * that address space's CPL-3 TUs are dropped. */
+void bt_check_user(struct vm *vm);
 void bt_flush(struct vm *vm, const char *why);
 
 /* The segment assumptions translations were made under (flat DS/ES/SS,

@@ -12,6 +12,7 @@
 #include "bt/emit.h"
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
+#include "shadow_mmu/mmu.h"
 #include "cpu/fpu.h"
 
 extern char bt_exit[], bt_rdtsc[], bt_callout[];
@@ -56,7 +57,7 @@ static void tc_emit_common(struct tc *tc)
 
 static void lookup_reset(struct tc *tc)
 {
-    for (int m = 0; m < 2; m++)
+    for (int m = 0; m < TC_TABLES; m++)
         for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
             tc->lookup_keys[m][i] = 0;
             tc->lookup_code[m][i] = (uint64_t)(uintptr_t)tc->miss_stub;
@@ -79,9 +80,9 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
     tc->tus = calloc(TC_MAX_TUS, sizeof *tc->tus);
     tc->map = calloc(TC_MAX_MAP, sizeof *tc->map);
     tc->links = calloc(TC_MAX_LINKS, sizeof *tc->links);
-    /* One block per mode so that r14 reaches both halves with constant
+    /* One block per table so that r14 reaches both halves with constant
      * offsets. */
-    for (int m = 0; m < 2; m++) {
+    for (int m = 0; m < TC_TABLES; m++) {
         uint8_t *lt = aligned_alloc(64, TC_LOOKUP_ENTRIES * 12u);
         if (!lt)
             goto oom;
@@ -120,17 +121,18 @@ void bt_destroy(struct vm *vm)
     free(tc->map);
     free(tc->links);
     free(tc->page_tus);
-    free(tc->user_tus);
-    free(tc->lookup_base[0]);
-    free(tc->lookup_base[1]);
+    for (int v = 0; v < SHADOW_VIEWS; v++)
+        free(tc->user[v].tus);
+    for (int m = 0; m < TC_TABLES; m++)
+        free(tc->lookup_base[m]);
     free(tc);
     vm->tc = NULL;
 }
 
-struct tu *tc_find(struct tc *tc, uint32_t lin, bool user)
+struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
 {
     for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
-        if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].user == user)
+        if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].table == table)
             return &tc->tus[i];
     return NULL;
 }
@@ -168,8 +170,8 @@ void bt_lookup_install(struct vm *vm, const struct tu *tu)
 {
     struct tc *tc = vm->tc;
     uint32_t slot = tc_lookup_slot(tu->eip);
-    tc->lookup_keys[tu->user][slot] = tu->eip;
-    tc->lookup_code[tu->user][slot] = (uint64_t)(uintptr_t)tu->code;
+    tc->lookup_keys[tu->table][slot] = tu->eip;
+    tc->lookup_code[tu->table][slot] = (uint64_t)(uintptr_t)tu->code;
 }
 
 static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
@@ -191,7 +193,7 @@ static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
 void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin)
 {
     struct tc *tc = vm->tc;
-    struct tu *target = tc_find(tc, target_lin, bt_user_mode(&vm->cpu));
+    struct tu *target = tc_find(tc, target_lin, bt_table(vm));
     if (!target || target->code != target_code || tc->nlinks >= TC_MAX_LINKS)
         return;
     /* The site must still belong to a live TU (a flush may have come between). */
@@ -242,36 +244,106 @@ static void tu_kill(struct tc *tc, struct tu *tu)
             break;
         }
     uint32_t slot = tc_lookup_slot(tu->eip);
-    if (tc->lookup_code[tu->user][slot] == (uint64_t)(uintptr_t)tu->code) {
-        tc->lookup_keys[tu->user][slot] = 0;
-        tc->lookup_code[tu->user][slot] = (uint64_t)(uintptr_t)tc->miss_stub;
+    if (tc->lookup_code[tu->table][slot] == (uint64_t)(uintptr_t)tu->code) {
+        tc->lookup_keys[tu->table][slot] = 0;
+        tc->lookup_code[tu->table][slot] = (uint64_t)(uintptr_t)tc->miss_stub;
     }
     for (int32_t l = tu->links; l >= 0; l = tc->links[l].next)
         patch_rel32(tc->links[l].site, tc->links[l].stub);
     tu->links = -1;
 }
 
+/* Record one code page (linear -> physical) of a view's CPL-3 TUs. */
+static void note_code_page(struct tc_user *u, uint32_t lin_page, uint32_t pa_page)
+{
+    uint32_t n = u->ncode < TC_USER_CODE_PAGES ? u->ncode : TC_USER_CODE_PAGES;
+    for (uint32_t i = 0; i < n; i++)
+        if (u->code_lin[i] == lin_page)
+            return;
+    if (u->ncode < TC_USER_CODE_PAGES) {
+        u->code_lin[u->ncode] = lin_page;
+        u->code_pa[u->ncode] = pa_page;
+    }
+    u->ncode++;
+}
+
 void tc_note_user(struct tc *tc, struct tu *tu)
 {
-    if (tc->nuser == tc->user_cap) {
-        uint32_t cap = tc->user_cap ? 2 * tc->user_cap : 1024;
-        int32_t *p = realloc(tc->user_tus, cap * sizeof *p);
+    struct tc_user *u = &tc->user[tu->table - 1];
+    if (u->ntus == u->cap) {
+        uint32_t cap = u->cap ? 2 * u->cap : 1024;
+        int32_t *p = realloc(u->tus, cap * sizeof *p);
         if (!p) {
             tu_kill(tc, tu);                /* cannot be dropped later: not kept */
             return;
         }
-        tc->user_tus = p;
-        tc->user_cap = cap;
+        u->tus = p;
+        u->cap = cap;
     }
-    tc->user_tus[tc->nuser++] = (int32_t)(tu - tc->tus);
+    u->tus[u->ntus++] = (int32_t)(tu - tc->tus);
+    uint32_t first = tu->lin & ~(GUEST_PAGE_SIZE - 1);
+    uint32_t last = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
+    note_code_page(u, first, tu->page[0]);
+    if (last != first)
+        note_code_page(u, last, tu->page[1]);
+}
+
+static void drop_view(struct tc *tc, int v)
+{
+    struct tc_user *u = &tc->user[v];
+    for (uint32_t i = 0; i < u->ntus; i++)
+        tu_kill(tc, &tc->tus[u->tus[i]]);
+    u->ntus = u->ncode = 0;
 }
 
 void bt_drop_user(struct vm *vm)
 {
+    for (int v = 0; v < SHADOW_VIEWS; v++)
+        drop_view(vm->tc, v);
+}
+
+/* Does TU idx (of view u) come from linear page lin_page? */
+static bool tu_on_page(const struct tc *tc, int32_t idx, uint32_t lin_page)
+{
+    const struct tu *tu = &tc->tus[idx];
+    return (tu->lin & ~(GUEST_PAGE_SIZE - 1)) == lin_page ||
+           ((tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1)) == lin_page;
+}
+
+void bt_check_user(struct vm *vm)
+{
     struct tc *tc = vm->tc;
-    for (uint32_t i = 0; i < tc->nuser; i++)
-        tu_kill(tc, &tc->tus[tc->user_tus[i]]);
-    tc->nuser = 0;
+    int v = shadow_current_view(vm);
+    struct tc_user *u = &tc->user[v];
+    if (u->ntus == 0)
+        return;
+    if (u->ncode > TC_USER_CODE_PAGES) {        /* not all recorded: start again */
+        drop_view(tc, v);
+        vm->stats.bt_user_drops++;
+        return;
+    }
+    /* Walk each code page again; drop the TUs of those that changed. */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < u->ncode; i++) {
+        uint32_t pa, lin_page = u->code_lin[i];
+        if (mmu_translate(&vm->cpu, lin_page, ACC_READ | ACC_USER | ACC_NOSET, &pa, NULL) == MMU_OK &&
+            (pa & ~(GUEST_PAGE_SIZE - 1)) == u->code_pa[i]) {
+            u->code_lin[kept] = lin_page;
+            u->code_pa[kept++] = u->code_pa[i];
+            continue;
+        }
+        vm->stats.bt_user_drops++;
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < u->ntus; k++) {
+            int32_t idx = u->tus[k];
+            if (tc->tus[idx].valid && tu_on_page(tc, idx, lin_page))
+                tu_kill(tc, &tc->tus[idx]);
+            else if (tc->tus[idx].valid)
+                u->tus[n++] = idx;
+        }
+        u->ntus = n;
+    }
+    u->ncode = kept;
 }
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
@@ -297,7 +369,9 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
 void bt_flush(struct vm *vm, const char *why)
 {
     struct tc *tc = vm->tc;
-    tc->ntus = tc->nmap = tc->nlinks = tc->nuser = 0;
+    tc->ntus = tc->nmap = tc->nlinks = 0;
+    for (int v = 0; v < SHADOW_VIEWS; v++)
+        tc->user[v].ntus = tc->user[v].ncode = 0;
     memset(tc->hash, 0xFF, sizeof tc->hash);
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc_emit_common(tc);
@@ -324,6 +398,11 @@ bool bt_user_mode(const struct vcpu *c)
     return c->cpl == 3;
 }
 
+int bt_table(const struct vm *vm)
+{
+    return bt_user_mode(&vm->cpu) ? 1 + shadow_current_view(vm) : 0;
+}
+
 void bt_prepare_segments(struct vcpu *c)
 {
     /* CPL 3 runs in the user view (host [0, 4 GiB), only the guest's user
@@ -331,7 +410,7 @@ void bt_prepare_segments(struct vcpu *c)
      * user-mode fault, exactly as for directly executed ring 3. */
     bool user = bt_user_mode(c);
     c->xview = user ? 0 : c->kview;
-    c->lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[user];
+    c->lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[bt_table(c->vm)];
     c->fpu_gate = fpu_gate_for(c->cr0, c->cr4);
     /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
      * host checks translated code's guest accesses then, as for direct

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "shadow_mmu/shadow.h"
 
 #define TC_HASH_BITS 16
 #define TC_LOOKUP_ENTRIES 65536u      /* indirect-branch table: tc_lookup_slot(eip) */
@@ -43,6 +44,23 @@ struct tu {
     int32_t links;             /* first incoming patched branch in tc->links, -1 none */
     bool valid;
     bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
+    uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3 */
+};
+
+/* The lookup tables: [0] for CPL 0, [1 + v] for CPL 3 in shadow view v
+ * (an address space: user code at one linear address differs between
+ * them). */
+#define TC_TABLES (1 + SHADOW_VIEWS)
+
+/* The CPL-3 TUs of one shadow view, and the code pages they were made
+ * from (linear page -> physical page), which bt_check_user walks again
+ * where the guest may have changed its mappings. */
+#define TC_USER_CODE_PAGES 256
+struct tc_user {
+    int32_t *tus;
+    uint32_t ntus, cap;
+    uint32_t code_lin[TC_USER_CODE_PAGES], code_pa[TC_USER_CODE_PAGES];
+    uint32_t ncode;            /* past TC_USER_CODE_PAGES: not all kept, drop at the next check */
 };
 
 /* A direct branch that was patched to jump into a TU: undo it when the TU dies. */
@@ -70,15 +88,13 @@ struct tc {
     int32_t *page_tus;
     uint32_t npages;
     /* The indirect-branch tables reached through r14 by translated code,
-     * one per mode ([0] CPL 0, [1] CPL 3): keys (guest EIP) then host
-     * addresses, in one block each. */
-    uint8_t *lookup_base[2];
-    uint32_t *lookup_keys[2];
-    uint64_t *lookup_code[2];
+     * TC_TABLES of them: keys (guest EIP) then host addresses, in one
+     * block each. */
+    uint8_t *lookup_base[TC_TABLES];
+    uint32_t *lookup_keys[TC_TABLES];
+    uint64_t *lookup_code[TC_TABLES];
     uint64_t seg_key;          /* segment assumptions of the current translations */
-    /* The CPL-3 TUs (tu->user), dropped together by bt_drop_user. */
-    int32_t *user_tus;
-    uint32_t nuser, user_cap;
+    struct tc_user user[SHADOW_VIEWS];
 };
 
 /*
@@ -96,10 +112,12 @@ static inline uint32_t tc_lookup_slot(uint32_t eip)
 /* Byte offset of the host-address half of the lookup table from its base. */
 #define TC_LOOKUP_CODE_OFF (TC_LOOKUP_ENTRIES * 4u)
 
-struct tu *tc_find(struct tc *tc, uint32_t lin, bool user);
+/* The TU at linear address lin of lookup table `table` (bt_table()). */
+struct tu *tc_find(struct tc *tc, uint32_t lin, int table);
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
-/* Remember a CPL-3 TU for bt_drop_user. */
+/* Remember a CPL-3 TU and its code pages for bt_check_user and
+ * bt_drop_user. */
 void tc_note_user(struct tc *tc, struct tu *tu);
 
 #endif

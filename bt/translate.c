@@ -205,6 +205,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
         return NULL;
     x.tu = tc_alloc(tc);
     x.tu->user = x.user;
+    x.tu->table = (uint8_t)bt_table(vm);
     x.tu->code = tc->free;
     x.tu->map_first = tc->nmap;
     x.e = (struct emit){ tc->free, tc->end, false };
@@ -307,7 +308,7 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         bt_flush(vm, "segment bases changed");
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
-        struct tu *tu = tc_find(tc, lin, bt_user_mode(c));
+        struct tu *tu = tc_find(tc, lin, bt_table(vm));
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect

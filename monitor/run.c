@@ -134,16 +134,18 @@ bool run_emulate(struct vm *vm)
     bool done = c->eip != eip;      /* it completed (no exception) */
     /* Paging-mode changes drop every view; a CR3 load switches to the view
      * of that address space (kept exact by page-table tracing). */
-    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE)))
+    /* Translated user code is kept per address space, as long as its code
+     * pages keep their mappings (bt_check_user). */
+    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
         shadow_reset(vm);
-    else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done)))
+        bt_drop_user(vm);
+    } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
         shadow_cr3_loaded(vm);
-    else if (invlpg && done)
+        bt_check_user(vm);
+    } else if (invlpg && done) {
         shadow_invlpg(vm, lin);
-    else
-        return info.irq_shadow;
-    /* Translated user code is keyed by linear address: its meaning went. */
-    bt_drop_user(vm);
+        bt_check_user(vm);
+    }
     return info.irq_shadow;
 }
 

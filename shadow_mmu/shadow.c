@@ -337,3 +337,8 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
     if (protect)
         hm_protect_aliases(vm, ppn);
 }
+
+int shadow_current_view(const struct vm *vm)
+{
+    return vm->shadow ? vm->shadow->cur : 0;
+}

@@ -65,4 +65,7 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len);
 /* Apply every guest page-table change made since the last resync. */
 void shadow_resync(struct vm *vm);
 
+/* The view (0 .. SHADOW_VIEWS - 1) of the running address space. */
+int shadow_current_view(const struct vm *vm);
+
 #endif
