@@ -487,6 +487,36 @@ Test(cache, cpl3_tus_are_a_mode_of_their_own)
     cr_assert_eq(c->xview, c->kview);
 }
 
+/* CPL-3 TUs are kept per address space: bt_check_user (after a CR3 load
+ * or INVLPG) keeps them while their code pages map as when they were
+ * made, and drops those of a page that now maps elsewhere. */
+Test(cache, cpl3_tus_checked_against_their_code_pages)
+{
+    bth_run_code(simple, sizeof simple);
+    struct tc *tc = bth_vm->tc;
+    struct vcpu *c = bth_cpu();
+    bth_vm->stop = false;
+    c->cpl = 3;
+    c->eip = BTH_CODE;
+    cr_assert_not_null(bt_find_or_translate(bth_vm, false));
+    struct tu *u = tc_find(tc, BTH_CODE, 1);
+    cr_assert_not_null(u);
+    cr_assert_eq(u->table, 1, "CPL 3 in shadow view 0: table 1");
+    cr_assert_eq(tc->user[0].ncode, 1, "one code page recorded");
+    cr_assert_eq(tc->user[0].code_lin[0], BTH_CODE & ~0xFFFu);
+    bt_check_user(bth_vm);
+    cr_assert_eq(tc_find(tc, BTH_CODE, 1), u, "unchanged mapping: kept");
+    cr_assert_eq(bth_vm->stats.bt_user_drops, 0);
+    tc->user[0].code_pa[0] ^= 0x1000;       /* as if it had mapped another frame */
+    bt_check_user(bth_vm);
+    cr_assert_null(tc_find(tc, BTH_CODE, 1), "a TU of a remapped code page survived");
+    cr_assert_eq(bth_vm->stats.bt_user_drops, 1);
+    cr_assert_eq(tc->user[0].ncode, 0, "the page is forgotten");
+    cr_assert_neq(tc->lookup_keys[1][tc_lookup_slot(BTH_CODE)], BTH_CODE, "still in the lookup table");
+    cr_assert_not_null(tc_find(tc, BTH_CODE, 0), "the CPL-0 TU is not concerned");
+    c->cpl = 0;
+}
+
 Test(cache, flush_empties_it_and_the_guest_still_runs)
 {
     bth_run_code(simple, sizeof simple);
