@@ -137,6 +137,34 @@ struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
     return NULL;
 }
 
+/* Does linear page lin_page map (for user code, now) physical page pa_page? */
+static bool maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page)
+{
+    uint32_t pa;
+    return mmu_translate(&vm->cpu, lin_page, ACC_READ | ACC_USER | ACC_NOSET, &pa, NULL) == MMU_OK &&
+           (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
+}
+
+struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
+{
+    struct tc *tc = vm->tc;
+    for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
+        struct tu *tu = &tc->tus[i];
+        if (!tu->dormant || tu->lin != lin || tu->table != table)
+            continue;
+        uint32_t first = lin & ~(GUEST_PAGE_SIZE - 1);
+        uint32_t last = (lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
+        if (!maps_to(vm, first, tu->page[0]) || (last != first && !maps_to(vm, last, tu->page[1])))
+            continue;
+        tu->dormant = false;
+        tu->valid = true;
+        tc_note_user(tc, tu);
+        vm->stats.bt_user_revived++;
+        return tu;
+    }
+    return NULL;
+}
+
 struct tu *tc_alloc(struct tc *tc)
 {
     if (tc->ntus >= TC_MAX_TUS)
@@ -230,19 +258,11 @@ bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *f
     return true;
 }
 
-/* Kill one TU: unhook it from the hash chain and the lookup table and send
- * every branch that was chained to it back through its exit stub. */
-static void tu_kill(struct tc *tc, struct tu *tu)
+/* Make a TU unreachable: out of the lookup table, and every branch that
+ * was chained to it sent back through its exit stub. */
+static void tu_unhook(struct tc *tc, struct tu *tu)
 {
-    if (!tu->valid)
-        return;
     tu->valid = false;
-    int32_t idx = (int32_t)(tu - tc->tus);
-    for (int32_t *pp = &tc->hash[hash_of(tu->lin)]; *pp >= 0; pp = &tc->tus[*pp].hash_next)
-        if (*pp == idx) {
-            *pp = tu->hash_next;
-            break;
-        }
     uint32_t slot = tc_lookup_slot(tu->eip);
     if (tc->lookup_code[tu->table][slot] == (uint64_t)(uintptr_t)tu->code) {
         tc->lookup_keys[tu->table][slot] = 0;
@@ -251,6 +271,31 @@ static void tu_kill(struct tc *tc, struct tu *tu)
     for (int32_t l = tu->links; l >= 0; l = tc->links[l].next)
         patch_rel32(tc->links[l].site, tc->links[l].stub);
     tu->links = -1;
+}
+
+/* Kill one TU (valid or dormant): unreachable, and out of the hash chain. */
+static void tu_kill(struct tc *tc, struct tu *tu)
+{
+    if (!tu->valid && !tu->dormant)
+        return;
+    if (tu->valid)
+        tu_unhook(tc, tu);
+    tu->dormant = false;
+    int32_t idx = (int32_t)(tu - tc->tus);
+    for (int32_t *pp = &tc->hash[hash_of(tu->lin)]; *pp >= 0; pp = &tc->tus[*pp].hash_next)
+        if (*pp == idx) {
+            *pp = tu->hash_next;
+            break;
+        }
+}
+
+/* A CPL-3 TU whose code page changed mapping: unreachable but kept. */
+static void tu_sleep(struct tc *tc, struct tu *tu)
+{
+    if (!tu->valid)
+        return;
+    tu_unhook(tc, tu);
+    tu->dormant = true;
 }
 
 /* Record one code page (linear -> physical) of a view's CPL-3 TUs. */
@@ -325,9 +370,8 @@ void bt_check_user(struct vm *vm)
     /* Walk each code page again; drop the TUs of those that changed. */
     uint32_t kept = 0;
     for (uint32_t i = 0; i < u->ncode; i++) {
-        uint32_t pa, lin_page = u->code_lin[i];
-        if (mmu_translate(&vm->cpu, lin_page, ACC_READ | ACC_USER | ACC_NOSET, &pa, NULL) == MMU_OK &&
-            (pa & ~(GUEST_PAGE_SIZE - 1)) == u->code_pa[i]) {
+        uint32_t lin_page = u->code_lin[i];
+        if (maps_to(vm, lin_page, u->code_pa[i])) {
             u->code_lin[kept] = lin_page;
             u->code_pa[kept++] = u->code_pa[i];
             continue;
@@ -337,7 +381,7 @@ void bt_check_user(struct vm *vm)
         for (uint32_t k = 0; k < u->ntus; k++) {
             int32_t idx = u->tus[k];
             if (tc->tus[idx].valid && tu_on_page(tc, idx, lin_page))
-                tu_kill(tc, &tc->tus[idx]);
+                tu_sleep(tc, &tc->tus[idx]);
             else if (tc->tus[idx].valid)
                 u->tus[n++] = idx;
         }
@@ -355,10 +399,9 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
         for (int32_t i = tc->page_tus[ppn]; i >= 0;) {
             struct tu *tu = &tc->tus[i];
             int32_t next = tu->page[0] == pg ? tu->page_next[0] : tu->page_next[1];
-            if (tu->valid) {
-                tu_kill(tc, tu);
+            if (tu->valid)
                 vm->stats.bt_invalidated++;
-            }
+            tu_kill(tc, tu);                /* a dormant one too: its bytes changed */
             i = next;
         }
         tc->page_tus[ppn] = -1;

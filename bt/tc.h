@@ -45,6 +45,9 @@ struct tu {
     bool valid;
     bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
     uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3 */
+    bool dormant;              /* CPL 3, not valid: its code page lost its mapping, but the
+                                * TU stays findable by tc_revive should the page map the
+                                * same frame again (an exec of the same program) */
 };
 
 /* The lookup tables: [0] for CPL 0, [1 + v] for CPL 3 in shadow view v
@@ -114,6 +117,9 @@ static inline uint32_t tc_lookup_slot(uint32_t eip)
 
 /* The TU at linear address lin of lookup table `table` (bt_table()). */
 struct tu *tc_find(struct tc *tc, uint32_t lin, int table);
+/* A dormant CPL-3 TU at lin of `table` whose code pages map again the
+ * frames it was made from: made valid again (and returned), or NULL. */
+struct tu *tc_revive(struct vm *vm, uint32_t lin, int table);
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
 /* Remember a CPL-3 TU and its code pages for bt_check_user and

@@ -309,6 +309,8 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
         struct tu *tu = tc_find(tc, lin, bt_table(vm));
+        if (!tu && bt_user_mode(c))
+            tu = tc_revive(vm, lin, bt_table(vm));
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect

@@ -42,6 +42,7 @@ static const struct {
     { "cpu.ring3_translated_entries", offsetof(struct stats, ring3_translated_entries) },
     { "bt.wrap_steps",    offsetof(struct stats, bt_wrap_steps) },
     { "bt.user_drops",    offsetof(struct stats, bt_user_drops) },
+    { "bt.user_revived",  offsetof(struct stats, bt_user_revived) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "direct.cpuid",     offsetof(struct stats, direct_cpuid) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },

@@ -35,7 +35,8 @@ struct stats {
     uint64_t shadow_untraced;     /* pages that stopped being page tables */
     uint64_t bt_light;            /* light callouts done without an exit (bt/xl_callout.c) */
     uint64_t shadow_mapped_around; /* user pages mapped with a faulting neighbour */
-    uint64_t bt_user_drops;       /* an address space's CPL-3 TUs dropped (a code page remapped) */
+    uint64_t bt_user_drops;       /* code pages of an address space's CPL-3 TUs found remapped */
+    uint64_t bt_user_revived;     /* CPL-3 TUs valid again (their code page mapped back) */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t ring3_translated_entries; /* of bt.entries: ring 3 translated (CR0.TS/EM set) */
     uint64_t bt_wrap_steps;       /* accesses whose segment base + offset wrapped at 4 GiB */

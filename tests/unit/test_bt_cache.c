@@ -514,6 +514,20 @@ Test(cache, cpl3_tus_checked_against_their_code_pages)
     cr_assert_eq(tc->user[0].ncode, 0, "the page is forgotten");
     cr_assert_neq(tc->lookup_keys[1][tc_lookup_slot(BTH_CODE)], BTH_CODE, "still in the lookup table");
     cr_assert_not_null(tc_find(tc, BTH_CODE, 0), "the CPL-0 TU is not concerned");
+    /* The TU sleeps: once its page maps the frame it came from again (here
+     * at once: paging is off), it is found without a new translation. */
+    cr_assert(u->dormant && !u->valid);
+    cr_assert_eq(tc_revive(bth_vm, BTH_CODE, 1), u, "a dormant TU of an unchanged page not revived");
+    cr_assert(u->valid && !u->dormant);
+    cr_assert_eq(bth_vm->stats.bt_user_revived, 1);
+    cr_assert_eq(tc_find(tc, BTH_CODE, 1), u);
+    cr_assert_eq(tc->user[0].ncode, 1, "its code page is recorded again");
+    /* A write to the page kills it, dormant or not: no revival after. */
+    tc->user[0].code_pa[0] ^= 0x1000;
+    bt_check_user(bth_vm);
+    bt_invalidate_page(bth_vm, BTH_CODE & ~0xFFFu);
+    cr_assert(!u->dormant && !u->valid);
+    cr_assert_null(tc_revive(bth_vm, BTH_CODE, 1), "a TU of a written page revived");
     c->cpl = 0;
 }
 
