@@ -1,6 +1,7 @@
 /*
  * bt/tc.c - the translation cache: allocation, lookup, chaining, fault
- * mapping, invalidation and flushing.
+ * mapping, invalidation and flushing.  The CPL-3 TUs kept per address
+ * space are bt/tc_user.c's.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -12,15 +13,9 @@
 #include "bt/emit.h"
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
-#include "shadow_mmu/mmu.h"
 #include "cpu/fpu.h"
 
 extern char bt_exit[], bt_rdtsc[], bt_callout[];
-
-static uint32_t hash_of(uint32_t lin)
-{
-    return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
-}
 
 /* An absolute jump through an 8-byte pointer right after it, at an 8-byte
  * aligned address: translated ring 3 may run with AC set (host_ac), and an
@@ -131,37 +126,9 @@ void bt_destroy(struct vm *vm)
 
 struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
 {
-    for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
+    for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
         if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].table == table)
             return &tc->tus[i];
-    return NULL;
-}
-
-/* Does linear page lin_page map (for user code, now) physical page pa_page? */
-static bool maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page)
-{
-    uint32_t pa;
-    return mmu_translate(&vm->cpu, lin_page, ACC_READ | ACC_USER | ACC_NOSET, &pa, NULL) == MMU_OK &&
-           (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
-}
-
-struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
-{
-    struct tc *tc = vm->tc;
-    for (int32_t i = tc->hash[hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
-        struct tu *tu = &tc->tus[i];
-        if (!tu->dormant || tu->lin != lin || tu->table != table)
-            continue;
-        uint32_t first = lin & ~(GUEST_PAGE_SIZE - 1);
-        uint32_t last = (lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
-        if (!maps_to(vm, first, tu->page[0]) || (last != first && !maps_to(vm, last, tu->page[1])))
-            continue;
-        tu->dormant = false;
-        tu->valid = true;
-        tc_note_user(tc, tu);
-        vm->stats.bt_user_revived++;
-        return tu;
-    }
     return NULL;
 }
 
@@ -178,7 +145,7 @@ struct tu *tc_alloc(struct tc *tc)
 
 void tc_insert(struct tc *tc, struct tu *tu)
 {
-    uint32_t h = hash_of(tu->lin);
+    uint32_t h = tc_hash_of(tu->lin);
     int32_t idx = (int32_t)(tu - tc->tus);
     tu->hash_next = tc->hash[h];
     tc->hash[h] = idx;
@@ -274,7 +241,7 @@ static void tu_unhook(struct tc *tc, struct tu *tu)
 }
 
 /* Kill one TU (valid or dormant): unreachable, and out of the hash chain. */
-static void tu_kill(struct tc *tc, struct tu *tu)
+void tc_kill(struct tc *tc, struct tu *tu)
 {
     if (!tu->valid && !tu->dormant)
         return;
@@ -282,7 +249,7 @@ static void tu_kill(struct tc *tc, struct tu *tu)
         tu_unhook(tc, tu);
     tu->dormant = false;
     int32_t idx = (int32_t)(tu - tc->tus);
-    for (int32_t *pp = &tc->hash[hash_of(tu->lin)]; *pp >= 0; pp = &tc->tus[*pp].hash_next)
+    for (int32_t *pp = &tc->hash[tc_hash_of(tu->lin)]; *pp >= 0; pp = &tc->tus[*pp].hash_next)
         if (*pp == idx) {
             *pp = tu->hash_next;
             break;
@@ -290,104 +257,12 @@ static void tu_kill(struct tc *tc, struct tu *tu)
 }
 
 /* A CPL-3 TU whose code page changed mapping: unreachable but kept. */
-static void tu_sleep(struct tc *tc, struct tu *tu)
+void tc_sleep(struct tc *tc, struct tu *tu)
 {
     if (!tu->valid)
         return;
     tu_unhook(tc, tu);
     tu->dormant = true;
-}
-
-/* Record one code page (linear -> physical) of a view's CPL-3 TUs. */
-static void note_code_page(struct tc_user *u, uint32_t lin_page, uint32_t pa_page)
-{
-    uint32_t n = u->ncode < TC_USER_CODE_PAGES ? u->ncode : TC_USER_CODE_PAGES;
-    for (uint32_t i = 0; i < n; i++)
-        if (u->code_lin[i] == lin_page)
-            return;
-    if (u->ncode < TC_USER_CODE_PAGES) {
-        u->code_lin[u->ncode] = lin_page;
-        u->code_pa[u->ncode] = pa_page;
-    }
-    u->ncode++;
-}
-
-void tc_note_user(struct tc *tc, struct tu *tu)
-{
-    struct tc_user *u = &tc->user[tu->table - 1];
-    if (u->ntus == u->cap) {
-        uint32_t cap = u->cap ? 2 * u->cap : 1024;
-        int32_t *p = realloc(u->tus, cap * sizeof *p);
-        if (!p) {
-            tu_kill(tc, tu);                /* cannot be dropped later: not kept */
-            return;
-        }
-        u->tus = p;
-        u->cap = cap;
-    }
-    u->tus[u->ntus++] = (int32_t)(tu - tc->tus);
-    uint32_t first = tu->lin & ~(GUEST_PAGE_SIZE - 1);
-    uint32_t last = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
-    note_code_page(u, first, tu->page[0]);
-    if (last != first)
-        note_code_page(u, last, tu->page[1]);
-}
-
-static void drop_view(struct tc *tc, int v)
-{
-    struct tc_user *u = &tc->user[v];
-    for (uint32_t i = 0; i < u->ntus; i++)
-        tu_kill(tc, &tc->tus[u->tus[i]]);
-    u->ntus = u->ncode = 0;
-}
-
-void bt_drop_user(struct vm *vm)
-{
-    for (int v = 0; v < SHADOW_VIEWS; v++)
-        drop_view(vm->tc, v);
-}
-
-/* Does TU idx (of view u) come from linear page lin_page? */
-static bool tu_on_page(const struct tc *tc, int32_t idx, uint32_t lin_page)
-{
-    const struct tu *tu = &tc->tus[idx];
-    return (tu->lin & ~(GUEST_PAGE_SIZE - 1)) == lin_page ||
-           ((tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1)) == lin_page;
-}
-
-void bt_check_user(struct vm *vm)
-{
-    struct tc *tc = vm->tc;
-    int v = shadow_current_view(vm);
-    struct tc_user *u = &tc->user[v];
-    if (u->ntus == 0)
-        return;
-    if (u->ncode > TC_USER_CODE_PAGES) {        /* not all recorded: start again */
-        drop_view(tc, v);
-        vm->stats.bt_user_drops++;
-        return;
-    }
-    /* Walk each code page again; drop the TUs of those that changed. */
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < u->ncode; i++) {
-        uint32_t lin_page = u->code_lin[i];
-        if (maps_to(vm, lin_page, u->code_pa[i])) {
-            u->code_lin[kept] = lin_page;
-            u->code_pa[kept++] = u->code_pa[i];
-            continue;
-        }
-        vm->stats.bt_user_drops++;
-        uint32_t n = 0;
-        for (uint32_t k = 0; k < u->ntus; k++) {
-            int32_t idx = u->tus[k];
-            if (tc->tus[idx].valid && tu_on_page(tc, idx, lin_page))
-                tu_sleep(tc, &tc->tus[idx]);
-            else if (tc->tus[idx].valid)
-                u->tus[n++] = idx;
-        }
-        u->ntus = n;
-    }
-    u->ncode = kept;
 }
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
@@ -401,7 +276,7 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
             int32_t next = tu->page[0] == pg ? tu->page_next[0] : tu->page_next[1];
             if (tu->valid)
                 vm->stats.bt_invalidated++;
-            tu_kill(tc, tu);                /* a dormant one too: its bytes changed */
+            tc_kill(tc, tu);                /* a dormant one too: its bytes changed */
             i = next;
         }
         tc->page_tus[ppn] = -1;
@@ -434,16 +309,6 @@ bool bt_seg_unlimited(const struct seg *s)
     /* Expand-up data (type bit 2 clear) or code, 4 GiB limit: no check can fail. */
     bool expand_down = SEG_ATTR_S(s->attr) && !(s->attr & 8) && (s->attr & 4);
     return s->limit == 0xFFFFFFFFu && !expand_down;
-}
-
-bool bt_user_mode(const struct vcpu *c)
-{
-    return c->cpl == 3;
-}
-
-int bt_table(const struct vm *vm)
-{
-    return bt_user_mode(&vm->cpu) ? 1 + shadow_current_view(vm) : 0;
 }
 
 void bt_prepare_segments(struct vcpu *c)

@@ -115,6 +115,12 @@ static inline uint32_t tc_lookup_slot(uint32_t eip)
 /* Byte offset of the host-address half of the lookup table from its base. */
 #define TC_LOOKUP_CODE_OFF (TC_LOOKUP_ENTRIES * 4u)
 
+/* The hash chain (tc->hash) a linear address is on. */
+static inline uint32_t tc_hash_of(uint32_t lin)
+{
+    return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
+}
+
 /* The TU at linear address lin of lookup table `table` (bt_table()). */
 struct tu *tc_find(struct tc *tc, uint32_t lin, int table);
 /* A dormant CPL-3 TU at lin of `table` whose code pages map again the
@@ -123,7 +129,13 @@ struct tu *tc_revive(struct vm *vm, uint32_t lin, int table);
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
 /* Remember a CPL-3 TU and its code pages for bt_check_user and
- * bt_drop_user. */
+ * bt_drop_user (bt/tc_user.c). */
 void tc_note_user(struct tc *tc, struct tu *tu);
+/* Kill a TU (valid or dormant): out of the lookup table and the hash
+ * chain, every branch chained to it sent back through its exit stub. */
+void tc_kill(struct tc *tc, struct tu *tu);
+/* Make a valid CPL-3 TU dormant: unreachable, but still in the hash chain
+ * for tc_revive. */
+void tc_sleep(struct tc *tc, struct tu *tu);
 
 #endif
