@@ -78,22 +78,20 @@ if ! mke2fs -q -F -t ext2 -L vmmtest -d "$tmp/root" "$tmp/disk.img" 8M >"$tmp/mk
 fi
 
 # Stream the serial output, stamping the host clock when the guest prints
-# its own date, so that the two are compared at the same moment.  awk, not
-# a bash read loop: bash reads a pipe one byte per system call, and on a
-# loaded host that fell seconds behind the guest, which made the stamp late.
-# (srand() returns the previous seed: after srand() seeds with the time of
-# day, the second call returns it, in seconds.)
+# its own date, so that the two are compared at the same moment.
 start=$(date +%s)
 timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
     --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1" \
     ${vmm_args[@]+"${vmm_args[@]}"} </dev/null 2>"$tmp/stderr" |
-    awk -v stamp="$tmp/hostdate" '{
-        sub(/\r$/, "")
-        print
-        fflush()
-        if (prev == "@@ date") { srand(); now = srand(); print now > stamp; close(stamp) }
-        prev = $0
-    }' >"$tmp/out"
+    {
+        prev=
+        while IFS= read -r line; do
+            line=${line%$'\r'}
+            printf '%s\n' "$line"
+            [[ $prev == "@@ date" ]] && date +%s >"$tmp/hostdate"
+            prev=$line
+        done
+    } >"$tmp/out"
 status=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 
