@@ -194,17 +194,6 @@ int hm_prot(int tag, uint32_t entry)
     return PROT_READ | (entry & LM_WRITE ? PROT_WRITE : 0) | (is_user(tag) ? PROT_EXEC : 0);
 }
 
-int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
-{
-    if (write_protected(vm, ppn))
-        writable = false;
-    uint32_t entry = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0) | LM_HOT_NEW;
-    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, hm_prot(tag, entry), ppn) < 0)
-        return -1;
-    remember(vm->shadow, tag, lpn, entry);
-    return 0;
-}
-
 bool hm_may_write(struct vm *vm, uint32_t ppn)
 {
     return !write_protected(vm, ppn);
@@ -223,6 +212,11 @@ int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, b
         remember(vm->shadow, tag, lpn + i,
                  (base + (i << 12)) | (lpn + i == hot ? LM_HOT_NEW : 0));
     return 0;
+}
+
+int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+{
+    return hm_map_run(vm, tag, lpn, ppn, 1, writable && !write_protected(vm, ppn), lpn);
 }
 
 /* Unassigned physical memory reads as all ones: map the memfd's ones page

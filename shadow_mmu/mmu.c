@@ -9,13 +9,6 @@
 #include "bt/bt.h"
 #include "shadow_mmu/shadow.h"
 
-#define PTE_P   0x001u
-#define PTE_W   0x002u
-#define PTE_U   0x004u
-#define PTE_A   0x020u
-#define PTE_D   0x040u
-#define PTE_PS  0x080u
-
 static uint32_t *pte_ptr(struct vcpu *c, uint32_t pa)
 {
     return guest_phys_ptr(&c->vm->mem, pa, 4);

@@ -23,6 +23,15 @@
 #define ACC_DIRTY  0x200u  /* fault unless the entry is dirty already (with
                               ACC_WRITE | ACC_NOSET: "would a write change nothing?") */
 
+/* Bits of a 32-bit page-directory or page-table entry (SDM vol. 3A 4.3). */
+#define PTE_P   0x001u
+#define PTE_W   0x002u
+#define PTE_U   0x004u
+#define PTE_A   0x020u
+#define PTE_D   0x040u
+#define PTE_PS  0x080u     /* in a directory entry: a 4 MiB page (with CR4.PSE) */
+#define PTE_AD  (PTE_A | PTE_D)
+
 #define PFERR_P 1u
 #define PFERR_W 2u
 #define PFERR_U 4u

@@ -215,9 +215,9 @@ static bool around_entry(struct vm *vm, int tag, uint32_t pde, bool big, uint32_
     if (big)
         return true;
     const uint32_t *pte = guest_phys_ptr(&vm->mem, (pde & ~0xFFFu) + ((lpn & 1023) << 2), 4);
-    uint32_t need = 1u | 0x20u | (is_user(tag) ? 4u : 0);       /* P, A, U/S */
+    uint32_t need = PTE_P | PTE_A | (is_user(tag) ? PTE_U : 0);
     if (writable)
-        need |= 2u | 0x40u;                                     /* R/W, D */
+        need |= PTE_W | PTE_D;
     return pte && (*pte >> 12) == ppn && (*pte & need) == need;
 }
 
@@ -229,8 +229,9 @@ static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool w
         return hm_map(vm, tag, lpn, ppn, writable);
     const uint32_t *pdep = guest_phys_ptr(&vm->mem, (c->cr3 & ~0xFFFu) + ((lpn >> 10) << 2), 4);
     uint32_t pde = pdep ? *pdep : 0;
-    bool big = (pde & 0x80u) && (c->cr4 & CR4_PSE);
-    uint32_t need = 1u | (is_user(tag) ? 4u : 0) | (writable ? 2u : 0) | (big && writable ? 0x40u : 0);
+    bool big = (pde & PTE_PS) && (c->cr4 & CR4_PSE);
+    uint32_t need = PTE_P | (is_user(tag) ? PTE_U : 0) | (writable ? PTE_W : 0) |
+                    (big && writable ? PTE_D : 0);
     if ((pde & need) != need)
         return hm_map(vm, tag, lpn, ppn, writable);
     uint32_t region = lpn & ~1023u, lo = lpn, hi = lpn, first = is_user(tag) ? 1 : 0;

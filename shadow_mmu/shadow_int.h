@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "shadow_mmu/shadow.h"
+#include "shadow_mmu/mmu.h"
 
 struct vm;
 
@@ -32,11 +33,6 @@ struct vm;
 #define USER_TAG   SHADOW_VIEWS     /* tag of user view 0 */
 #define NTAGS      (2 * SHADOW_VIEWS)
 #define LIST_MAX   65536u
-#define PTE_P  0x001u
-#define PTE_A  0x020u
-#define PTE_D  0x040u
-#define PTE_AD (PTE_A | PTE_D)
-#define PTE_PS 0x080u
 #define PT_ENTRIES 1024u
 #define UNSYNC_MAX 512u             /* unsynced page tables between two resyncs */
 #define VIEW_FREE 0xFFFFFFFFu
