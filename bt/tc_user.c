@@ -21,6 +21,14 @@
 #include "shadow_mmu/shadow.h"
 #include "shadow_mmu/mmu.h"
 
+/* The linear pages of a TU's first and last byte (the pages tu->page[0]
+ * and tu->page[1] were read from; equal when it fits in one). */
+static void tu_lin_pages(const struct tu *tu, uint32_t lp[2])
+{
+    lp[0] = tu->lin & ~(GUEST_PAGE_SIZE - 1);
+    lp[1] = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
+}
+
 /* Does linear page lin_page map (for user code, now) physical page pa_page? */
 static bool maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page)
 {
@@ -36,9 +44,9 @@ struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
         struct tu *tu = &tc->tus[i];
         if (!tu->dormant || tu->lin != lin || tu->table != table)
             continue;
-        uint32_t first = lin & ~(GUEST_PAGE_SIZE - 1);
-        uint32_t last = (lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
-        if (!maps_to(vm, first, tu->page[0]) || (last != first && !maps_to(vm, last, tu->page[1])))
+        uint32_t lp[2];
+        tu_lin_pages(tu, lp);
+        if (!maps_to(vm, lp[0], tu->page[0]) || (lp[1] != lp[0] && !maps_to(vm, lp[1], tu->page[1])))
             continue;
         tu->dormant = false;
         tu->valid = true;
@@ -77,11 +85,11 @@ void tc_note_user(struct tc *tc, struct tu *tu)
         u->cap = cap;
     }
     u->tus[u->ntus++] = (int32_t)(tu - tc->tus);
-    uint32_t first = tu->lin & ~(GUEST_PAGE_SIZE - 1);
-    uint32_t last = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
-    note_code_page(u, first, tu->page[0]);
-    if (last != first)
-        note_code_page(u, last, tu->page[1]);
+    uint32_t lp[2];
+    tu_lin_pages(tu, lp);
+    note_code_page(u, lp[0], tu->page[0]);
+    if (lp[1] != lp[0])
+        note_code_page(u, lp[1], tu->page[1]);
 }
 
 static void drop_view(struct tc *tc, int v)
@@ -98,12 +106,12 @@ void bt_drop_user(struct vm *vm)
         drop_view(vm->tc, v);
 }
 
-/* Does TU idx (of view u) come from linear page lin_page? */
-static bool tu_on_page(const struct tc *tc, int32_t idx, uint32_t lin_page)
+/* Does a TU come from linear page lin_page? */
+static bool tu_on_page(const struct tu *tu, uint32_t lin_page)
 {
-    const struct tu *tu = &tc->tus[idx];
-    return (tu->lin & ~(GUEST_PAGE_SIZE - 1)) == lin_page ||
-           ((tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1)) == lin_page;
+    uint32_t lp[2];
+    tu_lin_pages(tu, lp);
+    return lp[0] == lin_page || lp[1] == lin_page;
 }
 
 void bt_check_user(struct vm *vm)
@@ -131,7 +139,7 @@ void bt_check_user(struct vm *vm)
         uint32_t n = 0;
         for (uint32_t k = 0; k < u->ntus; k++) {
             int32_t idx = u->tus[k];
-            if (tc->tus[idx].valid && tu_on_page(tc, idx, lin_page))
+            if (tc->tus[idx].valid && tu_on_page(&tc->tus[idx], lin_page))
                 tc_sleep(tc, &tc->tus[idx]);
             else if (tc->tus[idx].valid)
                 u->tus[n++] = idx;
