@@ -35,6 +35,7 @@ static const struct {
     { "shadow.user_remaps", offsetof(struct stats, shadow_user_remaps) },
     { "shadow.prefaults", offsetof(struct stats, shadow_prefaults) },
     { "shadow.mapped_around", offsetof(struct stats, shadow_mapped_around) },
+    { "shadow.user_kept", offsetof(struct stats, shadow_user_kept) },
     { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
     { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
     { "bt.light",         offsetof(struct stats, bt_light) },

@@ -35,6 +35,7 @@ struct stats {
     uint64_t shadow_untraced;     /* pages that stopped being page tables */
     uint64_t bt_light;            /* light callouts done without an exit (bt/xl_callout.c) */
     uint64_t shadow_mapped_around; /* user pages mapped with a faulting neighbour */
+    uint64_t shadow_user_kept;    /* user pages left mapped at a switch (the next space maps them alike) */
     uint64_t bt_user_drops;       /* code pages of an address space's CPL-3 TUs found remapped */
     uint64_t bt_user_revived;     /* CPL-3 TUs valid again (their code page mapped back) */
     uint64_t direct_entries;      /* entries into guest ring-3 code */

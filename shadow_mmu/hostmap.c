@@ -36,10 +36,11 @@ void hm_reserve(void *p, uint64_t len)
  * places the monitor's own mappings (no mmap of the monitor passes an
  * address hint) top-down from near the stack, or bottom-up from a third of
  * the 47-bit space with the legacy layout, never below 4 GiB while the
- * terabytes above have room; and a page mapped into a hole costs the host kernel about a third
- * less than one carved out of a reservation, which it must split (2.7
- * against 3.7 us per mmap, 0.6 against 1.3 us per page to unmap, on the
- * host of docs/benchmarks.md).
+ * terabytes above have room; and a page mapped into a hole costs the host
+ * kernel about a third less than one carved out of a reservation, which it
+ * must split (1.7 against 2.6 us per mmap, 0.5 against 0.9 us per page to
+ * empty again, quiet host of docs/benchmarks.md: host_mmap_* and
+ * host_unmap_* of build/bench/syscall/host_syscall).
  */
 void hm_release(struct shadow *s, int tag, uint32_t first, uint64_t n)
 {

@@ -17,12 +17,26 @@
  *                  vmm does when it emulates the guest's SYSENTER
  *   int $0x40   -> #GP (host gate 0x40 has DPL 0) -> SIGSEGV, from 32-bit
  *                  code: the plain signal floor in the same mode
- * Two more host costs on vmm's path of a guest system call, for reference:
+ * More host costs on vmm's paths, for reference (figures in docs/ cite them):
  *   host_prctl_tsc_pair  prctl(PR_SET_TSC) to PR_TSC_SIGSEGV and back (what
  *                        entering and leaving ring 3 cost before the RDTSC
  *                        trap was switched lazily, cpu/host_clock.h)
+ *   host_clock_gettime_syscall  clock_gettime as a system call, not through
+ *                        the vDSO (the alternative to switching that trap off)
  *   host_fxsave_fxrstor  one FXSAVE64 plus one FXRSTOR64 (each switch between
  *                        the monitor and guest code does one pair)
+ *   host_mmap_hole, host_mmap_reserved  one MAP_FIXED | MAP_POPULATE mmap of
+ *                        a memfd page into an empty range, or into a
+ *                        PROT_NONE reservation the host must split (the user
+ *                        view is a hole, the kernel views reservations:
+ *                        shadow_mmu/hostmap.c)
+ *   host_unmap_hole, host_unmap_reserved  emptying those pages again, per
+ *                        page: munmap, or mapping the reservation back
+ *   host_cpuid           CPUID leaf 0 (on a host that is a VM, an exit)
+ *   host_cpuid_faulting  the same with CPUID faulting on (arch_prctl
+ *                        ARCH_SET_CPUID), so that it raises SIGSEGV and the
+ *                        handler skips it, as for guest ring 3 (cpu/direct.c);
+ *                        left out where the CPU has no CPUID faulting
  * Prints "bench NAME NS CHECKSUM OPS" (best of 3 runs, CLOCK_MONOTONIC) and
  * "end".  bench/run-all.sh runs it next to host_signal and the guests.
  */
@@ -31,11 +45,15 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -141,19 +159,85 @@ static void fx_pair(void)
     asm volatile("fxsave64 %0; fxrstor64 %0" : "+m"(area));
 }
 
-/* Best of REPS runs of N_TRAPS calls of fn, as a bench line. */
-static void time_calls(const char *name, void (*fn)(void))
+static void clock_syscall(void)
+{
+    struct timespec ts;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+}
+
+/* Two bytes, as the SIGSEGV handler's skip expects (int $0x40's length). */
+static void cpuid0(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+    asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+}
+
+/* Best of REPS runs of n calls of fn, as a bench line. */
+static void time_calls(const char *name, void (*fn)(void), uint32_t n)
 {
     uint64_t best = ~0ull;
     for (int r = 0; r < REPS; r++) {
         uint64_t t0 = now_ns();
-        for (uint32_t i = 0; i < N_TRAPS; i++)
+        for (uint32_t i = 0; i < n; i++)
             fn();
         uint64_t t = now_ns() - t0;
         if (t < best)
             best = t;
     }
-    printf("bench %s %llu %u %u\n", name, (unsigned long long)best, N_TRAPS, N_TRAPS);
+    printf("bench %s %llu %u %u\n", name, (unsigned long long)best, n, n);
+}
+
+/*
+ * N_MAPS single-page mmaps of scattered memfd pages (so that no two merge
+ * into one VMA, as guest frames rarely follow each other) at every other
+ * page of a range that is empty, or reserved PROT_NONE; then the range
+ * emptied again (munmap, or the reservation mapped back over it).  Best of
+ * REPS, two bench lines per kind: per mmap, and per page emptied.
+ */
+#define N_MAPS 2000u
+static void time_mmaps(int memfd, uint8_t *range, bool reserved)
+{
+    uint64_t len = 2ull * N_MAPS * 4096, best_map = ~0ull, best_unmap = ~0ull;
+    for (int r = 0; r < REPS; r++) {
+        if (reserved)
+            mmap(range, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        uint64_t t0 = now_ns();
+        for (uint32_t i = 0; i < N_MAPS; i++)
+            if (mmap(range + 2ull * i * 4096, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED |
+                     MAP_POPULATE, memfd, (off_t)((i * 7919u) % 16000u) * 4096) == MAP_FAILED) {
+                perror("host_syscall: mmap");
+                exit(1);
+            }
+        uint64_t t1 = now_ns();
+        if (reserved)
+            mmap(range, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        else
+            munmap(range, len);
+        uint64_t t2 = now_ns();
+        if (t1 - t0 < best_map)
+            best_map = t1 - t0;
+        if (t2 - t1 < best_unmap)
+            best_unmap = t2 - t1;
+    }
+    munmap(range, len);
+    printf("bench host_mmap_%s %llu %u %u\n", reserved ? "reserved" : "hole",
+           (unsigned long long)best_map, N_MAPS, N_MAPS);
+    printf("bench host_unmap_%s %llu %u %u\n", reserved ? "reserved" : "hole",
+           (unsigned long long)best_unmap, N_MAPS, N_MAPS);
+}
+
+static void mmap_costs(void)
+{
+    int memfd = memfd_create("host_syscall", 0);
+    uint64_t len = 2ull * N_MAPS * 4096;
+    uint8_t *range = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memfd < 0 || ftruncate(memfd, 16000ull * 4096) < 0 || range == MAP_FAILED) {
+        perror("host_syscall: memfd");
+        exit(1);
+    }
+    time_mmaps(memfd, range, false);
+    time_mmaps(memfd, range, true);
+    close(memfd);
 }
 
 static const struct {
@@ -205,8 +289,22 @@ int main(void)
         printf("bench %s %llu %u %u\n", variants[v].name, (unsigned long long)best, N_TRAPS,
                N_TRAPS);
     }
-    time_calls("host_prctl_tsc_pair", prctl_pair);
-    time_calls("host_fxsave_fxrstor", fx_pair);
+    time_calls("host_prctl_tsc_pair", prctl_pair, N_TRAPS);
+    time_calls("host_clock_gettime_syscall", clock_syscall, N_TRAPS);
+    time_calls("host_fxsave_fxrstor", fx_pair, N_TRAPS);
+    mmap_costs();
+    /* Last: CPUID faulting stays on for the rest of the process. */
+    time_calls("host_cpuid", cpuid0, N_TRAPS / 20);
+    if (syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0) {
+        traps = 0;
+        time_calls("host_cpuid_faulting", cpuid0, N_TRAPS / 20);
+        if (traps != REPS * (N_TRAPS / 20)) {
+            fprintf(stderr, "host_syscall: %u CPUID traps, want %u\n", traps, REPS * (N_TRAPS / 20));
+            return 1;
+        }
+    } else {
+        fprintf(stderr, "host_syscall: no CPUID faulting on this CPU: host_cpuid_faulting left out\n");
+    }
     puts("end");
     return 0;
 }

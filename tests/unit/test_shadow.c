@@ -927,9 +927,10 @@ Test(shadow, page_mapped_alike_stays_across_a_switch)
     assert_prot(uv(X), NONE, "space 0's own page is gone");
     cr_assert_eq(shadow_user_fault(vm, X + 0x1000, false, &pa, &err), SHADOW_FIXED);
     cr_assert_eq(shadow_user_fault(vm, X, false, &pa, &err), SHADOW_FIXED);
-    uint64_t remaps = vm->stats.shadow_user_remaps;
+    uint64_t remaps = vm->stats.shadow_user_remaps, kept = vm->stats.shadow_user_kept;
     load_cr3(0);
     assert_prot(uv(X + 0x1000), RO, "the shared page stayed");
+    cr_assert_eq(vm->stats.shadow_user_kept, kept + 1, "counted as kept");
     cr_assert_eq(*(uint32_t *)uv(X + 0x1000), 0x88888888u);
     assert_prot(uv(X), RW, "space 0's own page came back, writable as it was");
     cr_assert_eq(*(uint32_t *)uv(X), 0xF0000000u, "space 0's frame, not space 1's");
