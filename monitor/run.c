@@ -132,10 +132,10 @@ bool run_emulate(struct vm *vm)
     if (r == EM_HALT)
         c->halted = true;
     bool done = c->eip != eip;      /* it completed (no exception) */
-    /* Paging-mode changes drop every view; a CR3 load switches to the view
-     * of that address space (kept exact by page-table tracing). */
-    /* Translated user code is kept per address space, as long as its code
-     * pages keep their mappings (bt_check_user). */
+    /* Paging-mode changes drop every view and every CPL-3 translation; a
+     * CR3 load switches to the view of that address space (kept exact by
+     * page-table tracing), whose CPL-3 translations stay as long as their
+     * code pages keep their mappings (bt_check_user), as after INVLPG. */
     if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
         shadow_reset(vm);
         bt_drop_user(vm);
