@@ -20,7 +20,8 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${VMM_BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libzydis-dev libcapstone-dev
-          libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs)
+          libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs
+          qemu-user)
 
 boot=1
 for arg in "$@"; do
