@@ -83,11 +83,14 @@ uint64_t bt_segment_key(const struct vcpu *c);
  * through other segments are emulated when the emulator knows the
  * instruction, so that limit checks raise #GP/#SS as on hardware. */
 bool bt_seg_unlimited(const struct seg *s);
+/* A flat 32-bit stack (SS base 0, no limit, B set): the only one that
+ * translated stack operations address directly (bt/classify.c). */
+bool bt_stack_flat(const struct vcpu *c);
 /* Before translated code runs, and after a light callout loaded a segment:
  * the view of the mode (xview: kernel view, or the user view at CPL 3), its
- * lookup table, the FPU gate of CR0/CR4 (cpu/fpu.h), the host addresses of
- * the segment bases (segbase_host) and the FS/GS limit guards
- * (seglimit_guard) that translated code reads. */
+ * lookup table, the FPU gate of CR0/CR4 (cpu/fpu.h), the host GS base (the
+ * kernel view, cpu/host.h) and the FS/GS limit guards (seglimit_guard)
+ * that translated code reads. */
 void bt_prepare_segments(struct vcpu *c);
 
 #endif

@@ -14,6 +14,7 @@
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
 #include "cpu/fpu.h"
+#include "cpu/host.h"
 
 extern char bt_exit[], bt_rdtsc[], bt_callout[];
 
@@ -324,18 +325,11 @@ void bt_prepare_segments(struct vcpu *c)
      * host checks translated code's guest accesses then, as for direct
      * ring 3 (its own accesses, to struct vcpu and the tables, are aligned). */
     c->host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
-    for (int s = 0; s < S_NSEG; s++)
-        c->segbase_host[s] = c->xview + c->seg[s].base;
-    /* The processor wraps base + offset at 4 GiB, translated code reaches
-     * the guard after the view instead.  For the one instruction that did,
-     * base - 4 GiB + offset is the wrapped address (only segments with a
-     * base go through segbase_host, and only they can wrap). */
-    if (c->seg_wrap_step) {
-        for (int s = 0; s < S_NSEG; s++)
-            if (c->seg[s].base)
-                c->segbase_host[s] -= 1ull << 32;
-        c->seg_wrap_step = false;
-    }
+    /* GS holds the kernel view for translated code of either CPL (CPL-3
+     * translations address the user view at host 0 with no segment), so
+     * it changes only when the address space's kernel view does. */
+    c->gs_base = c->kview;
+    host_gs_sync(c);
     c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
     c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }
@@ -352,6 +346,7 @@ uint64_t bt_segment_key(const struct vcpu *c)
      * FS and GS are left out: their bases are read at run time, and
      * guests switch them at every context switch (TLS, per-CPU data), so
      * accesses through them are never limit-checked (docs/translator.md). */
+    if (SEG_ATTR_DB(c->seg[S_SS].attr)) key |= 1ull << 35;    /* ESP, not SP (bt_stack_flat) */
     static const int keyed[] = { S_ES, S_CS, S_SS, S_DS };
     for (int i = 0; i < 4; i++)
         if (bt_seg_unlimited(&c->seg[keyed[i]]))

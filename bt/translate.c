@@ -90,7 +90,6 @@ static void translate_one(struct xlat *x, enum kind k)
     switch (k) {
     case K_COPY: xl_copy(x); break;
     case K_INCDEC_SHORT: xl_incdec_short(x); break;
-    case K_COPY_ADDR16: xl_copy_addr16(x); break;
     case K_LOOP_CX: xl_loop_cx(x); break;
     case K_PUSHFD: xl_pushfd(x); break;
     case K_PUSH_SREG: xl_push_sreg(x); break;

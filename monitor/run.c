@@ -158,13 +158,11 @@ static void translated_miss(struct vm *vm, bool *single_step)
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
     bool write = c->exc_error & 2;
     if (c->exit_arg >= (1ull << 32)) {
-        /* A segment base plus offset past 4 GiB, which the processor wraps
-         * (TLS through GS at negative offsets does this): the view's guard
-         * faulted.  Run the instruction alone with its segment bases
-         * lowered by 4 GiB (bt_prepare_segments). */
+        /* A REP MOVS/STOS run on host pointers ran past the top of the view
+         * (the guard after it faulted), where the processor wraps to
+         * linear 0: the emulator finishes it with the wrap. */
         vm->stats.bt_wrap_steps++;
-        c->seg_wrap_step = true;
-        *single_step = true;
+        *single_step = run_emulate(vm);
         return;
     }
     bool user = c->cpl == 3;
