@@ -137,7 +137,10 @@ struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
 void tu_lin_pages(const struct tu *tu, uint32_t lp[2])
 {
     lp[0] = tu->lin & ~(GUEST_PAGE_SIZE - 1);
-    lp[1] = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
+    /* A TU that ends before its first instruction (a breakpoint, an
+     * undecodable one) covers no byte: its page is the first one's. */
+    uint32_t last = tu->guest_len ? tu->lin + tu->guest_len - 1 : tu->lin;
+    lp[1] = last & ~(GUEST_PAGE_SIZE - 1);
 }
 
 bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user)
