@@ -135,16 +135,21 @@ bool run_emulate(struct vm *vm)
     /* Paging-mode changes drop every view and every CPL-3 translation; a
      * CR3 load switches to the view of that address space (kept exact by
      * page-table tracing), whose CPL-3 translations stay as long as their
-     * code pages keep their mappings (bt_check_user), as after INVLPG. */
+     * code pages keep their mappings (bt_check_user), as after INVLPG.
+     * CPL-0 translations stay while their code pages map the same frames
+     * (bt_check_kernel), after any of the three. */
     if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
         shadow_reset(vm);
         bt_drop_user(vm);
+        bt_check_kernel(vm, true, 0);
     } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
         shadow_cr3_loaded(vm);
         bt_check_user(vm);
+        bt_check_kernel(vm, true, 0);
     } else if (invlpg && done) {
         shadow_invlpg(vm, lin);
         bt_check_user(vm);
+        bt_check_kernel(vm, false, lin);
     }
     return info.irq_shadow;
 }
