@@ -50,4 +50,8 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info);
  * asks before it turns an instruction into an exit. */
 bool emulate_supports(int zydis_mnemonic);
 
+/* SYSENTER on the virtual CPU (cpu/em_control.c); false when IA32_SYSENTER_CS
+ * is null or CR0.PE clear, nothing changed: the caller raises #GP(0). */
+bool cpu_sysenter(struct vcpu *c);
+
 #endif
