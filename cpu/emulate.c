@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cpu/em_internal.h"
 #include "cpu/exceptions.h"
+#include "cpu/cpuid.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -364,7 +365,9 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info)
         info->length = e.in.length;
     }
     em_handler *h = handlers[e.in.mnemonic];
-    if (h) {
+    if (cpu_model_insn(&e.in) == MODEL_UD) {
+        r = em_ud(&e);                      /* not in the CPU model */
+    } else if (h) {
         r = h(&e);
     } else {
         char what[64];
