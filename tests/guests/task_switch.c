@@ -50,6 +50,7 @@ static uint64_t ldt[2] __attribute__((aligned(8)));
  * if any, is popped), TR, EFLAGS, CR0, LDTR, CR3. */
 struct seen {
     uint32_t count, eax, esi, tr, eflags, cr0, ldtr, cr3, error, esp, marker;
+    bool main_busy, self_busy;  /* the busy bits of RT_TSS and of the task's TSS */
 };
 volatile struct seen seen_a, seen_call, seen_int, seen_exc, seen_t, seen_ts;
 
@@ -75,6 +76,8 @@ static uint32_t esp_now(void) { uint32_t v; asm volatile("movl %%esp, %0" : "=r"
 static void record(volatile struct seen *s)
 {
     s->count++;
+    s->main_busy = busy(RT_TSS >> 3);
+    s->self_busy = busy(str() >> 3);
     s->tr = str();
     s->eflags = read_eflags();
     s->cr0 = READ_CR(0);
@@ -85,22 +88,10 @@ static void record(volatile struct seen *s)
 /* ---- the tasks ---- */
 
 /* Entered by JMP: not nested, so no back link and NT clear. */
-static volatile bool a_main_busy, a_self_busy;
-void a_body(void)
-{
-    record(&seen_a);
-    a_main_busy = busy(RT_TSS >> 3);
-    a_self_busy = busy(G_TSS_A);
-}
+void a_body(void) { record(&seen_a); }
 STUB(a, "", "ljmp $0x28, $0");
 
-static volatile bool call_main_busy, call_self_busy;
-void call_body(void)
-{
-    record(&seen_call);
-    call_main_busy = busy(RT_TSS >> 3);
-    call_self_busy = busy(G_TSS_CALL);
-}
+void call_body(void) { record(&seen_call); }
 STUB(call, "", "iret");
 
 void int_body(void) { record(&seen_int); }
@@ -210,8 +201,8 @@ static void check_jmp(void)
     CHECK_EQ(3, seen_a.tr, SEL(G_TSS_A), "TR in task A");
     CHECK(4, !(seen_a.eflags & EFL_NT), "NT set in a task entered by JMP");
     CHECK(5, seen_a.cr0 & CR0_TS, "CR0.TS clear after a task switch");
-    CHECK(6, !a_main_busy && a_self_busy, "busy bits in task A: main %d (want 0), A %d (want 1)",
-          a_main_busy, a_self_busy);
+    CHECK(6, !seen_a.main_busy && seen_a.self_busy, "busy bits in task A: main %d (want 0), A %d (want 1)",
+          seen_a.main_busy, seen_a.self_busy);
     CHECK_EQ(7, tss_a.link, 0, "back link written by a JMP");
     CHECK_EQ(8, rt_tss.eip, after, "main's EIP saved in its TSS (the instruction after JMP)");
     CHECK_EQ(9, rt_tss.esi, 0x5151A5A5, "main's ESI saved in its TSS");
@@ -252,8 +243,8 @@ static void check_call(void)
         CHECK_EQ(22, seen_call.tr, SEL(G_TSS_CALL), "TR in the called task");
         CHECK(23, seen_call.eflags & EFL_NT, "NT clear in a task entered by CALL");
         CHECK_EQ(24, tss_call.link, RT_TSS, "back link of the called task");
-        CHECK(25, call_main_busy && call_self_busy, "busy bits in the called task: main %d, called %d",
-              call_main_busy, call_self_busy);
+        CHECK(25, seen_call.main_busy && seen_call.self_busy,
+              "busy bits in the called task: main %d, called %d", seen_call.main_busy, seen_call.self_busy);
         CHECK_EQ(26, seen_call.ldtr, 0, "LDTR loaded from the called task's TSS");
         CHECK(27, !(read_eflags() & EFL_NT), "NT set in main after the IRET back");
         CHECK(28, busy(RT_TSS >> 3) && !busy(G_TSS_CALL), "busy bits after the IRET back");
@@ -284,17 +275,25 @@ static void check_int(void)
     rt_printf("task_switch: INT 0x%x through a task gate\n", INT_VEC);
 }
 
-/* #GP through a task gate: the error code on the handler task's stack. */
-static void check_gp_task(void)
+/* Load FS with a TSS selector: #GP(selector).  The exception task resumes
+ * main after the instruction, whose address is returned. */
+static uint32_t load_fs_fault(void)
 {
     uint32_t insn;
-    rt_idt[13] = task_gate(SEL(G_TSS_EXC), 0);
     asm volatile("movl $1f, %[resume]\n\t"
                  "movl $2f, %[insn]\n"
                  "2:\tmovw %[bad], %%fs\n"
                  "1:"
                  : [resume] "=m"(exc_resume), [insn] "=m"(insn)
                  : [bad] "r"(SEL(G_TSS_A)) : "memory");
+    return insn;
+}
+
+/* #GP through a task gate: the error code on the handler task's stack. */
+static void check_gp_task(void)
+{
+    rt_idt[13] = task_gate(SEL(G_TSS_EXC), 0);
+    uint32_t insn = load_fs_fault();
     CHECK_EQ(50, seen_exc.count, 1, "the #GP task ran");
     CHECK_EQ(51, seen_exc.error, SEL(G_TSS_A), "#GP error code on the task's stack");
     CHECK_EQ(52, seen_exc.esp, (uint32_t)stk_exc + sizeof stk_exc,
@@ -310,15 +309,9 @@ static void check_gp_task(void)
  * #GP then #NP is a double fault. */
 static void check_df_task(void)
 {
-    uint32_t insn;
     rt_idt[8] = task_gate(SEL(G_TSS_EXC), 0);
     rt_idt[13] &= ~(1ull << 47);                     /* #GP gate not present */
-    asm volatile("movl $1f, %[resume]\n\t"
-                 "movl $2f, %[insn]\n"
-                 "2:\tmovw %[bad], %%fs\n"
-                 "1:"
-                 : [resume] "=m"(exc_resume), [insn] "=m"(insn)
-                 : [bad] "r"(SEL(G_TSS_A)) : "memory");
+    uint32_t insn = load_fs_fault();
     CHECK_EQ(60, seen_exc.count, 2, "the #DF task ran");
     CHECK_EQ(61, seen_exc.error, 0, "#DF error code on the task's stack");
     CHECK_EQ(62, exc_saved_eip, insn, "main's saved EIP at the #DF: the faulting instruction");
