@@ -2,9 +2,9 @@
  * cpu/tss.c - stacks: the inner stacks of the 32-bit TSS and the stack
  * frames that far CALL/RET, event delivery and IRET push and pop.
  *
- * Only the privilege-change use of the TSS is modelled (SS0:ESP0 ..
- * SS2:ESP2, Intel SDM vol. 3A 7.2.1 and 6.12.1); task switching is not, and
- * a 16-bit TSS stops the run as unsupported.  Stacks must be 32-bit
+ * This file has the privilege-change use of the TSS (SS0:ESP0 ..
+ * SS2:ESP2, Intel SDM vol. 3A 7.2.1 and 6.12.1); task switching through the
+ * TSS is cpu/task.c.  A 16-bit TSS stops the run as unsupported.  Stacks must be 32-bit
  * (SS.B = 1): 16-bit stack segments only occur in 16-bit protected-mode
  * code, which this monitor does not run.
  */
