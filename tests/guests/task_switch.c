@@ -94,7 +94,22 @@ STUB(a, "", "ljmp $0x28, $0");
 void call_body(void) { record(&seen_call); }
 STUB(call, "", "iret");
 
-void int_body(void) { record(&seen_int); }
+/* INT 0x40, and #DE (no error code) with paging on: then it reads the
+ * second address space and moves main on past the DIV. */
+static volatile uint32_t int_resume, int_saved_eip;
+static volatile bool paging_on;
+static const uint32_t second_space = 0x40000000u;
+void int_body(void)
+{
+    record(&seen_int);
+    if (paging_on)
+        seen_int.marker = peek(second_space);
+    int_saved_eip = rt_tss.eip;
+    if (int_resume) {
+        rt_tss.eip = int_resume;
+        int_resume = 0;
+    }
+}
 STUB(int, "", "iret");
 
 /* #GP and #DF through task gates.  The faulting instruction would fault
@@ -111,7 +126,6 @@ void exc_body(void)
 STUB(exc, POP_ERROR(exc), "iret");
 
 /* Entered with the T flag: #DB (DR6.BT) before its first instruction. */
-static uint32_t second_space = 0x40000000u;
 void t_body(void)
 {
     record(&seen_t);
@@ -394,9 +408,31 @@ static void check_t_flag_and_cr3(void)
     CHECK_EQ(88, seen_t.marker, 0x22222222, "the new task's address space");
     CHECK_EQ(89, READ_CR(3), (uint32_t)pd1, "CR3 after the IRET back");
     CHECK_EQ(90, peek(second_space), 0x11111111, "main's address space after the IRET back");
+
+    /* #DE raised by translated code (not by the emulator, whose caller
+     * compares CR3) through a task gate to a task with the other CR3. */
+    tss_int.cr3 = (uint32_t)pd2;
+    rt_idt[0] = task_gate(SEL(G_TSS_INT), 0);
+    paging_on = true;
+    uint32_t insn;
+    asm volatile("movl $1f, %[resume]\n\t"
+                 "movl $2f, %[insn]\n\t"
+                 "movl $1, %%eax\n\t"
+                 "xorl %%edx, %%edx\n\t"
+                 "xorl %%ecx, %%ecx\n"
+                 "2:\tdivl %%ecx\n"
+                 "1:"
+                 : [resume] "=m"(int_resume), [insn] "=m"(insn) :: "eax", "ecx", "edx", "memory");
+    paging_on = false;
+    rt_idt_default(0, GATE_INT0);
+    CHECK_EQ(91, seen_int.count, 2, "the #DE task ran");
+    CHECK_EQ(92, seen_int.cr3, (uint32_t)pd2, "CR3 in the #DE task");
+    CHECK_EQ(93, seen_int.marker, 0x22222222, "the #DE task's address space");
+    CHECK_EQ(94, int_saved_eip, insn, "main's saved EIP at the #DE: the DIV");
+    CHECK_EQ(95, peek(second_space), 0x11111111, "main's address space after the #DE task");
     WRITE_CR(0, READ_CR(0) & ~CR0_PG);
     asm volatile("clts");
-    rt_printf("task_switch: T flag #DB and CR3 of the new task\n");
+    rt_printf("task_switch: T flag #DB and CR3 of the new task, by CALL and by #DE\n");
 }
 
 /* A fault after the commit point belongs to the new task: JMP to a TSS
