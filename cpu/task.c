@@ -105,9 +105,10 @@ static int read_image(struct vcpu *c, const struct switch_to *to, struct tss_ima
     return 0;
 }
 
-/* Every check of SDM 8.3 steps 3-5 that the callers have not made: the new
- * TSS's limit and size, the current TSS's size, the pages of everything
- * the switch writes.  *old gets the current TSS's descriptor. */
+/* Every check of SDM 8.3 steps 3-5 that the callers have not made: both
+ * TSSs 32-bit, the new one's limit, its image readable and free of
+ * EFLAGS.VM, every page the switch writes reachable.  *old gets the current
+ * TSS's descriptor when its busy bit is to be cleared. */
 static int check_switch(struct vcpu *c, const struct switch_to *to, struct tss_image *t,
                         struct desc *old, int *vec, uint32_t *err)
 {
@@ -253,8 +254,7 @@ static int load_new(struct vcpu *c, const struct switch_to *to, const struct tss
     /* The selectors first, with unusable caches, so that a fault leaves
      * the new task's selectors visible to its handler, as on the processor. */
     for (int s = 0; s < S_NSEG; s++)
-        seg_commit(c, s, t->sreg[s], (struct desc){ 0, 0 });
-    c->cpl = cpl;
+        seg_commit(c, s, t->sreg[s], (struct desc){ 0, 0 });     /* CPL = RPL of CS */
     if (load_ldt(c, t->ldt, vec, err))
         return -1;
     for (int i = 0; i < S_NSEG; i++)
@@ -331,35 +331,37 @@ int task_far(struct vcpu *c, uint16_t sel, struct desc d, bool call, uint32_t ei
     return finish(c, trap, vec, err);
 }
 
+/* The back link of the current TSS: a busy TSS in the GDT (IRET pseudocode,
+ * TASK-RETURN). */
+static int back_link(struct vcpu *c, struct switch_to *to, int *vec, uint32_t *err)
+{
+    struct mmu_fault f;
+
+    if (mmu_read(c, c->tr.base + TSS_LINK, &to->sel, 2, 0, &f) == MMU_PAGE_FAULT)
+        return pf(c, &f, vec, err);
+    if (read_tss_desc(c, to->sel, EXC_TS, &to->d, vec, err))
+        return -1;
+    if (!tss_busy(to->d))
+        return seg_fail(vec, err, EXC_TS, SEL_ERR(to->sel));
+    if (!desc_present(to->d))
+        return seg_fail(vec, err, EXC_NP, SEL_ERR(to->sel));
+    return 0;
+}
+
 int task_return(struct vcpu *c, uint32_t eip_next)
 {
     struct switch_to to = { 0, { 0, 0 }, SRC_IRET, eip_next, vcpu_get_eflags(c) & ~FL_NT };
-    struct mmu_fault f;
     bool trap = false, committed;
     int vec, r;
     uint32_t err;
 
-    if (mmu_read(c, c->tr.base + TSS_LINK, &to.sel, 2, 0, &f) == MMU_PAGE_FAULT) {
-        c->cr2 = f.cr2;
-        return cpu_raise(c, EXC_PF, f.error) < 0 ? -2 : -1;
-    }
-    if (read_tss_desc(c, to.sel, EXC_TS, &to.d, &vec, &err))
-        goto fault;
-    if (!tss_busy(to.d)) {
-        seg_fail(&vec, &err, EXC_TS, SEL_ERR(to.sel));
-        goto fault;
-    }
-    if (!desc_present(to.d)) {
-        seg_fail(&vec, &err, EXC_NP, SEL_ERR(to.sel));
-        goto fault;
-    }
-    if ((r = do_switch(c, &to, &trap, &committed, &vec, &err)) == -2)
-        return -2;
-    if (r == 0 && (r = finish(c, trap, &vec, &err)) == -2)
-        return -2;
+    r = back_link(c, &to, &vec, &err);
     if (r == 0)
-        return 0;
-fault:
+        r = do_switch(c, &to, &trap, &committed, &vec, &err);
+    if (r == 0)
+        r = finish(c, trap, &vec, &err);
+    if (r != -1)
+        return r;
     return cpu_raise(c, vec, err) < 0 ? -2 : -1;
 }
 
