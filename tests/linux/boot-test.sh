@@ -13,9 +13,9 @@
 # A guest kernel panic ("Kernel panic - not syncing") ends the run at once:
 # Linux's panic loop spins with interrupts enabled, so vmm cannot tell it
 # from work and would run until the timeout.  The watcher below reads the
-# panic text up to its "---[ end Kernel panic" line (or 3 s of silence),
-# then stops vmm (SIGTERM to timeout, which passes it on), and the test
-# fails showing that text.
+# panic text up to its "---[ end Kernel panic" line (or 3 s of silence, or
+# 300 lines), then stops vmm (SIGTERM to timeout, which passes it on), and
+# the test fails showing that text.
 # The guest also gets an ext2 image made here (mke2fs -d) with --disk: it
 # reads the host's file on it and writes two of its own, which are checked
 # in the image after poweroff (debugfs), as is the file system (e2fsck -fn).
@@ -99,7 +99,7 @@ start=$(date +%s)
         ${vmm_args[@]+"${vmm_args[@]}"}
 ) </dev/null 2>"$tmp/stderr" |
     {
-        prev= panic=
+        prev= panic= after=0
         while :; do
             if [[ -n $panic ]]; then
                 IFS= read -r -t 3 line || break
@@ -112,6 +112,8 @@ start=$(date +%s)
             prev=$line
             [[ $line == *"$PANIC"* ]] && panic=1
             [[ -n $panic && $line == *"---[ end $PANIC"* ]] && break
+            # A guest that keeps printing after its panic: 300 lines are enough.
+            [[ -n $panic ]] && ((++after > 300)) && break
         done
         [[ -n $panic ]] && kill -TERM "$(cat "$tmp/timeout.pid")" 2>/dev/null
     } >"$tmp/out"

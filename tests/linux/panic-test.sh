@@ -8,8 +8,9 @@
 #  1. a stand-in for vmm that prints a few boot lines, a panic as Linux
 #     prints it (the panic line, a call trace, the "---[ end Kernel panic"
 #     line) and then spins silently, as Linux's panic loop does;
-#  2. Debian's kernel under vmm, told to start an init that does not exist
-#     (rdinit= and init=), which panics with "Requested init ... failed".
+#  2. Debian's kernel under vmm, told to start an initramfs init that does
+#     not exist (rdinit=): it then looks for a root file system, finds none
+#     and panics with "VFS: Unable to mount root fs".
 # Both must end within the limit, fail (exit 1) and show the panic line.
 # Exit status: 0 pass, 1 fail, 77 skipped (what boot-test.sh skips on, or
 # vmm stopping the real kernel as unsupported before it gets to panic).
@@ -70,6 +71,6 @@ run stand-in "Attempted to kill init" --vmm "$tmp/fake-vmm" --mkinitramfs /bin/t
     --list "$tmp/list" --kernel "$tmp/kernel" --busybox "$tmp/busybox"
 grep -q "Call Trace:" "$tmp/stand-in.out" || fail "stand-in: the call trace after the panic line is not shown"
 
-# The real kernel: no init to run.
-run linux "Requested init /nonexistent failed" "$@" --append-extra "rdinit=/nonexistent init=/nonexistent"
+# The real kernel: no init to run, no root file system to find one on.
+run linux "VFS: Unable to mount root fs" "$@" --append-extra "rdinit=/nonexistent"
 echo "PASS: a kernel panic stops the Linux test at once and shows the panic text"
