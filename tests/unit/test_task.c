@@ -267,6 +267,18 @@ Test(task, null_cs_after_commit)
     assert_committed();
 }
 
+/* #TS(CS) through an interrupt gate: the new task's SS is not qualified
+ * yet, so the push is #SS, then #DF, then a triple fault (a task gate for
+ * #TS is what the SDM advises). */
+Test(task, bad_cs_through_an_interrupt_gate_shuts_down)
+{
+    wr16(TSS_NEW + TSS_SREG + 4 * S_CS, DATA0);
+    assert_fault(seg_far_jmp(c, TSS_NEW_SEL, 0, true, 0x1239, &vec, &err), EXC_TS, DATA0);
+    cr_assert_eq(cpu_raise(c, vec, err), -1);
+    cr_assert(vm->stop);
+    cr_assert_eq(vm->exit_status, VMM_EXIT_TRIPLE);
+}
+
 Test(task, eip_beyond_cs_limit_is_gp0)
 {
     wr32(TSS_NEW + TSS_EIP, 0xFFFFFFFFu);
