@@ -18,7 +18,10 @@
 #include <unistd.h>
 #include <ucontext.h>
 #include <sys/mman.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 #include "cpu/host.h"
+#include "cpu/host_facts.h"
 #include "bt/bt.h"
 #include "bt/tc.h"
 #include "monitor/vm.h"
@@ -230,17 +233,34 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
         break;
     case SIGSYS:
         /* int 0x80 comes back from the guest's own code segment with RIP
-         * after the instruction; SYSENTER from 32-bit code enters the
-         * host's compat entry, which reports CS 0x23 and a landing pad in
-         * the host's vDSO as RIP: only the registers are the guest's. */
-        c->exit_reason = EXIT_SYSCALL;
-        c->exc_vector = direct_is_guest_cs((uint16_t)g[REG_CSGSFS]) ? 0x80 : -1;
-        /* The host's SYSENTER entry assumes the vDSO convention (EBP holds
-         * the user ESP and was pushed): it reports EBP as the stack pointer
-         * and reloads EBP from the stack.  The guest's EBP at SYSENTER is
-         * therefore the reported RSP. */
-        if (c->exc_vector == -1)
+         * after the instruction.  SYSENTER (Intel) or SYSCALL (AMD) from
+         * 32-bit code enters the host's compat entry, which reports CS 0x23
+         * and a landing pad in the host's vDSO as RIP: only the registers
+         * are the guest's (cpu/host_facts.h says which of the two it is). */
+        switch (host_ring3_event(host_plan(), SIGSYS,
+                                 !direct_is_guest_cs((uint16_t)g[REG_CSGSFS]), NULL)) {
+        case R3_SYSCALL:
+            /* The model has no SYSCALL: #UD at it.  The processor left
+             * the address after it in RCX. */
+            c->exit_reason = EXIT_EXCEPTION;
+            c->exc_vector = EXC_UD;
+            c->eip = (uint32_t)g[REG_RCX] - 2;
+            vm->stats.direct_syscall_ud++;
+            break;
+        case R3_INT80:
+            c->exit_reason = EXIT_SYSCALL;
+            c->exc_vector = 0x80;
+            break;
+        default:
+            /* The host's SYSENTER entry assumes the vDSO convention (EBP
+             * holds the user ESP and was pushed): it reports EBP as the
+             * stack pointer and reloads EBP from the stack.  The guest's
+             * EBP at SYSENTER is therefore the reported RSP. */
+            c->exit_reason = EXIT_SYSCALL;
+            c->exc_vector = -1;
             c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
+            break;
+        }
         break;
     case SIGALRM:
     case SIGINT:
@@ -360,8 +380,14 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 int host_init(struct vm *vm, char *err, unsigned long errlen)
 {
     host_vm = vm;
-    /* host_signal_entry puts this FS base back before any C runs. */
-    asm volatile("rdfsbase %0" : "=r"(host_fsbase));
+    /* host_signal_entry puts this FS base back before any C runs, when
+     * directly executed guest code may have loaded FS: by WRFSBASE where
+     * user code may use it, else through the kernel. */
+    const struct host_plan *plan = host_plan();
+    syscall(SYS_arch_prctl, ARCH_GET_FS, &host_fsbase);
+    host_fs_restore = !plan->ring3_direct ? 0 : host_facts()->fsgsbase_insn ? 1 : 2;
+    vm->cpu.gs_by_insn = plan->gsbase_insn;
+    vm->cpu.gs_kept = 0;
     stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
     if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
         snprintf(err, errlen, "cannot set up the signal stack");
@@ -410,6 +436,19 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     vm->cpu.seglimit_guard[0] = vm->cpu.seglimit_guard[1] = vm->cpu.guard_ok;
     armed_irq = armed_any = false;
     return 0;
+}
+
+void host_gs_sync(struct vcpu *c)
+{
+    if (c->gs_by_insn || c->gs_kept == c->gs_base)
+        return;
+    syscall(SYS_arch_prctl, ARCH_SET_GS, c->gs_base);
+    c->gs_kept = c->gs_base;
+}
+
+void host_gs_forget(struct vcpu *c)
+{
+    c->gs_kept = 0;
 }
 
 void host_fini(struct vm *vm)
