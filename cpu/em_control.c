@@ -8,6 +8,7 @@
 #include "cpu/em_internal.h"
 #include "cpu/segments.h"
 #include "cpu/exceptions.h"
+#include "cpu/task.h"
 
 static bool is_far(const struct em *e)
 {
@@ -71,7 +72,7 @@ enum em_result em_jmp(struct em *e)
     if (is_far(e)) {
         if (!far_target(e, &sel, &t))
             return e->res;
-        return seg_status(e, seg_far_jmp(e->c, sel, t, em_op32(e), &vec, &err), &vec, &err);
+        return seg_status(e, seg_far_jmp(e->c, sel, t, em_op32(e), e->next_eip, &vec, &err), &vec, &err);
     }
     if (!near_target(e, &t))
         return e->res;
@@ -171,9 +172,12 @@ enum em_result em_ud0(struct em *e) { return em_ud(e); }
 enum em_result em_ud1(struct em *e) { return em_ud(e); }
 enum em_result em_ud2(struct em *e) { return em_ud(e); }
 
+/* IRET with NT set returns to the task in the back link (a task switch,
+ * cpu/task.c); the old task's saved EIP is the instruction after IRET. */
 static enum em_result iret(struct em *e)
 {
-    int r = cpu_iret(e->c, em_op32(e));
+    int r = vcpu_get_eflags(e->c) & FL_NT ? task_return(e->c, e->next_eip)
+                                          : cpu_iret(e->c, em_op32(e));
     return r == -2 ? EM_STOP : EM_OK;
 }
 

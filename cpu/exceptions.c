@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "cpu/exceptions.h"
 #include "cpu/segments.h"
+#include "cpu/task.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -112,13 +113,27 @@ static int read_gate(struct vcpu *c, const struct event *ev, struct desc *g, int
         return gate_error(ev->vector, vec, err);
     if (!desc_present(*g))
         return seg_fail(vec, err, EXC_NP, (uint32_t)ev->vector * 8 + 2);
-    if (desc_type(*g) == SYS_TASKGATE) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "task gate in the IDT (vector %d): task switch", ev->vector);
-        vm_unsupported(c->vm, msg);
-        return -2;
-    }
     return 0;
+}
+
+/* The EFLAGS image the event saves (on the stack, or in the old TSS
+ * through a task gate).  SDM 17.3.1.1: RF is set in the image of a fault. */
+static uint32_t event_eflags(const struct vcpu *c, const struct event *ev)
+{
+    uint32_t fl = vcpu_get_eflags(c);
+    if (ev->kind == EV_EXCEPTION && ev->vector < 32 && vectors[ev->vector].fault)
+        fl |= FL_RF;
+    return fl;
+}
+
+/* A task gate: the handler is a task (cpu/task.c).  -3: the switch was
+ * done and a fault followed it, in the new task. */
+static int deliver_task(struct vcpu *c, const struct event *ev, struct desc g, int *vec, uint32_t *err)
+{
+    int r = task_gate_event(c, g, event_eflags(c, ev), ev->has_error, ev->error, vec, err);
+    if (r == 0)
+        c->halted = false;
+    return r;
 }
 
 static int deliver_once(struct vcpu *c, const struct event *ev, int *vec, uint32_t *err)
@@ -128,6 +143,8 @@ static int deliver_once(struct vcpu *c, const struct event *ev, int *vec, uint32
 
     if ((r = read_gate(c, ev, &g, vec, err)))
         return r;
+    if (desc_type(g) == SYS_TASKGATE)
+        return deliver_task(c, ev, g, vec, err);
     bool gate32 = desc_type(g) >= SYS_TSS32_AVAIL;
     bool intgate = (desc_type(g) & 7) == SYS_INTGATE16;
     unsigned width = gate32 ? 4 : 2;
@@ -137,9 +154,7 @@ static int deliver_once(struct vcpu *c, const struct event *ev, int *vec, uint32
         return -1;
 
     uint32_t fl = vcpu_get_eflags(c);
-    uint32_t pushed_fl = fl;
-    if (ev->kind == EV_EXCEPTION && ev->vector < 32 && vectors[ev->vector].fault)
-        pushed_fl |= FL_RF;     /* SDM 17.3.1.1: RF set in the image of a fault */
+    uint32_t pushed_fl = event_eflags(c, ev);
     uint32_t frame[6];
     int n = 0;
     bool inner = !desc_is_conforming(cd) && desc_dpl(cd) < c->cpl;
@@ -236,7 +251,10 @@ static int deliver(struct vcpu *c, struct event ev, uint32_t fault_eip)
          * event external to the program (SDM 6.13). */
         if (ev.kind != EV_SOFTINT && vec != EXC_PF)
             err |= 1;
-        c->eip = fault_eip;
+        /* After a task switch's commit point the fault belongs to the new
+         * task: its EIP is the one to report (SDM 8.3). */
+        if (r != -3)
+            c->eip = fault_eip;
         struct event next = { vec, EV_EXCEPTION, cpu_vector_has_error(vec), err };
         int first = event_class(&ev), second = event_class(&next);
         if (first == DOUBLE_FAULT && second != BENIGN)
@@ -299,8 +317,8 @@ int cpu_iret(struct vcpu *c, bool op32)
     int vec, r;
     uint32_t err;
 
-    if (cur & FL_NT) {
-        vm_unsupported(c->vm, "IRET with EFLAGS.NT=1 (return from a nested task)");
+    if (cur & FL_NT) {          /* the caller's: task_return() */
+        vm_stop(c->vm, VMM_EXIT_ERROR, "internal error: cpu_iret with EFLAGS.NT set");
         return -2;
     }
     if ((r = stack_pop_frame(c, &c->seg[S_SS], esp, v, 3, w, c->cpl, 0, &vec, &err)))

@@ -4,7 +4,7 @@
  * Contract: cpu_deliver() does what the processor does for an exception,
  * an external interrupt or INT n in protected mode (Intel SDM vol. 3A,
  * chapter 6): reads the IDT gate (interrupt and trap gates, 16- and 32-bit;
- * task gates are reported as unsupported), checks it (present, DPL for
+ * task gates switch tasks through cpu/task.c), checks it (present, DPL for
  * software interrupts, code-segment checks), switches to the inner stack
  * from the TSS on a privilege change, pushes the frame (SS:ESP on privilege
  * change, EFLAGS, CS, EIP, error code), clears TF/NT/RF/VM and, for an
@@ -52,7 +52,8 @@ bool cpu_vector_has_error(int vector);
 
 /* IRET with 32-bit (op32) or 16-bit operand size, at CPL 0..3: same-level
  * return, return to an outer level (ring 3: reloads SS:ESP and nulls data
- * segments whose DPL < new CPL).  NT=1 (task return) is unsupported.
+ * segments whose DPL < new CPL).  With EFLAGS.NT set, IRET is a task return:
+ * the caller uses task_return() (cpu/task.h) instead.
  * Returns 0, or -1 after raising the exception the check calls for (the
  * caller just resumes the guest), or -2 when the run must stop. */
 int cpu_iret(struct vcpu *c, bool op32);

@@ -1,6 +1,7 @@
 /*
  * cpu/segments.c - descriptor tables, segment-register loads, LLDT/LTR,
- * LAR/LSL/VERR/VERW and far JMP/CALL/RET.
+ * LAR/LSL/VERR/VERW and far JMP/CALL/RET (a far JMP/CALL to a TSS or a task
+ * gate is a task switch: cpu/task.c).
  *
  * References: Intel SDM vol. 3A 3.4-3.5 (descriptors), 5.5-5.8 (privilege
  * checks, call gates, stack switching), vol. 2 pages of MOV, POP, LDS/LSS,
@@ -9,6 +10,7 @@
  */
 #include <stdio.h>
 #include "cpu/segments.h"
+#include "cpu/task.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -70,7 +72,7 @@ static int write_type(struct vcpu *c, uint16_t sel, struct desc *d, uint32_t bit
     return 0;
 }
 
-static int set_accessed(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err)
+int seg_set_accessed(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err)
 {
     return write_type(c, sel, d, DESC_TYPE_A, vec, err);
 }
@@ -127,7 +129,7 @@ int seg_check_stack(struct vcpu *c, uint16_t sel, int cpl, int fault_vec,
         return seg_fail(vec, err, fault_vec, SEL_ERR(sel));
     if (!desc_present(*d))
         return seg_fail(vec, err, EXC_SS, SEL_ERR(sel));
-    return set_accessed(c, sel, d, vec, err);
+    return seg_set_accessed(c, sel, d, vec, err);
 }
 
 /* Code segment that will run at `new_cpl`: a conforming segment needs
@@ -147,7 +149,7 @@ static int check_code(struct vcpu *c, uint16_t sel, int new_cpl, bool check_rpl,
         return seg_fail(vec, err, EXC_GP, SEL_ERR(sel));
     if (!desc_present(*d))
         return seg_fail(vec, err, EXC_NP, SEL_ERR(sel));
-    return set_accessed(c, sel, d, vec, err);
+    return seg_set_accessed(c, sel, d, vec, err);
 }
 
 int seg_check_gate_code(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err)
@@ -160,7 +162,7 @@ int seg_check_gate_code(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, 
         return seg_fail(vec, err, EXC_GP, SEL_ERR(sel));
     if (!desc_present(*d))
         return seg_fail(vec, err, EXC_NP, SEL_ERR(sel));
-    return set_accessed(c, sel, d, vec, err);
+    return seg_set_accessed(c, sel, d, vec, err);
 }
 
 int seg_check_ret_code(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err)
@@ -212,7 +214,7 @@ int seg_load_data(struct vcpu *c, int sreg, uint16_t sel, int *vec, uint32_t *er
         return seg_fail(vec, err, EXC_GP, SEL_ERR(sel));
     if (!desc_present(d))
         return seg_fail(vec, err, EXC_NP, SEL_ERR(sel));
-    if (set_accessed(c, sel, &d, vec, err))
+    if (seg_set_accessed(c, sel, &d, vec, err))
         return -1;
     seg_commit(c, sreg, sel, d);
     return 0;
@@ -363,27 +365,21 @@ bool seg_verw(struct vcpu *c, uint16_t sel)
 
 /* ---- far JMP / CALL / RET (SDM 5.8.3 - 5.8.6) ---- */
 
-static int unsupported(struct vcpu *c, const char *what, uint16_t sel)
-{
-    char msg[96];
-    snprintf(msg, sizeof msg, "%s (selector %#06x)", what, sel);
-    vm_unsupported(c->vm, msg);
-    return -2;
-}
-
-/* A far JMP/CALL target that is not a code segment must be a call gate;
- * task gates and TSS descriptors mean a task switch, which is not modelled. */
-static int classify_system(struct vcpu *c, uint16_t sel, struct desc d, int *vec, uint32_t *err)
+/* A far JMP/CALL target that is not a code segment must be a call gate
+ * (returns 0), or a task gate or a TSS descriptor: a task switch (returns
+ * 1; busy TSSs included, task_far raises #GP for them). */
+static int classify_system(uint16_t sel, struct desc d, int *vec, uint32_t *err)
 {
     switch (desc_type(d)) {
     case SYS_CALLGATE16:
     case SYS_CALLGATE32:
         return 0;
     case SYS_TASKGATE:
-        return unsupported(c, "far transfer through a task gate (task switch)", sel);
     case SYS_TSS16_AVAIL:
     case SYS_TSS32_AVAIL:
-        return unsupported(c, "far transfer to a TSS (task switch)", sel);
+    case SYS_TSS16_BUSY:
+    case SYS_TSS32_BUSY:
+        return 1;
     default:
         return seg_fail(vec, err, EXC_GP, SEL_ERR(sel));
     }
@@ -403,7 +399,8 @@ static int through_gate(struct vcpu *c, uint16_t sel, struct desc gate, uint16_t
     return seg_check_gate_code(c, *cs, cd, vec, err);
 }
 
-/* Read the far-transfer target; *gate tells a call gate from a code segment. */
+/* Read the far-transfer target; *gate tells a call gate from a code segment.
+ * Returns 1 for a task gate or TSS (in *d). */
 static int read_target(struct vcpu *c, uint16_t sel, struct desc *d, bool *gate,
                        int *vec, uint32_t *err)
 {
@@ -414,10 +411,11 @@ static int read_target(struct vcpu *c, uint16_t sel, struct desc *d, bool *gate,
     *gate = !desc_s(*d);
     if (!*gate && !desc_is_code(*d))
         return seg_fail(vec, err, EXC_GP, SEL_ERR(sel));
-    return *gate ? classify_system(c, sel, *d, vec, err) : 0;
+    return *gate ? classify_system(sel, *d, vec, err) : 0;
 }
 
-int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, int *vec, uint32_t *err)
+int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t eip_next,
+                int *vec, uint32_t *err)
 {
     struct desc d, cd;
     bool gate;
@@ -426,7 +424,9 @@ int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, int *vec,
 
     if (!op32)
         off &= 0xFFFF;
-    if ((r = read_target(c, sel, &d, &gate, vec, err)))
+    if ((r = read_target(c, sel, &d, &gate, vec, err)) == 1)
+        return task_far(c, sel, d, false, eip_next, vec, err);   /* the offset is ignored */
+    if (r)
         return r;
     if (gate) {
         if (through_gate(c, sel, d, &cs, &off, &cd, vec, err))
@@ -504,12 +504,14 @@ int seg_far_call(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t
     bool gate;
     int r;
 
+    if ((r = read_target(c, sel, &d, &gate, vec, err)) == 1)
+        return task_far(c, sel, d, true, eip_next, vec, err);    /* the offset is ignored */
+    if (r)
+        return r;
     if (!op32) {
         off &= 0xFFFF;
         eip_next &= 0xFFFF;
     }
-    if ((r = read_target(c, sel, &d, &gate, vec, err)))
-        return r;
     if (!gate) {
         if (check_code(c, sel, c->cpl, true, &cd, vec, err))
             return -1;

@@ -16,8 +16,9 @@
  * and c->cr2 is already set (the processor loads CR2 as it detects the fault),
  * so the caller just does cpu_raise(c, *vec, *err).
  * Functions that return int may also return -2: the guest did something this
- * monitor does not implement (task gate, TSS as a far-transfer target, 16-bit
- * stack segment); vm_unsupported() has already reported it and stopped the VM.
+ * monitor does not implement (16-bit stack segment or TSS, a task switch into
+ * virtual-8086 mode); vm_unsupported() has already reported it and stopped
+ * the VM.
  */
 #ifndef CPU_SEGMENTS_H
 #define CPU_SEGMENTS_H
@@ -70,8 +71,11 @@ bool seg_verw(struct vcpu *c, uint16_t sel);
 
 /* Far JMP / CALL / RET through code segments and call gates (32- or 16-bit
  * operand size).  eip_next is the address after the instruction (pushed by
- * CALL).  Returns as above. */
-int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, int *vec, uint32_t *err);
+ * CALL; saved in the old TSS by a task switch).  A selector naming a TSS or
+ * a task gate is a task switch (cpu/task.h: on -1, c->eip is the new task's
+ * when the fault came after the switch's commit point).  Returns as above. */
+int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t eip_next,
+                int *vec, uint32_t *err);
 int seg_far_call(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t eip_next,
                  int *vec, uint32_t *err);
 int seg_far_ret(struct vcpu *c, bool op32, uint16_t pop_bytes, int *vec, uint32_t *err);
@@ -149,6 +153,8 @@ int seg_check_gate_code(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, 
  * non-conforming DPL != RPL -> #GP(sel); not present -> #NP(sel). */
 int seg_check_ret_code(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err);
 void seg_commit(struct vcpu *c, int sreg, uint16_t sel, struct desc d);
+/* Set the accessed bit of the descriptor `sel` names, in memory and in *d. */
+int seg_set_accessed(struct vcpu *c, uint16_t sel, struct desc *d, int *vec, uint32_t *err);
 /* After a return to an outer level: ES, DS, FS and GS that hold a data or
  * non-conforming code segment with DPL < CPL are loaded with null (SDM
  * vol. 3A 5.8.6, RET and IRET pseudocode). */

@@ -2,9 +2,9 @@
  * cpu/tss.c - stacks: the inner stacks of the 32-bit TSS and the stack
  * frames that far CALL/RET, event delivery and IRET push and pop.
  *
- * Only the privilege-change use of the TSS is modelled (SS0:ESP0 ..
- * SS2:ESP2, Intel SDM vol. 3A 7.2.1 and 6.12.1); task switching is not, and
- * a 16-bit TSS stops the run as unsupported.  Stacks must be 32-bit
+ * This file has the privilege-change use of the TSS (SS0:ESP0 ..
+ * SS2:ESP2, Intel SDM vol. 3A 7.2.1 and 6.12.1); task switching through the
+ * TSS is cpu/task.c.  A 16-bit TSS stops the run as unsupported.  Stacks must be 32-bit
  * (SS.B = 1): 16-bit stack segments only occur in 16-bit protected-mode
  * code, which this monitor does not run.
  */
@@ -24,6 +24,14 @@ static int stack_unsupported(struct vcpu *c, const struct seg *ss)
     return -2;
 }
 
+/* SS holds no usable segment only after a task switch faulted before it
+ * qualified the new task's SS (cpu/task.c loads the selectors with
+ * unusable caches first): any stack access is then #SS. */
+static bool stack_unusable(const struct seg *ss)
+{
+    return !SEG_ATTR_P(ss->attr);
+}
+
 static int stack_fault(struct vcpu *c, const struct mmu_fault *f, int *vec, uint32_t *err)
 {
     c->cr2 = f->cr2;
@@ -38,7 +46,7 @@ int stack_push_frame(struct vcpu *c, const struct seg *ss, uint32_t esp,
     uint32_t size = (uint32_t)n * width, off = esp - size;
     struct mmu_fault f;
 
-    if (n > MAX_FRAME)
+    if (n > MAX_FRAME || stack_unusable(ss))
         return seg_fail(vec, err, EXC_SS, ss_err);
     if (!SEG_ATTR_DB(ss->attr))
         return stack_unsupported(c, ss);
@@ -60,7 +68,7 @@ int stack_pop_frame(struct vcpu *c, const struct seg *ss, uint32_t esp,
     uint32_t size = (uint32_t)n * width;
     struct mmu_fault f;
 
-    if (n > MAX_FRAME)
+    if (n > MAX_FRAME || stack_unusable(ss))
         return seg_fail(vec, err, EXC_SS, ss_err);
     if (!SEG_ATTR_DB(ss->attr))
         return stack_unsupported(c, ss);

@@ -483,7 +483,9 @@ int ide_attach(struct vm *vm, const char *path, bool ro, char *err, size_t errle
         snprintf(err, errlen, "%s: at most 4 IDE disks", path);
         return -1;
     }
-    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must not make the open wait for its other end (it
+     * is refused below); files and block devices ignore the flag for I/O. */
+    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (!ro && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0)
             snprintf(err, errlen, "%s: not writable (use --disk %s,ro)", path, path);

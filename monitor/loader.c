@@ -41,7 +41,9 @@ int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ..
 int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen)
 {
     struct stat st;
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * refused as not a regular file); it changes nothing for a file. */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0)
         return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
     if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -88,7 +90,7 @@ void loader_copy(struct vm *vm, uint64_t pa, const void *src, uint64_t filesz, u
 static int read_file(const char *path, struct kernel_image *k, char *err, size_t errlen)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);     /* see loader_open_initrd */
     if (fd < 0)
         return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
 
@@ -46,6 +47,8 @@ struct opt_desc {
 #define FIELD(f) offsetof(struct vm_options, f)
 #define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true, false, NULL }
 #define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false, false, NULL }
+#define OPT_FILE(name, f, req, chk, help) \
+                                        { name, "FILE", help, OPT_STRING, FIELD(f), 0, 0, 0, req, false, chk }
 #define OPT_U(name, metavar, f, lo, hi, d, help) \
                                         { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false, false, NULL }
 #define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false, false, NULL }
@@ -56,16 +59,21 @@ struct opt_desc {
                                           false, true, chk }
 
 static int check_disk(const char *v, char *err, size_t n);
+static int check_kernel(const char *v, char *err, size_t n);
+static int check_initrd(const char *v, char *err, size_t n);
+static int check_symbols(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
-    OPT_REQ("kernel", "FILE", kernel, "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
-    OPT_S("initrd", "FILE", initrd, "file loaded as Multiboot module 0 (initial ramdisk)"),
+    OPT_FILE("kernel", kernel, true, check_kernel,
+             "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
+    OPT_FILE("initrd", initrd, false, check_initrd,
+             "file loaded as Multiboot module 0 (initial ramdisk)"),
     OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
     OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
           "guest RAM in MiB, 2..3072 (default 128)"),
     OPT_F("stats", stats, "print translator, exit and interrupt counters to stderr at the end"),
     OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
-    OPT_S("symbols", "FILE", symbols, "guest kernel symbols for --trace, --perf-map and reports: an ELF\n"
+    OPT_FILE("symbols", symbols, false, check_symbols, "guest kernel symbols for --trace, --perf-map and reports: an ELF\n"
           "                       file (vmlinux) or a System.map (default: the --kernel ELF)"),
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
           "                       address and symbol, for `perf report` (docs/usage.md)"),
@@ -121,6 +129,47 @@ int disk_spec(const char *spec, char *path, size_t n, bool *ro)
     return 0;
 }
 
+/*
+ * Input files must be regular files: a FIFO would block the open (or the
+ * reads) until some other process writes to it, and a character device such
+ * as /dev/zero never ends, so vmm would hang instead of refusing.  stat()
+ * does not open the file, so it cannot block; the loaders open with
+ * O_NONBLOCK and check again with fstat(), in case the path changes between
+ * the two.  A path that does not exist is left to the loader, whose message
+ * says why it cannot be opened.  A disk may also be a block device: it has a
+ * fixed size and random access, as an image file has (devices/ide.c).
+ */
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" : "not a plain file";
+}
+
+static int check_input_file(const char *opt, const char *path, bool blk_ok, char *err, size_t n)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || S_ISREG(st.st_mode) || (blk_ok && S_ISBLK(st.st_mode)))
+        return 0;
+    snprintf(err, n, "--%s %s: not a regular file%s (%s)", opt, path,
+             blk_ok ? " or block device" : "", file_kind(st.st_mode));
+    return -1;
+}
+
+static int check_kernel(const char *v, char *err, size_t n)
+{
+    return check_input_file("kernel", v, false, err, n);
+}
+
+static int check_initrd(const char *v, char *err, size_t n)
+{
+    return check_input_file("initrd", v, false, err, n);
+}
+
+static int check_symbols(const char *v, char *err, size_t n)
+{
+    return check_input_file("symbols", v, false, err, n);
+}
+
 static int check_disk(const char *v, char *err, size_t n)
 {
     char path[4096];
@@ -129,7 +178,7 @@ static int check_disk(const char *v, char *err, size_t n)
         snprintf(err, n, "--disk '%s': needs a file name (FILE or FILE,ro)", v);
         return -1;
     }
-    return 0;
+    return check_input_file("disk", path, true, err, n);
 }
 
 static int add_to_list(const struct opt_desc *d, struct opt_list *l, const char *v,

@@ -111,6 +111,17 @@ static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t 
     }
 }
 
+/* (monitor/vm.h) A CR3 load switches to the view of that address space
+ * (kept exact by page-table tracing), whose CPL-3 translations stay as long
+ * as their code pages keep their mappings (bt_check_user), as after INVLPG;
+ * CPL-0 translations likewise (bt_check_kernel). */
+void vm_cr3_loaded(struct vm *vm)
+{
+    shadow_cr3_loaded(vm);
+    bt_check_user(vm);
+    bt_check_kernel(vm, true, 0);
+}
+
 /* Carry out the sensitive instruction at CS:EIP.  Returns true when it
  * opened an interrupt shadow (STI, MOV SS, POP SS). */
 bool run_emulate(struct vm *vm)
@@ -133,9 +144,8 @@ bool run_emulate(struct vm *vm)
         c->halted = true;
     bool done = c->eip != eip;      /* it completed (no exception) */
     /* Paging-mode changes drop every view and every CPL-3 translation; a
-     * CR3 load switches to the view of that address space (kept exact by
-     * page-table tracing), whose CPL-3 translations stay as long as their
-     * code pages keep their mappings (bt_check_user), as after INVLPG.
+     * CR3 load switches views (vm_cr3_loaded; a task switch told it
+     * already, and telling it twice costs a resync that finds nothing).
      * CPL-0 translations stay while their code pages map the same frames
      * (bt_check_kernel), after any of the three. */
     if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
@@ -143,9 +153,7 @@ bool run_emulate(struct vm *vm)
         bt_drop_user(vm);
         bt_check_kernel(vm, true, 0);
     } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
-        shadow_cr3_loaded(vm);
-        bt_check_user(vm);
-        bt_check_kernel(vm, true, 0);
+        vm_cr3_loaded(vm);
     } else if (invlpg && done) {
         shadow_invlpg(vm, lin);
         bt_check_user(vm);

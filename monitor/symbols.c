@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "monitor/symbols.h"
 
@@ -136,8 +137,15 @@ struct symtab *symtab_load(const char *path)
     Elf *e = NULL;
     int fd;
 
-    if (elf_version(EV_CURRENT) == EV_NONE || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    /* A FIFO or a device (say /dev/zero) would block or never end: only a
+     * regular file, opened without waiting for a FIFO's writer. */
+    struct stat st;
+    if (elf_version(EV_CURRENT) == EV_NONE || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
         return NULL;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return NULL;
+    }
     e = elf_begin(fd, ELF_C_READ, NULL);
     if (!e || elf_kind(e) != ELF_K_ELF) {
         t = load_system_map(fd);

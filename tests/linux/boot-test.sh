@@ -5,9 +5,17 @@
 #
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
-#                [--vmm-arg ARG]...
+#                [--vmm-arg ARG]... [--append-extra ARGS]
 #
-# The kernel command line is "console=ttyS0 vmmtest=1" and nothing else.
+# The kernel command line is "console=ttyS0 vmmtest=1", followed by
+# --append-extra when given (tests/linux/panic-test.sh makes the kernel
+# panic with it).
+# A guest kernel panic ("Kernel panic - not syncing") ends the run at once:
+# Linux's panic loop spins with interrupts enabled, so vmm cannot tell it
+# from work and would run until the timeout.  The watcher below reads the
+# panic text up to its "---[ end Kernel panic" line (or 3 s of silence, or
+# 300 lines), then stops vmm (SIGTERM to timeout, which passes it on), and
+# the test fails showing that text.
 # The guest also gets an ext2 image made here (mke2fs -d) with --disk: it
 # reads the host's file on it and writes two of its own, which are checked
 # in the image after poweroff (debugfs), as is the file system (e2fsck -fn).
@@ -19,7 +27,7 @@ set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= kernel= busybox=
+vmm= mkinitramfs= kernel= busybox= append_extra=
 lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
@@ -32,6 +40,7 @@ while (($#)); do
     --timeout) timeout_s=$2 ;;
     --mem) mem=$2 ;;
     --vmm-arg) vmm_args+=("$2") ;;
+    --append-extra) append_extra=" $2" ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -78,22 +87,53 @@ if ! mke2fs -q -F -t ext2 -L vmmtest -d "$tmp/root" "$tmp/disk.img" 8M >"$tmp/mk
 fi
 
 # Stream the serial output, stamping the host clock when the guest prints
-# its own date, so that the two are compared at the same moment.
+# its own date, so that the two are compared at the same moment, and
+# watching for a kernel panic.  The subshell writes its PID (that of
+# timeout, after exec) for the watcher to stop the run with.
+PANIC='Kernel panic - not syncing'
 start=$(date +%s)
-timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
-    --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1" \
-    ${vmm_args[@]+"${vmm_args[@]}"} </dev/null 2>"$tmp/stderr" |
+(
+    echo "$BASHPID" >"$tmp/timeout.pid"
+    exec timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
+        --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1$append_extra" \
+        ${vmm_args[@]+"${vmm_args[@]}"}
+) </dev/null 2>"$tmp/stderr" |
     {
-        prev=
-        while IFS= read -r line; do
+        prev= panic= after=0
+        while :; do
+            if [[ -n $panic ]]; then
+                IFS= read -r -t 3 line || break
+            else
+                IFS= read -r line || break
+            fi
             line=${line%$'\r'}
             printf '%s\n' "$line"
             [[ $prev == "@@ date" ]] && date +%s >"$tmp/hostdate"
             prev=$line
+            [[ $line == *"$PANIC"* ]] && panic=1
+            [[ -n $panic && $line == *"---[ end $PANIC"* ]] && break
+            # A guest that keeps printing after its panic: 300 lines are enough.
+            [[ -n $panic ]] && ((++after > 300)) && break
         done
+        [[ -n $panic ]] && kill -TERM "$(cat "$tmp/timeout.pid")" 2>/dev/null
     } >"$tmp/out"
 status=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
+
+# A panic: its text (from the panic line on) is the report; the program
+# checks would only repeat that the guest did not get there.
+if grep -q "$PANIC" "$tmp/out"; then
+    echo "---- serial output ----"
+    cat "$tmp/out"
+    echo "---- vmm stderr ----"
+    cat "$tmp/stderr"
+    echo "---- kernel panic ----"
+    sed -n "/$PANIC/,\$p" "$tmp/out"
+    echo "----"
+    echo "FAIL: the guest kernel panicked after ${elapsed}s (run stopped at once, vmm status $status):" \
+         "$(grep -m1 -o "$PANIC.*" "$tmp/out")"
+    exit 1
+fi
 
 failures=()
 fail() { failures+=("$*"); }

@@ -345,14 +345,6 @@ Test(deliver, privilege_change_bad_tss_stack_is_ts)
     cr_assert_eq(vm->exit_status, VMM_EXIT_TRIPLE);
 }
 
-Test(deliver, task_gate_is_unsupported)
-{
-    set_gate(0x42, 0x28, 0, 0x85);
-    cr_assert_eq(cpu_deliver(c, 0x42, EV_EXTINT, false, 0), -1);
-    cr_assert(vm->stop);
-    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
-}
-
 TestSuite(iret, .init = setup, .fini = teardown);
 
 static void push_frame(const uint32_t *v, int n)
@@ -424,14 +416,6 @@ Test(iret, bad_outer_ss_is_gp)
     cr_assert_eq(c->cpl, 0);
     cr_assert_eq(c->eip, HANDLER(EXC_GP));
     cr_assert_eq(rd32(0x8000 - 20 - 16), 0x10);
-}
-
-Test(iret, nested_task_is_unsupported)
-{
-    vcpu_set_eflags(c, FL_NT | FL_FIXED);
-    cr_assert_eq(cpu_iret(c, true), -2);
-    cr_assert(vm->stop);
-    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
 }
 
 Test(iret, round_trip_through_int80)

@@ -254,16 +254,16 @@ TestSuite(far, .init = setup, .fini = teardown);
 
 Test(far, jmp_direct)
 {
-    cr_assert_eq(seg_far_jmp(c, SEL_CODE0, 0x123456, true, &vec, &err), 0);
+    cr_assert_eq(seg_far_jmp(c, SEL_CODE0, 0x123456, true, 0x1007, &vec, &err), 0);
     cr_assert_eq(c->eip, 0x123456);
     cr_assert_eq(c->seg[S_CS].sel, SEL_CODE0);
-    assert_fault(seg_far_jmp(c, SEL_CODE3 | 3, 0, true, &vec, &err), EXC_GP, SEL_CODE3);
-    assert_fault(seg_far_jmp(c, SEL_SMALL, 0x1000, true, &vec, &err), EXC_GP, 0);
-    cr_assert_eq(seg_far_jmp(c, SEL_SMALL, 0xFFF, true, &vec, &err), 0);
-    assert_fault(seg_far_jmp(c, SEL_DATA0, 0, true, &vec, &err), EXC_GP, SEL_DATA0);
+    assert_fault(seg_far_jmp(c, SEL_CODE3 | 3, 0, true, 0x1007, &vec, &err), EXC_GP, SEL_CODE3);
+    assert_fault(seg_far_jmp(c, SEL_SMALL, 0x1000, true, 0x1007, &vec, &err), EXC_GP, 0);
+    cr_assert_eq(seg_far_jmp(c, SEL_SMALL, 0xFFF, true, 0x1007, &vec, &err), 0);
+    assert_fault(seg_far_jmp(c, SEL_DATA0, 0, true, 0x1007, &vec, &err), EXC_GP, SEL_DATA0);
     /* a conforming segment runs at the caller's CPL */
     to_ring3(0x7000, 0);
-    cr_assert_eq(seg_far_jmp(c, SEL_CONF, 0x10, true, &vec, &err), 0);
+    cr_assert_eq(seg_far_jmp(c, SEL_CONF, 0x10, true, 0x1007, &vec, &err), 0);
     cr_assert_eq(c->cpl, 3);
     cr_assert_eq(c->seg[S_CS].sel, SEL_CONF | 3);
 }
@@ -271,7 +271,7 @@ Test(far, jmp_direct)
 Test(far, jmp_through_gate_cannot_raise_privilege)
 {
     to_ring3(0x7000, 0);
-    assert_fault(seg_far_jmp(c, SEL_GATE3 | 3, 0, true, &vec, &err), EXC_GP, SEL_CODE0);
+    assert_fault(seg_far_jmp(c, SEL_GATE3 | 3, 0, true, 0x1007, &vec, &err), EXC_GP, SEL_CODE0);
     cr_assert_eq(c->cpl, 3);
 }
 
@@ -348,11 +348,15 @@ Test(far, ret_to_inner_level_is_gp)
     cr_assert_eq(c->gpr[R_ESP], 0x7000);
 }
 
-Test(far, task_gate_is_unsupported)
+/* A task gate naming the running (busy) TSS: #GP(TSS selector), nothing
+ * changes (the task switch itself: tests/unit/test_task.c). */
+Test(far, task_gate_to_busy_tss)
 {
-    cr_assert_eq(seg_far_jmp(c, SEL_TASKGATE, 0, true, &vec, &err), -2);
-    cr_assert(vm->stop);
-    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
+    uint32_t eip = c->eip;
+    assert_fault(seg_far_jmp(c, SEL_TASKGATE, 0, true, 0x1007, &vec, &err), EXC_GP, SEL_TSS);
+    cr_assert_eq(c->tr.sel, SEL_TSS);
+    cr_assert_eq(c->eip, eip);
+    cr_assert(!vm->stop);
 }
 
 Test(far, call_gate16_same_level_pushes_words)

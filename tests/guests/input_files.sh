@@ -1,0 +1,51 @@
+#!/bin/bash
+# input_files.sh VMM GUEST: every file option of vmm (--kernel, --initrd,
+# --symbols, --disk) refuses a FIFO and a character device (/dev/zero) with
+# exit status 2 and a one-line message naming the file, within a time limit:
+# a FIFO would otherwise block the open until a writer comes, and /dev/zero
+# never ends.  A plain file given to the same option is accepted (the guest
+# runs), so the refusal is about the kind of file.
+set -uo pipefail
+
+vmm=$1 guest=$2
+LIMIT=10        # seconds; each refusal takes milliseconds
+fail() { echo "FAILED: $*"; exit 1; }
+
+dir=$(mktemp -d) || fail "mktemp"
+trap 'rm -rf "$dir"' EXIT
+mkfifo "$dir/fifo" || fail "mkfifo"
+[[ -c /dev/zero ]] || fail "/dev/zero is not a character device here"
+
+# args OPTION FILE: the vmm arguments that give FILE to OPTION.
+args() {
+    case $1 in
+    kernel) echo --kernel "$2" ;;
+    *) echo --kernel "$guest" --"$1" "$2" ;;
+    esac
+}
+
+refused() {
+    local opt=$1 file=$2 out st lines
+    # shellcheck disable=SC2046
+    out=$(timeout "$LIMIT" "$vmm" $(args "$opt" "$file") 2>&1 </dev/null); st=$?
+    echo "--- --$opt $file -> status $st: $out"
+    ((st != 124)) || fail "--$opt $file: vmm hung (killed after $LIMIT s)"
+    ((st == 2)) || fail "--$opt $file: status $st, want 2"
+    lines=$(printf '%s\n' "$out" | wc -l)
+    ((lines == 1)) || fail "--$opt $file: $lines lines of message, want one"
+    [[ $out == *"--$opt $file"* ]] || fail "--$opt $file: the message does not name the option and file"
+    [[ $out == *"not a regular file"* ]] || fail "--$opt $file: the message does not say why"
+}
+
+for opt in kernel initrd symbols disk; do
+    refused "$opt" "$dir/fifo"
+    refused "$opt" /dev/zero
+done
+
+# The same options accept plain files: the guest runs and passes.
+head -c 4096 /dev/zero >"$dir/disk.img"
+echo "module" >"$dir/initrd.txt"
+out=$(timeout 60 "$vmm" --kernel "$guest" --initrd "$dir/initrd.txt" --symbols "$guest" \
+      --disk "$dir/disk.img" 2>&1 </dev/null); st=$?
+((st == 1)) && [[ $out == *PASS* ]] || { echo "$out"; fail "regular files: status $st, want the guest's PASS (1)"; }
+echo "FIFOs and devices refused on every file option; regular files accepted"
