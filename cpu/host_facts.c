@@ -16,19 +16,16 @@
 #include <string.h>
 #include <unistd.h>
 #include <asm/prctl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/kvm.h>
-#include <linux/seccomp.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "cpu/host_facts.h"
+#include "cpu/sandbox.h"
 
 #define HOST_CS32 0x23          /* Linux's flat 32-bit user code selector */
 #ifndef HWCAP2_FSGSBASE
@@ -37,20 +34,12 @@
 
 /* ---- probes (each in a child) ------------------------------------------ */
 
-/* In the child: every i386 system call raises SIGSYS (as the monitor's own
- * filter does), so that a SYSENTER or SYSCALL that enters the kernel is seen
- * as that, not run. */
+/* In the child: every i386 system call raises SIGSYS (the monitor's own
+ * filter, cpu/sandbox.h), so that a SYSENTER or SYSCALL that enters the
+ * kernel is seen as that, not run. */
 static void child_trap_i386(void)
 {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    if (sandbox_trap_i386() < 0)
         _exit(3);
 }
 
