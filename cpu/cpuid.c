@@ -207,6 +207,11 @@ enum model_insn cpu_model_insn(const ZydisDecodedInstruction *in)
         return MODEL_EMULATE;
     if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return MODEL_UD;
+    /* Zydis files SYSCALL/SYSRET under the base set (ISA set "AMD"); the
+     * model has neither.  RSM is #UD outside system-management mode, which
+     * the virtual CPU never enters. */
+    if (in->meta.isa_set == ZYDIS_ISA_SET_AMD || in->mnemonic == ZYDIS_MNEMONIC_RSM)
+        return MODEL_UD;
     for (size_t i = 0; i < sizeof model_exts / sizeof model_exts[0]; i++)
         if (in->meta.isa_ext == model_exts[i])
             return MODEL_NATIVE;

@@ -212,6 +212,15 @@ static void guest_exception(struct vm *vm, bool *single_step)
         translated_miss(vm, single_step);
         return;
     }
+    if (v == EXC_GP && c->exc_error == 0) {
+        /* A copied instruction the host refused with #GP(0): translated
+         * code forms only 32-bit addresses in its view, so the cause is the
+         * guest's own (a misaligned MOVAPS/MOVDQA operand or FXSAVE area,
+         * reserved MXCSR bits in LDMXCSR/FXRSTOR), and the modelled CPU
+         * raises the same #GP(0) at the same instruction. */
+        cpu_raise(c, EXC_GP, 0);
+        return;
+    }
     if (v == EXC_GP || v == EXC_SS || v == EXC_NP || v == 14) {
         char what[96];
         snprintf(what, sizeof what, "host fault %d (error 0x%x) in translated code", v, c->exc_error);
