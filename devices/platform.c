@@ -41,6 +41,12 @@ struct platform *platform_of(struct vm *vm)
     return vm->platform;
 }
 
+void platform_reset(struct vm *vm)
+{
+    platform_of(vm)->reset = true;
+    vm_stop(vm, VMM_EXIT_OK, "guest reset");
+}
+
 void irq_set_level(struct vm *vm, int line, int level)
 {
     struct platform *p = platform_of(vm);
