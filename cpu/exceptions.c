@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "cpu/exceptions.h"
 #include "cpu/segments.h"
+#include "cpu/host.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -299,6 +300,14 @@ int cpu_iret(struct vcpu *c, bool op32)
     int vec, r;
     uint32_t err;
 
+    /* Every IRET ends NMI blocking, even one that faults (SDM vol. 3A
+     * 6.7.1); a latched NMI is then taken before the next instruction, so
+     * translated code must come back to the run loop. */
+    if (c->nmi_blocked) {
+        c->nmi_blocked = false;
+        if (c->nmi_pending)
+            host_poll_kick(c->vm);
+    }
     if (cur & FL_NT) {
         vm_unsupported(c->vm, "IRET with EFLAGS.NT=1 (return from a nested task)");
         return -2;

@@ -62,6 +62,9 @@ bool irq_intr_pending(struct vm *vm)
     struct platform *p = vm->platform;
     if (!p || !p->ready)
         return false;
+    /* The 8259's INTR is also the LINT0 input: an edge matters when LINT0
+     * is programmed for a fixed vector or NMI instead of ExtINT. */
+    lapic_set_lint(&p->lapic, 0, pic_intr(&p->pic));
     return lapic_pending(&p->lapic) ||
            (lapic_extint_open(&p->lapic) && pic_intr(&p->pic));
 }
