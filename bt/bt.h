@@ -13,7 +13,12 @@
  *  - bt_host_fault() maps a fault at a host address inside the TC to the
  *    guest instruction that caused it.
  *  - bt_invalidate_page() drops every TU made from a guest-physical page
- *    (self-modifying code); bt_flush() drops them all.
+ *    (self-modifying code, through any alias of the frame); bt_flush()
+ *    drops them all.
+ *  - A TU runs only while the linear pages it came from map the frames it
+ *    was made from: bt_check_kernel and bt_check_user, called at every
+ *    flush point of the guest's TLB (CR3 load, INVLPG, paging-mode change),
+ *    make the others unreachable.
  *
  * The translation scheme (docs/translator.md): guest registers live in the
  * same host registers; instructions are copied with a GS override and a
@@ -74,6 +79,12 @@ void bt_drop_user(struct vm *vm);
  * code, to the same physical page (a walk per page, no bit set); otherwise
  * that address space's CPL-3 TUs are dropped. */
 void bt_check_user(struct vm *vm);
+/* After a CR3 load or a paging-mode change (all), or INVLPG of lin (its
+ * 4 MiB region): every CPL-0 TU whose code page no longer maps, for a
+ * supervisor fetch, the frame it was made from goes dormant, so that it is
+ * neither found nor reached by a chained branch or the lookup table
+ * (bt/tc_kernel.c). */
+void bt_check_kernel(struct vm *vm, bool all, uint32_t lin);
 void bt_flush(struct vm *vm, const char *why);
 
 /* The segment assumptions translations were made under (flat DS/ES/SS,
@@ -83,11 +94,14 @@ uint64_t bt_segment_key(const struct vcpu *c);
  * through other segments are emulated when the emulator knows the
  * instruction, so that limit checks raise #GP/#SS as on hardware. */
 bool bt_seg_unlimited(const struct seg *s);
+/* A flat 32-bit stack (SS base 0, no limit, B set): the only one that
+ * translated stack operations address directly (bt/classify.c). */
+bool bt_stack_flat(const struct vcpu *c);
 /* Before translated code runs, and after a light callout loaded a segment:
  * the view of the mode (xview: kernel view, or the user view at CPL 3), its
- * lookup table, the FPU gate of CR0/CR4 (cpu/fpu.h), the host addresses of
- * the segment bases (segbase_host) and the FS/GS limit guards
- * (seglimit_guard) that translated code reads. */
+ * lookup table, the FPU gate of CR0/CR4 (cpu/fpu.h), the host GS base (the
+ * kernel view, cpu/host.h) and the FS/GS limit guards (seglimit_guard)
+ * that translated code reads. */
 void bt_prepare_segments(struct vcpu *c);
 
 #endif

@@ -122,9 +122,29 @@ static enum kind at_cpl3(enum kind k)
 
 static enum kind classify_kind(struct xlat *x);
 
+/* The classes that reach the stack as [ESP] in the view. */
+static bool uses_stack(enum kind k)
+{
+    return k == K_PUSH || k == K_POP || k == K_PUSHA || k == K_POPA || k == K_CALL ||
+           k == K_RET || k == K_LEAVE || k == K_ENTER || k == K_PUSHFD || k == K_PUSH_SREG ||
+           k == K_POP_SREG || k == K_POPFD || k == K_IRETD;
+}
+
+/* That is right only for a flat 32-bit stack: SS with base 0, no limit to
+ * check and B set (ESP, not SP).  bt_segment_key keys translations on it;
+ * any other stack goes to the emulator, which applies SS as the processor
+ * does. */
+bool bt_stack_flat(const struct vcpu *c)
+{
+    const struct seg *ss = &c->seg[S_SS];
+    return ss->base == 0 && bt_seg_unlimited(ss) && SEG_ATTR_DB(ss->attr);
+}
+
 enum kind classify(struct xlat *x)
 {
     enum kind k = classify_kind(x);
+    if (uses_stack(k) && !bt_stack_flat(x->c))
+        return K_EMULATE;
     return x->user ? at_cpl3(k) : k;
 }
 
@@ -172,17 +192,19 @@ static enum kind classify_kind(struct xlat *x)
     if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM && ms != S_FS && ms != S_GS &&
         !bt_seg_unlimited(&x->c->seg[ms]) && emulate_supports(ins->mnemonic))
         return K_EMULATE;
-    if (is_string_opcode(ins))
-        return K_STRING;
     if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
         return K_INCDEC_SHORT;
     enum kind k = kind_of_mnemonic[ins->mnemonic];
-    if (ins->address_width == 16) {   /* 0x67: 16-bit addressing, CX as counter */
+    /* 0x67: 16-bit addressing; LOOP/JCXZ count in CX, string instructions
+     * use SI, DI and CX (the emulator does those). */
+    if (ins->address_width == 16) {
         if (k == K_LOOP)
             return K_LOOP_CX;
-        return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY_ADDR16
+        return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY
                                                                           : K_EMULATE;
     }
+    if (is_string_opcode(ins))
+        return K_STRING;
     /* Near branches with a 16-bit operand size truncate EIP: rare, emulated. */
     if ((k == K_CALL || k == K_RET || k == K_JMP || k == K_JCC || k == K_LOOP) &&
         ins->operand_width == 16)

@@ -33,12 +33,16 @@
  */
 #include "cpu/switch.inc"
 
-/* Into translated code at *reg: GS = the view (kernel, or user at CPL 3),
+/* Into translated code at *reg: GS = the kernel view (written here where
+ * the host kernel keeps a WRGSBASE value, else set by host_gs_sync),
  * the guest's arithmetic flags (TF, DF stay clear; IF set; AC only where
  * the guest's alignment checks apply: vcpu->host_ac), its registers and ESP. */
 .macro ENTER_TRANSLATED reg
-    mov OFF_XVIEW(%r15), %rax
+    cmpb $0, OFF_GS_INSN(%r15)
+    je .Lgs_kept\@
+    mov OFF_GS_BASE(%r15), %rax
     wrgsbase %rax
+.Lgs_kept\@:
     mov OFF_RFLAGS(%r15), %rax
     and $0x8d5, %rax
     or $0x202, %rax

@@ -14,6 +14,8 @@
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
 #include "cpu/fpu.h"
+#include "cpu/host.h"
+#include "shadow_mmu/mmu.h"
 
 extern char bt_exit[], bt_rdtsc[], bt_callout[];
 
@@ -120,6 +122,7 @@ void bt_destroy(struct vm *vm)
         free(tc->user[v].tus);
     for (int m = 0; m < TC_TABLES; m++)
         free(tc->lookup_base[m]);
+    tc_kernel_destroy(tc);
     free(tc);
     vm->tc = NULL;
 }
@@ -129,6 +132,50 @@ struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
     for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
         if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].table == table)
             return &tc->tus[i];
+    return NULL;
+}
+
+void tu_lin_pages(const struct tu *tu, uint32_t lp[2])
+{
+    lp[0] = tu->lin & ~(GUEST_PAGE_SIZE - 1);
+    /* A TU that ends before its first instruction (a breakpoint, an
+     * undecodable one) covers no byte: its page is the first one's. */
+    uint32_t last = tu->guest_len ? tu->lin + tu->guest_len - 1 : tu->lin;
+    lp[1] = last & ~(GUEST_PAGE_SIZE - 1);
+}
+
+bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user)
+{
+    uint32_t pa;
+    unsigned acc = ACC_READ | ACC_NOSET | (user ? ACC_USER : 0);
+    return mmu_translate(&vm->cpu, lin_page, acc, &pa, NULL) == MMU_OK &&
+           (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
+}
+
+struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
+{
+    struct tc *tc = vm->tc;
+    for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
+        struct tu *tu = &tc->tus[i];
+        if (!tu->dormant || tu->lin != lin || tu->table != table)
+            continue;
+        uint32_t lp[2];
+        tu_lin_pages(tu, lp);
+        if (!tc_maps_to(vm, lp[0], tu->page[0], tu->user) ||
+            (lp[1] != lp[0] && !tc_maps_to(vm, lp[1], tu->page[1], tu->user)))
+            continue;
+        tu->dormant = false;
+        tu->valid = true;
+        if (tu->user) {
+            tc_note_user(tc, tu);
+            vm->stats.bt_user_revived++;
+        } else {
+            if (!tc_note_kernel(vm, tu))
+                return NULL;
+            vm->stats.bt_kernel_revived++;
+        }
+        return tu;
+    }
     return NULL;
 }
 
@@ -256,7 +303,7 @@ void tc_kill(struct tc *tc, struct tu *tu)
         }
 }
 
-/* A CPL-3 TU whose code page changed mapping: unreachable but kept. */
+/* A TU whose code page changed mapping: unreachable but kept. */
 void tc_sleep(struct tc *tc, struct tu *tu)
 {
     if (!tu->valid)
@@ -290,6 +337,7 @@ void bt_flush(struct vm *vm, const char *why)
     tc->ntus = tc->nmap = tc->nlinks = 0;
     for (int v = 0; v < SHADOW_VIEWS; v++)
         tc->user[v].ntus = tc->user[v].ncode = 0;
+    tc_kernel_reset(tc);
     memset(tc->hash, 0xFF, sizeof tc->hash);
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc_emit_common(tc);
@@ -324,18 +372,11 @@ void bt_prepare_segments(struct vcpu *c)
      * host checks translated code's guest accesses then, as for direct
      * ring 3 (its own accesses, to struct vcpu and the tables, are aligned). */
     c->host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
-    for (int s = 0; s < S_NSEG; s++)
-        c->segbase_host[s] = c->xview + c->seg[s].base;
-    /* The processor wraps base + offset at 4 GiB, translated code reaches
-     * the guard after the view instead.  For the one instruction that did,
-     * base - 4 GiB + offset is the wrapped address (only segments with a
-     * base go through segbase_host, and only they can wrap). */
-    if (c->seg_wrap_step) {
-        for (int s = 0; s < S_NSEG; s++)
-            if (c->seg[s].base)
-                c->segbase_host[s] -= 1ull << 32;
-        c->seg_wrap_step = false;
-    }
+    /* GS holds the kernel view for translated code of either CPL (CPL-3
+     * translations address the user view at host 0 with no segment), so
+     * it changes only when the address space's kernel view does. */
+    c->gs_base = c->kview;
+    host_gs_sync(c);
     c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
     c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
 }
@@ -352,6 +393,7 @@ uint64_t bt_segment_key(const struct vcpu *c)
      * FS and GS are left out: their bases are read at run time, and
      * guests switch them at every context switch (TLS, per-CPU data), so
      * accesses through them are never limit-checked (docs/translator.md). */
+    if (SEG_ATTR_DB(c->seg[S_SS].attr)) key |= 1ull << 35;    /* ESP, not SP (bt_stack_flat) */
     static const int keyed[] = { S_ES, S_CS, S_SS, S_DS };
     for (int i = 0; i < 4; i++)
         if (bt_seg_unlimited(&c->seg[keyed[i]]))

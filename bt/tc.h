@@ -45,9 +45,10 @@ struct tu {
     bool valid;
     bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
     uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3 */
-    bool dormant;              /* CPL 3, not valid: its code page lost its mapping, but the
+    bool dormant;              /* not valid: a code page of it lost its mapping, but the
                                 * TU stays findable by tc_revive should the page map the
-                                * same frame again (an exec of the same program) */
+                                * same frame again (an exec of the same program, a switch
+                                * back to an address space) */
 };
 
 /* The lookup tables: [0] for CPL 0, [1 + v] for CPL 3 in shadow view v
@@ -64,6 +65,24 @@ struct tc_user {
     uint32_t ntus, cap;
     uint32_t code_lin[TC_USER_CODE_PAGES], code_pa[TC_USER_CODE_PAGES];
     uint32_t ncode;            /* past TC_USER_CODE_PAGES: not all kept, drop at the next check */
+};
+
+/* The code pages of the CPL-0 TUs (table 0), per 4 MiB region: which
+ * linear pages (bits) map which frame (frame[], a page number).  CPL-0
+ * code is shared by every address space, so one set serves them all:
+ * bt_check_kernel compares it with the live page tables at each CR3 load,
+ * paging-mode change and INVLPG (bt/tc_kernel.c).  pde is the directory
+ * entry of a 4 MiB page under which every page of the region was last
+ * checked (the region is then checked by comparing one entry), or 0. */
+struct tc_region {
+    uint32_t pde;
+    uint32_t npages;
+    uint32_t bits[32];
+    uint32_t frame[1024];
+};
+struct tc_kernel {
+    struct tc_region *reg[1024];
+    uint32_t used[32];         /* regions with a recorded page */
 };
 
 /* A direct branch that was patched to jump into a TU: undo it when the TU dies. */
@@ -98,6 +117,7 @@ struct tc {
     uint64_t *lookup_code[TC_TABLES];
     uint64_t seg_key;          /* segment assumptions of the current translations */
     struct tc_user user[SHADOW_VIEWS];
+    struct tc_kernel kern;
 };
 
 /*
@@ -123,19 +143,32 @@ static inline uint32_t tc_hash_of(uint32_t lin)
 
 /* The TU at linear address lin of lookup table `table` (bt_table()). */
 struct tu *tc_find(struct tc *tc, uint32_t lin, int table);
-/* A dormant CPL-3 TU at lin of `table` whose code pages map again the
- * frames it was made from: made valid again (and returned), or NULL. */
+/* A dormant TU at lin of `table` whose code pages map again the frames it
+ * was made from (with the rights of its mode): made valid again (and
+ * returned), or NULL. */
 struct tu *tc_revive(struct vm *vm, uint32_t lin, int table);
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
 /* Remember a CPL-3 TU and its code pages for bt_check_user and
  * bt_drop_user (bt/tc_user.c). */
 void tc_note_user(struct tc *tc, struct tu *tu);
+/* Record a CPL-0 TU's code pages for bt_check_kernel (bt/tc_kernel.c);
+ * false if they cannot be (the TU is then killed). */
+bool tc_note_kernel(struct vm *vm, struct tu *tu);
+/* Forget every recorded CPL-0 code page (bt_flush); free them (bt_destroy). */
+void tc_kernel_reset(struct tc *tc);
+void tc_kernel_destroy(struct tc *tc);
+/* Does linear page lin_page map physical page pa_page now, for code of the
+ * given mode (user: CPL-3 rights)?  A walk that sets no bit. */
+bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user);
+/* The linear pages of a TU's first and last byte (the pages tu->page[0]
+ * and tu->page[1] were read from; equal when it fits in one). */
+void tu_lin_pages(const struct tu *tu, uint32_t lp[2]);
 /* Kill a TU (valid or dormant): out of the lookup table and the hash
  * chain, every branch chained to it sent back through its exit stub. */
 void tc_kill(struct tc *tc, struct tu *tu);
-/* Make a valid CPL-3 TU dormant: unreachable, but still in the hash chain
- * for tc_revive. */
+/* Make a valid TU dormant (its code page maps another frame now):
+ * unreachable, but still in the hash chain for tc_revive. */
 void tc_sleep(struct tc *tc, struct tu *tu);
 
 #endif

@@ -19,43 +19,6 @@
 #include "bt/tc.h"
 #include "monitor/vm.h"
 #include "shadow_mmu/shadow.h"
-#include "shadow_mmu/mmu.h"
-
-/* The linear pages of a TU's first and last byte (the pages tu->page[0]
- * and tu->page[1] were read from; equal when it fits in one). */
-static void tu_lin_pages(const struct tu *tu, uint32_t lp[2])
-{
-    lp[0] = tu->lin & ~(GUEST_PAGE_SIZE - 1);
-    lp[1] = (tu->lin + tu->guest_len - 1) & ~(GUEST_PAGE_SIZE - 1);
-}
-
-/* Does linear page lin_page map (for user code, now) physical page pa_page? */
-static bool maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page)
-{
-    uint32_t pa;
-    return mmu_translate(&vm->cpu, lin_page, ACC_READ | ACC_USER | ACC_NOSET, &pa, NULL) == MMU_OK &&
-           (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
-}
-
-struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
-{
-    struct tc *tc = vm->tc;
-    for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
-        struct tu *tu = &tc->tus[i];
-        if (!tu->dormant || tu->lin != lin || tu->table != table)
-            continue;
-        uint32_t lp[2];
-        tu_lin_pages(tu, lp);
-        if (!maps_to(vm, lp[0], tu->page[0]) || (lp[1] != lp[0] && !maps_to(vm, lp[1], tu->page[1])))
-            continue;
-        tu->dormant = false;
-        tu->valid = true;
-        tc_note_user(tc, tu);
-        vm->stats.bt_user_revived++;
-        return tu;
-    }
-    return NULL;
-}
 
 /* Record one code page (linear -> physical) of a view's CPL-3 TUs. */
 static void note_code_page(struct tc_user *u, uint32_t lin_page, uint32_t pa_page)
@@ -130,7 +93,7 @@ void bt_check_user(struct vm *vm)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < u->ncode; i++) {
         uint32_t lin_page = u->code_lin[i];
-        if (maps_to(vm, lin_page, u->code_pa[i])) {
+        if (tc_maps_to(vm, lin_page, u->code_pa[i], true)) {
             u->code_lin[kept] = lin_page;
             u->code_pa[kept++] = u->code_pa[i];
             continue;

@@ -90,7 +90,6 @@ static void translate_one(struct xlat *x, enum kind k)
     switch (k) {
     case K_COPY: xl_copy(x); break;
     case K_INCDEC_SHORT: xl_incdec_short(x); break;
-    case K_COPY_ADDR16: xl_copy_addr16(x); break;
     case K_LOOP_CX: xl_loop_cx(x); break;
     case K_PUSHFD: xl_pushfd(x); break;
     case K_PUSH_SREG: xl_push_sreg(x); break;
@@ -233,9 +232,12 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
             static const uint8_t poll[] = { 0x45, 0x8A, 0x45, 0x00 };  /* mov r8b, [r13] */
             emit_bytes(&x.e, poll, sizeof poll);
         } else {
-            /* Stop at a fault, an undecodable instruction or a new page: the
-             * next TU will meet it as its first instruction. */
-            if (r != 0 || (pa & ~(GUEST_PAGE_SIZE - 1)) != (first_pa & ~(GUEST_PAGE_SIZE - 1))) {
+            /* Stop at a fault, an undecodable instruction or a new page,
+             * linear or physical (a TU's pages are its first and last
+             * byte's: tu_lin_pages): the next TU will meet it as its first
+             * instruction. */
+            if (r != 0 || (pa & ~(GUEST_PAGE_SIZE - 1)) != (first_pa & ~(GUEST_PAGE_SIZE - 1)) ||
+                ((x.lin ^ x.tu->lin) & ~(GUEST_PAGE_SIZE - 1))) {
                 emit_goto(&x, x.eip);
                 x.ended = true;
                 break;
@@ -309,7 +311,7 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
         struct tu *tu = tc_find(tc, lin, bt_table(vm));
-        if (!tu && bt_user_mode(c))
+        if (!tu)
             tu = tc_revive(vm, lin, bt_table(vm));
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
@@ -330,6 +332,10 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     tc_insert(tc, tu);
     if (tu->user && !single)
         tc_note_user(tc, tu);
+    else if (!single && !tc_note_kernel(vm, tu)) {
+        vm_stop(vm, VMM_EXIT_ERROR, "out of memory for the translation cache");
+        return NULL;
+    }
     if (single) {
         /* Not findable: it runs once, on a page that is being written. */
         tu->valid = false;

@@ -15,7 +15,7 @@ void xl_call(struct xlat *x)
     static const uint8_t movi = 0xC7;
     if (t->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         uint32_t target = x->next_eip + (uint32_t)t->imm.value.s;
-        emit_mem(&x->e, EM_GS | EM_A32, &movi, 1, 0, H_RSP, -1, 1, -4);
+        emit_mem(&x->e, guest_mem_fl(x), &movi, 1, 0, H_RSP, -1, 1, -4);
         emit_u32(&x->e, x->next_eip);
         emit_lea(&x->e, H_RSP, H_RSP, -4);
         emit_goto(x, target);
@@ -24,7 +24,7 @@ void xl_call(struct xlat *x)
             emit_rr(&x->e, 0, 0x89, gpr_id(t->reg.value), H_R8);   /* mov r8d, reg */
         else
             emit_load_guest_mem_r8(x, t, 32);
-        emit_mem(&x->e, EM_GS | EM_A32, &movi, 1, 0, H_RSP, -1, 1, -4);
+        emit_mem(&x->e, guest_mem_fl(x), &movi, 1, 0, H_RSP, -1, 1, -4);
         emit_u32(&x->e, x->next_eip);
         emit_lea(&x->e, H_RSP, H_RSP, -4);
         emit_indirect(x);
@@ -35,7 +35,7 @@ void xl_call(struct xlat *x)
 void xl_ret(struct xlat *x)
 {
     uint32_t extra = x->ins.operand_count_visible ? (uint32_t)x->ops[0].imm.value.u : 0;
-    emit_load_stack(&x->e, 32, H_R8, 0);
+    emit_load_stack(x, 32, H_R8, 0);
     emit_lea(&x->e, H_RSP, H_RSP, 4 + (int32_t)extra);
     emit_indirect(x);
     x->ended = true;

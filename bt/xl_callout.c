@@ -190,7 +190,7 @@ static int (*const load_fn[S_NSEG])(struct vcpu *) = {
  * anything changes; ESP moves only after the load succeeded. */
 void xl_pop_sreg(struct xlat *x)
 {
-    emit_load_stack(&x->e, 32, H_R8, 0);
+    emit_load_stack(x, 32, H_R8, 0);
     emit_arg_r8(x);
     emit_callout(x, load_fn[sreg_data(x->ops[0].reg.value)]);
     emit_lea(&x->e, H_RSP, H_RSP, 4);
@@ -219,7 +219,7 @@ void xl_verw(struct xlat *x)
 /* POPFD */
 void xl_popfd(struct xlat *x)
 {
-    emit_load_stack(&x->e, 32, H_R8, 0);
+    emit_load_stack(x, 32, H_R8, 0);
     emit_arg_r8(x);
     emit_callout(x, co_popfd);
     emit_lea(&x->e, H_RSP, H_RSP, 4);

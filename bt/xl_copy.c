@@ -1,7 +1,8 @@
 /*
  * bt/xl_copy.c - instructions copied as they are: the memory operand gets
- * GS and a 32-bit address size, 16-bit addressing is computed into r8, and
- * the encodings 64-bit mode lacks (0x82, short inc/dec) are re-encoded.
+ * the guest view and a 32-bit address size; a segment base or 16-bit
+ * addressing is computed into r11 and the operand re-encoded as [r11]; the
+ * encodings 64-bit mode lacks (0x82, short inc/dec) are re-encoded.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,32 +18,37 @@ static void alias_0x82(struct xlat *x)
         x->bytes[x->ins.raw.prefix_count] = 0x80;
 }
 
-/* Copy the instruction; give its memory operand GS and a 32-bit address. */
-void xl_copy(struct xlat *x)
+static bool is_seg_prefix(uint8_t p)
+{
+    return p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65;
+}
+
+/* A high-byte register (AH, CH, DH, BH) cannot be encoded with a REX
+ * prefix, which an operand in r11 needs. */
+static bool has_high_byte_reg(const struct xlat *x)
+{
+    for (int i = 0; i < x->ins.operand_count; i++) {
+        ZydisRegister r = x->ops[i].reg.value;
+        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
+             r == ZYDIS_REGISTER_BH))
+            return true;
+    }
+    return false;
+}
+
+/* Copy the instruction as it is, its memory operand given the guest view
+ * (guest_mem_fl) and a 32-bit address: for a flat segment and a 32-bit
+ * address the guest's own addressing form does. */
+static void copy_direct(struct xlat *x, bool agen)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
-    const ZydisDecodedOperand *m = mem_operand(x);
-    bool xlat = ins->mnemonic == ZYDIS_MNEMONIC_XLAT;
-    if (!m && !xlat) {
-        alias_0x82(x);
-        emit_bytes(&x->e, x->bytes, ins->length);
-        return;
-    }
-    int s = m ? seg_index(m->mem.segment) : S_DS;
-    if (xlat && (ins->attributes & ZYDIS_ATTRIB_HAS_SEGMENT))
-        s = seg_index(x->ops[1].mem.segment);
-    bool agen = m && m->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
-    if (!agen)
-        seg_enter(x, s);
-    if (!agen)
+    if (!agen && !x->user)
         emit_byte(&x->e, 0x65);
     emit_byte(&x->e, 0x67);
-    for (int i = 0; i < ins->raw.prefix_count; i++) {
-        uint8_t p = x->bytes[i];
-        if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65)
-            continue;
-        emit_byte(&x->e, p);
-    }
+    for (int i = 0; i < ins->raw.prefix_count; i++)
+        if (!is_seg_prefix(x->bytes[i]))
+            emit_byte(&x->e, x->bytes[i]);
     uint32_t op_start = ins->raw.prefix_count;
     alias_0x82(x);
     if (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) {
@@ -60,53 +66,86 @@ void xl_copy(struct xlat *x)
     } else {
         emit_bytes(&x->e, x->bytes + op_start, ins->length - op_start);
     }
-    if (!agen)
-        seg_leave(x, s);
 }
 
 /*
- * A copied instruction with a 16-bit address (0x67 in 32-bit code): the
- * address (base + index + disp, wrapped to 16 bits) is computed into r8d
- * and the instruction re-encoded with [r8] as its memory operand.
+ * The memory operand's linear address computed into r11d (a segment with
+ * a base, or a 16-bit address, which 64-bit mode cannot form), then the
+ * instruction re-encoded with [r11] in place of its ModRM memory operand:
+ * prefixes (bar segment and address-size ones), REX.B, the opcode bytes,
+ * ModRM with mod 00 rm 011, and the immediates.  An LEA (agen) gets the
+ * offset only, as the processor gives.
  */
-void xl_copy_addr16(struct xlat *x)
+static void copy_computed(struct xlat *x, const ZydisDecodedOperand *m, bool agen)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
-    const ZydisDecodedOperand *m = mem_operand(x);
-    for (int i = 0; i < ins->operand_count; i++) {
-        ZydisRegister r = x->ops[i].reg.value;
-        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (r == ZYDIS_REGISTER_AH || r == ZYDIS_REGISTER_CH || r == ZYDIS_REGISTER_DH ||
-             r == ZYDIS_REGISTER_BH)) {
-            xl_unsupported(x, "16-bit addressing with a high-byte register operand");
-            return;
-        }
+    if (has_high_byte_reg(x)) {
+        xl_emulate(x);
+        return;
     }
-    static const uint8_t lea = 0x8D, movzx[] = { 0x45, 0x0F, 0xB7, 0xC0 };  /* movzx r8d, r8w */
-    emit_mem(&x->e, EM_A32, &lea, 1, H_R8, gpr_id(m->mem.base), gpr_id(m->mem.index), 1,
-             (int32_t)m->mem.disp.value);
-    emit_bytes(&x->e, movzx, sizeof movzx);
-    bool agen = m->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
-    int s = seg_index(m->mem.segment);
-    if (!agen) {
-        seg_enter(x, s);
-        emit_byte(&x->e, 0x65);
+    bool a16 = ins->address_width == 16;
+    int s = agen ? S_DS : seg_index(m->mem.segment);
+    int base = gpr_id(m->mem.base), index = gpr_id(m->mem.index);
+    int scale = m->mem.scale ? m->mem.scale : 1;
+    if (agen) {
+        static const uint8_t lea = 0x8D, movzx[] = { 0x45, 0x0F, 0xB7, 0xDB };
+        emit_mem(&x->e, EM_A32, &lea, 1, H_R11, base, index, scale, (int32_t)m->mem.disp.value);
+        if (a16)
+            emit_bytes(&x->e, movzx, sizeof movzx);     /* movzx r11d, r11w */
+    } else {
+        emit_linear_r11(x, s, base, index, scale, (int32_t)m->mem.disp.value, a16);
+        if (!x->user)
+            emit_byte(&x->e, 0x65);
     }
     emit_byte(&x->e, 0x67);
-    for (int i = 0; i < ins->raw.prefix_count; i++) {
-        uint8_t p = x->bytes[i];
-        if (p != 0x67 && p != 0x26 && p != 0x2E && p != 0x36 && p != 0x3E && p != 0x64 && p != 0x65)
-            emit_byte(&x->e, p);
+    for (int i = 0; i < ins->raw.prefix_count; i++)
+        if (x->bytes[i] != 0x67 && !is_seg_prefix(x->bytes[i]))
+            emit_byte(&x->e, x->bytes[i]);
+    emit_byte(&x->e, 0x41);                 /* REX.B: rm = r11 */
+    if (!(ins->attributes & ZYDIS_ATTRIB_HAS_MODRM)) {
+        /* MOV AL/AX/EAX <-> moffs (A0-A3) has no ModRM: its ModRM forms. */
+        static const uint8_t as_modrm[4] = { 0x8A, 0x8B, 0x88, 0x89 };
+        emit_byte(&x->e, as_modrm[(ins->opcode - 0xA0) & 3]);
+        emit_byte(&x->e, 0x03);             /* mod 00, reg eax, rm 011: [r11] */
+        return;
     }
-    emit_byte(&x->e, 0x41);                 /* REX.B: rm = r8 */
     uint32_t mo = ins->raw.modrm.offset, op_start = ins->raw.prefix_count;
     alias_0x82(x);
     emit_bytes(&x->e, x->bytes + op_start, mo - op_start);
-    emit_byte(&x->e, (uint8_t)(x->bytes[mo] & 0x38));   /* mod 00, rm 000: [r8] */
-    uint32_t rest = mo + 1u + ins->raw.disp.size / 8u;
+    emit_byte(&x->e, (uint8_t)((x->bytes[mo] & 0x38) | 3));    /* mod 00, rm 011: [r11] */
+    uint32_t rest = mo + 1u;
+    if (ins->raw.sib.offset)
+        rest = ins->raw.sib.offset + 1u;
+    if (ins->raw.disp.size)
+        rest = ins->raw.disp.offset + ins->raw.disp.size / 8u;
     emit_bytes(&x->e, x->bytes + rest, ins->length - rest);
-    if (!agen)
-        seg_leave(x, s);
+}
+
+void xl_copy(struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    const ZydisDecodedOperand *m = mem_operand(x);
+    bool xlat = ins->mnemonic == ZYDIS_MNEMONIC_XLAT;
+    if (!m && !xlat) {
+        alias_0x82(x);
+        emit_bytes(&x->e, x->bytes, ins->length);
+        return;
+    }
+    bool a16 = ins->address_width == 16;
+    if (xlat) {
+        int s = (ins->attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ? seg_index(x->ops[1].mem.segment)
+                                                             : S_DS;
+        if (seg_is_static(x->c, s) && !a16)
+            copy_direct(x, false);
+        else
+            xl_emulate(x);          /* rare: the emulator has XLAT */
+        return;
+    }
+    bool agen = m->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
+    if (!a16 && (agen || seg_is_static(x->c, seg_index(m->mem.segment))))
+        copy_direct(x, agen);
+    else
+        copy_computed(x, m, agen);
 }
 
 /* inc/dec r32 (0x40-0x4F) are REX prefixes in 64-bit mode: use FF /0, FF /1. */

@@ -1,9 +1,10 @@
 /*
  * bt/xl_helpers.c - emitting the host instructions every translation class
- * shares: guest memory operands through GS (and segment bases through
- * wrgsbase), stack slots, exits to the monitor, exit stubs and the
+ * shares: guest memory operands (through GS at CPL 0, with segment bases
+ * added by LEA), stack slots, exits to the monitor, exit stubs and the
  * flag-preserving indirect-branch lookup.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <Zydis/Zydis.h>
@@ -30,49 +31,64 @@ int seg_index(ZydisRegister r)
     }
 }
 
-/* Can accesses through this segment use the kernel view's GS base as it is?
- * ES, SS, DS and CS with base 0 can (bt_segment_key guards the assumption);
- * FS and GS, and any segment with a base, need the base put in GS first. */
+/* Can accesses through this segment skip adding its base?  ES, SS, DS and
+ * CS with base 0 can (bt_segment_key guards the assumption); FS and GS,
+ * whose bases change at every guest context switch and are not part of
+ * the key, and any segment with a base, cannot. */
 bool seg_is_static(const struct vcpu *c, int s)
 {
     return s != S_FS && s != S_GS && c->seg[s].base == 0;
 }
 
-/* GS base := [r15 + off], through r11: `mov r11, [r15+off]; wrgsbase r11`
- * (F3 REX.W+B 0F AE /3, unprivileged with CR4.FSGSBASE). */
-static void emit_set_gsbase(struct emit *e, int off)
+/* Prefixes of every guest memory access: a 32-bit address, so that guest
+ * addresses wrap at 4 GiB as on the guest; and GS, whose base is the
+ * kernel view, at CPL 0.  CPL-3 code addresses the user view, which is
+ * host [0, 4 GiB) itself, with no segment: GS then need not change when
+ * the guest moves between its kernel and its user code. */
+unsigned guest_mem_fl(const struct xlat *x)
 {
-    static const uint8_t mov = 0x8B;
-    static const uint8_t wrgsbase[] = { 0xF3, 0x49, 0x0F, 0xAE, 0xDB };
-    emit_mem(e, EM_W, &mov, 1, H_R11, H_R15, -1, 1, off);
-    emit_bytes(e, wrgsbase, sizeof wrgsbase);
+    return EM_A32 | (x->user ? 0 : EM_GS);
+}
+
+/* Offset of the guest base of segment s in struct vcpu, for [r15 + off]. */
+static int32_t seg_base_off(int s)
+{
+    return (int32_t)(offsetof(struct vcpu, seg) + (size_t)s * sizeof(struct seg) +
+                     offsetof(struct seg, base));
 }
 
 /*
- * Around an access through a segment with a base: GS = xview + base.
- * FS and GS are not part of the translation key (their bases and limits
- * change at every guest context switch), so their limit is checked at run
- * time: the access first reads one byte of vcpu->seglimit_guard[], a page
- * that the run loop makes unreadable while that segment has a limit; the
- * fault sends this one instruction to the emulator, which checks it (only
- * for instructions the emulator knows; others go unchecked).
+ * r11d := the linear address of a memory operand [base + index*scale +
+ * disp] through segment s: the offset, cut to 16 bits for a 16-bit address
+ * size, plus the segment's base unless it is static, all modulo 4 GiB as the
+ * processor computes it (LEA with a 32-bit address size wraps; no flags
+ * change).  Uses r10 and r11.
+ *
+ * FS and GS are not part of the translation key, so their limits are
+ * checked at run time: the access first reads one byte of
+ * vcpu->seglimit_guard[], a page that the run loop makes unreadable while
+ * that segment has a limit; the fault sends this one instruction to the
+ * emulator, which checks it (only for instructions the emulator knows;
+ * others go unchecked).
  */
-void seg_enter(struct xlat *x, int s)
+void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int32_t disp,
+                     bool addr16)
 {
+    static const uint8_t mov = 0x8B, movb = 0x8A, lea = 0x8D;
     if ((s == S_FS || s == S_GS) && emulate_supports(x->ins.mnemonic)) {
-        static const uint8_t mov = 0x8B, movb = 0x8A;
         emit_mem(&x->e, EM_W, &mov, 1, H_R11, H_R15, -1, 1,
                  VCPU_OFF_SEGLIMIT + (s == S_GS ? 8 : 0));       /* mov r11, [r15+guard] */
         emit_mem(&x->e, 0, &movb, 1, H_R11, H_R11, -1, 1, 0);    /* mov r11b, [r11] */
     }
-    if (!seg_is_static(x->c, s))
-        emit_set_gsbase(&x->e, VCPU_OFF_SEGBASE + 8 * s);
-}
-
-void seg_leave(struct xlat *x, int s)
-{
-    if (!seg_is_static(x->c, s))
-        emit_set_gsbase(&x->e, VCPU_OFF_XVIEW);
+    emit_mem(&x->e, EM_A32, &lea, 1, H_R11, base, index, scale, disp);
+    if (addr16) {
+        static const uint8_t movzx[] = { 0x45, 0x0F, 0xB7, 0xDB };  /* movzx r11d, r11w */
+        emit_bytes(&x->e, movzx, sizeof movzx);
+    }
+    if (!seg_is_static(x->c, s)) {
+        emit_mem(&x->e, 0, &mov, 1, H_R10, H_R15, -1, 1, seg_base_off(s));  /* mov r10d, base */
+        emit_mem(&x->e, EM_A32, &lea, 1, H_R11, H_R11, H_R10, 1, 0);       /* lea r11d, [r11+r10] */
+    }
 }
 
 /* The (first) explicit memory operand of the instruction, or NULL. */
@@ -85,37 +101,45 @@ const ZydisDecodedOperand *mem_operand(const struct xlat *x)
     return NULL;
 }
 
-/* Emit `op reg, <the guest's memory operand>` through GS, with disp_adj
- * added to the displacement (POP m32 addresses memory after ESP moved). */
+/*
+ * Emit `op reg, <the guest's memory operand>`, with disp_adj added to the
+ * displacement (POP m32 addresses memory after ESP moved).  A flat
+ * segment and a 32-bit address keep the guest's own addressing form;
+ * otherwise the linear address is computed into r11 first (r10 and r11
+ * are clobbered).
+ */
 void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl,
-                           const uint8_t *op, int oplen, int reg, int32_t disp_adj)
+                    const uint8_t *op, int oplen, int reg, int32_t disp_adj)
 {
     int base = gpr_id(m->mem.base), index = gpr_id(m->mem.index);
-    emit_mem(&x->e, fl | EM_GS | EM_A32, op, oplen, reg, base, index,
-             m->mem.scale ? m->mem.scale : 1, (int32_t)m->mem.disp.value + disp_adj);
+    int scale = m->mem.scale ? m->mem.scale : 1, s = seg_index(m->mem.segment);
+    int32_t disp = (int32_t)m->mem.disp.value + disp_adj;
+    if (seg_is_static(x->c, s) && x->ins.address_width != 16) {
+        emit_mem(&x->e, fl | guest_mem_fl(x), op, oplen, reg, base, index, scale, disp);
+        return;
+    }
+    emit_linear_r11(x, s, base, index, scale, disp, x->ins.address_width == 16);
+    emit_mem(&x->e, fl | guest_mem_fl(x), op, oplen, reg, H_R11, -1, 1, 0);
 }
 
 /* mov r8d/r8w, <guest memory operand> */
 void emit_load_guest_mem_r8(struct xlat *x, const ZydisDecodedOperand *m, int width)
 {
     static const uint8_t mov = 0x8B;
-    int s = seg_index(m->mem.segment);
-    seg_enter(x, s);
     emit_guest_mem(x, m, width == 16 ? EM_O16 : 0, &mov, 1, H_R8, 0);
-    seg_leave(x, s);
 }
 
-/* mov gs:[esp + disp], reg  (width 16 or 32) */
-void emit_store_stack(struct emit *e, int width, int reg, int32_t disp)
+/* mov [esp + disp], reg  (width 16 or 32) */
+void emit_store_stack(struct xlat *x, int width, int reg, int32_t disp)
 {
     static const uint8_t mov = 0x89;
-    emit_mem(e, EM_GS | EM_A32 | (width == 16 ? EM_O16 : 0), &mov, 1, reg, H_RSP, -1, 1, disp);
+    emit_mem(&x->e, guest_mem_fl(x) | (width == 16 ? EM_O16 : 0), &mov, 1, reg, H_RSP, -1, 1, disp);
 }
 
-void emit_load_stack(struct emit *e, int width, int reg, int32_t disp)
+void emit_load_stack(struct xlat *x, int width, int reg, int32_t disp)
 {
     static const uint8_t mov = 0x8B;
-    emit_mem(e, EM_GS | EM_A32 | (width == 16 ? EM_O16 : 0), &mov, 1, reg, H_RSP, -1, 1, disp);
+    emit_mem(&x->e, guest_mem_fl(x) | (width == 16 ? EM_O16 : 0), &mov, 1, reg, H_RSP, -1, 1, disp);
 }
 
 /* lea r32, [base + disp]: moves a pointer without touching the flags. */

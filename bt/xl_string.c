@@ -55,6 +55,18 @@ static void xl_string_native(struct xlat *x, bool movs)
         emit_bytes(e, leave_si, sizeof leave_si);
 }
 
+/* The segment of the [ESI] operand (DS unless overridden); ES:[EDI]
+ * cannot be overridden. */
+static int source_segment(const struct xlat *x)
+{
+    for (int i = 0; i < x->ins.operand_count; i++) {
+        const ZydisDecodedOperand *o = &x->ops[i];
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && gpr_id(o->mem.base) == R_ESI)
+            return seg_index(o->mem.segment);
+    }
+    return S_DS;
+}
+
 /*
  * String instructions.  The step (+1/-1 for DF) is in vcpu->str_step; the
  * loop keeps ESI/EDI/ECX exact after every element, so a fault in the middle
@@ -70,14 +82,15 @@ void xl_string(struct xlat *x)
     unsigned byte = w == 8;
     bool rep = x->ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     bool cond = op == 0xA6 || op == 0xA7 || op == 0xAE || op == 0xAF;
-    int src_seg = (x->ins.attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ? seg_index(x->ops[1].mem.segment) : S_DS;
+    int src_seg = source_segment(x);
     bool movs = (op & ~1) == 0xA4, stos = (op & ~1) == 0xAA;
     if (rep && (stos || (movs && seg_is_static(x->c, src_seg))) && seg_is_static(x->c, S_ES)) {
         xl_string_native(x, movs);
         return;
     }
+    /* ES with a base (the destination) is rare enough for the emulator. */
     if (!seg_is_static(x->c, S_ES) && op != 0xAC && op != 0xAD) {
-        xl_unsupported(x, "string instruction with a non-zero ES base");
+        xl_emulate(x);
         return;
     }
     static const uint8_t mov = 0x8B;        /* mov r9, [r15+str_step] */
@@ -89,30 +102,31 @@ void xl_string(struct xlat *x)
         jz_done = e->p - 1;
     }
     uint8_t ld = byte ? 0x8A : 0x8B, st = byte ? 0x88 : 0x89, cmp = byte ? 0x3A : 0x3B;
-    unsigned fl = o16 | (byte ? EM_BYTE_REX : 0);
+    unsigned fl = o16 | (byte ? EM_BYTE_REX : 0), g = guest_mem_fl(x);
+    /* The source [DS:ESI] (or another segment): ESI itself, or ESI plus
+     * the segment base computed into r11. */
+    int src = H_RSI;
+    if (!seg_is_static(x->c, src_seg) && (op & ~1) != 0xAA && (op & ~1) != 0xAE) {
+        emit_linear_r11(x, src_seg, H_RSI, -1, 1, 0, false);
+        src = H_R11;
+    }
     switch (op & ~1) {
     case 0xA4:  /* movs: [esi] -> [edi] */
-        seg_enter(x, src_seg);
-        emit_mem(e, fl | EM_GS | EM_A32, &ld, 1, H_R8, H_RSI, -1, 1, 0);
-        seg_leave(x, src_seg);
-        emit_mem(e, fl | EM_GS | EM_A32, &st, 1, H_R8, H_RDI, -1, 1, 0);
+        emit_mem(e, fl | g, &ld, 1, H_R8, src, -1, 1, 0);
+        emit_mem(e, fl | g, &st, 1, H_R8, H_RDI, -1, 1, 0);
         break;
     case 0xA6:  /* cmps: flags of [esi] - [edi] */
-        seg_enter(x, src_seg);
-        emit_mem(e, fl | EM_GS | EM_A32, &ld, 1, H_R8, H_RSI, -1, 1, 0);
-        seg_leave(x, src_seg);
-        emit_mem(e, fl | EM_GS | EM_A32, &cmp, 1, H_R8, H_RDI, -1, 1, 0);
+        emit_mem(e, fl | g, &ld, 1, H_R8, src, -1, 1, 0);
+        emit_mem(e, fl | g, &cmp, 1, H_R8, H_RDI, -1, 1, 0);
         break;
     case 0xAA:  /* stos: eax -> [edi] */
-        emit_mem(e, o16 | EM_GS | EM_A32, &st, 1, H_RAX, H_RDI, -1, 1, 0);
+        emit_mem(e, o16 | g, &st, 1, H_RAX, H_RDI, -1, 1, 0);
         break;
     case 0xAC:  /* lods: [esi] -> eax */
-        seg_enter(x, src_seg);
-        emit_mem(e, o16 | EM_GS | EM_A32, &ld, 1, H_RAX, H_RSI, -1, 1, 0);
-        seg_leave(x, src_seg);
+        emit_mem(e, o16 | g, &ld, 1, H_RAX, src, -1, 1, 0);
         break;
     case 0xAE:  /* scas: flags of eax - [edi] */
-        emit_mem(e, o16 | EM_GS | EM_A32, &cmp, 1, H_RAX, H_RDI, -1, 1, 0);
+        emit_mem(e, o16 | g, &cmp, 1, H_RAX, H_RDI, -1, 1, 0);
         break;
     }
     static const uint8_t lea = 0x8D;

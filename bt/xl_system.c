@@ -72,7 +72,7 @@ void xl_pushfd(struct xlat *x)
     };
     emit_bytes(e, body2, sizeof body2);
     (void)mov;
-    emit_store_stack(e, 32, H_R9, -4);
+    emit_store_stack(x, 32, H_R9, -4);
     emit_lea(e, H_RSP, H_RSP, -4);
 }
 
@@ -81,7 +81,7 @@ void xl_pushfd(struct xlat *x)
 void xl_push_sreg(struct xlat *x)
 {
     load_r9_u16(&x->e, sel_off(sreg_of(x->ops[0].reg.value)));
-    emit_store_stack(&x->e, 16, H_R9, -4);
+    emit_store_stack(x, 16, H_R9, -4);
     emit_lea(&x->e, H_RSP, H_RSP, -4);
 }
 
@@ -97,10 +97,7 @@ void xl_mov_from_sreg(struct xlat *x)
         return;
     }
     static const uint8_t st = 0x89;
-    int s = seg_index(dst->mem.segment);
-    seg_enter(x, s);
     emit_guest_mem(x, dst, EM_O16, &st, 1, H_R9, 0);
-    seg_leave(x, s);
 }
 
 /* MOV r32, CR0/CR2/CR3/CR4 (CPL 0: no fault). */

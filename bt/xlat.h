@@ -17,7 +17,7 @@
 enum kind {
     K_COPY = 0, K_EMULATE, K_PUSH, K_POP, K_PUSHA, K_POPA, K_CALL, K_RET,
     K_JMP, K_JCC, K_LOOP, K_STRING, K_CLI, K_STI, K_CLD, K_STD, K_LEAVE, K_ENTER,
-    K_INCDEC_SHORT, K_COPY_ADDR16, K_LOOP_CX,
+    K_INCDEC_SHORT, K_LOOP_CX,
     K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR, K_RDTSC,
     K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD, K_IRETD,
 };
@@ -52,20 +52,20 @@ enum kind classify(struct xlat *x);
 int gpr_id(ZydisRegister r);
 int seg_index(ZydisRegister r);
 bool seg_is_static(const struct vcpu *c, int s);
-void seg_enter(struct xlat *x, int s);
-void seg_leave(struct xlat *x, int s);
+unsigned guest_mem_fl(const struct xlat *x);
+void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int32_t disp,
+                     bool addr16);
 const ZydisDecodedOperand *mem_operand(const struct xlat *x);
 void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl, const uint8_t *op, int oplen, int reg, int32_t disp_adj);
 void emit_load_guest_mem_r8(struct xlat *x, const ZydisDecodedOperand *m, int width);
-void emit_store_stack(struct emit *e, int width, int reg, int32_t disp);
-void emit_load_stack(struct emit *e, int width, int reg, int32_t disp);
+void emit_store_stack(struct xlat *x, int width, int reg, int32_t disp);
+void emit_load_stack(struct xlat *x, int width, int reg, int32_t disp);
 void emit_lea(struct emit *e, int reg, int base, int32_t disp);
 void emit_exit(struct xlat *x, uint32_t eip, enum bt_exit why);
 void add_stub(struct xlat *x, uint8_t *site, uint32_t target);
 void emit_goto(struct xlat *x, uint32_t target);
 void emit_indirect(struct xlat *x);
 void xl_copy(struct xlat *x);
-void xl_copy_addr16(struct xlat *x);
 void xl_incdec_short(struct xlat *x);
 void xl_push(struct xlat *x);
 void xl_pop(struct xlat *x);

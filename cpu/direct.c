@@ -26,6 +26,7 @@
 #include "cpu/segments.h"
 #include "cpu/sandbox.h"
 #include "cpu/host_clock.h"
+#include "cpu/host.h"
 #include "monitor/vm.h"
 
 #define USER_VIEW_START 0x1000ull
@@ -192,6 +193,7 @@ bool direct_run(struct vm *vm, bool step)
     host_tsc_trap();
     direct_enter(c, &f);
     direct_active = false;
+    host_gs_forget(c);              /* guest code loaded GS with its own selector */
     /* User code may have loaded segment registers itself: take the new
      * selectors as guest selectors and load them the guest's way. */
     static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };

@@ -43,5 +43,7 @@ extern uint16_t host_seen_sel[4];     /* ds, es, fs, gs */
  * then the guest's SYSENTER, not an escape). */
 extern volatile bool direct_active;
 extern uint64_t host_fsbase;
+/* How host_signal_entry restores FS (cpu/direct_entry.S). */
+extern uint8_t host_fs_restore;
 
 #endif

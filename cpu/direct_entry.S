@@ -19,6 +19,25 @@
  */
 #include "cpu/switch.inc"
 
+/* Put the monitor's FS base back after guest code loaded FS, the way this
+ * host allows (host_fs_restore, set by host_init from cpu/host_facts.h):
+ * 0 nothing (no direct execution, FS never changes), 1 WRFSBASE, 2
+ * arch_prctl(ARCH_SET_FS).  Clobbers rax, rdi, rsi, rcx, r11. */
+.macro RESTORE_HOST_FS
+    movzbl host_fs_restore(%rip), %eax
+    cmp $1, %eax
+    jb 3f
+    ja 2f
+    mov host_fsbase(%rip), %rax
+    wrfsbase %rax
+    jmp 3f
+2:  mov $158, %eax                  /* SYS_arch_prctl */
+    mov $0x1002, %edi               /* ARCH_SET_FS */
+    mov host_fsbase(%rip), %rsi
+    syscall
+3:
+.endm
+
     .text
     .globl direct_enter
     .type direct_enter, @function
@@ -49,8 +68,7 @@ direct_exit:
     mov %eax, %es
     mov %eax, %gs
     mov %eax, %fs
-    mov host_fsbase(%rip), %rax
-    wrfsbase %rax
+    RESTORE_HOST_FS
     RETURN_TO_MONITOR
     .size direct_exit, .-direct_exit
 
@@ -71,8 +89,13 @@ host_signal_entry:
     mov %ax, host_seen_sel+4(%rip)
     mov %gs, %eax
     mov %ax, host_seen_sel+6(%rip)
-    mov host_fsbase(%rip), %rax
-    wrfsbase %rax
+    push %rdi
+    push %rsi
+    push %rdx
+    RESTORE_HOST_FS
+    pop %rdx
+    pop %rsi
+    pop %rdi
     jmp host_on_signal
     .size host_signal_entry, .-host_signal_entry
 
@@ -80,6 +103,9 @@ host_signal_entry:
     .globl host_fsbase
 host_fsbase:
     .quad 0
+    .globl host_fs_restore
+host_fs_restore:
+    .byte 0
     .globl host_seen_sel
 host_seen_sel:
     .short 0, 0, 0, 0

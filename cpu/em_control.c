@@ -192,7 +192,6 @@ enum em_result em_iretd(struct em *e) { return iret(e); }
 static void load_flat(struct vcpu *c, int sreg, uint16_t sel, uint16_t attr)
 {
     seg_set_raw(&c->seg[sreg], sel, 0, FLAT_LIMIT, attr);
-    c->segbase_host[sreg] = c->xview;
 }
 
 enum em_result em_sysenter(struct em *e)

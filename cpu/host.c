@@ -18,7 +18,10 @@
 #include <unistd.h>
 #include <ucontext.h>
 #include <sys/mman.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 #include "cpu/host.h"
+#include "cpu/host_facts.h"
 #include "bt/bt.h"
 #include "bt/tc.h"
 #include "monitor/vm.h"
@@ -363,8 +366,14 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 int host_init(struct vm *vm, char *err, unsigned long errlen)
 {
     host_vm = vm;
-    /* host_signal_entry puts this FS base back before any C runs. */
-    asm volatile("rdfsbase %0" : "=r"(host_fsbase));
+    /* host_signal_entry puts this FS base back before any C runs, when
+     * directly executed guest code may have loaded FS: by WRFSBASE where
+     * user code may use it, else through the kernel. */
+    const struct host_plan *plan = host_plan();
+    syscall(SYS_arch_prctl, ARCH_GET_FS, &host_fsbase);
+    host_fs_restore = !plan->ring3_direct ? 0 : host_facts()->fsgsbase_insn ? 1 : 2;
+    vm->cpu.gs_by_insn = plan->gsbase_insn;
+    vm->cpu.gs_kept = 0;
     stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
     if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
         snprintf(err, errlen, "cannot set up the signal stack");
@@ -413,6 +422,19 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     vm->cpu.seglimit_guard[0] = vm->cpu.seglimit_guard[1] = vm->cpu.guard_ok;
     armed_irq = armed_any = false;
     return 0;
+}
+
+void host_gs_sync(struct vcpu *c)
+{
+    if (c->gs_by_insn || c->gs_kept == c->gs_base)
+        return;
+    syscall(SYS_arch_prctl, ARCH_SET_GS, c->gs_base);
+    c->gs_kept = c->gs_base;
+}
+
+void host_gs_forget(struct vcpu *c)
+{
+    c->gs_kept = 0;
 }
 
 void host_fini(struct vm *vm)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 
 struct vm;
+struct vcpu;
 
 int host_init(struct vm *vm, char *err, unsigned long errlen);
 void host_fini(struct vm *vm);
@@ -36,5 +37,17 @@ void host_poll_kick(struct vm *vm);
 /* Ask for a timer signal at absolute monotonic time `deadline_ns` (or
  * none for UINT64_MAX).  The signal arms the irq poll page. */
 void host_timer_at(struct vm *vm, uint64_t deadline_ns);
+
+/*
+ * Make the host GS base what translated code needs (c->gs_base).  Where
+ * the host kernel keeps a base written with WRGSBASE (it advertises
+ * FSGSBASE), bt_enter writes it at every entry and this does nothing.
+ * Elsewhere a base written that way is lost at the next context switch
+ * (the kernel restores the one it saved), so the kernel is told with
+ * arch_prctl(ARCH_SET_GS), once per change of the kernel view.
+ */
+void host_gs_sync(struct vcpu *c);
+/* Forget what the kernel holds (after code that loaded GS itself). */
+void host_gs_forget(struct vcpu *c);
 
 #endif

@@ -46,6 +46,7 @@ static const int allowed[] = {
     SYS_getpid, SYS_gettid, SYS_tgkill, SYS_futex, SYS_sched_yield,
     SYS_sysinfo,                        /* glibc qsort sizes its buffer with it */
     SYS_prctl,                          /* PR_SET_TSC around direct execution */
+    SYS_arch_prctl,                     /* ARCH_SET_GS/FS where WRGSBASE is not kept (cpu/host.h) */
     SYS_exit, SYS_exit_group,
 };
 

@@ -83,16 +83,9 @@ void seg_set_raw(struct seg *s, uint16_t sel, uint32_t base, uint32_t limit, uin
     s->attr = attr;
 }
 
-static void set_sreg(struct vcpu *c, int sreg, uint16_t sel, uint32_t base, uint32_t limit,
-                     uint16_t attr)
-{
-    seg_set_raw(&c->seg[sreg], sel, base, limit, attr);
-    c->segbase_host[sreg] = c->xview + base;
-}
-
 void seg_commit(struct vcpu *c, int sreg, uint16_t sel, struct desc d)
 {
-    set_sreg(c, sreg, sel, desc_base(d), desc_limit(d), desc_attr(d));
+    seg_set_raw(&c->seg[sreg], sel, desc_base(d), desc_limit(d), desc_attr(d));
     if (sreg == S_CS)
         c->cpl = SEL_RPL(sel);      /* CPL is the RPL of CS (SDM 5.5) */
 }
@@ -101,7 +94,7 @@ void seg_commit(struct vcpu *c, int sreg, uint16_t sel, struct desc d)
  * (P = 0 in the cache), so any access through it raises #GP. */
 static void load_null(struct vcpu *c, int sreg, uint16_t sel)
 {
-    set_sreg(c, sreg, sel, 0, 0, 0);
+    seg_set_raw(&c->seg[sreg], sel, 0, 0, 0);
 }
 
 bool seg_range_ok(const struct seg *s, uint32_t off, uint32_t len)

@@ -21,7 +21,8 @@ _Static_assert(offsetof(struct vcpu, lookup_table) == VCPU_OFF_LOOKUP, "lookup")
 _Static_assert(offsetof(struct vcpu, poll_irq) == VCPU_OFF_POLL_IRQ, "poll_irq");
 _Static_assert(offsetof(struct vcpu, poll_any) == VCPU_OFF_POLL_ANY, "poll_any");
 _Static_assert(offsetof(struct vcpu, xview) == VCPU_OFF_XVIEW, "xview");
-_Static_assert(offsetof(struct vcpu, segbase_host) == VCPU_OFF_SEGBASE, "segbase");
+_Static_assert(offsetof(struct vcpu, gs_by_insn) == VCPU_OFF_GS_INSN, "gs_by_insn");
+_Static_assert(offsetof(struct vcpu, gs_base) == VCPU_OFF_GS_BASE, "gs_base");
 _Static_assert(offsetof(struct vcpu, seglimit_guard) == VCPU_OFF_SEGLIMIT, "seglimit_guard");
 _Static_assert(offsetof(struct vcpu, fpu_gate) == VCPU_OFF_FPU_GATE, "fpu_gate");
 _Static_assert(offsetof(struct vcpu, fx_guest) == VCPU_OFF_FX_GUEST, "fx_guest");

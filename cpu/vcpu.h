@@ -125,7 +125,9 @@ struct vcpu {
     uint64_t exit_arg;          /* 0x38 e.g. address of the jump to patch */
     int64_t  str_step;          /* 0x40 +1 or -1: the guest's EFLAGS.DF for string ops */
     uint8_t  vif;               /* 0x48 the guest's EFLAGS.IF */
-    uint8_t  pad0[3];
+    uint8_t  gs_by_insn;        /* 0x49 entering translated code writes gs_base with
+                                 * WRGSBASE (the host kernel keeps such a base) */
+    uint8_t  pad0[2];
     uint32_t host_ac;           /* 0x4c host RFLAGS.AC for translated code: set at CPL 3
                                  * with CR0.AM and EFLAGS.AC (bt_prepare_segments) */
     uint64_t lookup_table;      /* 0x50 -> struct tc_lookup_entry[65536] */
@@ -134,7 +136,11 @@ struct vcpu {
     uint64_t xview;             /* 0x68 host address of guest linear 0 for translated code
                                  * (its GS base): the kernel view at CPL 0, the
                                  * user view (host 0) at CPL 3 (bt_prepare_segments) */
-    uint64_t segbase_host[S_NSEG]; /* 0x70 xview + segment base, for wrgsbase */
+    uint64_t gs_base;           /* 0x70 the GS base translated code needs: the kernel
+                                 * view (CPL-3 translations use no segment) */
+    uint64_t gs_kept;           /* 0x78 the GS base the host kernel holds for this
+                                 * thread (set by arch_prctl), 0 if unknown */
+    uint64_t pad1[4];           /* 0x80 */
     uint64_t seglimit_guard[2];    /* 0xa0 FS, GS: a page that is unreadable when
                                     * the segment has a limit (bt/xl_helpers.c) */
     uint64_t fpu_gate;          /* 0xb0 FPU gate pages for the current CR0/CR4 (cpu/fpu.h) */
@@ -190,9 +196,6 @@ struct vcpu {
     /* Host address of guest linear 0 in the kernel view of the running
      * address space (shadow_mmu/shadow.c). */
     uint64_t kview;
-    /* The next translated run is one instruction whose segment base plus
-     * offset passes 4 GiB: bt_prepare_segments lowers the bases by 4 GiB. */
-    bool seg_wrap_step;
 
     struct vm *vm;
 };
@@ -210,7 +213,8 @@ struct vcpu {
 #define VCPU_OFF_POLL_IRQ   0x58
 #define VCPU_OFF_POLL_ANY   0x60
 #define VCPU_OFF_XVIEW      0x68
-#define VCPU_OFF_SEGBASE    0x70
+#define VCPU_OFF_GS_INSN    0x49
+#define VCPU_OFF_GS_BASE    0x70
 #define VCPU_OFF_SEGLIMIT   0xa0
 #define VCPU_OFF_FPU_GATE   0xb0
 #define VCPU_OFF_FX_GUEST   0xc0

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cpu/host_facts.h"
 #include "monitor/vm.h"
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
@@ -199,6 +200,9 @@ int main(int argc, char **argv)
 
     switch (options_parse_dev(argc, argv, &opt, &dev, err, sizeof err)) {
     case 1:
+        return VMM_EXIT_OK;
+    case 2:
+        host_facts_print(host_facts(), stdout);
         return VMM_EXIT_OK;
     case -1:
         return fail(err, VMM_EXIT_USAGE);

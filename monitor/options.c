@@ -28,6 +28,7 @@ enum opt_kind {
     OPT_UINT,           /* uint64_t, decimal, within [min, max] */
     OPT_LIST,           /* struct opt_list: each use appends, at most max values */
     OPT_HELP,           /* print the usage, options_parse() returns 1 */
+    OPT_HOST_INFO,      /* options_parse() returns 2: print the host's facts */
 };
 
 struct opt_desc {
@@ -81,6 +82,9 @@ static const struct opt_desc opt_table[] = {
     DEV_F("vga-dump", vga_dump, "print the final VGA text screen (0xB8000) on stdout at exit"),
     DEV_F("reboot", reboot, "a guest reset (i8042 0xFE, port 0x92, 0xCF9) boots the kernel\n"
           "                       again instead of ending the run (docs/usage.md)"),
+    { "host-info", NULL, "print what this host's CPU and kernel allow and what vmm does\n"
+      "                       about each (docs/host.md), and exit", OPT_HOST_INFO, 0, 0, 0, 0,
+      false, false, NULL },
     { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false, false, NULL },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
@@ -158,6 +162,7 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, struct dev
     case OPT_LIST:
         return add_to_list(d, field, v, err, n);
     case OPT_HELP:
+    case OPT_HOST_INFO:
         break;
     }
     return -1;
@@ -265,6 +270,8 @@ int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_op
             options_usage(stdout);
             return 1;
         }
+        if (d->kind == OPT_HOST_INFO)
+            return 2;
         if (set_option(d, o, dev, optarg, err, errlen) < 0) {
             size_t len = strlen(err);
             snprintf(err + len, errlen - len, " (see vmm --help)");

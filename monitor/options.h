@@ -2,7 +2,8 @@
  * monitor/options.h - the vmm command line.
  *
  * Contract: options_parse() fills struct vm_options from argv.  Returns 0 to
- * run, 1 when --help was printed (exit 0), -1 with a one-line message in err[]
+ * run, 1 when --help was printed (exit 0), 2 for --host-info (the caller
+ * prints host_facts_print(), exit 0), -1 with a one-line message in err[]
  * for an unknown option or a value out of range (exit VMM_EXIT_USAGE).
  */
 #ifndef MONITOR_OPTIONS_H

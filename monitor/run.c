@@ -135,16 +135,21 @@ bool run_emulate(struct vm *vm)
     /* Paging-mode changes drop every view and every CPL-3 translation; a
      * CR3 load switches to the view of that address space (kept exact by
      * page-table tracing), whose CPL-3 translations stay as long as their
-     * code pages keep their mappings (bt_check_user), as after INVLPG. */
+     * code pages keep their mappings (bt_check_user), as after INVLPG.
+     * CPL-0 translations stay while their code pages map the same frames
+     * (bt_check_kernel), after any of the three. */
     if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
         shadow_reset(vm);
         bt_drop_user(vm);
+        bt_check_kernel(vm, true, 0);
     } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
         shadow_cr3_loaded(vm);
         bt_check_user(vm);
+        bt_check_kernel(vm, true, 0);
     } else if (invlpg && done) {
         shadow_invlpg(vm, lin);
         bt_check_user(vm);
+        bt_check_kernel(vm, false, lin);
     }
     return info.irq_shadow;
 }
@@ -158,13 +163,11 @@ static void translated_miss(struct vm *vm, bool *single_step)
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
     bool write = c->exc_error & 2;
     if (c->exit_arg >= (1ull << 32)) {
-        /* A segment base plus offset past 4 GiB, which the processor wraps
-         * (TLS through GS at negative offsets does this): the view's guard
-         * faulted.  Run the instruction alone with its segment bases
-         * lowered by 4 GiB (bt_prepare_segments). */
+        /* A REP MOVS/STOS run on host pointers ran past the top of the view
+         * (the guard after it faulted), where the processor wraps to
+         * linear 0: the emulator finishes it with the wrap. */
         vm->stats.bt_wrap_steps++;
-        c->seg_wrap_step = true;
-        *single_step = true;
+        *single_step = run_emulate(vm);
         return;
     }
     bool user = c->cpl == 3;

@@ -12,6 +12,7 @@
 #include "cpu/segments.h"
 #include "cpu/exceptions.h"
 #include "cpu/fpu.h"
+#include "cpu/host_facts.h"
 #include "shadow_mmu/shadow.h"
 
 /* (monitor/run_internal.h) */
@@ -120,11 +121,13 @@ static void user_exception(struct vm *vm)
  * (bt_user_mode) until it leaves for the kernel, whose CLTS and IRET bring
  * it back here with TS clear.  --translate-ring3 translates it always.
  * Guest TF is then single-stepped by the run loop (monitor/run.c), as in
- * ring 0.
+ * ring 0.  On a host that cannot run 32-bit user code at all
+ * (cpu/host_facts.h) ring 3 is always translated.
  */
 bool ring3_direct(const struct vcpu *c)
 {
-    bool translate = (c->cr0 & (CR0_TS | CR0_EM)) || c->vm->opt.translate_ring3;
+    bool translate = (c->cr0 & (CR0_TS | CR0_EM)) || c->vm->opt.translate_ring3 ||
+                     !host_plan()->ring3_direct;
     return c->cpl == 3 && !translate;
 }
 

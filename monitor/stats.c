@@ -44,6 +44,8 @@ static const struct {
     { "bt.wrap_steps",    offsetof(struct stats, bt_wrap_steps) },
     { "bt.user_drops",    offsetof(struct stats, bt_user_drops) },
     { "bt.user_revived",  offsetof(struct stats, bt_user_revived) },
+    { "bt.kernel_drops",  offsetof(struct stats, bt_kernel_drops) },
+    { "bt.kernel_revived", offsetof(struct stats, bt_kernel_revived) },
     { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
     { "direct.cpuid",     offsetof(struct stats, direct_cpuid) },
     { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },

@@ -38,9 +38,11 @@ struct stats {
     uint64_t shadow_user_kept;    /* user pages left mapped at a switch (the next space maps them alike) */
     uint64_t bt_user_drops;       /* code pages of an address space's CPL-3 TUs found remapped */
     uint64_t bt_user_revived;     /* CPL-3 TUs valid again (their code page mapped back) */
+    uint64_t bt_kernel_drops;     /* code pages of CPL-0 TUs found mapping another frame */
+    uint64_t bt_kernel_revived;   /* CPL-0 TUs valid again (their code page mapped back) */
     uint64_t direct_entries;      /* entries into guest ring-3 code */
     uint64_t ring3_translated_entries; /* of bt.entries: ring 3 translated (CR0.TS/EM set) */
-    uint64_t bt_wrap_steps;       /* accesses whose segment base + offset wrapped at 4 GiB */
+    uint64_t bt_wrap_steps;       /* REP MOVS/STOS that ran past 4 GiB and were emulated */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t direct_cpuid;        /* ring-3 CPUIDs answered with the virtual model */
     uint64_t mmio_accesses;

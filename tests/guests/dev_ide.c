@@ -14,7 +14,11 @@
  *   - a read past the end (2047 + 2 sectors, and 2048) ends with ERR and
  *     error IDNF|ABRT (0x14), an unknown command with ERR and ABRT (0x04),
  *     as docs/devices.md says;
- *   - a read with nIEN clear raises IRQ14 (slave 8259, vector 0x2E).
+ *   - a read with nIEN clear raises IRQ14 (slave 8259, vector 0x2E);
+ *   - code written to sector 200 (not checked by dev_ide.sh) and read back
+ *     by REP INSW into a page whose old code has just run (and so been
+ *     translated): the call that follows runs the code from the disk, as
+ *     the processor would after any write to the page (SDM vol. 3A 11.6).
  */
 #include "dev_common.h"
 
@@ -151,6 +155,39 @@ static void expect_error(int n, uint8_t cmd, uint32_t lba, uint8_t count, uint8_
     CHECK_EQ(n + 1, inb(ERROR), error, "error register");
 }
 
+#define CODE_LBA 200
+
+static uint8_t code_page[4096] __attribute__((aligned(4096)));
+
+/* mov eax, v ; ret at p */
+static void put_fn(uint8_t *p, uint32_t v)
+{
+    p[0] = 0xB8;
+    memcpy(p + 1, &v, 4);
+    p[5] = 0xC3;
+}
+
+static uint32_t run_code_page(void)
+{
+    return ((uint32_t (*)(void))code_page)();
+}
+
+static void read_code(void)
+{
+    uint8_t b[512];
+    memset(b, 0xCC, sizeof b);
+    put_fn(b, 0xD15C0001u);
+    command(0x30, CODE_LBA, 1);
+    write_block(50, b);
+    CHECK_EQ(51, wait_ready(51) & (ST_DRQ | ST_ERR | ST_DF), 0, "status after writing the code");
+    put_fn(code_page, 0x3E3E0001u);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(52, run_code_page(), 0x3E3E0001u, "the code in memory");
+    command(0x20, CODE_LBA, 1);
+    read_block(53, code_page);
+    CHECK_EQ(54, run_code_page(), 0xD15C0001u, "the code read from the disk into the page");
+}
+
 static void ide_irq(struct trap_frame *f)
 {
     (void)f;
@@ -191,6 +228,7 @@ void test_main(void)
     expect_error(32, 0x20, SECTORS, 1, 0x14);
     expect_error(34, 0x30, SECTORS, 1, 0x14);
     expect_error(36, 0xFF, 0, 1, 0x04);             /* unknown command: ABRT */
+    read_code();
     read_with_irq();
-    rt_puts("dev_ide: read, write, flush and errors ok\n");
+    rt_puts("dev_ide: read, write, flush, errors and code read into translated code ok\n");
 }

@@ -655,3 +655,122 @@ Test(cache, host_fault_maps_host_addresses_to_guest_eips)
     cr_assert_not(bt_host_fault(bth_vm, (uint64_t)(uintptr_t)&bt_flush, &eip, &fix), "monitor code");
     cr_assert_eq(eip, 0xDEAD, "guest_eip untouched when the answer is no");
 }
+
+/* Paging for the CPL-0 coherence tests: a page table mapping the first
+ * 4 MiB 1:1 (directory entry 0) and a 4 MiB page at 4 MiB (entry 1). */
+#define PG_PD 0x30000u
+#define PG_PT 0x31000u
+static void paging_on(void)
+{
+    struct vcpu *c = bth_cpu();
+    for (uint32_t i = 0; i < 1024; i++)
+        bth_wr32(PG_PT + i * 4, i << 12 | 3);
+    bth_wr32(PG_PD, PG_PT | 3);
+    bth_wr32(PG_PD + 4, 0x400000u | 0x83);          /* P, W, PS */
+    c->cr3 = PG_PD;
+    c->cr4 |= CR4_PSE;
+    c->cr0 |= CR0_PG;
+    shadow_reset(bth_vm);
+}
+
+static void paging_off(void)
+{
+    bth_cpu()->cr0 &= ~CR0_PG;
+    shadow_reset(bth_vm);
+}
+
+/* CPL-0 TUs are one set for every address space, kept while their code
+ * pages map the frames they were made from (bt/tc_kernel.c): a page found
+ * mapping another frame at a flush point (bt_check_kernel) puts its TUs to
+ * sleep - out of the lookup table, incoming branches unchained - and
+ * tc_revive wakes them when the page maps that frame again. */
+Test(cache, cpl0_tus_checked_against_their_code_pages)
+{
+    static const uint8_t code[] = {
+        0xE9, 0xFB, 0x0F, 0x00, 0x00,            /* 10000: jmp 0x11000 */
+    };
+    static const uint8_t next[] = {
+        0xB8, 0x05, 0x00, 0x00, 0x00,            /* 11000: mov eax, 5 */
+        BTH_EXIT(1),
+    };
+    bth_load(0x11000, next, sizeof next);
+    RUN(code);
+    cr_assert_eq(bth_eax(), 5);
+    struct tc *tc = bth_vm->tc;
+    struct tu *t1 = tc_find(tc, BTH_CODE, 0), *t2 = tc_find(tc, 0x11000, 0);
+    cr_assert(t1 && t2);
+    cr_assert_neq(t2->links, -1, "T1's jump chained into T2");
+    struct tc_region *r = tc->kern.reg[0];
+    uint32_t i = 0x11;
+    cr_assert_not_null(r, "region 0 recorded");
+    cr_assert(r->bits[i / 32] >> (i % 32) & 1, "code page 0x11 recorded");
+    cr_assert_eq(r->frame[i], i, "paging off: linear page = frame");
+    paging_on();
+    bt_check_kernel(bth_vm, true, 0);
+    cr_assert_eq(tc_find(tc, 0x11000, 0), t2, "the same frame under paging: kept");
+    cr_assert_eq(bth_stats()->bt_kernel_drops, 0);
+
+    bth_wr32(PG_PT + i * 4, 0x50000u | 3);          /* page 0x11 -> frame 0x50 */
+    bt_check_kernel(bth_vm, false, 0x11000 + (4u << 20));
+    cr_assert_eq(tc_find(tc, 0x11000, 0), t2, "INVLPG of another region checked this one");
+    bt_check_kernel(bth_vm, false, 0x11000 + 0x123);
+    cr_assert_null(tc_find(tc, 0x11000, 0), "a TU of a remapped code page survived INVLPG");
+    cr_assert(t2->dormant && !t2->valid);
+    cr_assert_eq(tc_find(tc, BTH_CODE, 0), t1, "the TU of an unchanged page went too");
+    cr_assert_eq(bth_stats()->bt_kernel_drops, 1);
+    cr_assert_not(r->bits[i / 32] >> (i % 32) & 1, "the page is forgotten");
+    cr_assert_neq(tc->lookup_keys[0][tc_lookup_slot(0x11000)], 0x11000, "still in the lookup table");
+    cr_assert_eq(t2->links, -1, "T1's jump still chained into it");
+    cr_assert_null(tc_revive(bth_vm, 0x11000, 0), "revived while the page maps another frame");
+
+    bth_wr32(PG_PT + i * 4, 0x11000u | 3);
+    cr_assert_eq(tc_revive(bth_vm, 0x11000, 0), t2, "the page maps its frame again: revived");
+    cr_assert(t2->valid && !t2->dormant);
+    cr_assert_eq(bth_stats()->bt_kernel_revived, 1);
+    cr_assert(r->bits[i / 32] >> (i % 32) & 1, "recorded again");
+    cr_assert_eq(r->frame[i], i);
+    bt_check_kernel(bth_vm, true, 0);
+    bt_invalidate_page(bth_vm, 0x11000);
+    cr_assert_null(tc_revive(bth_vm, 0x11000, 0), "a TU of a written frame revived");
+    paging_off();
+}
+
+/* Through the live tables: a PTE remapped (a new translation of the new
+ * frame), mapped back (the first TU serves again), and a 4 MiB page whose
+ * region is checked with one comparison until its directory entry
+ * changes. */
+Test(cache, cpl0_tus_follow_ptes_and_4mib_pages)
+{
+    struct vcpu *c = bth_cpu();
+    struct tc *tc = bth_vm->tc;
+    bth_load(BTH_CODE, simple, sizeof simple);
+    bth_load(0x50000, simple, sizeof simple);
+    bth_wr8(0x50001, 7);                            /* mov eax, 7 */
+    bth_load(0x401000, simple, sizeof simple);
+    paging_on();
+
+    c->eip = BTH_CODE;
+    void *first = bt_find_or_translate(bth_vm, false);
+    cr_assert_not_null(first);
+    bth_wr32(PG_PT + 0x10 * 4, 0x50000u | 3);       /* the PTE now names frame 0x50 */
+    bt_check_kernel(bth_vm, false, BTH_CODE);
+    cr_assert_null(tc_find(tc, BTH_CODE, 0), "INVLPG left the TU of the old frame");
+    void *second = bt_find_or_translate(bth_vm, false);
+    cr_assert_neq(second, first, "the old translation served the new frame");
+    cr_assert_eq(tc_find(tc, BTH_CODE, 0)->page[0], 0x50000u);
+    bth_wr32(PG_PT + 0x10 * 4, BTH_CODE | 3);
+    bt_check_kernel(bth_vm, true, 0);               /* a CR3 load */
+    cr_assert_eq(bt_find_or_translate(bth_vm, false), first, "mapped back: the first TU revived");
+    cr_assert_eq(bth_stats()->bt_kernel_revived, 1);
+
+    c->eip = 0x401000;
+    cr_assert_not_null(bt_find_or_translate(bth_vm, false));
+    bt_check_kernel(bth_vm, true, 0);
+    cr_assert_eq(tc->kern.reg[1]->pde, 0x400000u | 0x81, "region 1 checked under its 4 MiB page");
+    cr_assert_not_null(tc_find(tc, 0x401000, 0));
+    bth_wr32(PG_PD + 4, 0x800000u | 0x83);          /* another 4 MiB frame */
+    bt_check_kernel(bth_vm, true, 0);
+    cr_assert_null(tc_find(tc, 0x401000, 0), "a TU of the old 4 MiB frame survived");
+    cr_assert_not_null(tc_find(tc, BTH_CODE, 0), "region 0 is not concerned");
+    paging_off();
+}

@@ -1,0 +1,204 @@
+/*
+ * bt/tc_kernel.c - CPL-0 translations kept coherent with the guest's
+ * mappings.
+ *
+ * A CPL-0 TU is found by linear address (tc_find, the lookup table, chained
+ * branches), but it was made from the bytes of particular frames.  When the
+ * guest maps that linear page to another frame (a PTE or PDE change
+ * followed by INVLPG, a CR3 load into an address space that maps the page
+ * elsewhere, a paging-mode change) the processor fetches from the new frame
+ * from then on (SDM vol. 3A 4.10.4: after INVLPG or MOV CR3 no stale entry
+ * is used for the page), so the TU must not run again.
+ *
+ * Kernel code lives in the part of the address space every page directory
+ * shares, so the CPL-0 TUs are one set for all address spaces, and the
+ * frames their code pages map are recorded per 4 MiB region
+ * (struct tc_kernel).  At each of those flush points bt_check_kernel reads
+ * the live entries: a region mapped by a 4 MiB page whose directory entry
+ * is the one it was last checked under costs one comparison (Linux's text
+ * and direct map); otherwise each recorded page's entry is read (module
+ * text in vmalloc space).  The TUs of a page that maps another frame go
+ * dormant: out of the lookup table, their incoming branches unchained, but
+ * kept in the hash chain, so that tc_revive makes them valid again once
+ * the page maps the same frame again (a switch back to the address space
+ * they came from).  A write to the frame kills them for good
+ * (bt_invalidate_page): the frame, not the linear page, is what
+ * self-modifying code is detected on.
+ *
+ * CPL-3 TUs are kept per address space instead (bt/tc_user.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "bt/bt.h"
+#include "bt/tc.h"
+#include "monitor/vm.h"
+#include "shadow_mmu/mmu.h"
+
+#define NO_FRAME 0xFFFFFFFFu
+/* What makes two directory entries of 4 MiB pages map the same frames for
+ * a supervisor fetch: the frame, P and PS (rights and A/D do not matter to
+ * a supervisor fetch without SMEP and NX, which the model lacks). */
+#define BIG_KEY (0xFFC00000u | PTE_PS | PTE_P)
+
+static bool is_big(const struct vcpu *c, uint32_t pde)
+{
+    return (pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS) && (c->cr4 & CR4_PSE);
+}
+
+/* Does TU t cover linear page lpn with frame ppn? */
+static bool tu_covers(const struct tu *t, uint32_t lpn, uint32_t ppn)
+{
+    uint32_t lp[2];
+    tu_lin_pages(t, lp);
+    return (lp[0] >> 12 == lpn && t->page[0] >> 12 == ppn) ||
+           (lp[1] >> 12 == lpn && t->page[1] >> 12 == ppn);
+}
+
+/* Make dormant every valid CPL-0 TU made from linear page lpn when it
+ * mapped frame ppn.  They are all on the frame's list. */
+static void sleep_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
+{
+    struct tc *tc = vm->tc;
+    if (ppn >= tc->npages)
+        return;
+    for (int32_t i = tc->page_tus[ppn]; i >= 0;) {
+        struct tu *t = &tc->tus[i];
+        int32_t next = t->page[0] >> 12 == ppn ? t->page_next[0] : t->page_next[1];
+        if (t->valid && t->table == 0 && tu_covers(t, lpn, ppn))
+            tc_sleep(tc, t);
+        i = next;
+    }
+}
+
+static void forget_page(struct tc_kernel *k, uint32_t lpn)
+{
+    struct tc_region *r = k->reg[lpn >> 10];
+    uint32_t i = lpn & 1023;
+    r->bits[i / 32] &= ~(1u << (i % 32));
+    if (--r->npages == 0)
+        k->used[lpn >> 15] &= ~(1u << ((lpn >> 10) & 31));
+}
+
+/* Record that linear page lpn maps frame ppn for CPL-0 code.  A different
+ * frame recorded before means the mapping changed without a flush point we
+ * saw (allowed: the TLB may drop an entry at any time): its TUs go first. */
+static bool note_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
+{
+    struct tc_kernel *k = &vm->tc->kern;
+    uint32_t d = lpn >> 10, i = lpn & 1023;
+    struct tc_region *r = k->reg[d];
+    if (!r) {
+        r = k->reg[d] = calloc(1, sizeof *r);
+        if (!r)
+            return false;
+    }
+    if (r->bits[i / 32] >> (i % 32) & 1) {
+        if (r->frame[i] == ppn)
+            return true;
+        sleep_page(vm, lpn, r->frame[i]);
+        vm->stats.bt_kernel_drops++;
+    } else {
+        r->bits[i / 32] |= 1u << (i % 32);
+        if (r->npages++ == 0)
+            k->used[d / 32] |= 1u << (d % 32);
+    }
+    r->frame[i] = ppn;
+    /* The one-comparison check of the region holds only while every page
+     * of it follows the 4 MiB page it was checked under. */
+    if (r->pde && ((r->pde >> 12) | i) != ppn)
+        r->pde = 0;
+    return true;
+}
+
+bool tc_note_kernel(struct vm *vm, struct tu *tu)
+{
+    uint32_t lp[2];
+    tu_lin_pages(tu, lp);
+    bool ok = note_page(vm, lp[0] >> 12, tu->page[0] >> 12);
+    if (ok && lp[1] != lp[0])
+        ok = note_page(vm, lp[1] >> 12, tu->page[1] >> 12);
+    if (!ok)
+        tc_kill(vm->tc, tu);
+    return ok;
+}
+
+/* The frame linear page lpn of region d maps now for a supervisor fetch,
+ * given the region's directory entry (pde) and page table (pt, NULL when
+ * not in RAM); NO_FRAME if none. */
+static uint32_t frame_now(const struct vcpu *c, uint32_t pde, const uint32_t *pt, uint32_t lpn)
+{
+    if (!(c->cr0 & CR0_PG))
+        return lpn;
+    if (!(pde & PTE_P))
+        return NO_FRAME;
+    if (is_big(c, pde))
+        return ((pde >> 12) & ~1023u) | (lpn & 1023);
+    uint32_t pte = pt ? pt[lpn & 1023] : 0;
+    return pte & PTE_P ? pte >> 12 : NO_FRAME;
+}
+
+/* Compare the recorded pages of region d with the live tables; the TUs of
+ * a page that maps another frame go dormant and the page is forgotten. */
+static void check_region(struct vm *vm, uint32_t d)
+{
+    struct vcpu *c = &vm->cpu;
+    struct tc_kernel *k = &vm->tc->kern;
+    struct tc_region *r = k->reg[d];
+    bool pg = c->cr0 & CR0_PG;
+    const uint32_t *pdp = pg ? guest_phys_ptr(&vm->mem, (c->cr3 & ~0xFFFu) + d * 4, 4) : NULL;
+    uint32_t pde = pdp ? *pdp : 0;
+    bool big = pg && is_big(c, pde);
+    if (big && r->pde == (pde & BIG_KEY))
+        return;
+    const uint32_t *pt = pg && (pde & PTE_P) && !big
+                             ? guest_phys_ptr(&vm->mem, pde & ~0xFFFu, 4096) : NULL;
+    for (uint32_t w = 0; w < 32; w++) {
+        uint32_t bits = r->bits[w];
+        while (bits) {
+            uint32_t i = w * 32 + (uint32_t)__builtin_ctz(bits), lpn = d << 10 | i;
+            bits &= bits - 1;
+            if (frame_now(c, pde, pt, lpn) == r->frame[i])
+                continue;
+            sleep_page(vm, lpn, r->frame[i]);
+            forget_page(k, lpn);
+            vm->stats.bt_kernel_drops++;
+        }
+    }
+    r->pde = big ? pde & BIG_KEY : 0;
+}
+
+void bt_check_kernel(struct vm *vm, bool all, uint32_t lin)
+{
+    struct tc_kernel *k = &vm->tc->kern;
+    if (!all) {
+        if (k->used[lin >> 27] >> ((lin >> 22) & 31) & 1)
+            check_region(vm, lin >> 22);
+        return;
+    }
+    for (uint32_t w = 0; w < 32; w++) {
+        uint32_t bits = k->used[w];
+        while (bits) {
+            uint32_t d = w * 32 + (uint32_t)__builtin_ctz(bits);
+            bits &= bits - 1;
+            check_region(vm, d);
+        }
+    }
+}
+
+void tc_kernel_reset(struct tc *tc)
+{
+    struct tc_kernel *k = &tc->kern;
+    for (uint32_t d = 0; d < 1024; d++)
+        if (k->reg[d] && k->reg[d]->npages) {
+            memset(k->reg[d]->bits, 0, sizeof k->reg[d]->bits);
+            k->reg[d]->npages = 0;
+            k->reg[d]->pde = 0;
+        }
+    memset(k->used, 0, sizeof k->used);
+}
+
+void tc_kernel_destroy(struct tc *tc)
+{
+    for (uint32_t d = 0; d < 1024; d++)
+        free(tc->kern.reg[d]);
+}

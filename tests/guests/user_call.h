@@ -1,0 +1,20 @@
+/*
+ * user_call.h - running a function at CPL 3 from a test guest and coming
+ * back (user_call.c): the paging guests that check what ring 3 sees.
+ *
+ * user_call(fn, stack_top) IRETs to fn at CPL 3 (CS = RT_UCODE, SS and the
+ * data segments RT_UDATA, IF = 0) on the given stack; fn's return lands on
+ * code that makes system call 0 (INT 0x80, EAX = 0, EBX = fn's value).  The
+ * guest's INT 0x80 handler (a trap gate of DPL 3, rt_hook) ends the call
+ * with user_abort(value), which makes user_call return value; a handler of
+ * a ring-3 fault may do the same.  The caller sets rt_tss.ss0/esp0.
+ */
+#ifndef GUESTS_USER_CALL_H
+#define GUESTS_USER_CALL_H
+
+#include <stdint.h>
+
+uint32_t user_call(uint32_t (*fn)(void), uint32_t stack_top);
+void user_abort(uint32_t value) __attribute__((noreturn));
+
+#endif
