@@ -26,7 +26,7 @@
 #define SH_OTHERS 0xC0000u
 
 static volatile uint32_t nmis, nested_seen, handler_if, send_inside;
-static volatile uint32_t nmi_eip;
+static volatile uint32_t nmi_eip, first_eip;
 
 static void on_nmi(struct trap_frame *f)
 {
@@ -35,6 +35,7 @@ static void on_nmi(struct trap_frame *f)
     nmi_eip = f->eip;
     if (send_inside) {
         send_inside = 0;
+        first_eip = f->eip;
         uint32_t before = nmis;
         mmio_write(ICR_LO, SH_SELF | NMI);     /* blocked until our IRET */
         for (volatile int i = 0; i < 1000; i++)
@@ -80,6 +81,9 @@ static void nmi_blocking(void)
     send(0, SH_SELF | NMI);
     CHECK_EQ(10, nested_seen, 0, "an NMI taken inside the NMI handler before its IRET");
     CHECK_EQ(11, nmis - n0, 2, "NMIs after the handler's IRET");
+    /* Taken before any instruction after the IRET: both frames hold the
+     * same return address. */
+    CHECK_EQ(12, nmi_eip, first_eip, "EIP of the NMI latched during the handler");
     rt_printf("dev_nmi: an NMI sent inside the handler waits for its IRET, then comes at once\n");
 }
 
