@@ -157,6 +157,9 @@ void devices_stats_print(struct vm *vm, FILE *out)
             (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
     fprintf(out, "lapic_timer_irqs: %llu\nioapic_delivered: %llu\n",
             (unsigned long long)p->lapic.timer_irqs, (unsigned long long)p->ioapic.delivered);
+    fprintf(out, "lapic_nmis: %llu\nlapic_smis_ignored: %llu\nacpi_sleeps_ignored: %llu\n",
+            (unsigned long long)p->lapic.nmis, (unsigned long long)p->lapic.smis_ignored,
+            (unsigned long long)p->pm.sleeps_ignored);
     fprintf(out, "ide_errors: %llu\nide_unknown_commands: %llu\ni8042_unknown_commands: %llu\n",
             (unsigned long long)p->ide.errors, (unsigned long long)p->ide.unknown_cmds,
             (unsigned long long)p->kbc.unknown_cmds);

@@ -131,6 +131,11 @@ Test(cpuid, fixed_and_unknown_msrs)
     cr_assert_eq(cpu_rdmsr(&cpu, 0x8B, &v), 0);
     cr_assert_eq(cpu_rdmsr(&cpu, 0xC0000080u, &v), -1, "EFER: no long mode, no NX");
     cr_assert_eq(cpu_wrmsr(&cpu, 0x186, 0), -1, "no performance event selects");
+    /* Linux's check_hw_exists() reads the P6 event select 0x186 with
+     * rdmsrl_safe: the #GP makes it use software events only, so the perf
+     * NMI watchdog is never armed (docs/cpu-model.md). */
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x186, &v), -1, "EVNTSEL0 not readable");
+    cr_assert_eq(cpu_rdmsr(&cpu, 0xC1, &v), -1, "PERFCTR0 not readable");
 }
 
 Test(cpuid, tsc_counts_nanoseconds_and_can_be_set)
