@@ -53,6 +53,9 @@ bool cpu_vector_has_error(int vector);
 /* IRET with 32-bit (op32) or 16-bit operand size, at CPL 0..3: same-level
  * return, return to an outer level (ring 3: reloads SS:ESP and nulls data
  * segments whose DPL < new CPL).  NT=1 (task return) is unsupported.
+ * Every IRET, even one that faults, ends NMI blocking (vcpu.nmi_blocked);
+ * with an NMI latched it arms the poll page so that the run loop takes it
+ * before the next instruction.
  * Returns 0, or -1 after raising the exception the check calls for (the
  * caller just resumes the guest), or -2 when the run must stop. */
 int cpu_iret(struct vcpu *c, bool op32);
