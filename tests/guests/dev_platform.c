@@ -15,18 +15,6 @@
  */
 #include "dev_common.h"
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
-{
-    asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-
-static uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* WRMSR that may fault: true when it raised #GP(0). */
 static bool wrmsr_gp(int n, uint32_t msr, uint64_t v)
 {

@@ -334,19 +334,23 @@ Test(classify, copied_mix)
     cr_assert_eq(bth_rd8(BTH_DATA + 0xD), 1, "bt [0x20018], 35 tests bit 3 of 0x2001C");
 }
 
-/* VMX and SVM instructions are not in the CPU model: the guest is stopped
- * at them with a report, never run on the host (which, itself a VM, may
- * answer VMCALL from user mode without a fault). */
-Test(classify, vmx_and_svm_stop_the_guest)
+/* VMX and SVM instructions are not in the CPU model: #UD at the
+ * instruction, as on a processor outside VMX operation with EFER.SVME
+ * clear, and never run on the host (which, itself a VM, may answer VMCALL
+ * from user mode without a fault). */
+Test(classify, vmx_and_svm_raise_ud)
 {
-    static const uint8_t vmcall[] = { 0x0F, 0x01, 0xC1, BTH_EXIT(1) };
-    static const uint8_t vmmcall[] = { 0x0F, 0x01, 0xD9, BTH_EXIT(1) };
+    static const uint8_t vmcall[] = { BTH_LOAD_TABLES, 0x0F, 0x01, 0xC1, BTH_EXIT(1) };
+    static const uint8_t vmmcall[] = { BTH_LOAD_TABLES, 0x0F, 0x01, 0xD9, BTH_EXIT(1) };
     const uint8_t *code[] = { vmcall, vmmcall };
     for (int k = 0; k < 2; k++) {
+        bth_install_handler();
         bth_load(BTH_CODE, code[k], sizeof vmcall);
         bth_vm->cpu.eip = BTH_CODE;
-        cr_assert_eq(bth_run(), VMM_EXIT_UNSUPPORTED, "instruction %d: the guest must stop", k);
-        cr_assert_eq(bth_vm->cpu.eip, BTH_CODE, "stopped at the instruction");
+        uint64_t ud0 = bth_stats()->exceptions[EXC_UD];
+        bth_run_expect(BTH_EXC_CODE);
+        cr_assert_eq(bth_stats()->exceptions[EXC_UD], ud0 + 1, "instruction %d: one #UD", k);
+        cr_assert_eq(REG(ESI), BTH_CODE + BTH_LOAD_TABLES_LEN, "instruction %d: #UD at it", k);
     }
 }
 
