@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "cpu/emulate.h"
+#include "cpu/cpuid.h"
 #include "monitor/vm.h"
 
 /* ---- classification ---------------------------------------------------- */
@@ -151,8 +152,8 @@ enum kind classify(struct xlat *x)
 static enum kind classify_kind(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
-    if (ins->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
-        return K_EMULATE;                   /* VEX/EVEX/XOP/3DNow!: not in our CPU model */
+    if (cpu_model_insn(ins) != MODEL_NATIVE)
+        return K_EMULATE;                   /* #UD, or the model's meaning (cpu/cpuid.h) */
     if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return K_EMULATE;
     /* Sensitive, but reading only virtual state: done inline (xl_system.c). */

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include <time.h>
+#include <Zydis/Zydis.h>
 #include "cpu/cpuid.h"
 #include "cpu/host_clock.h"
 #include "cpu/memtype.h"
@@ -19,13 +20,13 @@
 #define F_PSE   (1u << 3)
 #define F_TSC   (1u << 4)
 #define F_MSR   (1u << 5)
-#define F_MTRR  (1u << 12)
 #define F_CX8   (1u << 8)
 #define F_APIC  (1u << 9)
 #define F_SEP   (1u << 11)
+#define F_MTRR  (1u << 12)
 #define F_PGE   (1u << 13)
-#define F_PAT   (1u << 16)
 #define F_CMOV  (1u << 15)
+#define F_PAT   (1u << 16)
 #define F_CLFSH (1u << 19)
 #define F_MMX   (1u << 23)
 #define F_FXSR  (1u << 24)
@@ -186,4 +187,32 @@ int cpu_wrmsr(struct vcpu *c, uint32_t msr, uint64_t value)
     default:                                /* PLATFORM_ID, MCG_CAP are read-only */
         return memtype_wrmsr(c, msr, value) == 0 ? 0 : -1;
     }
+}
+
+/* ---- the instruction set of the model --------------------------------- */
+
+/* The ISA extensions of the processor CPUID describes (leaf 1: FPU, MMX,
+ * SSE, SSE2, SSE3, CLFLUSH; PAUSE and the hint NOPs that every processor
+ * decodes).  CET's ENDBR32 and friends are NOPs on processors without CET,
+ * as on a host that does not enable it.  Anything else (SSSE3, SSE4,
+ * POPCNT, MOVBE, AES, RDRAND, RDTSCP, XSAVE, MONITOR, SYSCALL, VMX, SVM,
+ * 3DNow!, VEX/EVEX/XOP encodings, ...) is #UD. */
+static const ZydisISAExt model_exts[] = {
+    ZYDIS_ISA_EXT_BASE, ZYDIS_ISA_EXT_X87, ZYDIS_ISA_EXT_MMX, ZYDIS_ISA_EXT_SSE,
+    ZYDIS_ISA_EXT_SSE2, ZYDIS_ISA_EXT_SSE3, ZYDIS_ISA_EXT_CLFSH, ZYDIS_ISA_EXT_PAUSE,
+    ZYDIS_ISA_EXT_CET,
+};
+
+enum model_insn cpu_model_insn(const ZydisDecodedInstruction *in)
+{
+    /* F3 0F BC/BD: REP BSF/BSR on a processor without BMI1/ABM (the REP
+     * prefix ignored); the host would run TZCNT/LZCNT. */
+    if (in->mnemonic == ZYDIS_MNEMONIC_TZCNT || in->mnemonic == ZYDIS_MNEMONIC_LZCNT)
+        return MODEL_EMULATE;
+    if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+        return MODEL_UD;
+    for (size_t i = 0; i < sizeof model_exts / sizeof model_exts[0]; i++)
+        if (in->meta.isa_ext == model_exts[i])
+            return MODEL_NATIVE;
+    return MODEL_UD;
 }

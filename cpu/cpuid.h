@@ -12,6 +12,7 @@
 #define CPU_CPUID_H
 
 #include <stdint.h>
+#include <Zydis/Zydis.h>
 #include "cpu/vcpu.h"
 
 #define VCPU_TSC_HZ 1000000000ull  /* 1 GHz: one tick per host nanosecond */
@@ -23,5 +24,18 @@ int cpu_rdmsr(struct vcpu *c, uint32_t msr, uint64_t *value);
 int cpu_wrmsr(struct vcpu *c, uint32_t msr, uint64_t value);
 
 uint64_t cpu_rdtsc(struct vcpu *c);
+
+/*
+ * What the model does with an instruction, by its ISA extension: the one
+ * table that the translator's classification (bt/classify.c) and the
+ * emulator (cpu/emulate.c) both consult, so that an instruction the model
+ * lacks raises #UD in translated and emulated code alike.
+ */
+enum model_insn {
+    MODEL_NATIVE,       /* in the model, same meaning on the host */
+    MODEL_EMULATE,      /* in the model, but the host gives it another meaning */
+    MODEL_UD,           /* not in the model: #UD */
+};
+enum model_insn cpu_model_insn(const ZydisDecodedInstruction *in);
 
 #endif

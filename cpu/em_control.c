@@ -194,19 +194,27 @@ static void load_flat(struct vcpu *c, int sreg, uint16_t sel, uint16_t attr)
     seg_set_raw(&c->seg[sreg], sel, 0, FLAT_LIMIT, attr);
 }
 
-enum em_result em_sysenter(struct em *e)
+/* SYSENTER (SDM vol. 2B): flat CS/SS from IA32_SYSENTER_CS, ESP and EIP
+ * from the MSRs, CPL 0, IF, VM and RF cleared.  One implementation for the
+ * emulator and for a SYSENTER taken from directly executed ring 3.  False
+ * (nothing changed) when IA32_SYSENTER_CS is null: the caller raises #GP(0). */
+bool cpu_sysenter(struct vcpu *c)
 {
-    struct vcpu *c = e->c;
     uint16_t cs = c->sysenter_cs & 0xFFFC;
-    if (cs == 0)
-        return em_gp0(e);
+    if (cs == 0 || !(c->cr0 & CR0_PE))
+        return false;
     vcpu_set_eflags(c, vcpu_get_eflags(c) & ~(FL_VM | FL_IF | FL_RF));
     load_flat(c, S_CS, cs, ATTR_CODE32(0));
     load_flat(c, S_SS, cs + 8, ATTR_DATA32(0));
     c->cpl = 0;
     c->gpr[R_ESP] = c->sysenter_esp;
     c->eip = c->sysenter_eip;
-    return EM_OK;
+    return true;
+}
+
+enum em_result em_sysenter(struct em *e)
+{
+    return cpu_sysenter(e->c) ? EM_OK : em_gp0(e);
 }
 
 enum em_result em_sysexit(struct em *e)

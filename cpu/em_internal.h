@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <Zydis/Zydis.h>
 #include "cpu/vcpu.h"
 #include "cpu/emulate.h"
@@ -113,11 +114,65 @@ uint32_t em_szp8(uint8_t v);
     X(LDS, lds) X(LES, les) X(LFS, lfs) X(LGS, lgs) X(LSS, lss) X(LAR, lar) X(LSL, lsl) \
     X(VERR, verr) X(VERW, verw) \
     /* em_mov.c */ \
-    X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat)
+    X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat) X(LEA, lea) \
+    /* em_alu.c: two-operand, one-operand, shifts and rotates, multiply/divide */ \
+    X(ADD, alu2) X(OR, alu2) X(ADC, alu2) X(SBB, alu2) X(AND, alu2) X(SUB, alu2) \
+    X(XOR, alu2) X(CMP, alu2) X(TEST, alu2) \
+    X(INC, alu1) X(DEC, alu1) X(NEG, alu1) X(NOT, alu1) \
+    X(SHL, shift) X(SHR, shift) X(SAR, shift) X(ROL, shift) X(ROR, shift) X(RCL, shift) \
+    X(RCR, shift) X(SHLD, shift) X(SHRD, shift) \
+    X(MUL, muldiv) X(IMUL, muldiv) X(DIV, muldiv) X(IDIV, muldiv) \
+    /* em_bits.c: bit tests and scans, SETcc, CMOVcc */ \
+    X(BT, bt) X(BTS, bt) X(BTR, bt) X(BTC, bt) X(BSF, bscan) X(BSR, bscan) \
+    X(TZCNT, bscan) X(LZCNT, bscan) X(MOVBE, movbe) \
+    X(SETO, setcc) X(SETNO, setcc) X(SETB, setcc) X(SETNB, setcc) X(SETZ, setcc) \
+    X(SETNZ, setcc) X(SETBE, setcc) X(SETNBE, setcc) X(SETS, setcc) X(SETNS, setcc) \
+    X(SETP, setcc) X(SETNP, setcc) X(SETL, setcc) X(SETNL, setcc) X(SETLE, setcc) \
+    X(SETNLE, setcc) \
+    X(CMOVO, cmovcc) X(CMOVNO, cmovcc) X(CMOVB, cmovcc) X(CMOVNB, cmovcc) X(CMOVZ, cmovcc) \
+    X(CMOVNZ, cmovcc) X(CMOVBE, cmovcc) X(CMOVNBE, cmovcc) X(CMOVS, cmovcc) \
+    X(CMOVNS, cmovcc) X(CMOVP, cmovcc) X(CMOVNP, cmovcc) X(CMOVL, cmovcc) \
+    X(CMOVNL, cmovcc) X(CMOVLE, cmovcc) X(CMOVNLE, cmovcc) \
+    /* em_xchg.c: exchanges */ \
+    X(XCHG, xchg) X(XADD, xadd) X(CMPXCHG, cmpxchg) X(CMPXCHG8B, cmpxchg8b) \
+    /* em_string.c (MOVSD and CMPSD also name SSE2 forms: see there) */ \
+    X(MOVSB, string) X(MOVSW, string) X(MOVSD, string) X(STOSB, string) X(STOSW, string) \
+    X(STOSD, string) X(LODSB, string) X(LODSW, string) X(LODSD, string) X(CMPSB, string) \
+    X(CMPSW, string) X(CMPSD, string) X(SCASB, string) X(SCASW, string) X(SCASD, string) \
+    /* em_sse.c: MMX and SSE moves */ \
+    X(MOVD, sse_mov) X(MOVQ, sse_mov) X(MOVAPS, sse_mov) X(MOVUPS, sse_mov) \
+    X(MOVAPD, sse_mov) X(MOVUPD, sse_mov) X(MOVDQA, sse_mov) X(MOVDQU, sse_mov) \
+    X(MOVSS, sse_mov) X(MOVNTI, sse_mov) X(MOVNTQ, sse_mov) X(MOVNTDQ, sse_mov) \
+    X(MOVNTPS, sse_mov) X(MOVNTPD, sse_mov)
 
 #define EM_DECLARE(M, m) em_handler em_##m;
 EM_HANDLERS(EM_DECLARE)
 #undef EM_DECLARE
+
+/* ---- data-processing helpers (em_operand.c) ---- */
+static inline uint32_t em_mask(unsigned bytes)
+{
+    return bytes >= 4 ? 0xFFFFFFFFu : (1u << (bytes * 8)) - 1;
+}
+bool em_is_mem(const struct em *e, int i);
+/* Operand i as a source of `bytes` bytes (immediates sign-extended to it). */
+bool em_read_src(struct em *e, int i, unsigned bytes, uint32_t *v);
+/* Operand i as a read-modify-write destination (memory checked for writing first). */
+bool em_read_rmw(struct em *e, int i, uint32_t *v);
+/* The guest's arithmetic flags as a host RFLAGS image, and back (em_hostop.h). */
+uint64_t em_host_flags(const struct vcpu *c);
+void em_commit_flags(struct vcpu *c, uint64_t f);
+/* Is condition code cc (0-15, the Jcc/SETcc/CMOVcc encoding) true? */
+bool em_cond(const struct vcpu *c, unsigned cc);
+/* String instructions: index/count register mask of the address size, any
+ * REP prefix, and (E)SI/(E)DI/(E)CX moved by delta within that mask. */
+uint32_t em_str_mask(const struct em *e);
+bool em_str_rep(const struct em *e);
+void em_reg_step(struct vcpu *c, int r, uint32_t mask, int32_t delta);
+/* The row of a group's table whose first member (an int) is `mnemonic`. */
+const void *em_lookup(const void *table, size_t n, size_t stride, int mnemonic);
+#define EM_LOOKUP(table, mnemonic) \
+    em_lookup((table), sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), (mnemonic))
 
 /* MOV forms with control, debug and segment registers (em_system.c, em_legacy.c). */
 enum em_result em_mov_cr(struct em *e);

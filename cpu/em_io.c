@@ -73,8 +73,7 @@ enum em_result em_out(struct em *e)
 
 /* ---------------- string forms ---------------- */
 
-/* The count and index registers of a string instruction follow the address
- * size: ECX/ESI/EDI, or CX/SI/DI with a 0x67 prefix. */
+/* The count and index registers follow the address size (em_str_mask). */
 struct strop {
     uint32_t mask;
     bool rep;
@@ -82,16 +81,7 @@ struct strop {
 
 static struct strop strop_of(const struct em *e)
 {
-    return (struct strop){
-        .mask = e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu,
-        .rep = e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
-                                   ZYDIS_ATTRIB_HAS_REPNE),
-    };
-}
-
-static void reg_step(struct vcpu *c, int r, uint32_t mask, int32_t delta)
-{
-    c->gpr[r] = (c->gpr[r] & ~mask) | ((c->gpr[r] + delta) & mask);
+    return (struct strop){ .mask = em_str_mask(e), .rep = em_str_rep(e) };
 }
 
 /* INS: port -> ES:(E)DI.  ES cannot be overridden.  The destination is
@@ -114,10 +104,10 @@ static enum em_result ins(struct em *e, unsigned size)
         uint32_t v = io_pio_read(&c->vm->io, port, size);
         if (!em_seg_write(e, S_ES, off, &v, size))
             return e->res;
-        reg_step(c, R_EDI, s.mask, step);
+        em_reg_step(c, R_EDI, s.mask, step);
         if (!s.rep)
             break;
-        reg_step(c, R_ECX, s.mask, -1);
+        em_reg_step(c, R_ECX, s.mask, -1);
     }
     return em_done(e);
 }
@@ -141,10 +131,10 @@ static enum em_result outs(struct em *e, unsigned size)
         if (!em_seg_read(e, sreg, c->gpr[R_ESI] & s.mask, &v, size))
             return e->res;
         io_pio_write(&c->vm->io, port, size, v);
-        reg_step(c, R_ESI, s.mask, step);
+        em_reg_step(c, R_ESI, s.mask, step);
         if (!s.rep)
             break;
-        reg_step(c, R_ECX, s.mask, -1);
+        em_reg_step(c, R_ECX, s.mask, -1);
     }
     return em_done(e);
 }

@@ -1,7 +1,7 @@
 /*
  * cpu/em_mov.c - data moves: MOV in all its forms (general registers,
  * memory, immediates; the control, debug and segment register forms are
- * passed on to their groups), MOVZX, MOVSX and XLAT.  The memory forms let
+ * passed on to their groups), MOVZX, MOVSX, XLAT and LEA.  The memory forms let
  * the monitor carry out a guest access that hit a device's MMIO range.
  */
 #include "cpu/em_internal.h"
@@ -62,5 +62,17 @@ enum em_result em_xlat(struct em *e)
     if (!em_seg_read(e, sreg, off, &v, 1))
         return e->res;
     c->gpr[R_EAX] = (c->gpr[R_EAX] & ~0xFFu) | v;
+    return em_done(e);
+}
+
+/* LEA r, m: the offset (no segment base), computed in the address size and
+ * truncated to the operand size.  No memory is touched; it meets the
+ * emulator in code fetched from an emulated page. */
+enum em_result em_lea(struct em *e)
+{
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, &e->op[1], &sreg, &off);
+    em_reg_set(e->c, e->op[0].reg.value, off);
     return em_done(e);
 }

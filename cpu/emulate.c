@@ -11,27 +11,15 @@
 #include <string.h>
 #include "cpu/em_internal.h"
 #include "cpu/exceptions.h"
+#include "cpu/cpuid.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
-/* VMX and SVM are not in the CPU model (CPUID.1:ECX.VMX = 0, GenuineIntel
- * with no SVM): outside VMX operation and with EFER.SVME clear their
- * instructions raise #UD at every privilege level (SDM vol. 3C 31.3, AMD
- * APM vol. 3 "SVM instructions"), which the translator cannot leave to a
- * host that may itself be a VM (bt/classify.c sends them here). */
-#define EM_ABSENT(X) \
-    X(VMCALL) X(VMLAUNCH) X(VMRESUME) X(VMXON) X(VMXOFF) X(VMREAD) X(VMWRITE) \
-    X(VMPTRLD) X(VMPTRST) X(VMCLEAR) X(VMFUNC) X(INVEPT) X(INVVPID) \
-    X(VMMCALL) X(VMRUN) X(VMLOAD) X(VMSAVE) X(STGI) X(CLGI) X(SKINIT) X(INVLPGA)
-
 #define EM_ENTRY(M, m) [ZYDIS_MNEMONIC_##M] = em_##m,
-#define EM_UD_ENTRY(M) [ZYDIS_MNEMONIC_##M] = em_ud,
 static em_handler *const handlers[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     EM_HANDLERS(EM_ENTRY)
-    EM_ABSENT(EM_UD_ENTRY)
 };
 #undef EM_ENTRY
-#undef EM_UD_ENTRY
 
 bool emulate_supports(int mnemonic)
 {
@@ -377,7 +365,9 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info)
         info->length = e.in.length;
     }
     em_handler *h = handlers[e.in.mnemonic];
-    if (h) {
+    if (cpu_model_insn(&e.in) == MODEL_UD) {
+        r = em_ud(&e);                      /* not in the CPU model */
+    } else if (h) {
         r = h(&e);
     } else {
         char what[64];

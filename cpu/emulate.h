@@ -1,8 +1,11 @@
 /*
  * cpu/emulate.h - the monitor's interpreter for the instructions that the
- * translator does not run natively: every privileged and sensitive one, and
+ * translator does not run natively: every privileged and sensitive one,
  * those with no 64-bit form (BCD, ARPL, LDS/LES, BOUND, INTO, PUSH/POP of
- * segment registers, far transfers, ...).
+ * segment registers, far transfers, ...), and every instruction whose
+ * memory operand lies on an emulated page (device MMIO, a traced page
+ * table, translated code): integer arithmetic, bit operations, exchanges,
+ * string instructions with any prefix, MMX/SSE moves.
  *
  * Contract: emulate_one() decodes the instruction at CS:EIP (fetched through
  * the guest's address space) and carries it out on struct vcpu exactly as
@@ -49,5 +52,9 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info);
 /* Does emulate_one() have a handler for this Zydis mnemonic?  The translator
  * asks before it turns an instruction into an exit. */
 bool emulate_supports(int zydis_mnemonic);
+
+/* SYSENTER on the virtual CPU (cpu/em_control.c); false when IA32_SYSENTER_CS
+ * is null or CR0.PE clear, nothing changed: the caller raises #GP(0). */
+bool cpu_sysenter(struct vcpu *c);
 
 #endif

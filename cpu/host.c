@@ -228,17 +228,34 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
         break;
     case SIGSYS:
         /* int 0x80 comes back from the guest's own code segment with RIP
-         * after the instruction; SYSENTER from 32-bit code enters the
-         * host's compat entry, which reports CS 0x23 and a landing pad in
-         * the host's vDSO as RIP: only the registers are the guest's. */
-        c->exit_reason = EXIT_SYSCALL;
-        c->exc_vector = direct_is_guest_cs((uint16_t)g[REG_CSGSFS]) ? 0x80 : -1;
-        /* The host's SYSENTER entry assumes the vDSO convention (EBP holds
-         * the user ESP and was pushed): it reports EBP as the stack pointer
-         * and reloads EBP from the stack.  The guest's EBP at SYSENTER is
-         * therefore the reported RSP. */
-        if (c->exc_vector == -1)
+         * after the instruction.  SYSENTER (Intel) or SYSCALL (AMD) from
+         * 32-bit code enters the host's compat entry, which reports CS 0x23
+         * and a landing pad in the host's vDSO as RIP: only the registers
+         * are the guest's (cpu/host_facts.h says which of the two it is). */
+        switch (host_ring3_event(host_plan(), SIGSYS,
+                                 !direct_is_guest_cs((uint16_t)g[REG_CSGSFS]), NULL)) {
+        case R3_SYSCALL:
+            /* The model has no SYSCALL: #UD at it.  The processor left
+             * the address after it in RCX. */
+            c->exit_reason = EXIT_EXCEPTION;
+            c->exc_vector = EXC_UD;
+            c->eip = (uint32_t)g[REG_RCX] - 2;
+            vm->stats.direct_syscall_ud++;
+            break;
+        case R3_INT80:
+            c->exit_reason = EXIT_SYSCALL;
+            c->exc_vector = 0x80;
+            break;
+        default:
+            /* The host's SYSENTER entry assumes the vDSO convention (EBP
+             * holds the user ESP and was pushed): it reports EBP as the
+             * stack pointer and reloads EBP from the stack.  The guest's
+             * EBP at SYSENTER is therefore the reported RSP. */
+            c->exit_reason = EXIT_SYSCALL;
+            c->exc_vector = -1;
             c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
+            break;
+        }
         break;
     case SIGALRM:
     case SIGINT:

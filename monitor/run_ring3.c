@@ -4,6 +4,7 @@
  * become in the guest (system calls, exceptions, user-view misses), and the
  * user-view misses of translated ring 3.
  */
+#include <signal.h>
 #include <stdio.h>
 #include "monitor/run_internal.h"
 #include "monitor/vm.h"
@@ -12,8 +13,10 @@
 #include "cpu/segments.h"
 #include "cpu/exceptions.h"
 #include "cpu/fpu.h"
+#include "cpu/emulate.h"
 #include "cpu/host_facts.h"
 #include "shadow_mmu/shadow.h"
+#include "shadow_mmu/mmu.h"
 
 /* (monitor/run_internal.h) */
 enum shadow_result user_view_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa)
@@ -42,8 +45,8 @@ void user_prefault(struct vm *vm)
     }
 }
 
-/* int 0x80 (or sysenter) from ring 3 reached the host as an i386 system
- * call and came back as SIGSYS; EIP is after the instruction. */
+/* int 0x80 or SYSENTER from directly executed ring 3 (cpu/host.c says
+ * which, on either vendor); for int 0x80 EIP is after the instruction. */
 static void user_syscall(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
@@ -51,21 +54,23 @@ static void user_syscall(struct vm *vm)
         cpu_soft_int(c, 0x80, c->eip - 2);
         return;
     }
-    /* SYSENTER (SDM vol. 2B): flat CS/SS from IA32_SYSENTER_CS, ESP and EIP
-     * from the MSRs, CPL 0, IF and VM cleared.  EIP/ESP of the caller are
-     * not saved by the processor, so their loss here is what hardware does. */
-    if ((c->sysenter_cs & 0xFFFC) == 0) {
+    /* SYSENTER: EIP/ESP of the caller are not saved by the processor, so
+     * their loss here is what hardware does. */
+    if (!cpu_sysenter(c))
         cpu_raise(c, EXC_GP, 0);
-        return;
-    }
-    uint16_t cs = c->sysenter_cs & 0xFFFC;
-    seg_set_raw(&c->seg[S_CS], cs, 0, 0xFFFFFFFFu, 0xC09B);
-    seg_set_raw(&c->seg[S_SS], (uint16_t)(cs + 8), 0, 0xFFFFFFFFu, 0xC093);
-    c->cpl = 0;
-    c->vif = 0;
-    c->eflags &= ~(FL_VM | FL_RF);
-    c->gpr[R_ESP] = c->sysenter_esp;
-    c->eip = c->sysenter_eip;
+}
+
+/* A #UD from directly executed ring 3 may be the guest's SYSENTER: AMD
+ * processors raise #UD for it in compatibility mode (cpu/host_facts.h). */
+static bool ud_is_sysenter(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    uint8_t insn[2];
+    struct mmu_fault f;
+    if (mmu_read(c, c->seg[S_CS].base + c->eip, insn, 2, ACC_READ | ACC_USER | ACC_NOSET, &f) !=
+        MMU_OK)
+        return false;
+    return host_ring3_event(host_plan(), SIGILL, false, insn) == R3_SYSENTER;
 }
 
 static void user_exception(struct vm *vm)
@@ -99,6 +104,15 @@ static void user_exception(struct vm *vm)
          * SGDT/SIDT under UMIP, segment loads): the emulator applies the
          * guest's rules at CPL 3 and raises what the guest must see. */
         run_emulate(vm);
+        return;
+    case EXC_UD:
+        if (ud_is_sysenter(vm)) {
+            vm->stats.direct_sysenter_ud++;
+            c->exc_vector = -1;
+            user_syscall(vm);
+            return;
+        }
+        cpu_raise(c, EXC_UD, 0);
         return;
     case EXC_BP:
     case EXC_OF:                    /* INT3 / INTO: traps, EIP is past them */

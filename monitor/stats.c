@@ -42,6 +42,8 @@ static const struct {
     { "direct.entries",   offsetof(struct stats, direct_entries) },
     { "cpu.ring3_translated_entries", offsetof(struct stats, ring3_translated_entries) },
     { "bt.wrap_steps",    offsetof(struct stats, bt_wrap_steps) },
+    { "direct.sysenter_ud", offsetof(struct stats, direct_sysenter_ud) },
+    { "direct.syscall_ud", offsetof(struct stats, direct_syscall_ud) },
     { "bt.user_drops",    offsetof(struct stats, bt_user_drops) },
     { "bt.user_revived",  offsetof(struct stats, bt_user_revived) },
     { "bt.kernel_drops",  offsetof(struct stats, bt_kernel_drops) },

@@ -50,8 +50,9 @@ enum mmu_result {
 enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
                               uint32_t *pa, struct mmu_fault *f);
 
-/* Copy to/from guest linear memory, page by page.  Reads of non-RAM return
- * all ones; writes to non-RAM are dropped (device MMIO is issue 5's). */
+/* Copy to/from guest linear memory, page by page.  Non-RAM goes to the
+ * device bus (devices/device.h) in pieces of at most 4 bytes; addresses no
+ * device claims read as all ones and drop writes. */
 enum mmu_result mmu_read(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                          unsigned acc, struct mmu_fault *f);
 enum mmu_result mmu_write(struct vcpu *c, uint32_t lin, const void *buf, uint32_t n,

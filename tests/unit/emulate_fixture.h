@@ -57,12 +57,9 @@ static inline void gdt_set(uint16_t sel, uint32_t base, uint32_t limit, uint32_t
     put32(GDT + (sel & ~7u) + 4, hi);
 }
 
-static inline void setup(void)
+/* The descriptor tables and CPU state above, on a VM whose memory exists. */
+static inline void fixture_machine(void)
 {
-    char err[128];
-    vm = calloc(1, sizeof *vm);
-    cr_assert(vm);
-    cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
     ram = vm->mem.ram;
     c = &vm->cpu;
     c->vm = vm;
@@ -93,6 +90,16 @@ static inline void setup(void)
     seg_set_raw(&c->seg[S_CS], K_CS, 0, 0xFFFFFFFFu, 0xC09B);
     c->eip = CODE;
     c->gpr[R_ESP] = STACK;
+}
+
+/* Guest RAM only: no devices, no shadow MMU. */
+static inline void setup(void)
+{
+    char err[128];
+    vm = calloc(1, sizeof *vm);
+    cr_assert(vm);
+    cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
+    fixture_machine();
 }
 
 static inline void teardown(void)

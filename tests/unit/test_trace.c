@@ -189,7 +189,7 @@ Test(stats, empty_report_has_fixed_counters_and_total)
                      "bt.lookup_misses: 0\nbt.flushes: 0\nbt.smc_faults: 0\n"
                      "bt.invalidated: 0\nbt.entries: 0\n"
                      "shadow.hidden_faults: 0\nshadow.true_faults: 0\nshadow.flushes: 0\n"
-                     "shadow.invlpg: 0\nshadow.view_hits: 0\nshadow.view_recycles: 0\nshadow.user_hidden_faults: 0\nshadow.user_remaps: 0\nshadow.prefaults: 0\nshadow.mapped_around: 0\nshadow.user_kept: 0\nshadow.trace_faults: 0\nshadow.untraced: 0\nbt.light: 0\ndirect.entries: 0\ncpu.ring3_translated_entries: 0\nbt.wrap_steps: 0\nbt.user_drops: 0\nbt.user_revived: 0\ndirect.segment_reloads: 0\ndirect.cpuid: 0\nmmio.unassigned_maps: 0\nmmio.accesses: 0\nbt.callouts: 0\n");
+                     "shadow.invlpg: 0\nshadow.view_hits: 0\nshadow.view_recycles: 0\nshadow.user_hidden_faults: 0\nshadow.user_remaps: 0\nshadow.prefaults: 0\nshadow.mapped_around: 0\nshadow.user_kept: 0\nshadow.trace_faults: 0\nshadow.untraced: 0\nbt.light: 0\ndirect.entries: 0\ncpu.ring3_translated_entries: 0\nbt.wrap_steps: 0\ndirect.sysenter_ud: 0\ndirect.syscall_ud: 0\nbt.user_drops: 0\nbt.user_revived: 0\nbt.kernel_drops: 0\nbt.kernel_revived: 0\ndirect.segment_reloads: 0\ndirect.cpuid: 0\nmmio.unassigned_maps: 0\nmmio.accesses: 0\nbt.callouts: 0\n");
     free(text);
     free(s);
 }

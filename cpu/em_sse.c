@@ -1,0 +1,153 @@
+/*
+ * cpu/em_sse.c - the MMX and SSE moves a kernel makes on emulated pages
+ * (device memory, traced page tables, code pages): MOVD MOVQ MOVSS MOVSD
+ * MOVAPS MOVUPS MOVAPD MOVUPD MOVDQA MOVDQU and the non-temporal stores
+ * MOVNTI MOVNTQ MOVNTDQ MOVNTPS MOVNTPD.
+ *
+ * While the monitor runs, the guest's x87/MMX/SSE registers are in its
+ * FXSAVE image vcpu->fx_guest (cpu/switch.inc and bt/entry.S save them
+ * there on every exit and load them on entry; SDM vol. 1, 10.5.1: MMi in
+ * the low 8 bytes of 32 + 16i, XMMi at 160 + 16i, FSW at 2, the abridged
+ * tag byte at 4), so the handler reads and writes that image.
+ *
+ * Checks, in the processor's order: CR0.EM/TS and CR4.OSFXSR as
+ * cpu/fpu.h says (#UD or #NM), then #GP(0) for a 16-byte-aligned form whose
+ * memory operand is not aligned, then the access itself.
+ */
+#include <string.h>
+#include "cpu/em_internal.h"
+#include "cpu/fpu.h"
+
+#define FX_FSW     2
+#define FX_FTW     4
+#define FX_MM(i)   (32 + 16 * (i))
+#define FX_XMM(i)  (160 + 16 * (i))
+#define FSW_TOP    0x3800u
+
+struct ssemov {
+    int mnemonic;
+    bool aligned;           /* #GP(0) unless the memory operand is 16-byte aligned */
+    unsigned elem;          /* bytes moved (0: the whole destination) */
+    bool merge;             /* register to register: only the low element changes */
+};
+
+static const struct ssemov sse_ops[] = {
+    { ZYDIS_MNEMONIC_MOVD, false, 4, false },
+    { ZYDIS_MNEMONIC_MOVQ, false, 8, false },
+    { ZYDIS_MNEMONIC_MOVSS, false, 4, true },
+    { ZYDIS_MNEMONIC_MOVSD, false, 8, true },
+    { ZYDIS_MNEMONIC_MOVAPS, true, 0, false },
+    { ZYDIS_MNEMONIC_MOVUPS, false, 0, false },
+    { ZYDIS_MNEMONIC_MOVAPD, true, 0, false },
+    { ZYDIS_MNEMONIC_MOVUPD, false, 0, false },
+    { ZYDIS_MNEMONIC_MOVDQA, true, 0, false },
+    { ZYDIS_MNEMONIC_MOVDQU, false, 0, false },
+    { ZYDIS_MNEMONIC_MOVNTI, false, 0, false },
+    { ZYDIS_MNEMONIC_MOVNTQ, false, 0, false },
+    { ZYDIS_MNEMONIC_MOVNTDQ, true, 0, false },
+    { ZYDIS_MNEMONIC_MOVNTPS, true, 0, false },
+    { ZYDIS_MNEMONIC_MOVNTPD, true, 0, false },
+};
+
+static ZydisRegisterClass reg_class(const struct em *e, int i)
+{
+    return e->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER ? ZydisRegisterGetClass(e->op[i].reg.value)
+                                                        : ZYDIS_REGCLASS_INVALID;
+}
+
+/* Where register operand i lives in the FXSAVE image, NULL for a GPR. */
+static uint8_t *fx_reg(struct em *e, int i)
+{
+    int id = ZydisRegisterGetId(e->op[i].reg.value);
+    switch (reg_class(e, i)) {
+    case ZYDIS_REGCLASS_XMM: return e->c->fx_guest + FX_XMM(id);
+    case ZYDIS_REGCLASS_MMX: return e->c->fx_guest + FX_MM(id);
+    default: return NULL;
+    }
+}
+
+static bool misaligned(struct em *e, int i)
+{
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, &e->op[i], &sreg, &off);
+    return (e->c->seg[sreg].base + off) & 15;
+}
+
+/* Source operand 1: n bytes into buf. */
+static bool read_source(struct em *e, uint8_t *buf, unsigned n)
+{
+    if (em_is_mem(e, 1))
+        return em_read_mem_op(e, 1, buf, n);
+    uint8_t *r = fx_reg(e, 1);
+    if (r) {
+        memcpy(buf, r, n);
+    } else {
+        uint32_t v = em_reg_get(e->c, e->op[1].reg.value);
+        memcpy(buf, &v, 4);
+    }
+    return true;
+}
+
+/* Destination operand 0 receives n bytes: memory exactly n; an XMM or MMX
+ * register zero-extended to its width (or, when `merge`, only its low n
+ * bytes); a GPR the low 4.  Writing an MMX register sets bits 64-79 of its
+ * x87 slot to ones (SDM vol. 1, 9.5.1). */
+static bool write_dest(struct em *e, const uint8_t *buf, unsigned n, bool merge)
+{
+    if (em_is_mem(e, 0)) {
+        int sreg;
+        uint32_t off;
+        em_op_addr(e, &e->op[0], &sreg, &off);
+        return em_seg_write(e, sreg, off, buf, n);
+    }
+    uint8_t *r = fx_reg(e, 0);
+    if (!r) {
+        uint32_t v;
+        memcpy(&v, buf, 4);
+        em_reg_set(e->c, e->op[0].reg.value, v);
+        return true;
+    }
+    unsigned width = reg_class(e, 0) == ZYDIS_REGCLASS_XMM ? 16 : 8;
+    if (!merge)
+        memset(r, 0, width);
+    memcpy(r, buf, n);
+    if (width == 8)
+        r[8] = r[9] = 0xFF;
+    return true;
+}
+
+/* Every MMX instruction but EMMS empties the x87 stack view: TOP = 0 and
+ * all registers tagged valid (SDM vol. 1, 9.5.1). */
+static void mmx_touched(struct vcpu *c)
+{
+    uint16_t fsw;
+    memcpy(&fsw, c->fx_guest + FX_FSW, 2);
+    fsw &= ~FSW_TOP;
+    memcpy(c->fx_guest + FX_FSW, &fsw, 2);
+    c->fx_guest[FX_FTW] = 0xFF;
+}
+
+enum em_result em_sse_mov(struct em *e)
+{
+    const struct ssemov *t = EM_LOOKUP(sse_ops, e->in.mnemonic);
+    struct vcpu *c = e->c;
+    enum fpu_class k = fpu_class(&e->in, e->op);
+    int vec = fpu_fault(k, c->cr0, c->cr4);
+    if (vec)
+        return em_raise(e, vec, 0);
+    for (int i = 0; i < 2; i++)
+        if (t->aligned && em_is_mem(e, i) && misaligned(e, i))
+            return em_gp0(e);
+    unsigned dn = em_op_bytes(e, 0), sn = em_op_bytes(e, 1);
+    unsigned n = t->elem ? t->elem : dn < sn ? dn : sn;
+    if (n > dn || n > sn)
+        n = dn < sn ? dn : sn;              /* MOVD r32/m32 with an MMX/XMM register */
+    bool merge = t->merge && !em_is_mem(e, 0) && !em_is_mem(e, 1);
+    uint8_t buf[16] = { 0 };
+    if (!read_source(e, buf, n) || !write_dest(e, buf, n, merge))
+        return e->res;
+    if (k == FPU_MMX)
+        mmx_touched(c);
+    return em_done(e);
+}
