@@ -187,7 +187,7 @@ enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_RSVD3, DM_NMI, DM_INIT, DM_STARTUP, DM_EX
 #define ICR_LEVEL   0x8000u
 
 /* An NMI reaches the processor: latched in the CPU until it is taken. */
-static void nmi(struct lapic *l)
+void lapic_nmi(struct lapic *l)
 {
     l->vm->cpu.nmi_pending = true;
     l->nmis++;
@@ -209,7 +209,7 @@ static void send_ipi(struct lapic *l)
         break;
     case DM_NMI:
         if (self)
-            nmi(l);
+            lapic_nmi(l);
         break;
     case DM_INIT:
         /* Level de-assert only resynchronises arbitration IDs (no effect
@@ -236,7 +236,7 @@ static void lvt_fire(struct lapic *l, uint32_t lvt)
         return;
     switch ((lvt >> 8) & 7) {
     case DM_FIXED: lapic_accept(l, lvt & 0xFF, false); break;
-    case DM_NMI:   nmi(l); break;
+    case DM_NMI:   lapic_nmi(l); break;
     case DM_SMI:   l->smis_ignored++; break;
     default:       break;       /* ExtINT: the 8259 answers INTA (lapic_extint_open) */
     }

@@ -51,6 +51,8 @@ struct lapic {
 
 int lapic_init(struct lapic *l, struct vm *vm, struct io_bus *bus);
 void lapic_accept(struct lapic *l, int vector, bool level);
+/* An NMI message (IPI, LVT, IOAPIC): sets the CPU's NMI latch. */
+void lapic_nmi(struct lapic *l);
 bool lapic_pending(struct lapic *l);
 int lapic_ack(struct lapic *l);
 bool lapic_extint_open(struct lapic *l);
