@@ -3,14 +3,16 @@
  * exist, and the time-stamp counter.  docs/cpu-model.md explains each
  * choice.  The model is a P6-family part (family 6, model 13, stepping 8:
  * a Pentium M "Dothan" signature) with only the features this monitor
- * implements: no VME, PAE, NX, SYSCALL, MTRR, PAT, MCE/MCA, VMX, no
- * hypervisor bit.
+ * implements: no VME, PAE, NX, SYSCALL, MCE/MCA, VMX, no hypervisor bit.
+ * MTRR and PAT are offered as registers that keep their values
+ * (cpu/memtype.c).
  */
 #include <string.h>
 #include <time.h>
 #include <Zydis/Zydis.h>
 #include "cpu/cpuid.h"
 #include "cpu/host_clock.h"
+#include "cpu/memtype.h"
 
 /* CPUID.1:EDX feature bits (Intel SDM vol. 2, CPUID, table 3-11). */
 #define F_FPU   (1u << 0)
@@ -21,8 +23,10 @@
 #define F_CX8   (1u << 8)
 #define F_APIC  (1u << 9)
 #define F_SEP   (1u << 11)
+#define F_MTRR  (1u << 12)
 #define F_PGE   (1u << 13)
 #define F_CMOV  (1u << 15)
+#define F_PAT   (1u << 16)
 #define F_CLFSH (1u << 19)
 #define F_MMX   (1u << 23)
 #define F_FXSR  (1u << 24)
@@ -31,8 +35,8 @@
 /* CPUID.1:ECX */
 #define F_SSE3  (1u << 0)
 
-#define MODEL_EDX (F_FPU | F_DE | F_PSE | F_TSC | F_MSR | F_CX8 | F_APIC | F_SEP | F_PGE | \
-                   F_CMOV | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
+#define MODEL_EDX (F_FPU | F_DE | F_PSE | F_TSC | F_MSR | F_CX8 | F_APIC | F_SEP | F_MTRR | \
+                   F_PGE | F_CMOV | F_PAT | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
 /* SSE3 instructions run natively (ring 3 directly, ring 0 copied by the
  * translator) and the host has them, so exposing them is safe. */
 #define MODEL_ECX F_SSE3
@@ -152,7 +156,7 @@ int cpu_rdmsr(struct vcpu *c, uint32_t msr, uint64_t *value)
     case MSR_MCG_CAP:      *value = 0; return 0;        /* no banks: MCA not offered */
     case MSR_MCG_STATUS:   *value = 0; return 0;
     case MSR_MISC_ENABLE:  *value = c->misc_enable; return 0;
-    default:               return -1;
+    default:               return memtype_rdmsr(c, msr, value) == 0 ? 0 : -1;
     }
 }
 
@@ -181,7 +185,7 @@ int cpu_wrmsr(struct vcpu *c, uint32_t msr, uint64_t value)
         c->misc_enable = value;
         return 0;
     default:                                /* PLATFORM_ID, MCG_CAP are read-only */
-        return -1;
+        return memtype_wrmsr(c, msr, value) == 0 ? 0 : -1;
     }
 }
 

@@ -4,7 +4,8 @@
  * Contract: the guest sees one fixed, documented processor (docs/cpu-model.md):
  * a "GenuineIntel" Pentium-4-class part (family 6 P6-style signature), with
  * FPU, TSC, MSR, CX8, SEP (SYSENTER), CMOV, PSE, PGE, APIC, MMX, FXSR, SSE,
- * SSE2 and no VMX/SVM, no hypervisor bit, no PAE/NX, no SYSCALL, no AVX.
+ * SSE2, MTRR and PAT (cpu/memtype.h) and no VMX/SVM, no hypervisor bit, no
+ * PAE/NX, no SYSCALL, no AVX.
  * The TSC advances with host time at VCPU_TSC_HZ.
  */
 #ifndef CPU_CPUID_H

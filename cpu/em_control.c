@@ -176,8 +176,10 @@ enum em_result em_ud2(struct em *e) { return em_ud(e); }
  * cpu/task.c); the old task's saved EIP is the instruction after IRET. */
 static enum em_result iret(struct em *e)
 {
-    int r = vcpu_get_eflags(e->c) & FL_NT ? task_return(e->c, e->next_eip)
-                                          : cpu_iret(e->c, em_op32(e));
+    bool nt = vcpu_get_eflags(e->c) & FL_NT;
+    if (nt)
+        cpu_iret_ends_nmi_blocking(e->c);
+    int r = nt ? task_return(e->c, e->next_eip) : cpu_iret(e->c, em_op32(e));
     return r == -2 ? EM_STOP : EM_OK;
 }
 

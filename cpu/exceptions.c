@@ -13,6 +13,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/segments.h"
 #include "cpu/task.h"
+#include "cpu/host.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -309,6 +310,18 @@ static int iret_fault(struct vcpu *c, int r, int vec, uint32_t err)
     return cpu_raise(c, vec, err) < 0 ? -2 : -1;
 }
 
+/* Every IRET ends NMI blocking, even one that faults and a task return
+ * (SDM vol. 3A 6.7.1); a latched NMI is then taken before the next
+ * instruction, so translated code must come back to the run loop. */
+void cpu_iret_ends_nmi_blocking(struct vcpu *c)
+{
+    if (c->nmi_blocked) {
+        c->nmi_blocked = false;
+        if (c->nmi_pending)
+            host_poll_kick(c->vm);
+    }
+}
+
 int cpu_iret(struct vcpu *c, bool op32)
 {
     unsigned w = op32 ? 4 : 2;
@@ -317,6 +330,7 @@ int cpu_iret(struct vcpu *c, bool op32)
     int vec, r;
     uint32_t err;
 
+    cpu_iret_ends_nmi_blocking(c);
     if (cur & FL_NT) {          /* the caller's: task_return() */
         vm_stop(c->vm, VMM_EXIT_ERROR, "internal error: cpu_iret with EFLAGS.NT set");
         return -2;

@@ -54,8 +54,13 @@ bool cpu_vector_has_error(int vector);
  * return, return to an outer level (ring 3: reloads SS:ESP and nulls data
  * segments whose DPL < new CPL).  With EFLAGS.NT set, IRET is a task return:
  * the caller uses task_return() (cpu/task.h) instead.
+ * Every IRET, even one that faults or returns to a nested task, ends NMI
+ * blocking (cpu_iret_ends_nmi_blocking; cpu_iret calls it itself); with an
+ * NMI latched it arms the poll page so that the run loop takes it before
+ * the next instruction.
  * Returns 0, or -1 after raising the exception the check calls for (the
  * caller just resumes the guest), or -2 when the run must stop. */
 int cpu_iret(struct vcpu *c, bool op32);
+void cpu_iret_ends_nmi_blocking(struct vcpu *c);
 
 #endif

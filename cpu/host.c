@@ -157,10 +157,8 @@ static void on_timer(void)
         timer_settime(host_timer, 0, &its, NULL);
         timer_deadline = REARMED;
     }
-    if (vm && !armed_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
-        armed_irq = true;
-    }
+    if (vm)
+        host_poll_kick(vm);
 }
 
 /* SIGINT/SIGTERM: stop at the next block boundary, with statistics. */
@@ -170,10 +168,7 @@ static void on_terminate(int sig)
     if (!vm)
         _exit(128 + sig);
     vm->stop_signal = sig;
-    if (!armed_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
-        armed_irq = true;
-    }
+    host_poll_kick(vm);
 }
 
 /*
@@ -347,6 +342,14 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
     }
     default:
         on_fault(sig, si, uc);
+    }
+}
+
+void host_poll_kick(struct vm *vm)
+{
+    if (!armed_irq && vm->cpu.poll_irq) {
+        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
+        armed_irq = true;
     }
 }
 

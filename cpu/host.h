@@ -30,6 +30,9 @@ void host_fini(struct vm *vm);
 /* Poll pages: "an interrupt may be deliverable" (checked at every TU entry)
  * and "anything pending" (checked after STI's shadow). */
 void host_poll_arm(struct vm *vm, bool irq, bool any);
+/* Arm the "interrupt may be deliverable" page now (an event became
+ * deliverable inside translated code); no effect before host_init. */
+void host_poll_kick(struct vm *vm);
 
 /* Ask for a timer signal at absolute monotonic time `deadline_ns` (or
  * none for UINT64_MAX).  The signal arms the irq poll page. */

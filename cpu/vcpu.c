@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "cpu/vcpu.h"
 #include "cpu/segments.h"
+#include "cpu/memtype.h"
 
 /* The translated code and bt/entry.S depend on these offsets. */
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_OFF_GPR, "gpr");
@@ -85,7 +86,9 @@ void vcpu_reset_protected_flat(struct vcpu *c)
     seg_set_raw(&c->ldtr, 0, 0, 0xFFFF, 0x0082);
     seg_set_raw(&c->tr, 0, 0, 0xFFFF, 0x008B);
     c->halted = false;
+    c->nmi_pending = c->nmi_blocked = false;
     c->delivering = -1;
     c->apic_base = 0xFEE00900ull;       /* BSP, enabled */
+    memtype_reset(c);
     fx_reset(c->fx_guest);
 }

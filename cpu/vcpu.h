@@ -161,8 +161,18 @@ struct vcpu {
     uint64_t apic_base;
     uint64_t tsc_offset;
     uint64_t misc_enable;
+    /* Memory types (SDM vol. 3A 11.11-11.12): kept and read back; every
+     * access is write-back on the host whatever they say. */
+    uint64_t pat;
+    uint64_t mtrr_def_type;
+    uint64_t mtrr_fixed[11];    /* 0x250, 0x258, 0x259, 0x268-0x26F */
+    uint64_t mtrr_var[16];      /* base/mask pairs 0x200-0x20F */
 
     bool halted;
+    /* NMI (SDM vol. 3A 6.7.1): latched until delivered through vector 2;
+     * from delivery until the next IRET further NMIs wait (one stays
+     * latched). */
+    bool nmi_pending, nmi_blocked;
     /* Pending-event bookkeeping of exception delivery (cpu/exceptions.c). */
     int delivering;             /* vector being delivered, -1 if none */
     uint64_t events;            /* events delivered so far (a single step that

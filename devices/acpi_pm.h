@@ -4,8 +4,9 @@
  * Contract: PM1a event block at 0x600 (status, enable), PM1a control block
  * at 0x604, PM timer at 0x608 (24-bit, 3.579545 MHz, from host time).
  * Writing SLP_EN with SLP_TYP 0 (the \_S5 value of our DSDT) powers the
- * machine off: the run ends with status 0.  Other sleep states are not
- * emulated and end the run with VMM_EXIT_UNSUPPORTED.
+ * machine off: the run ends with status 0.  The DSDT promises no other
+ * sleep state (no \_S1-\_S4); SLP_EN with another SLP_TYP does nothing
+ * (counted in sleeps_ignored) and the guest runs on.
  */
 #ifndef DEVICES_ACPI_PM_H
 #define DEVICES_ACPI_PM_H
@@ -25,6 +26,7 @@ struct io_bus;
 struct acpi_pm {
     struct vm *vm;
     uint16_t sts, en, cnt;
+    uint64_t sleeps_ignored;    /* SLP_EN with a type the DSDT does not define */
 };
 
 int acpi_pm_init(struct acpi_pm *a, struct vm *vm, struct io_bus *bus);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "devices/cmos_rtc.h"
+#include "devices/bios_data.h"
 #include "cpu/host_clock.h"
 #include "devices/device.h"
 #include "devices/irq.h"
@@ -240,6 +241,14 @@ static const struct device_ops rtc_ops = {
     .pio_write = rtc_pio_write,
 };
 
+uint32_t rtc_seconds_of_day(struct rtc *r)
+{
+    struct timespec ts;
+    wall_now(&ts);
+    int64_t t = (int64_t)ts.tv_sec + r->offset_s;
+    return (uint32_t)(((t % 86400) + 86400) % 86400);
+}
+
 uint64_t rtc_deadline(struct rtc *r)
 {
     uint64_t d = UINT64_MAX;
@@ -275,7 +284,7 @@ static void fill_cmos(struct rtc *r, uint64_t ram_bytes)
     m[R_D] = 0x80;                  /* valid RAM and time */
     m[0x10] = 0x00;                 /* no floppy drives */
     m[0x14] = 0x02;                 /* equipment: FPU, VGA, no floppy */
-    set16(m, 0x15, 640);            /* base memory, KiB */
+    set16(m, 0x15, FW_CONV_MEM_END / 1024); /* base memory, KiB: 640 (the BDA's 639 excludes the EBDA) */
     uint64_t ext_kib = ram_bytes > (1 << 20) ? (ram_bytes - (1 << 20)) >> 10 : 0;
     set16(m, 0x17, ext_kib);        /* memory above 1 MiB, KiB (max 63 MiB) */
     set16(m, 0x30, ext_kib);

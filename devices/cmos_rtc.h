@@ -33,5 +33,8 @@ struct rtc {
 int rtc_init(struct rtc *r, struct vm *vm, struct io_bus *bus, uint64_t ram_bytes);
 void rtc_tick(struct rtc *r, uint64_t now_ns);
 uint64_t rtc_deadline(struct rtc *r);
+/* The guest's time of day in seconds since midnight (UTC plus the offset
+ * the guest set): what the time registers read now. */
+uint32_t rtc_seconds_of_day(struct rtc *r);
 
 #endif

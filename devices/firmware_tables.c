@@ -5,6 +5,7 @@
 #include <string.h>
 #include "monitor/vm.h"
 #include "devices/firmware_tables.h"
+#include "devices/bios_data.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
 #include "devices/acpi_pm.h"
@@ -81,8 +82,12 @@ static void write_mp(struct vm *vm)
     count[0] = n; count[1] = n >> 8;
     w.base[4] = len; w.base[5] = len >> 8;
     w.base[7] = checksum(w.base, len);
+}
 
-    struct tw f = at(vm, FW_MP_FLOAT);
+/* One floating pointer structure (MP 1.4 section 4.1) at `pa`. */
+static void write_mp_float(struct vm *vm, uint32_t pa)
+{
+    struct tw f = at(vm, pa);
     str(&f, "_MP_", 4);
     b32(&f, FW_MP_CONFIG);
     b8(&f, 1);                      /* length in 16-byte paragraphs */
@@ -174,15 +179,19 @@ static void write_facs(struct vm *vm)
     zero(&w, 56);                   /* signature, waking vector, lock, flags */
 }
 
-static void write_rsdt_rsdp(struct vm *vm)
+static void write_rsdt(struct vm *vm)
 {
     struct tw w = at(vm, FW_RSDT);
     acpi_header(&w, "RSDT", 1);
     b32(&w, FW_FADT);
     b32(&w, FW_MADT);
     acpi_finish(&w);
+}
 
-    struct tw r = at(vm, FW_RSDP);
+/* One RSDP (ACPI 1.0b section 5.2.4) at `pa`. */
+static void write_rsdp(struct vm *vm, uint32_t pa)
+{
+    struct tw r = at(vm, pa);
     str(&r, "RSD PTR ", 8);
     b8(&r, 0);
     str(&r, "VMM", 6);
@@ -193,7 +202,8 @@ static void write_rsdt_rsdp(struct vm *vm)
 
 int firmware_tables_write(struct vm *vm)
 {
-    if (!guest_mem_is_ram(&vm->mem, FW_MP_FLOAT, FW_END - FW_MP_FLOAT))
+    if (!guest_mem_is_ram(&vm->mem, FW_MP_FLOAT, FW_END - FW_MP_FLOAT) ||
+        bios_data_write(vm) < 0)
         return -1;
     memset(vm->mem.ram + FW_MP_FLOAT, 0, FW_END - FW_MP_FLOAT);
     write_mp(vm);
@@ -201,6 +211,13 @@ int firmware_tables_write(struct vm *vm)
     write_dsdt(vm);
     write_fadt(vm);
     write_madt(vm);
-    write_rsdt_rsdp(vm);
+    write_rsdt(vm);
+    /* Each pointer where every search the specifications allow finds it:
+     * the first KiB of the EBDA (which is also the last KiB below 640 KiB)
+     * and the system BIOS segment. */
+    write_mp_float(vm, FW_EBDA_MP_FLOAT);
+    write_mp_float(vm, FW_MP_FLOAT);
+    write_rsdp(vm, FW_EBDA_RSDP);
+    write_rsdp(vm, FW_RSDP);
     return 0;
 }

@@ -50,8 +50,7 @@ static void push(struct i8042 *k, uint8_t v, bool aux)
 
 static void reset_machine(struct i8042 *k)
 {
-    platform_of(k->vm)->reset = true;
-    vm_stop(k->vm, VMM_EXIT_OK, "guest reset");
+    platform_reset(k->vm);
 }
 
 static void set_a20(struct i8042 *k, bool on)

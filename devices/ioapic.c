@@ -31,6 +31,15 @@ static void deliver(struct ioapic *io, int pin)
 {
     uint64_t re = io->redir[pin];
     int mode = (re >> 8) & 7;
+    if (mode == 4) {
+        /* NMI: an edge message with no vector, no remote IRR and no EOI
+         * (82093AA datasheet: NMI entries must be edge-triggered). */
+        if (dest_match(io, re)) {
+            lapic_nmi(lapic_of(io));
+            io->delivered++;
+        }
+        return;
+    }
     if (mode > 1) {
         vm_stop(io->vm, VMM_EXIT_UNSUPPORTED,
                 "IOAPIC pin %d: delivery mode %d is not emulated", pin, mode);

@@ -7,8 +7,9 @@
  * say).  Edge entries deliver on a rising input, level entries while the
  * input is high and remote IRR is clear; the local APIC's EOI of a level
  * vector calls ioapic_eoi().  Input polarity bits are stored but the inputs
- * are taken as "asserted" from the device's point of view.  ExtINT, NMI,
- * SMI and INIT delivery modes are not emulated and stop the run.
+ * are taken as "asserted" from the device's point of view.  NMI delivery
+ * mode sends an NMI (lapic_nmi) on an edge; ExtINT, SMI and INIT delivery
+ * modes are not emulated and stop the run.
  */
 #ifndef DEVICES_IOAPIC_H
 #define DEVICES_IOAPIC_H

@@ -181,24 +181,73 @@ static bool self_targeted(struct lapic *l)
     return dest == l->id || dest == 0xFF;
 }
 
-/* ICR write: a single-CPU machine.  IPIs to other APIC IDs (INIT/SIPI of
- * an SMP boot included) reach nobody and complete at once. */
+/* ICR delivery modes (SDM vol. 3A 10.6.1). */
+enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_RSVD3, DM_NMI, DM_INIT, DM_STARTUP, DM_EXTINT };
+#define ICR_ASSERT  0x4000u
+#define ICR_LEVEL   0x8000u
+
+/* An NMI reaches the processor: latched in the CPU until it is taken. */
+void lapic_nmi(struct lapic *l)
+{
+    l->vm->cpu.nmi_pending = true;
+    l->nmis++;
+}
+
+/* ICR write: a single-CPU machine.  Messages to other APIC IDs (the
+ * INIT/SIPI of an SMP boot included) reach nobody: the APIC sends them
+ * and the delivery status is idle again at once. */
 static void send_ipi(struct lapic *l)
 {
     int mode = (l->icr_lo >> 8) & 7, vector = l->icr_lo & 0xFF;
-    if (!self_targeted(l))
-        return;
+    bool self = self_targeted(l);
     switch (mode) {
-    case 0: case 1:                 /* fixed, lowest priority */
+    case DM_FIXED: case DM_LOWEST:
         if (vector < 16)
-            error(l, ESR_SEND_ILLEGAL);
-        else
+            error(l, ESR_SEND_ILLEGAL);     /* the sender refuses it, whoever the target */
+        else if (self)
             lapic_accept(l, vector, false);
         break;
+    case DM_NMI:
+        if (self)
+            lapic_nmi(l);
+        break;
+    case DM_INIT:
+        /* Level de-assert only resynchronises arbitration IDs (no effect
+         * here); an INIT to ourselves is the processor's INIT line: on a
+         * PC that is the warm reset the keyboard controller also drives. */
+        if (self && !((l->icr_lo & ICR_LEVEL) && !(l->icr_lo & ICR_ASSERT)))
+            platform_reset(l->vm);
+        break;
+    case DM_SMI:
+        if (self)
+            l->smis_ignored++;          /* no SMM in the model */
+        break;
     default:
-        vm_stop(l->vm, VMM_EXIT_UNSUPPORTED,
-                "local APIC: IPI delivery mode %d to self is not emulated", mode);
+        /* Start-up is taken only by a processor waiting for SIPI after
+         * INIT, never by the running BSP; 3 and 7 are reserved. */
+        break;
     }
+}
+
+/* An LVT entry's delivery mode for an edge on its input pin. */
+static void lvt_fire(struct lapic *l, uint32_t lvt)
+{
+    if (lvt & LVT_MASKED)
+        return;
+    switch ((lvt >> 8) & 7) {
+    case DM_FIXED: lapic_accept(l, lvt & 0xFF, false); break;
+    case DM_NMI:   lapic_nmi(l); break;
+    case DM_SMI:   l->smis_ignored++; break;
+    default:       break;       /* ExtINT: the 8259 answers INTA (lapic_extint_open) */
+    }
+}
+
+void lapic_set_lint(struct lapic *l, int pin, bool level)
+{
+    bool was = l->lint_level[pin];
+    l->lint_level[pin] = level;
+    if (level && !was)
+        lvt_fire(l, l->lvt[pin ? LVT_LINT1 : LVT_LINT0]);
 }
 
 static void write_lvt(struct lapic *l, int i, uint32_t v)
@@ -231,7 +280,7 @@ static uint32_t reg_read(struct lapic *l, unsigned off)
     case 0xE0: return l->dfr;
     case 0xF0: return l->svr;
     case 0x280: return l->esr;
-    case 0x300: return l->icr_lo;   /* delivery status (bit 12) always idle */
+    case 0x300: return l->icr_lo;   /* delivery status (bit 12): idle, every IPI is sent at once */
     case 0x310: return l->icr_hi;
     case 0x380: return l->initial;
     case 0x390: return lapic_current_count(l, host_now_ns());

@@ -10,6 +10,13 @@
  * software-disabled, or LINT0 is unmasked in ExtINT mode, the 8259's INTR
  * reaches the CPU (lapic_extint_open()).  The APIC base MSR's relocation
  * and global-disable bit are not honoured.
+ * ICR: fixed and lowest-priority IPIs to ourselves are accepted, vectors
+ * below 16 set "send illegal vector" in the ESR; NMI to ourselves (no
+ * shorthand with our ID, self, all including self) sets the CPU's NMI
+ * latch (vcpu.nmi_pending); INIT to ourselves resets the machine
+ * (platform_reset), INIT level de-assert does nothing; SMI to ourselves
+ * is counted and ignored; start-up and everything sent to other IDs reach
+ * nobody.  The delivery status always reads idle.
  */
 #ifndef DEVICES_LAPIC_H
 #define DEVICES_LAPIC_H
@@ -37,15 +44,24 @@ struct lapic {
     uint64_t timer_start_ns, timer_next_ns;
     uint64_t timer_backlog;     /* periodic ticks missed while the monitor was held up */
     uint64_t timer_irqs;
+    bool lint_level[2];         /* LINT0, LINT1 input levels */
+    uint64_t nmis;              /* NMIs sent to the CPU (IPI or LVT) */
+    uint64_t smis_ignored;      /* SMIs to ourselves: the model has no SMM */
 };
 
 int lapic_init(struct lapic *l, struct vm *vm, struct io_bus *bus);
 void lapic_accept(struct lapic *l, int vector, bool level);
+/* An NMI message (IPI, LVT, IOAPIC): sets the CPU's NMI latch. */
+void lapic_nmi(struct lapic *l);
 bool lapic_pending(struct lapic *l);
 int lapic_ack(struct lapic *l);
 bool lapic_extint_open(struct lapic *l);
 void lapic_tick(struct lapic *l, uint64_t now_ns);
 uint64_t lapic_deadline(struct lapic *l);
 uint32_t lapic_current_count(struct lapic *l, uint64_t now_ns);
+/* The level of LINT0 (pin 0) or LINT1 (pin 1); a rising edge delivers what
+ * the pin's LVT says (fixed vector, NMI; ExtINT is the 8259's path, SMI is
+ * counted and ignored, masked does nothing). */
+void lapic_set_lint(struct lapic *l, int pin, bool level);
 
 #endif

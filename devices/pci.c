@@ -116,8 +116,7 @@ static void pci_pio_write(void *opaque, uint16_t port, int size, uint32_t value)
     } else if (port == 0xCF9 && size == 1) {
         p->rcr = value & 0x0E;
         if (value & 0x04) {         /* RCR.RCPU: reset now (bit 1 chooses hard/soft) */
-            platform_of(p->vm)->reset = true;
-            vm_stop(p->vm, VMM_EXIT_OK, "guest reset");
+            platform_reset(p->vm);
         }
     } else if (port >= 0xCFC && decode(p, port, &bus, &devfn, &off)) {
         config_write(p, bus, devfn, off, size, value);

@@ -41,6 +41,12 @@ struct platform *platform_of(struct vm *vm)
     return vm->platform;
 }
 
+void platform_reset(struct vm *vm)
+{
+    platform_of(vm)->reset = true;
+    vm_stop(vm, VMM_EXIT_OK, "guest reset");
+}
+
 void irq_set_level(struct vm *vm, int line, int level)
 {
     struct platform *p = platform_of(vm);
@@ -56,6 +62,9 @@ bool irq_intr_pending(struct vm *vm)
     struct platform *p = vm->platform;
     if (!p || !p->ready)
         return false;
+    /* The 8259's INTR is also the LINT0 input: an edge matters when LINT0
+     * is programmed for a fixed vector or NMI instead of ExtINT. */
+    lapic_set_lint(&p->lapic, 0, pic_intr(&p->pic));
     return lapic_pending(&p->lapic) ||
            (lapic_extint_open(&p->lapic) && pic_intr(&p->pic));
 }
@@ -148,6 +157,9 @@ void devices_stats_print(struct vm *vm, FILE *out)
             (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
     fprintf(out, "lapic_timer_irqs: %llu\nioapic_delivered: %llu\n",
             (unsigned long long)p->lapic.timer_irqs, (unsigned long long)p->ioapic.delivered);
+    fprintf(out, "lapic_nmis: %llu\nlapic_smis_ignored: %llu\nacpi_sleeps_ignored: %llu\n",
+            (unsigned long long)p->lapic.nmis, (unsigned long long)p->lapic.smis_ignored,
+            (unsigned long long)p->pm.sleeps_ignored);
     fprintf(out, "ide_errors: %llu\nide_unknown_commands: %llu\ni8042_unknown_commands: %llu\n",
             (unsigned long long)p->ide.errors, (unsigned long long)p->ide.unknown_cmds,
             (unsigned long long)p->kbc.unknown_cmds);

@@ -47,6 +47,10 @@ struct platform {
 };
 
 struct platform *platform_of(struct vm *vm);
+/* A reset of the whole machine (the CPU's RESET or INIT line from the
+ * keyboard controller, port 0x92, 0xCF9 or an INIT IPI to the processor
+ * itself): the run ends with status 0, and vmm --reboot boots again. */
+void platform_reset(struct vm *vm);
 void devices_stats_print(struct vm *vm, FILE *out);
 
 #endif

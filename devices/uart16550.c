@@ -21,7 +21,6 @@ enum { RBR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define LSR_ERRS 0x1E
-#define MCR_OUT2 0x08
 #define MCR_LOOP 0x10
 #define LCR_DLAB 0x80
 #define FCR_ENABLE 0x01
@@ -56,8 +55,12 @@ static uint8_t iir_source(struct uart *u)
 
 static void update_irq(struct uart *u)
 {
-    /* On the PC the UART's INTR pin reaches the bus only while OUT2 is set. */
-    int level = iir_source(u) != 0x01 && (u->mcr & MCR_OUT2);
+    /* On a real PC, OUT2 enables the buffer that drives the UART's INTR
+     * onto the ISA IRQ line, so with OUT2 clear nothing arrives.  QEMU's
+     * 16550 raises the line whatever OUT2 says, and guests written against
+     * QEMU leave OUT2 clear and still expect receive interrupts: the line
+     * follows INTR alone, as in QEMU (docs/devices.md). */
+    int level = iir_source(u) != 0x01;
     if (level != u->irq_level) {
         u->irq_level = level;
         if (u->vm)

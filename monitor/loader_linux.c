@@ -29,12 +29,12 @@
 #include "monitor/vm.h"
 #include "cpu/segments.h"
 #include "devices/firmware_tables.h"
+#include "devices/bios_data.h"
 
 #define PROTO(maj, min)   ((uint16_t)((maj) << 8 | (min)))
 #define PAGE_MASK_4K      0xFFFull
-#define LOW_RAM_END       0x9FC00ull     /* conventional memory below the EBDA */
-#define BIOS_AREA         0xF0000ull     /* system BIOS / firmware tables */
-#define MIB               0x100000ull
+#define LOW_RAM_END       ((unsigned long long)FW_EBDA) /* conventional memory below the EBDA */
+#define MIB               ((unsigned long long)FW_HIGH_MEM)
 
 /* What linux_load() decided, before anything is written. */
 struct lx_plan {
@@ -206,14 +206,12 @@ static int plan_initrd(struct vm *vm, struct lx_plan *p, char *err, size_t errle
 /* The memory map a PC BIOS reports through INT 15h, E820h. */
 static int build_e820(uint64_t ram, struct lx_e820_entry *e)
 {
-    const struct lx_e820_entry map[] = {
-        { 0,            LOW_RAM_END,                LX_E820_RAM },      /* conventional */
-        { LOW_RAM_END,  0xA0000 - LOW_RAM_END,      LX_E820_RESERVED }, /* EBDA */
-        { BIOS_AREA,    MIB - BIOS_AREA,            LX_E820_RESERVED }, /* BIOS, MP/ACPI tables */
-        { MIB,          ram - MIB,                  LX_E820_RAM },      /* extended memory */
-    };
-    memcpy(e, map, sizeof map);
-    return sizeof map / sizeof map[0];
+    struct fw_mem_range r[FW_MEM_RANGES];
+    int n = bios_memory_map(ram, r);
+    for (int i = 0; i < n; i++)
+        e[i] = (struct lx_e820_entry){ r[i].base, r[i].len,
+                                       r[i].type == FW_MEM_USABLE ? LX_E820_RAM : LX_E820_RESERVED };
+    return n;
 }
 
 /* The text-mode facts the real-mode setup code would have asked the video

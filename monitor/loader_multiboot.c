@@ -25,26 +25,24 @@
 #include "monitor/loader.h"
 #include "monitor/multiboot.h"
 #include "monitor/vm.h"
+#include "devices/bios_data.h"
 
 #define PAGE_ALIGN(x) (((x) + GUEST_PAGE_SIZE - 1) & ~(uint64_t)(GUEST_PAGE_SIZE - 1))
 #define MIB 0x100000u
 
-/* Physical memory map handed to the kernel: what a PC BIOS reports with
- * E820 for a machine with `size` bytes of RAM (no ACPI tables). */
+/* Physical memory map handed to the kernel: the one the BIOS reports with
+ * E820 (devices/bios_data.h), in Multiboot's entry format. */
 static int build_mmap(uint64_t size, struct mb_mmap_entry *m)
 {
-    static const struct { uint64_t base, end; uint32_t type; } low[] = {
-        { 0,       0x9FC00, MB_MMAP_AVAILABLE },  /* conventional memory */
-        { 0x9FC00, 0xA0000, MB_MMAP_RESERVED },   /* extended BIOS data area */
-        { 0xF0000, MIB,     MB_MMAP_RESERVED },   /* system BIOS */
-    };
-    int n = 0;
-    for (; n < 3; n++)
-        m[n] = (struct mb_mmap_entry){ 20, low[n].base, low[n].end - low[n].base, low[n].type };
-    m[n++] = (struct mb_mmap_entry){ 20, MIB, size - MIB, MB_MMAP_AVAILABLE };
+    struct fw_mem_range r[FW_MEM_RANGES];
+    int n = bios_memory_map(size, r);
+    for (int i = 0; i < n; i++)
+        m[i] = (struct mb_mmap_entry){ 20, r[i].base, r[i].len,
+                                       r[i].type == FW_MEM_USABLE ? MB_MMAP_AVAILABLE
+                                                                  : MB_MMAP_RESERVED };
     return n;
 }
-#define MMAP_ENTRIES 4
+#define MMAP_ENTRIES FW_MEM_RANGES
 
 int mb_probe(const struct kernel_image *k, size_t *hdr_off, char *err, size_t errlen)
 {
@@ -193,7 +191,7 @@ static void write_info(struct vm *vm, const struct mb_area *a, const char *cmdli
     struct mb_info info = {
         .flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP |
                  MB_INFO_LOADER_NAME,
-        .mem_lower = 0x9FC00 / 1024,                    /* 639 KiB */
+        .mem_lower = FW_BASE_MEM_KIB,                   /* 639 KiB, as the BDA says */
         .mem_upper = (uint32_t)((vm->mem.size - MIB) / 1024),
         .cmdline = (uint32_t)a->cmdline,
         .mods_count = modname ? 1 : 0,

@@ -230,11 +230,21 @@ static void guest_exception(struct vm *vm, bool *single_step)
     cpu_raise(c, v == EXC_XM ? fpu_simd_fp_vector(c->cr4) : v, 0);
 }
 
-/* Interrupts: deliver one if the guest can take it now. */
+/* Interrupts: deliver one if the guest can take it now.  An NMI comes
+ * first and whatever IF says; from its delivery until the next IRET
+ * (cpu_iret) further NMIs stay latched (SDM vol. 3A 6.7.1). */
 static void interrupts(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    if (c->vif && irq_intr_pending(vm)) {
+    bool intr = irq_intr_pending(vm);   /* first: it samples LINT0, which may raise an NMI */
+    if (c->nmi_pending && !c->nmi_blocked) {
+        c->nmi_pending = false;
+        c->nmi_blocked = true;
+        c->halted = false;
+        cpu_deliver(c, EXC_NMI, EV_EXTINT, false, 0);
+        return;
+    }
+    if (c->vif && intr) {
         int vec = irq_intr_ack(vm);
         if (vec >= 0) {
             c->halted = false;

@@ -25,18 +25,6 @@
 #define READ_DR(n) ({ uint32_t v_; asm volatile("movl %%db" #n ", %0" : "=r"(v_)); v_; })
 #define WRITE_DR(n, v) asm volatile("movl %0, %%db" #n :: "r"((uint32_t)(v)) : "memory")
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
-{
-    asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-
-static uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (uint64_t)hi << 32 | lo;
-}
-
 static void wrmsr(uint32_t msr, uint64_t v)
 {
     asm volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");

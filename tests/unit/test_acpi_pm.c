@@ -1,9 +1,12 @@
 /*
  * tests/unit/test_acpi_pm.c - PM timer and the S5 power-off request.
  */
+#define _GNU_SOURCE
+#include <string.h>
 #include <time.h>
 #include "devtest.h"
 #include "devices/acpi_pm.h"
+#include "devices/firmware_tables.h"
 
 Test(acpi_pm, timer_runs_at_3_58_mhz)
 {
@@ -34,11 +37,31 @@ Test(acpi_pm, sci_en_and_poweroff)
     devtest_free(vm);
 }
 
-Test(acpi_pm, other_sleep_states_unsupported)
+Test(acpi_pm, unpromised_sleep_types_do_nothing)
 {
     struct vm *vm = devtest_vm();
-    io_pio_write(&vm->io, ACPI_PM1A_CNT, 2, 0x2001 | (1 << 10));
-    cr_assert(vm->stop);
-    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
+    for (unsigned typ = 1; typ < 8; typ++) {
+        io_pio_write(&vm->io, ACPI_PM1A_CNT, 2, 0x2001 | (typ << 10));
+        cr_assert_not(vm->stop, "SLP_TYP %u", typ);
+        uint16_t cnt = io_pio_read(&vm->io, ACPI_PM1A_CNT, 2);
+        cr_assert_eq(cnt & 0x2000, 0, "SLP_EN reads 0");
+        cr_assert_eq((cnt >> 10) & 7, typ, "SLP_TYP reads back");
+        cr_assert_eq(io_pio_read(&vm->io, ACPI_PM1A_EVT, 2) & 0x8000, 0, "no WAK_STS");
+    }
+    cr_assert_eq(platform_of(vm)->pm.sleeps_ignored, 7);
+    devtest_free(vm);
+}
+
+Test(acpi_pm, dsdt_promises_only_s5)
+{
+    struct vm *vm = devtest_vm();
+    const uint8_t *d = vm->mem.ram + FW_DSDT;
+    uint32_t len;
+    memcpy(&len, d + 4, 4);
+    for (char s = '0'; s <= '4'; s++) {
+        char name[5] = { '_', 'S', s, '_', 0 };
+        cr_assert_null(memmem(d, len, name, 4), "the DSDT names %s", name);
+    }
+    cr_assert_not_null(memmem(d, len, "_S5_", 4));
     devtest_free(vm);
 }

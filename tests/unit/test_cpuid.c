@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "cpu/cpuid.h"
+#include "cpu/memtype.h"
 
 static struct vcpu cpu;
 
@@ -43,14 +44,14 @@ Test(cpuid, leaf1_signature_and_features)
     cr_assert_eq((r[1] >> 8) & 0xFF, 8, "CLFLUSH line 64 bytes");
     cr_assert_eq((r[1] >> 16) & 0xFF, 1, "one logical processor");
     cr_assert_eq(r[1] >> 24, 0, "APIC ID 0");
-    /* offered: FPU DE PSE TSC MSR CX8 APIC SEP PGE CMOV CLFSH MMX FXSR SSE SSE2 */
+    /* offered: FPU DE PSE TSC MSR CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR
+     * SSE SSE2 */
     uint32_t want = 1u << 0 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 8 | 1u << 9 |
-                    1u << 11 | 1u << 13 | 1u << 15 | 1u << 19 | 1u << 23 | 1u << 24 |
-                    1u << 25 | 1u << 26;
+                    1u << 11 | 1u << 12 | 1u << 13 | 1u << 15 | 1u << 16 | 1u << 19 |
+                    1u << 23 | 1u << 24 | 1u << 25 | 1u << 26;
     cr_assert_eq(r[3], want, "edx %#x", r[3]);
     cr_assert_not(r[3] & (1u << 1), "no VME");
     cr_assert_not(r[3] & (1u << 6), "no PAE");
-    cr_assert_not(r[3] & (1u << 12), "no MTRR");
     cr_assert_eq(r[2], 1u, "SSE3 only: no VMX (bit 5), no hypervisor (bit 31)");
 }
 
@@ -129,9 +130,12 @@ Test(cpuid, fixed_and_unknown_msrs)
     cr_assert_eq(cpu_rdmsr(&cpu, 0x17, &v), 0);
     cr_assert_eq(cpu_rdmsr(&cpu, 0x8B, &v), 0);
     cr_assert_eq(cpu_rdmsr(&cpu, 0xC0000080u, &v), -1, "EFER: no long mode, no NX");
-    cr_assert_eq(cpu_rdmsr(&cpu, 0x2FF, &v), -1, "MTRR_DEF_TYPE: no MTRRs");
-    cr_assert_eq(cpu_rdmsr(&cpu, 0x277, &v), -1, "PAT not offered");
     cr_assert_eq(cpu_wrmsr(&cpu, 0x186, 0), -1, "no performance event selects");
+    /* Linux's check_hw_exists() reads the P6 event select 0x186 with
+     * rdmsrl_safe: the #GP makes it use software events only, so the perf
+     * NMI watchdog is never armed (docs/cpu-model.md). */
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x186, &v), -1, "EVNTSEL0 not readable");
+    cr_assert_eq(cpu_rdmsr(&cpu, 0xC1, &v), -1, "PERFCTR0 not readable");
 }
 
 Test(cpuid, tsc_counts_nanoseconds_and_can_be_set)
@@ -146,4 +150,76 @@ Test(cpuid, tsc_counts_nanoseconds_and_can_be_set)
     uint64_t t;
     cr_assert_eq(cpu_rdmsr(&cpu, 0x10, &t), 0);
     cr_assert(t >= 1000 && t < 1000 + 100000000ull, "tsc after write: %llu", (unsigned long long)t);
+}
+
+/* ---- MTRRs and PAT (SDM vol. 3A 11.11, 11.12) ---- */
+
+Test(cpuid, pat_power_on_value_and_reserved_types)
+{
+    uint64_t v;
+    memtype_reset(&cpu);
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x277, &v), 0);
+    cr_assert_eq(v, 0x0007040600070406ull, "PAT at power-on: WB WT UC- UC, twice");
+    /* Linux's PAT: WB, WC, UC-, UC, WB, WP, UC-, WT */
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x277, 0x0407050600070106ull), 0);
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x277, &v), 0);
+    cr_assert_eq(v, 0x0407050600070106ull);
+    for (int entry = 0; entry < 8; entry++) {
+        cr_assert_eq(cpu_wrmsr(&cpu, 0x277, 2ull << (8 * entry)), -1, "type 2 in entry %d", entry);
+        cr_assert_eq(cpu_wrmsr(&cpu, 0x277, 3ull << (8 * entry)), -1, "type 3 in entry %d", entry);
+        cr_assert_eq(cpu_wrmsr(&cpu, 0x277, 8ull << (8 * entry)), -1, "bit 3 of entry %d", entry);
+    }
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x277, &v), 0);
+    cr_assert_eq(v, 0x0407050600070106ull, "a refused write changes nothing");
+}
+
+Test(cpuid, mtrr_cap_and_default_type)
+{
+    uint64_t v;
+    memtype_reset(&cpu);
+    cr_assert_eq(cpu_rdmsr(&cpu, 0xFE, &v), 0);
+    cr_assert_eq(v & 0xFF, 8, "eight variable ranges");
+    cr_assert(v & (1u << 8), "fixed ranges");
+    cr_assert(v & (1u << 10), "write-combining");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0xFE, v), -1, "MTRRCAP is read-only");
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x2FF, &v), 0);
+    cr_assert_eq(v, 0xC06, "as the BIOS left it: enabled, fixed ranges on, default write-back");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0), 0, "disable");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0x800 | 0), 0);
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x2FF, &v), 0);
+    cr_assert_eq(v, 0x800);
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0x1000), -1, "bit 12 reserved");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0x300), -1, "bits 8-9 reserved");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0x802), -1, "type 2 reserved");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0x2FF, 0x807), -1, "type 7 (UC-) is a PAT type only");
+}
+
+Test(cpuid, mtrr_fixed_and_variable_ranges)
+{
+    uint64_t v;
+    static const uint32_t fixed[] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B,
+                                      0x26C, 0x26D, 0x26E, 0x26F };
+    memtype_reset(&cpu);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        uint64_t w = 0x0001040506000106ull;
+        cr_assert_eq(cpu_wrmsr(&cpu, fixed[i], w), 0, "MSR %#x", fixed[i]);
+        cr_assert_eq(cpu_rdmsr(&cpu, fixed[i], &v), 0);
+        cr_assert_eq(v, w, "MSR %#x reads back", fixed[i]);
+        cr_assert_eq(cpu_wrmsr(&cpu, fixed[i], 0x0300000000000000ull), -1, "type 3");
+    }
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x251, &v), -1, "0x251 is no MTRR");
+    for (uint32_t n = 0; n < 8; n++) {
+        uint32_t base = 0x200 + 2 * n, mask = base + 1;
+        cr_assert_eq(cpu_wrmsr(&cpu, base, 0x80000000ull | 1), 0, "PHYSBASE%u WC", n);
+        cr_assert_eq(cpu_wrmsr(&cpu, mask, 0xF0000000ull | 0x800), 0, "PHYSMASK%u valid", n);
+        cr_assert_eq(cpu_rdmsr(&cpu, base, &v), 0);
+        cr_assert_eq(v, 0x80000001ull);
+        cr_assert_eq(cpu_rdmsr(&cpu, mask, &v), 0);
+        cr_assert_eq(v, 0xF0000800ull);
+        cr_assert_eq(cpu_wrmsr(&cpu, base, 0x80000100ull), -1, "PHYSBASE bits 8-11 reserved");
+        cr_assert_eq(cpu_wrmsr(&cpu, base, 0x180000000ull), -1, "beyond 32 physical bits");
+        cr_assert_eq(cpu_wrmsr(&cpu, base, 0x80000002ull), -1, "type 2");
+        cr_assert_eq(cpu_wrmsr(&cpu, mask, 0xF0000001ull), -1, "PHYSMASK bits 0-10 reserved");
+    }
+    cr_assert_eq(cpu_rdmsr(&cpu, 0x210, &v), -1, "a ninth range does not exist");
 }

@@ -396,6 +396,22 @@ Test(iret, ring3_cannot_change_iopl_or_if)
     cr_assert_eq(c->eip, 0x400100);
 }
 
+/* SDM vol. 3A 6.7.1: IRET ends NMI blocking, even when it faults. */
+Test(iret, unblocks_nmis)
+{
+    uint32_t f[] = { 0x4444, 0x08, FL_FIXED };
+    push_frame(f, 3);
+    c->nmi_blocked = true;
+    cr_assert_eq(cpu_iret(c, true), 0);
+    cr_assert_not(c->nmi_blocked);
+    uint32_t bad[] = { 0x400000, 0x1B, FL_FIXED, 0x7000, 0x10 };   /* #GP: SS DPL 0 */
+    push_frame(bad, 5);
+    c->nmi_blocked = c->nmi_pending = true;
+    cr_assert_eq(cpu_iret(c, true), -1);
+    cr_assert_not(c->nmi_blocked, "a faulting IRET unblocks NMIs too");
+    cr_assert(c->nmi_pending, "the latched NMI waits for the run loop");
+}
+
 Test(iret, to_inner_level_is_gp)
 {
     to_ring3(0x7000, 0x400000);

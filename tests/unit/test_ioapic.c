@@ -133,3 +133,18 @@ Test(ioapic, extint_mode_refused)
     cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
     devtest_free(vm);
 }
+
+Test(ioapic, nmi_mode_sets_the_cpu_nmi_latch)
+{
+    struct vm *vm = setup();
+    route(vm, 2, 0x400, 0);                     /* IRQ0 as NMI (the old IO-APIC watchdog) */
+    irq_pulse(vm, 0);
+    cr_assert(vm->cpu.nmi_pending);
+    cr_assert_not(irq_intr_pending(vm), "no vector goes to the IRR");
+    cr_assert_not(vm->stop);
+    vm->cpu.nmi_pending = false;
+    route(vm, 2, 0x400, 1);                     /* to APIC ID 1: nobody */
+    irq_pulse(vm, 0);
+    cr_assert_not(vm->cpu.nmi_pending);
+    devtest_free(vm);
+}

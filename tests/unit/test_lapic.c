@@ -173,3 +173,105 @@ Test(lapic, tsc_deadline_mode_is_refused)
     cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
     devtest_free(vm);
 }
+
+/* ---- the rest of the ICR on a single CPU (SDM vol. 3A 10.6.1) ---- */
+
+#define ICR_NMI 0x400u
+#define SH_SELF 0x40000u
+#define SH_ALL 0x80000u
+#define SH_OTHERS 0xC0000u
+
+Test(lapic, nmi_ipi_to_self_and_shorthands)
+{
+    struct vm *vm = enabled();
+    static const struct { uint32_t icr, dest; bool self; const char *what; } cases[] = {
+        { ICR_NMI | SH_SELF, 0, true, "self" },
+        { ICR_NMI | SH_ALL, 0, true, "all including self" },
+        { ICR_NMI | SH_OTHERS, 0, false, "all excluding self" },
+        { ICR_NMI, 0, true, "physical, our ID 0" },
+        { ICR_NMI, 1u << 24, false, "physical, absent ID 1" },
+        { ICR_NMI, 0xFFu << 24, true, "physical broadcast" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vm->cpu.nmi_pending = false;
+        wr(vm, 0x310, cases[i].dest);
+        wr(vm, 0x300, cases[i].icr);
+        cr_assert_eq(vm->cpu.nmi_pending, cases[i].self, "NMI to %s", cases[i].what);
+        cr_assert_eq(rd(vm, 0x300) & 0x1000, 0, "delivery status idle after %s", cases[i].what);
+        cr_assert_not(irq_intr_pending(vm), "an NMI is no maskable interrupt (%s)", cases[i].what);
+    }
+    cr_assert_not(vm->stop);
+    devtest_free(vm);
+}
+
+Test(lapic, init_deassert_smi_and_sipi_do_nothing)
+{
+    struct vm *vm = enabled();
+    wr(vm, 0x300, SH_ALL | 0x8500);             /* INIT level de-assert, broadcast (xv6's) */
+    wr(vm, 0x300, 0x8500);                      /* to ourselves */
+    cr_assert_not(vm->stop);
+    cr_assert_eq(rd(vm, 0x300) & 0x1000, 0);
+    wr(vm, 0x300, SH_SELF | 0x200);             /* SMI to ourselves */
+    cr_assert_eq(platform_of(vm)->lapic.smis_ignored, 1);
+    wr(vm, 0x300, SH_OTHERS | 0x4500);          /* INIT to everybody else */
+    wr(vm, 0x300, SH_OTHERS | 0x4608);          /* SIPI to everybody else */
+    wr(vm, 0x300, SH_ALL | 0x4608);             /* SIPI to a running BSP: ignored */
+    cr_assert_not(vm->stop);
+    cr_assert_not(vm->cpu.nmi_pending);
+    cr_assert_not(irq_intr_pending(vm));
+    cr_assert_eq(rd(vm, 0x300) & 0x1000, 0);
+    devtest_free(vm);
+}
+
+Test(lapic, init_to_self_resets_the_machine)
+{
+    struct vm *vm = enabled();
+    wr(vm, 0x300, SH_SELF | 0x4500);
+    cr_assert(vm->stop);
+    cr_assert_eq(vm->exit_status, VMM_EXIT_OK);
+    cr_assert(platform_of(vm)->reset);
+    devtest_free(vm);
+}
+
+Test(lapic, illegal_vector_to_anyone_sets_send_illegal)
+{
+    struct vm *vm = enabled();
+    wr(vm, 0x310, 1u << 24);
+    wr(vm, 0x300, 0x0F);                        /* fixed, vector 15, to absent ID 1 */
+    wr(vm, 0x280, 0);
+    cr_assert_eq(rd(vm, 0x280), 0x20);
+    wr(vm, 0x300, SH_SELF | 0x100 | 0x03);      /* lowest priority, vector 3 */
+    wr(vm, 0x280, 0);
+    cr_assert_eq(rd(vm, 0x280), 0x20);
+    cr_assert_not(irq_intr_pending(vm));
+    devtest_free(vm);
+}
+
+Test(lapic, lint1_nmi_on_a_rising_edge)
+{
+    struct vm *vm = enabled();
+    struct lapic *l = &platform_of(vm)->lapic;
+    wr(vm, 0x360, 0x400);                       /* LINT1: NMI, as Linux sets it up */
+    cr_assert_eq(rd(vm, 0x360), 0x400);
+    lapic_set_lint(l, 1, true);
+    cr_assert(vm->cpu.nmi_pending);
+    vm->cpu.nmi_pending = false;
+    lapic_set_lint(l, 1, true);                 /* still high: no new edge */
+    cr_assert_not(vm->cpu.nmi_pending);
+    lapic_set_lint(l, 1, false);
+    wr(vm, 0x360, 0x10400);                     /* masked */
+    lapic_set_lint(l, 1, true);
+    cr_assert_not(vm->cpu.nmi_pending);
+    devtest_free(vm);
+}
+
+Test(lapic, lint0_nmi_from_the_8259)
+{
+    struct vm *vm = enabled();
+    devtest_pic_init(vm, 1);
+    wr(vm, 0x350, 0x400);                       /* LINT0 NMI instead of ExtINT */
+    irq_pulse(vm, 1);
+    cr_assert_not(irq_intr_pending(vm), "the 8259 does not reach INTR through LINT0 in NMI mode");
+    cr_assert(vm->cpu.nmi_pending, "its INTR edge is an NMI");
+    devtest_free(vm);
+}

@@ -186,7 +186,7 @@ static void assert_info_common(const struct mb_info *info, const char *cmdline)
     cr_assert_str_eq(guest_str(info->boot_loader_name), "vmm");
 
     static const struct { uint64_t base, len; uint32_t type; } map[] = {
-        { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
+        { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xA0000, 0x60000, 2 },
         { MIB, (RAM_MIB - 1) * (uint64_t)MIB, 1 },
     };
     cr_assert_eq(info->mmap_length, 4 * sizeof(struct mb_mmap_entry));

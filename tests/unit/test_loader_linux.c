@@ -273,7 +273,7 @@ Test(loader_linux, e820_table)
     static const struct lx_e820_entry want[] = {
         { 0,        0x9FC00,             LX_E820_RAM },
         { 0x9FC00,  0x400,               LX_E820_RESERVED },
-        { 0xF0000,  0x10000,             LX_E820_RESERVED },
+        { 0xA0000,  0x60000,             LX_E820_RESERVED },   /* VGA, ROMs, BIOS */
         { MIB,      (RAM_MIB - 1) * MIB, LX_E820_RAM },
     };
     struct bz b = linux_like();

@@ -119,7 +119,9 @@ Test(uart, thre_interrupt_reaches_pic)
     int fd[2];
     struct vm *vm = setup(fd);
     outb(vm, COM1 + 1, 0x02);                   /* ETBEI with THR empty */
-    cr_assert_not(irq_intr_pending(vm));        /* OUT2 off: IRQ gated */
+    /* OUT2 off: the line is raised anyway, as QEMU's 16550 does (a real PC
+     * would gate it). */
+    cr_assert(irq_intr_pending(vm));
     outb(vm, COM1 + 4, 0x08);
     cr_assert(irq_intr_pending(vm));
     cr_assert_eq(irq_intr_ack(vm), 0x34);       /* IRQ4 */

@@ -165,6 +165,20 @@ static inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1, %0" 
 static inline uint16_t inw(uint16_t port) { uint16_t v; asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline uint32_t inl(uint16_t port) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
+/* CPUID leaf (subleaf 0) into EAX, EBX, ECX, EDX; RDMSR (a #GP goes to
+ * the handler like any exception: use TRY where one is expected). */
+static inline void cpuid(uint32_t leaf, uint32_t r[4])
+{
+    asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
 static inline uint32_t read_eflags(void)
 {
     uint32_t f;
