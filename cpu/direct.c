@@ -31,7 +31,7 @@
 
 #define USER_VIEW_START 0x1000ull
 #define USER_VIEW_END   (1ull << 32)
-#define USER_GUARD_END  (2ull << 32)
+#define USER_GUARD_END  (USER_VIEW_END + KVIEW_GUARD_ABOVE)   /* as above a kernel view */   /* as above a kernel view */
 #define LDT_SLOTS 6
 
 /* Order of struct direct_frame is fixed by cpu/direct_entry.S. */
@@ -96,12 +96,15 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
     }
     munmap(p, USER_VIEW_END - USER_VIEW_START);
     /* Translated ring 3 (CR0.TS/EM set) reaches the user view as GS:[32-bit
-     * offset] with GS = a segment base: base + offset can pass 4 GiB, so
-     * the next 4 GiB must fault, as the guard after a kernel view does. */
+     * offset] with GS = a segment base: base + offset can pass 4 GiB, and a
+     * native REP MOVS/STOS runs up to 16 GiB further, so the addresses
+     * above must fault, as the guard after a kernel view does
+     * (shadow_mmu/guest_mem.h).  Below, host page 0 (mmap_min_addr) and
+     * then non-canonical addresses fault by themselves. */
     p = mmap((void *)USER_VIEW_END, USER_GUARD_END - USER_VIEW_END, PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (void *)USER_VIEW_END) {
-        snprintf(err, errlen, "cannot reserve host addresses [4 GiB, 8 GiB) as the user view's guard");
+        snprintf(err, errlen, "cannot reserve host addresses [4 GiB, 24 GiB) as the user view's guard");
         free(d);
         return -1;
     }

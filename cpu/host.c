@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <ucontext.h>
+#include <linux/audit.h>
 #include <sys/mman.h>
 #include <asm/prctl.h>
 #include <sys/syscall.h>
@@ -28,6 +29,7 @@
 #include "cpu/direct.h"
 #include "cpu/host_clock.h"
 #include "cpu/fpu.h"
+#include "cpu/sandbox.h"
 
 extern char bt_exit_signal[];
 extern char direct_exit[];
@@ -69,6 +71,22 @@ static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum b
     g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
 }
 
+/*
+ * A native REP MOVS/STOS (bt/xl_string.c: host pointers view + ESI/EDI)
+ * that ran off its 4 GiB window: into the guard below or above a kernel
+ * view (shadow_mmu/guest_mem.h), or, in the user view, above 4 GiB or down
+ * to non-canonical addresses (#GP).  The guest's 32-bit ESI/EDI wrap
+ * there; the fix of RSI/RDI left them wrapped (exit_to_monitor keeps 32
+ * bits) with ECX exact, so running the instruction on from there is what
+ * the processor does.
+ */
+static bool string_wrapped(int sig, int trapno, uint64_t addr, uint64_t kv)
+{
+    if (sig != SIGSEGV)
+        return false;
+    return trapno == 13 || (trapno == 14 && (addr < kv || addr - kv >= KVIEW_WINDOW));
+}
+
 static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
 {
     struct vm *vm = host_vm;
@@ -87,6 +105,10 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     uint64_t kv = c->xview;      /* the view translated code runs in: kernel, or user at CPL 3 */
     int trapno = (int)g[REG_TRAPNO];
 
+    if (fix && string_wrapped(sig, trapno, addr, kv)) {
+        exit_to_monitor(uc, c, eip, EXIT_POLL);
+        return;
+    }
     if (sig == SIGSEGV && (addr == c->poll_irq || addr == c->poll_any)) {
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
@@ -290,6 +312,18 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     g[REG_CSGSFS] = (greg_t)(0x33ull | (0x2bull << 48));
 }
 
+/* The refused call of a SIGSYS, with its arguments (x86-64 or i386 order). */
+static void describe_call(char *buf, size_t len, const siginfo_t *si, const greg_t *g)
+{
+    uint64_t a[6] = { (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX],
+                      (uint64_t)g[REG_R10], (uint64_t)g[REG_R8], (uint64_t)g[REG_R9] };
+    if (si->si_arch == AUDIT_ARCH_I386) {
+        snprintf(buf, len, "i386 system call %d", si->si_syscall);
+        return;
+    }
+    sandbox_describe(buf, len, si->si_syscall, a);
+}
+
 /*
  * Code that is neither the monitor's (64-bit, above 4 GiB) nor the guest's
  * mirrored ring-3 segment: guest code that far-jumped out of its segments.
@@ -298,12 +332,13 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
 static void contained(int sig, siginfo_t *si, ucontext_t *uc)
 {
     greg_t *g = uc->uc_mcontext.gregs;
-    char buf[200];
+    char call[200] = "no system call", buf[320];
+    if (sig == SIGSYS)
+        describe_call(call, sizeof call, si, g);
     int n = snprintf(buf, sizeof buf,
-                     "vmm: guest code escaped direct execution: signal %d (system call %d) "
+                     "vmm: guest code escaped direct execution: signal %d (%s) "
                      "at cs=%#x rip=%#llx; stopped by the sandbox\n",
-                     sig, sig == SIGSYS ? si->si_syscall : -1, (unsigned)(uint16_t)g[REG_CSGSFS],
-                     (unsigned long long)g[REG_RIP]);
+                     sig, call, (unsigned)(uint16_t)g[REG_CSGSFS], (unsigned long long)g[REG_RIP]);
     if (write(2, buf, (size_t)n) < 0) {}
     exit(VMM_EXIT_CONTAINED);
 }
@@ -333,9 +368,11 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
         on_terminate(sig);
         return;
     case SIGSYS: {
-        char buf[160];
-        int n = snprintf(buf, sizeof buf, "vmm: internal error: the sandbox refused system call %d "
-                         "(cpu/sandbox.c lists what the monitor may use)\n", si->si_syscall);
+        char call[200], buf[320];
+        describe_call(call, sizeof call, si, g);
+        int n = snprintf(buf, sizeof buf, "vmm: the sandbox refused system call %s at rip=%#llx "
+                         "(cpu/sandbox_table.c lists what the monitor may use)\n", call,
+                         (unsigned long long)g[REG_RIP]);
         if (write(2, buf, (size_t)n) < 0) {}
         fatal_host_fault(sig, si, uc);
         return;
@@ -465,6 +502,8 @@ void host_fini(struct vm *vm)
     signal(SIGILL, SIG_DFL);
     signal(SIGBUS, SIG_DFL);
     signal(SIGTRAP, SIG_DFL);
-    signal(SIGSYS, SIG_DFL);
+    /* SIGSYS keeps its handler: the filter outlives the run, and a call it
+     * refuses on the way out (closing, restoring the terminal) must still
+     * be named in a report rather than kill vmm silently. */
     host_vm = NULL;
 }

@@ -371,6 +371,12 @@ static int accept_client(struct gdb *g, bool block)
 
 /* ---- the hooks ---- */
 
+int gdb_listen_fd(struct vm *vm)
+{
+    struct gdb *g = stub(vm);
+    return g ? g->listen_fd : -1;
+}
+
 int gdb_attach_fd(struct vm *vm, int fd)
 {
     if (stub(vm) || !gdb_new(vm, -1, fd))

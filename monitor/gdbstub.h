@@ -71,6 +71,10 @@ bool gdb_has_breakpoints(struct vm *vm);
  * stub is already set up for this vm or memory runs out. */
 int gdb_attach_fd(struct vm *vm, int fd);
 
+/* The listening socket, -1 when there is none (the sandbox lets accept
+ * reach only it). */
+int gdb_listen_fd(struct vm *vm);
+
 /* Exit status of vmm when gdb kills the guest (`k`): even, as every status
  * of the monitor's own (enum vmm_status), so that it cannot be read as a
  * guest's debug-exit value. */

@@ -158,7 +158,9 @@ static int boot_in_child(const struct vm_options *opt, const struct dev_options 
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        int st = boot(opt, dev, &r);
+        struct vm_options o = *opt;
+        o.reset_pipe = fds[1] + 1;
+        int st = boot(&o, dev, &r);
         if (r && write(fds[1], "R", 1) != 1)
             st = fail("--reboot: cannot report the reset", VMM_EXIT_ERROR);
         exit(st);

@@ -77,8 +77,8 @@ static const struct opt_desc opt_table[] = {
           "                       file (vmlinux) or a System.map (default: the --kernel ELF)"),
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
           "                       address and symbol, for `perf report` (docs/usage.md)"),
-    OPT_F("no-sandbox", no_sandbox, "do not confine vmm with the system-call allow-list once the guest\n"
-          "                       runs (i386 system calls still trap; docs/direct.md)"),
+    OPT_F("no-sandbox", no_sandbox, "do not confine vmm with Landlock and the system-call filter once\n"
+          "                       the guest runs (i386 system calls still trap; docs/security.md)"),
     OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
           "                       (as while CR0.TS/EM is set; docs/translator.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),

@@ -30,7 +30,7 @@
 #include "cpu/host_clock.h"
 #include "cpu/direct.h"
 #include "cpu/segments.h"
-#include "cpu/sandbox.h"
+#include "monitor/confine.h"
 #include "monitor/gdbstub.h"
 #include <signal.h>
 #include "cpu/emulate.h"
@@ -344,8 +344,8 @@ int vm_run(struct vm *vm)
         vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
         return vm->exit_status;
     }
-    if (!vm->opt.no_sandbox && sandbox_confine() < 0) {
-        vm_stop(vm, VMM_EXIT_ERROR, "cannot confine the monitor with seccomp");
+    if (!vm->opt.no_sandbox && vm_confine(vm, err, sizeof err) < 0) {
+        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
         return vm->exit_status;
     }
     bool single_step = false;

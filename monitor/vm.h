@@ -42,12 +42,14 @@ struct vm_options {
     uint64_t mem_mib;
     bool stats;
     bool trace;
-    bool no_sandbox;            /* skip the x86-64 allow-list (cpu/sandbox.h) */
+    bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
     bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_ring3.c) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
     bool perf_map;              /* --perf-map: name translated code for perf (monitor/trace.h) */
+    int reset_pipe;             /* --reboot: write end of the pipe a boot reports its reset on,
+                                 * stored + 1 (0: none); the sandbox lets it be written */
 };
 
 struct vm {

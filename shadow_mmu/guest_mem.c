@@ -42,14 +42,9 @@ int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen)
         snprintf(err, errlen, "cannot write the unassigned-memory page: %s", strerror(errno));
         goto fail;
     }
-    /* The kernel view: reserve the whole window up front so nothing else
-     * is ever placed inside it.  It must lie above 4 GiB (the user view owns
-     * the low 4 GiB), which a PIE's mmap area always does. */
-    m->kview = mmap(NULL, KVIEW_SIZE, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m->kview == MAP_FAILED || (uint64_t)m->kview < (4ull << 30)) {
-        snprintf(err, errlen, "cannot reserve the 8 GiB kernel view above 4 GiB");
-        m->kview = NULL;
+    m->kview = kview_reserve();
+    if (!m->kview) {
+        snprintf(err, errlen, "cannot reserve the kernel view and its guards above 4 GiB");
         goto fail;
     }
     m->code_pages = calloc(m->size / GUEST_PAGE_SIZE, 1);
@@ -65,8 +60,7 @@ fail:
 
 void guest_mem_destroy(struct guest_mem *m)
 {
-    if (m->kview)
-        munmap(m->kview, KVIEW_SIZE);
+    kview_release(m->kview);
     if (m->ram)
         munmap(m->ram, m->size);
     if (m->memfd >= 0)
@@ -74,6 +68,28 @@ void guest_mem_destroy(struct guest_mem *m)
     free(m->code_pages);
     memset(m, 0, sizeof *m);
     m->memfd = -1;
+}
+
+/* The kernel view: the whole window and its guards reserved up front so
+ * that nothing else is ever placed inside.  It must lie above 4 GiB (the
+ * user view owns the low 4 GiB), which a PIE's mmap area always does. */
+uint8_t *kview_reserve(void)
+{
+    uint8_t *p = mmap(NULL, KVIEW_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                      -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if ((uint64_t)(uintptr_t)p < (4ull << 30)) {
+        munmap(p, KVIEW_SPAN);
+        return NULL;
+    }
+    return p + KVIEW_GUARD_BELOW;
+}
+
+void kview_release(uint8_t *base)
+{
+    if (base)
+        munmap(base - KVIEW_GUARD_BELOW, KVIEW_SPAN);
 }
 
 int guest_mem_map_identity(struct guest_mem *m)

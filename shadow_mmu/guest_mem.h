@@ -4,10 +4,12 @@
  * Contract: guest RAM is one memfd of `size` bytes.  The monitor reaches it
  * through `ram` (its own mapping, guest-physical offset = index).  Translated
  * ring-0 code reaches guest *linear* memory through the kernel view: a
- * reserved 8 GiB window at `kview` whose first 4 GiB mirror the guest's
- * linear address space (GS base = kview).  Pages the guest cannot reach are
- * PROT_NONE there, so every stray access faults into the monitor.  The upper
- * 4 GiB are never mapped: they catch the rare segment-base wrap-around.
+ * 4 GiB window at `kview` that mirrors the guest's linear address space (GS
+ * base = kview), inside a reservation with guards below and above (below).
+ * Pages the guest cannot reach are PROT_NONE there, so every stray access
+ * faults into the monitor.  The guards are never mapped: the first 4 GiB
+ * above the window catch the rare segment-base wrap-around, the rest the
+ * farthest native string instruction.
  *
  * With paging off, linear = physical and the view maps RAM 1:1 (the PC hole
  * at 640 KiB - 1 MiB stays RAM-backed for the VGA text buffer and the BIOS
@@ -26,7 +28,35 @@
 #include <stdbool.h>
 
 #define GUEST_PAGE_SIZE 4096u
+/* Host addresses a fault in a kernel view maps to a guest linear address:
+ * the 4 GiB window and the 4 GiB after it, which a segment base plus a
+ * 32-bit offset reaches before wrapping (the fault handler wraps it). */
 #define KVIEW_SIZE (8ull << 30)
+
+/*
+ * Guards around every kernel view's 4 GiB window: inaccessible
+ * reservations (MAP_NORESERVE, PROT_NONE: address space only), sized for
+ * the farthest host address translated code can form from the window's
+ * base (docs/security.md, "Guard regions"):
+ *  - below: a native REP MOVSD/STOSD (bt/xl_string.c runs them on host
+ *    pointers base + ESI/EDI) with DF=1 from EDI = 0 and ECX = 2^32 - 1
+ *    goes down 4 x (2^32 - 1) bytes, just under 16 GiB;
+ *  - above: the same with DF=0 from EDI = 4 GiB - 1, plus a segment base
+ *    of up to 4 GiB (GS = base + segment base): 4 + 4 + 16 GiB from the
+ *    window's base, 20 GiB past its end.  Wider operands (FXSAVE, XSAVE:
+ *    a few KiB) stay far inside.
+ * Nothing of the monitor (heap, translation cache, lookup tables) can
+ * therefore lie within reach of a window.
+ */
+#define KVIEW_GUARD_BELOW (16ull << 30)
+#define KVIEW_GUARD_ABOVE (20ull << 30)
+#define KVIEW_WINDOW (4ull << 30)
+#define KVIEW_SPAN (KVIEW_GUARD_BELOW + KVIEW_WINDOW + KVIEW_GUARD_ABOVE)
+
+/* A kernel view's reservation with its guards; the window's base (guest
+ * linear 0), above 4 GiB, or NULL. */
+uint8_t *kview_reserve(void);
+void kview_release(uint8_t *base);
 
 struct guest_mem {
     int memfd;

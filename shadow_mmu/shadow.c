@@ -2,7 +2,8 @@
  * shadow_mmu/shadow.c - building the host views from the guest page tables.
  *
  * Views.  Translated ring-0 code sees guest linear memory through a kernel
- * view (an 8 GiB host reservation, GS base); ring-3 code run directly sees
+ * view (a 4 GiB window in a host reservation with guards on both sides,
+ * shadow_mmu/guest_mem.h; GS base); ring-3 code run directly sees
  * the user view of the running address space in host [4 KiB, 4 GiB)
  * (hostmap.c).  Up to SHADOW_VIEWS address spaces keep both, one per
  * recently used guest CR3, so that switching back to an address space finds
@@ -49,10 +50,8 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
         if (i == 0) {
             v->base = vm->mem.kview;
         } else {
-            v->base = mmap(NULL, KVIEW_SIZE, PROT_NONE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (v->base == MAP_FAILED) {
-                v->base = NULL;
+            v->base = kview_reserve();
+            if (!v->base) {
                 snprintf(err, errlen, "cannot reserve kernel view %d", i);
                 return -1;
             }
@@ -70,8 +69,8 @@ void shadow_destroy(struct vm *vm)
     if (!s)
         return;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
-        if (i > 0 && s->v[i].base)
-            munmap(s->v[i].base, KVIEW_SIZE);
+        if (i > 0)
+            kview_release(s->v[i].base);
         free(s->v[i].uses);
     }
     hm_destroy(s);
