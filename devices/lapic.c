@@ -116,6 +116,7 @@ uint32_t lapic_current_count(struct lapic *l, uint64_t now)
 static void timer_start(struct lapic *l)
 {
     l->timer_backlog = 0;
+    l->timer_reachable = !(l->lvt[LVT_TIMER] & LVT_MASKED);
     l->timer_start_ns = host_now_ns();
     l->timer_armed = l->initial != 0;
     l->timer_next_ns = l->timer_start_ns + period_ns(l);
@@ -159,10 +160,14 @@ void lapic_tick(struct lapic *l, uint64_t now)
     uint64_t per = period_ns(l);
     if ((lvt & TIMER_PERIODIC) && per) {
         /* the grid stays anchored at start; missed periods go to the backlog
-         * (none while masked: those ticks are lost on hardware too) */
+         * (none while masked, nor since a tick that found it masked: those
+         * ticks are lost on hardware too, and when it was unmasked in
+         * between is not known) */
         uint64_t missed = (now - l->timer_next_ns) / per;
-        l->timer_backlog = (lvt & LVT_MASKED) ? 0
+        bool reachable = !(lvt & LVT_MASKED);
+        l->timer_backlog = !reachable || !l->timer_reachable ? 0
                            : tick_backlog_add(l->timer_backlog, missed, 1000000000ull / per);
+        l->timer_reachable = reachable;
         l->timer_next_ns += (missed + 1) * per;
     } else {
         l->timer_armed = false;     /* one-shot: current count stays 0 */

@@ -43,6 +43,7 @@ struct lapic {
     bool timer_armed;
     uint64_t timer_start_ns, timer_next_ns;
     uint64_t timer_backlog;     /* periodic ticks missed while the monitor was held up */
+    bool timer_reachable;       /* the timer LVT was unmasked at the last tick */
     uint64_t timer_irqs;
     bool lint_level[2];         /* LINT0, LINT1 input levels */
     uint64_t nmis;              /* NMIs sent to the CPU (IPI or LVT) */

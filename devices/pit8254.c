@@ -263,7 +263,11 @@ void pit_tick(struct pit *p, uint64_t now_ns)
         return;
     }
     uint64_t next = edge_after(c, ticks_since(c, now_ns));
-    if (c->mode == 2 || c->mode == 3) {
+    /* Edges missed since the last one count only if IRQ0 could reach the
+     * processor then: while it was masked (or held behind an interrupt in
+     * service) they are lost on hardware too, and the monitor cannot tell
+     * how many of them fell after an unmask it has not seen. */
+    if ((c->mode == 2 || c->mode == 3) && p->reachable) {
         uint64_t missed = (next - c->next_edge) / c->count - 1;
         p->backlog = tick_backlog_add(p->backlog, missed, PIT_HZ / c->count);
     }
@@ -271,9 +275,8 @@ void pit_tick(struct pit *p, uint64_t now_ns)
     p->irqs++;
     if (p->vm) {
         irq_pulse(p->vm, 0);
-        /* Masked (or held behind an interrupt in service), the edges would
-         * have been lost on hardware too. */
-        if (!irq_intr_pending(p->vm))
+        p->reachable = irq_intr_pending(p->vm);
+        if (!p->reachable)
             p->backlog = 0;
     }
 }

@@ -40,6 +40,7 @@ struct pit {
     uint8_t port61;             /* bits 0-3 as written */
     uint64_t irqs;              /* IRQ0 pulses raised */
     uint64_t backlog;           /* periodic edges missed while the monitor was held up */
+    bool reachable;             /* IRQ0 reached the processor at the last edge */
 };
 
 int pit_init(struct pit *p, struct vm *vm, struct io_bus *bus);
