@@ -48,7 +48,7 @@ uint64_t host_now_ns(void);
  * tick_backlog_add() keeps at most a second's worth; while some are kept,
  * tick_backlog_deadline() makes the next chance to deliver one due soon.
  */
-#define TICK_BACKLOG_RETRY_NS 20000ull
+#define TICK_BACKLOG_RETRY_NS 250000ull
 
 static inline uint64_t tick_backlog_add(uint64_t backlog, uint64_t missed, uint64_t per_second)
 {
@@ -59,7 +59,10 @@ static inline uint64_t tick_backlog_deadline(uint64_t backlog, uint64_t next_ns)
 {
     if (!backlog || next_ns == UINT64_MAX)
         return next_ns;
-    uint64_t soon = host_now_ns() + TICK_BACKLOG_RETRY_NS;
+    /* On a fixed grid, so that asking again before it passes gives the
+     * same deadline and the host timer is not set anew at every exit
+     * (timer_settime costs about as much as a guest system call). */
+    uint64_t soon = (host_now_ns() / TICK_BACKLOG_RETRY_NS + 1) * TICK_BACKLOG_RETRY_NS;
     return soon < next_ns ? soon : next_ns;
 }
 
