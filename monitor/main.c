@@ -70,7 +70,7 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
     *reset = false;
     /* struct vm holds the statistics tables and the FXSAVE areas: too big
      * for the stack, and it must be zeroed. */
-    struct vm *vm = calloc(1, sizeof *vm);
+    struct vm *vm = vm_alloc();
     if (!vm)
         return fail("out of memory", VMM_EXIT_ERROR);
     vm->opt = *opt;

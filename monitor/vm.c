@@ -1,15 +1,26 @@
 /*
- * monitor/vm.c - ending a run, and the reports that go with an abnormal end:
+ * monitor/vm.c - allocating a VM, ending a run, and the reports that go with an abnormal end:
  * the unsupported-operation report and the CPU state dump.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "monitor/vm.h"
 #include "monitor/symbols.h"
 #include "monitor/trace.h"
 #include "shadow_mmu/mmu.h"
 
 #define MAX_INSN_BYTES 15           /* longest x86 instruction (SDM vol. 2, 2.3.11) */
+
+struct vm *vm_alloc(void)
+{
+    /* sizeof is a multiple of the alignment, as aligned_alloc requires. */
+    struct vm *vm = aligned_alloc(_Alignof(struct vm), sizeof *vm);
+    if (vm)
+        memset(vm, 0, sizeof *vm);
+    return vm;
+}
 
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {

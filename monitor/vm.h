@@ -80,6 +80,11 @@ struct vm {
     int exit_status;
 };
 
+/* A zeroed struct vm, aligned as its type requires (the FXSAVE areas in
+ * struct vcpu need 64 bytes, SDM vol. 1, 10.5.1; calloc gives only 16), or
+ * NULL when memory is short.  Released with free(). */
+struct vm *vm_alloc(void);
+
 /* End the run with `status`; `fmt` is printed to stderr as "vmm: ..." when
  * non-NULL. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)

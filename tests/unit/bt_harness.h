@@ -68,7 +68,7 @@ static struct vm *bth_vm;
 static inline void bth_setup(void)
 {
     char err[256] = "";
-    bth_vm = calloc(1, sizeof *bth_vm);
+    bth_vm = vm_alloc();
     cr_assert_not_null(bth_vm);
     bth_vm->opt.mem_mib = 16;
     /* Criterion reports assertions with sendmsg(2), which the allow-list

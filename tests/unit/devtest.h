@@ -14,7 +14,7 @@
 static inline struct vm *devtest_vm(void)
 {
     char err[256];
-    struct vm *vm = calloc(1, sizeof *vm);
+    struct vm *vm = vm_alloc();
     cr_assert(vm);
     cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
     vm->cpu.vm = vm;

@@ -96,7 +96,7 @@ static inline void fixture_machine(void)
 static inline void setup(void)
 {
     char err[128];
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert(vm);
     cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
     fixture_machine();

@@ -288,7 +288,7 @@ static void mmio_setup(void)
 static void traced_setup(void)
 {
     char err[256] = "";
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert(vm);
     vm->opt.mem_mib = 16;
     vm->opt.no_sandbox = true;

@@ -44,7 +44,7 @@ enum { INTGATE0 = 0x8E, TRAPGATE0 = 0x8F, INTGATE3 = 0xEE, INTGATE16 = 0x86 };
 static void setup(void)
 {
     char err[128];
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
     c = &vm->cpu;
     c->vm = vm;

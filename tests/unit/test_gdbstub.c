@@ -30,7 +30,7 @@ static void setup(void)
 {
     char err[256];
     int sv[2];
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert(vm);
     cr_assert_eq(guest_mem_init(&vm->mem, 2, err, sizeof err), 0, "%s", err);
     vm->cpu.vm = vm;

@@ -28,7 +28,7 @@ static void setup(void)
 {
     strcpy(tmpdir, "/tmp/vmm-loadtest.XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert_not_null(vm);
     cr_assert_eq(guest_mem_init(&vm->mem, RAM_MIB, err, sizeof err), 0, "%s", err);
     vm->cpu.vm = vm;

@@ -43,7 +43,7 @@ static struct vcpu *c;
 static void setup(void)
 {
     char err[256] = "";
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert_not_null(vm);
     vm->opt.mem_mib = 16;
     vm->opt.no_sandbox = true;

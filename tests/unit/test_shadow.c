@@ -54,7 +54,7 @@ static struct vm *vm;
 static void setup(void)
 {
     char err[256] = "";
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert_not_null(vm);
     vm->opt.mem_mib = 16;
     vm->opt.no_sandbox = true;

@@ -71,7 +71,7 @@ static void new_tss(void)
 static void setup(void)
 {
     char msg[128];
-    vm = calloc(1, sizeof *vm);
+    vm = vm_alloc();
     cr_assert_eq(guest_mem_init(&vm->mem, 16, msg, sizeof msg), 0, "%s", msg);
     c = &vm->cpu;
     c->vm = vm;
