@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -26,6 +27,10 @@
 #include <sys/wait.h>
 #include "cpu/host_facts.h"
 #include "cpu/sandbox.h"
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
 
 #define HOST_CS32 0x23          /* Linux's flat 32-bit user code selector */
 #ifndef HWCAP2_FSGSBASE
@@ -182,6 +187,15 @@ static void probe_kvm(struct host_facts *f)
     close(fd);
 }
 
+/* The sandbox's layers (cpu/sandbox.h): asked of the kernel, nothing set. */
+static void probe_sandbox(struct host_facts *f)
+{
+    uint32_t trap = SECCOMP_RET_TRAP;
+    f->seccomp_trap = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &trap) == 0;
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u /* _VERSION */);
+    f->landlock_abi = abi > 0 ? (int)abi : 0;
+}
+
 static struct host_facts facts;
 static struct host_plan plan;
 static bool probed;
@@ -209,6 +223,7 @@ const struct host_facts *host_facts(void)
     f->fsgsbase_insn = probe(P_RDGSBASE) == 0;
     f->fsgsbase_kernel = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
     f->mmap_min_addr = read_ulong_file("/proc/sys/vm/mmap_min_addr", 4096);
+    probe_sandbox(f);
     probe_kvm(f);
     plan = host_plan_from(f);
     probed = true;
@@ -303,6 +318,13 @@ void host_facts_print(const struct host_facts *f, FILE *out)
              f->fsgsbase_kernel ? "keeps it" : "does not keep it");
     row(out, "RDGSBASE/WRGSBASE", buf, p.gsbase_insn ? "translated code's GS base by WRGSBASE" :
         "translated code's GS base by arch_prctl");
+    row(out, "seccomp filters", f->seccomp_trap ? "yes" : "no",
+        f->seccomp_trap ? "i386 calls trap; x86-64 calls limited (docs/security.md)" :
+        "vmm refuses to run guest code");
+    snprintf(buf, sizeof buf, "ABI %d", f->landlock_abi);
+    row(out, "Landlock", f->landlock_abi ? buf : "absent",
+        f->landlock_abi ? "no path opens once the guest runs" :
+        "files confined by the system-call filter alone");
     if (f->kvm_present)
         snprintf(buf, sizeof buf, "present, API %d", f->kvm_api);
     row(out, "/dev/kvm", f->kvm_present ? buf : "absent", "not used (binary translation only)");

@@ -15,7 +15,8 @@
  *  - UMIP (whether SGDT/SIDT/SMSW/STR/SLDT in user code fault, and the
  *    kernel then answers them with dummy values), CPUID faulting,
  *    RDGSBASE/WRGSBASE and whether the kernel keeps a GS base written with
- *    them across a context switch, and what /dev/kvm is.
+ *    them across a context switch, the sandbox's layers (seccomp filters,
+ *    the Landlock ABI), and what /dev/kvm is.
  *
  * Contract: host_facts() probes once (each risky probe in a forked child, so
  * nothing it tries can hurt the monitor) and returns the cached answers.
@@ -50,6 +51,8 @@ struct host_facts {
     bool fsgsbase_insn;         /* RDGSBASE runs in user code (CR4.FSGSBASE) */
     bool fsgsbase_kernel;       /* the kernel advertises it (AT_HWCAP2): it then
                                    saves and restores such a GS base itself */
+    int landlock_abi;           /* Landlock ABI version, 0 without Landlock */
+    bool seccomp_trap;          /* seccomp filters with SECCOMP_RET_TRAP */
     bool kvm_present;           /* /dev/kvm opens */
     int kvm_api;                /* KVM_GET_API_VERSION, -1 if none */
     unsigned long mmap_min_addr;
