@@ -106,6 +106,7 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     int trapno = (int)g[REG_TRAPNO];
 
     if (fix && string_wrapped(sig, trapno, addr, kv)) {
+        vm->stats.bt_wrap_steps++;
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
     }
@@ -127,7 +128,7 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
         exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
         return;
     }
-    if (sig == SIGSEGV && trapno == 14 && addr >= kv && addr < kv + KVIEW_SIZE) {
+    if (sig == SIGSEGV && trapno == 14 && addr >= kv && addr - kv < KVIEW_WINDOW) {
         /* A miss in the view of the running code (kernel view, or the
          * user view at CPL 3): the run loop asks the shadow MMU whether it
          * is hidden, a guest #PF, MMIO, or a write to translated code. */

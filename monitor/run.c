@@ -170,14 +170,6 @@ static void translated_miss(struct vm *vm, bool *single_step)
     struct vcpu *c = &vm->cpu;
     uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
     bool write = c->exc_error & 2;
-    if (c->exit_arg >= (1ull << 32)) {
-        /* A REP MOVS/STOS run on host pointers ran past the top of the view
-         * (the guard after it faulted), where the processor wraps to
-         * linear 0: the emulator finishes it with the wrap. */
-        vm->stats.bt_wrap_steps++;
-        *single_step = run_emulate(vm);
-        return;
-    }
     bool user = c->cpl == 3;
     enum shadow_result r = user ? user_view_fault(vm, lin, write, &pa)
                                 : shadow_fault(vm, lin, write, &pa, &err);

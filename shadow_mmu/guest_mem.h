@@ -28,11 +28,6 @@
 #include <stdbool.h>
 
 #define GUEST_PAGE_SIZE 4096u
-/* Host addresses a fault in a kernel view maps to a guest linear address:
- * the 4 GiB window and the 4 GiB after it, which a segment base plus a
- * 32-bit offset reaches before wrapping (the fault handler wraps it). */
-#define KVIEW_SIZE (8ull << 30)
-
 /*
  * Guards around every kernel view's 4 GiB window: inaccessible
  * reservations (MAP_NORESERVE, PROT_NONE: address space only), sized for
@@ -41,10 +36,10 @@
  *  - below: a native REP MOVSD/STOSD (bt/xl_string.c runs them on host
  *    pointers base + ESI/EDI) with DF=1 from EDI = 0 and ECX = 2^32 - 1
  *    goes down 4 x (2^32 - 1) bytes, just under 16 GiB;
- *  - above: the same with DF=0 from EDI = 4 GiB - 1, plus a segment base
- *    of up to 4 GiB (GS = base + segment base): 4 + 4 + 16 GiB from the
- *    window's base, 20 GiB past its end.  Wider operands (FXSAVE, XSAVE:
- *    a few KiB) stay far inside.
+ *  - above: the same with DF=0 from EDI = 4 GiB - 1: 16 GiB past the
+ *    window's end, and 4 GiB more as margin (segment bases are added
+ *    modulo 4 GiB, bt/xl_helpers.c, so no other form leaves the window).
+ *    Wider operands (FXSAVE, XSAVE: a few KiB) stay far inside.
  * Nothing of the monitor (heap, translation cache, lookup tables) can
  * therefore lie within reach of a window.
  */
