@@ -152,8 +152,14 @@ enum kind classify(struct xlat *x)
 static enum kind classify_kind(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
-    if (cpu_model_insn(ins) != MODEL_NATIVE)
-        return K_EMULATE;                   /* #UD, or the model's meaning (cpu/cpuid.h) */
+    switch (cpu_model_insn(ins)) {          /* the model's instruction set (cpu/cpuid.h) */
+    case MODEL_NATIVE:
+        break;
+    case MODEL_REP_BSF:
+        return K_COPY;                      /* copied as BSF/BSR: xl_copy drops the REP */
+    case MODEL_UD:
+        return K_EMULATE;                   /* the emulator raises #UD */
+    }
     if (ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return K_EMULATE;
     /* Sensitive, but reading only virtual state: done inline (xl_system.c). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
+#include "cpu/cpuid.h"
 #include "monitor/vm.h"
 
 /* 0x82 is an alias of 0x80 that 64-bit mode does not have: rewrite the
@@ -21,6 +22,20 @@ static void alias_0x82(struct xlat *x)
 static bool is_seg_prefix(uint8_t p)
 {
     return p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65;
+}
+
+/* The instruction's legacy prefixes as copied: without segment prefixes
+ * (the guest view is given by other means), the REP of the model's REP
+ * BSF/BSR (the host would read TZCNT/LZCNT), and, with drop_a16, the
+ * address-size prefix (a 16-bit address is computed beforehand). */
+static void emit_prefixes(struct xlat *x, bool drop_a16)
+{
+    bool rep_bsf = cpu_model_insn(&x->ins) == MODEL_REP_BSF;
+    for (int i = 0; i < x->ins.raw.prefix_count; i++) {
+        uint8_t p = x->bytes[i];
+        if (!is_seg_prefix(p) && !(p == 0xF3 && rep_bsf) && !(p == 0x67 && drop_a16))
+            emit_byte(&x->e, p);
+    }
 }
 
 /* A high-byte register (AH, CH, DH, BH) cannot be encoded with a REX
@@ -46,9 +61,7 @@ static void copy_direct(struct xlat *x, bool agen)
     if (!agen && !x->user)
         emit_byte(&x->e, 0x65);
     emit_byte(&x->e, 0x67);
-    for (int i = 0; i < ins->raw.prefix_count; i++)
-        if (!is_seg_prefix(x->bytes[i]))
-            emit_byte(&x->e, x->bytes[i]);
+    emit_prefixes(x, false);
     uint32_t op_start = ins->raw.prefix_count;
     alias_0x82(x);
     if (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) {
@@ -98,9 +111,7 @@ static void copy_computed(struct xlat *x, const ZydisDecodedOperand *m, bool age
             emit_byte(&x->e, 0x65);
     }
     emit_byte(&x->e, 0x67);
-    for (int i = 0; i < ins->raw.prefix_count; i++)
-        if (x->bytes[i] != 0x67 && !is_seg_prefix(x->bytes[i]))
-            emit_byte(&x->e, x->bytes[i]);
+    emit_prefixes(x, true);
     emit_byte(&x->e, 0x41);                 /* REX.B: rm = r11 */
     if (!(ins->attributes & ZYDIS_ATTRIB_HAS_MODRM)) {
         /* MOV AL/AX/EAX <-> moffs (A0-A3) has no ModRM: its ModRM forms. */
@@ -128,7 +139,8 @@ void xl_copy(struct xlat *x)
     bool xlat = ins->mnemonic == ZYDIS_MNEMONIC_XLAT;
     if (!m && !xlat) {
         alias_0x82(x);
-        emit_bytes(&x->e, x->bytes, ins->length);
+        emit_prefixes(x, false);
+        emit_bytes(&x->e, x->bytes + ins->raw.prefix_count, ins->length - ins->raw.prefix_count);
         return;
     }
     bool a16 = ins->address_width == 16;

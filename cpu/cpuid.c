@@ -208,7 +208,7 @@ enum model_insn cpu_model_insn(const ZydisDecodedInstruction *in)
     /* F3 0F BC/BD: REP BSF/BSR on a processor without BMI1/ABM (the REP
      * prefix ignored); the host would run TZCNT/LZCNT. */
     if (in->mnemonic == ZYDIS_MNEMONIC_TZCNT || in->mnemonic == ZYDIS_MNEMONIC_LZCNT)
-        return MODEL_EMULATE;
+        return MODEL_REP_BSF;
     if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return MODEL_UD;
     /* Zydis files SYSCALL/SYSRET under the base set (ISA set "AMD"); the

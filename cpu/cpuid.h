@@ -33,7 +33,8 @@ uint64_t cpu_rdtsc(struct vcpu *c);
  */
 enum model_insn {
     MODEL_NATIVE,       /* in the model, same meaning on the host */
-    MODEL_EMULATE,      /* in the model, but the host gives it another meaning */
+    MODEL_REP_BSF,      /* F3 0F BC/BD: the model's REP BSF/BSR (the REP ignored),
+                         * which the host would run as TZCNT/LZCNT */
     MODEL_UD,           /* not in the model: #UD */
 };
 enum model_insn cpu_model_insn(const ZydisDecodedInstruction *in);

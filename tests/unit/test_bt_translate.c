@@ -180,6 +180,26 @@ Test(classify, alias_0x82_register_forms)
     cr_assert(bth_eflags() & FL_ZF, "cmp al, 7");
 }
 
+/* F3 0F BC/BD is REP BSF/BSR on the model (no BMI1/ABM): copied as BSF/BSR
+ * without an exit.  On a zero source BSF leaves the destination alone and
+ * sets ZF, where the host's TZCNT/LZCNT would write 32 and set CF. */
+Test(classify, rep_bsf_runs_as_bsf)
+{
+    static const uint8_t code[] = {
+        0xF3, 0x0F, 0xBC, 0xC1,                  /* rep bsf eax, ecx (TZCNT on the host) */
+        0xF3, 0x0F, 0xBD, 0xD3,                  /* rep bsr edx, ebx (LZCNT on the host) */
+        0xF3, 0x0F, 0xBC, 0xF7,                  /* rep bsf esi, edi */
+        BTH_EXIT(1),
+    };
+    bth_set_regs(0x1234, 0, 0x5678, 0, 0, 0, 0x80);
+    RUN(code);
+    cr_assert_eq(bth_eax(), 0x1234, "BSF of 0 leaves the destination");
+    cr_assert_eq(REG(EDX), 0x5678, "BSR of 0 leaves the destination");
+    cr_assert_eq(REG(ESI), 7, "BSF of 0x80");
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_TZCNT], 0, "copied, not emulated");
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_LZCNT], 0, "copied, not emulated");
+}
+
 Test(classify, alias_0x82_memory_forms)
 {
     static const uint8_t code[] = {
