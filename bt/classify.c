@@ -83,6 +83,9 @@ static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
     { ZYDIS_MNEMONIC_LGS, K_EMULATE }, { ZYDIS_MNEMONIC_LSS, K_EMULATE },
     { ZYDIS_MNEMONIC_SALC, K_EMULATE }, { ZYDIS_MNEMONIC_PUSHA, K_EMULATE },
     { ZYDIS_MNEMONIC_POPA, K_EMULATE },
+    /* An implicit DS:[EDI] destination: copied, the store would go through
+     * the host's RDI into the user view instead of the guest's segment. */
+    { ZYDIS_MNEMONIC_MASKMOVQ, K_EMULATE }, { ZYDIS_MNEMONIC_MASKMOVDQU, K_EMULATE },
 };
 
 static uint8_t kind_of_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];

@@ -143,7 +143,7 @@ uint32_t em_szp8(uint8_t v);
     X(MOVD, sse_mov) X(MOVQ, sse_mov) X(MOVAPS, sse_mov) X(MOVUPS, sse_mov) \
     X(MOVAPD, sse_mov) X(MOVUPD, sse_mov) X(MOVDQA, sse_mov) X(MOVDQU, sse_mov) \
     X(MOVSS, sse_mov) X(MOVNTI, sse_mov) X(MOVNTQ, sse_mov) X(MOVNTDQ, sse_mov) \
-    X(MOVNTPS, sse_mov) X(MOVNTPD, sse_mov)
+    X(MOVNTPS, sse_mov) X(MOVNTPD, sse_mov) X(MASKMOVQ, maskmov) X(MASKMOVDQU, maskmov)
 
 #define EM_DECLARE(M, m) em_handler em_##m;
 EM_HANDLERS(EM_DECLARE)

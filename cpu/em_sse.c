@@ -2,7 +2,8 @@
  * cpu/em_sse.c - the MMX and SSE moves a kernel makes on emulated pages
  * (device memory, traced page tables, code pages): MOVD MOVQ MOVSS MOVSD
  * MOVAPS MOVUPS MOVAPD MOVUPD MOVDQA MOVDQU and the non-temporal stores
- * MOVNTI MOVNTQ MOVNTDQ MOVNTPS MOVNTPD.
+ * MOVNTI MOVNTQ MOVNTDQ MOVNTPS MOVNTPD, and the masked stores MASKMOVQ and
+ * MASKMOVDQU.
  *
  * While the monitor runs, the guest's x87/MMX/SSE registers are in its
  * FXSAVE image vcpu->fx_guest (cpu/switch.inc and bt/entry.S save them
@@ -147,6 +148,44 @@ enum em_result em_sse_mov(struct em *e)
     uint8_t buf[16] = { 0 };
     if (!read_source(e, buf, n) || !write_dest(e, buf, n, merge))
         return e->res;
+    if (k == FPU_MMX)
+        mmx_touched(c);
+    return em_done(e);
+}
+
+/*
+ * MASKMOVQ mm1, mm2 and MASKMOVDQU xmm1, xmm2: store the bytes of the first
+ * register whose mask byte (the same byte of the second) has its top bit
+ * set, to DS:(E)DI (a segment prefix may replace DS; SDM vol. 2B).  The
+ * destination is implicit, which is why the translator cannot copy the
+ * instruction: the host would store through its own RDI.  The whole
+ * 8/16-byte destination is checked for writing first, so a fault leaves
+ * memory untouched (the SDM lets a processor fault even for masked-off
+ * bytes); then each selected byte is stored.
+ */
+enum em_result em_maskmov(struct em *e)
+{
+    struct vcpu *c = e->c;
+    enum fpu_class k = fpu_class(&e->in, e->op);
+    int vec = fpu_fault(k, c->cr0, c->cr4);
+    if (vec)
+        return em_raise(e, vec, 0);
+    const ZydisDecodedOperand *dst = NULL;
+    for (int i = 0; i < e->in.operand_count; i++)
+        if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            dst = &e->op[i];
+    uint8_t *data = fx_reg(e, 0), *mask = fx_reg(e, 1);
+    if (!dst || !data || !mask)
+        return em_raise(e, EXC_UD, 0);      /* a memory-form encoding: reserved */
+    unsigned n = reg_class(e, 0) == ZYDIS_REGCLASS_XMM ? 16 : 8;
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, dst, &sreg, &off);
+    if (!em_seg_probe_write(e, sreg, off, n))
+        return e->res;
+    for (unsigned i = 0; i < n; i++)
+        if ((mask[i] & 0x80) && !em_seg_write(e, sreg, off + i, &data[i], 1))
+            return e->res;
     if (k == FPU_MMX)
         mmx_touched(c);
     return em_done(e);

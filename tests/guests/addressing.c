@@ -3,7 +3,9 @@
  * 3.4): segment base plus offset modulo 4 GiB, 16-bit address size (0x67:
  * SI, DI, CX, wrapping at 64 KiB inside the segment), string instructions
  * that wrap at 4 GiB in both directions, and stack operations through SS
- * with a base, and through a 16-bit stack (SP).  Expected values follow the
+ * with a base, and through a 16-bit stack (SP), and the masked stores
+ * MASKMOVQ/MASKMOVDQU, whose destination DS:EDI is implicit, through a
+ * segment with a base.  Expected values follow the
  * SDM; every access is checked through a flat segment afterwards.
  */
 #include "rt.h"
@@ -126,6 +128,38 @@ static void stacks(void)
              "second PUSH at SP 0xFFFC (SP wrapped)");
 }
 
+/* MASKMOVDQU and MASKMOVQ through FS with a base: only the bytes whose
+ * mask byte has bit 7 set are stored, at FS.base + EDI. */
+static void masked_stores(void)
+{
+    WRITE_CR(0, (READ_CR(0) & ~0xCu) | 0x2u);      /* EM and TS clear, MP set */
+    WRITE_CR(4, READ_CR(4) | 0x600u);              /* OSFXSR, OSXMMEXCPT */
+    static const uint8_t data[16] __attribute__((aligned(16))) = {
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+        0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F };
+    static const uint8_t mask[16] __attribute__((aligned(16))) = {
+        0x80, 0x00, 0xFF, 0x7F, 0x80, 0x00, 0x00, 0x80,
+        0x00, 0x80, 0x80, 0x00, 0x01, 0x80, 0x00, 0xC0 };
+    volatile uint8_t *dst = based + 0x100;
+    for (int i = 0; i < 32; i++)
+        dst[i] = 0xEE;
+    uint32_t edi = 0x100;
+    asm volatile("movdqa %1, %%xmm0; movdqa %2, %%xmm1; push %%fs; mov %w3, %%fs;"
+                 ".byte 0x64; maskmovdqu %%xmm1, %%xmm0; pop %%fs"
+                 : "+D"(edi) : "m"(data), "m"(mask), "r"(SEL_BASED) : "memory");
+    for (int i = 0; i < 16; i++)
+        CHECK_EQ(28, dst[i], (mask[i] & 0x80) ? data[i] : 0xEE, "byte after MASKMOVDQU fs:[edi]");
+    CHECK_EQ(29, edi, 0x100, "EDI after MASKMOVDQU");
+    edi = 0x110;
+    asm volatile("movq %1, %%mm0; movq %2, %%mm1; push %%fs; mov %w3, %%fs;"
+                 ".byte 0x64; maskmovq %%mm1, %%mm0; pop %%fs; emms"
+                 : "+D"(edi) : "m"(data[8]), "m"(mask[8]), "r"(SEL_BASED) : "memory");
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(30, dst[16 + i], (mask[8 + i] & 0x80) ? data[8 + i] : 0xEE,
+                 "byte after MASKMOVQ fs:[edi]");
+    CHECK_EQ(31, dst[24], 0xEE, "byte past MASKMOVQ's 8");
+}
+
 void test_main(void)
 {
     rt_gdt_set(RT_GDT_FREE, rt_seg_desc(BASED_BASE, 0xFFFFF, ACC_DATA0, FLG_4K32));
@@ -135,6 +169,7 @@ void test_main(void)
     rep_movsd_wrap_up();
     based_overrides();
     stacks();
+    masked_stores();
     rt_printf("addressing: a16 strings, 4 GiB string wraps both ways, based overrides, "
-              "SS with a base, a 16-bit stack\n");
+              "SS with a base, a 16-bit stack, masked stores through FS\n");
 }
