@@ -129,7 +129,10 @@ static void stacks(void)
 }
 
 /* MASKMOVDQU and MASKMOVQ through FS with a base: only the bytes whose
- * mask byte has bit 7 set are stored, at FS.base + EDI. */
+ * mask byte has bit 7 set are stored, at FS.base + EDI, and nothing at EDI
+ * itself (an offset above the host's mmap_min_addr, so that a store there
+ * would not fault). */
+#define MASK_OFF 0x20000u
 static void masked_stores(void)
 {
     WRITE_CR(0, (READ_CR(0) & ~0xCu) | 0x2u);      /* EM and TS clear, MP set */
@@ -140,17 +143,17 @@ static void masked_stores(void)
     static const uint8_t mask[16] __attribute__((aligned(16))) = {
         0x80, 0x00, 0xFF, 0x7F, 0x80, 0x00, 0x00, 0x80,
         0x00, 0x80, 0x80, 0x00, 0x01, 0x80, 0x00, 0xC0 };
-    volatile uint8_t *dst = based + 0x100;
+    volatile uint8_t *dst = based + MASK_OFF, *flat = (volatile uint8_t *)MASK_OFF;
     for (int i = 0; i < 32; i++)
-        dst[i] = 0xEE;
-    uint32_t edi = 0x100;
+        dst[i] = flat[i] = 0xEE;
+    uint32_t edi = MASK_OFF;
     asm volatile("movdqa %1, %%xmm0; movdqa %2, %%xmm1; push %%fs; mov %w3, %%fs;"
                  ".byte 0x64; maskmovdqu %%xmm1, %%xmm0; pop %%fs"
                  : "+D"(edi) : "m"(data), "m"(mask), "r"(SEL_BASED) : "memory");
     for (int i = 0; i < 16; i++)
         CHECK_EQ(28, dst[i], (mask[i] & 0x80) ? data[i] : 0xEE, "byte after MASKMOVDQU fs:[edi]");
-    CHECK_EQ(29, edi, 0x100, "EDI after MASKMOVDQU");
-    edi = 0x110;
+    CHECK_EQ(29, edi, MASK_OFF, "EDI after MASKMOVDQU");
+    edi = MASK_OFF + 16;
     asm volatile("movq %1, %%mm0; movq %2, %%mm1; push %%fs; mov %w3, %%fs;"
                  ".byte 0x64; maskmovq %%mm1, %%mm0; pop %%fs; emms"
                  : "+D"(edi) : "m"(data[8]), "m"(mask[8]), "r"(SEL_BASED) : "memory");
@@ -158,6 +161,8 @@ static void masked_stores(void)
         CHECK_EQ(30, dst[16 + i], (mask[8 + i] & 0x80) ? data[8 + i] : 0xEE,
                  "byte after MASKMOVQ fs:[edi]");
     CHECK_EQ(31, dst[24], 0xEE, "byte past MASKMOVQ's 8");
+    for (int i = 0; i < 32; i++)
+        CHECK_EQ(32, flat[i], 0xEE, "byte at EDI without the FS base (must stay)");
 }
 
 void test_main(void)
