@@ -9,6 +9,9 @@
 #   guest-images/busybox     the static i386 busybox
 #   guest-images/memtest86+_*.deb, guest-images/memtest86+ia32.bin
 #                            memtest86+ 6.x, its 32-bit Linux-boot-protocol image
+#   guest-images/invaders.exec
+#                            grub-invaders, a Multiboot kernel written elsewhere
+#                            (a space-invaders game on the VGA text screen)
 #
 # It enables the i386 architecture in dpkg, refreshes apt's lists when a
 # package is not known yet, picks the newest 6.1 686 unsigned kernel image
@@ -45,9 +48,10 @@ have_linux() {
         compgen -G "$OUT/linux-image-6.1.*-686-unsigned_*_i386.deb" >/dev/null
 }
 have_memtest() { [[ -s $OUT/memtest86+ia32.bin ]]; }
+have_invaders() { [[ -s $OUT/invaders.exec ]]; }
 
-if [[ $force == 0 ]] && have_linux && have_memtest; then
-    say "$OUT/vmlinuz, $OUT/busybox and $OUT/memtest86+ia32.bin are already there (--force to fetch again)"
+if [[ $force == 0 ]] && have_linux && have_memtest && have_invaders; then
+    say "$OUT/vmlinuz, $OUT/busybox, $OUT/memtest86+ia32.bin and $OUT/invaders.exec are already there (--force to fetch again)"
     exit 0
 fi
 
@@ -142,6 +146,21 @@ fetch_memtest() {
     say "memtest86+: $OUT/memtest86+ia32.bin"
 }
 
+fetch_invaders() {
+    local gdeb
+    if ! apt-cache show grub-invaders >/dev/null 2>&1 && [[ $updated == 0 ]]; then
+        say "grub-invaders is not in apt's lists: refreshing them"
+        apt_update
+    fi
+    fetch "grub-invaders" || return 1
+    gdeb=$(newest_deb "$OUT"/grub-invaders_*.deb)
+    dpkg-deb -x "$gdeb" "$tmp/invaders" || return 1
+    [[ -f $tmp/invaders/boot/invaders.exec ]] ||
+        { warn "no boot/invaders.exec in $gdeb"; return 1; }
+    install -m 0644 "$tmp/invaders/boot/invaders.exec" "$OUT/invaders.exec"
+    say "grub-invaders: $OUT/invaders.exec"
+}
+
 status=0
 if [[ $force == 1 ]] || ! have_linux; then
     fetch_linux || { warn "could not fetch the Linux guest (kernel, busybox)"; status=1; }
@@ -153,7 +172,10 @@ if [[ $force == 1 ]] || ! have_memtest; then
 else
     say "$OUT/memtest86+ia32.bin is already there"
 fi
-for f in "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin"; do
+if [[ $force == 1 ]] || ! have_invaders; then
+    fetch_invaders || { warn "could not fetch grub-invaders"; status=1; }
+fi
+for f in "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin" "$OUT/invaders.exec"; do
     [[ -e $f ]] && { file "$f" 2>/dev/null || true; }
 done
 exit $status
