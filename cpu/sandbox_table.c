@@ -49,6 +49,8 @@ const struct sb_rule sandbox_table[] = {
     RULE(write, "console output, messages, --perf-map, --reboot's reset report", IS(0, "fd", SB_OUT)),
     RULE(read, "console input", IS(0, "fd", SB_CONSOLE)),
     RULE(poll, "console input and the gdb connection (only waits)"),
+    RULE(ppoll, "a halted guest waits for console input or its next timer (signal mask unchanged)",
+         IS_NULL(3, "sigmask")),
     RULE(pread64, "disk reads", IS(0, "fd", SB_DISK)),
     RULE(pwrite64, "disk writes, writable images only", IS(0, "fd", SB_DISK_RW)),
     RULE(fsync, "the disk's FLUSH CACHE", IS(0, "fd", SB_DISK)),
