@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 BUILD_DIR=${VMM_BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libzydis-dev libcapstone-dev
           libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs
-          qemu-user)
+          qemu-user qemu-user-static debootstrap python3)
 
 boot=1
 for arg in "$@"; do
@@ -70,6 +70,16 @@ if ! tests/guests/fetch-debian-guest.sh; then
     printf '\nsetup.sh: WARNING: the Debian guest images could not all be fetched (is the package\n' >&2
     printf 'setup.sh: WARNING: archive reachable?).  The tests that need them (ctest -L linux) will\n' >&2
     printf 'setup.sh: WARNING: report SKIPPED; run tests/guests/fetch-debian-guest.sh again later.\n\n' >&2
+fi
+
+# The Debian system guest (debootstrap'ed bookworm with systemd, gcc,
+# python3, sqlite3; linux.debian_system boots it): several minutes and about
+# 250 MB of downloads the first time, nothing afterwards.
+say "building the Debian system guest into guest-images/debian-system/"
+if ! tests/guests/build-debian-system.sh; then
+    printf '\nsetup.sh: WARNING: the Debian system guest could not be built (see above).  The tests\n' >&2
+    printf 'setup.sh: WARNING: that boot it will report SKIPPED; run\n' >&2
+    printf 'setup.sh: WARNING: tests/guests/build-debian-system.sh again later.\n\n' >&2
 fi
 
 # ---- 3. build --------------------------------------------------------------

@@ -13,4 +13,8 @@ if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
     cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
 cmake --build "$BUILD_DIR" -j"$jobs"
-exec ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 -j"$jobs" "$@"
+# Tests labelled "long" (the 20-boot Debian soak) run only when asked for:
+# ./test.sh -L long.
+default=()
+(($#)) || default=(-LE long)
+exec ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 -j"$jobs" "${default[@]}" "$@"
