@@ -35,7 +35,7 @@
 static bool hand_over(struct hmap *to, uint32_t l, uint32_t e)
 {
     uint32_t ne = to->map[l];
-    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES)))
+    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES | LM_NX)))
         return false;
     to->map[l] = ne & ~LM_ASIDE;
     return true;
