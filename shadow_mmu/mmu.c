@@ -17,13 +17,13 @@
  * reserved.  PAE: bits 62:32 of every entry are above MAXPHYADDR (32), and
  * a 2 MiB page's bits 20:13 are reserved; bit 63 (XD) too without
  * EFER.NXE. */
-static const struct pg_format fmt_32 = {
+const struct pg_format mmu_fmt_32 = {
     .pae = false, .esize = 4, .dir_shift = 22, .ndirs = 1024, .pt_bits = 10,
     .cr3_mask = 0xFFFFF000u, .frame = 0xFFFFF000u, .big_frame = 0xFFC00000u,
     .rsvd_table = 0, .rsvd_big = 0x003FE000u, .rsvd_pte = 0,
 };
 #define PAE_ABOVE_MAXPHY 0x7FFFFFFF00000000ull
-static const struct pg_format fmt_pae = {
+const struct pg_format mmu_fmt_pae = {
     .pae = true, .esize = 8, .dir_shift = 21, .ndirs = 2048, .pt_bits = 9,
     .cr3_mask = 0xFFFFFFE0u, .frame = 0xFFFFF000u, .big_frame = 0xFFE00000u,
     .rsvd_table = PAE_ABOVE_MAXPHY, .rsvd_big = PAE_ABOVE_MAXPHY | 0x001FE000u,
@@ -33,75 +33,88 @@ static const struct pg_format fmt_pae = {
  * (XD included: a PDPTE has no XD bit). */
 #define PDPTE_RSVD 0xFFFFFFFF000001E6ull
 
-const struct pg_format *mmu_format(const struct vcpu *c)
-{
-    return (c->cr4 & CR4_PAE) ? &fmt_pae : &fmt_32;
-}
-
 static bool nxe(const struct vcpu *c)
 {
     return (c->cr4 & CR4_PAE) && (c->efer & EFER_NXE);
 }
 
-uint64_t mmu_read_entry(const struct vcpu *c, uint32_t pa)
+/* An entry of esize bytes at host address p (in guest RAM). */
+static inline uint64_t load_entry(const void *p, unsigned esize)
 {
-    const struct pg_format *fm = mmu_format(c);
-    const void *p = guest_phys_ptr(&c->vm->mem, pa, fm->esize);
-    if (!p)
-        return 0;
-    if (fm->esize == 8)
+    if (esize == 8)
         return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
     return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
 }
 
-/* Set A/D bits in an entry as the processor does: a locked OR of the
- * entry's width, so that a guest updating the entry on another path sees
- * one atomic change. */
-void mmu_set_bits(const struct vcpu *c, uint32_t pa, uint64_t e, uint64_t bits)
+/* Set bits (A, D) in the entry e at host address p as the processor does:
+ * a locked OR of the entry's width, so that a guest updating the entry on
+ * another path sees one atomic change. */
+static inline void or_entry(void *p, unsigned esize, uint64_t e, uint64_t bits)
 {
     if ((e & bits) == bits)
         return;
-    void *p = guest_phys_ptr(&c->vm->mem, pa, mmu_format(c)->esize);
-    if (!p)
-        return;
-    if (mmu_format(c)->esize == 8)
+    if (esize == 8)
         __atomic_fetch_or((uint64_t *)p, bits, __ATOMIC_SEQ_CST);
     else
         __atomic_fetch_or((uint32_t *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
 }
 
-bool mmu_dir_entry(const struct vcpu *c, uint32_t d, uint32_t *pa, uint64_t *val)
+uint64_t mmu_read_entry(const struct vcpu *c, uint32_t pa)
 {
-    const struct pg_format *fm = mmu_format(c);
-    *val = 0;
+    unsigned esize = mmu_format(c)->esize;
+    const void *p = guest_phys_ptr(&c->vm->mem, pa, esize);
+    return p ? load_entry(p, esize) : 0;
+}
+
+void mmu_set_bits(const struct vcpu *c, uint32_t pa, uint64_t e, uint64_t bits)
+{
+    unsigned esize = mmu_format(c)->esize;
+    void *p = guest_phys_ptr(&c->vm->mem, pa, esize);
+    if (p)
+        or_entry(p, esize, e, bits);
+}
+
+/* The host address of slot d's directory entry (its guest-physical address
+ * in *pa), or NULL. */
+static void *dir_entry_ptr(const struct vcpu *c, const struct pg_format *fm, uint32_t d,
+                           uint32_t *pa)
+{
     if (fm->pae) {
         uint64_t pdpte = c->pdpte[d >> 9];
         if (!(pdpte & PTE_P))
-            return false;
+            return NULL;
         *pa = (uint32_t)(pdpte & fm->frame) + (d & 511) * 8;
     } else {
         *pa = (c->cr3 & fm->cr3_mask) + d * 4;
     }
-    if (!guest_phys_ptr(&c->vm->mem, *pa, fm->esize))
-        return false;
-    *val = mmu_read_entry(c, *pa);
-    return true;
+    return guest_phys_ptr(&c->vm->mem, *pa, fm->esize);
 }
 
-bool mmu_is_big(const struct vcpu *c, uint64_t e)
+bool mmu_dir_entry(const struct vcpu *c, uint32_t d, uint32_t *pa, uint64_t *val)
 {
-    return (e & PTE_PS) && (c->cr4 & (CR4_PAE | CR4_PSE));
+    const struct pg_format *fm = mmu_format(c);
+    const void *p = dir_entry_ptr(c, fm, d, pa);
+    *val = p ? load_entry(p, fm->esize) : 0;
+    return p != NULL;
 }
 
-bool mmu_is_nx(const struct vcpu *c, uint64_t e)
+void mmu_dir_pages(const struct vcpu *c, const uint8_t *pages[4])
 {
-    return nxe(c) && (e & PTE_XD);
+    const struct pg_format *fm = mmu_format(c);
+    memset(pages, 0, 4 * sizeof pages[0]);
+    if (!fm->pae) {
+        pages[0] = guest_phys_ptr(&c->vm->mem, c->cr3 & fm->cr3_mask, 4096);
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        if (c->pdpte[i] & PTE_P)
+            pages[i] = guest_phys_ptr(&c->vm->mem, (uint32_t)(c->pdpte[i] & fm->frame), 4096);
 }
 
 bool mmu_load_pdptes(struct vcpu *c, uint32_t cr3)
 {
     uint64_t e[4];
-    const void *p = guest_phys_ptr(&c->vm->mem, cr3 & fmt_pae.cr3_mask, sizeof e);
+    const void *p = guest_phys_ptr(&c->vm->mem, cr3 & mmu_fmt_pae.cr3_mask, sizeof e);
     if (!p)
         return false;               /* unassigned space reads as all ones: reserved */
     memcpy(e, p, sizeof e);
@@ -165,8 +178,9 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
     const struct pg_format *fm = mmu_format(c);
     uint64_t xd_rsvd = fm->pae && !nxe(c) ? PTE_XD : 0;
     uint32_t dpa;
-    uint64_t d;
-    if (!mmu_dir_entry(c, lin >> fm->dir_shift, &dpa, &d) || !(d & PTE_P))
+    void *dp = dir_entry_ptr(c, fm, lin >> fm->dir_shift, &dpa);
+    uint64_t d = dp ? load_entry(dp, fm->esize) : 0;
+    if (!(d & PTE_P))
         return fault(c, f, lin, acc, 0);
     bool write = acc & ACC_WRITE, set = !(acc & ACC_NOSET);
     if (mmu_is_big(c, d)) {
@@ -176,7 +190,7 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
         if (!leaf_allows(c, &l, acc))
             return fault(c, f, lin, acc, PFERR_P);
         if (set)
-            mmu_set_bits(c, dpa, d, PTE_A | (write ? PTE_D : 0));
+            or_entry(dp, fm->esize, d, PTE_A | (write ? PTE_D : 0));
         uint32_t big = 1u << fm->dir_shift;
         *pa = (uint32_t)(d & fm->big_frame) | (lin & (big - 1));
     } else {
@@ -184,9 +198,8 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
             return fault(c, f, lin, acc, PFERR_P | PFERR_RSVD);
         uint32_t idx = (lin >> 12) & ((1u << fm->pt_bits) - 1);
         uint32_t tpa = (uint32_t)(d & fm->frame) + idx * fm->esize;
-        if (!guest_phys_ptr(&c->vm->mem, tpa, fm->esize))
-            return fault(c, f, lin, acc, 0);
-        uint64_t t = mmu_read_entry(c, tpa);
+        void *tp = guest_phys_ptr(&c->vm->mem, tpa, fm->esize);
+        uint64_t t = tp ? load_entry(tp, fm->esize) : 0;
         if (!(t & PTE_P))
             return fault(c, f, lin, acc, 0);
         if (t & (fm->rsvd_pte | xd_rsvd))
@@ -196,8 +209,8 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
         if (!leaf_allows(c, &l, acc))
             return fault(c, f, lin, acc, PFERR_P);
         if (set) {
-            mmu_set_bits(c, dpa, d, PTE_A);
-            mmu_set_bits(c, tpa, t, PTE_A | (write ? PTE_D : 0));
+            or_entry(dp, fm->esize, d, PTE_A);
+            or_entry(tp, fm->esize, t, PTE_A | (write ? PTE_D : 0));
         }
         *pa = (uint32_t)(t & fm->frame) | (lin & 0xFFFu);
     }

@@ -64,7 +64,13 @@ struct pg_format {
     uint64_t rsvd_table, rsvd_big, rsvd_pte;    /* reserved bits (XD added without NXE) */
 };
 
-const struct pg_format *mmu_format(const struct vcpu *c);
+/* The format in force: CR4.PAE chooses (with paging off it only matters
+ * for the next CR0.PG). */
+extern const struct pg_format mmu_fmt_32, mmu_fmt_pae;
+static inline const struct pg_format *mmu_format(const struct vcpu *c)
+{
+    return (c->cr4 & CR4_PAE) ? &mmu_fmt_pae : &mmu_fmt_32;
+}
 
 /* The directory entry of slot d (d = lin >> dir_shift): its value and
  * guest-physical address.  False when there is none (a PAE slot whose
@@ -76,11 +82,25 @@ uint64_t mmu_read_entry(const struct vcpu *c, uint32_t pa);
 /* Set bits (A, D) in the entry e at guest-physical pa, as the processor
  * does: a locked OR of the entry's width; nothing if they are set. */
 void mmu_set_bits(const struct vcpu *c, uint32_t pa, uint64_t e, uint64_t bits);
-/* Does directory entry e map a big page (rather than point to a table)? */
-bool mmu_is_big(const struct vcpu *c, uint64_t e);
-/* Is the page an entry (or the combination of its levels) maps
- * execute-disabled? */
-bool mmu_is_nx(const struct vcpu *c, uint64_t e);
+/* The host addresses of the directory pages, for a caller reading many
+ * slots: slot d's entry is entry d & ((1 << pt_bits) - 1) of page
+ * d >> pt_bits (one page in 32-bit paging, four with PAE; NULL where
+ * mmu_dir_entry finds none). */
+void mmu_dir_pages(const struct vcpu *c, const uint8_t *pages[4]);
+
+/* Does directory entry e map a big page (rather than point to a table)?
+ * PS counts with CR4.PSE in 32-bit paging, always with PAE. */
+static inline bool mmu_is_big(const struct vcpu *c, uint64_t e)
+{
+    return (e & PTE_PS) && (c->cr4 & (CR4_PAE | CR4_PSE));
+}
+
+/* Is the page an entry (or the OR of its levels' entries) maps
+ * execute-disabled?  Only with PAE and EFER.NXE. */
+static inline bool mmu_is_nx(const struct vcpu *c, uint64_t e)
+{
+    return (c->cr4 & CR4_PAE) && (c->efer & EFER_NXE) && (e & PTE_XD);
+}
 
 /* Load the four PDPTEs from the table CR3 names (CR4.PAE set).  False if
  * one that is present has reserved bits set: the instruction that loads

@@ -264,12 +264,12 @@ static bool pde_keeps(const struct vcpu *c, uint64_t o, uint64_t n)
  * whose entry changed.  An entry that lost only its accessed bit gets it
  * back at once, as the first walk through it would set it.
  */
-static void revalidate_slot(struct vm *vm, int i, uint32_t d)
+/* Slot d of view i, whose live directory entry is `now` at guest-physical
+ * pa (has = false: there is none). */
+static void revalidate_slot(struct vm *vm, int i, uint32_t d, bool has, uint32_t pa, uint64_t now)
 {
     struct view *v = &vm->shadow->v[i];
-    uint32_t pa;
-    uint64_t now;
-    if (!mmu_dir_entry(&vm->cpu, d, &pa, &now) || !pde_keeps(&vm->cpu, v->pde[d], now)) {
+    if (!has || !pde_keeps(&vm->cpu, v->pde[d], now)) {
         /* Emptied: what it holds from now on comes from the live entry (a
          * PAE slot whose 4 MiB region stays in use is not dropped again). */
         view_unmap_region(vm, i, d);
@@ -282,18 +282,27 @@ static void revalidate_slot(struct vm *vm, int i, uint32_t d)
 
 /* View i is the running address space's (the live directory is the one
  * CR3 and, with PAE, the loaded PDPTEs name).  The host bookkeeping counts
- * 4 MiB regions: with PAE each holds two slots. */
+ * 4 MiB regions: with PAE each holds two slots.  A flush point of every
+ * INVLPG and CR3 load: the directory pages are looked up once, their
+ * entries read in place. */
 void pt_revalidate_view(struct vm *vm, int i)
 {
     struct shadow *s = vm->shadow;
-    uint32_t per = 1u << (22 - mmu_format(&vm->cpu)->dir_shift);
+    const struct vcpu *c = &vm->cpu;
+    const struct pg_format *fm = mmu_format(c);
+    const uint8_t *dirs[4];
+    uint32_t per = 1u << (22 - fm->dir_shift), mask = (1u << fm->pt_bits) - 1;
+    mmu_dir_pages(c, dirs);
     for (uint32_t w = 0; w < 32; w++) {
         uint32_t bits = s->t[i].regbits[w] | s->t[USER_TAG + i].regbits[w];
         while (bits) {
             uint32_t r = w * 32 + (uint32_t)__builtin_ctz(bits);
             bits &= bits - 1;
-            for (uint32_t d = r * per; d < (r + 1) * per; d++)
-                revalidate_slot(vm, i, d);
+            for (uint32_t d = r * per; d < (r + 1) * per; d++) {
+                const uint8_t *dir = dirs[d >> fm->pt_bits];
+                uint32_t pa = dir ? (uint32_t)(dir - vm->mem.ram) + (d & mask) * fm->esize : 0;
+                revalidate_slot(vm, i, d, dir != NULL, pa, dir ? entry_at(c, dir, d & mask) : 0);
+            }
         }
     }
 }

@@ -36,7 +36,6 @@
 #define GLOBAL  20                      /* ... of the global page */
 
 enum { SYS_EXIT };
-#define USER_FAULTED 0xFA017u
 
 static volatile uint64_t pdpt_page[512] __attribute__((aligned(4096)));
 static volatile uint64_t pd[4][512] __attribute__((aligned(4096)));
@@ -58,8 +57,6 @@ static uint32_t va(uint32_t k) { return TEST_VA + k * 4096; }
 static uint32_t lo(uint64_t e) { return (uint32_t)e; }
 static uint32_t hi(uint64_t e) { return (uint32_t)(e >> 32); }
 
-static volatile uint32_t pf_error, pf_cr2, pf_count;
-
 static void kernel_hook(struct trap_frame *f)
 {
     if ((f->cs & 3) != 3 && rt_resume) {       /* a ring-0 TRY */
@@ -72,12 +69,8 @@ static void kernel_hook(struct trap_frame *f)
                 f->vector, f->error, f->eip, READ_CR(2));
     if (f->vector == 0x80 && f->eax == SYS_EXIT)
         user_abort(f->ebx);
-    if (f->vector == 14) {
-        pf_error = f->error;
-        pf_cr2 = READ_CR(2);
-        pf_count++;
-        user_abort(USER_FAULTED);
-    }
+    if (f->vector == 14)
+        user_page_fault(f);
     rt_fail(127, "unexpected vector %u error 0x%x from ring 3 at 0x%x", f->vector, f->error, f->eip);
 }
 
@@ -96,12 +89,12 @@ static uint32_t user_at(uint32_t lin)
 
 static void expect_user_fault(int n, uint32_t lin, uint32_t error, const char *what)
 {
-    uint32_t c0 = pf_count, r = user_at(lin);
+    uint32_t c0 = user_pf_count, r = user_at(lin);
     if (r != USER_FAULTED)
         rt_fail(n, "%s: ring 3 returned 0x%x instead of faulting", what, r);
-    CHECK_EQ(n, pf_count, c0 + 1, what);
-    if (pf_error != error || pf_cr2 != lin)
-        rt_fail(n, "%s: #PF error 0x%x CR2 0x%x, want 0x%x at 0x%x", what, pf_error, pf_cr2,
+    CHECK_EQ(n, user_pf_count, c0 + 1, what);
+    if (user_pf_error != error || user_pf_cr2 != lin)
+        rt_fail(n, "%s: #PF error 0x%x CR2 0x%x, want 0x%x at 0x%x", what, user_pf_error, user_pf_cr2,
                 error, lin);
 }
 
