@@ -300,8 +300,11 @@ void pt_revalidate_view(struct vm *vm, int i)
             bits &= bits - 1;
             for (uint32_t d = r * per; d < (r + 1) * per; d++) {
                 const uint8_t *dir = dirs[d >> fm->pt_bits];
+                uint64_t now = dir ? entry_at(c, dir, d & mask) : 0;
+                if (dir && now == s->v[i].pde[d] && (now & PTE_P))
+                    continue;           /* the common case: unchanged, A set */
                 uint32_t pa = dir ? (uint32_t)(dir - vm->mem.ram) + (d & mask) * fm->esize : 0;
-                revalidate_slot(vm, i, d, dir != NULL, pa, dir ? entry_at(c, dir, d & mask) : 0);
+                revalidate_slot(vm, i, d, dir != NULL, pa, now);
             }
         }
     }
