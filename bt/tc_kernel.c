@@ -20,11 +20,11 @@
  * otherwise each recorded page is walked again as a supervisor fetch
  * (module text in vmalloc space), so that a page that became
  * execute-disabled counts as mapping no frame.  The TUs of a page that
- * maps another frame go dormant: out of the lookup table, their incoming branches unchained, but
- * kept in the hash chain, so that tc_revive makes them valid again once
- * the page maps the same frame again (a switch back to the address space
- * they came from).  A write to the frame kills them for good
- * (bt_invalidate_page): the frame, not the linear page, is what
+ * maps another frame go dormant: out of the lookup table, their incoming
+ * branches unchained, but kept in the hash chain, so that tc_revive makes
+ * them valid again once the page maps the same frame again (a switch back
+ * to the address space they came from).  A write to the frame kills them
+ * for good (bt_invalidate_page): the frame, not the linear page, is what
  * self-modifying code is detected on.
  *
  * CPL-3 TUs are kept per address space instead (bt/tc_user.c).

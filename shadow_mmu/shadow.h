@@ -21,8 +21,11 @@
  *    Directory entries are checked at each CR3 load and INVLPG instead.  So
  *    a CR3 load only switches views: a view cached for that CR3 is exact.
  *    Writes by the emulator (shadow_pt_written) take effect at once.
- *  - shadow_reset() (CR0.PG/WP, CR4.PSE/PGE changes) drops everything;
- *    shadow_invlpg() drops one page (the whole 4 MiB of a 4 MiB page).
+ *  - Both paging formats (shadow_mmu/mmu.h): 32-bit and PAE tables.
+ *    shadow_reset() (CR0.PG/WP, CR4.PSE/PAE/PGE, EFER.NXE changes) drops
+ *    everything; shadow_invlpg() drops one page (the whole of a 4 MiB or
+ *    2 MiB page).  A user view maps an execute-disabled page without
+ *    PROT_EXEC.
  *  - shadow_code_page() write-protects every host alias of a guest-physical
  *    page that holds translated code, or lifts that.
  */
