@@ -13,10 +13,14 @@ for f in "$vmm" "$b/bench/paging/paging_guest.elf" "$b/bench/paging/paging_pae_g
     [[ -x $f || -f $f ]] || { echo "compare-pae.sh: $f is missing (cmake --build $b --target vmm bench_paging)" >&2; exit 1; }
 done
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+one=$(mktemp)
+trap 'rm -f "$out" "$one"' EXIT
 for _ in $(seq "$runs"); do
     for g in paging_guest paging_pae_guest; do
-        "$vmm" --kernel "$b/bench/paging/$g.elf" 2>/dev/null | awk -v g="$g" '$1 == "bench" { print g, $2, $3, $5 }' >>"$out"
+        # The guest ends through the debug-exit port: vmm's status is not 0.
+        "$vmm" --kernel "$b/bench/paging/$g.elf" >"$one" 2>&1 || true
+        grep -q '^end' "$one" || { echo "compare-pae.sh: $g did not finish:" >&2; tail -5 "$one" >&2; exit 1; }
+        awk -v g="$g" '$1 == "bench" { print g, $2, $3, $5 }' "$one" >>"$out"
     done
 done
 # Lines: guest item ticks ops (ticks are ns: vmm's TSC runs at 1 GHz).
