@@ -369,6 +369,8 @@ int vm_run(struct vm *vm)
          * set it is stepped with TF and each instruction checked. */
         bool direct = ring3_direct(c);
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
+        if (c->cpl == 3)
+            shadow_user_enter(vm);
         if (direct && gdb_has_breakpoints(vm)) {
             if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
                 gdb_stop(vm, SIGTRAP);

@@ -92,13 +92,22 @@ static void view_clear(struct vm *vm, int i)
     memset(s->v[i].big, 0, sizeof s->v[i].big);
 }
 
+/* The user view follows later, when ring 3 runs (shadow_user_enter): a
+ * guest whose kernel runs on page tables of its own (Linux's page-table
+ * isolation writes CR3 at every kernel entry and exit) would otherwise
+ * swap the process's user pages out of the host and back at each system
+ * call, though its kernel never runs ring 3 on them. */
 static void use_view(struct vm *vm, int i)
 {
     struct shadow *s = vm->shadow;
     s->cur = i;
     s->v[i].last_used = ++s->clock;
     vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
-    hm_switch_user(vm, i);
+}
+
+void shadow_user_enter(struct vm *vm)
+{
+    hm_switch_user(vm, vm->shadow->cur);
 }
 
 /*
@@ -319,6 +328,7 @@ enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error)
 {
     int tag = USER_TAG + vm->shadow->cur;
+    shadow_user_enter(vm);
     if (hm_bring_back_page(vm, tag, lin >> 12, write))
         return SHADOW_FIXED;
     return fault(vm, tag, lin, write, pa, pf_error);
@@ -330,6 +340,7 @@ void shadow_user_prefault(struct vm *vm, uint32_t lin)
     struct mmu_fault f;
     uint32_t pa, err;
     int tag = USER_TAG + vm->shadow->cur;
+    shadow_user_enter(vm);
     if (!(c->cr0 & CR0_PG) || (vm->shadow->t[tag].map[lin >> 12] & LM_PRESENT) ||
         mmu_translate(c, lin, ACC_READ | ACC_USER | ACC_NOSET, &pa, &f) != MMU_OK)
         return;

@@ -1,5 +1,6 @@
 /*
- * shadow_mmu/userview.c - switching the user view at a CR3 load.
+ * shadow_mmu/userview.c - switching the user view when ring 3 next runs
+ * after a CR3 load (shadow_user_enter).
  *
  * Only the running address space's user view can be in the host's
  * [4 KiB, 4 GiB) (hostmap.c says why); the others are remembered, exact,
