@@ -147,7 +147,8 @@ void tu_lin_pages(const struct tu *tu, uint32_t lp[2])
 bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user)
 {
     uint32_t pa;
-    unsigned acc = ACC_READ | ACC_NOSET | (user ? ACC_USER : 0);
+    /* A fetch: a page that became execute-disabled maps no code. */
+    unsigned acc = ACC_FETCH | ACC_NOSET | (user ? ACC_USER : 0);
     return mmu_translate(&vm->cpu, lin_page, acc, &pa, NULL) == MMU_OK &&
            (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
 }

@@ -71,9 +71,9 @@ struct tc_user {
  * linear pages (bits) map which frame (frame[], a page number).  CPL-0
  * code is shared by every address space, so one set serves them all:
  * bt_check_kernel compares it with the live page tables at each CR3 load,
- * paging-mode change and INVLPG (bt/tc_kernel.c).  pde is the directory
- * entry of a 4 MiB page under which every page of the region was last
- * checked (the region is then checked by comparing one entry), or 0. */
+ * paging-mode change and INVLPG (bt/tc_kernel.c).  pde is the key of the
+ * big page(s) under which every page of the region was last checked (the
+ * region is then checked by one comparison: big_key()), or 0. */
 struct tc_region {
     uint32_t pde;
     uint32_t npages;

@@ -14,15 +14,17 @@
  * shares, so the CPL-0 TUs are one set for all address spaces, and the
  * frames their code pages map are recorded per 4 MiB region
  * (struct tc_kernel).  At each of those flush points bt_check_kernel reads
- * the live entries: a region mapped by a 4 MiB page whose directory entry
- * is the one it was last checked under costs one comparison (Linux's text
- * and direct map); otherwise each recorded page's entry is read (module
- * text in vmalloc space).  The TUs of a page that maps another frame go
- * dormant: out of the lookup table, their incoming branches unchained, but
- * kept in the hash chain, so that tc_revive makes them valid again once
- * the page maps the same frame again (a switch back to the address space
- * they came from).  A write to the frame kills them for good
- * (bt_invalidate_page): the frame, not the linear page, is what
+ * the live entries: a region mapped by big pages (a 4 MiB page, or two
+ * contiguous 2 MiB pages with PAE) whose frames are the ones it was last
+ * checked under costs one comparison (Linux's text and direct map);
+ * otherwise each recorded page is walked again as a supervisor fetch
+ * (module text in vmalloc space), so that a page that became
+ * execute-disabled counts as mapping no frame.  The TUs of a page that
+ * maps another frame go dormant: out of the lookup table, their incoming
+ * branches unchained, but kept in the hash chain, so that tc_revive makes
+ * them valid again once the page maps the same frame again (a switch back
+ * to the address space they came from).  A write to the frame kills them
+ * for good (bt_invalidate_page): the frame, not the linear page, is what
  * self-modifying code is detected on.
  *
  * CPL-3 TUs are kept per address space instead (bt/tc_user.c).
@@ -35,15 +37,6 @@
 #include "shadow_mmu/mmu.h"
 
 #define NO_FRAME 0xFFFFFFFFu
-/* What makes two directory entries of 4 MiB pages map the same frames for
- * a supervisor fetch: the frame, P and PS (rights and A/D do not matter to
- * a supervisor fetch without SMEP and NX, which the model lacks). */
-#define BIG_KEY (0xFFC00000u | PTE_PS | PTE_P)
-
-static bool is_big(const struct vcpu *c, uint32_t pde)
-{
-    return (pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS) && (c->cr4 & CR4_PSE);
-}
 
 /* Does TU t cover linear page lpn with frame ppn? */
 static bool tu_covers(const struct tu *t, uint32_t lpn, uint32_t ppn)
@@ -105,7 +98,7 @@ static bool note_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
     r->frame[i] = ppn;
     /* The one-comparison check of the region holds only while every page
      * of it follows the 4 MiB page it was checked under. */
-    if (r->pde && ((r->pde >> 12) | i) != ppn)
+    if (r->pde && (r->pde >> 12) + i != ppn)
         r->pde = 0;
     return true;
 }
@@ -122,19 +115,39 @@ bool tc_note_kernel(struct vm *vm, struct tu *tu)
     return ok;
 }
 
-/* The frame linear page lpn of region d maps now for a supervisor fetch,
- * given the region's directory entry (pde) and page table (pt, NULL when
- * not in RAM); NO_FRAME if none. */
-static uint32_t frame_now(const struct vcpu *c, uint32_t pde, const uint32_t *pt, uint32_t lpn)
+/* The frame linear page lpn maps now for a supervisor fetch; NO_FRAME if
+ * none (not present, or execute-disabled: SDM vol. 3A 4.6). */
+static uint32_t frame_now(struct vcpu *c, uint32_t lpn)
 {
+    uint32_t pa;
     if (!(c->cr0 & CR0_PG))
         return lpn;
-    if (!(pde & PTE_P))
+    if (mmu_translate(c, lpn << 12, ACC_FETCH | ACC_NOSET, &pa, NULL) == MMU_PAGE_FAULT)
         return NO_FRAME;
-    if (is_big(c, pde))
-        return ((pde >> 12) & ~1023u) | (lpn & 1023);
-    uint32_t pte = pt ? pt[lpn & 1023] : 0;
-    return pte & PTE_P ? pte >> 12 : NO_FRAME;
+    return pa >> 12;
+}
+
+/* What makes a 4 MiB region map the same frames for a supervisor fetch as
+ * when it was last checked, in one comparison: big pages (one 4 MiB page,
+ * or two 2 MiB pages with PAE) whose frames continue each other, none
+ * execute-disabled; rights and A/D do not matter to a supervisor fetch
+ * without SMEP.  Its first frame | P | PS, or 0 if the region is not so. */
+static uint32_t big_key(struct vcpu *c, uint32_t d)
+{
+    const struct pg_format *fm = mmu_format(c);
+    uint32_t per = 1u << (22 - fm->dir_shift), first = 0;
+    for (uint32_t k = 0; k < per; k++) {
+        uint32_t lin = (d * per + k) << fm->dir_shift, pa;
+        uint64_t e;
+        if (!mmu_dir_entry(c, d * per + k, &pa, &e) || !(e & PTE_P) || !mmu_is_big(c, e) ||
+            mmu_translate(c, lin, ACC_FETCH | ACC_NOSET, &pa, NULL) == MMU_PAGE_FAULT)
+            return 0;
+        if (k == 0)
+            first = pa;
+        else if (pa != first + (k << fm->dir_shift))
+            return 0;
+    }
+    return first | PTE_PS | PTE_P;
 }
 
 /* Compare the recorded pages of region d with the live tables; the TUs of
@@ -144,27 +157,22 @@ static void check_region(struct vm *vm, uint32_t d)
     struct vcpu *c = &vm->cpu;
     struct tc_kernel *k = &vm->tc->kern;
     struct tc_region *r = k->reg[d];
-    bool pg = c->cr0 & CR0_PG;
-    const uint32_t *pdp = pg ? guest_phys_ptr(&vm->mem, (c->cr3 & ~0xFFFu) + d * 4, 4) : NULL;
-    uint32_t pde = pdp ? *pdp : 0;
-    bool big = pg && is_big(c, pde);
-    if (big && r->pde == (pde & BIG_KEY))
+    uint32_t key = c->cr0 & CR0_PG ? big_key(c, d) : 0;
+    if (key && r->pde == key)
         return;
-    const uint32_t *pt = pg && (pde & PTE_P) && !big
-                             ? guest_phys_ptr(&vm->mem, pde & ~0xFFFu, 4096) : NULL;
     for (uint32_t w = 0; w < 32; w++) {
         uint32_t bits = r->bits[w];
         while (bits) {
             uint32_t i = w * 32 + (uint32_t)__builtin_ctz(bits), lpn = d << 10 | i;
             bits &= bits - 1;
-            if (frame_now(c, pde, pt, lpn) == r->frame[i])
+            if (frame_now(c, lpn) == r->frame[i])
                 continue;
             sleep_page(vm, lpn, r->frame[i]);
             forget_page(k, lpn);
             vm->stats.bt_kernel_drops++;
         }
     }
-    r->pde = big ? pde & BIG_KEY : 0;
+    r->pde = key;
 }
 
 void bt_check_kernel(struct vm *vm, bool all, uint32_t lin)

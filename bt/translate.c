@@ -65,8 +65,9 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
 {
     struct vcpu *c = x->c;
     /* CPL-3 code is fetched with user rights: a supervisor page is a #PF
-     * with U set, as on hardware. */
-    unsigned acc = ACC_READ | (x->user ? ACC_USER : 0);
+     * with U set, as on hardware; an execute-disabled page is a #PF with
+     * I/D set (PAE with EFER.NXE). */
+    unsigned acc = ACC_FETCH | (x->user ? ACC_USER : 0);
     x->lin = c->seg[S_CS].base + x->eip;
     if (mmu_translate(c, x->lin, acc, pa, f) != MMU_OK)
         return -1;
@@ -258,7 +259,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
         /* An instruction that straddles a page boundary covers both pages. */
         uint32_t last_lin = x.lin + x.ins.length - 1, last_pa;
         if (((last_lin ^ x.lin) & ~(GUEST_PAGE_SIZE - 1)) &&
-            mmu_translate(c, last_lin, ACC_READ | ACC_NOSET | (x.user ? ACC_USER : 0), &last_pa,
+            mmu_translate(c, last_lin, ACC_FETCH | ACC_NOSET | (x.user ? ACC_USER : 0), &last_pa,
                           NULL) == MMU_OK)
             x.tu->page[1] = last_pa & ~(GUEST_PAGE_SIZE - 1);
         enum kind k = classify(&x);

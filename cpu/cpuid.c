@@ -3,7 +3,8 @@
  * exist, and the time-stamp counter.  docs/cpu-model.md explains each
  * choice.  The model is a P6-family part (family 6, model 13, stepping 8:
  * a Pentium M "Dothan" signature) with only the features this monitor
- * implements: no VME, PAE, NX, SYSCALL, MCE/MCA, VMX, no hypervisor bit.
+ * implements: PAE with NX, but no VME, SYSCALL, MCE/MCA, VMX, no hypervisor
+ * bit; 32 physical address bits.
  * MTRR and PAT are offered as registers that keep their values
  * (cpu/memtype.c).
  */
@@ -20,6 +21,7 @@
 #define F_PSE   (1u << 3)
 #define F_TSC   (1u << 4)
 #define F_MSR   (1u << 5)
+#define F_PAE   (1u << 6)
 #define F_CX8   (1u << 8)
 #define F_APIC  (1u << 9)
 #define F_SEP   (1u << 11)
@@ -35,14 +37,20 @@
 /* CPUID.1:ECX */
 #define F_SSE3  (1u << 0)
 
-#define MODEL_EDX (F_FPU | F_DE | F_PSE | F_TSC | F_MSR | F_CX8 | F_APIC | F_SEP | F_MTRR | \
+#define MODEL_EDX (F_FPU | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_APIC | F_SEP | F_MTRR | \
                    F_PGE | F_CMOV | F_PAT | F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2)
 /* SSE3 instructions run natively (ring 3 directly, ring 0 copied by the
  * translator) and the host has them, so exposing them is safe. */
 #define MODEL_ECX F_SSE3
 
 #define MAX_BASIC_LEAF 2u
-#define MAX_EXT_LEAF   0x80000004u
+#define MAX_EXT_LEAF   0x80000008u
+/* CPUID.80000001H:EDX bit 20: the execute-disable bit (EFER.NXE). */
+#define F_NX    (1u << 20)
+/* CPUID.80000008H:EAX: physical address bits (7:0), linear (15:8).  32
+ * physical bits, as the Pentium M has: PAE entries' bits 62:32 are then
+ * reserved (shadow_mmu/mmu.h). */
+#define ADDR_SIZES ((32u << 8) | 32u)
 
 /* Family 6, model 13 (0xD), stepping 8, type 0 (original OEM). */
 #define SIGNATURE ((6u << 8) | (13u << 4) | 8u)
@@ -89,10 +97,18 @@ static void ext_leaf(uint32_t leaf, uint32_t out[4])
         out[0] = MAX_EXT_LEAF;
         break;
     case 0x80000001u:
-        /* No SYSCALL (EDX 11), NX (20) or LM (29): all zero. */
+        /* NX (EDX 20); no SYSCALL (EDX 11) or LM (29). */
+        out[3] = F_NX;
         break;
-    default:                            /* 0x80000002..4: the brand string */
+    case 0x80000002u:
+    case 0x80000003u:
+    case 0x80000004u:                   /* the brand string */
         memcpy(out, brand + (leaf - 0x80000002u) * 16, 16);
+        break;
+    case 0x80000008u:
+        out[0] = ADDR_SIZES;
+        break;
+    default:                            /* 0x80000005..7: reserved on Intel, zero */
         break;
     }
 }
@@ -136,6 +152,7 @@ enum {
     MSR_MCG_CAP = 0x179,
     MSR_MCG_STATUS = 0x17A,
     MSR_MISC_ENABLE = 0x1A0,
+    MSR_EFER = 0xC0000080u,
 };
 
 /* IA32_APIC_BASE: BSP flag (8, read-only), global enable (11), base
@@ -156,6 +173,7 @@ int cpu_rdmsr(struct vcpu *c, uint32_t msr, uint64_t *value)
     case MSR_MCG_CAP:      *value = 0; return 0;        /* no banks: MCA not offered */
     case MSR_MCG_STATUS:   *value = 0; return 0;
     case MSR_MISC_ENABLE:  *value = c->misc_enable; return 0;
+    case MSR_EFER:         *value = c->efer; return 0;
     default:               return memtype_rdmsr(c, msr, value) == 0 ? 0 : -1;
     }
 }
@@ -183,6 +201,12 @@ int cpu_wrmsr(struct vcpu *c, uint32_t msr, uint64_t value)
         return value == 0 ? 0 : -1;         /* nothing to clear without banks */
     case MSR_MISC_ENABLE:
         c->misc_enable = value;
+        return 0;
+    case MSR_EFER:
+        /* Only NXE exists: no SYSCALL (SCE) and no long mode (LME, LMA). */
+        if (value & ~EFER_NXE)
+            return -1;
+        c->efer = value;
         return 0;
     default:                                /* PLATFORM_ID, MCG_CAP are read-only */
         return memtype_wrmsr(c, msr, value) == 0 ? 0 : -1;

@@ -11,6 +11,7 @@
 #include "cpu/segments.h"
 #include "cpu/cpuid.h"
 #include "monitor/vm.h"
+#include "shadow_mmu/mmu.h"
 
 static bool privileged(struct em *e)
 {
@@ -25,10 +26,26 @@ static bool privileged(struct em *e)
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | \
                      CR0_AM | CR0_NW | CR0_CD | CR0_PG)
 /* CR4 bits of the features the CPUID model offers (docs/cpu-model.md); any
- * other bit (VME, PVI, PAE, MCE, UMIP, VMXE, ...) is #GP(0). */
-#define CR4_OFFERED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
-/* CR3 in 32-bit paging: page-directory base, PCD and PWT. */
-#define CR3_DEFINED 0xFFFFF018u
+ * other bit (VME, PVI, MCE, UMIP, VMXE, ...) is #GP(0). */
+#define CR4_OFFERED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | \
+                     CR4_OSXMMEXCPT)
+
+/* PAE paging is on, or would be with these CR0 and CR4 values. */
+static bool pae_paging(uint32_t cr0, uint32_t cr4)
+{
+    return (cr0 & CR0_PG) && (cr4 & CR4_PAE);
+}
+
+/* SDM vol. 3A 4.4.1: a MOV to CR0, CR3 or CR4 that leaves PAE paging on
+ * after changing what the PDPTEs depend on loads them; a present PDPTE
+ * with a reserved bit set makes the MOV fault with #GP(0), changing
+ * nothing. */
+static bool load_pdptes(struct em *e, uint32_t cr3)
+{
+    if (mmu_load_pdptes(e->c, cr3))
+        return true;
+    return em_fail(e, EXC_GP, 0);
+}
 
 static bool write_cr0(struct em *e, uint32_t v)
 {
@@ -42,15 +59,22 @@ static bool write_cr0(struct em *e, uint32_t v)
         em_unsupported(e, "return to real mode (CR0.PE cleared)");
         return false;
     }
+    if (pae_paging(v, c->cr4) && ((v ^ c->cr0) & (CR0_PG | CR0_CD | CR0_NW)) &&
+        !load_pdptes(e, c->cr3))
+        return false;
     c->cr0 = v;
     return true;
 }
 
 static bool write_cr4(struct em *e, uint32_t v)
 {
+    struct vcpu *c = e->c;
     if (v & ~CR4_OFFERED)
         return em_fail(e, EXC_GP, 0);
-    e->c->cr4 = v;
+    if (pae_paging(c->cr0, v) && ((v ^ c->cr4) & (CR4_PAE | CR4_PGE | CR4_PSE)) &&
+        !load_pdptes(e, c->cr3))
+        return false;
+    c->cr4 = v;
     return true;
 }
 
@@ -83,7 +107,12 @@ enum em_result em_mov_cr(struct em *e)
         c->cr2 = v;
         break;
     case 3:
-        c->cr3 = v & CR3_DEFINED;
+        if (pae_paging(c->cr0, c->cr4) && !load_pdptes(e, v))
+            return e->res;
+        /* All 32 bits are kept: the directory base (31:12) with PCD and
+         * PWT, or with PAE the PDPT base (31:5); the rest is ignored by the
+         * walks (struct pg_format's cr3_mask). */
+        c->cr3 = v;
         break;
     case 4:
         if (!write_cr4(e, v))

@@ -19,7 +19,6 @@ enum source { SRC_JMP, SRC_CALL, SRC_IRET, SRC_INT };
 
 #define DR6_BT      0x8000u     /* debug trap on task switch (TSS T flag) */
 #define DR7_LOCAL   0x55u       /* L0-L3: cleared by every task switch (SDM 17.2.4) */
-#define CR3_DEFINED 0xFFFFF018u /* 32-bit paging: directory base, PCD, PWT */
 #define TSS_SAVE_END (TSS_SREG + 4 * S_NSEG)
 
 /* What the new task's TSS holds. */
@@ -242,7 +241,11 @@ static int load_new(struct vcpu *c, const struct switch_to *to, const struct tss
     tr.hi |= DESC_TYPE_RW << 8;                     /* TR caches the busy type */
     seg_set_raw(&c->tr, to->sel, desc_base(tr), desc_limit(tr), desc_attr(tr));
     if (c->cr0 & CR0_PG) {
-        c->cr3 = t->cr3 & CR3_DEFINED;
+        /* With PAE the new CR3's PDPTEs are loaded too (SDM vol. 3A
+         * 4.4.1); reserved bits in one are #GP(0) in the new task. */
+        if ((c->cr4 & CR4_PAE) && !mmu_load_pdptes(c, t->cr3))
+            return seg_fail(vec, err, EXC_GP, 0);
+        c->cr3 = t->cr3;
         vm_cr3_loaded(c->vm);
     }
     if (to->src == SRC_CALL || to->src == SRC_INT)

@@ -89,6 +89,8 @@ void vcpu_reset_protected_flat(struct vcpu *c)
     c->nmi_pending = c->nmi_blocked = false;
     c->delivering = -1;
     c->apic_base = 0xFEE00900ull;       /* BSP, enabled */
+    c->efer = 0;                        /* NXE clear at reset (SDM vol. 3A 9.1) */
+    memset(c->pdpte, 0, sizeof c->pdpte);
     memtype_reset(c);
     fx_reset(c->fx_guest);
 }

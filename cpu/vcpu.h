@@ -70,6 +70,7 @@ enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NSEG };
 #define CR4_MCE 0x0040u
 #define CR4_PGE 0x0080u
 #define CR4_PCE 0x0100u
+#define EFER_NXE (1ull << 11)  /* IA32_EFER: execute-disable bit enable */
 #define CR4_OSFXSR 0x0200u
 #define CR4_OSXMMEXCPT 0x0400u
 
@@ -161,6 +162,11 @@ struct vcpu {
     uint64_t apic_base;
     uint64_t tsc_offset;
     uint64_t misc_enable;
+    uint64_t efer;              /* IA32_EFER: only NXE exists in this model */
+    /* PAE paging (SDM vol. 3A 4.4.1): the four page-directory-pointer-table
+     * entries, loaded from the table CR3 names at a CR3 load and when CR0.PG
+     * or CR4.PAE/PGE/PSE change; walks use these, not memory. */
+    uint64_t pdpte[4];
     /* Memory types (SDM vol. 3A 11.11-11.12): kept and read back; every
      * access is write-back on the host whatever they say. */
     uint64_t pat;

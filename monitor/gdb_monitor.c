@@ -16,14 +16,11 @@
 #include "monitor/vm.h"
 #include "monitor/stats.h"
 #include "shadow_mmu/guest_mem.h"
+#include "shadow_mmu/mmu.h"
 
-#define PTE_P   0x001u
-#define PTE_W   0x002u
-#define PTE_U   0x004u
 #define PTE_PWT 0x008u
 #define PTE_PCD 0x010u
-#define PTE_PS  0x080u
-#define PTE_G   0x100u
+#define TLB_NX  0x200u          /* in tlb_run.flags: execute-disabled (XD with NXE) */
 #define PTE_KEY (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_G)
 
 static void send_output(struct gdb *g, const char *text, size_t n)
@@ -48,11 +45,20 @@ static void run_flush(FILE *out, struct tlb_run *r)
 {
     if (!r->open)
         return;
-    fprintf(out, "%08x-%08x -> %08x-%08x %s %s%s%s%s\n", r->lin, r->lin + (r->size - 1),
+    fprintf(out, "%08x-%08x -> %08x-%08x %s %s%s%s%s%s\n", r->lin, r->lin + (r->size - 1),
             r->pa, r->pa + (r->size - 1), r->flags & PTE_W ? "rw" : "ro",
             r->flags & PTE_U ? "user" : "supervisor", r->flags & PTE_G ? " global" : "",
-            r->flags & PTE_PCD ? " pcd" : "", r->flags & PTE_PWT ? " pwt" : "");
+            r->flags & PTE_PCD ? " pcd" : "", r->flags & PTE_PWT ? " pwt" : "",
+            r->flags & TLB_NX ? " nx" : "");
     r->open = false;
+}
+
+/* What a run is keyed on: the leaf's attributes, W and U of both levels
+ * combined, execute-disable of either. */
+static uint32_t tlb_flags(const struct vcpu *c, uint64_t dir, uint64_t leaf)
+{
+    return ((uint32_t)leaf & PTE_KEY & ~(PTE_W | PTE_U)) | ((uint32_t)(leaf & dir) & (PTE_W | PTE_U)) |
+           (mmu_is_nx(c, dir | leaf) ? TLB_NX : 0);
 }
 
 static void run_add(FILE *out, struct tlb_run *r, uint32_t lin, uint32_t pa, uint32_t size,
@@ -66,7 +72,9 @@ static void run_add(FILE *out, struct tlb_run *r, uint32_t lin, uint32_t pa, uin
     *r = (struct tlb_run){ true, lin, pa, size, flags };
 }
 
-/* Intel SDM vol. 3A, 4.3: 32-bit paging, 4 KiB pages or (CR4.PSE) 4 MiB. */
+/* Intel SDM vol. 3A, 4.3 and 4.4: 32-bit paging (4 KiB pages or, with
+ * CR4.PSE, 4 MiB) or PAE (4 KiB and 2 MiB pages under the loaded PDPTEs),
+ * read through struct pg_format (shadow_mmu/mmu.h). */
 static void info_tlb(struct vm *vm, FILE *out)
 {
     struct vcpu *c = &vm->cpu;
@@ -74,33 +82,32 @@ static void info_tlb(struct vm *vm, FILE *out)
         fprintf(out, "paging off (CR0.PG=0): linear = physical\n");
         return;
     }
-    const uint32_t *pd = guest_phys_ptr(&vm->mem, c->cr3 & 0xFFFFF000u, 4096);
-    if (!pd) {
-        fprintf(out, "CR3=%08x: the page directory is not in RAM\n", c->cr3);
-        return;
-    }
-    fprintf(out, "CR3=%08x linear -> physical, rights (W and U of both levels combined)\n", c->cr3);
+    const struct pg_format *fm = mmu_format(c);
+    fprintf(out, "CR3=%08x%s linear -> physical, rights (W and U of both levels combined)%s\n",
+            c->cr3, fm->pae ? " (PAE)" : "", fm->pae && (c->efer & EFER_NXE) ? ", nx" : "");
     struct tlb_run run = { 0 };
-    for (uint32_t i = 0; i < 1024; i++) {
-        uint32_t d = pd[i];
-        if (!(d & PTE_P))
+    uint32_t nt = 1u << fm->pt_bits;
+    for (uint32_t i = 0; i < fm->ndirs; i++) {
+        uint32_t dpa, lin = i << fm->dir_shift;
+        uint64_t d;
+        if (!mmu_dir_entry(c, i, &dpa, &d) || !(d & PTE_P))
             continue;
-        if ((d & PTE_PS) && (c->cr4 & CR4_PSE)) {
-            run_add(out, &run, i << 22, d & 0xFFC00000u, 4u << 20, d & PTE_KEY);
+        if (mmu_is_big(c, d)) {
+            run_add(out, &run, lin, (uint32_t)(d & fm->big_frame), 1u << fm->dir_shift,
+                    tlb_flags(c, d, d));
             continue;
         }
-        const uint32_t *pt = guest_phys_ptr(&vm->mem, d & 0xFFFFF000u, 4096);
-        if (!pt) {
+        uint32_t tpa = (uint32_t)(d & fm->frame);
+        if (!guest_phys_ptr(&vm->mem, tpa, 4096)) {
             run_flush(out, &run);
-            fprintf(out, "%08x: page table at %08x is not in RAM\n", i << 22, d & 0xFFFFF000u);
+            fprintf(out, "%08x: page table at %08x is not in RAM\n", lin, tpa);
             continue;
         }
-        for (uint32_t j = 0; j < 1024; j++) {
-            uint32_t t = pt[j];
-            if (!(t & PTE_P))
-                continue;
-            uint32_t flags = (t & PTE_KEY & ~(PTE_W | PTE_U)) | (t & d & (PTE_W | PTE_U));
-            run_add(out, &run, i << 22 | j << 12, t & 0xFFFFF000u, 4096, flags);
+        for (uint32_t j = 0; j < nt; j++) {
+            uint64_t t = mmu_read_entry(c, tpa + j * fm->esize);
+            if (t & PTE_P)
+                run_add(out, &run, lin | j << 12, (uint32_t)(t & fm->frame), 4096,
+                        tlb_flags(c, d, t));
         }
     }
     run_flush(out, &run);

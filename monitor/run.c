@@ -134,6 +134,7 @@ bool run_emulate(struct vm *vm)
     else
         writes_cr3 = invlpg = false;
     uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
+    uint64_t efer = c->efer;
     struct em_info info = { 0 };
     enum em_result r = emulate_step(c, &info);
     if (info.mnemonic > 0 && info.mnemonic < STATS_MAX_MNEMONIC)
@@ -148,7 +149,8 @@ bool run_emulate(struct vm *vm)
      * already, and telling it twice costs a resync that finds nothing).
      * CPL-0 translations stay while their code pages map the same frames
      * (bt_check_kernel), after any of the three. */
-    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) || ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PGE))) {
+    if (((c->cr0 ^ cr0) & (CR0_PG | CR0_WP)) ||
+        ((c->cr4 ^ cr4) & (CR4_PSE | CR4_PAE | CR4_PGE)) || ((c->efer ^ efer) & EFER_NXE)) {
         shadow_reset(vm);
         bt_drop_user(vm);
         bt_check_kernel(vm, true, 0);
@@ -367,6 +369,8 @@ int vm_run(struct vm *vm)
          * set it is stepped with TF and each instruction checked. */
         bool direct = ring3_direct(c);
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
+        if (c->cpl == 3)
+            shadow_user_enter(vm);
         if (direct && gdb_has_breakpoints(vm)) {
             if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
                 gdb_stop(vm, SIGTRAP);

@@ -192,7 +192,8 @@ int hm_prot(int tag, uint32_t entry)
 {
     if (entry & LM_ONES)
         return PROT_READ;
-    return PROT_READ | (entry & LM_WRITE ? PROT_WRITE : 0) | (is_user(tag) ? PROT_EXEC : 0);
+    return PROT_READ | (entry & LM_WRITE ? PROT_WRITE : 0) |
+           (is_user(tag) && !(entry & LM_NX) ? PROT_EXEC : 0);
 }
 
 bool hm_may_write(struct vm *vm, uint32_t ppn)
@@ -203,9 +204,9 @@ bool hm_may_write(struct vm *vm, uint32_t ppn)
 /* n pages whose frames follow each other, with one mmap (one host VMA).
  * Only `hot` (the page that faulted) counts as touched for the switches. */
 int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, bool writable,
-               uint32_t hot)
+               bool nx, uint32_t hot)
 {
-    uint32_t base = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0);
+    uint32_t base = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0) | (nx ? LM_NX : 0);
     if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
                hm_prot(tag, base), ppn) < 0)
         return -1;
@@ -215,9 +216,9 @@ int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, b
     return 0;
 }
 
-int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable, bool nx)
 {
-    return hm_map_run(vm, tag, lpn, ppn, 1, writable && !write_protected(vm, ppn), lpn);
+    return hm_map_run(vm, tag, lpn, ppn, 1, writable && !write_protected(vm, ppn), nx, lpn);
 }
 
 /* Unassigned physical memory reads as all ones: map the memfd's ones page
@@ -317,8 +318,20 @@ void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)
     unmap_range(vm, USER_TAG + i, first, n);
 }
 
+bool region_used(const struct vm *vm, int i, uint32_t d)
+{
+    const struct shadow *s = vm->shadow;
+    uint32_t r = d >> (22 - mmu_format(&vm->cpu)->dir_shift);
+    return s->t[i].regcount[r] || s->t[USER_TAG + i].regcount[r];
+}
+
 void view_unmap_region(struct vm *vm, int i, uint32_t d)
 {
-    hm_clear_region(vm, i, d);
-    hm_clear_region(vm, USER_TAG + i, d);
+    const struct pg_format *fm = mmu_format(&vm->cpu);
+    if (!fm->pae) {
+        hm_clear_region(vm, i, d);
+        hm_clear_region(vm, USER_TAG + i, d);
+    } else if (region_used(vm, i, d)) {
+        view_unmap(vm, i, d << fm->pt_bits, 1u << fm->pt_bits);
+    }
 }

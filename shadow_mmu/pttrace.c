@@ -2,7 +2,13 @@
  * shadow_mmu/pttrace.c - keeping the views exact while the guest changes its
  * page tables, so that a CR3 load only switches views.
  *
- * Page tables.  Every guest page a walk reads as a page table (the second
+ * Both paging formats (shadow_mmu/mmu.h, struct pg_format): 32-bit entries
+ * in tables of 1024 under 4 MiB directory slots, or PAE's 64-bit entries
+ * in tables of 512 under 2 MiB slots (the four directories the PDPTEs name
+ * taken as one of 2048 entries).  A paging-mode change resets the shadow,
+ * so everything traced is always in the format in force.
+ *
+ * Page tables.  Every guest page a walk reads as a page table (the last
  * level) is a "page-table page" (ptp[] = PT_TRACED): every host alias of it
  * is read-only.  The guest's first write to it faults; instead of trapping
  * every write, the page is then "unsynced": a snapshot of its 1024 entries
@@ -18,8 +24,8 @@
  * Writes the monitor itself makes to a traced page (the emulator) drop the
  * affected mappings at once (shadow_pt_written).
  *
- * Page directories are not traced.  Each view records, per 4 MiB region it
- * maps, the directory entry its mappings were built from (view->pde[]), and
+ * Page directories (and PAE's PDPT) are not traced.  Each view records, per
+ * directory slot it maps, the directory entry its mappings were built from (view->pde[]), and
  * compares it with the live directory at each flush point: when the view is
  * switched to (a CR3 load) and at INVLPG (which also flushes the
  * processor's directory-entry caches).  A region whose entry changed is
@@ -37,9 +43,24 @@
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
-static bool pde_points_to(uint32_t pde, uint32_t ppn, uint32_t cr4)
+static bool pde_points_to(const struct vcpu *c, uint64_t pde, uint32_t ppn)
 {
-    return (pde & PTE_P) && !((pde & PTE_PS) && (cr4 & CR4_PSE)) && (pde >> 12) == ppn;
+    return (pde & PTE_P) && !mmu_is_big(c, pde) &&
+           (uint32_t)(pde & mmu_format(c)->frame) >> 12 == ppn;
+}
+
+/* Entry e of a page-table page's contents (or snapshot) p, in the format
+ * in force. */
+static uint64_t entry_at(const struct vcpu *c, const void *p, uint32_t e)
+{
+    if (mmu_format(c)->esize == 8)
+        return ((const uint64_t *)p)[e];
+    return ((const uint32_t *)p)[e];
+}
+
+static uint32_t table_entries(const struct vcpu *c)
+{
+    return 1u << mmu_format(c)->pt_bits;
 }
 
 /* The current view's walk read physical page ppn as the table of directory
@@ -82,20 +103,16 @@ static bool is_changed(const struct changed *ch, uint32_t e)
     return ch->bits[e / 32] >> (e % 32) & 1;
 }
 
-static bool region_used(const struct shadow *s, int i, uint32_t d)
-{
-    return s->t[i].regcount[d] || s->t[USER_TAG + i].regcount[d];
-}
-
-/* The directory entries of view i whose regions were built through page
+/* The directory slots of view i whose regions were built through page
  * table ppn: [*d0, *d1], to be checked with pde_points_to(v->pde[d]). */
-static bool table_regions(const struct view *v, uint32_t ppn, uint32_t *d0, uint32_t *d1)
+static bool table_regions(const struct vm *vm, const struct view *v, uint32_t ppn,
+                          uint32_t *d0, uint32_t *d1)
 {
     uint16_t use = v->uses[ppn];
     if (v->cr3 == VIEW_FREE || use == 0)
         return false;
     *d0 = use == USE_MULTI ? 0 : use - 1u;
-    *d1 = use == USE_MULTI ? 1023 : use - 1u;
+    *d1 = use == USE_MULTI ? mmu_format(&vm->cpu)->ndirs - 1 : use - 1u;
     return true;
 }
 
@@ -106,11 +123,11 @@ static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct change
 {
     struct shadow *s = vm->shadow;
     struct view *v = &s->v[i];
-    uint32_t d0, d1;
-    if (!table_regions(v, ppn, &d0, &d1))
+    uint32_t d0, d1, bits = mmu_format(&vm->cpu)->pt_bits;
+    if (!table_regions(vm, v, ppn, &d0, &d1))
         return;
     for (uint32_t d = d0; d <= d1; d++) {
-        if (!region_used(s, i, d) || !pde_points_to(v->pde[d], ppn, vm->cpu.cr4))
+        if (!region_used(vm, i, d) || !pde_points_to(&vm->cpu, v->pde[d], ppn))
             continue;
         for (uint32_t e = ch->first; e <= ch->last; e++) {
             if (!is_changed(ch, e))
@@ -118,7 +135,7 @@ static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct change
             uint32_t len = 1;
             while (e + len <= ch->last && is_changed(ch, e + len))
                 len++;
-            view_unmap(vm, i, (d << 10) | e, len);
+            view_unmap(vm, i, (d << bits) | e, len);
             e += len - 1;
         }
     }
@@ -138,8 +155,9 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
     if (!s || ppn >= s->npages || s->ptp[ppn] != PT_TRACED || !(vm->cpu.cr0 & CR0_PG))
         return;
     struct changed ch = NO_CHANGES;
-    uint32_t last = ((pa & 0xFFF) + (len ? len : 1) - 1) >> 2;
-    for (uint32_t e = (pa & 0xFFF) >> 2; e <= last && e < PT_ENTRIES; e++)
+    uint32_t esize = mmu_format(&vm->cpu)->esize;
+    uint32_t last = ((pa & 0xFFF) + (len ? len : 1) - 1) / esize;
+    for (uint32_t e = (pa & 0xFFF) / esize; e <= last && e < table_entries(&vm->cpu); e++)
         mark_changed(&ch, e);
     drop_changed_all(vm, ppn, &ch);
 }
@@ -152,11 +170,11 @@ static bool still_used(struct vm *vm, uint32_t ppn)
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
         uint32_t d0, d1;
-        if (!table_regions(v, ppn, &d0, &d1))
+        if (!table_regions(vm, v, ppn, &d0, &d1))
             continue;
         bool here = false;
         for (uint32_t d = d0; d <= d1 && !here; d++)
-            here = region_used(s, i, d) && pde_points_to(v->pde[d], ppn, vm->cpu.cr4);
+            here = region_used(vm, i, d) && pde_points_to(&vm->cpu, v->pde[d], ppn);
         if (here)
             used = true;
         else
@@ -168,7 +186,7 @@ static bool still_used(struct vm *vm, uint32_t ppn)
 /* Did an entry change in a way that changes the mapping it produces?  A/D
  * bits the walker (or the guest) set do not; a cleared one must be seen
  * again at the next access. */
-static bool entry_changed(uint32_t old, uint32_t now)
+static bool entry_changed(uint64_t old, uint64_t now)
 {
     return ((old ^ now) & ~PTE_AD) || (old & ~now & PTE_AD);
 }
@@ -179,10 +197,11 @@ static bool entry_changed(uint32_t old, uint32_t now)
 static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
 {
     struct shadow *s = vm->shadow;
+    const struct vcpu *c = &vm->cpu;
     const uint32_t *now = guest_phys_ptr(&vm->mem, (uint32_t)ppn << 12, 4096);
     struct changed ch = NO_CHANGES;
-    for (uint32_t e = 0; e < PT_ENTRIES; e++)
-        if (entry_changed(snap[e], now[e]))
+    for (uint32_t e = 0, n = table_entries(c); e < n; e++)
+        if (entry_changed(entry_at(c, snap, e), entry_at(c, now, e)))
             mark_changed(&ch, e);
     if (ch.first < PT_ENTRIES)
         drop_changed_all(vm, ppn, &ch);
@@ -217,26 +236,26 @@ static void walk_entry(struct vm *vm, uint32_t ppn, uint32_t e)
     struct shadow *s = vm->shadow;
     if (ppn >= s->npages || s->ptp[ppn] != PT_UNSYNC)
         return;
-    uint32_t *snap = &s->snap[s->snap_slot[ppn]][e];
-    uint32_t now = *(uint32_t *)guest_phys_ptr(&vm->mem, (ppn << 12) + e * 4, 4);
-    if (!entry_changed(*snap, now))
+    uint32_t *snap = s->snap[s->snap_slot[ppn]];
+    uint32_t esize = mmu_format(&vm->cpu)->esize;
+    uint64_t now = mmu_read_entry(&vm->cpu, (ppn << 12) + e * esize);
+    if (!entry_changed(entry_at(&vm->cpu, snap, e), now))
         return;
     struct changed ch = NO_CHANGES;
     mark_changed(&ch, e);
     drop_changed_all(vm, ppn, &ch);
-    *snap = now;
+    memcpy((uint8_t *)snap + e * esize, &now, esize);      /* little-endian: the low bytes */
 }
 
 /* May a region built from directory entry o keep its mappings under entry
- * n?  The same table or 4 MiB page with the same rights: yes.  A and D do
- * not matter, except a D bit the new entry of a 4 MiB page lacks (the next
+ * n?  The same table or big page with the same rights: yes.  A and D do
+ * not matter, except a D bit the new entry of a big page lacks (the next
  * write must set it). */
-static bool pde_keeps(uint32_t o, uint32_t n, uint32_t cr4)
+static bool pde_keeps(const struct vcpu *c, uint64_t o, uint64_t n)
 {
-    if (!(n & PTE_P) || ((o ^ n) & ~PTE_AD))
+    if (!(n & PTE_P) || ((o ^ n) & ~(uint64_t)PTE_AD))
         return false;
-    bool big = (n & PTE_PS) && (cr4 & CR4_PSE);
-    return !(big && (o & ~n & PTE_D));
+    return !(mmu_is_big(c, n) && (o & ~n & PTE_D));
 }
 
 /*
@@ -245,22 +264,48 @@ static bool pde_keeps(uint32_t o, uint32_t n, uint32_t cr4)
  * whose entry changed.  An entry that lost only its accessed bit gets it
  * back at once, as the first walk through it would set it.
  */
+/* Slot d of view i, whose live directory entry is `now` at guest-physical
+ * pa (has = false: there is none). */
+static void revalidate_slot(struct vm *vm, int i, uint32_t d, bool has, uint32_t pa, uint64_t now)
+{
+    struct view *v = &vm->shadow->v[i];
+    if (!has || !pde_keeps(&vm->cpu, v->pde[d], now)) {
+        /* Emptied: what it holds from now on comes from the live entry (a
+         * PAE slot whose 4 MiB region stays in use is not dropped again). */
+        view_unmap_region(vm, i, d);
+        v->pde[d] = now;
+        return;
+    }
+    mmu_set_bits(&vm->cpu, pa, now, PTE_A);
+    v->pde[d] = now | PTE_A;
+}
+
+/* View i is the running address space's (the live directory is the one
+ * CR3 and, with PAE, the loaded PDPTEs name).  The host bookkeeping counts
+ * 4 MiB regions: with PAE each holds two slots.  A flush point of every
+ * INVLPG and CR3 load: the directory pages are looked up once, their
+ * entries read in place. */
 void pt_revalidate_view(struct vm *vm, int i)
 {
     struct shadow *s = vm->shadow;
-    struct view *v = &s->v[i];
-    uint32_t *pd = guest_phys_ptr(&vm->mem, v->cr3, 4096);
+    const struct vcpu *c = &vm->cpu;
+    const struct pg_format *fm = mmu_format(c);
+    const uint8_t *dirs[4];
+    uint32_t per = 1u << (22 - fm->dir_shift), mask = (1u << fm->pt_bits) - 1;
+    mmu_dir_pages(c, dirs);
     for (uint32_t w = 0; w < 32; w++) {
         uint32_t bits = s->t[i].regbits[w] | s->t[USER_TAG + i].regbits[w];
         while (bits) {
-            uint32_t d = w * 32 + (uint32_t)__builtin_ctz(bits);
+            uint32_t r = w * 32 + (uint32_t)__builtin_ctz(bits);
             bits &= bits - 1;
-            if (!pd || !pde_keeps(v->pde[d], pd[d], vm->cpu.cr4)) {
-                view_unmap_region(vm, i, d);
-                continue;
+            for (uint32_t d = r * per; d < (r + 1) * per; d++) {
+                const uint8_t *dir = dirs[d >> fm->pt_bits];
+                uint64_t now = dir ? entry_at(c, dir, d & mask) : 0;
+                if (dir && now == s->v[i].pde[d] && (now & PTE_P))
+                    continue;           /* the common case: unchanged, A set */
+                uint32_t pa = dir ? (uint32_t)(dir - vm->mem.ram) + (d & mask) * fm->esize : 0;
+                revalidate_slot(vm, i, d, dir != NULL, pa, now);
             }
-            pd[d] |= PTE_A;
-            v->pde[d] = pd[d];
         }
     }
 }
@@ -271,19 +316,22 @@ void pt_revalidate_view(struct vm *vm, int i)
 void pt_note_walk(struct vm *vm, uint32_t lin)
 {
     struct shadow *s = vm->shadow;
+    const struct vcpu *c = &vm->cpu;
+    const struct pg_format *fm = mmu_format(c);
     int i = s->cur;
     struct view *v = &s->v[i];
-    uint32_t d = lin >> 22;
-    uint32_t *pde = guest_phys_ptr(&vm->mem, (vm->cpu.cr3 & ~0xFFFu) + (d << 2), 4);
-    if (!pde)
+    uint32_t d = lin >> fm->dir_shift, pa;
+    uint64_t pde;
+    if (!mmu_dir_entry(c, d, &pa, &pde))
         return;
-    if (region_used(s, i, d) && !pde_keeps(v->pde[d], *pde, vm->cpu.cr4))
+    if (region_used(vm, i, d) && !pde_keeps(c, v->pde[d], pde))
         view_unmap_region(vm, i, d);
-    v->pde[d] = *pde;
-    v->big[d] = !pde_points_to(*pde, *pde >> 12, vm->cpu.cr4);
+    v->pde[d] = pde;
+    v->big[d] = mmu_is_big(c, pde);
     if (!v->big[d]) {
-        pt_mark(vm, *pde >> 12, (uint16_t)(d + 1));
-        walk_entry(vm, *pde >> 12, (lin >> 12) & 1023);
+        uint32_t table = (uint32_t)(pde & fm->frame) >> 12;
+        pt_mark(vm, table, (uint16_t)(d + 1));
+        walk_entry(vm, table, (lin >> 12) & (table_entries(c) - 1));
     }
 }
 

@@ -92,13 +92,22 @@ static void view_clear(struct vm *vm, int i)
     memset(s->v[i].big, 0, sizeof s->v[i].big);
 }
 
+/* The user view follows later, when ring 3 runs (shadow_user_enter): a
+ * guest whose kernel runs on page tables of its own (Linux's page-table
+ * isolation writes CR3 at every kernel entry and exit) would otherwise
+ * swap the process's user pages out of the host and back at each system
+ * call, though its kernel never runs ring 3 on them. */
 static void use_view(struct vm *vm, int i)
 {
     struct shadow *s = vm->shadow;
     s->cur = i;
     s->v[i].last_used = ++s->clock;
     vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
-    hm_switch_user(vm, i);
+}
+
+void shadow_user_enter(struct vm *vm)
+{
+    hm_switch_user(vm, vm->shadow->cur);
 }
 
 /*
@@ -113,7 +122,7 @@ static void use_view(struct vm *vm, int i)
 static void select_view(struct vm *vm)
 {
     struct shadow *s = vm->shadow;
-    uint32_t cr3 = vm->cpu.cr3 & ~0xFFFu;
+    uint32_t cr3 = vm->cpu.cr3 & mmu_format(&vm->cpu)->cr3_mask;
     int pick = -1;
     for (int i = 0; i < SHADOW_VIEWS; i++)
         if (s->v[i].cr3 == cr3)
@@ -168,10 +177,10 @@ void shadow_invlpg(struct vm *vm, uint32_t lin)
         return;
     struct shadow *s = vm->shadow;
     vm->stats.shadow_invlpg++;
-    uint32_t lpn = lin >> 12;
-    /* A 4 MiB page is one TLB entry: drop all of it. */
-    if (s->v[s->cur].big[lpn >> 10])
-        view_unmap_region(vm, s->cur, lpn >> 10);
+    uint32_t lpn = lin >> 12, d = lin >> mmu_format(&vm->cpu)->dir_shift;
+    /* A big page is one TLB entry: drop all of it. */
+    if (s->v[s->cur].big[d])
+        view_unmap_region(vm, s->cur, d);
     else
         view_unmap(vm, s->cur, lpn, 1);
     /* INVLPG also empties the processor's directory-entry caches. */
@@ -203,50 +212,61 @@ static bool host_page_zero(int tag, uint32_t lin)
  */
 #define AROUND_MAX 16
 
-/* May page lpn, frame ppn, join the run?  For a 4 MiB page (big) the
- * directory entry, checked by the caller, is the entry. */
-static bool around_entry(struct vm *vm, int tag, uint32_t pde, bool big, uint32_t lpn,
-                         uint32_t ppn, bool writable)
+/* May page lpn, frame ppn, join the run?  For a big page the directory
+ * entry, checked by the caller, is the entry.  A neighbour must also agree
+ * with the faulting page on execute-disable (nx), which a user view maps
+ * as PROT_EXEC or not. */
+static bool around_entry(struct vm *vm, int tag, uint64_t pde, bool big, uint32_t lpn,
+                         uint32_t ppn, bool writable, bool nx)
 {
+    const struct pg_format *fm = mmu_format(&vm->cpu);
     if ((vm->shadow->t[tag].map[lpn] & LM_PRESENT) ||
         !guest_mem_is_ram(&vm->mem, (uint64_t)ppn << 12, 4096) || (writable && !hm_may_write(vm, ppn)))
         return false;
     if (big)
         return true;
-    const uint32_t *pte = guest_phys_ptr(&vm->mem, (pde & ~0xFFFu) + ((lpn & 1023) << 2), 4);
-    uint32_t need = PTE_P | PTE_A | (is_user(tag) ? PTE_U : 0);
+    uint32_t idx = lpn & ((1u << fm->pt_bits) - 1);
+    uint32_t tpa = (uint32_t)(pde & fm->frame) + idx * fm->esize;
+    if (!guest_phys_ptr(&vm->mem, tpa, fm->esize))
+        return false;
+    uint64_t pte = mmu_read_entry(&vm->cpu, tpa);
+    uint64_t need = PTE_P | PTE_A | (is_user(tag) ? PTE_U : 0);
     if (writable)
         need |= PTE_W | PTE_D;
-    return pte && (*pte >> 12) == ppn && (*pte & need) == need;
+    return (uint32_t)(pte & fm->frame) >> 12 == ppn && (pte & need) == need &&
+           !(pte & (fm->rsvd_pte | (nx ? 0 : PTE_XD))) && mmu_is_nx(&vm->cpu, pde | pte) == nx;
 }
 
-/* Map the faulting page lpn -> ppn with as many neighbours as qualify. */
-static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable)
+/* Map the faulting page lpn -> ppn with as many neighbours as qualify
+ * (within its directory slot). */
+static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable, bool nx)
 {
     struct vcpu *c = &vm->cpu;
     if (!(c->cr0 & CR0_PG) || (writable && !hm_may_write(vm, ppn)))
-        return hm_map(vm, tag, lpn, ppn, writable);
-    const uint32_t *pdep = guest_phys_ptr(&vm->mem, (c->cr3 & ~0xFFFu) + ((lpn >> 10) << 2), 4);
-    uint32_t pde = pdep ? *pdep : 0;
-    bool big = (pde & PTE_PS) && (c->cr4 & CR4_PSE);
-    uint32_t need = PTE_P | (is_user(tag) ? PTE_U : 0) | (writable ? PTE_W : 0) |
+        return hm_map(vm, tag, lpn, ppn, writable, nx);
+    const struct pg_format *fm = mmu_format(c);
+    uint32_t pa, slot = 1u << fm->pt_bits;
+    uint64_t pde;
+    mmu_dir_entry(c, lpn >> fm->pt_bits, &pa, &pde);
+    bool big = mmu_is_big(c, pde);
+    uint64_t need = PTE_P | (is_user(tag) ? PTE_U : 0) | (writable ? PTE_W : 0) |
                     (big && writable ? PTE_D : 0);
     if ((pde & need) != need)
-        return hm_map(vm, tag, lpn, ppn, writable);
-    uint32_t region = lpn & ~1023u, lo = lpn, hi = lpn, first = is_user(tag) ? 1 : 0;
-    while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + 1024 &&
-           around_entry(vm, tag, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable))
+        return hm_map(vm, tag, lpn, ppn, writable, nx);
+    uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? 1 : 0;
+    while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + slot &&
+           around_entry(vm, tag, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable, nx))
         hi++;
     while (hi - lo + 1 < AROUND_MAX && lo > region && lo > first &&
-           around_entry(vm, tag, pde, big, lo - 1, ppn - (lpn - lo + 1), writable))
+           around_entry(vm, tag, pde, big, lo - 1, ppn - (lpn - lo + 1), writable, nx))
         lo--;
     if (lo == hi)
-        return hm_map(vm, tag, lpn, ppn, writable);
+        return hm_map(vm, tag, lpn, ppn, writable, nx);
     for (uint32_t l = lo; l <= hi && !big; l++)
         if (l != lpn)
             pt_note_walk(vm, l << 12);
     vm->stats.shadow_mapped_around += hi - lo;
-    return hm_map_run(vm, tag, lo, ppn - (lpn - lo), hi - lo + 1, writable, lpn);
+    return hm_map_run(vm, tag, lo, ppn - (lpn - lo), hi - lo + 1, writable, nx, lpn);
 }
 
 static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write,
@@ -285,9 +305,15 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     /* Read-only until the first write, so the guest's dirty bit is exact;
      * unless the entry is dirty already and allows the write. */
     uint32_t pa2;
-    bool writable = write || mmu_translate(c, lin, ACC_WRITE | ACC_NOSET | ACC_DIRTY |
-                                           (is_user(tag) ? ACC_USER : 0), &pa2, NULL) == MMU_OK;
-    if (map_around(vm, tag, lin >> 12, ppn, writable) < 0)
+    unsigned u = is_user(tag) ? ACC_USER : 0;
+    bool writable = write || mmu_translate(c, lin, ACC_WRITE | ACC_NOSET | ACC_DIRTY | u,
+                                           &pa2, NULL) == MMU_OK;
+    /* Directly executed ring 3 fetches through the user view: an
+     * execute-disabled page is mapped without PROT_EXEC, and a fetch from
+     * it, emulated, takes the guest's #PF with I/D. */
+    bool nx = is_user(tag) && (c->cr0 & CR0_PG) &&
+              mmu_translate(c, lin, ACC_FETCH | ACC_NOSET | u, &pa2, NULL) != MMU_OK;
+    if (map_around(vm, tag, lin >> 12, ppn, writable, nx) < 0)
         return SHADOW_MMIO;
     return SHADOW_FIXED;
 }
@@ -302,6 +328,7 @@ enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error)
 {
     int tag = USER_TAG + vm->shadow->cur;
+    shadow_user_enter(vm);
     if (hm_bring_back_page(vm, tag, lin >> 12, write))
         return SHADOW_FIXED;
     return fault(vm, tag, lin, write, pa, pf_error);
@@ -313,6 +340,7 @@ void shadow_user_prefault(struct vm *vm, uint32_t lin)
     struct mmu_fault f;
     uint32_t pa, err;
     int tag = USER_TAG + vm->shadow->cur;
+    shadow_user_enter(vm);
     if (!(c->cr0 & CR0_PG) || (vm->shadow->t[tag].map[lin >> 12] & LM_PRESENT) ||
         mmu_translate(c, lin, ACC_READ | ACC_USER | ACC_NOSET, &pa, &f) != MMU_OK)
         return;

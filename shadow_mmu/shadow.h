@@ -10,7 +10,8 @@
  *    caller that the guest must get a #PF, that the address is MMIO, or
  *    that the write hit a page holding translated code (SMC).
  *    shadow_user_fault() does the same for the user view (ring 3), which is
- *    in the host only while its address space runs (cpu/direct.h).
+ *    in the host only while its address space runs ring 3 (cpu/direct.h,
+ *    shadow_user_enter).
  *  - Pages are mapped read-only until the guest's first write to them
  *    (unless the entry is dirty already), so that the dirty bit is set in
  *    the guest PTE exactly when hardware would.
@@ -21,8 +22,11 @@
  *    Directory entries are checked at each CR3 load and INVLPG instead.  So
  *    a CR3 load only switches views: a view cached for that CR3 is exact.
  *    Writes by the emulator (shadow_pt_written) take effect at once.
- *  - shadow_reset() (CR0.PG/WP, CR4.PSE/PGE changes) drops everything;
- *    shadow_invlpg() drops one page (the whole 4 MiB of a 4 MiB page).
+ *  - Both paging formats (shadow_mmu/mmu.h): 32-bit and PAE tables.
+ *    shadow_reset() (CR0.PG/WP, CR4.PSE/PAE/PGE, EFER.NXE changes) drops
+ *    everything; shadow_invlpg() drops one page (the whole of a 4 MiB or
+ *    2 MiB page).  A user view maps an execute-disabled page without
+ *    PROT_EXEC.
  *  - shadow_code_page() write-protects every host alias of a guest-physical
  *    page that holds translated code, or lifts that.
  */
@@ -53,6 +57,10 @@ enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error);
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
+/* Ring 3 is about to run (directly or translated): put the running
+ * address space's user view in the host if another one is there.  A CR3
+ * load switches only the kernel view; the user view follows here. */
+void shadow_user_enter(struct vm *vm);
 /* Ring 3 is about to retry an access that took a guest #PF: map the page
  * now if the guest's handler made it accessible (the retry would only take
  * a hidden fault).  Read-only unless its entry is already dirty; nothing

@@ -27,13 +27,15 @@ struct vm;
 #define LM_HOT_ONE 0x10u
 #define LM_HOT_NEW 0x20u            /* a page just faulted in: the next two switches */
 #define LM_LISTED  0x40u            /* transient: already kept while compacting a list */
+#define LM_NX      0x80u            /* user view: execute-disabled (no PROT_EXEC) */
 #define RMAP_SLOTS 8                /* every kernel and user view of a frame fits */
 #define RMAP_MANY  0xFFFFFFFFu
 #define NPAGES_4G  (1u << 20)
 #define USER_TAG   SHADOW_VIEWS     /* tag of user view 0 */
 #define NTAGS      (2 * SHADOW_VIEWS)
 #define LIST_MAX   65536u
-#define PT_ENTRIES 1024u
+#define PT_ENTRIES 1024u            /* entries of a page table, at most (512 with PAE) */
+#define MAX_DIRS   2048u            /* directory slots in 4 GiB, at most (struct pg_format) */
 #define UNSYNC_MAX 512u             /* unsynced page tables between two resyncs */
 #define VIEW_FREE 0xFFFFFFFFu
 
@@ -41,7 +43,7 @@ struct vm;
 enum { PT_NONE, PT_TRACED, PT_UNSYNC };
 
 /* view->uses[]: how a view's walks read a physical page as a page table:
- * 1..1024 for the table of directory entry (value - 1), or USE_MULTI. */
+ * 1..ndirs for the table of directory slot (value - 1), or USE_MULTI. */
 #define USE_MULTI 0xFFFFu
 
 /* What one tag maps. */
@@ -60,8 +62,12 @@ struct view {
     uint8_t *base;              /* host address of guest linear 0, kernel view */
     uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */
     uint16_t *uses;             /* per physical page: read as a page table (USE_*) */
-    uint32_t pde[1024];         /* per 4 MiB region: the directory entry it was built from */
-    uint8_t big[1024];          /* 4 MiB regions mapped from a 4 MiB page */
+    /* Per directory slot (4 MiB, or 2 MiB with PAE: struct pg_format): the
+     * directory entry its mappings were built from, and whether it maps a
+     * big page.  The host bookkeeping (struct hmap) counts 4 MiB regions
+     * in both formats: a PAE slot d lies in region d >> 1. */
+    uint64_t pde[MAX_DIRS];
+    uint8_t big[MAX_DIRS];
     uint64_t last_used;
 };
 
@@ -104,7 +110,7 @@ static inline uint32_t hm_list_page(const struct hmap *h, uint32_t i)
 int hm_init(struct shadow *s);
 void hm_destroy(struct shadow *s);
 uint8_t *hm_host(const struct shadow *s, int tag, uint32_t lpn);
-int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable);
+int hm_map(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable, bool nx);
 int hm_map_ones(struct vm *vm, int tag, uint32_t lpn);
 /* May this frame be mapped writable (neither translated code nor a traced
  * page table)? */
@@ -113,7 +119,7 @@ bool hm_may_write(struct vm *vm, uint32_t ppn);
  * the caller has checked every page (not mapped yet, RAM, hm_may_write when
  * writable).  `hot` is the one page that was touched. */
 int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, bool writable,
-               uint32_t hot);
+               bool nx, uint32_t hot);
 void hm_unmap(struct vm *vm, int tag, uint32_t lpn);
 void hm_clear_region(struct vm *vm, int tag, uint32_t d);
 void hm_clear(struct vm *vm, int tag);
@@ -135,8 +141,10 @@ int hm_prot(int tag, uint32_t entry);
 
 /* Drop [first, first+n) linear pages of view i, kernel and user. */
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n);
-/* Drop the 4 MiB region d of view i, kernel and user. */
+/* Drop directory slot d (struct pg_format) of view i, kernel and user. */
 void view_unmap_region(struct vm *vm, int i, uint32_t d);
+/* Does view i map anything in directory slot d (its 4 MiB region, with PAE)? */
+bool region_used(const struct vm *vm, int i, uint32_t d);
 
 /* pttrace.c */
 void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use);

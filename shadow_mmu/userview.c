@@ -1,5 +1,6 @@
 /*
- * shadow_mmu/userview.c - switching the user view at a CR3 load.
+ * shadow_mmu/userview.c - switching the user view when ring 3 next runs
+ * after a CR3 load (shadow_user_enter).
  *
  * Only the running address space's user view can be in the host's
  * [4 KiB, 4 GiB) (hostmap.c says why); the others are remembered, exact,
@@ -35,7 +36,7 @@
 static bool hand_over(struct hmap *to, uint32_t l, uint32_t e)
 {
     uint32_t ne = to->map[l];
-    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES)))
+    if (!(ne & LM_PRESENT) || !(ne & LM_ASIDE) || ((ne ^ e) & (~0xFFFu | LM_WRITE | LM_ONES | LM_NX)))
         return false;
     to->map[l] = ne & ~LM_ASIDE;
     return true;

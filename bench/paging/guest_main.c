@@ -19,6 +19,12 @@
  * Each measurement prints "bench NAME TICKS CHECKSUM OPS" (bench_guest.h);
  * TICKS is the best of REPS unless the name says otherwise.  Needs 48 MiB of
  * guest RAM (vmm's and QEMU's default is 128).
+ *
+ * Built twice: paging_guest.elf with 2-level tables, paging_pae_guest.elf
+ * (-DPAE) with PAE tables (SDM vol. 3A 4.4: 64-bit entries, 512 to a table,
+ * four directories under a PDPT) doing the same work, for the comparison of
+ * the two formats in docs/benchmarks.md.  The PTEs are indexed as one array
+ * per window in both (a 4 MiB window is one table, or two with PAE).
  */
 #include "bench_guest.h"
 
@@ -26,6 +32,20 @@
 #define PTE_P 0x001u
 #define PTE_W 0x002u
 #define CR0_PG 0x80000000u
+#define CR4_PAE 0x20u
+
+#ifdef PAE
+typedef uint64_t pte_t;
+#define DIR_SHIFT 21                    /* a directory entry maps 2 MiB */
+#define DIR_ENTRIES 2048u               /* the four directories, one array */
+#define pf_handler pf_handler_pae
+#define pte_store_block pte_store_block_pae
+#else
+typedef uint32_t pte_t;
+#define DIR_SHIFT 22
+#define DIR_ENTRIES 1024u
+#endif
+#define TABLE_ENTRIES (4096u / sizeof(pte_t))
 
 #define MIB (1024u * 1024)
 #define POOL_A (16 * MIB)
@@ -47,12 +67,16 @@
 #define FORKS 4u
 #define BLOCK_STORES 256u               /* paging_asm.asm's block */
 
-/* n consecutive page tables (or a page directory, n = 1), indexed as one
- * array of PTEs */
-#define TABLES(name, n) uint32_t name[(n) * 1024] __attribute__((aligned(4096)))
+/* The PTEs of n 4 MiB windows (n tables, 2n with PAE), indexed as one
+ * array. */
+#define TABLES(name, n) pte_t name[(n) * 1024] __attribute__((aligned(4096)))
 
-static TABLES(pd1, 1);
-static TABLES(pd2, 1);
+static pte_t pd1[DIR_ENTRIES] __attribute__((aligned(4096)));
+static pte_t pd2[DIR_ENTRIES] __attribute__((aligned(4096)));
+#ifdef PAE
+static uint64_t pdpt1[4] __attribute__((aligned(32)));
+static uint64_t pdpt2[4] __attribute__((aligned(32)));
+#endif
 static TABLES(ident_pt, 4);
 static TABLES(hidden_pt, REPS * 2);
 TABLES(tpf_pt, 2);                      /* paging_asm.asm sets P in it */
@@ -65,11 +89,18 @@ static uint32_t scratch[1024] __attribute__((aligned(4096)));
 
 volatile uint32_t tpf_faults;
 extern char pf_handler[];
-void pte_store_block(uint32_t *table, uint32_t pte, uint32_t linear);
+void pte_store_block(pte_t *table, uint32_t pte, uint32_t linear);
 
-static inline void load_cr3(const void *pd)
+/* Switch to the address space of directory pd1 or pd2 (with PAE, to the
+ * PDPT that names its four pages). */
+static inline void load_cr3(const pte_t *pd)
 {
-    asm volatile("mov %0, %%cr3" :: "r"(pd) : "memory");
+#ifdef PAE
+    const void *top = pd == pd1 ? pdpt1 : pdpt2;
+#else
+    const void *top = pd;
+#endif
+    asm volatile("mov %0, %%cr3" :: "r"(top) : "memory");
 }
 
 static inline void invlpg(uint32_t linear)
@@ -82,15 +113,16 @@ static inline volatile uint32_t *at(uint32_t linear)
     return (volatile uint32_t *)linear;
 }
 
-/* Point pd's entries for [linear, linear + 4 MiB * n) at n page tables. */
-static void map_tables(uint32_t *pd, uint32_t linear, uint32_t *pts, unsigned n)
+/* Point pd's entries for [linear, linear + 4 MiB * n) at the tables of
+ * pts. */
+static void map_tables(pte_t *pd, uint32_t linear, pte_t *pts, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++)
-        pd[(linear >> 22) + i] = (uint32_t)(pts + i * 1024) | PTE_P | PTE_W;
+    for (unsigned i = 0; i < n << (22 - DIR_SHIFT); i++)
+        pd[(linear >> DIR_SHIFT) + i] = (uint32_t)(pts + i * TABLE_ENTRIES) | PTE_P | PTE_W;
 }
 
 /* Fill n PTEs (contiguous tables) with phys + i pages and the given flags. */
-static void fill_ptes(uint32_t *pte, unsigned n, uint32_t phys, uint32_t flags)
+static void fill_ptes(pte_t *pte, unsigned n, uint32_t phys, uint32_t flags)
 {
     for (unsigned i = 0; i < n; i++)
         pte[i] = (phys + i * 4096) | flags;
@@ -115,12 +147,20 @@ static void setup_paging(void)
     /* Two address spaces that differ only at CR3_BASE. */
     fill_ptes(cr3_pt1, CR3_PAGES, POOL_C, PTE_P | PTE_W);
     fill_ptes(cr3_pt2, CR3_PAGES, POOL_C + CR3_PAGES * 4096, PTE_P | PTE_W);
-    for (unsigned i = 0; i < 1024; i++)
+    for (unsigned i = 0; i < DIR_ENTRIES; i++)
         pd2[i] = pd1[i];
     map_tables(pd1, CR3_BASE, cr3_pt1, 1);
     map_tables(pd2, CR3_BASE, cr3_pt2, 1);
 
     rt_idt_set(14, (uint32_t)pf_handler, RT_KCODE, GATE_INT0);
+#ifdef PAE
+    for (unsigned i = 0; i < 4; i++) {
+        pdpt1[i] = (uint32_t)(pd1 + i * 512) | PTE_P;
+        pdpt2[i] = (uint32_t)(pd2 + i * 512) | PTE_P;
+    }
+    asm volatile("mov %%cr4, %%eax; or %0, %%eax; mov %%eax, %%cr4"
+                 :: "i"(CR4_PAE) : "eax", "memory");
+#endif
     load_cr3(pd1);
     asm volatile("mov %%cr0, %%eax; or %0, %%eax; mov %%eax, %%cr0"
                  :: "i"(CR0_PG) : "eax", "memory");
@@ -175,11 +215,11 @@ static void bench_true_pf(void)
     bench_report("true_pf", b.ticks, sum, WIN_PAGES);
 }
 
-static uint32_t pte_sum(const uint32_t *pte, unsigned n)
+static uint32_t pte_sum(const pte_t *pte, unsigned n)
 {
     uint32_t s = 0;
     for (unsigned i = 0; i < n; i++)
-        s = s * 31 + pte[i];
+        s = s * 31 + (uint32_t)pte[i];
     return s;
 }
 
@@ -205,7 +245,7 @@ static void bench_pte_write(void)
     }
     bench_report("pte_write_loop", loop.ticks, pte_sum(ptew_pt, WIN_PAGES), WIN_PAGES);
 
-    pte_store_block(scratch, POOL_A | PTE_P | PTE_W, PTEW_BASE);
+    pte_store_block((pte_t *)scratch, POOL_A | PTE_P | PTE_W, PTEW_BASE);
     for (unsigned r = 0; r <= REPS; r++) {
         uint32_t pte = (POOL_A + r * 4096) | PTE_P | PTE_W;
         uint64_t t0 = bench_rdtsc();

@@ -6,6 +6,10 @@
 #                            (the build takes the kernel modules from the first)
 #   guest-images/linux/      the kernel package unpacked (boot/, lib/modules/)
 #   guest-images/vmlinuz     the kernel (a bzImage)
+#   guest-images/linux-image-6.1.*-686-pae-unsigned_*_i386.deb
+#   guest-images/vmlinuz-pae the same release's 686-pae flavour (PAE paging
+#                            with NX, Debian's default i386 kernel); the build
+#                            takes its modules for a second initramfs
 #   guest-images/busybox     the static i386 busybox
 #   guest-images/memtest86+_*.deb, guest-images/memtest86+ia32.bin
 #                            memtest86+ 6.x, its 32-bit Linux-boot-protocol image
@@ -32,7 +36,7 @@ force=0
 for arg in "$@"; do
     case $arg in
     --force) force=1 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fetch-debian-guest.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -47,11 +51,15 @@ have_linux() {
     [[ -s $OUT/vmlinuz && -x $OUT/busybox ]] &&
         compgen -G "$OUT/linux-image-6.1.*-686-unsigned_*_i386.deb" >/dev/null
 }
+have_linux_pae() {
+    [[ -s $OUT/vmlinuz-pae ]] &&
+        compgen -G "$OUT/linux-image-6.1.*-686-pae-unsigned_*_i386.deb" >/dev/null
+}
 have_memtest() { [[ -s $OUT/memtest86+ia32.bin ]]; }
 have_invaders() { [[ -s $OUT/invaders.exec ]]; }
 
-if [[ $force == 0 ]] && have_linux && have_memtest && have_invaders; then
-    say "$OUT/vmlinuz, $OUT/busybox, $OUT/memtest86+ia32.bin and $OUT/invaders.exec are already there (--force to fetch again)"
+if [[ $force == 0 ]] && have_linux && have_linux_pae && have_memtest && have_invaders; then
+    say "$OUT/vmlinuz, $OUT/vmlinuz-pae, $OUT/busybox, $OUT/memtest86+ia32.bin and $OUT/invaders.exec are already there (--force to fetch again)"
     exit 0
 fi
 
@@ -130,6 +138,28 @@ fetch_linux() {
     say "Linux guest: $OUT/vmlinuz ($(basename "$vmlinuz")), $OUT/busybox"
 }
 
+# The 686-pae flavour of the release the 686 kernel is (the same ABI name:
+# linux-image-6.1.0-57-686-unsigned -> linux-image-6.1.0-57-686-pae-unsigned),
+# so that both guests run the same kernel source.
+fetch_linux_pae() {
+    local kdeb kpkg pdeb
+    kdeb=$(newest_deb "$OUT"/linux-image-6.1.*-686-unsigned_*_i386.deb)
+    [[ -n $kdeb ]] || { warn "no 686 kernel package to take the release from"; return 1; }
+    kpkg=$(basename "$kdeb")
+    kpkg=${kpkg%%_*}
+    kpkg=${kpkg%-686-unsigned}-686-pae-unsigned
+    say "PAE kernel package: $kpkg"
+    fetch "$kpkg:i386" || return 1
+    pdeb=$(newest_deb "$OUT/${kpkg}"_*_i386.deb)
+    say "unpacking $pdeb"
+    dpkg-deb -x "$pdeb" "$tmp/linux-pae" || return 1
+    local vmlinuz
+    vmlinuz=$(ls "$tmp"/linux-pae/boot/vmlinuz-* 2>/dev/null | head -n 1)
+    [[ -f $vmlinuz ]] || { warn "no boot/vmlinuz-* in $pdeb"; return 1; }
+    install -m 0644 "$vmlinuz" "$OUT/vmlinuz-pae"
+    say "Linux PAE guest: $OUT/vmlinuz-pae ($(basename "$vmlinuz"))"
+}
+
 fetch_memtest() {
     local mdeb
     if ! apt-cache show memtest86+ >/dev/null 2>&1 && [[ $updated == 0 ]]; then
@@ -167,6 +197,11 @@ if [[ $force == 1 ]] || ! have_linux; then
 else
     say "$OUT/vmlinuz and $OUT/busybox are already there"
 fi
+if [[ $force == 1 ]] || ! have_linux_pae; then
+    fetch_linux_pae || { warn "could not fetch the 686-pae Linux guest"; status=1; }
+else
+    say "$OUT/vmlinuz-pae is already there"
+fi
 if [[ $force == 1 ]] || ! have_memtest; then
     fetch_memtest || { warn "could not fetch memtest86+"; status=1; }
 else
@@ -175,7 +210,7 @@ fi
 if [[ $force == 1 ]] || ! have_invaders; then
     fetch_invaders || { warn "could not fetch grub-invaders"; status=1; }
 fi
-for f in "$OUT/vmlinuz" "$OUT/busybox" "$OUT/memtest86+ia32.bin" "$OUT/invaders.exec"; do
+for f in "$OUT/vmlinuz" "$OUT/vmlinuz-pae" "$OUT/busybox" "$OUT/memtest86+ia32.bin" "$OUT/invaders.exec"; do
     [[ -e $f ]] && { file "$f" 2>/dev/null || true; }
 done
 exit $status

@@ -21,7 +21,6 @@
 #define NFRAMES  4
 
 enum { SYS_EXIT, SYS_FAIL, SYS_INVLPG, SYS_RELOAD_CR3 };
-#define USER_FAULTED 0xFA017u       /* what user_call returns after a ring-3 #PF */
 
 static volatile uint32_t pd[1024] __attribute__((aligned(4096)));
 static volatile uint32_t pt_low[2][1024] __attribute__((aligned(4096)));
@@ -34,8 +33,6 @@ static uint8_t ustack[8192] __attribute__((aligned(16)));
 static uint32_t magic(uint32_t f, uint32_t w) { return 0xD0000000u | (f << 16) | w; }
 
 /* ---- entering ring 3 and coming back ------------------------------------ */
-
-static volatile uint32_t pf_error, pf_cr2, pf_count;
 
 static void kernel_hook(struct trap_frame *f)
 {
@@ -57,12 +54,8 @@ static void kernel_hook(struct trap_frame *f)
             return;
         }
     }
-    if (f->vector == 14) {
-        pf_error = f->error;
-        pf_cr2 = READ_CR(2);
-        pf_count++;
-        user_abort(USER_FAULTED);
-    }
+    if (f->vector == 14)
+        user_page_fault(f);
     rt_fail(127, "unexpected vector %u error 0x%x from ring 3 at 0x%x", f->vector, f->error, f->eip);
 }
 
@@ -159,14 +152,14 @@ static uint32_t u_read_test(void)
 
 static void expect_fault(int n, uint32_t (*fn)(void), uint32_t error, uint32_t cr2, const char *what)
 {
-    uint32_t c0 = pf_count;
+    uint32_t c0 = user_pf_count;
     uint32_t r = run_user(fn);
     if (r != USER_FAULTED)
         rt_fail(n, "%s: ring 3 returned 0x%x instead of faulting", what, r);
-    CHECK_EQ(n, pf_count, c0 + 1, what);
-    if (pf_error != error || pf_cr2 != cr2)
+    CHECK_EQ(n, user_pf_count, c0 + 1, what);
+    if (user_pf_error != error || user_pf_cr2 != cr2)
         rt_fail(n, "%s: #PF error 0x%x CR2 0x%x, want error 0x%x CR2 0x%x",
-                what, pf_error, pf_cr2, error, cr2);
+                what, user_pf_error, user_pf_cr2, error, cr2);
 }
 
 void test_main(void)

@@ -3,6 +3,16 @@
  */
 #include "user_call.h"
 
+volatile uint32_t user_pf_error, user_pf_cr2, user_pf_count;
+
+void user_page_fault(struct trap_frame *f)
+{
+    user_pf_error = f->error;
+    user_pf_cr2 = READ_CR(2);
+    user_pf_count++;
+    user_abort(USER_FAULTED);
+}
+
 /* uint32_t user_call(uint32_t (*fn)(void), uint32_t stack_top): IRET to fn
  * at CPL 3; returns what fn returns (through SYS_EXIT), or what
  * user_abort() is given by a handler.  The kernel's callee-saved registers

@@ -13,8 +13,16 @@
 #define GUESTS_USER_CALL_H
 
 #include <stdint.h>
+#include "rt.h"
 
 uint32_t user_call(uint32_t (*fn)(void), uint32_t stack_top);
 void user_abort(uint32_t value) __attribute__((noreturn));
+
+/* A ring-3 #PF seen by the kernel's handler: user_page_fault(f) records
+ * its error code and CR2 (user_pf_error, user_pf_cr2, one more
+ * user_pf_count) and ends the user call with USER_FAULTED. */
+#define USER_FAULTED 0xFA017u
+extern volatile uint32_t user_pf_error, user_pf_cr2, user_pf_count;
+void user_page_fault(struct trap_frame *f) __attribute__((noreturn));
 
 #endif

@@ -2,10 +2,11 @@
 # kmodules.sh - take kernel modules and everything they need out of the
 # Debian kernel package, for the initramfs (tests/linux/CMakeLists.txt).
 #
-#   kmodules.sh --images DIR --out DIR MODULE...
+#   kmodules.sh --images DIR --out DIR [--flavour F] MODULE...
 #
-# The kernel package (the newest guest-images/linux-image-6.1.*-686-unsigned_
-# *_i386.deb, the one tests/guests/fetch-debian-guest.sh fetched) carries the
+# The kernel package (the newest guest-images/linux-image-6.1.*-F-unsigned_
+# *_i386.deb, the one tests/guests/fetch-debian-guest.sh fetched; F is 686
+# unless --flavour says 686-pae) carries the
 # modules but no modules.dep: depmod writes that on installation.  So the
 # load order is worked out here from each module's own .modinfo section
 # (read with objcopy, no kmod needed): "depends=" (hard dependencies, by
@@ -30,23 +31,24 @@
 # or a failing tool.
 set -euo pipefail
 
-images= out=
+images= out= flavour=686
 while (($#)) && [[ $1 == --* ]]; do
     case $1 in
     --images) images=$2 ;;
     --out) out=$2 ;;
+    --flavour) flavour=$2 ;;
     *) echo "kmodules.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
 done
 [[ -n $images && -n $out && $# -gt 0 ]] ||
-    { echo "usage: kmodules.sh --images DIR --out DIR MODULE..." >&2; exit 2; }
+    { echo "usage: kmodules.sh --images DIR --out DIR [--flavour F] MODULE..." >&2; exit 2; }
 die() { echo "kmodules.sh: $*" >&2; exit 1; }
 mkdir -p "$out"
 
-deb=$(ls "$images"/linux-image-6.1.*-686-unsigned_*_i386.deb 2>/dev/null | sort -V | tail -n 1 || true)
+deb=$(ls "$images"/linux-image-6.1.*-"$flavour"-unsigned_*_i386.deb 2>/dev/null | sort -V | tail -n 1 || true)
 if [[ -z $deb ]]; then
-    echo "kmodules.sh: no linux-image-6.1.*-686-unsigned_*_i386.deb in $images:" \
+    echo "kmodules.sh: no linux-image-6.1.*-$flavour-unsigned_*_i386.deb in $images:" \
          "the initramfs carries no modules (tests/guests/fetch-debian-guest.sh fetches it)" >&2
     echo "# no kernel package in $images: no modules" >"$out/modules.list"
     rm -f "$out/vmm.load"

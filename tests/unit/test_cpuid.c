@@ -44,14 +44,13 @@ Test(cpuid, leaf1_signature_and_features)
     cr_assert_eq((r[1] >> 8) & 0xFF, 8, "CLFLUSH line 64 bytes");
     cr_assert_eq((r[1] >> 16) & 0xFF, 1, "one logical processor");
     cr_assert_eq(r[1] >> 24, 0, "APIC ID 0");
-    /* offered: FPU DE PSE TSC MSR CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR
-     * SSE SSE2 */
-    uint32_t want = 1u << 0 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 8 | 1u << 9 |
+    /* offered: FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX
+     * FXSR SSE SSE2 */
+    uint32_t want = 1u << 0 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 8 | 1u << 9 |
                     1u << 11 | 1u << 12 | 1u << 13 | 1u << 15 | 1u << 16 | 1u << 19 |
                     1u << 23 | 1u << 24 | 1u << 25 | 1u << 26;
     cr_assert_eq(r[3], want, "edx %#x", r[3]);
     cr_assert_not(r[3] & (1u << 1), "no VME");
-    cr_assert_not(r[3] & (1u << 6), "no PAE");
     cr_assert_eq(r[2], 1u, "SSE3 only: no VMX (bit 5), no hypervisor (bit 31)");
 }
 
@@ -72,7 +71,7 @@ Test(cpuid, out_of_range_leaves_repeat_highest_basic)
     cr_assert_arr_eq(r, l2, sizeof r);
     leaf(0x40000000u, r);                   /* hypervisor range: nothing special */
     cr_assert_arr_eq(r, l2, sizeof r);
-    leaf(0x80000005u, r);
+    leaf(0x80000009u, r);                   /* past the highest extended leaf */
     cr_assert_arr_eq(r, l2, sizeof r);
 }
 
@@ -81,10 +80,16 @@ Test(cpuid, extended_leaves)
     uint32_t r[4];
     char brand[49] = { 0 };
     leaf(0x80000000u, r);
-    cr_assert_eq(r[0], 0x80000004u);
+    cr_assert_eq(r[0], 0x80000008u);
     leaf(0x80000001u, r);
-    cr_assert_eq(r[3], 0, "no SYSCALL, NX, LM");
+    cr_assert_eq(r[3], 1u << 20, "NX; no SYSCALL, no LM");
     cr_assert_eq(r[2], 0);
+    leaf(0x80000008u, r);
+    cr_assert_eq(r[0], 0x2020u, "32 physical and 32 linear address bits");
+    for (uint32_t l = 0x80000005u; l <= 0x80000007u; l++) {
+        leaf(l, r);
+        cr_assert(r[0] == 0 && r[1] == 0 && r[2] == 0 && r[3] == 0, "leaf %#x reserved", l);
+    }
     for (uint32_t i = 0; i < 3; i++) {
         leaf(0x80000002u + i, r);
         memcpy(brand + 16 * i, r, 16);
@@ -129,7 +134,14 @@ Test(cpuid, fixed_and_unknown_msrs)
     cr_assert_eq(v, 1);
     cr_assert_eq(cpu_rdmsr(&cpu, 0x17, &v), 0);
     cr_assert_eq(cpu_rdmsr(&cpu, 0x8B, &v), 0);
-    cr_assert_eq(cpu_rdmsr(&cpu, 0xC0000080u, &v), -1, "EFER: no long mode, no NX");
+    cr_assert_eq(cpu_rdmsr(&cpu, 0xC0000080u, &v), 0, "EFER");
+    cr_assert_eq(v, 0);
+    cr_assert_eq(cpu_wrmsr(&cpu, 0xC0000080u, 1u << 11), 0, "EFER.NXE");
+    cr_assert_eq(cpu_rdmsr(&cpu, 0xC0000080u, &v), 0);
+    cr_assert_eq(v, 1u << 11);
+    cr_assert_eq(cpu_wrmsr(&cpu, 0xC0000080u, 1u << 8), -1, "EFER.LME: no long mode");
+    cr_assert_eq(cpu_wrmsr(&cpu, 0xC0000080u, 1u), -1, "EFER.SCE: no SYSCALL");
+    cr_assert_eq(cpu.efer, 1u << 11, "a refused write changes nothing");
     cr_assert_eq(cpu_wrmsr(&cpu, 0x186, 0), -1, "no performance event selects");
     /* Linux's check_hw_exists() reads the P6 event select 0x186 with
      * rdmsrl_safe: the #GP makes it use software events only, so the perf

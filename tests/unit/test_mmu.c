@@ -429,3 +429,162 @@ Test(mmu, paging_off_non_ram)
     cr_assert_eq(mmu_read(c, (16u << 20) - 4, &q, 8, ACC_READ, NULL), MMU_NOT_RAM);
     cr_assert_eq(q, 0xFFFFFFFF44332211ull, "0x%llx", (unsigned long long)q);
 }
+
+/* ---- 32-bit format: reserved bits ------------------------------------- */
+
+Test(mmu, big_page_reserved_bits_are_rsvd_fault)
+{
+    /* Bits 21:13 of a 4 MiB PDE would be physical bits 39:32 with PSE-36,
+     * which a 32-bit-MAXPHYADDR model lacks: reserved (SDM 4.3, table 4-4). */
+    c->cr4 = CR4_PSE;
+    *pde(LIN_BIG) = BIG | P | W | PS | (1u << 13);
+    uint32_t pa;
+    struct mmu_fault f;
+    cr_assert_eq(mmu_translate(c, LIN_BIG, ACC_READ, &pa, &f), MMU_PAGE_FAULT);
+    cr_assert_eq(f.error, PFERR_P | PFERR_RSVD, "error %#x", f.error);
+}
+
+/* ---- PAE (SDM vol. 3A 4.4) ---------------------------------------------
+ * Guest-physical layout:
+ *   0x10000 PDPT (4 entries)       0x12000 directory of PDPTE 1 (0x40000000)
+ *   0x13000 directory of PDPTE 2   0x11000 page table for linear 0x40000000
+ *   0x20000 frame A                0x400000 a 2 MiB frame (LIN_BIG)
+ */
+#define PDPT     0x10000u
+#define PD1      0x12000u
+#define PD2      0x13000u
+#define XD       (1ull << 63)
+
+static uint64_t *phys64(uint32_t pa)
+{
+    return (uint64_t *)(vm->mem.ram + pa);
+}
+
+static void setup_pae(void)
+{
+    setup();
+    c->cr4 = CR4_PAE;
+    c->cr3 = PDPT;
+    *phys64(PDPT + 8) = PD1 | P;
+    *phys64(PDPT + 16) = PD2 | P;
+    cr_assert(mmu_load_pdptes(c, c->cr3));
+}
+
+TestSuite(mmu_pae, .init = setup_pae, .fini = teardown);
+
+static uint64_t *pae_pde(uint32_t lin)
+{
+    return phys64((lin >> 30 == 1 ? PD1 : PD2) + ((lin >> 21) & 511) * 8);
+}
+
+static uint64_t *pae_pte(uint32_t lin) { return phys64(PT + ((lin >> 12) & 511) * 8); }
+
+static uint32_t pae_fault(uint32_t lin, unsigned acc)
+{
+    uint32_t pa;
+    struct mmu_fault f = { 0, 0 };
+    cr_assert_eq(mmu_translate(c, lin, acc, &pa, &f), MMU_PAGE_FAULT, "no fault at %#x", lin);
+    cr_assert_eq(f.cr2, lin);
+    return f.error;
+}
+
+Test(mmu_pae, four_kib_page_sets_a_and_d_in_the_low_word)
+{
+    c->efer = EFER_NXE;
+    *pae_pde(LIN) = PT | P | W;
+    *pae_pte(LIN + 0x1000) = FRAME_A | P | W | XD;
+    uint32_t pa = 0;
+    cr_assert_eq(mmu_translate(c, LIN + 0x1234, ACC_WRITE, &pa, NULL), MMU_OK);
+    cr_assert_eq(pa, FRAME_A + 0x234);
+    cr_assert_eq(*pae_pde(LIN), PT | P | W | A);
+    cr_assert_eq(*pae_pte(LIN + 0x1000), FRAME_A | P | W | A | D | XD,
+                 "pte %#llx", (unsigned long long)*pae_pte(LIN + 0x1000));
+}
+
+Test(mmu_pae, two_mib_page)
+{
+    *pae_pde(LIN_BIG) = BIG | P | W | PS;
+    uint32_t pa = 0;
+    cr_assert_eq(mmu_translate(c, LIN_BIG + 0x1ABCDE, ACC_READ, &pa, NULL), MMU_OK);
+    cr_assert_eq(pa, BIG + 0x1ABCDE);
+    cr_assert_eq(*pae_pde(LIN_BIG), BIG | P | W | PS | A);
+    /* PS counts without CR4.PSE in PAE paging. */
+    cr_assert_eq(c->cr4 & CR4_PSE, 0);
+}
+
+Test(mmu_pae, walk_uses_the_loaded_pdptes_not_memory)
+{
+    *pae_pde(LIN_BIG) = BIG | P | PS;
+    *phys64(PDPT + 16) = 0;                 /* changed in memory, not loaded */
+    uint32_t pa;
+    cr_assert_eq(mmu_translate(c, LIN_BIG, ACC_READ, &pa, NULL), MMU_OK);
+    cr_assert(mmu_load_pdptes(c, c->cr3));
+    cr_assert_eq(pae_fault(LIN_BIG, ACC_READ), 0, "a not-present PDPTE: P = 0");
+}
+
+Test(mmu_pae, pdpte_reserved_bits_refuse_the_load)
+{
+    uint64_t before[4];
+    memcpy(before, c->pdpte, sizeof before);
+    *phys64(PDPT + 24) = 0x14000u | P | 0x2;    /* bit 1 is reserved in a PDPTE */
+    cr_assert_not(mmu_load_pdptes(c, c->cr3));
+    cr_assert_eq(memcmp(before, c->pdpte, sizeof before), 0, "PDPTEs changed");
+    *phys64(PDPT + 24) = 0x14000u | 0x2;        /* not present: not checked */
+    cr_assert(mmu_load_pdptes(c, c->cr3));
+}
+
+Test(mmu_pae, reserved_bits_give_rsvd)
+{
+    *pae_pde(LIN) = PT | P | W;
+    *pae_pte(LIN) = FRAME_A | P | W | (1ull << 40);     /* above MAXPHYADDR = 32 */
+    cr_assert_eq(pae_fault(LIN, ACC_READ), PFERR_P | PFERR_RSVD);
+    *pae_pte(LIN) = FRAME_A | P | W | XD;               /* XD without EFER.NXE */
+    cr_assert_eq(pae_fault(LIN, ACC_WRITE | ACC_USER), PFERR_P | PFERR_RSVD | PFERR_W | PFERR_U);
+    *pae_pde(LIN_BIG) = BIG | P | PS | (1u << 13);      /* bits 20:13 of a 2 MiB page */
+    cr_assert_eq(pae_fault(LIN_BIG, ACC_READ), PFERR_P | PFERR_RSVD);
+    c->efer = EFER_NXE;
+    uint32_t pa;
+    *pae_pte(LIN) = FRAME_A | P | W | XD;
+    cr_assert_eq(mmu_translate(c, LIN, ACC_READ, &pa, NULL), MMU_OK);
+}
+
+Test(mmu_pae, nx_faults_fetches_only_with_id)
+{
+    c->efer = EFER_NXE;
+    *pae_pde(LIN) = PT | P | W | U;
+    *pae_pte(LIN) = FRAME_A | P | W | U | XD;
+    uint32_t pa;
+    cr_assert_eq(mmu_translate(c, LIN, ACC_WRITE | ACC_USER, &pa, NULL), MMU_OK);
+    cr_assert_eq(pae_fault(LIN, ACC_FETCH), PFERR_P | PFERR_ID);
+    cr_assert_eq(pae_fault(LIN, ACC_FETCH | ACC_USER), PFERR_P | PFERR_ID | PFERR_U);
+    /* XD in the directory entry disables the whole 2 MiB. */
+    *pae_pte(LIN) = FRAME_A | P | W | U;
+    cr_assert_eq(mmu_translate(c, LIN, ACC_FETCH, &pa, NULL), MMU_OK);
+    *pae_pde(LIN) = PT | P | W | U | XD;
+    cr_assert_eq(pae_fault(LIN, ACC_FETCH), PFERR_P | PFERR_ID);
+    /* A fetch from a page that is not present reports I/D too. */
+    cr_assert_eq(pae_fault(0x40400000u, ACC_FETCH), PFERR_ID);
+}
+
+Test(mmu_pae, no_id_bit_without_nxe)
+{
+    cr_assert_eq(pae_fault(0x40400000u, ACC_FETCH), 0);
+}
+
+Test(mmu_pae, format_describes_the_tables)
+{
+    const struct pg_format *fm = mmu_format(c);
+    cr_assert(fm->pae);
+    cr_assert_eq(fm->esize, 8);
+    cr_assert_eq(fm->dir_shift, 21);
+    uint32_t pa;
+    uint64_t e;
+    *pae_pde(LIN_BIG + (5u << 21)) = BIG | P | PS;
+    cr_assert(mmu_dir_entry(c, (LIN_BIG >> 21) + 5, &pa, &e));
+    cr_assert_eq(pa, PD2 + 5 * 8);
+    cr_assert_eq(e, BIG | P | PS);
+    cr_assert(mmu_is_big(c, e));
+    cr_assert_not(mmu_dir_entry(c, 0, &pa, &e), "PDPTE 0 is not present");
+    c->cr4 = CR4_PSE;
+    cr_assert_eq(mmu_format(c)->esize, 4);
+}

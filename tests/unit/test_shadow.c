@@ -87,20 +87,28 @@ static void space(int i, const uint32_t *alias, int nalias)
     }
 }
 
-/* What the run loop does when the guest sets CR0.PG (or changes WP/PSE). */
+/* What the run loop does when the guest sets CR0.PG (or changes WP/PSE),
+ * and before ring 3 next runs (the user view follows then). */
 static void paging_on(int i, uint32_t cr4)
 {
     vm->cpu.cr0 |= CR0_PG | CR0_WP;
     vm->cpu.cr3 = PD(i);
     vm->cpu.cr4 = cr4;
     shadow_reset(vm);
+    shadow_user_enter(vm);
 }
 
-/* ... and when it loads CR3. */
-static void load_cr3(int i)
+/* ... and when it loads CR3 (kernel_only: no ring 3 runs afterwards). */
+static void load_cr3_kernel_only(int i)
 {
     vm->cpu.cr3 = PD(i);
     shadow_cr3_loaded(vm);
+}
+
+static void load_cr3(int i)
+{
+    load_cr3_kernel_only(i);
+    shadow_user_enter(vm);
 }
 
 static uint8_t *kv(uint32_t lin)
@@ -753,6 +761,31 @@ Test(shadow, recycled_view_keeps_shared_regions)
 /* Each cached address space remembers its user view: the pages it faulted
  * in during its last two time slices are mapped back at the switch; an
  * older one comes back when touched, without a walk of the guest's tables. */
+/* Page-table isolation: the kernel switches to its own CR3 at every entry
+ * and back before returning to ring 3.  The user view stays in the host
+ * across such a round trip: no page goes aside, none is remapped. */
+Test(shadow, kernel_only_cr3_round_trip_keeps_the_user_view)
+{
+    space(0, NULL, 0);
+    space(1, NULL, 0);
+    paging_on(0, 0);
+    uint32_t pa, err;
+    cr_assert_eq(shadow_user_fault(vm, X, true, &pa, &err), SHADOW_FIXED);
+    uint64_t remaps = vm->stats.shadow_user_remaps;
+    for (int k = 0; k < 3; k++) {
+        load_cr3_kernel_only(1);            /* the kernel's own tables */
+        assert_prot(uv(X), RW, "ring 3 has not run: space 0's user page stays");
+        if (k == 0)                         /* later: the cached view has it */
+            cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
+        cr_assert_eq(*(uint32_t *)kv(X), 0xF0000001u, "the kernel view is space 1's");
+        load_cr3(0);                        /* back, and ring 3 runs */
+        assert_prot(uv(X), RW, "space 0's user page");
+    }
+    cr_assert_eq(vm->stats.shadow_user_remaps, remaps, "nothing remapped");
+    load_cr3(1);                            /* ring 3 runs in space 1: now it switches */
+    assert_prot(uv(X), NONE, "space 1's user view starts empty");
+}
+
 Test(shadow, user_views_come_back_after_a_switch)
 {
     space(0, NULL, 0);
