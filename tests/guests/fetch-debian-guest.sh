@@ -65,14 +65,7 @@ fi
 
 command -v dpkg >/dev/null && command -v apt-get >/dev/null ||
     die "this script needs a Debian-based system (dpkg, apt-get)"
-if ((EUID == 0)); then
-    sudo=()
-elif command -v sudo >/dev/null; then
-    sudo=(sudo)
-else
-    die "not root and sudo is not available"
-fi
-export DEBIAN_FRONTEND=noninteractive
+. tests/guests/as-root.sh
 mkdir -p "$OUT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
