@@ -61,14 +61,7 @@ if [[ $force == 0 && -s $OUT/rootfs.ext4 && -s $OUT/vmlinuz && -s $OUT/initrd.im
     exit 0
 fi
 
-if ((EUID == 0)); then
-    sudo=()
-elif command -v sudo >/dev/null; then
-    sudo=(sudo)
-else
-    die "not root and sudo is not available"
-fi
-export DEBIAN_FRONTEND=noninteractive
+. tests/guests/as-root.sh
 
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
