@@ -37,6 +37,8 @@ import sys
 import time
 
 PASSWORD = "vmm"
+# Terminal control sequences (colours, bash's bracketed-paste switch).
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROMPT = "VMMSH# "
 # Output that ends a boot at once: no later line can make it pass.
 FATAL = [
@@ -136,7 +138,7 @@ class Console:
         echoed command line and the next prompt)."""
         self.send(command + "\n")
         m = self.expect(r"(?s)\n(.*?)" + re.escape(PROMPT), timeout, what)
-        return m.group(1).replace("\r", "")
+        return ANSI.sub("", m.group(1)).replace("\r", "")
 
     def wait_exit(self, timeout):
         deadline = time.monotonic() + timeout
@@ -173,7 +175,7 @@ def boot_once(args, n, full):
         # A prompt no command output can be mistaken for (written so that
         # its echo does not match it), and kernel messages off the console
         # so that they do not mix with the answers.
-        con.send(f"PS1='{PROMPT[:3]}''{PROMPT[3:]}'; dmesg -n 1\n")
+        con.send(f"PS1='{PROMPT[:3]}''{PROMPT[3:]}'; export TERM=dumb; dmesg -n 1\n")
         con.expect(re.escape(PROMPT), 30, "the new prompt")
 
         state = con.run("systemctl is-system-running --wait", 300, "systemctl is-system-running")
