@@ -1,0 +1,58 @@
+/*
+ * tests/fuzz/fuzz_common.h - what the harnesses share: a check that aborts
+ * with a message (libFuzzer and replay.c both report an abort as a crash),
+ * a reader of input bytes that yields zeros past the end, and a scratch
+ * directory in memory-backed storage for the files a harness needs.
+ */
+#ifndef TESTS_FUZZ_FUZZ_COMMON_H
+#define TESTS_FUZZ_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FUZZ_CHECK(cond, ...)                                           \
+    do {                                                                \
+        if (!(cond)) {                                                  \
+            fprintf(stderr, "fuzz check failed at %s:%d: %s: ",        \
+                    __FILE__, __LINE__, #cond);                         \
+            fprintf(stderr, __VA_ARGS__);                               \
+            fputc('\n', stderr);                                        \
+            abort();                                                    \
+        }                                                               \
+    } while (0)
+
+struct fuzz_in {
+    const uint8_t *p;
+    size_t left;
+};
+
+static inline uint32_t fuzz_take(struct fuzz_in *in, int bytes)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < bytes; i++) {
+        uint8_t b = in->left ? (in->left--, *in->p++) : 0;
+        v |= (uint32_t)b << (8 * i);
+    }
+    return v;
+}
+
+/* A private directory under /dev/shm (else /tmp); the caller names files
+ * in it.  Made once per process. */
+static inline const char *fuzz_scratch_dir(void)
+{
+    static char dir[64];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "%s/vmm-fuzz.XXXXXX",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            abort();
+        }
+    }
+    return dir;
+}
+
+#endif
