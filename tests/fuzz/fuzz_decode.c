@@ -9,7 +9,8 @@
  * For each instruction (up to STEPS, from EIP = CODE on): classify() must
  * give a defined class; emulate_step() must return a defined result, and
  * - EM_HALT only for HLT, EM_STOP only with the run stopped (vm_stop);
- * - EM_OK is either a delivered exception (CS:EIP at a HANDLER) or the
+ * - EM_OK is either a delivered exception (CS:EIP where an IDT gate leads,
+ *   or a task switch) or the
  *   instruction carried out: decoded (length 1..15), and EIP moved unless
  *   the instruction is a branch or a REP string instruction (which may
  *   stop between iterations, SDM vol. 2 REP);
@@ -29,6 +30,7 @@
 #include "cpu/emulate.h"
 #include "cpu/segments.h"
 #include "bt/xlat.h"
+#include "shadow_mmu/mmu.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
 
@@ -146,10 +148,26 @@ static void check_classify(struct vm *vm, const uint8_t *code, size_t n)
                "class %d at CPL 3 needs the emulator", (int)k);
 }
 
-static bool in_handler(const struct vcpu *c)
+/* Is CS:EIP where a gate of the IDT leads, as the IDT is now (the guest's
+ * code may have rewritten it, or loaded another)?  Or did TR change (a task
+ * gate)?  Then an exception or interrupt was delivered. */
+static bool delivered(struct vm *vm, uint16_t tr)
 {
-    return c->seg[S_CS].sel == K_CS && c->eip >= HANDLER(0) && c->eip < HANDLER(256) &&
-           (c->eip - HANDLER(0)) % 16 == 0;
+    const struct vcpu *c = &vm->cpu;
+    if (c->tr.sel != tr)
+        return true;
+    for (uint32_t v = 0; v < 256 && v * 8 + 7 <= c->idtr.limit; v++) {
+        uint32_t gate[2], lo, hi;
+        if (mmu_read(&vm->cpu, c->idtr.base + v * 8, gate, 8, ACC_READ | ACC_NOSET, NULL) != MMU_OK)
+            break;
+        lo = gate[0];
+        hi = gate[1];
+        uint32_t off = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
+        if (((lo >> 16) & ~3u) == (c->seg[S_CS].sel & ~3u) &&
+            (c->eip == off || c->eip == (lo & 0xFFFF)))
+            return true;
+    }
+    return false;
 }
 
 static bool may_stay(const uint8_t *code)
@@ -164,7 +182,7 @@ static bool may_stay(const uint8_t *code)
 }
 
 static void check_step(struct vm *vm, enum em_result r, const struct em_info *info,
-                       uint32_t eip, uint16_t cs, const uint8_t *code)
+                       uint32_t eip, uint16_t cs, uint16_t tr, const uint8_t *code)
 {
     const struct vcpu *c = &vm->cpu;
     FUZZ_CHECK(r == EM_OK || r == EM_HALT || r == EM_STOP, "emulate_step returned %d", (int)r);
@@ -174,7 +192,7 @@ static void check_step(struct vm *vm, enum em_result r, const struct em_info *in
     if (!(c->eflags & FL_VM) && (c->cr0 & 1))
         FUZZ_CHECK(c->cpl == (c->seg[S_CS].sel & 3), "CPL %d with CS %#x", c->cpl,
                    c->seg[S_CS].sel);
-    if (r != EM_OK || in_handler(c))
+    if (r != EM_OK || delivered(vm, tr))
         return;
     FUZZ_CHECK(info->length >= 1 && info->length <= 15, "EM_OK, no exception, length %u",
                info->length);
@@ -207,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < STEPS && !vm->stop; i++) {
         struct vcpu *c = &vm->cpu;
         uint32_t lin = c->seg[S_CS].base + c->eip, eip = c->eip;
-        uint16_t cs = c->seg[S_CS].sel;
+        uint16_t cs = c->seg[S_CS].sel, tr = c->tr.sel;
         uint8_t code[16] = { 0 };
         if (lin < vm->mem.size - 16)
             memcpy(code, vm->mem.ram + lin, 15);
@@ -215,7 +233,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_classify(vm, code, 15);
         struct em_info info;
         enum em_result r = emulate_step(c, &info);
-        check_step(vm, r, &info, eip, cs, code);
+        if (getenv("FUZZ_VERBOSE"))     /* each step, to read a reproducer */
+            fprintf(stderr, "%04x:%08x %s len %u -> %d, %04x:%08x\n", cs, eip,
+                    ZydisMnemonicGetString(info.mnemonic), info.length, (int)r,
+                    c->seg[S_CS].sel, c->eip);
+        check_step(vm, r, &info, eip, cs, tr, code);
         if (r != EM_OK)
             break;
     }
