@@ -124,23 +124,12 @@ static void machine(struct vm *vm, struct fuzz_in *in)
 }
 
 /* What the translator would decide for the instruction at CS:EIP. */
-static const ZydisDecoder *decoder(void)
-{
-    static ZydisDecoder d;
-    static bool init;
-    if (!init) {
-        ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-        init = true;
-    }
-    return &d;
-}
-
 static void check_classify(struct vm *vm, const uint8_t *code, size_t n)
 {
     struct xlat x = { .vm = vm, .c = &vm->cpu, .eip = vm->cpu.eip,
                       .user = vm->cpu.cpl == 3 };
     memcpy(x.bytes, code, n < sizeof x.bytes ? n : sizeof x.bytes);
-    if (ZYAN_FAILED(ZydisDecoderDecodeFull(decoder(), x.bytes, 15, &x.ins, x.ops)))
+    if (ZYAN_FAILED(ZydisDecoderDecodeFull(xl_decoder(), x.bytes, 15, &x.ins, x.ops)))
         return;
     enum kind k = classify(&x);
     FUZZ_CHECK(k >= K_COPY && k <= K_IRETD, "classify gave %d", (int)k);
@@ -174,7 +163,7 @@ static bool may_stay(const uint8_t *code)
 {
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (ZYAN_FAILED(ZydisDecoderDecodeFull(decoder(), code, 15, &ins, ops)))
+    if (ZYAN_FAILED(ZydisDecoderDecodeFull(xl_decoder(), code, 15, &ins, ops)))
         return false;
     return ins.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE ||
            (ins.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
