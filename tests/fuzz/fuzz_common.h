@@ -7,6 +7,7 @@
 #ifndef TESTS_FUZZ_FUZZ_COMMON_H
 #define TESTS_FUZZ_FUZZ_COMMON_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +40,37 @@ static inline uint32_t fuzz_take(struct fuzz_in *in, int bytes)
     return v;
 }
 
-/* A private directory under /dev/shm (else /tmp); the caller names files
- * in it.  Made once per process. */
+static char fuzz_scratch[64];
+
+/* At exit: the scratch directory and the files the harness made in it. */
+static inline void fuzz_scratch_remove(void)
+{
+    DIR *d = opendir(fuzz_scratch);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            char path[sizeof fuzz_scratch + sizeof e->d_name + 1];
+            snprintf(path, sizeof path, "%s/%s", fuzz_scratch, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
+    rmdir(fuzz_scratch);
+}
+
+/* A private directory under /dev/shm (else /tmp), removed at exit; the
+ * caller names files in it.  Made once per process. */
 static inline const char *fuzz_scratch_dir(void)
 {
-    static char dir[64];
+    char *dir = fuzz_scratch;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/vmm-fuzz.XXXXXX",
+        snprintf(dir, sizeof fuzz_scratch, "%s/vmm-fuzz.XXXXXX",
                  access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
         if (!mkdtemp(dir)) {
             perror("mkdtemp");
             abort();
         }
+        atexit(fuzz_scratch_remove);
     }
     return dir;
 }
