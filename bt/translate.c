@@ -48,7 +48,7 @@ void xl_emulate(struct xlat *x)
 
 /* ---- the TU loop -------------------------------------------------------- */
 
-static const ZydisDecoder *decoder(void)
+const ZydisDecoder *xl_decoder(void)
 {
     static ZydisDecoder d;
     static bool init;
@@ -80,7 +80,7 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
             n = 15;
         mmu_read(c, x->lin, x->bytes, n, acc, NULL);
     }
-    if (ZYAN_FAILED(ZydisDecoderDecodeFull(decoder(), x->bytes, n, &x->ins, x->ops)))
+    if (ZYAN_FAILED(ZydisDecoderDecodeFull(xl_decoder(), x->bytes, n, &x->ins, x->ops)))
         return -2;
     x->next_eip = x->eip + x->ins.length;
     return 0;

@@ -46,6 +46,8 @@ struct xlat {
 /* bt/translate.c: note where the host code of a guest instruction starts
  * (fix: TU_FIX_* registers holding host pointers there). */
 void record_map(struct xlat *x, unsigned fix);
+/* bt/translate.c: the decoder of guest code (32-bit mode, 32-bit stack). */
+const ZydisDecoder *xl_decoder(void);
 void classify_init(void);
 void xl_unsupported(struct xlat *x, const char *what);
 enum kind classify(struct xlat *x);

@@ -168,6 +168,12 @@ bool em_cond(const struct vcpu *c, unsigned cc);
  * REP prefix, and (E)SI/(E)DI/(E)CX moved by delta within that mask. */
 uint32_t em_str_mask(const struct em *e);
 bool em_str_rep(const struct em *e);
+/* A REP string instruction (MOVS..SCAS, INS, OUTS) runs at most this many
+ * iterations per emulate_step(); if work remains, EIP stays at it and the
+ * run loop comes back, so interrupts get in between batches as the
+ * processor lets them in between iterations, and a count of 2^32 - 1 does
+ * not hold the monitor for minutes. */
+#define STR_BATCH 4096
 void em_reg_step(struct vcpu *c, int r, uint32_t mask, int32_t delta);
 /* The row of a group's table whose first member (an int) is `mnemonic`. */
 const void *em_lookup(const void *table, size_t n, size_t stride, int mnemonic);

@@ -87,7 +87,8 @@ static struct strop strop_of(const struct em *e)
 /* INS: port -> ES:(E)DI.  ES cannot be overridden.  The destination is
  * checked before the port is read, so a fault does not lose device data;
  * after a fault in a REP loop, (E)CX and (E)DI describe the remaining work
- * and EIP still points at the instruction, so it simply restarts. */
+ * and EIP still points at the instruction, so it simply restarts; so it
+ * does after STR_BATCH iterations. */
 static enum em_result ins(struct em *e, unsigned size)
 {
     struct vcpu *c = e->c;
@@ -97,7 +98,9 @@ static enum em_result ins(struct em *e, unsigned size)
 
     if (!io_allowed(e, port, size))
         return e->res;
-    while (!s.rep || (c->gpr[R_ECX] & s.mask)) {
+    for (unsigned i = 0; !s.rep || (c->gpr[R_ECX] & s.mask); i++) {
+        if (i == STR_BATCH)
+            return EM_OK;                   /* EIP stays: more to do */
         uint32_t off = c->gpr[R_EDI] & s.mask;
         if (!em_seg_probe_write(e, S_ES, off, size))
             return e->res;
@@ -126,7 +129,9 @@ static enum em_result outs(struct em *e, unsigned size)
             sreg = em_sreg_index(e->op[i].mem.segment);
     if (!io_allowed(e, port, size))
         return e->res;
-    while (!s.rep || (c->gpr[R_ECX] & s.mask)) {
+    for (unsigned i = 0; !s.rep || (c->gpr[R_ECX] & s.mask); i++) {
+        if (i == STR_BATCH)
+            return EM_OK;                   /* EIP stays: more to do */
         uint32_t v = 0;
         if (!em_seg_read(e, sreg, c->gpr[R_ESI] & s.mask, &v, size))
             return e->res;

@@ -20,8 +20,6 @@
 #include "cpu/em_internal.h"
 #include "cpu/em_hostop.h"
 
-#define STR_BATCH 4096
-
 enum str_kind { MOVS, STOS, LODS, CMPS, SCAS };
 
 struct strop {

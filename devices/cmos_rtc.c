@@ -37,7 +37,7 @@ static void wall_now(struct timespec *ts)
     host_clock(CLOCK_REALTIME, ts);
 }
 
-static uint8_t enc(struct rtc *r, int v)
+static uint8_t enc(struct rtc *r, unsigned v)
 {
     return (r->ram[R_B] & B_DM) ? v : (v / 10) << 4 | v % 10;
 }
@@ -77,8 +77,12 @@ static void snapshot(struct rtc *r)
     r->ram[R_WDAY] = enc(r, tm.tm_wday + 1);
     r->ram[R_MDAY] = enc(r, tm.tm_mday);
     r->ram[R_MON] = enc(r, tm.tm_mon + 1);
-    r->ram[R_YEAR] = enc(r, tm.tm_year % 100);
-    r->ram[R_CENTURY] = enc(r, (tm.tm_year + 1900) / 100);
+    /* The guest may set a date before year 0 (century 0, year 0, day 0):
+     * the year register still counts 0..99 within the century, and the
+     * century stops at 0 as a register that holds no sign must. */
+    long year = tm.tm_year + 1900L, yy = (year % 100 + 100) % 100;
+    r->ram[R_YEAR] = enc(r, (unsigned)yy);
+    r->ram[R_CENTURY] = enc(r, year < 0 ? 0 : (unsigned)(year / 100));
 }
 
 /* The time registers become the guest's clock: keep their offset. */

@@ -58,6 +58,23 @@ Test(rtc, set_time_binary_and_12h)
     devtest_free(vm);
 }
 
+/* 00.00.0000 (day 0 of January of year 0) is the last day of year -1:
+ * the year register must still hold a year of the century, 99 (found by
+ * tests/fuzz/fuzz_devices.c: the negative year was shifted into BCD). */
+Test(rtc, date_before_year_zero)
+{
+    struct vm *vm = devtest_vm();
+    cmos_w(vm, 0x0B, 0x82);                     /* SET, 24 h, BCD */
+    cmos_w(vm, 7, 0x00); cmos_w(vm, 8, 0x01); cmos_w(vm, 9, 0x00);
+    cmos_w(vm, 0x32, 0x00);
+    cmos_w(vm, 0x0B, 0x02);                     /* run */
+    cr_assert_eq(cmos(vm, 9), 0x99);
+    cr_assert_eq(cmos(vm, 8), 0x12);
+    cr_assert_eq(cmos(vm, 7), 0x31);
+    cr_assert_eq(cmos(vm, 0x32), 0x00);
+    devtest_free(vm);
+}
+
 Test(rtc, update_in_progress)
 {
     struct vm *vm = devtest_vm();

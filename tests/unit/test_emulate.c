@@ -400,6 +400,33 @@ Test(emulate, rep_ins_outs)
     cr_assert_eq(d.reads, r);
 }
 
+/* REP INS/OUTS with a count of 2^32 - 1 run one batch per step (EIP stays,
+ * ECX and EDI/ESI say what is left), as REP MOVS does, instead of holding
+ * the monitor for 2^32 port accesses (found by tests/fuzz/fuzz_decode.c). */
+Test(emulate, rep_ins_outs_in_batches)
+{
+    struct fake_dev d = { .next = 0x100 };
+    io_register_pio(&vm->io, 0x1F0, 8, &fake_ops, &d);
+    c->gpr[R_EDX] = 0x1F0;
+    c->gpr[R_EDI] = DATA;
+    c->gpr[R_ECX] = 0xFFFFFFFFu;
+    cr_assert_eq(RUN(0xF3, 0x6C), EM_OK);       /* rep insb */
+    cr_assert_gt(d.reads, 0);
+    cr_assert_lt(d.reads, 0x100000, "%d reads in one step", d.reads);
+    cr_assert_eq(c->eip, CODE, "more to do: EIP stays at the instruction");
+    cr_assert_eq(c->gpr[R_ECX], 0xFFFFFFFFu - d.reads);
+    cr_assert_eq(c->gpr[R_EDI], DATA + d.reads);
+
+    c->gpr[R_ESI] = DATA;
+    c->gpr[R_ECX] = 0xFFFFFFFFu;
+    cr_assert_eq(RUN(0xF3, 0x6E), EM_OK);       /* rep outsb */
+    cr_assert_gt(d.writes, 0);
+    cr_assert_lt(d.writes, 0x100000, "%d writes in one step", d.writes);
+    cr_assert_eq(c->eip, CODE);
+    cr_assert_eq(c->gpr[R_ECX], 0xFFFFFFFFu - d.writes);
+    cr_assert_eq(c->gpr[R_ESI], DATA + d.writes);
+}
+
 /* ---------------- segments ---------------- */
 
 Test(emulate, mov_sreg_forms)
