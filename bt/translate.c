@@ -80,7 +80,18 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
             n = 15;
         mmu_read(c, x->lin, x->bytes, n, acc, NULL);
     }
-    if (ZYAN_FAILED(ZydisDecoderDecodeFull(xl_decoder(), x->bytes, n, &x->ins, x->ops)))
+    ZyanStatus st = ZydisDecoderDecodeFull(xl_decoder(), x->bytes, n, &x->ins, x->ops);
+    /* The instruction goes on into the next page and that page cannot be
+     * fetched from: the processor's fetch of its first byte there faults
+     * (CR2 = that byte, EIP = the instruction; SDM vol. 3A 4.7).  Raised
+     * here, not left to the emulator, so that no translation is cached for
+     * an instruction not yet seen whole. */
+    if (st == ZYDIS_STATUS_NO_MORE_DATA && n < 15) {
+        uint32_t next_pa;
+        if (mmu_translate(c, x->lin + n, acc, &next_pa, f) != MMU_OK)
+            return -1;
+    }
+    if (ZYAN_FAILED(st))
         return -2;
     x->next_eip = x->eip + x->ins.length;
     return 0;
