@@ -80,6 +80,43 @@ enum em_result em_jmp(struct em *e)
     return EM_OK;
 }
 
+/* Jcc: the condition is the low nibble of the opcode (70+cc rel8,
+ * 0F 80+cc rel16/32); taken, the target is checked as JMP's. */
+enum em_result em_jcc(struct em *e)
+{
+    uint32_t t;
+    if (!em_cond(e->c, e->in.opcode & 0xF))
+        return em_done(e);
+    if (!near_target(e, &t))
+        return e->res;
+    e->c->eip = t;
+    return EM_OK;
+}
+
+/* LOOP, LOOPE, LOOPNE, JCXZ, JECXZ: the count is CX or ECX as the address
+ * size says; LOOP* decrement it first (no flags change). */
+enum em_result em_loop(struct em *e)
+{
+    struct vcpu *c = e->c;
+    uint32_t mask = e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu;
+    ZydisMnemonic m = e->in.mnemonic;
+    bool take;
+    if (m == ZYDIS_MNEMONIC_JCXZ || m == ZYDIS_MNEMONIC_JECXZ) {
+        take = (c->gpr[R_ECX] & mask) == 0;
+    } else {
+        em_reg_step(c, R_ECX, mask, -1);
+        bool zf = vcpu_get_eflags(c) & FL_ZF;
+        take = (c->gpr[R_ECX] & mask) != 0 && (m == ZYDIS_MNEMONIC_LOOP || (m == ZYDIS_MNEMONIC_LOOPE) == zf);
+    }
+    uint32_t t;
+    if (!take)
+        return em_done(e);
+    if (!near_target(e, &t))
+        return e->res;
+    e->c->eip = t;
+    return EM_OK;
+}
+
 enum em_result em_call(struct em *e)
 {
     int vec = 0;

@@ -108,6 +108,10 @@ uint32_t em_szp8(uint8_t v);
     X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) \
     X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \
     X(UD2, ud2) X(IRET, iret) X(IRETD, iretd) X(SYSENTER, sysenter) X(SYSEXIT, sysexit) \
+    X(JO, jcc) X(JNO, jcc) X(JB, jcc) X(JNB, jcc) X(JZ, jcc) X(JNZ, jcc) X(JBE, jcc) \
+    X(JNBE, jcc) X(JS, jcc) X(JNS, jcc) X(JP, jcc) X(JNP, jcc) X(JL, jcc) X(JNL, jcc) \
+    X(JLE, jcc) X(JNLE, jcc) X(LOOP, loop) X(LOOPE, loop) X(LOOPNE, loop) X(JCXZ, loop) \
+    X(JECXZ, loop) \
     /* em_legacy.c */ \
     X(CLI, cli) X(STI, sti) X(AAA, aaa) X(AAS, aas) X(DAA, daa) X(DAS, das) X(AAM, aam) \
     X(AAD, aad) X(ARPL, arpl) X(SALC, salc) \

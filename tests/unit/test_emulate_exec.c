@@ -39,6 +39,45 @@ Test(emulate, near_jmp_call_ret)
     cr_assert_eq(c->eip, 0x104000);
 }
 
+/* Jcc and LOOP/JCXZ reach the emulator when their bytes are on a page the
+ * translator cannot copy from (device memory, say): condition from the
+ * opcode, count in CX with a 16-bit address size. */
+Test(emulate, jcc_loop_jcxz)
+{
+    vcpu_set_eflags(c, FL_ZF);
+    RUN(0x74, 0x10);                            /* jz +0x10: taken */
+    cr_assert_eq(c->eip, CODE + 0x12);
+    c->eip = CODE;
+    RUN(0x0F, 0x85, 0x00, 0x01, 0x00, 0x00);    /* jnz rel32: not taken */
+    cr_assert_eq(c->eip, CODE + 6);
+    c->eip = CODE;
+    vcpu_set_eflags(c, FL_SF);                  /* SF != OF: less */
+    RUN(0x0F, 0x8E, 0x00, 0x01, 0x00, 0x00);    /* jle +0x100: taken */
+    cr_assert_eq(c->eip, CODE + 0x106);
+    c->eip = CODE;
+    c->gpr[R_ECX] = 2;
+    RUN(0xE2, 0x20);                            /* loop: ECX 2 -> 1, taken */
+    cr_assert_eq(c->eip, CODE + 0x22);
+    cr_assert_eq(c->gpr[R_ECX], 1);
+    c->eip = CODE;
+    RUN(0xE2, 0x20);                            /* loop: ECX 1 -> 0, not taken */
+    cr_assert_eq(c->eip, CODE + 2);
+    cr_assert_eq(c->gpr[R_ECX], 0);
+    c->eip = CODE;
+    c->gpr[R_ECX] = 0xABCD0000;
+    RUN(0x67, 0xE3, 0x08);                      /* jcxz: CX is 0, taken */
+    cr_assert_eq(c->eip, CODE + 0x0B);
+    c->eip = CODE;
+    RUN(0xE3, 0x08);                            /* jecxz: ECX is not 0 */
+    cr_assert_eq(c->eip, CODE + 2);
+    c->eip = CODE;
+    c->gpr[R_ECX] = 0x00010001;
+    vcpu_set_eflags(c, 0);
+    RUN(0x67, 0xE1, 0x08);                      /* a16 loope: CX 1 -> 0, stops */
+    cr_assert_eq(c->eip, CODE + 3);
+    cr_assert_eq(c->gpr[R_ECX], 0x00010000);
+}
+
 Test(emulate, int_int3_into)
 {
     RUN(0xCD, 0x80);
