@@ -70,12 +70,7 @@ void test_main(void)
     pt_u[0] = upte(frame[0]);
     pt_u2[0] = upte(frame[2]);
 
-    rt_tss.ss0 = RT_KDATA;
-    rt_tss.esp0 = (uint32_t)(kstack + sizeof kstack);
-    rt_idt_default(0x80, GATE_TRAP3);
-    rt_hook = kernel_hook;
-    WRITE_CR(3, (uint32_t)pd);
-    WRITE_CR(0, READ_CR(0) | CR0_PG | CR0_WP);
+    user_paging_on(pd, (uint32_t)(kstack + sizeof kstack), kernel_hook);
 
     expect(1, 0xA0000011u, "user code on frame 0");
     pt_u[0] = upte(frame[1]);

@@ -105,12 +105,7 @@ void test_main(void)
     pt_low[0][0] = 0;
     pd[CODE_VA >> 22] = (uint32_t)pt_code | PTE_P | PTE_W | PTE_U;
 
-    rt_tss.ss0 = RT_KDATA;
-    rt_tss.esp0 = (uint32_t)(kstack + sizeof kstack);
-    rt_idt_default(0x80, GATE_TRAP3);
-    rt_hook = kernel_hook;
-    WRITE_CR(3, (uint32_t)pd);
-    WRITE_CR(0, READ_CR(0) | CR0_PG | CR0_WP);
+    user_paging_on(pd, (uint32_t)(kstack + sizeof kstack), kernel_hook);
 
     one_case(1, true, true);
     one_case(11, true, false);

@@ -184,13 +184,7 @@ void test_main(void)
         for (uint32_t w = 0; w < 1024; w++)
             frame[f][w] = magic(f, w);
 
-    rt_tss.ss0 = RT_KDATA;
-    rt_tss.esp0 = (uint32_t)(kstack + sizeof kstack);
-    rt_idt_default(0x80, GATE_TRAP3);
-    rt_hook = kernel_hook;
-
-    WRITE_CR(3, (uint32_t)pd);
-    WRITE_CR(0, READ_CR(0) | CR0_PG | CR0_WP);
+    user_paging_on(pd, (uint32_t)(kstack + sizeof kstack), kernel_hook);
 
     CHECK_EQ(10, run_user(u_remap), 0x600D, "u_remap");
     /* What ring 3 wrote is in the tables and in effect for ring 0 too. */

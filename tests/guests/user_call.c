@@ -48,3 +48,14 @@ asm(".text\n"
     "mov %cx, %ds; mov %cx, %es; mov %cx, %fs; mov %cx, %gs\n\t"
     "pop %edi; pop %esi; pop %ebx; pop %ebp\n\t"
     "ret\n");
+
+void user_paging_on(const volatile uint32_t *pd, uint32_t kstack_top,
+                    void (*hook)(struct trap_frame *f))
+{
+    rt_tss.ss0 = RT_KDATA;
+    rt_tss.esp0 = kstack_top;
+    rt_idt_default(0x80, GATE_TRAP3);
+    rt_hook = hook;
+    WRITE_CR(3, (uint32_t)pd);
+    WRITE_CR(0, READ_CR(0) | 0x80010000u);     /* PG, WP */
+}

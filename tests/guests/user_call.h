@@ -16,6 +16,13 @@
 #include "rt.h"
 
 uint32_t user_call(uint32_t (*fn)(void), uint32_t stack_top);
+
+/* Before the first user_call: the kernel stack a ring-3 trap switches to
+ * (TSS.SS0:ESP0), INT 0x80 reachable from ring 3, `hook` as rt_hook, then
+ * paging on with page directory `pd` and CR0.WP (supervisor writes obey
+ * read-only pages, as a kernel that copies-on-write needs). */
+void user_paging_on(const volatile uint32_t *pd, uint32_t kstack_top,
+                    void (*hook)(struct trap_frame *f));
 void user_abort(uint32_t value) __attribute__((noreturn));
 
 /* A ring-3 #PF seen by the kernel's handler: user_page_fault(f) records
