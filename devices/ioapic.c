@@ -40,7 +40,25 @@ static void deliver(struct ioapic *io, int pin)
         }
         return;
     }
-    if (mode > 1) {
+    switch (mode) {
+    case 0: case 1:
+        break;
+    case 2:                 /* SMI: the model has no SMM (as the local APIC's SMI) */
+        if (dest_match(io, re))
+            lapic_of(io)->smis_ignored++;
+        return;
+    case 5:                 /* INIT to the only processor: its warm reset */
+        if (dest_match(io, re))
+            platform_reset(io->vm);
+        return;
+    case 7:
+        /* ExtINT: the processor asks the 8259 for the vector.  Pin 0 is the
+         * 8259's INTR (virtual wire through the I/O APIC: ioapic_extint_open);
+         * no other pin has an 8259 behind it on this board. */
+        if (pin == 0)
+            return;
+        /* fall through */
+    default:
         vm_stop(io->vm, VMM_EXIT_UNSUPPORTED,
                 "IOAPIC pin %d: delivery mode %d is not emulated", pin, mode);
         return;
@@ -51,6 +69,12 @@ static void deliver(struct ioapic *io, int pin)
         return;
     lapic_accept(lapic_of(io), re & 0xFF, re & RE_LEVEL);
     io->delivered++;
+}
+
+bool ioapic_extint_open(struct ioapic *io)
+{
+    uint64_t re = io->redir[0];
+    return !(re & RE_MASKED) && ((re >> 8) & 7) == 7 && dest_match(io, re);
 }
 
 /* A level entry fires while its input is high and remote IRR is clear. */

@@ -8,8 +8,13 @@
  * input is high and remote IRR is clear; the local APIC's EOI of a level
  * vector calls ioapic_eoi().  Input polarity bits are stored but the inputs
  * are taken as "asserted" from the device's point of view.  NMI delivery
- * mode sends an NMI (lapic_nmi) on an edge; ExtINT, SMI and INIT delivery
- * modes are not emulated and stop the run.
+ * mode sends an NMI (lapic_nmi) on an edge; SMI is counted and ignored (no
+ * SMM, as the local APIC's); INIT resets the only processor (a warm reset,
+ * as the local APIC's INIT).  Pin 0 is the 8259's INTR: programmed ExtINT
+ * and unmasked, it lets the 8259's interrupts reach the processor, which
+ * asks the 8259 for the vector (ioapic_extint_open(), the "virtual wire"
+ * of the MP specification, 3.6.2.2).  ExtINT on another pin, which has no
+ * 8259 behind it, stops the run.
  */
 #ifndef DEVICES_IOAPIC_H
 #define DEVICES_IOAPIC_H
@@ -36,5 +41,6 @@ struct ioapic {
 int ioapic_init(struct ioapic *io, struct vm *vm, struct io_bus *bus);
 void ioapic_set_irq(struct ioapic *io, int gsi, int level);
 void ioapic_eoi(struct ioapic *io, int vector);
+bool ioapic_extint_open(struct ioapic *io);
 
 #endif

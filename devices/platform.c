@@ -57,6 +57,13 @@ void irq_set_level(struct vm *vm, int line, int level)
         ioapic_set_irq(&p->ioapic, line == 0 ? 2 : line, level);
 }
 
+/* The 8259's INTR reaches the processor through the local APIC's LINT0 or
+ * the I/O APIC's pin 0, either programmed ExtINT (or the APIC disabled). */
+static bool extint_open(struct platform *p)
+{
+    return lapic_extint_open(&p->lapic) || ioapic_extint_open(&p->ioapic);
+}
+
 bool irq_intr_pending(struct vm *vm)
 {
     struct platform *p = vm->platform;
@@ -65,8 +72,7 @@ bool irq_intr_pending(struct vm *vm)
     /* The 8259's INTR is also the LINT0 input: an edge matters when LINT0
      * is programmed for a fixed vector or NMI instead of ExtINT. */
     lapic_set_lint(&p->lapic, 0, pic_intr(&p->pic));
-    return lapic_pending(&p->lapic) ||
-           (lapic_extint_open(&p->lapic) && pic_intr(&p->pic));
+    return lapic_pending(&p->lapic) || (extint_open(p) && pic_intr(&p->pic));
 }
 
 int irq_intr_ack(struct vm *vm)
@@ -74,7 +80,7 @@ int irq_intr_ack(struct vm *vm)
     struct platform *p = platform_of(vm);
     if (lapic_pending(&p->lapic))
         return lapic_ack(&p->lapic);
-    if (lapic_extint_open(&p->lapic))
+    if (extint_open(p))
         return pic_ack(&p->pic);    /* ExtINT: the 8259 supplies the vector (IRQ7 if spurious) */
     return lapic_ack(&p->lapic);    /* the APIC's spurious vector */
 }

@@ -121,16 +121,40 @@ Test(ioapic, destinations)
     devtest_free(vm);
 }
 
-Test(ioapic, extint_mode_refused)
+/* Pin 0 in ExtINT mode is the 8259's INTR as a virtual wire: the 8259's
+ * interrupt reaches the CPU and the 8259 supplies its vector. */
+Test(ioapic, extint_pin0_is_the_8259_virtual_wire)
 {
     struct vm *vm = setup();
-    route(vm, 0, 0x700, 0);
-    irq_pulse(vm, 0);                           /* ISA IRQ0 is pin 2, not pin 0 */
+    io_wr(vm, 0x11, 0);                         /* pin 0, still masked: */
+    devtest_pic_init(vm, 0);                    /* vectors 0x30-0x3F */
+    irq_pulse(vm, 1);                           /* keyboard IRQ1 at the 8259 */
+    cr_assert_not(irq_intr_pending(vm), "LINT0 masked and pin 0 masked");
+    route(vm, 0, 0x700, 0);                     /* pin 0: ExtINT, to APIC 0 */
+    cr_assert(irq_intr_pending(vm));
+    cr_assert_eq(irq_intr_ack(vm), 0x31, "the 8259's vector for IRQ1");
     cr_assert_not(vm->stop);
-    route(vm, 3, 0x700, 0);
+    route(vm, 3, 0x700, 0);                     /* ExtINT on a pin with no 8259 */
     irq_pulse(vm, 3);
     cr_assert(vm->stop);
     cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
+    devtest_free(vm);
+}
+
+Test(ioapic, smi_is_ignored_and_init_resets)
+{
+    struct vm *vm = setup();
+    route(vm, 4, 0x200, 0);                     /* SMI */
+    irq_pulse(vm, 4);
+    cr_assert_eq(platform_of(vm)->lapic.smis_ignored, 1);
+    cr_assert_not(irq_intr_pending(vm));
+    cr_assert_not(vm->stop);
+    route(vm, 5, 0x500, 1);                     /* INIT to APIC ID 1: nobody */
+    irq_pulse(vm, 5);
+    cr_assert_not(platform_of(vm)->reset);
+    route(vm, 5, 0x500, 0);                     /* INIT to us: a warm reset */
+    irq_pulse(vm, 5);
+    cr_assert(platform_of(vm)->reset);
     devtest_free(vm);
 }
 
