@@ -27,6 +27,7 @@
 #include "cpu/sandbox.h"
 #include "cpu/host_clock.h"
 #include "cpu/host.h"
+#include "cpu/host_facts.h"
 #include "monitor/vm.h"
 
 #define USER_VIEW_START 0x1000ull
@@ -73,6 +74,9 @@ bool direct_is_guest_cs(uint16_t cs)
  */
 static void trap_cpuid(struct vm *vm)
 {
+    /* The host facts read CPUID themselves (vendor, hypervisor): take them
+     * now, while it still runs, for everything that asks later. */
+    host_facts();
     vm->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
 }
 
