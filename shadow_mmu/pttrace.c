@@ -185,10 +185,11 @@ static bool still_used(struct vm *vm, uint32_t ppn)
 
 /* Did an entry change in a way that changes the mapping it produces?  A/D
  * bits the walker (or the guest) set do not; a cleared one must be seen
- * again at the next access. */
+ * again at the next access.  The mask is 64 bits wide: a PAE entry's XD
+ * bit (63) is part of the mapping. */
 static bool entry_changed(uint64_t old, uint64_t now)
 {
-    return ((old ^ now) & ~PTE_AD) || (old & ~now & PTE_AD);
+    return ((old ^ now) & ~(uint64_t)PTE_AD) || (old & ~now & PTE_AD);
 }
 
 /* Compare one unsynced page with its snapshot, drop what changed, and
