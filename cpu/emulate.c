@@ -347,7 +347,7 @@ static bool fetch_decode(struct em *e)
     return true;
 }
 
-enum em_result emulate_step(struct vcpu *c, struct em_info *info)
+static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
 {
     struct em e = { .c = c, .acc = c->cpl == 3 ? ACC_USER : 0, .res = EM_OK };
     enum em_result r;
@@ -369,6 +369,8 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info)
         r = em_ud(&e);                      /* not in the CPU model */
     } else if (h) {
         r = h(&e);
+    } else if (host_gp0) {
+        r = em_raise(&e, EXC_GP, 0);
     } else {
         char what[64];
         snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in.mnemonic));
@@ -377,6 +379,16 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info)
     if (info)
         info->irq_shadow = e.irq_shadow && r == EM_OK;
     return r;
+}
+
+enum em_result emulate_step(struct vcpu *c, struct em_info *info)
+{
+    return step(c, info, false);
+}
+
+enum em_result emulate_after_host_gp0(struct vcpu *c, struct em_info *info)
+{
+    return step(c, info, true);
 }
 
 enum em_result emulate_one(struct vcpu *c)

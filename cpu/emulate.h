@@ -49,6 +49,13 @@ struct em_info {
 /* emulate_one() plus the details above (info may be NULL). */
 enum em_result emulate_step(struct vcpu *c, struct em_info *info);
 
+/* emulate_step() for an instruction the host CPU refused with #GP(0) when
+ * it ran it for the guest (directly at CPL 3): one with no handler here is
+ * not sensitive, so the cause is the guest's own operand (a misaligned
+ * MOVAPS/MOVDQA operand or FXSAVE area, reserved MXCSR bits in FXRSTOR),
+ * and the modelled CPU raises the same #GP(0) instead of the VM stopping. */
+enum em_result emulate_after_host_gp0(struct vcpu *c, struct em_info *info);
+
 /* Does emulate_one() have a handler for this Zydis mnemonic?  The translator
  * asks before it turns an instruction into an exit. */
 bool emulate_supports(int zydis_mnemonic);

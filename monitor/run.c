@@ -123,8 +123,15 @@ void vm_cr3_loaded(struct vm *vm)
 }
 
 /* Carry out the sensitive instruction at CS:EIP.  Returns true when it
- * opened an interrupt shadow (STI, MOV SS, POP SS). */
+ * opened an interrupt shadow (STI, MOV SS, POP SS).  run_emulate_as(vm,
+ * true): the host raised #GP(0) running it for the guest (cpu/emulate.h,
+ * emulate_after_host_gp0). */
 bool run_emulate(struct vm *vm)
+{
+    return run_emulate_as(vm, false);
+}
+
+bool run_emulate_as(struct vm *vm, bool host_gp0)
 {
     struct vcpu *c = &vm->cpu;
     bool writes_cr3, invlpg;
@@ -136,7 +143,7 @@ bool run_emulate(struct vm *vm)
     uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
     uint64_t efer = c->efer;
     struct em_info info = { 0 };
-    enum em_result r = emulate_step(c, &info);
+    enum em_result r = host_gp0 ? emulate_after_host_gp0(c, &info) : emulate_step(c, &info);
     if (info.mnemonic > 0 && info.mnemonic < STATS_MAX_MNEMONIC)
         vm->stats.callouts[info.mnemonic]++;
     if (r == EM_STOP)

@@ -16,6 +16,7 @@ struct vcpu;
  * shadow MMU's and translator's follow-ups (CR3, INVLPG, paging changes).
  * Returns true when it opened an interrupt shadow (STI, MOV SS, POP SS). */
 bool run_emulate(struct vm *vm);
+bool run_emulate_as(struct vm *vm, bool host_gp0);
 
 /* Ring 3 runs directly unless CR0.TS or CR0.EM is set (then translated). */
 bool ring3_direct(const struct vcpu *c);

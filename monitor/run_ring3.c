@@ -102,8 +102,10 @@ static void user_exception(struct vm *vm)
     case EXC_SS:
         /* Privileged or sensitive instructions (CLI, HLT, IN/OUT, INT n,
          * SGDT/SIDT under UMIP, segment loads): the emulator applies the
-         * guest's rules at CPL 3 and raises what the guest must see. */
-        run_emulate(vm);
+         * guest's rules at CPL 3 and raises what the guest must see.  A
+         * #GP(0) on an instruction it has no handler for came from the
+         * guest's operand (a misaligned FXSAVE area): the guest's #GP(0). */
+        run_emulate_as(vm, c->exc_vector == EXC_GP && c->exc_error == 0);
         return;
     case EXC_UD:
         if (ud_is_sysenter(vm)) {

@@ -3,7 +3,9 @@
 ; at CPL 3 and at CPL 0.  Each case is at global label m_<name> and resumes
 ; at n_<name>; model.c holds what each must raise.  EAX points at an aligned
 ; scratch buffer, EBX at a misaligned one, for the forms with a memory
-; operand (the exception comes before any access).
+; operand (the exception comes before any access); both are set again
+; before every case, since a case the host runs silently at CPL 3 may
+; change them (VMCALL on a KVM-hosted host returns -KVM_EPERM in EAX).
 bits 32
 
 section .bss
@@ -16,14 +18,14 @@ global u_model
 
 %macro CASE 2+                          ; CASE name, bytes...
 global m_%1, n_%1
+        mov eax, m_buf
+        lea ebx, [m_buf + 8]            ; 8-byte aligned, not 16
 m_%1:   %2
 n_%1:
 %endmacro
 
 u_model:
         push ebx
-        mov eax, m_buf
-        lea ebx, [m_buf + 8]            ; 8-byte aligned, not 16
         ; not in the model: #UD
         CASE syscall,    db 0x0F, 0x05
         CASE sysret,     db 0x0F, 0x07
