@@ -4,17 +4,22 @@
 #
 #   rootfs.ext4   a Debian 12 (bookworm) i386 root file system, ext4, 2 GiB
 #                 sparse: debootstrap --variant=minbase with systemd, udev,
-#                 Debian's 686 kernel and its initramfs-tools initramfs,
-#                 gcc, python3 and sqlite3; root's password is "vmm"
-#   vmlinuz       the kernel of that system (from its /boot)
+#                 Debian's 686 and 686-pae kernels with their
+#                 initramfs-tools initramfs, gcc, python3 and sqlite3;
+#                 root's password is "vmm"
+#   vmlinuz       the 686 kernel of that system (from its /boot)
 #   initrd.img    its initramfs, made by Debian's update-initramfs
+#   vmlinuz-pae   the 686-pae kernel (PAE paging with NX), Debian's
+#   initrd-pae.img  default i386 flavour, and its initramfs
 #   VERSION       what was built, and from which packages
 #
 # Boot it with
 #   build/vmm --mem 512 --kernel guest-images/debian-system/vmlinuz \
 #     --initrd guest-images/debian-system/initrd.img \
 #     --append "root=/dev/sda console=ttyS0" --disk COPY-OF-rootfs.ext4
-# (the guest writes to its root file system: boot a copy).
+# (the guest writes to its root file system: boot a copy), or with
+# vmlinuz-pae and initrd-pae.img: the same root file system has both
+# kernels' modules.
 #
 # How: debootstrap runs the packages' i386 maintainer scripts in a chroot.
 # A host kernel built without 32-bit user code (docs/host.md) cannot exec
@@ -24,7 +29,7 @@
 # itself.  The
 # mirror is the one apt on this machine uses for bookworm.  The image is made
 # without loop devices or mounts: `mke2fs -d` copies the tree into it.
-# Nothing is rebuilt when rootfs.ext4, vmlinuz and initrd.img are there
+# Nothing is rebuilt when rootfs.ext4 and both kernels and initramfs are there
 # (--force rebuilds; --cache-dir=DIR keeps the downloaded packages there for
 # the next build, as debootstrap's option of that name).  Needs root (or sudo): debootstrap, chroot and the
 # binfmt_misc registration.  Takes several minutes and about 250 MB of
@@ -40,7 +45,7 @@ PASSWORD=vmm
 # Beyond minbase: an init system and a login on the serial console, the
 # kernel and its initramfs, e2fsck for the boot-time check of /, and the
 # programs the system test runs.
-INCLUDE=systemd,systemd-sysv,udev,kmod,procps,e2fsprogs,linux-image-686,initramfs-tools,gcc,libc6-dev,python3,sqlite3
+INCLUDE=systemd,systemd-sysv,udev,kmod,procps,e2fsprogs,linux-image-686,linux-image-686-pae,initramfs-tools,gcc,libc6-dev,python3,sqlite3
 
 force=0
 cache=()
@@ -56,7 +61,9 @@ done
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'build-debian-system.sh: %s\n' "$*" >&2; exit 1; }
 
-if [[ $force == 0 && -s $OUT/rootfs.ext4 && -s $OUT/vmlinuz && -s $OUT/initrd.img ]]; then
+OUTPUTS=(rootfs.ext4 vmlinuz initrd.img vmlinuz-pae initrd-pae.img)
+built() { local f; for f in "${OUTPUTS[@]}"; do [[ -s $OUT/$f ]] || return 1; done; }
+if [[ $force == 0 ]] && built; then
     say "$OUT is already there (--force to build it again)"
     exit 0
 fi
@@ -174,9 +181,17 @@ in_root sh -c "echo root:$PASSWORD | chpasswd"
 in_root apt-get clean
 "${sudo[@]}" rm -rf "$root/var/lib/apt/lists/"* "$root/var/log/"*.log "$root/debootstrap"
 
-kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -1)
-release=${kernel#vmlinuz-}
-[[ -s $root/boot/initrd.img-$release ]] || die "no initrd.img-$release in the guest's /boot"
+# The kernel of one flavour (686 or 686-pae) in the guest's /boot, the
+# newest if several: its file name; its initramfs is initrd.img-<release>.
+kernel_of() {
+    local k
+    k=$(cd "$root/boot" && ls vmlinuz-*-"$1" 2>/dev/null | sort -V | tail -1)
+    [[ -n $k ]] || die "no $1 kernel in the guest's /boot"
+    [[ -s $root/boot/initrd.img-${k#vmlinuz-} ]] || die "no initrd.img-${k#vmlinuz-} in the guest's /boot"
+    echo "$k"
+}
+kernel=$(kernel_of 686)
+kernel_pae=$(kernel_of 686-pae)
 
 mkdir -p "$OUT"
 rm -f "$OUT/rootfs.ext4.new"
@@ -185,10 +200,12 @@ say "writing $OUT/rootfs.ext4 ($SIZE, ext4, mke2fs -d)"
     die "mke2fs -d failed"
 "${sudo[@]}" chown "$(id -u):$(id -g)" "$OUT/rootfs.ext4.new"
 cp "$root/boot/$kernel" "$OUT/vmlinuz"
-cp "$root/boot/initrd.img-$release" "$OUT/initrd.img"
+cp "$root/boot/initrd.img-${kernel#vmlinuz-}" "$OUT/initrd.img"
+cp "$root/boot/$kernel_pae" "$OUT/vmlinuz-pae"
+cp "$root/boot/initrd.img-${kernel_pae#vmlinuz-}" "$OUT/initrd-pae.img"
 {
     echo "Debian $SUITE i386, debootstrap --variant=minbase --include=$INCLUDE"
-    echo "kernel $release"
+    echo "kernels ${kernel#vmlinuz-} ${kernel_pae#vmlinuz-}"
     echo "mirror $mirror"
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((SECONDS - t0)) s"
     in_root dpkg-query -W -f='${Package} ${Version}\n'

@@ -2,12 +2,15 @@
 """debian-system-test.py - boot the Debian system guest under vmm and use it
 as a person at its serial console would.
 
-    debian-system-test.py --vmm VMM --images DIR [--boots N] [--mem MIB]
-                          [--timeout S] [--vmm-arg ARG]... [--work DIR]
+    debian-system-test.py --vmm VMM --images DIR [--flavour 686|686-pae]
+                          [--boots N] [--mem MIB] [--timeout S]
+                          [--vmm-arg ARG]... [--work DIR]
 
 DIR is guest-images/debian-system (tests/guests/build-debian-system.sh
-builds it): a bookworm i386 root file system on rootfs.ext4, with the
-kernel and Debian's own initramfs beside it.  Every boot runs on a fresh
+builds it): a bookworm i386 root file system on rootfs.ext4, with its two
+kernels and Debian's own initramfs for each beside it: vmlinuz and
+initrd.img (686, the default here) and vmlinuz-pae and initrd-pae.img
+(686-pae: PAE paging with NX, Debian's default i386 flavour).  Every boot runs on a fresh
 sparse copy of the image (the guest writes to its root file system), with
 `root=/dev/sda console=ttyS0`, and:
 
@@ -40,6 +43,8 @@ PASSWORD = "vmm"
 # Terminal control sequences (colours, bash's bracketed-paste switch).
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROMPT = "VMMSH# "
+# The kernel and initramfs of each flavour, in DIR.
+FLAVOURS = {"686": ("vmlinuz", "initrd.img"), "686-pae": ("vmlinuz-pae", "initrd-pae.img")}
 # Output that ends a boot at once: no later line can make it pass.
 FATAL = [
     (re.compile(r"Kernel panic - not syncing[^\r\n]*"), "kernel panic"),
@@ -159,9 +164,10 @@ def boot_once(args, n, full):
     disk = os.path.join(args.work, f"rootfs-{n}.ext4")
     transcript = os.path.join(args.work, f"console-{n}.log")
     subprocess.run(["cp", "--sparse=always", os.path.join(args.images, "rootfs.ext4"), disk], check=True)
+    kernel, initrd = FLAVOURS[args.flavour]
     argv = [args.vmm, "--mem", str(args.mem),
-            "--kernel", os.path.join(args.images, "vmlinuz"),
-            "--initrd", os.path.join(args.images, "initrd.img"),
+            "--kernel", os.path.join(args.images, kernel),
+            "--initrd", os.path.join(args.images, initrd),
             "--append", "root=/dev/sda console=ttyS0", "--disk", disk] + args.vmm_arg
     con = Console(argv, transcript)
     t0 = time.monotonic()
@@ -177,6 +183,14 @@ def boot_once(args, n, full):
         # so that they do not mix with the answers.
         con.send(f"PS1='{PROMPT[:3]}''{PROMPT[3:]}'; export TERM=dumb; dmesg -n 1\n")
         con.expect(re.escape(PROMPT), 30, "the new prompt")
+
+        release = con.run("uname -r", 30, "uname -r").strip().splitlines()[-1:]
+        if not release or not re.fullmatch(r"[0-9.]+-[0-9]+-" + re.escape(args.flavour), release[0]):
+            raise BootFailed(f"uname -r said {release!r}: not Debian's {args.flavour} kernel")
+        if args.flavour == "686-pae":
+            nx = con.run("dmesg | grep -c 'NX (Execute Disable) protection: active'", 30, "dmesg")
+            if nx.strip().splitlines()[-1:] != ["1"]:
+                raise BootFailed(f"the 686-pae kernel did not report NX protection active: {nx!r}")
 
         state = con.run("systemctl is-system-running --wait", 300, "systemctl is-system-running")
         if state.strip().splitlines()[-1:] != ["running"]:
@@ -195,7 +209,7 @@ def boot_once(args, n, full):
         fsck = subprocess.run(["e2fsck", "-fn", disk], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if fsck.returncode != 0:
             raise BootFailed(f"e2fsck -fn found the root file system unclean after poweroff:\n{fsck.stdout}")
-        print(f"boot {n}: login after {t_login:.1f} s, powered off cleanly after "
+        print(f"boot {n} ({release[0]}): login after {t_login:.1f} s, powered off cleanly after "
               f"{time.monotonic() - t0:.1f} s", flush=True)
     except BootFailed as e:
         con.kill()
@@ -240,6 +254,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--vmm", required=True)
     ap.add_argument("--images", required=True)
+    ap.add_argument("--flavour", choices=sorted(FLAVOURS), default="686",
+                    help="which of the guest's kernels boots it")
     ap.add_argument("--boots", type=int, default=1)
     ap.add_argument("--mem", type=int, default=512)
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("VMM_LINUX_TIMEOUT", "300")),
@@ -248,7 +264,7 @@ def main():
     ap.add_argument("--work", default=None, help="where image copies and transcripts go")
     args = ap.parse_args()
 
-    for name in ("rootfs.ext4", "vmlinuz", "initrd.img"):
+    for name in ("rootfs.ext4",) + FLAVOURS[args.flavour]:
         if not os.path.isfile(os.path.join(args.images, name)):
             print(f"SKIP: {args.images}/{name} is missing: tests/guests/build-debian-system.sh builds "
                   f"the Debian system guest (./setup.sh runs it)")
