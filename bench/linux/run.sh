@@ -1,13 +1,16 @@
 #!/bin/bash
-# bench/linux/run.sh [RUNS] - Debian's i386 Linux under vmm and under
+# bench/linux/run.sh [--pae] [RUNS] - Debian's i386 Linux under vmm and under
 # qemu-system-i386 TCG, and the same i386 busybox run natively on the host
 # (issue 6's performance targets), side by side in one run.
 #
 #   bench/linux/run.sh               # 3 runs of each side, build dir ./build
 #   bench/linux/run.sh 5
+#   bench/linux/run.sh --pae 3       # the 686-pae flavour instead (PAE + NX)
 #   BUILD_DIR=/path/to/build bench/linux/run.sh
 #
-# Both monitors boot guest-images/vmlinuz with the same initramfs (the
+# Both monitors boot guest-images/vmlinuz (with --pae vmlinuz-pae, Debian's
+# default i386 flavour, which turns on PAE paging with NX and, on a CPU
+# model without the Meltdown fix, page-table isolation) with the same initramfs (the
 # tests' one, tests/linux/initramfs.list, with bench/linux/init as /init and
 # bench/linux/work.sh as /work.sh), 128 MiB and the command line
 # "console=ttyS0" and nothing else.  Measured, best of RUNS:
@@ -35,10 +38,14 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
-runs=${1:-3}
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [RUNS]" >&2; exit 2; }
-
 kernel=$root/guest-images/vmlinuz
+if [[ ${1:-} == --pae ]]; then
+    kernel=$root/guest-images/vmlinuz-pae
+    shift
+fi
+runs=${1:-3}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--pae] [RUNS]" >&2; exit 2; }
+
 busybox=$root/guest-images/busybox
 for f in "$kernel" "$busybox"; do
     if [[ ! -s $f ]]; then
@@ -165,7 +172,7 @@ for i in $(seq "$runs"); do
     ((k)) && { KVM_TIMEOUT=300 run kvm "${kvm_cmd[@]}" || { k=0; kvm_why="KVM failed to run the programs (see below)"; }; }
 done
 
-echo "== Debian i386 Linux: seconds (best of $runs; guest /proc/uptime in brackets) =="
+echo "== Debian i386 Linux ($(basename "$kernel")): seconds (best of $runs; guest /proc/uptime in brackets) =="
 awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
     function min(k, v) { if (!(k in best) || v < best[k]) best[k] = v }
     {
