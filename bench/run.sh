@@ -4,7 +4,7 @@
 # Builds what is missing (in $BUILD_DIR, default <repo>/build), runs the
 # native program and the guest under vmm RUNS times each (default 5), keeps
 # the best time per kernel, and prints a table in nanoseconds with the ratio
-# native/vmm (issue 2 asks for >= 0.5).  If qemu-system-i386 is installed,
+# native/vmm (the target is >= 0.5).  If qemu-system-i386 is installed,
 # the same guest also runs under QEMU TCG.  Checksums must agree everywhere.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

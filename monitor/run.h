@@ -1,5 +1,5 @@
 /*
- * monitor/run.h - the run loop: translated ring 0, direct ring 3 (issue 3),
+ * monitor/run.h - the run loop: translated ring 0, direct ring 3,
  * interrupts, exits, until the guest stops.
  */
 #ifndef MONITOR_RUN_H

@@ -14,7 +14,7 @@
  * With paging off, linear = physical and the view maps RAM 1:1 (the PC hole
  * at 640 KiB - 1 MiB stays RAM-backed for the VGA text buffer and the BIOS
  * tables the loaders write).  With paging on, shadow_mmu/ builds the view
- * from the guest page tables (issue 4).
+ * from the guest page tables.
  *
  * Pages that hold translated code are mapped read-only in the view so that a
  * guest write to them faults and the translations are dropped

@@ -1,5 +1,5 @@
 /*
- * bench/paging/guest_main.c - paging microbenchmarks (issue 4), one ring-0
+ * bench/paging/guest_main.c - paging microbenchmarks, one ring-0
  * Multiboot guest run under vmm and under QEMU TCG by bench/run-all.sh.
  *
  * The guest identity-maps its first 16 MiB with 4 KiB pages (supervisor,

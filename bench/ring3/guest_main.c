@@ -1,6 +1,6 @@
 /*
  * bench/ring3/guest_main.c - the compute kernels of bench/ring0 run at CPL 3
- * (issue 3: directly executed guest user code against the same code run as
+ * (directly executed guest user code against the same code run as
  * a native 32-bit Linux program; target 0.95 of native or better).
  *
  * The kernel side enters ring 3 once (bench_user_call) and the user side

@@ -1,5 +1,5 @@
 /*
- * bench/syscall/guest_main.c - the guest system-call round trip (issue 3).
+ * bench/syscall/guest_main.c - the guest system-call round trip.
  *
  * A Multiboot kernel that enters ring 3 and runs N `int 0x80` round trips
  * to a handler that is a bare IRET (syscall_user.asm): the cost of one

@@ -1,7 +1,7 @@
 /*
  * bench/syscall/host_signal.c - the bare host signal round trip, the floor
  * under a guest system call run by direct execution (DESIGN.md: a trap from
- * guest code reaches the monitor as a signal; issue 3's target is a guest
+ * guest code reaches the monitor as a signal; the target is a guest
  * system call within 2x of this).
  *
  * A 64-bit Linux program: N times an instruction that traps, a handler on a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fetch-debian-guest.sh - fetch the Debian guests of issue 6 into
+# fetch-debian-guest.sh - fetch the Debian guests into
 # guest-images/ (ignored by git):
 #
 #   guest-images/linux-image-6.1.*-686-unsigned_*_i386.deb, busybox-static_*_i386.deb

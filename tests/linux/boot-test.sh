@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # boot-test.sh - boot Debian's i386 Linux under vmm with a busybox
-# initramfs whose init runs the programs of issue 6 (tests/linux/
+# initramfs whose init runs the test programs (tests/linux/
 # vmmtest.sh), and check every one of them against the host.
 #
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The programs of issue 6, run by /init when the command line holds
+# The test programs, run by /init when the command line holds
 # vmmtest=1.  Every section starts with a line "@@ <name>" so that
 # tests/linux/boot-test.sh can cut the output apart and check each one
 # against what the host computes.

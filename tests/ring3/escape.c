@@ -1,5 +1,5 @@
 /*
- * tests/ring3/escape.c - the containment test (issue 3).  User code far-jumps
+ * tests/ring3/escape.c - the containment test.  User code far-jumps
  * to selector 0x33, the host's 64-bit user code segment, and makes host
  * system calls: getpid, open("/etc/passwd") and open(<marker>, O_CREAT) where
  * <marker> is the kernel command line (--append).  The monitor must end the

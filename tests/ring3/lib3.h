@@ -1,6 +1,6 @@
 /*
  * tests/ring3/lib3.h - a tiny "kernel that runs user programs" for the ring-3
- * test guests (issue 3: direct execution of guest ring 3).
+ * test guests (direct execution of guest ring 3).
  *
  * Contract: built on tests/guests/lib (rt.h).  r3_init() points TSS.SS0:ESP0
  * at a kernel trap stack of its own, installs INT 0x80 as a DPL-3 trap gate
