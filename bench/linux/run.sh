@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/linux/run.sh [--pae] [RUNS] - Debian's i386 Linux under vmm and under
 # qemu-system-i386 TCG, and the same i386 busybox run natively on the host
-# (issue 6's performance targets), side by side in one run.
+# side by side in one run.
 #
 #   bench/linux/run.sh               # 3 runs of each side, build dir ./build
 #   bench/linux/run.sh 5
@@ -81,6 +81,10 @@ want=$(yes 'vmm sha256 pipe 0123456789abcdef' | head -c $((64 << 20)) | sha256su
 
 append="console=ttyS0"
 vmm_cmd=("$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" --mem 128 --append "$append")
+# The same with guest ring 3 translated instead of run directly: the cost
+# of translating user code, side by side (on a host that runs no 32-bit
+# user code both columns are translated).
+tr3_cmd=("${vmm_cmd[@]}" --translate-ring3)
 qemu_cmd=("$qemu" -accel tcg -m 128 -nic none -display none -serial stdio -monitor none
           -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append")
 # Hardware-assisted virtualization on the same guest, when this machine has
@@ -151,7 +155,7 @@ run() {
 }
 
 echo "runs: $runs of each side, interleaved; best time kept" >&2
-n=1 v=1 q=0
+n=1 v=1 t=1 q=0
 # The native side is i386 busybox: a host that runs no 32-bit user code
 # (vmm --host-info, docs/host.md) has no native column.
 if "$build/vmm" --host-info 2>/dev/null | grep -q '^32-bit user code.*refused'; then
@@ -166,6 +170,8 @@ for i in $(seq "$runs"); do
     ((n)) && { run native "${native_cmd[@]}" || n=0; }
     echo "  run $i: vmm ..." >&2
     ((v)) && { run vmm "${vmm_cmd[@]}" || v=0; }
+    echo "  run $i: vmm --translate-ring3 ..." >&2
+    ((t)) && { run tr3 "${tr3_cmd[@]}" || t=0; }
     ((q)) && echo "  run $i: qemu-tcg ..." >&2
     ((q)) && { run qemu "${qemu_cmd[@]}" || q=0; }
     ((k)) && echo "  run $i: qemu-kvm ..." >&2
@@ -193,12 +199,12 @@ awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
         return ((a "," k) in best && (b "," k) in best) ? sprintf("%.2f", best[a "," k] / best[b "," k]) : "-"
     }
     function row(name, k, up, r, tgt) {
-        printf "%-22s %s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
-               cell("qemu", k, up), cell("kvm", k, up), r, tgt
+        printf "%-22s %s %s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
+               cell("tr3", k, up), cell("qemu", k, up), cell("kvm", k, up), r, tgt
     }
     END {
-        printf "%-22s %18s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "qemu-tcg", "qemu-kvm",
-               "ratio", "target"
+        printf "%-22s %18s %18s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "vmm-tr3", "qemu-tcg",
+               "qemu-kvm", "ratio", "target"
         row("boot_to_init", "boot", "", "qemu/vmm " ratio("qemu", "vmm", "boot"), "> 1 (faster than QEMU)")
         row("boot_run_poweroff", "total", "", "qemu/vmm " ratio("qemu", "vmm", "total"), "-")
         row("forkexec_500", "fe", "feu", "qemu/vmm " ratio("qemu", "vmm", "fe"), ">= 1 (no slower than QEMU)")
@@ -206,6 +212,8 @@ awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
         printf "also: forkexec native/vmm %s, native/qemu %s; sha256 native/qemu %s, qemu/vmm %s\n",
                ratio("native", "vmm", "fe"), ratio("native", "qemu", "fe"),
                ratio("native", "qemu", "sha"), ratio("qemu", "vmm", "sha")
+        printf "ring 3 translated (vmm-tr3) over direct (vmm): boot %s, forkexec %s, sha256 %s (target: >= 1)\n",
+               ratio("tr3", "vmm", "boot"), ratio("tr3", "vmm", "fe"), ratio("tr3", "vmm", "sha")
         if (haskvm == "1")
             printf "hardware-assisted (KVM) over vmm: boot %s, forkexec %s, sha256 %s\n",
                    ratio("kvm", "vmm", "boot"), ratio("kvm", "vmm", "fe"), ratio("kvm", "vmm", "sha")
@@ -215,6 +223,7 @@ echo
 echo "commands (from $root; INITRAMFS = the tests' initramfs with bench/linux/init and work.sh):"
 echo "  native: PATH=BIN BIN/sh bench/linux/work.sh BIN   (BIN: links to guest-images/busybox)"
 echo "  vmm:    ${vmm_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
+echo "  vmm-tr3: the same with --translate-ring3"
 if [[ -n $qemu ]]; then
     echo "  qemu:   ${qemu_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
 else
