@@ -56,6 +56,8 @@ struct host_facts {
     bool kvm_present;           /* /dev/kvm opens */
     int kvm_api;                /* KVM_GET_API_VERSION, -1 if none */
     unsigned long mmap_min_addr;
+    bool page0_maps;            /* this process may map host page 0 anyway
+                                   (CAP_SYS_RAWIO, or mmap_min_addr 0) */
 };
 
 /* What the monitor does on a host with those facts. */
@@ -65,6 +67,8 @@ struct host_plan {
     bool compat_sigsys_is_syscall; /* SIGSYS from the compat entry is a SYSCALL */
     bool gsbase_insn;           /* WRGSBASE may set translated code's GS base;
                                    otherwise arch_prctl (kept by the kernel) */
+    bool user_page0;            /* guest linear page 0 is mapped in the user
+                                   view like any page (else emulated) */
 };
 
 const struct host_facts *host_facts(void);

@@ -81,6 +81,8 @@ static const struct opt_desc opt_table[] = {
           "                       the guest runs (i386 system calls still trap; docs/security.md)"),
     OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
           "                       (as while CR0.TS/EM is set; docs/translator.md)"),
+    OPT_F("emulate-page0", emulate_page0, "never map guest linear page 0 in the host, even where vmm may\n"
+          "                       (CAP_SYS_RAWIO): emulate its accesses (docs/direct.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),
     OPT_F("gdb-wait", gdb_wait, "with --gdb: wait for gdb before the first guest instruction"),
     DEV_L("disk", "FILE[,ro]", disks, DEV_MAX_DISKS, check_disk,

@@ -44,6 +44,7 @@ struct vm_options {
     bool trace;
     bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
     bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_ring3.c) */
+    bool emulate_page0;         /* never map guest page 0 in the user view (shadow_mmu/shadow.c) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */

@@ -251,7 +251,7 @@ static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
     }
     if (!in)
         return;
-    if (is_user(tag) && first == 0) {          /* host page 0 is never mapped */
+    if (is_user(tag) && first < s->user_first) {  /* host page 0 is not mapped */
         first = 1;
         n--;
     }
@@ -277,7 +277,7 @@ void hm_clear(struct vm *vm, int tag)
     struct shadow *s = vm->shadow;
     if (is_user(tag)) {
         if (tag == USER_TAG + s->ulive && s->t[tag].mapped)
-            hm_release(s, tag, 1, NPAGES_4G - 1);
+            hm_release(s, tag, s->user_first, NPAGES_4G - s->user_first);
     } else {
         /* Always re-reserve a kernel view: view 0 may hold the identity
          * map of paging-off times, which the map does not count. */

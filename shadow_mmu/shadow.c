@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include "shadow_mmu/shadow_int.h"
 #include "shadow_mmu/mmu.h"
+#include "cpu/host_facts.h"
 #include "monitor/vm.h"
 
 int shadow_init(struct vm *vm, char *err, unsigned long errlen)
@@ -36,6 +37,7 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
         goto oom;
     vm->shadow = s;
     s->npages = vm->mem.size / GUEST_PAGE_SIZE;
+    s->user_first = host_plan()->user_page0 && !vm->opt.emulate_page0 ? 0 : 1;
     s->ptp = calloc(s->npages, 1);
     s->snap = calloc(UNSYNC_MAX, sizeof *s->snap);
     s->snap_slot = calloc(s->npages, sizeof *s->snap_slot);
@@ -189,11 +191,11 @@ void shadow_invlpg(struct vm *vm, uint32_t lin)
 
 /* ---- faults ----------------------------------------------------------- */
 
-/* Page 0 of the host cannot be mapped (mmap_min_addr): a user view has it
- * emulated. */
-static bool host_page_zero(int tag, uint32_t lin)
+/* Page 0 of the host cannot be mapped (mmap_min_addr) unless vmm has
+ * CAP_SYS_RAWIO: where it cannot, a user view has it emulated. */
+static bool host_page_zero(const struct shadow *s, int tag, uint32_t lin)
 {
-    return is_user(tag) && lin < GUEST_PAGE_SIZE;
+    return is_user(tag) && (lin >> 12) < s->user_first;
 }
 
 /*
@@ -253,7 +255,7 @@ static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool w
                     (big && writable ? PTE_D : 0);
     if ((pde & need) != need)
         return hm_map(vm, tag, lpn, ppn, writable, nx);
-    uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? 1 : 0;
+    uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? vm->shadow->user_first : 0;
     while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + slot &&
            around_entry(vm, tag, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable, nx))
         hi++;
@@ -281,7 +283,7 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
         vm->stats.shadow_true_faults++;
         return SHADOW_GUEST_PF;
     }
-    bool page0 = host_page_zero(tag, lin);
+    bool page0 = host_page_zero(vm->shadow, tag, lin);
     if (r == MMU_NOT_RAM && !write && !io_mmio_claimed(&vm->io, *pa) && !page0 &&
         hm_map_ones(vm, tag, lin >> 12) == 0)
         return SHADOW_FIXED;

@@ -86,6 +86,9 @@ struct shadow {
     uint32_t nunsync;
     uint64_t npages;            /* physical pages of RAM */
     uint64_t clock;
+    uint32_t user_first;        /* first linear page a user view can hold: 1
+                                   where the host forbids mapping its page 0
+                                   (mmap_min_addr), else 0 (cpu/host_facts.h) */
 };
 
 static inline bool is_user(int tag)

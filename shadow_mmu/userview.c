@@ -77,7 +77,7 @@ static void put_aside(struct vm *vm, int tag, int next)
     }
     bool partial = next >= 0 && h->nlist <= LIST_MAX;
     if (!partial)
-        hm_release(s, tag, 1, NPAGES_4G - 1);
+        hm_release(s, tag, s->user_first, NPAGES_4G - s->user_first);
     uint32_t kept = 0, ndrop = 0;
     for (uint32_t i = 0, n = hm_list_len(h); i < n; i++) {
         uint32_t l = hm_list_page(h, i), e = h->map[l];

@@ -4,6 +4,7 @@
  * one of them.
  */
 #include <criterion/criterion.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <string.h>
 #include "cpu/host_facts.h"
@@ -85,6 +86,23 @@ Test(host_plan, no_compat_mode_no_kept_gsbase)
     cr_assert_not(host_plan_from(&f).gsbase_insn);
 }
 
+/* Guest linear page 0 is mapped only where this process may map host page
+ * 0 (CAP_SYS_RAWIO), and the probe agrees with a direct try. */
+Test(host_plan, page0_follows_the_probe)
+{
+    struct host_facts f = intel();
+    f.page0_maps = false;
+    cr_assert_not(host_plan_from(&f).user_page0);
+    f.page0_maps = true;
+    cr_assert(host_plan_from(&f).user_page0);
+    void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    bool can = p == NULL;
+    if (p != MAP_FAILED)
+        munmap(p, 4096);
+    cr_assert_eq(host_facts()->page0_maps, can, "probe %d, a direct mmap of page 0 %d",
+                 host_facts()->page0_maps, can);
+}
+
 /* The probes of this host agree with themselves: the plan derived from
  * them is the cached one, and the table names every fact. */
 Test(host_facts, this_host)
@@ -104,6 +122,7 @@ Test(host_facts, this_host)
     cr_assert(strstr(buf, "32-bit user code"));
     cr_assert(strstr(buf, "SYSENTER in 32-bit code"));
     cr_assert(strstr(buf, "RDGSBASE/WRGSBASE"));
+    cr_assert(strstr(buf, "host page 0 mappable"));
     cr_assert(strstr(buf, f->vendor));
     free(buf);
 }

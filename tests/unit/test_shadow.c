@@ -28,6 +28,7 @@
 #include <string.h>
 #include "monitor/vm.h"
 #include "monitor/run.h"
+#include "cpu/host_facts.h"
 #include "shadow_mmu/shadow.h"
 #include "shadow_mmu/mmu.h"
 
@@ -335,8 +336,15 @@ Test(shadow, non_ram_and_page_zero)
     }
     cr_assert_eq(kfault(X + 0x1010, true, &pa, NULL), SHADOW_MMIO, "a write to unassigned space");
     cr_assert_neq(probe(kv(X + 0x1000)), RW, "unassigned space is never writable");
-    /* The host cannot map its page 0: ring-3 accesses there are emulated. */
-    cr_assert_eq(shadow_user_fault(vm, 0x10, false, &pa, &err), SHADOW_MMIO);
+    /* Host page 0: mapped for the user view where vmm may map it
+     * (CAP_SYS_RAWIO), else ring-3 accesses there are emulated. */
+    if (host_plan()->user_page0 && !vm->opt.emulate_page0) {
+        cr_assert_eq(shadow_user_fault(vm, 0x10, false, &pa, &err), SHADOW_FIXED);
+        volatile uintptr_t zero = 0;
+        cr_assert_eq(((volatile uint32_t *)zero)[0], 0xF0000001u, "guest page 0 at host page 0");
+    } else {
+        cr_assert_eq(shadow_user_fault(vm, 0x10, false, &pa, &err), SHADOW_MMIO);
+    }
     cr_assert_eq(pa, F(1) + 0x10);
     /* The kernel view can map linear page 0. */
     cr_assert_eq(kfault(0x10, false, &pa, NULL), SHADOW_FIXED);
