@@ -54,12 +54,7 @@ static uint32_t upte(const void *f)
 
 void test_main(void)
 {
-    for (uint32_t t = 0; t < LOW_MIB / 4; t++) {
-        for (uint32_t i = 0; i < 1024; i++)
-            pt_low[t][i] = ((t * 1024 + i) << 12) | PTE_P | PTE_W | PTE_U;
-        pd[t] = (uint32_t)pt_low[t] | PTE_P | PTE_W | PTE_U;
-    }
-    pt_low[0][0] = 0;
+    user_identity_low(pd, pt_low, LOW_MIB / 4);
     pd[UCODE_VA >> 22] = (uint32_t)pt_u | PTE_P | PTE_W | PTE_U;
     for (uint32_t i = 0; i < 1024; i++)
         pd2[i] = pd[i];

@@ -97,12 +97,7 @@ static void one_case(int n, bool user, bool taken)
 
 void test_main(void)
 {
-    for (uint32_t t = 0; t < LOW_MIB / 4; t++) {
-        for (uint32_t i = 0; i < 1024; i++)
-            pt_low[t][i] = ((t * 1024 + i) << 12) | PTE_P | PTE_W | PTE_U;
-        pd[t] = (uint32_t)pt_low[t] | PTE_P | PTE_W | PTE_U;
-    }
-    pt_low[0][0] = 0;
+    user_identity_low(pd, pt_low, LOW_MIB / 4);
     pd[CODE_VA >> 22] = (uint32_t)pt_code | PTE_P | PTE_W | PTE_U;
 
     user_paging_on(pd, (uint32_t)(kstack + sizeof kstack), kernel_hook);

@@ -1,6 +1,7 @@
 /*
  * user_call.c - user_call and user_abort (user_call.h).
  */
+#include "paging_guest.h"
 #include "user_call.h"
 
 volatile uint32_t user_pf_error, user_pf_cr2, user_pf_count;
@@ -48,6 +49,16 @@ asm(".text\n"
     "mov %cx, %ds; mov %cx, %es; mov %cx, %fs; mov %cx, %gs\n\t"
     "pop %edi; pop %esi; pop %ebx; pop %ebp\n\t"
     "ret\n");
+
+void user_identity_low(volatile uint32_t *pd, volatile uint32_t (*pt)[1024], uint32_t n)
+{
+    for (uint32_t t = 0; t < n; t++) {
+        for (uint32_t i = 0; i < 1024; i++)
+            pt[t][i] = ((t * 1024 + i) << 12) | PTE_P | PTE_W | PTE_U;
+        pd[t] = (uint32_t)pt[t] | PTE_P | PTE_W | PTE_U;
+    }
+    pt[0][0] = 0;
+}
 
 void user_paging_on(const volatile uint32_t *pd, uint32_t kstack_top,
                     void (*hook)(struct trap_frame *f))

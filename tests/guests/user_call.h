@@ -23,6 +23,11 @@ uint32_t user_call(uint32_t (*fn)(void), uint32_t stack_top);
  * read-only pages, as a kernel that copies-on-write needs). */
 void user_paging_on(const volatile uint32_t *pd, uint32_t kstack_top,
                     void (*hook)(struct trap_frame *f));
+
+/* Identity-map the first 4 MiB x n of linear memory in pd through the n
+ * page tables pt, present, writable and user-accessible, except linear
+ * page 0 (absent, so that a null pointer faults). */
+void user_identity_low(volatile uint32_t *pd, volatile uint32_t (*pt)[1024], uint32_t n);
 void user_abort(uint32_t value) __attribute__((noreturn));
 
 /* A ring-3 #PF seen by the kernel's handler: user_page_fault(f) records
