@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# tests/fuzz/ring0.sh [--vmm VMM] [--guest ELF] [SECONDS [MAXLEN]]
+# tests/fuzz/ring0.sh --replay DIR [--vmm VMM] [--guest ELF]
+#
+# Arbitrary bytes as ring-0 guest code: each run gives vmm the guest
+# tests/guests/fuzz_ring0.c with an input of random length (1..MAXLEN,
+# default 4096) from /dev/urandom as its --initrd, which the guest runs in
+# ring 0 (through the translator), and a 1 MiB disk image.  For SECONDS
+# (default 600), one input after the other.  Each run must end the way the
+# product promises (docs/fuzzing.md, "Arbitrary ring-0 code"): exit status
+# 0, 4, 6, 8 or odd (the debug exit), or still running after 2 s (an
+# endless loop: stopped, as a user would); never 10 (internal error), a
+# signal, or anything else.  After each run, from outside: a marker process
+# (a `sleep`) still lives, a canary file outside the guest's reach is
+# unchanged, and the disk image has its size.  A failing input is kept in
+# fuzz-out/ring0/ with vmm's output; copy it to tests/fuzz/ring0/ to have
+# `ctest -R fuzz.ring0_replay` run it from then on.
+#
+# --replay DIR runs every file of DIR once with the same checks.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+vmm=$root/build/vmm
+guest=$root/build/tests/guests/fuzz_ring0.elf
+replay=
+args=()
+while (($#)); do
+    case $1 in
+    --vmm) vmm=$2; shift 2 ;;
+    --guest) guest=$2; shift 2 ;;
+    --replay) replay=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+    esac
+done
+secs=${args[0]:-600}
+maxlen=${args[1]:-4096}
+for f in "$vmm" "$guest"; do
+    [[ -e $f ]] || { echo "ring0.sh: $f is missing (cmake --build build)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/vmm-ring0-fuzz.XXXXXX)
+sleep 100000 &
+marker=$!
+trap 'kill $marker 2>/dev/null; rm -rf "$work"' EXIT
+canary=$work/canary
+echo "vmm must never touch this" > "$canary"
+canary_sum=$(sha256sum < "$canary")
+disk=$work/disk.img
+truncate -s 1M "$disk"
+out=$root/fuzz-out/ring0
+runs=0
+declare -A seen=()
+
+one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
+    local in=$1 st why=
+    timeout -k 2 2 "$vmm" --kernel "$guest" --initrd "$in" --mem 64 --disk "$disk" \
+        </dev/null >"$work/out" 2>&1
+    st=$?
+    seen[$st]=$((${seen[$st]:-0} + 1))
+    case $st in
+    0|4|6|8|124) ;;
+    *) ((st < 128 && st % 2 == 1)) || why="vmm exit status $st" ;;
+    esac
+    kill -0 "$marker" 2>/dev/null || why="${why:+$why; }the marker process is gone"
+    [[ $(sha256sum < "$canary") == "$canary_sum" ]] || why="${why:+$why; }the canary file changed"
+    [[ $(stat -c %s "$disk") == 1048576 ]] || why="${why:+$why; }the disk image changed size"
+    [[ -z $why ]] && return 0
+    mkdir -p "$out"
+    local keep=$out/fail-$(date +%s)-$runs
+    cp "$in" "$keep"
+    cp "$work/out" "$keep.out"
+    echo "ring0.sh: FAILED ($why) on input $keep (${in##*/}); last lines of vmm:"
+    tail -15 "$work/out"
+    echo "repeat: $vmm --kernel $guest --initrd $keep --mem 64 --disk DISK"
+    return 1
+}
+
+summary() {
+    local k s=
+    for k in $(printf '%s\n' "${!seen[@]}" | sort -n); do s+=" $k:${seen[$k]}"; done
+    echo "ring0.sh: $runs inputs, exit statuses (status:count)$s; marker alive, canary and disk unchanged"
+}
+
+if [[ -n $replay ]]; then
+    for in in "$replay"/*; do
+        [[ -f $in ]] || continue
+        runs=$((runs + 1))
+        one "$in" || exit 1
+    done
+    summary
+    exit 0
+fi
+
+end=$((SECONDS + secs))
+while ((SECONDS < end)); do
+    len=$((1 + (RANDOM * 32768 + RANDOM) % maxlen))
+    head -c "$len" /dev/urandom > "$work/in"
+    runs=$((runs + 1))
+    one "$work/in" || exit 1
+done
+summary
