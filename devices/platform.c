@@ -6,6 +6,10 @@
  * pin of their number).  The 8259's INTR output reaches the CPU through the
  * local APIC's LINT0 (ExtINT) or directly while the APIC is disabled; the
  * IOAPIC's messages and the APIC timer go through the local APIC.
+ *
+ * The devices themselves are one table, pc_devices[] below: a row per
+ * device with its life-cycle hooks, in the order they come up and tick
+ * (host input is pumped into COM1 before COM1's own tick).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,32 +89,192 @@ int irq_intr_ack(struct vm *vm)
     return lapic_ack(&p->lapic);    /* the APIC's spurious vector */
 }
 
+/* ---- the machine's devices: one row each ------------------------------- */
+
+/*
+ * Each device's part in the platform's life: init registers its port and
+ * MMIO ranges (and starts its timers), tick lets its time pass, deadline
+ * says when it next needs a tick (UINT64_MAX: never), stats adds its
+ * counters to --stats, destroy frees what init took.  NULL where a device
+ * has no such part.  The hooks below adapt each model's own functions,
+ * which take their own state, to the platform.
+ */
+struct pc_device {
+    const char *name;
+    int (*init)(struct platform *p, struct vm *vm, struct io_bus *bus);
+    void (*tick)(struct platform *p, uint64_t now_ns);
+    uint64_t (*deadline)(struct platform *p);
+    void (*stats)(struct platform *p, FILE *out);
+    void (*destroy)(struct platform *p);
+};
+
+static void stat(FILE *out, const char *name, uint64_t v)
+{
+    fprintf(out, "%s: %llu\n", name, (unsigned long long)v);
+}
+
+static int pic_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm;
+    return pic_init(&p->pic, bus);
+}
+
+static int pit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return pit_init(&p->pit, vm, bus);
+}
+static void pit_tick_(struct platform *p, uint64_t now) { pit_tick(&p->pit, now); }
+static uint64_t pit_deadline_(struct platform *p) { return pit_deadline(&p->pit); }
+static void pit_stats(struct platform *p, FILE *out) { stat(out, "pit_irq0_pulses", p->pit.irqs); }
+
+static int rtc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return rtc_init(&p->rtc, vm, bus, vm->mem.size);
+}
+static void rtc_tick_(struct platform *p, uint64_t now) { rtc_tick(&p->rtc, now); }
+static uint64_t rtc_deadline_(struct platform *p) { return rtc_deadline(&p->rtc); }
+static void rtc_stats(struct platform *p, FILE *out) { stat(out, "rtc_irq8", p->rtc.irqs); }
+
+static int kbc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return i8042_init(&p->kbc, vm, bus);
+}
+static void kbc_stats(struct platform *p, FILE *out)
+{
+    stat(out, "i8042_unknown_commands", p->kbc.unknown_cmds);
+}
+
+static int pci_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return pci_init(&p->pci, vm, bus);
+}
+
+static int pm_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return acpi_pm_init(&p->pm, vm, bus);
+}
+static void pm_stats(struct platform *p, FILE *out)
+{
+    stat(out, "acpi_sleeps_ignored", p->pm.sleeps_ignored);
+}
+
+static int ide_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return ide_init(&p->ide, vm, bus);
+}
+static void ide_stats(struct platform *p, FILE *out)
+{
+    stat(out, "ide_errors", p->ide.errors);
+    stat(out, "ide_unknown_commands", p->ide.unknown_cmds);
+}
+static void ide_down(struct platform *p) { ide_destroy(&p->ide); }
+
+static int lapic_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return lapic_init(&p->lapic, vm, bus);
+}
+static void lapic_tick_(struct platform *p, uint64_t now) { lapic_tick(&p->lapic, now); }
+static uint64_t lapic_deadline_(struct platform *p) { return lapic_deadline(&p->lapic); }
+static void lapic_stats(struct platform *p, FILE *out)
+{
+    stat(out, "lapic_timer_irqs", p->lapic.timer_irqs);
+    stat(out, "lapic_nmis", p->lapic.nmis);
+    stat(out, "lapic_smis_ignored", p->lapic.smis_ignored);
+}
+
+static int ioapic_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return ioapic_init(&p->ioapic, vm, bus);
+}
+static void ioapic_stats(struct platform *p, FILE *out)
+{
+    stat(out, "ioapic_delivered", p->ioapic.delivered);
+}
+
+static int vga_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm;
+    return vga_init(&p->vga, bus);
+}
+
+/* COM1 is the guest's console (stdout, and stdin through the console
+ * below); COM2 is there, connected to nothing. */
+static int com1_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO);
+}
+static int com2_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1);
+}
+static void com1_tick(struct platform *p, uint64_t now) { uart_tick(&p->com[0], now); }
+static void com2_tick(struct platform *p, uint64_t now) { uart_tick(&p->com[1], now); }
+static uint64_t com1_deadline(struct platform *p) { return uart_deadline(&p->com[0]); }
+static uint64_t com2_deadline(struct platform *p) { return uart_deadline(&p->com[1]); }
+static void uart_stats(FILE *out, int n, const struct uart *u)
+{
+    fprintf(out, "com%d_tx_bytes: %llu\ncom%d_rx_bytes: %llu\ncom%d_overruns: %llu\n",
+            n, (unsigned long long)u->tx_bytes, n, (unsigned long long)u->rx_bytes,
+            n, (unsigned long long)u->overruns);
+}
+static void com1_stats(struct platform *p, FILE *out) { uart_stats(out, 1, &p->com[0]); }
+static void com2_stats(struct platform *p, FILE *out) { uart_stats(out, 2, &p->com[1]); }
+
+static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)p;
+    return debug_exit_init(vm, bus);
+}
+
+/* Host input reaches COM1 through the console: looked at without blocking
+ * at most every INPUT_POLL_NS, and waited for by devices_wait(). */
+static int console_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm, (void)bus;
+    console_open(&p->con, STDIN_FILENO);
+    return 0;
+}
+static void console_tick(struct platform *p, uint64_t now)
+{
+    if (now - p->last_poll_ns >= INPUT_POLL_NS) {
+        p->last_poll_ns = now;
+        console_pump(p->vm, &p->con, &p->com[0]);
+    }
+}
+static void console_down(struct platform *p) { console_close(&p->con); }
+
+static const struct pc_device pc_devices[] = {
+    /* name            init           tick          deadline          stats         destroy */
+    { "8259 PIC",      pic_up,        NULL,         NULL,             NULL,         NULL },
+    { "8254 PIT",      pit_up,        pit_tick_,    pit_deadline_,    pit_stats,    NULL },
+    { "CMOS RTC",      rtc_up,        rtc_tick_,    rtc_deadline_,    rtc_stats,    NULL },
+    { "i8042",         kbc_up,        NULL,         NULL,             kbc_stats,    NULL },
+    { "PCI host",      pci_up,        NULL,         NULL,             NULL,         NULL },
+    { "ACPI PM",       pm_up,         NULL,         NULL,             pm_stats,     NULL },
+    { "IDE",           ide_up,        NULL,         NULL,             ide_stats,    ide_down },
+    { "local APIC",    lapic_up,      lapic_tick_,  lapic_deadline_,  lapic_stats,  NULL },
+    { "I/O APIC",      ioapic_up,     NULL,         NULL,             ioapic_stats, NULL },
+    { "VGA text",      vga_up,        NULL,         NULL,             NULL,         NULL },
+    { "console",       console_up,    console_tick, NULL,             NULL,         console_down },
+    { "COM1",          com1_up,       com1_tick,    com1_deadline,    com1_stats,   NULL },
+    { "COM2",          com2_up,       com2_tick,    com2_deadline,    com2_stats,   NULL },
+    { "debug exit",    debug_exit_up, NULL,         NULL,             NULL,         NULL },
+};
+#define N_DEVICES (sizeof pc_devices / sizeof pc_devices[0])
+
 int devices_init(struct vm *vm, char *err, size_t errlen)
 {
     struct platform *p = platform_of(vm);
-    struct io_bus *bus = &vm->io;
-
-    if (pic_init(&p->pic, bus) < 0 ||
-        pit_init(&p->pit, vm, bus) < 0 ||
-        rtc_init(&p->rtc, vm, bus, vm->mem.size) < 0 ||
-        i8042_init(&p->kbc, vm, bus) < 0 ||
-        pci_init(&p->pci, vm, bus) < 0 ||
-        acpi_pm_init(&p->pm, vm, bus) < 0 ||
-        ide_init(&p->ide, vm, bus) < 0 ||
-        lapic_init(&p->lapic, vm, bus) < 0 ||
-        ioapic_init(&p->ioapic, vm, bus) < 0 ||
-        vga_init(&p->vga, bus) < 0 ||
-        uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO) < 0 ||
-        uart_init(&p->com[1], vm, bus, 0x2F8, 3, -1) < 0 ||
-        debug_exit_init(vm, bus) < 0) {
-        snprintf(err, errlen, "devices: cannot register the port ranges (bus full or overlap)");
-        return -1;
-    }
+    for (size_t i = 0; i < N_DEVICES; i++)
+        if (pc_devices[i].init(p, vm, &vm->io) < 0) {
+            snprintf(err, errlen, "devices: %s: cannot register its port ranges (bus full or overlap)",
+                     pc_devices[i].name);
+            return -1;
+        }
     if (firmware_tables_write(vm) < 0) {
         snprintf(err, errlen, "devices: guest RAM does not cover the BIOS area for the MP/ACPI tables");
         return -1;
     }
-    console_open(&p->con, STDIN_FILENO);
     p->ready = true;
     return 0;
 }
@@ -120,20 +284,9 @@ void devices_tick(struct vm *vm, uint64_t now_ns)
     struct platform *p = vm->platform;
     if (!p || !p->ready)
         return;
-    if (now_ns - p->last_poll_ns >= INPUT_POLL_NS) {
-        p->last_poll_ns = now_ns;
-        console_pump(vm, &p->con, &p->com[0]);
-    }
-    pit_tick(&p->pit, now_ns);
-    lapic_tick(&p->lapic, now_ns);
-    rtc_tick(&p->rtc, now_ns);
-    for (int i = 0; i < 2; i++)
-        uart_tick(&p->com[i], now_ns);
-}
-
-static uint64_t min64(uint64_t a, uint64_t b)
-{
-    return a < b ? a : b;
+    for (size_t i = 0; i < N_DEVICES; i++)
+        if (pc_devices[i].tick)
+            pc_devices[i].tick(p, now_ns);
 }
 
 uint64_t devices_next_deadline_ns(struct vm *vm)
@@ -141,10 +294,12 @@ uint64_t devices_next_deadline_ns(struct vm *vm)
     struct platform *p = vm->platform;
     if (!p || !p->ready)
         return UINT64_MAX;
-    uint64_t d = min64(pit_deadline(&p->pit), rtc_deadline(&p->rtc));
-    d = min64(d, lapic_deadline(&p->lapic));
-    for (int i = 0; i < 2; i++)
-        d = min64(d, uart_deadline(&p->com[i]));
+    uint64_t d = UINT64_MAX;
+    for (size_t i = 0; i < N_DEVICES; i++)
+        if (pc_devices[i].deadline) {
+            uint64_t t = pc_devices[i].deadline(p);
+            d = t < d ? t : d;
+        }
     return d;
 }
 
@@ -159,21 +314,9 @@ void devices_stats_print(struct vm *vm, FILE *out)
     struct platform *p = vm->platform;
     if (!p)
         return;
-    fprintf(out, "pit_irq0_pulses: %llu\nrtc_irq8: %llu\n",
-            (unsigned long long)p->pit.irqs, (unsigned long long)p->rtc.irqs);
-    fprintf(out, "lapic_timer_irqs: %llu\nioapic_delivered: %llu\n",
-            (unsigned long long)p->lapic.timer_irqs, (unsigned long long)p->ioapic.delivered);
-    fprintf(out, "lapic_nmis: %llu\nlapic_smis_ignored: %llu\nacpi_sleeps_ignored: %llu\n",
-            (unsigned long long)p->lapic.nmis, (unsigned long long)p->lapic.smis_ignored,
-            (unsigned long long)p->pm.sleeps_ignored);
-    fprintf(out, "ide_errors: %llu\nide_unknown_commands: %llu\ni8042_unknown_commands: %llu\n",
-            (unsigned long long)p->ide.errors, (unsigned long long)p->ide.unknown_cmds,
-            (unsigned long long)p->kbc.unknown_cmds);
-    for (int i = 0; i < 2; i++)
-        fprintf(out, "com%d_tx_bytes: %llu\ncom%d_rx_bytes: %llu\ncom%d_overruns: %llu\n",
-                i + 1, (unsigned long long)p->com[i].tx_bytes,
-                i + 1, (unsigned long long)p->com[i].rx_bytes,
-                i + 1, (unsigned long long)p->com[i].overruns);
+    for (size_t i = 0; i < N_DEVICES; i++)
+        if (pc_devices[i].stats)
+            pc_devices[i].stats(p, out);
 }
 
 void devices_destroy(struct vm *vm)
@@ -181,8 +324,11 @@ void devices_destroy(struct vm *vm)
     struct platform *p = vm->platform;
     if (!p)
         return;
-    console_close(&p->con);
-    ide_destroy(&p->ide);
+    /* Every hook is safe on a device that never came up (the IDE drives
+     * may be attached before devices_init). */
+    for (size_t i = N_DEVICES; i-- > 0;)
+        if (pc_devices[i].destroy)
+            pc_devices[i].destroy(p);
     free(p);
     vm->platform = NULL;
 }
