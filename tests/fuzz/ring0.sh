@@ -8,9 +8,10 @@
 # ring 0 (through the translator), and a 1 MiB disk image.  For SECONDS
 # (default 600), one input after the other.  Each run must end the way the
 # product promises (docs/fuzzing.md, "Arbitrary ring-0 code"): exit status
-# 0, 4, 6, 8 or odd (the debug exit), or still running after 2 s (an
-# endless loop: stopped, as a user would); never 10 (internal error), a
-# signal, or anything else.  After each run, from outside: a marker process
+# 0, 4, 6, 8 or odd (the debug exit: (v << 1) | 1, up to 255), or still
+# running after 2 s (an endless loop: stopped, as a user would); never 10
+# (internal error), a signal (run-status.py tells a signal from an exit
+# status), or anything else.  After each run, from outside: a marker process
 # (a `sleep`) still lives, a canary file outside the guest's reach is
 # unchanged, and the disk image has its size.  A failing input is kept in
 # fuzz-out/ring0/ with vmm's output; copy it to tests/fuzz/ring0/ to have
@@ -18,7 +19,8 @@
 #
 # --replay DIR runs every file of DIR once with the same checks.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 vmm=$root/build/vmm
 guest=$root/build/tests/guests/fuzz_ring0.elf
 replay=
@@ -51,14 +53,14 @@ runs=0
 declare -A seen=()
 
 one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
-    local in=$1 st why=
-    timeout -k 2 2 "$vmm" --kernel "$guest" --initrd "$in" --mem 64 --disk "$disk" \
-        </dev/null >"$work/out" 2>&1
-    st=$?
-    seen[$st]=$((${seen[$st]:-0} + 1))
-    case $st in
-    0|4|6|8|124) ;;
-    *) ((st < 128 && st % 2 == 1)) || why="vmm exit status $st" ;;
+    local in=$1 end why=
+    end=$("$here/run-status.py" 2 "$work/out" "$vmm" --kernel "$guest" --initrd "$in" --mem 64 \
+          --disk "$disk")
+    seen[${end// /-}]=$((${seen[${end// /-}]:-0} + 1))
+    case $end in
+    "exit 0"|"exit 4"|"exit 6"|"exit 8"|timeout) ;;
+    "exit "*) (( ${end#exit } % 2 == 1 )) || why="vmm $end" ;;
+    *) why="vmm ended by $end" ;;
     esac
     kill -0 "$marker" 2>/dev/null || why="${why:+$why; }the marker process is gone"
     [[ $(sha256sum < "$canary") == "$canary_sum" ]] || why="${why:+$why; }the canary file changed"
@@ -76,8 +78,8 @@ one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
 
 summary() {
     local k s=
-    for k in $(printf '%s\n' "${!seen[@]}" | sort -n); do s+=" $k:${seen[$k]}"; done
-    echo "ring0.sh: $runs inputs, exit statuses (status:count)$s; marker alive, canary and disk unchanged"
+    for k in $(printf '%s\n' "${!seen[@]}" | sort); do s+=" $k:${seen[$k]}"; done
+    echo "ring0.sh: $runs inputs, ends (how:count)$s; marker alive, canary and disk unchanged"
 }
 
 if [[ -n $replay ]]; then
