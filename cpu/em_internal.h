@@ -149,6 +149,11 @@ uint32_t em_szp8(uint8_t v);
     X(MOVSS, sse_mov) X(MOVNTI, sse_mov) X(MOVNTQ, sse_mov) X(MOVNTDQ, sse_mov) \
     X(MOVNTPS, sse_mov) X(MOVNTPD, sse_mov) X(MASKMOVQ, maskmov) X(MASKMOVDQU, maskmov)
 
+/* em_x87.c: the x87 memory forms (ESC D8-DF, ModRM.mod != 3), one handler
+ * for all of them, chosen by opcode rather than by mnemonic. */
+bool em_x87_mem_form(const struct em *e);
+enum em_result em_x87_mem(struct em *e);
+
 #define EM_DECLARE(M, m) em_handler em_##m;
 EM_HANDLERS(EM_DECLARE)
 #undef EM_DECLARE

@@ -314,3 +314,91 @@ Test(emulate_forms, divide_error_is_a_fault)
     check_exc(EXC_DE, false, 0, CODE);
     cr_assert_eq(c->gpr[R_EAX], 100);
 }
+
+/* ---- x87 memory forms (cpu/em_x87.c) -------------------------------------- */
+
+/* The guest's FXSAVE image as after FNINIT (all exceptions masked, round to
+ * nearest) and, when push, FLD of v. */
+static void x87_image(bool push, double v)
+{
+    _Alignas(16) uint8_t mine[512];
+    if (push)
+        __asm__ volatile("fxsave64 %0\n\tfninit\n\tfldl %2\n\tfxsave64 %1\n\tfxrstor64 %0"
+                         : "=m"(mine), "=m"(*(uint8_t(*)[512])c->fx_guest) : "m"(v));
+    else
+        __asm__ volatile("fxsave64 %0\n\tfninit\n\tfxsave64 %1\n\tfxrstor64 %0"
+                         : "=m"(mine), "=m"(*(uint8_t(*)[512])c->fx_guest));
+}
+
+static uint16_t x87_fsw(void)
+{
+    uint16_t v;
+    memcpy(&v, c->fx_guest + 2, 2);
+    return v;
+}
+
+Test(emulate_forms, x87_store_and_load_through_memory)
+{
+    x87_image(true, 3.75);
+    c->gpr[R_EBX] = DATA;
+    RUN(0xDB, 0x1B);                            /* fistp dword [ebx] */
+    cr_assert_eq(c->eip, CODE + 2);
+    cr_assert_eq(get32(DATA), 4, "3.75 rounded to nearest: %d", (int)get32(DATA));
+    cr_assert_eq(x87_fsw() & 0x3800, 0, "the stack popped: TOP back to 0");
+    cr_assert_eq(c->fx_guest[4], 0, "ST0 empty again");
+    uint64_t fdp;
+    memcpy(&fdp, c->fx_guest + 16, 8);
+    cr_assert_eq(fdp, DATA, "last operand pointer is the guest's offset");
+
+    reset();
+    x87_image(false, 0);
+    float f = 2.5f;
+    memcpy(ram + DATA, &f, 4);
+    c->gpr[R_EBX] = DATA;
+    RUN(0xD9, 0x03);                            /* fld dword [ebx] */
+    cr_assert_eq(c->eip, CODE + 2);
+    RUN(0xDD, 0x5B, 0x08);                      /* fstp qword [ebx+8], next */
+    cr_assert_eq(c->eip, CODE + 5);
+    double d;
+    memcpy(&d, ram + DATA + 8, 8);
+    cr_assert_eq(d, 2.5, "stored %f", d);
+
+    reset();
+    x87_image(false, 0);
+    c->gpr[R_EBX] = DATA;
+    RUN(0xD9, 0x3B);                            /* fnstcw [ebx] */
+    cr_assert_eq(get16(DATA), 0x037F, "FNINIT's control word, got 0x%x", get16(DATA));
+}
+
+/* An invalid-operation exception, unmasked, pending in the image: IE and
+ * ES in FSW, IM clear in FCW (FXRSTOR keeps ES only with such a flag). */
+static void pending_invalid(void)
+{
+    c->fx_guest[0] &= ~1;
+    c->fx_guest[2] |= 0x81;
+}
+
+Test(emulate_forms, x87_faults)
+{
+    x87_image(true, 1.0);
+    c->cr0 |= CR0_TS;
+    c->gpr[R_EBX] = DATA;
+    RUN(0xD9, 0x13);                            /* fst dword [ebx] under TS */
+    check_exc(EXC_NM, false, 0, CODE);
+
+    reset();
+    x87_image(true, 1.0);
+    pending_invalid();
+    c->gpr[R_EBX] = DATA;
+    put32(DATA, 0xAAAAAAAA);
+    RUN(0xD9, 0x13);                            /* fst: waits, so #MF first */
+    check_exc(EXC_MF, false, 0, CODE);
+    cr_assert_eq(get32(DATA), 0xAAAAAAAA, "nothing stored");
+    reset();
+    x87_image(true, 1.0);
+    pending_invalid();
+    c->gpr[R_EBX] = DATA;
+    RUN(0xDD, 0x3B);                            /* fnstsw [ebx]: no wait */
+    cr_assert_eq(c->eip, CODE + 2);
+    cr_assert(get16(DATA) & 0x80, "FSW with ES stored");
+}

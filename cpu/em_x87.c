@@ -1,0 +1,124 @@
+/*
+ * cpu/em_x87.c - the x87 instructions with a memory operand (ESC opcodes
+ * D8-DF with ModRM.mod != 3) when that operand is on an emulated page
+ * (device memory, unassigned physical memory, a traced page table): FLD,
+ * FST(P), FILD, FIST(P), FBLD, FBSTP, the arithmetic and compare forms
+ * with a memory source, FLDCW, FNSTCW, FNSTSW, FLDENV, FNSTENV, FRSTOR and
+ * FNSAVE.  Translated code runs them natively everywhere else.
+ *
+ * The host FPU carries each out, so every rounding, tag and exception flag
+ * is the processor's own: the operand is read from guest memory into a
+ * bounce buffer, the same opcode runs on the guest's FXSAVE image with its
+ * operand in that buffer (cpu/x87_stubs.S), and the buffer is written back
+ * for the storing forms.  A store is checked for writing before it runs,
+ * so a #PF leaves the FPU as it was.  An unmasked x87 exception already
+ * pending in the image is the guest's #MF before any instruction but the
+ * no-wait control forms (SDM vol. 1, 8.6); one the instruction leaves
+ * pending stays in the image for the guest's next x87 instruction.
+ * Afterwards the image's last-instruction and operand pointers are the
+ * guest's EIP and operand offset, not the stub's.
+ */
+#include <string.h>
+#include "cpu/em_internal.h"
+#include "cpu/fpu.h"
+
+typedef void x87_stub(void *mem, void *guest_fx, void *host_fx);
+extern x87_stub *const x87_stubs[64], *const x87_stubs16[4];
+
+#define FX_FSW 2
+#define FX_FIP 8            /* 64-bit FXSAVE format: last instruction pointer */
+#define FX_FDP 16           /* last operand pointer */
+#define FSW_ES 0x80u        /* an unmasked exception is pending */
+
+enum dir { X_READ, X_WRITE };
+
+/* What form op (0-7 for D8-DF), reg does to its memory operand: direction,
+ * size in bytes (0: the environment or state image, by operand size; the
+ * reserved encodings never get here, Zydis rejects them), and whether it
+ * is a no-wait control form (no #MF check, pointers kept). */
+struct x87_form {
+    unsigned char dir, size;
+    bool control;
+};
+
+#define R(n)  { X_READ, n, false }
+#define W(n)  { X_WRITE, n, false }
+#define RC(n) { X_READ, n, true }       /* no-wait control forms */
+#define WC(n) { X_WRITE, n, true }
+static const struct x87_form forms[8][8] = {
+    /* D8: FADD FMUL FCOM FCOMP FSUB FSUBR FDIV FDIVR m32fp */
+    { R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
+    /* D9: FLD m32, (reserved), FST m32, FSTP m32, FLDENV, FLDCW, FNSTENV, FNSTCW */
+    { R(4), R(0), W(4), W(4), RC(0), RC(2), WC(0), WC(2) },
+    /* DA: FIADD FIMUL FICOM FICOMP FISUB FISUBR FIDIV FIDIVR m32int */
+    { R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
+    /* DB: FILD m32, FISTTP m32, FIST m32, FISTP m32, (reserved), FLD m80, (reserved), FSTP m80 */
+    { R(4), W(4), W(4), W(4), R(0), R(10), R(0), W(10) },
+    /* DC: FADD .. FDIVR m64fp */
+    { R(8), R(8), R(8), R(8), R(8), R(8), R(8), R(8) },
+    /* DD: FLD m64, FISTTP m64, FST m64, FSTP m64, FRSTOR, (reserved), FNSAVE, FNSTSW m16 */
+    { R(8), W(8), W(8), W(8), RC(0), R(0), WC(0), WC(2) },
+    /* DE: FIADD .. FIDIVR m16int */
+    { R(2), R(2), R(2), R(2), R(2), R(2), R(2), R(2) },
+    /* DF: FILD m16, FISTTP m16, FIST m16, FISTP m16, FBLD m80, FILD m64, FBSTP m80, FISTP m64 */
+    { R(2), W(2), W(2), W(2), R(10), R(8), W(10), W(8) },
+};
+#undef R
+#undef W
+#undef RC
+#undef WC
+
+/* Is this an ESC instruction with a memory operand?  Its opcode row (0-7)
+ * and ModRM.reg then. */
+bool em_x87_mem_form(const struct em *e)
+{
+    return e->in.opcode >= 0xD8 && e->in.opcode <= 0xDF &&
+           (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in.raw.modrm.mod != 3;
+}
+
+/* The environment forms' image sizes: FLDENV/FNSTENV 28 bytes (14 with a
+ * 16-bit operand size), FRSTOR/FNSAVE 108 (94). */
+static unsigned image_size(unsigned op, bool o16)
+{
+    return op == 1 ? (o16 ? 14 : 28) : (o16 ? 94 : 108);
+}
+
+enum em_result em_x87_mem(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4);
+    if (vec)
+        return em_raise(e, vec, 0);
+    unsigned op = e->in.opcode - 0xD8, reg = e->in.raw.modrm.reg;
+    const struct x87_form *f = &forms[op][reg];
+    bool o16 = e->in.operand_width == 16;
+    unsigned n = f->size ? f->size : image_size(op, o16);
+    const ZydisDecodedOperand *m = NULL;
+    for (int i = 0; i < e->in.operand_count; i++)
+        if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            m = &e->op[i];
+    if (!m)
+        return em_raise(e, EXC_UD, 0);
+    uint16_t fsw;
+    memcpy(&fsw, c->fx_guest + FX_FSW, 2);
+    if (!f->control && (fsw & FSW_ES))
+        return em_raise(e, EXC_MF, 0);
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, m, &sreg, &off);
+    _Alignas(16) uint8_t buf[112] = { 0 };
+    _Alignas(16) uint8_t host_fx[512];
+    if (f->dir == X_READ ? !em_seg_read(e, sreg, off, buf, n) : !em_seg_probe_write(e, sreg, off, n))
+        return e->res;
+    bool env = f->control && f->size == 0;
+    x87_stub *run = o16 && env ? x87_stubs16[(op == 5) * 2 + (reg == 6)] : x87_stubs[op * 8 + reg];
+    run(buf, c->fx_guest, host_fx);
+    if (!f->control) {
+        uint64_t ip = c->eip, dp = off;
+        memcpy(c->fx_guest + FX_FIP, &ip, 8);
+        memcpy(c->fx_guest + FX_FDP, &dp, 8);
+    }
+    if (f->dir == X_WRITE && !em_seg_write(e, sreg, off, buf, n))
+        return e->res;
+    return em_done(e);
+}
