@@ -103,7 +103,7 @@ uint32_t em_szp8(uint8_t v);
     /* em_stack.c */ \
     X(PUSHF, pushf) X(PUSHFD, pushfd) X(POPF, popf) X(POPFD, popfd) X(PUSH, push) \
     X(POP, pop) X(PUSHA, pusha) X(PUSHAD, pushad) \
-    X(POPA, popa) X(POPAD, popad) X(ENTER, enter) \
+    X(POPA, popa) X(POPAD, popad) X(ENTER, enter) X(LEAVE, leave) \
     /* em_control.c */ \
     X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) \
     X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \

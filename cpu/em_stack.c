@@ -193,3 +193,19 @@ enum em_result em_enter(struct em *e)
     c->gpr[R_ESP] = sp;
     return em_done(e);
 }
+
+/* LEAVE: (E)SP := (E)BP by the stack's address size (SS.B), then (E)BP :=
+ * pop by the operand size.  The pop is read before anything changes, so
+ * a fault leaves both registers as they were. */
+enum em_result em_leave(struct em *e)
+{
+    struct vcpu *c = e->c;
+    unsigned n = em_op32(e) ? 4 : 2;
+    uint32_t m = em_sp_mask(c);
+    uint32_t sp = (c->gpr[R_ESP] & ~m) | (c->gpr[R_EBP] & m), v = 0;
+    if (!em_seg_read(e, S_SS, sp & m, &v, n))
+        return e->res;
+    c->gpr[R_ESP] = (sp & ~m) | ((sp + n) & m);
+    c->gpr[R_EBP] = n == 4 ? v : (c->gpr[R_EBP] & ~0xFFFFu) | (v & 0xFFFFu);
+    return em_done(e);
+}

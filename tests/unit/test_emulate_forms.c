@@ -402,3 +402,21 @@ Test(emulate_forms, x87_faults)
     cr_assert_eq(c->eip, CODE + 2);
     cr_assert(get16(DATA) & 0x80, "FSW with ES stored");
 }
+
+Test(emulate_forms, leave_32_and_16)
+{
+    c->gpr[R_EBP] = STACK - 8;
+    c->gpr[R_ESP] = STACK - 64;
+    put32(STACK - 8, 0x12345678);
+    RUN(0xC9);                                  /* leave */
+    cr_assert_eq(c->eip, CODE + 1);
+    cr_assert_eq(c->gpr[R_ESP], STACK - 4);
+    cr_assert_eq(c->gpr[R_EBP], 0x12345678);
+    reset();
+    c->gpr[R_EBP] = STACK - 8;                  /* a 32-bit stack: ESP := EBP whole */
+    c->gpr[R_ESP] = STACK - 64;
+    put32(STACK - 8, 0x12345678);
+    RUN(0x66, 0xC9);                            /* leavew: BP := pop16, EBP's top kept */
+    cr_assert_eq(c->gpr[R_ESP], STACK - 6);
+    cr_assert_eq(c->gpr[R_EBP], ((STACK - 8) & 0xFFFF0000u) | 0x5678u, "EBP 0x%x", c->gpr[R_EBP]);
+}
