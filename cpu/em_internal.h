@@ -119,6 +119,7 @@ uint32_t em_szp8(uint8_t v);
     X(VERR, verr) X(VERW, verw) \
     /* em_mov.c */ \
     X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat) X(LEA, lea) \
+    X(CBW, cbw) X(CWDE, cbw) X(CWD, cwd) X(CDQ, cwd) \
     /* em_alu.c: two-operand, one-operand, shifts and rotates, multiply/divide */ \
     X(ADD, alu2) X(OR, alu2) X(ADC, alu2) X(SBB, alu2) X(AND, alu2) X(SUB, alu2) \
     X(XOR, alu2) X(CMP, alu2) X(TEST, alu2) \

@@ -76,3 +76,26 @@ enum em_result em_lea(struct em *e)
     em_reg_set(e->c, e->op[0].reg.value, off);
     return em_done(e);
 }
+
+/* CBW: AX := AL sign-extended; CWDE: EAX := AX sign-extended.  They reach
+ * the emulator only as code fetched from an emulated page. */
+enum em_result em_cbw(struct em *e)
+{
+    uint32_t *a = &e->c->gpr[R_EAX];
+    if (e->in.mnemonic == ZYDIS_MNEMONIC_CBW)
+        *a = (*a & 0xFFFF0000u) | (uint16_t)(int16_t)(int8_t)*a;
+    else
+        *a = (uint32_t)(int32_t)(int16_t)*a;
+    return em_done(e);
+}
+
+/* CWD: DX := the sign of AX in every bit; CDQ: EDX := the sign of EAX. */
+enum em_result em_cwd(struct em *e)
+{
+    struct vcpu *c = e->c;
+    if (e->in.mnemonic == ZYDIS_MNEMONIC_CWD)
+        c->gpr[R_EDX] = (c->gpr[R_EDX] & 0xFFFF0000u) | (c->gpr[R_EAX] & 0x8000u ? 0xFFFFu : 0);
+    else
+        c->gpr[R_EDX] = c->gpr[R_EAX] & 0x80000000u ? 0xFFFFFFFFu : 0;
+    return em_done(e);
+}

@@ -420,3 +420,19 @@ Test(emulate_forms, leave_32_and_16)
     cr_assert_eq(c->gpr[R_ESP], STACK - 6);
     cr_assert_eq(c->gpr[R_EBP], ((STACK - 8) & 0xFFFF0000u) | 0x5678u, "EBP 0x%x", c->gpr[R_EBP]);
 }
+
+Test(emulate_forms, sign_extensions_of_eax)
+{
+    c->gpr[R_EAX] = 0x12348081u;
+    RUN(0x66, 0x98);                            /* cbw */
+    cr_assert_eq(c->gpr[R_EAX], 0x1234FF81u);
+    RUN(0x98);                                  /* cwde */
+    cr_assert_eq(c->gpr[R_EAX], 0xFFFFFF81u);
+    c->gpr[R_EDX] = 0x55555555u;
+    RUN(0x99);                                  /* cdq */
+    cr_assert_eq(c->gpr[R_EDX], 0xFFFFFFFFu);
+    c->gpr[R_EAX] = 0x00007000u;
+    RUN(0x66, 0x99);                            /* cwd */
+    cr_assert_eq(c->gpr[R_EDX], 0xFFFF0000u);
+    cr_assert_eq(c->eip, CODE + 6);
+}
