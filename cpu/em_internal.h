@@ -165,6 +165,9 @@ static inline uint32_t em_mask(unsigned bytes)
     return bytes >= 4 ? 0xFFFFFFFFu : (1u << (bytes * 8)) - 1;
 }
 bool em_is_mem(const struct em *e, int i);
+/* The instruction's memory operand, explicit or implicit (the last one
+ * Zydis lists), or NULL. */
+const ZydisDecodedOperand *em_mem_operand(const struct em *e);
 /* Operand i as a source of `bytes` bytes (immediates sign-extended to it). */
 bool em_read_src(struct em *e, int i, unsigned bytes, uint32_t *v);
 /* Operand i as a read-modify-write destination (memory checked for writing first). */

@@ -12,6 +12,15 @@ bool em_is_mem(const struct em *e, int i)
     return e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY;
 }
 
+const ZydisDecodedOperand *em_mem_operand(const struct em *e)
+{
+    const ZydisDecodedOperand *m = NULL;
+    for (int i = 0; i < e->in.operand_count; i++)
+        if (em_is_mem(e, i))
+            m = &e->op[i];
+    return m;
+}
+
 /* Zydis gives a signed immediate (imm8 of 83 /r, 6B, ...) sign-extended to
  * 64 bits: truncated to the operand size it is the value the CPU uses. */
 bool em_read_src(struct em *e, int i, unsigned bytes, uint32_t *v)

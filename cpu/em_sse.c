@@ -19,11 +19,6 @@
 #include "cpu/em_internal.h"
 #include "cpu/fpu.h"
 
-#define FX_FSW     2
-#define FX_FTW     4
-#define FX_MM(i)   (32 + 16 * (i))
-#define FX_XMM(i)  (160 + 16 * (i))
-#define FSW_TOP    0x3800u
 
 struct ssemov {
     int mnemonic;
@@ -170,10 +165,7 @@ enum em_result em_maskmov(struct em *e)
     int vec = fpu_fault(k, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
-    const ZydisDecodedOperand *dst = NULL;
-    for (int i = 0; i < e->in.operand_count; i++)
-        if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
-            dst = &e->op[i];
+    const ZydisDecodedOperand *dst = em_mem_operand(e);
     uint8_t *data = fx_reg(e, 0), *mask = fx_reg(e, 1);
     if (!dst || !data || !mask)
         return em_raise(e, EXC_UD, 0);      /* a memory-form encoding: reserved */

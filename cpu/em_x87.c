@@ -25,10 +25,6 @@
 typedef void x87_stub(void *mem, void *guest_fx, void *host_fx);
 extern x87_stub *const x87_stubs[64], *const x87_stubs16[4];
 
-#define FX_FSW 2
-#define FX_FIP 8            /* 64-bit FXSAVE format: last instruction pointer */
-#define FX_FDP 16           /* last operand pointer */
-#define FSW_ES 0x80u        /* an unmasked exception is pending */
 
 enum dir { X_READ, X_WRITE };
 
@@ -93,15 +89,15 @@ enum em_result em_x87_mem(struct em *e)
     const struct x87_form *f = &forms[op][reg];
     bool o16 = e->in.operand_width == 16;
     unsigned n = f->size ? f->size : image_size(op, o16);
-    const ZydisDecodedOperand *m = NULL;
-    for (int i = 0; i < e->in.operand_count; i++)
-        if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
-            m = &e->op[i];
+    const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m)
         return em_raise(e, EXC_UD, 0);
-    uint16_t fsw;
+    /* Pending as the processor decides it after FXRSTOR: an exception flag
+     * whose mask bit is clear (the ES bit is derived from these). */
+    uint16_t fsw, fcw;
     memcpy(&fsw, c->fx_guest + FX_FSW, 2);
-    if (!f->control && (fsw & FSW_ES))
+    memcpy(&fcw, c->fx_guest + FX_FCW, 2);
+    if (!f->control && (fsw & ~fcw & 0x3Fu))
         return em_raise(e, EXC_MF, 0);
     int sreg;
     uint32_t off;

@@ -24,6 +24,17 @@
 #include <stdbool.h>
 #include <Zydis/Zydis.h>
 
+/* The guest's x87/MMX/SSE state while the monitor runs: its FXSAVE image
+ * (64-bit format, vcpu->fx_guest; SDM vol. 1, 10.5.1). */
+#define FX_FCW     0            /* control word */
+#define FX_FSW     2            /* status word */
+#define FX_FTW     4            /* abridged tag byte */
+#define FX_FIP     8            /* last instruction pointer (64 bits) */
+#define FX_FDP     16           /* last operand pointer (64 bits) */
+#define FX_MM(i)   (32 + 16 * (i))
+#define FX_XMM(i)  (160 + 16 * (i))
+#define FSW_TOP    0x3800u
+
 enum fpu_class {
     FPU_NONE = 0,
     FPU_X87,        /* ESC D8-DF, FXSAVE/FXRSTOR: #NM if EM or TS */
