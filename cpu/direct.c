@@ -3,8 +3,8 @@
  *
  * Guest user code runs unmodified in 32-bit compatibility mode at host CPL 3,
  * with its segments mirrored into the host LDT (modify_ldt) and its memory
- * in the user view: host virtual addresses [4 KiB, 4 GiB) mirror guest
- * linear addresses, holding only pages the guest's tables make
+ * in the user view: host virtual addresses [4 KiB, 4 GiB) (and page 0 where
+ * vmm may map it, docs/direct.md) mirror guest linear addresses, holding only pages the guest's tables make
  * user-accessible (shadow_mmu/shadow.c fills them on demand).  Whatever the
  * guest does that needs the kernel traps: a page miss, a privileged
  * instruction (#GP), int n (#GP with the IDT error code, or SIGSYS for
@@ -103,8 +103,9 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
      * offset] with GS = a segment base: base + offset can pass 4 GiB, and a
      * native REP MOVS/STOS runs up to 16 GiB further, so the addresses
      * above must fault, as the guard after a kernel view does
-     * (shadow_mmu/guest_mem.h).  Below, host page 0 (mmap_min_addr) and
-     * then non-canonical addresses fault by themselves. */
+     * (shadow_mmu/guest_mem.h).  Below, host page 0 (mapped only as the
+     * guest's own page 0, docs/direct.md) and then non-canonical addresses
+     * fault by themselves. */
     p = mmap((void *)USER_VIEW_END, USER_GUARD_END - USER_VIEW_END, PROT_NONE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p != (void *)USER_VIEW_END) {

@@ -4,8 +4,8 @@
  * Views.  Translated ring-0 code sees guest linear memory through a kernel
  * view (a 4 GiB window in a host reservation with guards on both sides,
  * shadow_mmu/guest_mem.h; GS base); ring-3 code run directly sees
- * the user view of the running address space in host [4 KiB, 4 GiB)
- * (hostmap.c).  Up to SHADOW_VIEWS address spaces keep both, one per
+ * the user view of the running address space in host [4 KiB, 4 GiB), or
+ * [0, 4 GiB) where vmm may map host page 0 (s->user_first; hostmap.c).  Up to SHADOW_VIEWS address spaces keep both, one per
  * recently used guest CR3, so that switching back to an address space finds
  * its mappings still there (its user pages come back without a walk of the
  * guest's tables when touched).  A

@@ -57,7 +57,8 @@ struct hmap {
 };
 
 /* One guest address space: a kernel view (its own host reservation) and a
- * user view (host [4 KiB, 4 GiB) while that address space runs). */
+ * user view (host [user_first pages, 4 GiB) while that address space
+ * runs). */
 struct view {
     uint8_t *base;              /* host address of guest linear 0, kernel view */
     uint32_t cr3;               /* page directory shadowed; VIEW_FREE if none */

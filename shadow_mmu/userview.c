@@ -3,7 +3,7 @@
  * after a CR3 load (shadow_user_enter).
  *
  * Only the running address space's user view can be in the host's
- * [4 KiB, 4 GiB) (hostmap.c says why); the others are remembered, exact,
+ * [4 KiB, 4 GiB) (from page 0 where vmm may map it; hostmap.c says why); the others are remembered, exact,
  * with their entries marked LM_ASIDE.  At a switch:
  *  - the pages the incoming space maps exactly like the outgoing one (the
  *    same frame with the same protection at the same address: the program

@@ -14,8 +14,8 @@
  *      instruction then raises #NM.
  *   F. Code run translated (CR0.TS) and then, after its #NM and CLTS, an SSE
  *      store by ring 3 run directly into the same page: the store completes.
- *   G. Linear page 0 (which vmm cannot map in the host) read and written by
- *      ring 3 with CR0.TS set.
+ *   G. Linear page 0 (mapped in the host only where vmm holds CAP_SYS_RAWIO,
+ *      emulated otherwise) read and written by ring 3 with CR0.TS set.
  *   H. GS with a base and variables below it (i386 TLS): base + offset wraps
  *      around 4 GiB; run with CR0.TS clear and set, and in ring 0.
  *   E. Timing, printed only: an integer loop and 5000 system calls from
