@@ -26,6 +26,8 @@ seeds=0 cases=0
 while ((SECONDS < end)); do
     w=$out/seed-$seed
     mkdir -p "$w"
+    # The same compile and link commands as diff_suite() in
+    # tests/diff/CMakeLists.txt (DIFF_CFLAGS, guest.ld): keep them alike.
     "$B/diffgen" "$seed" "$count" "$w/cases.asm" >/dev/null &&
     nasm -f elf32 -I$D/ -o "$w/cases.o" "$w/cases.asm" &&
     cc -m32 -O2 -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables -I$D -no-pie \

@@ -50,13 +50,18 @@ disk=$work/disk.img
 truncate -s 1M "$disk"
 out=$root/fuzz-out/ring0
 runs=0
-declare -A seen=()
+declare -A seen=() unsupported=()
 
 one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
     local in=$1 end why=
     end=$("$here/run-status.py" 2 "$work/out" "$vmm" --kernel "$guest" --initrd "$in" --mem 64 \
           --disk "$disk")
     seen[${end// /-}]=$((${seen[${end// /-}]:-0} + 1))
+    if [[ $end == "exit 6" ]]; then     # which operation vmm does not implement
+        local what
+        what=$(grep -m1 -o 'vmm: unsupported: .*' "$work/out" | sed 's/^vmm: unsupported: //')
+        unsupported[$what]=$((${unsupported[$what]:-0} + 1))
+    fi
     case $end in
     "exit 0"|"exit 4"|"exit 6"|"exit 8"|timeout) ;;
     "exit "*) (( ${end#exit } % 2 == 1 )) || why="vmm $end" ;;
@@ -80,6 +85,9 @@ summary() {
     local k s=
     for k in $(printf '%s\n' "${!seen[@]}" | sort); do s+=" $k:${seen[$k]}"; done
     echo "ring0.sh: $runs inputs, ends (how:count)$s; marker alive, canary and disk unchanged"
+    for k in "${!unsupported[@]}"; do
+        printf '  stopped as unsupported %4d x  %s\n' "${unsupported[$k]}" "$k"
+    done | sort -k4,4nr
 }
 
 if [[ -n $replay ]]; then
