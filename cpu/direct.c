@@ -45,7 +45,13 @@ struct direct {
     struct user_desc ldt[LDT_SLOTS];   /* what the host LDT holds now */
     bool ldt_valid[LDT_SLOTS];
     uint16_t host_sel[S_NSEG];         /* host selector loaded for each guest segment */
+    uint16_t mirror_sel[S_NSEG];       /* the selector that mirrors it (0: null) */
+    bool resume;                       /* next run: DS..GS as the last one left them, */
+    struct seg kept[S_NSEG];           /* unless the guest's state changed since */
 };
+
+/* The data segment registers the signal handler reports (c->ring3_sel). */
+static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };
 
 void direct_enter(struct vcpu *c, struct direct_frame *f);
 
@@ -164,15 +170,20 @@ static uint64_t host_rflags(const struct vcpu *c)
     return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
 }
 
-bool direct_run(struct vm *vm, bool step)
+void direct_run(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     struct direct *d = vm->direct;
     for (int s = 0; s < S_NSEG; s++)
-        d->host_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
+        d->host_sel[s] = d->mirror_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
+    if (d->resume)
+        for (int i = 0; i < 4; i++)
+            if (!memcmp(&d->kept[seen_seg[i]], &c->seg[seen_seg[i]], sizeof(struct seg)))
+                d->host_sel[seen_seg[i]] = c->ring3_sel[i];
+    d->resume = false;
     if (!d->host_sel[S_CS] || !d->host_sel[S_SS]) {
         vm_unsupported(vm, "ring-3 code or stack segment that cannot be mirrored in the host LDT");
-        return false;
+        return;
     }
     struct direct_frame f = {
         .rip = c->eip, .cs = d->host_sel[S_CS], .rflags = host_rflags(c) | (step ? FL_TF : 0),
@@ -189,12 +200,14 @@ bool direct_run(struct vm *vm, bool step)
     if (host_timer_fired()) {
         direct_active = false;
         c->exit_reason = EXIT_POLL;
-        return false;
+        for (int i = 0; i < 4; i++)
+            c->ring3_sel[i] = d->host_sel[seen_seg[i]];
+        return;
     }
     vm->stats.direct_entries++;
     /* CR0.TS and EM are clear here: the host FPU cannot be made to raise
      * #NM for directly executed code, so with either set ring 3 is
-     * translated instead (monitor/run_ring3.c, ring3_direct()). */
+     * translated instead (monitor/run_direct.c, runs_directly()). */
     /* RDTSC must give ring 3 the guest's TSC (cpu/cpuid.c), not the
      * host's: it traps while guest user code runs, and stays trapping
      * until the monitor next reads its clock (cpu/host_clock.h). */
@@ -202,13 +215,16 @@ bool direct_run(struct vm *vm, bool step)
     direct_enter(c, &f);
     direct_active = false;
     host_gs_forget(c);              /* guest code loaded GS with its own selector */
-    /* User code may have loaded segment registers itself: take the new
-     * selectors as guest selectors and load them the guest's way. */
-    static const int seen_seg[4] = { S_DS, S_ES, S_FS, S_GS };
+}
+
+bool direct_take_segments(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    struct direct *d = vm->direct;
     bool changed = false;
     for (int i = 0; i < 4; i++) {
         int s = seen_seg[i];
-        if (c->ring3_sel[i] != d->host_sel[s]) {
+        if (c->ring3_sel[i] != d->mirror_sel[s]) {
             int vec;
             uint32_t err;
             if (seg_load_data(c, s, c->ring3_sel[i], &vec, &err) < 0)
@@ -217,4 +233,11 @@ bool direct_run(struct vm *vm, bool step)
         }
     }
     return changed;
+}
+
+void direct_keep_segments(struct vm *vm)
+{
+    struct direct *d = vm->direct;
+    d->resume = true;
+    memcpy(d->kept, vm->cpu.seg, sizeof d->kept);
 }

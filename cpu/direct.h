@@ -27,11 +27,19 @@ struct vcpu;
 
 int direct_init(struct vm *vm, char *err, unsigned long errlen);
 void direct_destroy(struct vm *vm);
-/* step: set TF for the debugger (the #DB that follows is not the guest's).
- * Returns true when user code loaded a segment register itself: it ran
- * with the host's meaning of that selector until this exit, so a fault
- * that ended the run may be an artefact and the instruction is retried. */
-bool direct_run(struct vm *vm, bool step);
+/* step: set TF for the debugger (the #DB that follows is not the guest's). */
+void direct_run(struct vm *vm, bool step);
+/* After a run: take the selectors guest code loaded into DS..GS itself as
+ * guest selectors, loaded the guest's way.  Returns true when there was
+ * one: it ran with the host's meaning of that selector until this exit, so
+ * a fault that ended the run may be an artefact and the instruction is
+ * retried.  Or direct_keep_segments(): the next run goes on with DS..GS as
+ * the host had them (those whose guest state the monitor has not changed
+ * in between), as if there had been no exit: after an observer's single
+ * step, and always for the naive monitor of --ring0=direct, which never
+ * looks at what the guest loaded. */
+bool direct_take_segments(struct vm *vm);
+void direct_keep_segments(struct vm *vm);
 
 /* For the signal handler (cpu/host.c): was the interrupted code guest
  * ring-3 code, and if so, record the exit. */

@@ -241,6 +241,8 @@ static int deliver(struct vcpu *c, struct event ev, uint32_t fault_eip)
             else
                 c->vm->stats.exceptions[ev.vector]++;
             c->events++;
+            c->last_vector = ev.vector;
+            c->last_error = ev.has_error ? ev.error : 0;
             c->delivering = -1;
             return 0;
         }

@@ -183,6 +183,8 @@ struct vcpu {
     int delivering;             /* vector being delivered, -1 if none */
     uint64_t events;            /* events delivered so far (a single step that
                                  * delivered one gets no single-step trap) */
+    int last_vector;            /* the vector and error code of the last one */
+    uint32_t last_error;
 
     /* exit details of EXIT_EXCEPTION */
     int exc_vector;

@@ -42,6 +42,8 @@ void vm_sandbox_fds(struct vm *vm, struct sandbox_fds *f)
     add(f->out, &f->nout, STDERR_FILENO);
     if (vm->perf_map)
         add(f->out, &f->nout, fileno(vm->perf_map));
+    if (vm->pg_report)
+        add(f->out, &f->nout, fileno(vm->pg_report));
     add(f->out, &f->nout, vm->opt.reset_pipe - 1);
     f->gdb_listen = gdb_listen_fd(vm);
 }
@@ -52,5 +54,6 @@ int vm_confine(struct vm *vm, char *err, size_t errlen)
     vm_sandbox_fds(vm, &f);
     sandbox_prepare_stream(stdout);
     sandbox_prepare_stream(vm->perf_map);
+    sandbox_prepare_stream(vm->pg_report);
     return sandbox_confine(&f, stderr, err, errlen);
 }

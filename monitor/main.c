@@ -22,12 +22,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cpu/host_facts.h"
 #include "monitor/vm.h"
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
+#include "monitor/pg_watch.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
@@ -74,6 +76,12 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
     if (!vm)
         return fail("out of memory", VMM_EXIT_ERROR);
     vm->opt = *opt;
+    vm->opt.ring0_direct = opt->ring0 && strcmp(opt->ring0, "direct") == 0;
+    if (vm->opt.ring0_direct && !host_plan()->ring3_direct) {
+        free(vm);
+        return fail("--ring0=direct: this host cannot run 32-bit user code, so nothing can run "
+                    "directly here (vmm --host-info)", VMM_EXIT_USAGE);
+    }
 
     if (vm_create(vm, err, sizeof err) < 0) {
         free(vm);
@@ -91,10 +99,20 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
             status = fail(err, VMM_EXIT_USAGE);
             goto out;
         }
-    } else if (opt->trace || opt->stats || opt->perf_map) {
+    } else if (opt->trace || opt->stats || opt->perf_map || opt->pg_report || vm->opt.ring0_direct) {
         vm->syms = symtab_load(opt->kernel);
     }
     if (opt->perf_map && !(vm->perf_map = trace_perf_map_open(err, sizeof err))) {
+        status = fail(err, VMM_EXIT_ERROR);
+        goto out;
+    }
+    if (opt->pg_report && !(vm->pg_report = fopen(opt->pg_report, "w"))) {
+        snprintf(err, sizeof err, "--pg-report %s: %s", opt->pg_report, strerror(errno));
+        status = fail(err, VMM_EXIT_USAGE);
+        goto out;
+    }
+    if (((vm->opt.ring0_direct && !opt->no_pg_watch) || opt->pg_report) &&
+        pg_watch_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
@@ -115,6 +133,13 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         stats_print(&vm->stats, stderr);
         devices_stats_print(vm, stderr);
     }
+    if (vm->opt.ring0_direct && vm->pg)
+        pg_watch_report(vm, stderr);
+    if (vm->pg_report) {
+        pg_watch_report(vm, vm->pg_report);
+        fclose(vm->pg_report);
+        vm->pg_report = NULL;
+    }
     if (dev->vga_dump) {
         vga_text_dump(vm, stdout);
         fflush(stdout);
@@ -123,6 +148,9 @@ out:
     devices_destroy(vm);        /* restores the terminal; safe when never created */
     if (vm->perf_map)
         fclose(vm->perf_map);
+    if (vm->pg_report)
+        fclose(vm->pg_report);
+    pg_watch_destroy(vm);
     symtab_free(vm->syms);
     vm->syms = NULL;
     vm_destroy(vm);

@@ -62,6 +62,7 @@ static int check_disk(const char *v, char *err, size_t n);
 static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
 static int check_symbols(const char *v, char *err, size_t n);
+static int check_ring0(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
@@ -81,6 +82,15 @@ static const struct opt_desc opt_table[] = {
           "                       the guest runs (i386 system calls still trap; docs/security.md)"),
     OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
           "                       (as while CR0.TS/EM is set; docs/translator.md)"),
+    { "ring0", "MODE", "how guest ring 0 runs: translate (default: the binary translator)\n"
+      "                       or direct (trap-and-emulate: deprivileged on the host CPU, the\n"
+      "                       silent-instruction report at exit; docs/popek-goldberg.md)",
+      OPT_STRING, FIELD(ring0), 0, 0, 0, false, false, check_ring0 },
+    OPT_F("no-pg-watch", no_pg_watch, "with --ring0=direct: no silent-instruction watch, so no report\n"
+          "                       and no single-stepping (the naive monitor at full speed)"),
+    OPT_S("pg-report", "FILE", pg_report, "watch directly run guest code for sensitive instructions that\n"
+          "                       do not trap and write the report to FILE at exit (with\n"
+          "                       --ring0=direct it also goes to stderr)"),
     OPT_F("emulate-page0", emulate_page0, "never map guest linear page 0 in the host, even where vmm may\n"
           "                       (CAP_SYS_RAWIO): emulate its accesses (docs/direct.md)"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),
@@ -170,6 +180,14 @@ static int check_initrd(const char *v, char *err, size_t n)
 static int check_symbols(const char *v, char *err, size_t n)
 {
     return check_input_file("symbols", v, false, err, n);
+}
+
+static int check_ring0(const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "translate") == 0 || strcmp(v, "direct") == 0)
+        return 0;
+    snprintf(err, n, "--ring0 %s: must be translate or direct", v);
+    return -1;
 }
 
 static int check_disk(const char *v, char *err, size_t n)

@@ -13,7 +13,7 @@
  *        SMC       guest wrote to its own translated code: drop it, step once
  *        POLL      an event is pending: back to the top
  *
- * CPL 3 runs directly (monitor/run_ring3.c, cpu/direct.c) unless CR0.TS
+ * CPL 3 runs directly (monitor/run_direct.c, cpu/direct.c) unless CR0.TS
  * or EM is set: the host FPU cannot trap for directly executed code, so
  * then ring 3 is translated too (in the user view, with CPL-3 rules) and an
  * FPU/MMX/SSE instruction raises #NM/#UD exactly (docs/direct.md, "FPU").
@@ -32,6 +32,7 @@
 #include "cpu/segments.h"
 #include "monitor/confine.h"
 #include "monitor/gdbstub.h"
+#include "monitor/pg_watch.h"
 #include <signal.h>
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
@@ -200,6 +201,7 @@ static void translated_miss(struct vm *vm, bool *single_step)
     case SHADOW_SMC:
         vm->stats.bt_smc_faults++;
         bt_invalidate_page(vm, pa);
+        pg_watch_frame_written(vm, pa);
         *single_step = true;
         break;
     }
@@ -374,9 +376,10 @@ int vm_run(struct vm *vm)
         /* The debugger single-steps (or watches memory): one instruction.
          * Directly executed ring 3 is not translated, so with breakpoints
          * set it is stepped with TF and each instruction checked. */
-        bool direct = ring3_direct(c);
+        bool direct = runs_directly(c);
         bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
-        if (c->cpl == 3)
+        direct_privilege(vm);
+        if (c->cpl == 3 || direct)
             shadow_user_enter(vm);
         if (direct && gdb_has_breakpoints(vm)) {
             if (!single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
@@ -389,7 +392,7 @@ int vm_run(struct vm *vm)
         single_step = single_step && !direct;
         if (direct) {
             host_timer_at(vm, devices_next_deadline_ns(vm));
-            run_ring3(vm, gdb_step);
+            run_direct(vm, gdb_step);
             if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
                 gdb_single_stepping(vm))
                 gdb_stop(vm, SIGTRAP);

@@ -1,5 +1,5 @@
 /*
- * monitor/run_internal.h - what monitor/run.c and monitor/run_ring3.c
+ * monitor/run_internal.h - what monitor/run.c and monitor/run_direct.c
  * share.  Not a public contract: only the run loop's files include it.
  */
 #ifndef MONITOR_RUN_INTERNAL_H
@@ -18,10 +18,14 @@ struct vcpu;
 bool run_emulate(struct vm *vm);
 bool run_emulate_as(struct vm *vm, bool host_gp0);
 
-/* Ring 3 runs directly unless CR0.TS or CR0.EM is set (then translated). */
-bool ring3_direct(const struct vcpu *c);
-/* One direct run of ring 3 and the guest event its exit becomes. */
-void run_ring3(struct vm *vm, bool step);
+/* Does the code at the current CPL run directly?  Ring 3 unless CR0.TS or
+ * CR0.EM is set (then translated); ring 0 under --ring0=direct. */
+bool runs_directly(const struct vcpu *c);
+/* Before any run: under --ring0=direct, empty the user view when the
+ * guest's privilege changed since the last run. */
+void direct_privilege(struct vm *vm);
+/* One direct run and the guest event its exit becomes. */
+void run_direct(struct vm *vm, bool step);
 /* Before ring 3 runs after a #PF it took: map the page if now present. */
 void user_prefault(struct vm *vm);
 /* A miss in the user view at guest linear `lin` (ring 3, direct or

@@ -64,6 +64,21 @@ void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *c
         cs_close(&h);
 }
 
+void trace_insn_text(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len)
+{
+    csh h = open_x86_32();
+    cs_insn *insn;
+    size_t n = h ? cs_disasm(h, code, len, addr, 1, &insn) : 0;
+    if (n) {
+        snprintf(buf, buflen, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+        cs_free(insn, n);
+    } else {
+        snprintf(buf, buflen, "(bad)");
+    }
+    if (h)
+        cs_close(&h);
+}
+
 void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
                   const uint8_t *code, size_t len, size_t max_insns)
 {

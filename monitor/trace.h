@@ -18,6 +18,8 @@ struct symtab;
 void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
                   const uint8_t *code, size_t len, size_t max_insns);
 /* One instruction as "bytes  mnemonic operands" into buf. */
+/* The instruction alone ("popfd"), without address or bytes. */
+void trace_insn_text(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len);
 void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len);
 
 /*

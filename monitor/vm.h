@@ -20,6 +20,7 @@ struct platform;
 struct shadow;
 struct gdb;
 struct direct;
+struct pg_watch;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -43,8 +44,12 @@ struct vm_options {
     bool stats;
     bool trace;
     bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
-    bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_ring3.c) */
+    bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_direct.c) */
     bool emulate_page0;         /* never map guest page 0 in the user view (shadow_mmu/shadow.c) */
+    const char *ring0;          /* --ring0 translate|direct */
+    bool ring0_direct;          /* --ring0=direct: guest ring 0 trapped and emulated (monitor/run_direct.c) */
+    const char *pg_report;      /* --pg-report FILE: the silent-instruction report (monitor/pg_watch.h) */
+    bool no_pg_watch;           /* --no-pg-watch: --ring0=direct without the watch */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
@@ -61,6 +66,10 @@ struct vm {
     struct tc *tc;
     struct shadow *shadow;      /* shadow_mmu/shadow.c */
     struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
+    struct pg_watch *pg;        /* the silent-instruction watch, may be NULL (monitor/pg_watch.h) */
+    FILE *pg_report;            /* --pg-report: opened before the sandbox, may be NULL */
+    uint8_t view_priv;          /* --ring0=direct: the user view holds ring-0 (1) or
+                                 * ring-3 (2) mappings, 0 before the first run */
     bool cpuid_faulting;        /* ring-3 CPUID traps to the monitor (cpu/direct.c) */
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* guest kernel symbols (--symbols, or the ELF kernel), may be NULL */

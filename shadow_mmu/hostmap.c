@@ -312,6 +312,29 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
     }
 }
 
+/* Drop every user-view alias of a physical page. */
+void hm_unmap_user_aliases(struct vm *vm, uint32_t ppn)
+{
+    struct shadow *s = vm->shadow;
+    uint32_t r[RMAP_SLOTS];
+    memcpy(r, s->rmap[ppn], sizeof r);          /* hm_unmap edits the slots */
+    if (r[0] == RMAP_MANY) {
+        for (int tag = USER_TAG; tag < NTAGS; tag++)
+            for (uint32_t l = 0; l < NPAGES_4G; l++)
+                if ((s->t[tag].map[l] & LM_PRESENT) && !(s->t[tag].map[l] & LM_ONES) &&
+                    (s->t[tag].map[l] >> 12) == ppn)
+                    hm_unmap(vm, tag, l);
+        return;
+    }
+    for (int i = 0; i < RMAP_SLOTS; i++) {
+        if (!r[i])
+            continue;
+        int tag = (int)((r[i] - 1) >> 20);
+        if (is_user(tag))
+            hm_unmap(vm, tag, (r[i] - 1) & (NPAGES_4G - 1));
+    }
+}
+
 void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)
 {
     unmap_range(vm, i, first, n);

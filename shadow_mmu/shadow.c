@@ -79,6 +79,7 @@ void shadow_destroy(struct vm *vm)
     free(s->ptp);
     free(s->snap);
     free(s->snap_slot);
+    free(s->xstate);
     free(s);
     vm->shadow = NULL;
 }
@@ -218,8 +219,8 @@ static bool host_page_zero(const struct shadow *s, int tag, uint32_t lin)
  * entry, checked by the caller, is the entry.  A neighbour must also agree
  * with the faulting page on execute-disable (nx), which a user view maps
  * as PROT_EXEC or not. */
-static bool around_entry(struct vm *vm, int tag, uint64_t pde, bool big, uint32_t lpn,
-                         uint32_t ppn, bool writable, bool nx)
+static bool around_entry(struct vm *vm, int tag, unsigned u, uint64_t pde, bool big,
+                         uint32_t lpn, uint32_t ppn, bool writable, bool nx)
 {
     const struct pg_format *fm = mmu_format(&vm->cpu);
     if ((vm->shadow->t[tag].map[lpn] & LM_PRESENT) ||
@@ -232,16 +233,18 @@ static bool around_entry(struct vm *vm, int tag, uint64_t pde, bool big, uint32_
     if (!guest_phys_ptr(&vm->mem, tpa, fm->esize))
         return false;
     uint64_t pte = mmu_read_entry(&vm->cpu, tpa);
-    uint64_t need = PTE_P | PTE_A | (is_user(tag) ? PTE_U : 0);
+    uint64_t need = PTE_P | PTE_A | (u ? PTE_U : 0);
     if (writable)
         need |= PTE_W | PTE_D;
     return (uint32_t)(pte & fm->frame) >> 12 == ppn && (pte & need) == need &&
-           !(pte & (fm->rsvd_pte | (nx ? 0 : PTE_XD))) && mmu_is_nx(&vm->cpu, pde | pte) == nx;
+           !(pte & (fm->rsvd_pte | (nx ? 0 : PTE_XD))) &&
+           (mmu_is_nx(&vm->cpu, pde | pte) || exec_filtered(vm->shadow, tag, ppn)) == nx;
 }
 
 /* Map the faulting page lpn -> ppn with as many neighbours as qualify
  * (within its directory slot). */
-static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool writable, bool nx)
+static int map_around(struct vm *vm, int tag, unsigned u, uint32_t lpn, uint32_t ppn,
+                      bool writable, bool nx)
 {
     struct vcpu *c = &vm->cpu;
     if (!(c->cr0 & CR0_PG) || (writable && !hm_may_write(vm, ppn)))
@@ -251,16 +254,16 @@ static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool w
     uint64_t pde;
     mmu_dir_entry(c, lpn >> fm->pt_bits, &pa, &pde);
     bool big = mmu_is_big(c, pde);
-    uint64_t need = PTE_P | (is_user(tag) ? PTE_U : 0) | (writable ? PTE_W : 0) |
+    uint64_t need = PTE_P | (u ? PTE_U : 0) | (writable ? PTE_W : 0) |
                     (big && writable ? PTE_D : 0);
     if ((pde & need) != need)
         return hm_map(vm, tag, lpn, ppn, writable, nx);
     uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? vm->shadow->user_first : 0;
     while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + slot &&
-           around_entry(vm, tag, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable, nx))
+           around_entry(vm, tag, u, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable, nx))
         hi++;
     while (hi - lo + 1 < AROUND_MAX && lo > region && lo > first &&
-           around_entry(vm, tag, pde, big, lo - 1, ppn - (lpn - lo + 1), writable, nx))
+           around_entry(vm, tag, u, pde, big, lo - 1, ppn - (lpn - lo + 1), writable, nx))
         lo--;
     if (lo == hi)
         return hm_map(vm, tag, lpn, ppn, writable, nx);
@@ -271,12 +274,15 @@ static int map_around(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, bool w
     return hm_map_run(vm, tag, lo, ppn - (lpn - lo), hi - lo + 1, writable, nx, lpn);
 }
 
-static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write,
+/* A fault in view `tag` with the rights `u` (ACC_USER for ring 3, 0 for
+ * the supervisor: translated ring 0 in a kernel view, or ring 0 run
+ * directly in the user view under --ring0=direct). */
+static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error)
 {
     struct vcpu *c = &vm->cpu;
     struct mmu_fault f;
-    unsigned acc = (write ? ACC_WRITE : ACC_READ) | (is_user(tag) ? ACC_USER : 0);
+    unsigned acc = (write ? ACC_WRITE : ACC_READ) | u;
     enum mmu_result r = mmu_translate(c, lin, acc, pa, &f);
     if (r == MMU_PAGE_FAULT) {
         *pf_error = f.error;
@@ -307,15 +313,15 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
     /* Read-only until the first write, so the guest's dirty bit is exact;
      * unless the entry is dirty already and allows the write. */
     uint32_t pa2;
-    unsigned u = is_user(tag) ? ACC_USER : 0;
     bool writable = write || mmu_translate(c, lin, ACC_WRITE | ACC_NOSET | ACC_DIRTY | u,
                                            &pa2, NULL) == MMU_OK;
     /* Directly executed ring 3 fetches through the user view: an
      * execute-disabled page is mapped without PROT_EXEC, and a fetch from
      * it, emulated, takes the guest's #PF with I/D. */
-    bool nx = is_user(tag) && (c->cr0 & CR0_PG) &&
-              mmu_translate(c, lin, ACC_FETCH | ACC_NOSET | u, &pa2, NULL) != MMU_OK;
-    if (map_around(vm, tag, lin >> 12, ppn, writable, nx) < 0)
+    bool nx = is_user(tag) && (((c->cr0 & CR0_PG) &&
+                                mmu_translate(c, lin, ACC_FETCH | ACC_NOSET | u, &pa2, NULL) != MMU_OK) ||
+                               exec_filtered(vm->shadow, tag, ppn));
+    if (map_around(vm, tag, u, lin >> 12, ppn, writable, nx) < 0)
         return SHADOW_MMIO;
     return SHADOW_FIXED;
 }
@@ -323,7 +329,7 @@ static enum shadow_result fault(struct vm *vm, int tag, uint32_t lin, bool write
 enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error)
 {
-    return fault(vm, vm->shadow->cur, lin, write, pa, pf_error);
+    return fault(vm, vm->shadow->cur, 0, lin, write, pa, pf_error);
 }
 
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
@@ -333,7 +339,57 @@ enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
     shadow_user_enter(vm);
     if (hm_bring_back_page(vm, tag, lin >> 12, write))
         return SHADOW_FIXED;
-    return fault(vm, tag, lin, write, pa, pf_error);
+    return fault(vm, tag, ACC_USER, lin, write, pa, pf_error);
+}
+
+enum shadow_result shadow_direct_fault(struct vm *vm, uint32_t lin, bool write, bool supervisor,
+                                       uint32_t *pa, uint32_t *pf_error)
+{
+    if (!supervisor)
+        return shadow_user_fault(vm, lin, write, pa, pf_error);
+    shadow_user_enter(vm);
+    return fault(vm, USER_TAG + vm->shadow->cur, 0, lin, write, pa, pf_error);
+}
+
+void shadow_user_flush(struct vm *vm)
+{
+    for (int i = 0; i < SHADOW_VIEWS; i++)
+        hm_clear(vm, USER_TAG + i);
+}
+
+bool shadow_direct_exec(struct vm *vm, uint32_t lin, bool exec)
+{
+    struct shadow *s = vm->shadow;
+    shadow_user_enter(vm);
+    int tag = USER_TAG + s->cur;
+    uint32_t *e = &s->t[tag].map[lin >> 12];
+    if (!(*e & LM_PRESENT) || (*e & LM_ONES) || !(*e & LM_NX) == exec)
+        return false;
+    *e ^= LM_NX;
+    mprotect(hm_host(s, tag, lin >> 12), GUEST_PAGE_SIZE, hm_prot(tag, *e));
+    return true;
+}
+
+int shadow_exec_filter_on(struct vm *vm)
+{
+    struct shadow *s = vm->shadow;
+    if (!s->xstate && !(s->xstate = calloc(s->npages, 1)))
+        return -1;
+    shadow_user_flush(vm);
+    return 0;
+}
+
+int shadow_exec_state(const struct vm *vm, uint32_t ppn)
+{
+    const struct shadow *s = vm->shadow;
+    return s->xstate && ppn < s->npages ? s->xstate[ppn] : SHADOW_X_CLEAN;
+}
+
+void shadow_set_exec_state(struct vm *vm, uint32_t ppn, int state)
+{
+    struct shadow *s = vm->shadow;
+    if (s->xstate && ppn < s->npages)
+        s->xstate[ppn] = (uint8_t)state;
 }
 
 void shadow_user_prefault(struct vm *vm, uint32_t lin)
@@ -346,7 +402,7 @@ void shadow_user_prefault(struct vm *vm, uint32_t lin)
     if (!(c->cr0 & CR0_PG) || (vm->shadow->t[tag].map[lin >> 12] & LM_PRESENT) ||
         mmu_translate(c, lin, ACC_READ | ACC_USER | ACC_NOSET, &pa, &f) != MMU_OK)
         return;
-    if (fault(vm, tag, lin, false, &pa, &err) == SHADOW_FIXED)
+    if (fault(vm, tag, ACC_USER, lin, false, &pa, &err) == SHADOW_FIXED)
         vm->stats.shadow_prefaults++;
 }
 
@@ -356,6 +412,14 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
     if ((uint64_t)pa >= vm->mem.size || vm->mem.code_pages[ppn] == protect)
         return;
     vm->mem.code_pages[ppn] = protect;
+    if (!protect && vm->shadow->xstate && vm->shadow->xstate[ppn] != SHADOW_X_UNSCANNED) {
+        /* Its code changes: decode it again before it next runs directly,
+         * and take back the executable mappings it has. */
+        uint8_t old = vm->shadow->xstate[ppn];
+        vm->shadow->xstate[ppn] = SHADOW_X_UNSCANNED;
+        if (old == SHADOW_X_CLEAN || old == SHADOW_X_STEP)
+            hm_unmap_user_aliases(vm, ppn);
+    }
     if (!(vm->cpu.cr0 & CR0_PG)) {
         /* The identity map holds every page writable: change just this one
          * (unless it is also a page-table page, which paging off cannot be). */

@@ -67,6 +67,34 @@ void shadow_user_enter(struct vm *vm);
  * if the tables still refuse it. */
 void shadow_user_prefault(struct vm *vm, uint32_t lin);
 
+/*
+ * Guest ring 0 run directly (--ring0=direct, the trap-and-emulate engine
+ * for teaching) shares the host range of the user view with ring 3, so:
+ *  - shadow_direct_fault() resolves a miss of directly run code with the
+ *    rights of its privilege (supervisor: the guest's U/S and, with CR0.WP
+ *    clear, R/W do not restrict it);
+ *  - shadow_user_flush() empties every user view: the monitor calls it at
+ *    each change between guest ring 0 and ring 3, so that no page mapped
+ *    with one privilege's rights is reachable with the other's.
+ * The exec filter (the silent-instruction watch, monitor/pg_watch.c): once
+ * shadow_exec_filter_on() has run, a user view maps a frame executable only
+ * in the states SHADOW_X_CLEAN and SHADOW_X_STEP, which the watch sets
+ * after decoding the frame (shadow_set_exec_state).  Lifting a frame's
+ * code-page protection (shadow_code_page(false): it is being written)
+ * makes it SHADOW_X_UNSCANNED and unmaps its executable user-view
+ * aliases.  shadow_direct_exec() maps one linear page of the live user
+ * view executable or not, if it is mapped (true: it changed it; the
+ * caller has checked that the guest's tables allow the fetch).
+ */
+enum { SHADOW_X_UNSCANNED, SHADOW_X_CLEAN, SHADOW_X_SITES, SHADOW_X_STEP };
+enum shadow_result shadow_direct_fault(struct vm *vm, uint32_t lin, bool write, bool supervisor,
+                                       uint32_t *pa, uint32_t *pf_error);
+void shadow_user_flush(struct vm *vm);
+int shadow_exec_filter_on(struct vm *vm);
+int shadow_exec_state(const struct vm *vm, uint32_t ppn);
+void shadow_set_exec_state(struct vm *vm, uint32_t ppn, int state);
+bool shadow_direct_exec(struct vm *vm, uint32_t lin, bool exec);
+
 /* The monitor wrote len bytes at guest-physical pa for the guest (any page;
  * cheap when it is not a page-table page). */
 void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len);

@@ -87,6 +87,8 @@ struct shadow {
     uint32_t nunsync;
     uint64_t npages;            /* physical pages of RAM */
     uint64_t clock;
+    uint8_t *xstate;            /* per frame: SHADOW_X_* (shadow_exec_filter_on),
+                                   NULL: every frame runs in a user view */
     uint32_t user_first;        /* first linear page a user view can hold: 1
                                    where the host forbids mapping its page 0
                                    (mmap_min_addr), else 0 (cpu/host_facts.h) */
@@ -95,6 +97,13 @@ struct shadow {
 static inline bool is_user(int tag)
 {
     return tag >= USER_TAG;
+}
+
+/* Is frame ppn kept from running in a user view (shadow_exec_filter)? */
+static inline bool exec_filtered(const struct shadow *s, int tag, uint32_t ppn)
+{
+    return is_user(tag) && s->xstate && ppn < s->npages && s->xstate[ppn] != SHADOW_X_CLEAN &&
+           s->xstate[ppn] != SHADOW_X_STEP;
 }
 
 /* The pages a tag mapped since its last clear: hm_list_page(h, i) for i
@@ -128,6 +137,7 @@ void hm_unmap(struct vm *vm, int tag, uint32_t lpn);
 void hm_clear_region(struct vm *vm, int tag, uint32_t d);
 void hm_clear(struct vm *vm, int tag);
 void hm_protect_aliases(struct vm *vm, uint32_t ppn);
+void hm_unmap_user_aliases(struct vm *vm, uint32_t ppn);
 void hm_switch_user(struct vm *vm, int view);
 bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write);
 void hm_reserve(void *p, uint64_t len);

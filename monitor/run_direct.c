@@ -1,8 +1,20 @@
 /*
- * monitor/run_ring3.c - guest ring 3 for the run loop (monitor/run.c):
- * whether it runs directly or translated, the direct run and what its exits
- * become in the guest (system calls, exceptions, user-view misses), and the
- * user-view misses of translated ring 3.
+ * monitor/run_direct.c - guest code run directly on the host CPU, for the
+ * run loop (monitor/run.c): ring 3 (unless translated), and ring 0 too
+ * under --ring0=direct, the classic trap-and-emulate monitor kept for
+ * teaching.  Which code runs directly, the direct run and what its exits
+ * become in the guest (system calls, exceptions, user-view misses), and
+ * the user-view misses of translated ring 3.
+ *
+ * Ring 0 run directly is deprivileged exactly as ring 3 is: host CPL 3,
+ * its segments mirrored into the host LDT, IF and IOPL virtual.  What
+ * traps (CLI, STI, HLT, IN/OUT, MOV CRn, LGDT, INVLPG, INT n, ...) goes to
+ * the emulator at the guest's CPL 0 and is done right; what does not trap
+ * runs with the host's answer, and the silent-instruction watch
+ * (monitor/pg_watch.h) records each such site.  Both privileges share
+ * the host range of the user view, so each change from one to the other
+ * empties it (shadow_user_flush): a supervisor page must not stay
+ * reachable by guest ring 3.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,13 +29,14 @@
 #include "cpu/host_facts.h"
 #include "shadow_mmu/shadow.h"
 #include "shadow_mmu/mmu.h"
+#include "monitor/pg_watch.h"
 
 /* (monitor/run_internal.h) */
 enum shadow_result user_view_fault(struct vm *vm, uint32_t lin, bool write, uint32_t *pa)
 {
     struct vcpu *c = &vm->cpu;
     uint32_t err;
-    enum shadow_result r = shadow_user_fault(vm, lin, write, pa, &err);
+    enum shadow_result r = shadow_direct_fault(vm, lin, write, c->cpl < 3, pa, &err);
     if (r == SHADOW_GUEST_PF) {
         c->cr2 = lin;
         cpu_raise(c, EXC_PF, err);
@@ -79,6 +92,10 @@ static void user_exception(struct vm *vm)
     uint32_t pa;
     switch (c->exc_vector) {
     case EXC_PF:
+        /* A fetch from a page not yet decoded for the watch, or one left
+         * by a single-stepped page: the watch decides how it runs. */
+        if (vm->pg && (c->exc_error & PFERR_ID) && pg_watch_fetch_fault(vm, (uint32_t)c->exit_arg))
+            return;
         switch (user_view_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
         case SHADOW_FIXED:
         case SHADOW_GUEST_PF:
@@ -90,6 +107,7 @@ static void user_exception(struct vm *vm)
              * every instruction a user program may store with (SSE). */
             vm->stats.bt_smc_faults++;
             bt_invalidate_page(vm, pa);
+            pg_watch_frame_written(vm, pa);
             return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;
@@ -139,22 +157,57 @@ static void user_exception(struct vm *vm)
  * Guest TF is then single-stepped by the run loop (monitor/run.c), as in
  * ring 0.  On a host that cannot run 32-bit user code at all
  * (cpu/host_facts.h) ring 3 is always translated.
+ * Under --ring0=direct, protected-mode code at CPL 0 to 2 runs directly
+ * whatever CR0.TS says: the naive monitor cannot make the FPU trap
+ * either, one more of its silent failures.
  */
-bool ring3_direct(const struct vcpu *c)
+bool runs_directly(const struct vcpu *c)
 {
-    bool translate = (c->cr0 & (CR0_TS | CR0_EM)) || c->vm->opt.translate_ring3 ||
-                     !host_plan()->ring3_direct;
-    return c->cpl == 3 && !translate;
+    if (!host_plan()->ring3_direct || (c->eflags & FL_VM))
+        return false;
+    if (c->cpl < 3)
+        return c->vm->opt.ring0_direct && (c->cr0 & CR0_PE);
+    return !(c->cr0 & (CR0_TS | CR0_EM)) && !c->vm->opt.translate_ring3;
 }
 
-void run_ring3(struct vm *vm, bool step)
+/* Guest ring 0 under --ring0=direct and guest ring 3 share the user view:
+ * empty it at each change from one to the other, before the user view is
+ * entered for the new one. */
+void direct_privilege(struct vm *vm)
+{
+    uint8_t priv = vm->cpu.cpl == 3 ? 2 : 1;
+    if (vm->opt.ring0_direct && priv != vm->view_priv) {
+        shadow_user_flush(vm);
+        vm->view_priv = priv;
+    }
+}
+
+void run_direct(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
     bool guest_tf = c->eflags & FL_TF;
     user_prefault(vm);
-    bool reloaded = direct_run(vm, step);
+    struct pg_step ps = { .kind = 0 };
+    bool watch_step = vm->pg && pg_watch_begin(vm, &ps);
+    direct_run(vm, step || watch_step);
     if (vm->stop)
         return;
+    if ((step || watch_step) && !guest_tf)
+        c->eflags &= ~FL_TF;        /* the debugger's or the watch's step, not the guest's */
+    /* A selector the guest loaded itself stays as the host took it across
+     * a step of the watch, which is no exit of the monitor being watched,
+     * and across every exit of the naive one (--ring0=direct). */
+    bool observed = watch_step && !guest_tf && c->exit_reason == EXIT_EXCEPTION &&
+                    c->exc_vector == EXC_DB;
+    bool reloaded = false;
+    if (observed || vm->opt.ring0_direct)
+        direct_keep_segments(vm);
+    else
+        reloaded = direct_take_segments(vm);
+    if (watch_step) {
+        pg_watch_end(vm, &ps);
+        step = true;                /* the #DB of this step is the watch's */
+    }
     /* e.g. glibc's `mov gs, ax` with its TLS selector: the host gave GS its
      * own descriptor, the first gs: access faulted; now GS mirrors the
      * guest's descriptor, so run the instruction again. */
@@ -165,14 +218,12 @@ void run_ring3(struct vm *vm, bool step)
     }
     vm->stats.exits[c->exit_reason & 15]++;
     if (vm->opt.trace)
-        fprintf(stderr, "[ring3] %s vector %d error %#x at %04x:%08x (arg %#llx) eax=%08x%s\n",
+        fprintf(stderr, "[direct] %s vector %d error %#x at %04x:%08x (arg %#llx) eax=%08x%s\n",
                 stats_exit_name((int)c->exit_reason), c->exc_vector, c->exc_error, c->seg[S_CS].sel,
                 c->eip, (unsigned long long)c->exit_arg, c->gpr[R_EAX],
                 reloaded ? " (user code loaded a segment register)" : "");
-    if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB) {
-        c->eflags &= ~FL_TF;        /* the debugger's step, not the guest's */
+    if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB)
         return;
-    }
     if (c->exit_reason == EXIT_SYSCALL)
         user_syscall(vm);
     else if (c->exit_reason == EXIT_EXCEPTION)

@@ -1,0 +1,582 @@
+/*
+ * monitor/pg_watch.c - the silent-instruction watch (monitor/pg_watch.h).
+ *
+ * A trap-and-emulate monitor learns about a guest instruction only when
+ * it traps.  To name the sensitive ones that do not, the watch decodes
+ * every page of directly run code before it first runs: the user view maps
+ * a frame executable only once the watch has decoded it (the shadow's exec
+ * filter), so the first fetch from any page faults to here.
+ *
+ *   fetch fault -> decode the frame (a linear sweep from its start and one
+ *                  from the faulting instruction)
+ *     no sensitive instruction -> SHADOW_X_CLEAN: runs at full speed
+ *     some                     -> SHADOW_X_STEP while the guest runs on
+ *                                 it: one instruction per direct run (TF),
+ *                                 each decoded first; back to
+ *                                 SHADOW_X_SITES when EIP leaves the page
+ *
+ * At a sensitive instruction the modelled CPU's answer is computed first,
+ * by the emulator on a copy of the virtual CPU; then the host runs the
+ * instruction; the two answers are compared and the site recorded.  The
+ * site's memory effects of the copy land where the host's own writes then
+ * land (the pushed word, the stored descriptor-table register), so they do
+ * not outlive the step.
+ *
+ * A linear sweep can fall out of step with the instructions (data in a
+ * code page, an instruction that straddles into the page): a sensitive
+ * instruction that both sweeps miss runs unrecorded.  Every instruction of
+ * a stepped page is decoded as it runs, so there the record is exact.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <Zydis/Zydis.h>
+#include "monitor/pg_watch.h"
+#include "monitor/vm.h"
+#include "monitor/symbols.h"
+#include "monitor/trace.h"
+#include "monitor/run_internal.h"
+#include "cpu/pg_sensitive.h"
+#include "cpu/emulate.h"
+#include "cpu/exceptions.h"
+#include "shadow_mmu/mmu.h"
+#include "shadow_mmu/shadow.h"
+
+#define HASH_SIZE 4096
+
+struct pg_site {
+    uint32_t lin;
+    int cpl;
+    uint16_t cs;
+    uint32_t eip;
+    uint8_t kind;
+    uint8_t bytes[15], len;
+    uint64_t silent, differ, trapped, unseen;
+    char got[96], want[96];     /* the first differing pair, else the first one */
+    uint32_t got_flags, want_flags;
+    int next;                   /* hash chain */
+};
+
+struct pg_watch {
+    bool stepping;
+    uint32_t step_lpn, step_ppn;
+    struct pg_site *sites;
+    int nsites, cap;
+    int hash[HASH_SIZE];
+    uint64_t scans, frames_with_sites, steps;
+    uint8_t maybe[ZYDIS_MNEMONIC_MAX_VALUE + 1];     /* maybe_sensitive(), by mnemonic */
+    bool maybe_ready;
+    struct vcpu copy;           /* the modelled CPU's run of one instruction */
+    struct stats stats_saved;   /* what that run must not count */
+};
+
+int pg_watch_init(struct vm *vm, char *err, size_t errlen)
+{
+    struct pg_watch *w;
+    if (posix_memalign((void **)&w, 64, sizeof *w) != 0 || shadow_exec_filter_on(vm) < 0) {
+        snprintf(err, errlen, "out of memory for the silent-instruction watch");
+        return -1;
+    }
+    memset(w, 0, sizeof *w);
+    memset(w->hash, 0xFF, sizeof w->hash);
+    vm->pg = w;
+    return 0;
+}
+
+void pg_watch_destroy(struct vm *vm)
+{
+    if (vm->pg)
+        free(vm->pg->sites);
+    free(vm->pg);
+    vm->pg = NULL;
+}
+
+static unsigned fetch_rights(const struct vcpu *c)
+{
+    return ACC_FETCH | ACC_NOSET | (c->cpl == 3 ? ACC_USER : 0);
+}
+
+static void decoder_for(const struct vcpu *c, ZydisDecoder *d)
+{
+    ZydisDecoderInit(d, SEG_ATTR_DB(c->seg[S_CS].attr) ? ZYDIS_MACHINE_MODE_LEGACY_32
+                                                        : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     SEG_ATTR_DB(c->seg[S_SS].attr) ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+}
+
+/* The mnemonics that can be sensitive: only these need their operands
+ * decoded (PUSH, POP and MOV are sensitive with a segment register). */
+static bool maybe_sensitive(ZydisMnemonic m)
+{
+    ZydisDecodedInstruction probe = { .mnemonic = m, .meta.branch_type = ZYDIS_BRANCH_TYPE_FAR };
+    ZydisDecodedOperand sreg[2] = { { .type = ZYDIS_OPERAND_TYPE_REGISTER, .reg.value = ZYDIS_REGISTER_DS },
+                                    { .type = ZYDIS_OPERAND_TYPE_REGISTER, .reg.value = ZYDIS_REGISTER_DS } };
+    return pg_classify(&probe, sreg) != PG_NONE;
+}
+
+/* Does a linear sweep of page b from offset `from` meet a sensitive
+ * instruction?  Bytes that do not decode are skipped one at a time.  The
+ * instruction starts are marked in `starts`; a sweep stops where it falls
+ * in step with one made before (the rest was decoded already). */
+static bool sweep_finds(const ZydisDecoder *d, const uint8_t *b, uint32_t n, uint32_t from,
+                        uint8_t *starts, const uint8_t *maybe)
+{
+    ZydisDecodedInstruction ins;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    ZydisDecoderContext ctx;
+    for (uint32_t off = from; off < GUEST_PAGE_SIZE;) {
+        if (starts[off] && off != from)
+            return false;
+        starts[off] = 1;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(d, &ctx, b + off, n - off, &ins))) {
+            off++;
+            continue;
+        }
+        if (maybe[ins.mnemonic] &&
+            ZYAN_SUCCESS(ZydisDecoderDecodeOperands(d, &ctx, &ins, ops, ZYDIS_MAX_OPERAND_COUNT)) &&
+            pg_classify(&ins, ops) != PG_NONE)
+            return true;
+        off += ins.length;
+    }
+    return false;
+}
+
+/* Decode the frame behind linear page `lin` (instructions may run 14 bytes
+ * into the next page): does it hold a sensitive instruction? */
+static bool scan_frame(struct vm *vm, uint32_t lin, uint32_t pa)
+{
+    struct vcpu *c = &vm->cpu;
+    uint8_t b[GUEST_PAGE_SIZE + ZYDIS_MAX_INSTRUCTION_LENGTH - 1];
+    memcpy(b, guest_phys_ptr(&vm->mem, pa & ~0xFFFu, GUEST_PAGE_SIZE), GUEST_PAGE_SIZE);
+    uint32_t n = GUEST_PAGE_SIZE;
+    if (mmu_read(c, (lin | 0xFFFu) + 1, b + n, sizeof b - n, fetch_rights(c), NULL) == MMU_OK)
+        n = sizeof b;
+    ZydisDecoder d;
+    decoder_for(c, &d);
+    struct pg_watch *w = vm->pg;
+    w->scans++;
+    if (!w->maybe_ready) {
+        for (int m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; m++)
+            w->maybe[m] = maybe_sensitive((ZydisMnemonic)m);
+        w->maybe_ready = true;
+    }
+    uint8_t starts[GUEST_PAGE_SIZE] = { 0 };
+    return sweep_finds(&d, b, n, 0, starts, w->maybe) ||
+           sweep_finds(&d, b, n, lin & 0xFFFu, starts, w->maybe);
+}
+
+/* Leaving the stepped page: it runs no more until the guest comes back
+ * (a frame stepped because it was written is decoded again then). */
+static void stop_stepping(struct vm *vm)
+{
+    struct pg_watch *w = vm->pg;
+    if (!w->stepping)
+        return;
+    w->stepping = false;
+    if (shadow_exec_state(vm, w->step_ppn) == SHADOW_X_STEP)
+        shadow_set_exec_state(vm, w->step_ppn, vm->mem.code_pages[w->step_ppn]
+                                                   ? SHADOW_X_SITES : SHADOW_X_UNSCANNED);
+    shadow_direct_exec(vm, w->step_lpn << 12, false);
+}
+
+static void start_stepping(struct vm *vm, uint32_t lin, uint32_t ppn)
+{
+    struct pg_watch *w = vm->pg;
+    stop_stepping(vm);
+    w->stepping = true;
+    w->step_lpn = lin >> 12;
+    w->step_ppn = ppn;
+    shadow_set_exec_state(vm, ppn, SHADOW_X_STEP);
+}
+
+bool pg_watch_fetch_fault(struct vm *vm, uint32_t lin)
+{
+    struct vcpu *c = &vm->cpu;
+    struct pg_watch *w = vm->pg;
+    uint32_t pa;
+    if (mmu_translate(c, lin, fetch_rights(c), &pa, NULL) != MMU_OK ||
+        !guest_mem_is_ram(&vm->mem, pa & ~0xFFFu, GUEST_PAGE_SIZE))
+        return false;               /* the guest's own fault, or device memory */
+    uint32_t ppn = pa >> 12;
+    int st = shadow_exec_state(vm, ppn);
+    if (st == SHADOW_X_CLEAN || st == SHADOW_X_STEP)
+        return shadow_direct_exec(vm, lin, true);   /* remembered from before its scan */
+    if (st == SHADOW_X_UNSCANNED) {
+        st = scan_frame(vm, lin, pa) ? SHADOW_X_SITES : SHADOW_X_CLEAN;
+        w->frames_with_sites += st == SHADOW_X_SITES;
+        shadow_code_page(vm, pa, true);     /* a write makes it unscanned again */
+        shadow_set_exec_state(vm, ppn, st);
+    }
+    if (st == SHADOW_X_SITES)
+        start_stepping(vm, lin, ppn);
+    shadow_direct_exec(vm, lin, true);  /* or the retry maps it executable */
+    return true;
+}
+
+/* ---- the modelled CPU's answer and the host's ------------------------- */
+
+static uint32_t reg_value(const struct vcpu *c, ZydisRegister r)
+{
+    if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI)
+        return c->gpr[r - ZYDIS_REGISTER_EAX];
+    if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI)
+        return c->gpr[r - ZYDIS_REGISTER_AX] & 0xFFFF;
+    return 0;
+}
+
+/* Linear address of a memory operand, from the registers before the step. */
+static uint32_t mem_linear(const struct vcpu *c, const ZydisDecodedInstruction *ins,
+                           const ZydisDecodedOperand *o)
+{
+    uint32_t a = (uint32_t)o->mem.disp.value;
+    if (o->mem.base != ZYDIS_REGISTER_NONE)
+        a += reg_value(c, o->mem.base);
+    if (o->mem.index != ZYDIS_REGISTER_NONE)
+        a += reg_value(c, o->mem.index) * o->mem.scale;
+    if (ins->address_width == 16)
+        a &= 0xFFFF;
+    int s = o->mem.segment - ZYDIS_REGISTER_ES;
+    return c->seg[s >= 0 && s < S_NSEG ? s : S_DS].base + a;
+}
+
+static uint32_t read_u32(struct vcpu *c, uint32_t lin, unsigned n)
+{
+    uint32_t v = 0;
+    mmu_read(c, lin, &v, n, ACC_READ | ACC_NOSET, NULL);
+    return n == 4 ? v : v & ((1u << (8 * n)) - 1);
+}
+
+static uint32_t zf(const struct vcpu *c)
+{
+    return (c->rflags & FL_ZF) != 0;
+}
+
+/* What state c shows of the instruction just done (or the copy's run). */
+static void describe(struct vcpu *c, const struct pg_step *st, bool host, char *buf, size_t n)
+{
+    const struct pg_insn_info *in = pg_insn_info(st->kind);
+    uint32_t f = vcpu_get_eflags(c), v;
+    switch (in->effect) {
+    case PGE_FLAGS:
+        snprintf(buf, n, "IF=%u IOPL=%u", (f >> 9) & 1, (f >> 12) & 3);
+        return;
+    case PGE_PUSH:
+        v = read_u32(c, c->seg[S_SS].base + c->gpr[R_ESP], st->dest_len);
+        if (st->kind == PG_PUSHF)
+            snprintf(buf, n, "pushed IF=%u IOPL=%u", (v >> 9) & 1, (v >> 12) & 3);
+        else
+            snprintf(buf, n, "pushed 0x%04x", v & 0xFFFF);
+        return;
+    case PGE_DEST:
+        if (st->dest_reg) {
+            snprintf(buf, n, "0x%04x", reg_value(c, (ZydisRegister)st->dest_reg) & 0xFFFF);
+        } else if (st->kind == PG_SGDT || st->kind == PG_SIDT) {
+            snprintf(buf, n, "base 0x%08x limit 0x%04x", read_u32(c, st->dest_lin + 2, 4),
+                     read_u32(c, st->dest_lin, 2));
+        } else {
+            snprintf(buf, n, "0x%04x", read_u32(c, st->dest_lin, 2));
+        }
+        return;
+    case PGE_ZF_DEST:
+        if (zf(c))
+            snprintf(buf, n, "ZF=1 0x%08x", reg_value(c, (ZydisRegister)st->dest_reg));
+        else
+            snprintf(buf, n, "ZF=0");
+        return;
+    case PGE_ZF:
+        snprintf(buf, n, "ZF=%u", zf(c));
+        return;
+    case PGE_SREG:
+        if (host) {
+            static const int seen[S_NSEG] = { [S_DS] = 0, [S_ES] = 1, [S_FS] = 2, [S_GS] = 3,
+                                              [S_SS] = -1, [S_CS] = -1 };
+            if (seen[st->sreg] >= 0)
+                snprintf(buf, n, "the host's descriptor for 0x%04x", c->ring3_sel[seen[st->sreg]]);
+            else
+                snprintf(buf, n, "a descriptor of the host's tables");
+        } else {
+            const struct seg *s = &c->seg[st->sreg];
+            snprintf(buf, n, "0x%04x base 0x%08x limit 0x%08x", s->sel, s->base, s->limit);
+        }
+        return;
+    case PGE_FAR:
+        /* The host went on in the mirror of the guest's code segment
+         * (any other would have ended the run as an escape). */
+        snprintf(buf, n, "%04x:%08x", c->seg[S_CS].sel, c->eip);
+        return;
+    case PGE_CPUID:
+        snprintf(buf, n, "%08x %08x %08x %08x", c->gpr[R_EAX], c->gpr[R_EBX], c->gpr[R_ECX],
+                 c->gpr[R_EDX]);
+        return;
+    }
+}
+
+/* Run the instruction on a copy of the virtual CPU: the modelled answer.
+ * An exception, or INT n, writes its frame below the stack pointer of the
+ * stack it switches to, where nothing live is. */
+static void evaluate(struct vm *vm, struct pg_step *st)
+{
+    struct pg_watch *w = vm->pg;
+    w->copy = vm->cpu;
+    memcpy(&w->stats_saved, &vm->stats, sizeof vm->stats);
+    enum em_result r = emulate_step(&w->copy, NULL);
+    if (r != EM_OK)
+        snprintf(st->want, sizeof st->want, "(not evaluated)");
+    else if (w->copy.events != vm->cpu.events)
+        snprintf(st->want, sizeof st->want, "exception %d (error 0x%x)", w->copy.last_vector,
+                 w->copy.last_error);
+    else
+        describe(&w->copy, st, false, st->want, sizeof st->want);
+    st->want_flags = vcpu_get_eflags(&w->copy);
+    memcpy(&vm->stats, &w->stats_saved, sizeof vm->stats);
+}
+
+bool pg_watch_begin(struct vm *vm, struct pg_step *st)
+{
+    struct pg_watch *w = vm->pg;
+    struct vcpu *c = &vm->cpu;
+    st->kind = PG_NONE;
+    uint32_t lin = vcpu_linear_ip(c);
+    if (w->stepping && (lin >> 12) != w->step_lpn)
+        stop_stepping(vm);
+    if (!w->stepping)
+        return false;
+    w->steps++;
+    uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    ZydisDecoder d;
+    ZydisDecodedInstruction ins;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    decoder_for(c, &d);
+    if (mmu_read(c, lin, b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT &&
+        mmu_read(c, lin, b, GUEST_PAGE_SIZE - (lin & 0xFFF), ACC_READ | ACC_NOSET, NULL) ==
+            MMU_PAGE_FAULT)
+        return true;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, sizeof b, &ins, ops)))
+        return true;
+    st->kind = pg_classify(&ins, ops);
+    if (st->kind == PG_NONE)
+        return true;
+    st->eip = c->eip;
+    st->lin = lin;
+    st->len = ins.length;
+    st->cpl = c->cpl;
+    st->esp = c->gpr[R_ESP];
+    st->guest_tf = c->eflags & FL_TF;
+    st->dest_reg = 0;
+    st->dest_len = ins.operand_width / 8;
+    st->sreg = S_DS;
+    const ZydisDecodedOperand *o = &ops[0];
+    if (o->type == ZYDIS_OPERAND_TYPE_MEMORY)
+        st->dest_lin = mem_linear(c, &ins, o);
+    else if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        int s = o->reg.value - ZYDIS_REGISTER_ES;
+        if (s >= 0 && s < S_NSEG)
+            st->sreg = s;
+        else
+            st->dest_reg = o->reg.value;
+    }
+    if (st->kind == PG_LOAD_FAR_PTR)    /* LDS..LSS: the segment is implied */
+        st->sreg = ins.mnemonic == ZYDIS_MNEMONIC_LES ? S_ES : ins.mnemonic == ZYDIS_MNEMONIC_LFS ? S_FS
+                   : ins.mnemonic == ZYDIS_MNEMONIC_LGS ? S_GS : ins.mnemonic == ZYDIS_MNEMONIC_LSS ? S_SS
+                   : S_DS;
+    evaluate(vm, st);
+    return true;
+}
+
+static struct pg_site *site_for(struct pg_watch *w, const struct vcpu *c, const struct pg_step *st)
+{
+    unsigned h = (st->lin * 2654435761u >> 20) % HASH_SIZE;
+    for (int i = w->hash[h]; i >= 0; i = w->sites[i].next)
+        if (w->sites[i].lin == st->lin && w->sites[i].cpl == st->cpl)
+            return &w->sites[i];
+    if (w->nsites == w->cap) {
+        int cap = w->cap ? 2 * w->cap : 64;
+        struct pg_site *n = realloc(w->sites, (size_t)cap * sizeof *n);
+        if (!n)
+            return NULL;
+        w->sites = n;
+        w->cap = cap;
+    }
+    struct pg_site *s = &w->sites[w->nsites];
+    memset(s, 0, sizeof *s);
+    s->lin = st->lin;
+    s->cpl = st->cpl;
+    s->cs = c->seg[S_CS].sel;
+    s->eip = st->eip;
+    s->kind = (uint8_t)st->kind;
+    s->len = sizeof s->bytes;
+    if (mmu_read((struct vcpu *)c, st->lin, s->bytes, sizeof s->bytes, ACC_READ | ACC_NOSET, NULL) ==
+        MMU_PAGE_FAULT)
+        s->len = 0;
+    s->next = w->hash[h];
+    w->hash[h] = w->nsites++;
+    return s;
+}
+
+/*
+ * The host kernel emulates SGDT, SIDT, SMSW, SLDT and STR for user code
+ * (UMIP) without the single-step trap: the instructions after one of them
+ * run too, up to the first the host does not emulate, before the step
+ * ends.  Record the sensitive ones among them as run unseen.
+ */
+static void after_host_emulation(struct vm *vm, const struct pg_step *st)
+{
+    struct vcpu *c = &vm->cpu;
+    if (pg_insn_info(st->kind)->effect == PGE_FAR)
+        return;
+    ZydisDecoder d;
+    decoder_for(c, &d);
+    struct pg_step n = *st;
+    n.eip = st->eip + st->len;
+    n.lin = st->lin + st->len;
+    for (int i = 0; i < 16 && n.eip != c->eip; i++) {
+        uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
+        ZydisDecodedInstruction ins;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (mmu_read(c, n.lin, b, sizeof b, ACC_READ | ACC_NOSET, NULL) != MMU_OK ||
+            !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, sizeof b, &ins, ops)) ||
+            ins.meta.category == ZYDIS_CATEGORY_COND_BR || ins.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+            ins.meta.category == ZYDIS_CATEGORY_CALL || ins.meta.category == ZYDIS_CATEGORY_RET)
+            return;
+        if ((n.kind = pg_classify(&ins, ops)) != PG_NONE) {
+            struct pg_site *s = site_for(vm->pg, c, &n);
+            if (s)
+                s->unseen++;
+        }
+        n.eip += ins.length;
+        n.lin += ins.length;
+    }
+}
+
+void pg_watch_end(struct vm *vm, const struct pg_step *st)
+{
+    struct vcpu *c = &vm->cpu;
+    if (st->kind == PG_NONE || vm->stop)
+        return;
+    bool ran = c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB;
+    bool trapped = c->exit_reason != EXIT_POLL && c->eip == st->eip &&
+                   !(c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_PF);
+    if (!ran && !trapped)
+        return;                     /* it has not run yet */
+    struct pg_site *s = site_for(vm->pg, c, st);
+    if (!s)
+        return;
+    if (!ran) {
+        s->trapped++;
+        return;
+    }
+    /* The host pushed the TF of the single step: the guest must not see it. */
+    if (st->kind == PG_PUSHF && !st->guest_tf) {
+        uint32_t at = c->seg[S_SS].base + c->gpr[R_ESP], v = read_u32(c, at, st->dest_len) & ~FL_TF;
+        mmu_write(c, at, &v, st->dest_len, ACC_WRITE | ACC_NOSET, NULL);
+    }
+    after_host_emulation(vm, st);
+    char got[96];
+    describe(c, st, true, got, sizeof got);
+    bool differs = strcmp(got, st->want) != 0;
+    s->silent++;
+    if (differs && s->differ++ == 0) {
+        snprintf(s->got, sizeof s->got, "%s", got);
+        snprintf(s->want, sizeof s->want, "%s", st->want);
+        s->got_flags = vcpu_get_eflags(c);
+        s->want_flags = st->want_flags;
+    } else if (!s->got[0]) {
+        snprintf(s->got, sizeof s->got, "%s", got);
+        snprintf(s->want, sizeof s->want, "%s", st->want);
+    }
+}
+
+/*
+ * A write to a decoded frame (shadow_code_page made it unscanned).  When
+ * the writer runs on that frame itself (a loop that patches its own
+ * immediate), decoding it again would protect it again before the write
+ * is done, for ever: it is single-stepped instead, writable, every
+ * instruction decoded as it comes, until EIP leaves it.
+ */
+void pg_watch_frame_written(struct vm *vm, uint32_t pa)
+{
+    struct pg_watch *w = vm->pg;
+    struct vcpu *c = &vm->cpu;
+    uint32_t lin = vcpu_linear_ip(c), epa;
+    if (!w)
+        return;
+    if (w->stepping && w->step_ppn == pa >> 12)
+        w->stepping = false;
+    if (runs_directly(c) && mmu_translate(c, lin, fetch_rights(c), &epa, NULL) == MMU_OK &&
+        epa >> 12 == pa >> 12)
+        start_stepping(vm, lin, pa >> 12);
+}
+
+/* ---- the report --------------------------------------------------------- */
+
+static int by_address(const void *a, const void *b)
+{
+    const struct pg_site *x = a, *y = b;
+    return x->lin < y->lin ? -1 : x->lin > y->lin;
+}
+
+static void site_detail(const struct pg_site *s, char *buf, size_t n)
+{
+    if (!s->differ) {
+        snprintf(buf, n, "%s, as a CPU at CPL %d gives", s->got, s->cpl);
+    } else if (s->kind == PG_POPF) {
+        uint32_t g = s->got_flags, w = s->want_flags;
+        if ((g ^ w) & FL_IF)
+            snprintf(buf, n, "IF stays %u, guest asked for %u", (g >> 9) & 1, (w >> 9) & 1);
+        else
+            snprintf(buf, n, "IOPL stays %u, guest asked for %u", (g >> 12) & 3, (w >> 12) & 3);
+    } else {
+        snprintf(buf, n, "got %s; a CPU at CPL %d gives %s", s->got, s->cpl, s->want);
+    }
+}
+
+void pg_watch_report(struct vm *vm, FILE *out)
+{
+    struct pg_watch *w = vm->pg;
+    bool r0 = vm->opt.ring0_direct;
+    fprintf(out, "# silent-instruction report (docs/popek-goldberg.md): ring 0 %s, ring 3 %s\n",
+            r0 ? "run directly (--ring0=direct)" : "translated (nothing in it runs unseen)",
+            vm->opt.translate_ring3 ? "translated" : "run directly where the host allows");
+    if (!w) {
+        fprintf(out, "# nothing ran directly\n");
+        return;
+    }
+    uint64_t silent = 0, wrong = 0, trapped = 0;
+    qsort(w->sites, (size_t)w->nsites, sizeof *w->sites, by_address);
+    for (int i = 0; i < w->nsites; i++) {
+        const struct pg_site *s = &w->sites[i];
+        silent += s->silent > 0 || s->unseen > 0;
+        wrong += s->differ > 0;
+        trapped += s->trapped > 0;
+    }
+    fprintf(out, "# %d sensitive sites ran: %llu without a trap (%llu of them answered "
+            "differently from the modelled CPU), %llu trapped to the monitor; %llu pages "
+            "decoded, %llu with sensitive instructions, %llu instructions single-stepped\n",
+            w->nsites, (unsigned long long)silent, (unsigned long long)wrong,
+            (unsigned long long)trapped, (unsigned long long)w->scans,
+            (unsigned long long)w->frames_with_sites, (unsigned long long)w->steps);
+    for (int i = 0; i < w->nsites; i++) {
+        const struct pg_site *s = &w->sites[i];
+        char where[128] = "", dis[160] = "", detail[256];
+        uint32_t off;
+        const char *name = symtab_lookup(vm->syms, s->lin, &off);
+        if (name)
+            snprintf(where, sizeof where, " %s+0x%x", name, off);
+        if (s->len)
+            trace_insn_text(dis, sizeof dis, s->lin, s->bytes, s->len);
+        const char *text = dis;
+        if (s->silent) {
+            site_detail(s, detail, sizeof detail);
+            fprintf(out, "%s %s at %04x:%08x%s [%s]: %s (x %llu)\n",
+                    s->differ ? "silent" : "same  ", pg_insn_info(s->kind)->name, s->cs, s->eip,
+                    where, text, detail, (unsigned long long)s->silent);
+        }
+        if (s->unseen)
+            fprintf(out, "unseen %s at %04x:%08x%s [%s]: ran right after an instruction the host "
+                    "kernel emulated (UMIP), which skips the single-step trap (x %llu)\n",
+                    pg_insn_info(s->kind)->name, s->cs, s->eip, where, text,
+                    (unsigned long long)s->unseen);
+        if (s->trapped)
+            fprintf(out, "trap   %s at %04x:%08x%s [%s]: emulated (x %llu)\n",
+                    pg_insn_info(s->kind)->name, s->cs, s->eip, where, text,
+                    (unsigned long long)s->trapped);
+    }
+}
