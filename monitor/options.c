@@ -93,6 +93,9 @@ static const struct opt_desc opt_table[] = {
           "                       --ring0=direct it also goes to stderr)"),
     OPT_F("emulate-page0", emulate_page0, "never map guest linear page 0 in the host, even where vmm may\n"
           "                       (CAP_SYS_RAWIO): emulate its accesses (docs/direct.md)"),
+    OPT_U("time-limit", "SECONDS", time_limit, 1, 1000000, 0,
+          "end the run after SECONDS of host time (exit status 16): for guests\n"
+          "                       that hang or spin after a panic, as under --ring0=direct"),
     OPT_U("gdb", "PORT", gdb_port, 1, 65535, 0, "serve the gdb remote protocol on 127.0.0.1:PORT (docs/gdb.md)"),
     OPT_F("gdb-wait", gdb_wait, "with --gdb: wait for gdb before the first guest instruction"),
     DEV_L("disk", "FILE[,ro]", disks, DEV_MAX_DISKS, check_disk,
@@ -248,6 +251,7 @@ static const struct { const char *code, *meaning; } exit_table[] = {
     { "12", "guest code left direct execution (a far jump to the host's 64-bit\n"
             "           code selector) and was stopped by the sandbox" },
     { "14", "the debugger killed the guest (gdb's kill command; docs/gdb.md)" },
+    { "16", "the run reached --time-limit" },
     { "odd", "(v << 1) | 1 for a value v written to the debug-exit port 0xF4,\n"
              "           as QEMU's isa-debug-exit does" },
 };

@@ -256,6 +256,14 @@ static void interrupts(struct vm *vm)
     }
 }
 
+/* When the run loop must next look at the clock: the next device
+ * deadline, or the end of --time-limit. */
+static uint64_t next_deadline(struct vm *vm)
+{
+    uint64_t d = devices_next_deadline_ns(vm);
+    return vm->limit_ns && vm->limit_ns < d ? vm->limit_ns : d;
+}
+
 static void wait_while_halted(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
@@ -264,7 +272,7 @@ static void wait_while_halted(struct vm *vm)
                 c->seg[S_CS].sel, c->eip);
         return;
     }
-    devices_wait(vm, devices_next_deadline_ns(vm));
+    devices_wait(vm, next_deadline(vm));
 }
 
 /*
@@ -351,6 +359,8 @@ int vm_run(struct vm *vm)
         vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
         return vm->exit_status;
     }
+    if (vm->opt.time_limit)
+        vm->limit_ns = host_now_ns() + vm->opt.time_limit * 1000000000ull;
     bool single_step = false;
     while (!vm->stop) {
         if (vm->stop_signal) {
@@ -361,8 +371,15 @@ int vm_run(struct vm *vm)
         /* Not after a ring-3 exit that brought no timer signal: reading the
          * clock would cost two prctl calls per guest system call (see
          * cpu/host_clock.h). */
-        if (host_time_due())
-            devices_tick(vm, host_now_ns());
+        if (host_time_due()) {
+            uint64_t now = host_now_ns();
+            devices_tick(vm, now);
+            if (vm->limit_ns && now >= vm->limit_ns) {
+                vm_stop(vm, VMM_EXIT_LIMIT, "the run reached --time-limit (%llu s) at %04x:%08x",
+                        (unsigned long long)vm->opt.time_limit, c->seg[S_CS].sel, c->eip);
+                break;
+            }
+        }
         /* No interrupt inside an interrupt shadow (single_step covers it) or
          * while the debugger steps, as on QEMU. */
         if (!single_step && !gdb_single_stepping(vm))
@@ -391,7 +408,7 @@ int vm_run(struct vm *vm)
         }
         single_step = single_step && !direct;
         if (direct) {
-            host_timer_at(vm, devices_next_deadline_ns(vm));
+            host_timer_at(vm, next_deadline(vm));
             run_direct(vm, gdb_step);
             if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
                 gdb_single_stepping(vm))
@@ -410,7 +427,7 @@ int vm_run(struct vm *vm)
          * ring 3, translated while CR0.TS is set, may not for long). */
         bool waiting = irq_intr_pending(vm);
         host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
-        host_timer_at(vm, devices_next_deadline_ns(vm));
+        host_timer_at(vm, next_deadline(vm));
 
         bool stepping = single_step;
         uint32_t step_eip = c->eip;

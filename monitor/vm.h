@@ -34,6 +34,7 @@ enum vmm_status {
     VMM_EXIT_ERROR = 10,        /* monitor-internal failure */
     VMM_EXIT_CONTAINED = 12,    /* guest code escaped direct execution and was stopped */
     VMM_EXIT_KILLED = 14,       /* the debugger killed the guest (gdb `kill`) */
+    VMM_EXIT_LIMIT = 16,        /* the run reached --time-limit */
 };
 
 struct vm_options {
@@ -50,6 +51,7 @@ struct vm_options {
     bool ring0_direct;          /* --ring0=direct: guest ring 0 trapped and emulated (monitor/run_direct.c) */
     const char *pg_report;      /* --pg-report FILE: the silent-instruction report (monitor/pg_watch.h) */
     bool no_pg_watch;           /* --no-pg-watch: --ring0=direct without the watch */
+    uint64_t time_limit;        /* --time-limit SECONDS (0: none) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
@@ -85,6 +87,7 @@ struct vm {
         uint32_t lin, cr3;
     } user_pf;
 
+    uint64_t limit_ns;          /* host_now_ns() at which --time-limit ends the run, 0: never */
     bool stop;                  /* set by vm_stop(): the run loop ends */
     volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
     int exit_status;
