@@ -89,6 +89,16 @@ static void fmt_sel(char *b, uint32_t v)
     hex(b, v & 0xFFFF);
 }
 
+/* A row of two selectors (or 16-bit values). */
+static void row(const char *name, const char *got, const char *want);
+static void row_sel(const char *name, uint32_t got, uint32_t want)
+{
+    char g[8], w[8];
+    fmt_sel(g, got);
+    fmt_sel(w, want);
+    row(name, g, w);
+}
+
 /* pre and a one-digit value: "IF=1". */
 static void fmt_bit(char *b, const char *pre, uint32_t v)
 {
@@ -115,20 +125,14 @@ static void check_stores(void)
 
     uint16_t v;
     asm volatile("sldt %0" : "=m"(v));
-    fmt_sel(got, v);
-    fmt_sel(want, LDT_SEL);
-    row("SLDT", got, want);
+    row_sel("SLDT", v, LDT_SEL);
     asm volatile("str %0" : "=m"(v));
-    fmt_sel(got, v);
-    fmt_sel(want, RT_TSS);
-    row("STR", got, want);
+    row_sel("STR", v, RT_TSS);
 
     uint32_t cr0;
     asm volatile("mov %%cr0, %0" : "=r"(cr0));      /* privileged: traps, right everywhere */
     asm volatile("smsw %0" : "=m"(v));
-    fmt_sel(got, v);
-    fmt_sel(want, cr0 & 0xFFFF);
-    row("SMSW", got, want);
+    row_sel("SMSW", v, cr0 & 0xFFFF);
 }
 
 /* ---- flags ---- */
@@ -205,16 +209,12 @@ static void check_segments(void)
     row("MOV r,CS", got, want);
 
     asm volatile("pushl %%ds; popl %0" : "=r"(v));
-    fmt_sel(got, v);
-    fmt_sel(want, RT_KDATA);
-    row("PUSH DS", got, want);
+    row_sel("PUSH DS", v, RT_KDATA);
 
     /* Save and restore DS around some work, as an interrupt entry does:
      * the restored DS must be the kernel's data segment. */
     asm volatile("pushl %%ds; popl %%ds; movl %%ds, %0" : "=r"(v));
-    fmt_sel(got, v);
-    fmt_sel(want, RT_KDATA);
-    row("POP DS", got, want);
+    row_sel("POP DS", v, RT_KDATA);
 
     /* A per-CPU data segment in FS (GDT entry 5), read through at once. */
     asm volatile("movl %1, %%eax; movw %%ax, %%fs; movl %%fs:0x1000, %0; movl %2, %%eax; movw %%ax, %%fs"
@@ -276,9 +276,7 @@ static void check_transfers(void)
     landed = 0;
     asm volatile("lcall %0, $ptr_call_target" :: "i"(GATE_SEL) : "eax", "memory");
     row("CALL far", where[landed], where[1]);
-    fmt_sel(got, pushed_cs);
-    fmt_sel(want, RT_KCODE);
-    row("CALL CS", got, want);
+    row_sel("CALL CS", pushed_cs, RT_KCODE);
 
     set_gate(gate_jmp_target);
     landed = 0;
