@@ -129,8 +129,19 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
     status = vm_run(vm);
     *reset = vm->platform->reset;
 
-    if (opt->stats) {
+    if (opt->stats && opt->stats_format && strcmp(opt->stats_format, "json") == 0) {
+        char *dev_lines = NULL;
+        size_t dev_len = 0;
+        FILE *m = open_memstream(&dev_lines, &dev_len);
+        if (m) {
+            devices_stats_print(vm, m);
+            fclose(m);
+        }
+        stats_print_json(&vm->stats, dev_lines, stderr);
+        free(dev_lines);
+    } else if (opt->stats) {
         stats_print(&vm->stats, stderr);
+        fprintf(stderr, "# devices: the device models' own counters\n");
         devices_stats_print(vm, stderr);
     }
     if (vm->opt.ring0_direct && vm->pg)

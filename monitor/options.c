@@ -25,6 +25,8 @@
 
 enum opt_kind {
     OPT_FLAG,           /* bool, set to true */
+    OPT_FLAG_VALUE,     /* bool, set to true; an optional =VALUE (checked) goes to the
+                           const char * field at off_value */
     OPT_STRING,         /* const char *, points into argv */
     OPT_UINT,           /* uint64_t, decimal, within [min, max] */
     OPT_LIST,           /* struct opt_list: each use appends, at most max values */
@@ -42,27 +44,32 @@ struct opt_desc {
     bool required;              /* OPT_STRING that must be given */
     bool dev;                   /* off is a field of struct dev_options */
     int (*check)(const char *v, char *err, size_t n);  /* optional check of a value */
+    size_t off_value;           /* OPT_FLAG_VALUE: where the optional value goes */
 };
 
 #define FIELD(f) offsetof(struct vm_options, f)
-#define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true, false, NULL }
-#define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false, false, NULL }
+#define OPT_REQ(name, metavar, f, help) { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, true, false, NULL, 0 }
+#define OPT_S(name, metavar, f, help)   { name, metavar, help, OPT_STRING, FIELD(f), 0, 0, 0, false, false, NULL, 0 }
 #define OPT_FILE(name, f, req, chk, help) \
-                                        { name, "FILE", help, OPT_STRING, FIELD(f), 0, 0, 0, req, false, chk }
+                                        { name, "FILE", help, OPT_STRING, FIELD(f), 0, 0, 0, req, false, chk, 0 }
 #define OPT_U(name, metavar, f, lo, hi, d, help) \
-                                        { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false, false, NULL }
-#define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false, false, NULL }
+                                        { name, metavar, help, OPT_UINT, FIELD(f), lo, hi, d, false, false, NULL, 0 }
+#define OPT_F(name, f, help)            { name, NULL, help, OPT_FLAG, FIELD(f), 0, 0, 0, false, false, NULL, 0 }
+#define OPT_FV(name, metavar, f, fv, chk, help) \
+                                        { name, metavar, help, OPT_FLAG_VALUE, FIELD(f), 0, 0, 0, false, \
+                                          false, chk, FIELD(fv) }
 #define DEV_FIELD(f) offsetof(struct dev_options, f)
-#define DEV_F(name, f, help)            { name, NULL, help, OPT_FLAG, DEV_FIELD(f), 0, 0, 0, false, true, NULL }
+#define DEV_F(name, f, help)            { name, NULL, help, OPT_FLAG, DEV_FIELD(f), 0, 0, 0, false, true, NULL, 0 }
 #define DEV_L(name, metavar, f, max, chk, help) \
                                         { name, metavar, help, OPT_LIST, DEV_FIELD(f), 0, max, 0, \
-                                          false, true, chk }
+                                          false, true, chk, 0 }
 
 static int check_disk(const char *v, char *err, size_t n);
 static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
 static int check_symbols(const char *v, char *err, size_t n);
 static int check_ring0(const char *v, char *err, size_t n);
+static int check_stats(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
@@ -72,7 +79,9 @@ static const struct opt_desc opt_table[] = {
     OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
     OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
           "guest RAM in MiB, 2..3072 (default 128)"),
-    OPT_F("stats", stats, "print translator, exit and interrupt counters to stderr at the end"),
+    OPT_FV("stats", "json", stats, stats_format, check_stats,
+           "at the end, print the counters to stderr grouped by mechanism\n"
+           "                       (=json: as one JSON object, each with its meaning)"),
     OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
     OPT_FILE("symbols", symbols, false, check_symbols, "guest kernel symbols for --trace, --perf-map and reports: an ELF\n"
           "                       file (vmlinux) or a System.map (default: the --kernel ELF)"),
@@ -85,7 +94,7 @@ static const struct opt_desc opt_table[] = {
     { "ring0", "MODE", "how guest ring 0 runs: translate (default: the binary translator)\n"
       "                       or direct (trap-and-emulate: deprivileged on the host CPU, the\n"
       "                       silent-instruction report at exit; docs/popek-goldberg.md)",
-      OPT_STRING, FIELD(ring0), 0, 0, 0, false, false, check_ring0 },
+      OPT_STRING, FIELD(ring0), 0, 0, 0, false, false, check_ring0, 0 },
     OPT_F("no-pg-watch", no_pg_watch, "with --ring0=direct: no silent-instruction watch, so no report\n"
           "                       and no single-stepping (the naive monitor at full speed)"),
     OPT_S("pg-report", "FILE", pg_report, "watch directly run guest code for sensitive instructions that\n"
@@ -107,8 +116,8 @@ static const struct opt_desc opt_table[] = {
           "                       again instead of ending the run (docs/usage.md)"),
     { "host-info", NULL, "print what this host's CPU and kernel allow and what vmm does\n"
       "                       about each (docs/host.md), and exit", OPT_HOST_INFO, 0, 0, 0, 0,
-      false, false, NULL },
-    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false, false, NULL },
+      false, false, NULL, 0 },
+    { "help", NULL, "print this help and exit", OPT_HELP, 0, 0, 0, 0, false, false, NULL, 0 },
 };
 #define NOPTS (sizeof opt_table / sizeof opt_table[0])
 
@@ -193,6 +202,14 @@ static int check_ring0(const char *v, char *err, size_t n)
     return -1;
 }
 
+static int check_stats(const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)
+        return 0;
+    snprintf(err, n, "--stats=%s: must be text or json", v);
+    return -1;
+}
+
 static int check_disk(const char *v, char *err, size_t n)
 {
     char path[4096];
@@ -220,11 +237,16 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, struct dev
                       const char *v, char *err, size_t n)
 {
     void *field = (d->dev ? (char *)dev : (char *)o) + d->off;
-    if (d->check && d->check(v, err, n) < 0)
+    if (d->check && v && d->check(v, err, n) < 0)
         return -1;
     switch (d->kind) {
     case OPT_FLAG:
         *(bool *)field = true;
+        return 0;
+    case OPT_FLAG_VALUE:
+        *(bool *)field = true;
+        if (v)
+            *(const char **)((char *)o + d->off_value) = v;
         return 0;
     case OPT_STRING:
         *(const char **)field = v;
@@ -260,6 +282,10 @@ static const struct { const char *code, *meaning; } exit_table[] = {
 static void option_head(const struct opt_desc *d, bool quote, char *buf, size_t n)
 {
     bool q = quote && d->metavar && strcmp(d->metavar, "CMDLINE") == 0;
+    if (d->kind == OPT_FLAG_VALUE) {
+        snprintf(buf, n, "--%s[=%s]", d->name, d->metavar);
+        return;
+    }
     snprintf(buf, n, "--%s%s%s%s%s", d->name, d->metavar ? " " : "", q ? "\"" : "",
              d->metavar ? d->metavar : "", q ? "\"" : "");
 }
@@ -314,7 +340,8 @@ int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_op
     options_defaults(o, dev);
     for (size_t i = 0; i < NOPTS; i++)
         longopts[i] = (struct option){ opt_table[i].name,
-                                       opt_table[i].metavar ? required_argument : no_argument,
+                                       opt_table[i].kind == OPT_FLAG_VALUE ? optional_argument
+                                       : opt_table[i].metavar ? required_argument : no_argument,
                                        NULL, (int)(0x100 + i) };
     longopts[NOPTS] = (struct option){ 0 };
 

@@ -144,9 +144,10 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
     uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
     uint64_t efer = c->efer;
     struct em_info info = { 0 };
+    uint64_t *by_insn = runs_directly(c) ? vm->stats.traps : vm->stats.callouts;
     enum em_result r = host_gp0 ? emulate_after_host_gp0(c, &info) : emulate_step(c, &info);
     if (info.mnemonic > 0 && info.mnemonic < STATS_MAX_MNEMONIC)
-        vm->stats.callouts[info.mnemonic]++;
+        by_insn[info.mnemonic]++;
     if (r == EM_STOP)
         return false;
     if (r == EM_HALT)

@@ -1,58 +1,82 @@
 /*
  * monitor/stats.c - the --stats report: one `key: value` line per counter,
- * so that scripts (bench/, tests) can grep it.
+ * so that scripts (bench/, tests) can grep it, grouped by mechanism, each
+ * group under a `# name: meaning` line; or, with --stats=json, one JSON
+ * object with each counter's value, group and meaning, for plotting.
  *
  * Fixed counters always print (a zero is information too); the per-mnemonic,
  * per-exit-reason and per-vector tables print only their non-zero entries.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "monitor/stats.h"
 #include "cpu/vcpu.h"
 
+/* The mechanisms the counters belong to, in the order they print. */
+enum group { G_TRANSLATOR, G_CALLOUTS, G_DIRECT, G_TRAPS, G_EXITS, G_SHADOW, G_MMIO, G_EVENTS,
+             G_NGROUPS };
+
 static const struct {
+    const char *name, *meaning;
+} groups[G_NGROUPS] = {
+    [G_TRANSLATOR] = { "translator", "guest code run as translated host code (docs/translator.md)" },
+    [G_CALLOUTS] = { "callouts", "sensitive instructions of translated code the emulator carried out, by instruction" },
+    [G_DIRECT] = { "direct", "guest code run on the host CPU (docs/direct.md)" },
+    [G_TRAPS] = { "traps", "instructions of directly run code that trapped and were emulated, by instruction" },
+    [G_EXITS] = { "exits", "why guest code came back to the monitor, by reason (both engines)" },
+    [G_SHADOW] = { "page faults", "hidden (the shadow MMU mapped the page), true (the guest's own #PF), trace (a write to a guest page table)" },
+    [G_MMIO] = { "memory-mapped I/O", "accesses to physical addresses that are not RAM" },
+    [G_EVENTS] = { "events", "exceptions and interrupts delivered to the guest, by vector" },
+};
+
+#define C(k, f, g, m) { k, offsetof(struct stats, f), g, m }
+static const struct counter {
     const char *key;
     size_t off;
+    enum group group;
+    const char *meaning;
 } fixed_counters[] = {
-    { "bt.blocks",        offsetof(struct stats, bt_blocks) },
-    { "bt.guest_insns",   offsetof(struct stats, bt_guest_insns) },
-    { "bt.tc_bytes",      offsetof(struct stats, bt_tc_bytes) },
-    { "bt.chained",       offsetof(struct stats, bt_chained) },
-    { "bt.lookup_misses", offsetof(struct stats, bt_lookup_misses) },
-    { "bt.flushes",       offsetof(struct stats, bt_flushes) },
-    { "bt.smc_faults",    offsetof(struct stats, bt_smc_faults) },
-    { "bt.invalidated",   offsetof(struct stats, bt_invalidated) },
-    { "bt.entries",       offsetof(struct stats, bt_entries) },
-    { "shadow.hidden_faults", offsetof(struct stats, shadow_hidden_faults) },
-    { "shadow.true_faults", offsetof(struct stats, shadow_true_faults) },
-    { "shadow.flushes",   offsetof(struct stats, shadow_flushes) },
-    { "shadow.invlpg",    offsetof(struct stats, shadow_invlpg) },
-    { "shadow.view_hits", offsetof(struct stats, shadow_view_hits) },
-    { "shadow.view_recycles", offsetof(struct stats, shadow_view_recycles) },
-    { "shadow.user_hidden_faults", offsetof(struct stats, shadow_user_hidden_faults) },
-    { "shadow.user_remaps", offsetof(struct stats, shadow_user_remaps) },
-    { "shadow.prefaults", offsetof(struct stats, shadow_prefaults) },
-    { "shadow.mapped_around", offsetof(struct stats, shadow_mapped_around) },
-    { "shadow.user_kept", offsetof(struct stats, shadow_user_kept) },
-    { "shadow.trace_faults", offsetof(struct stats, shadow_trace_faults) },
-    { "shadow.untraced",  offsetof(struct stats, shadow_untraced) },
-    { "bt.light",         offsetof(struct stats, bt_light) },
-    { "direct.entries",   offsetof(struct stats, direct_entries) },
-    { "cpu.ring3_translated_entries", offsetof(struct stats, ring3_translated_entries) },
-    { "bt.wrap_steps",    offsetof(struct stats, bt_wrap_steps) },
-    { "direct.sysenter_ud", offsetof(struct stats, direct_sysenter_ud) },
-    { "direct.syscall_ud", offsetof(struct stats, direct_syscall_ud) },
-    { "bt.user_drops",    offsetof(struct stats, bt_user_drops) },
-    { "bt.user_revived",  offsetof(struct stats, bt_user_revived) },
-    { "bt.kernel_drops",  offsetof(struct stats, bt_kernel_drops) },
-    { "bt.kernel_revived", offsetof(struct stats, bt_kernel_revived) },
-    { "direct.segment_reloads", offsetof(struct stats, direct_segment_reloads) },
-    { "direct.cpuid",     offsetof(struct stats, direct_cpuid) },
-    { "mmio.unassigned_maps", offsetof(struct stats, mmio_unassigned_maps) },
-    { "mmio.accesses",    offsetof(struct stats, mmio_accesses) },
+    C("bt.blocks", bt_blocks, G_TRANSLATOR, "translation units made"),
+    C("bt.guest_insns", bt_guest_insns, G_TRANSLATOR, "guest instructions translated"),
+    C("bt.tc_bytes", bt_tc_bytes, G_TRANSLATOR, "bytes of host code emitted"),
+    C("bt.chained", bt_chained, G_TRANSLATOR, "direct branches patched to jump from unit to unit"),
+    C("bt.lookup_misses", bt_lookup_misses, G_TRANSLATOR, "indirect branches whose target was not in the lookup table"),
+    C("bt.flushes", bt_flushes, G_TRANSLATOR, "whole translation-cache flushes"),
+    C("bt.smc_faults", bt_smc_faults, G_TRANSLATOR, "writes to pages holding translated code"),
+    C("bt.invalidated", bt_invalidated, G_TRANSLATOR, "translation units dropped because their code was written"),
+    C("bt.entries", bt_entries, G_TRANSLATOR, "entries into translated code"),
+    C("bt.light", bt_light, G_TRANSLATOR, "sensitive instructions done by a C call without leaving translated code"),
+    C("cpu.ring3_translated_entries", ring3_translated_entries, G_TRANSLATOR, "of bt.entries: ring 3 translated (CR0.TS/EM set, or --translate-ring3)"),
+    C("bt.wrap_steps", bt_wrap_steps, G_TRANSLATOR, "native REP MOVS/STOS that reached a guard and went on wrapped at 4 GiB"),
+    C("bt.user_drops", bt_user_drops, G_TRANSLATOR, "code pages of CPL-3 units found remapped"),
+    C("bt.user_revived", bt_user_revived, G_TRANSLATOR, "CPL-3 units valid again (their code page mapped back)"),
+    C("bt.kernel_drops", bt_kernel_drops, G_TRANSLATOR, "code pages of CPL-0 units found mapping another frame"),
+    C("bt.kernel_revived", bt_kernel_revived, G_TRANSLATOR, "CPL-0 units valid again (their code page mapped back)"),
+    C("direct.entries", direct_entries, G_DIRECT, "entries into directly run guest code"),
+    C("direct.sysenter_ud", direct_sysenter_ud, G_DIRECT, "guest SYSENTERs the host answered with #UD (AMD), entered by the monitor"),
+    C("direct.syscall_ud", direct_syscall_ud, G_DIRECT, "guest SYSCALLs, given #UD (the model has none)"),
+    C("direct.segment_reloads", direct_segment_reloads, G_DIRECT, "guest code loaded a segment register the host took its own way"),
+    C("direct.cpuid", direct_cpuid, G_DIRECT, "CPUIDs of directly run code answered with the virtual model"),
+    C("shadow.hidden_faults", shadow_hidden_faults, G_SHADOW, "misses the guest's tables allowed: mapped, the guest never knew"),
+    C("shadow.true_faults", shadow_true_faults, G_SHADOW, "#PF the guest's own tables call for, delivered to it"),
+    C("shadow.flushes", shadow_flushes, G_SHADOW, "whole drops of the host views (paging-mode changes)"),
+    C("shadow.invlpg", shadow_invlpg, G_SHADOW, "pages dropped by INVLPG"),
+    C("shadow.view_hits", shadow_view_hits, G_SHADOW, "CR3 loads that found their address space's view kept"),
+    C("shadow.view_recycles", shadow_view_recycles, G_SHADOW, "CR3 loads that took over another space's view, keeping equal directory entries"),
+    C("shadow.user_hidden_faults", shadow_user_hidden_faults, G_SHADOW, "of shadow.hidden_faults: in the user view"),
+    C("shadow.user_remaps", shadow_user_remaps, G_SHADOW, "remembered user pages mapped back without a walk"),
+    C("shadow.prefaults", shadow_prefaults, G_SHADOW, "user pages mapped as ring 3 retried after a guest #PF"),
+    C("shadow.mapped_around", shadow_mapped_around, G_SHADOW, "neighbours mapped with a faulting page, in the same system call"),
+    C("shadow.user_kept", shadow_user_kept, G_SHADOW, "user pages left mapped at a switch (the next space maps them alike)"),
+    C("shadow.trace_faults", shadow_trace_faults, G_SHADOW, "guest writes to its own page tables that faulted (trace faults)"),
+    C("shadow.untraced", shadow_untraced, G_SHADOW, "pages that stopped being page tables"),
+    C("mmio.unassigned_maps", mmio_unassigned_maps, G_MMIO, "pages of unassigned space mapped to read as all ones"),
+    C("mmio.accesses", mmio_accesses, G_MMIO, "emulated accesses to device memory"),
 };
+#undef C
 
 /* enum bt_exit (cpu/vcpu.h), in order. */
 static const char *const exit_names[] = {
@@ -80,54 +104,144 @@ const char *stats_exit_name(int reason)
     return "unknown";
 }
 
-static void print_mnemonic_counts(const struct stats *s, FILE *out)
+/* The key of table entry i: "bt.callouts.cpuid", "exits.emulate",
+ * "exceptions.13_gp", "interrupts.32". */
+static void mnemonic_key(char *buf, size_t n, const char *prefix, int m)
 {
-    uint64_t total = 0;
-    for (int m = 0; m < STATS_MAX_MNEMONIC; m++) {
-        if (!s->callouts[m])
-            continue;
-        const char *name = m <= ZYDIS_MNEMONIC_MAX_VALUE ?
-                           ZydisMnemonicGetString((ZydisMnemonic)m) : NULL;
-        char lower[32];
-        size_t i = 0;
-        for (; name && name[i] && i < sizeof lower - 1; i++)
-            lower[i] = (char)tolower((unsigned char)name[i]);
-        lower[i] = '\0';
-        if (name)
-            fprintf(out, "bt.callouts.%s: %llu\n", lower, (unsigned long long)s->callouts[m]);
-        else
-            fprintf(out, "bt.callouts.mnemonic%d: %llu\n", m, (unsigned long long)s->callouts[m]);
-        total += s->callouts[m];
-    }
-    fprintf(out, "bt.callouts: %llu\n", (unsigned long long)total);
+    const char *name = m <= ZYDIS_MNEMONIC_MAX_VALUE ? ZydisMnemonicGetString((ZydisMnemonic)m) : NULL;
+    char lower[32];
+    size_t i = 0;
+    for (; name && name[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[i] = '\0';
+    if (name)
+        snprintf(buf, n, "%s.%s", prefix, lower);
+    else
+        snprintf(buf, n, "%s.mnemonic%d", prefix, m);
 }
 
-static void print_vectors(const char *prefix, const uint64_t v[256], FILE *out)
+static void vector_key(char *buf, size_t n, const char *prefix, int v)
 {
-    for (int i = 0; i < 256; i++) {
-        if (!v[i])
-            continue;
-        if (i < 32 && vector_names[i])
-            fprintf(out, "%s.%d_%s: %llu\n", prefix, i, vector_names[i], (unsigned long long)v[i]);
-        else
-            fprintf(out, "%s.%d: %llu\n", prefix, i, (unsigned long long)v[i]);
+    if (v < 32 && vector_names[v])
+        snprintf(buf, n, "%s.%d_%s", prefix, v, vector_names[v]);
+    else
+        snprintf(buf, n, "%s.%d", prefix, v);
+}
+
+/* Every counter, group by group, to one sink: the text report or JSON. */
+struct sink {
+    FILE *out;
+    bool json, first;
+};
+
+static void put_group(struct sink *k, enum group g)
+{
+    if (!k->json)
+        fprintf(k->out, "# %s: %s\n", groups[g].name, groups[g].meaning);
+}
+
+static void put(struct sink *k, enum group g, const char *key, uint64_t v, const char *meaning)
+{
+    if (!k->json) {
+        fprintf(k->out, "%s: %llu\n", key, (unsigned long long)v);
+        return;
     }
+    fprintf(k->out, "%s\n    \"%s\": { \"value\": %llu, \"group\": \"%s\"", k->first ? "" : ",", key,
+            (unsigned long long)v, groups[g].name);
+    if (meaning)
+        fprintf(k->out, ", \"meaning\": \"%s\"", meaning);
+    fprintf(k->out, " }");
+    k->first = false;
+}
+
+static void put_fixed(struct sink *k, const struct stats *s, enum group g)
+{
+    for (size_t i = 0; i < sizeof fixed_counters / sizeof fixed_counters[0]; i++)
+        if (fixed_counters[i].group == g)
+            put(k, g, fixed_counters[i].key,
+                *(const uint64_t *)((const char *)s + fixed_counters[i].off), fixed_counters[i].meaning);
+}
+
+static void put_mnemonics(struct sink *k, enum group g, const char *prefix, const uint64_t *t)
+{
+    uint64_t total = 0;
+    char key[64];
+    for (int m = 0; m < STATS_MAX_MNEMONIC; m++) {
+        if (!t[m])
+            continue;
+        mnemonic_key(key, sizeof key, prefix, m);
+        put(k, g, key, t[m], NULL);
+        total += t[m];
+    }
+    put(k, g, prefix, total, "all of them");
+}
+
+static void put_vectors(struct sink *k, const char *prefix, const uint64_t v[256])
+{
+    char key[64];
+    for (int i = 0; i < 256; i++)
+        if (v[i]) {
+            vector_key(key, sizeof key, prefix, i);
+            put(k, G_EVENTS, key, v[i], NULL);
+        }
+}
+
+static void put_all(struct sink *k, const struct stats *s)
+{
+    put_group(k, G_TRANSLATOR);
+    put_fixed(k, s, G_TRANSLATOR);
+    put_group(k, G_CALLOUTS);
+    put_mnemonics(k, G_CALLOUTS, "bt.callouts", s->callouts);
+    put_group(k, G_DIRECT);
+    put_fixed(k, s, G_DIRECT);
+    put_group(k, G_TRAPS);
+    put_mnemonics(k, G_TRAPS, "direct.traps", s->traps);
+    put_group(k, G_EXITS);
+    for (int r = 0; r < (int)(sizeof s->exits / sizeof s->exits[0]); r++) {
+        char key[32];
+        if (!s->exits[r])
+            continue;
+        if (strcmp(stats_exit_name(r), "unknown") != 0)
+            snprintf(key, sizeof key, "exits.%s", stats_exit_name(r));
+        else
+            snprintf(key, sizeof key, "exits.reason%d", r);
+        put(k, G_EXITS, key, s->exits[r], NULL);
+    }
+    put_group(k, G_SHADOW);
+    put_fixed(k, s, G_SHADOW);
+    put_group(k, G_MMIO);
+    put_fixed(k, s, G_MMIO);
+    put_group(k, G_EVENTS);
+    put_vectors(k, "exceptions", s->exceptions);
+    put_vectors(k, "interrupts", s->interrupts);
 }
 
 void stats_print(const struct stats *s, FILE *out)
 {
-    for (size_t i = 0; i < sizeof fixed_counters / sizeof fixed_counters[0]; i++)
-        fprintf(out, "%s: %llu\n", fixed_counters[i].key,
-                (unsigned long long)*(const uint64_t *)((const char *)s + fixed_counters[i].off));
-    print_mnemonic_counts(s, out);
-    for (int r = 0; r < (int)(sizeof s->exits / sizeof s->exits[0]); r++) {
-        if (!s->exits[r])
-            continue;
-        if (strcmp(stats_exit_name(r), "unknown") != 0)
-            fprintf(out, "exits.%s: %llu\n", stats_exit_name(r), (unsigned long long)s->exits[r]);
-        else
-            fprintf(out, "exits.reason%d: %llu\n", r, (unsigned long long)s->exits[r]);
+    struct sink k = { out, false, true };
+    put_all(&k, s);
+}
+
+void stats_print_json(const struct stats *s, const char *more, FILE *out)
+{
+    struct sink k = { out, true, true };
+    fprintf(out, "{\n  \"counters\": {");
+    put_all(&k, s);
+    /* Lines "key: value" of the device models, as their own group. */
+    for (const char *p = more; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char key[96];
+        unsigned long long v;
+        char line[160];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        if (sscanf(line, "%95[^:]: %llu", key, &v) == 2)
+            fprintf(out, "%s\n    \"%s\": { \"value\": %llu, \"group\": \"devices\" }",
+                    k.first ? "" : ",", key, v), k.first = false;
+        p = nl ? nl + 1 : p + len;
     }
-    print_vectors("exceptions", s->exceptions, out);
-    print_vectors("interrupts", s->interrupts, out);
+    fprintf(out, "\n  },\n  \"groups\": {");
+    for (int g = 0; g < G_NGROUPS; g++)
+        fprintf(out, "%s\n    \"%s\": \"%s\"", g ? "," : "", groups[g].name, groups[g].meaning);
+    fprintf(out, ",\n    \"devices\": \"the device models' own counters\"\n  }\n}\n");
 }

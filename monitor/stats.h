@@ -1,5 +1,6 @@
 /*
- * monitor/stats.h - counters printed by --stats as `key: value` lines.
+ * monitor/stats.h - counters printed by --stats as `key: value` lines
+ * grouped by mechanism, or by --stats=json as one JSON object.
  *
  * Contract: counters are plain fields bumped on the slow paths of the
  * monitor (never from translated code), so the hot path pays nothing.
@@ -49,13 +50,17 @@ struct stats {
     uint64_t direct_cpuid;        /* ring-3 CPUIDs answered with the virtual model */
     uint64_t mmio_accesses;
     uint64_t mmio_unassigned_maps; /* pages of unassigned space mapped to all ones */       /* emulated accesses to non-RAM physical addresses */
-    uint64_t callouts[STATS_MAX_MNEMONIC];  /* by Zydis mnemonic */
+    uint64_t callouts[STATS_MAX_MNEMONIC];  /* translated code's, by Zydis mnemonic */
+    uint64_t traps[STATS_MAX_MNEMONIC];     /* directly run code's, by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */
     uint64_t exceptions[256];     /* guest exceptions delivered, by vector */
     uint64_t interrupts[256];     /* external interrupts delivered, by vector */
 };
 
 void stats_print(const struct stats *s, FILE *out);
+/* The same as one JSON object; `more` holds further "key: value" lines
+ * (the device models'), or NULL. */
+void stats_print_json(const struct stats *s, const char *more, FILE *out);
 const char *stats_exit_name(int reason);
 
 #endif

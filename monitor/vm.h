@@ -43,6 +43,7 @@ struct vm_options {
     const char *append;
     uint64_t mem_mib;
     bool stats;
+    const char *stats_format;   /* --stats=json|text (NULL: text) */
     bool trace;
     bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
     bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_direct.c) */

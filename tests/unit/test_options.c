@@ -290,3 +290,25 @@ Test(options, usage_names_device_options)
         cr_assert(strstr(text, must[i]), "--help lacks \"%s\"", must[i]);
     free(text);
 }
+
+/* --stats takes an optional =json (or =text); --ring0 one of two words;
+ * --time-limit a number of seconds. */
+Test(options, stats_format_ring0_and_time_limit)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--stats=json", "--ring0=direct",
+                       "--time-limit", "30"), 0, "%s", err);
+    cr_assert(o.stats);
+    cr_assert_str_eq(o.stats_format, "json");
+    cr_assert_str_eq(o.ring0, "direct");
+    cr_assert_eq(o.time_limit, 30);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--stats"), 0, "%s", err);
+    cr_assert(o.stats);
+    cr_assert_null(o.stats_format);
+    cr_assert_eq(o.time_limit, 0);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--stats=xml"), -1);
+    cr_assert(strstr(err, "--stats=xml: must be text or json"), "message: %s", err);
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--ring0", "naive"), -1);
+    cr_assert(strstr(err, "--ring0 naive: must be translate or direct"), "message: %s", err);
+}

@@ -169,27 +169,89 @@ Test(stats, report_lines)
     cr_assert_null(strstr(text, "exits.link"), "%s", text);
     cr_assert_null(strstr(text, "exceptions.0_de"), "%s", text);
     cr_assert_null(strstr(text, "interrupts.33"), "%s", text);
-    /* every line is `key: value` */
+    /* every line is `key: value`, or a group's `# name: meaning` */
+    int groups = 0;
     for (char *p = text; *p; p = strchr(p, '\n') + 1) {
         char key[64];
         unsigned long long v;
+        if (*p == '#') {
+            groups++;
+            continue;
+        }
         cr_assert_eq(sscanf(p, "%63[a-z0-9_.]: %llu", key, &v), 2, "bad line %.40s", p);
+    }
+    cr_assert_eq(groups, 8, "%s", text);
+    /* each table under its mechanism */
+    cr_assert(strstr(text, "# callouts: ") < strstr(text, "bt.callouts.cpuid: 3\n"));
+    cr_assert(strstr(text, "# exits: ") < strstr(text, "exits.emulate: 7\n"));
+    cr_assert(strstr(text, "# events: ") < strstr(text, "exceptions.13_gp: 2\n"));
+    free(text);
+    free(s);
+}
+
+Test(stats, empty_report_has_fixed_counters_and_totals)
+{
+    struct stats *s = calloc(1, sizeof *s);
+    char *text = NULL;
+    CAPTURE(text, stats_print(s, OUT));
+    static const char *const keys[] = {
+        "bt.blocks", "bt.guest_insns", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
+        "bt.flushes", "bt.smc_faults", "bt.invalidated", "bt.entries", "bt.light",
+        "cpu.ring3_translated_entries", "bt.wrap_steps", "bt.user_drops", "bt.user_revived",
+        "bt.kernel_drops", "bt.kernel_revived", "bt.callouts", "direct.entries",
+        "direct.sysenter_ud", "direct.syscall_ud", "direct.segment_reloads", "direct.cpuid",
+        "direct.traps", "shadow.hidden_faults", "shadow.true_faults", "shadow.flushes",
+        "shadow.invlpg", "shadow.view_hits", "shadow.view_recycles", "shadow.user_hidden_faults",
+        "shadow.user_remaps", "shadow.prefaults", "shadow.mapped_around", "shadow.user_kept",
+        "shadow.trace_faults", "shadow.untraced", "mmio.unassigned_maps", "mmio.accesses",
+    };
+    int lines = 0;
+    for (char *p = text; *p; p = strchr(p, '\n') + 1)
+        lines += *p != '#';
+    cr_assert_eq(lines, (int)(sizeof keys / sizeof keys[0]), "%s", text);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "\n%s: 0\n", keys[i]);
+        cr_assert(strstr(text, line), "no %s in:\n%s", keys[i], text);   /* a group line comes first */
     }
     free(text);
     free(s);
 }
 
-Test(stats, empty_report_has_fixed_counters_and_total)
+/* --stats=json: one object; every counter with its value and group, the
+ * fixed ones with their meaning; the device models' lines as "devices". */
+Test(stats, json_report)
 {
     struct stats *s = calloc(1, sizeof *s);
     char *text = NULL;
-    CAPTURE(text, stats_print(s, OUT));
-    cr_assert_str_eq(text,
-                     "bt.blocks: 0\nbt.guest_insns: 0\nbt.tc_bytes: 0\nbt.chained: 0\n"
-                     "bt.lookup_misses: 0\nbt.flushes: 0\nbt.smc_faults: 0\n"
-                     "bt.invalidated: 0\nbt.entries: 0\n"
-                     "shadow.hidden_faults: 0\nshadow.true_faults: 0\nshadow.flushes: 0\n"
-                     "shadow.invlpg: 0\nshadow.view_hits: 0\nshadow.view_recycles: 0\nshadow.user_hidden_faults: 0\nshadow.user_remaps: 0\nshadow.prefaults: 0\nshadow.mapped_around: 0\nshadow.user_kept: 0\nshadow.trace_faults: 0\nshadow.untraced: 0\nbt.light: 0\ndirect.entries: 0\ncpu.ring3_translated_entries: 0\nbt.wrap_steps: 0\ndirect.sysenter_ud: 0\ndirect.syscall_ud: 0\nbt.user_drops: 0\nbt.user_revived: 0\nbt.kernel_drops: 0\nbt.kernel_revived: 0\ndirect.segment_reloads: 0\ndirect.cpuid: 0\nmmio.unassigned_maps: 0\nmmio.accesses: 0\nbt.callouts: 0\n");
+    s->bt_blocks = 11;
+    s->traps[ZYDIS_MNEMONIC_CLI] = 4;
+    s->exceptions[EXC_PF] = 40;
+    CAPTURE(text, stats_print_json(s, "uart.tx_bytes: 12\nbad line\n", OUT));
+    static const char *const must[] = {
+        "\"bt.blocks\": { \"value\": 11, \"group\": \"translator\", \"meaning\": \"translation units made\" }",
+        "\"direct.traps.cli\": { \"value\": 4, \"group\": \"traps\" }",
+        "\"direct.traps\": { \"value\": 4, \"group\": \"traps\", \"meaning\": \"all of them\" }",
+        "\"exceptions.14_pf\": { \"value\": 40, \"group\": \"events\" }",
+        "\"uart.tx_bytes\": { \"value\": 12, \"group\": \"devices\" }",
+        "\"groups\": {", "\"page faults\": \"hidden",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        cr_assert(strstr(text, must[i]), "missing %s in:\n%s", must[i], text);
+    cr_assert_null(strstr(text, "bad line"), "%s", text);
+    /* balanced braces, no trailing comma before a closing one */
+    int depth = 0;
+    for (const char *p = text; *p; p++) {
+        depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
+        cr_assert_geq(depth, 0);
+        if (*p == ',') {
+            const char *q = p + 1;
+            while (*q == ' ' || *q == '\n')
+                q++;
+            cr_assert_neq(*q, '}', "trailing comma in:\n%s", text);
+        }
+    }
+    cr_assert_eq(depth, 0, "%s", text);
     free(text);
     free(s);
 }
