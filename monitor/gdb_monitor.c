@@ -2,6 +2,7 @@
  * monitor/gdb_monitor.c - gdb's `monitor` command (the qRcmd packet).
  *
  *   monitor info stats   the --stats counters of the run so far
+ *   monitor info idle    how long the guest has been halted (lab 1)
  *   monitor info tlb     the guest's present page mappings, walked from CR3
  *                        (runs of consecutive pages with the same rights are
  *                        merged), or "paging off"
@@ -15,6 +16,8 @@
 #include "monitor/gdb_internal.h"
 #include "monitor/vm.h"
 #include "monitor/stats.h"
+#include "monitor/lab_idle.h"
+#include "devices/irq.h"
 #include "shadow_mmu/guest_mem.h"
 #include "shadow_mmu/mmu.h"
 
@@ -118,6 +121,11 @@ static void info_stats(struct vm *vm, FILE *out)
     stats_print(&vm->stats, out);
 }
 
+static void info_idle(struct vm *vm, FILE *out)
+{
+    idle_print(vm, host_now_ns() - vm->start_ns, out);
+}
+
 static void help(struct vm *vm, FILE *out);
 
 static const struct {
@@ -127,6 +135,7 @@ static const struct {
 } commands[] = {
     { "info stats", "translator, exit and interrupt counters so far (as --stats)", info_stats },
     { "info tlb", "present guest page mappings, walked from CR3", info_tlb },
+    { "info idle", "how long the guest has been halted (docs/labs/hlt-accounting.md)", info_idle },
     { "help", "this list", help },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -30,6 +30,7 @@
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
 #include "monitor/pg_watch.h"
+#include "monitor/lab_idle.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
@@ -134,6 +135,7 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         size_t dev_len = 0;
         FILE *m = open_memstream(&dev_lines, &dev_len);
         if (m) {
+            idle_stats(vm, host_now_ns() - vm->start_ns, m);
             devices_stats_print(vm, m);
             fclose(m);
         }
@@ -141,6 +143,8 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         free(dev_lines);
     } else if (opt->stats) {
         stats_print(&vm->stats, stderr);
+        fprintf(stderr, "# idle: the time the guest spent halted (docs/labs/hlt-accounting.md)\n");
+        idle_stats(vm, host_now_ns() - vm->start_ns, stderr);
         fprintf(stderr, "# devices: the device models' own counters\n");
         devices_stats_print(vm, stderr);
     }

@@ -33,6 +33,7 @@
 #include "monitor/confine.h"
 #include "monitor/gdbstub.h"
 #include "monitor/pg_watch.h"
+#include "monitor/lab_idle.h"
 #include <signal.h>
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
@@ -273,7 +274,9 @@ static void wait_while_halted(struct vm *vm)
                 c->seg[S_CS].sel, c->eip);
         return;
     }
+    idle_begin(vm);
     devices_wait(vm, next_deadline(vm));
+    idle_end(vm);
 }
 
 /*
@@ -360,8 +363,9 @@ int vm_run(struct vm *vm)
         vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
         return vm->exit_status;
     }
+    vm->start_ns = host_now_ns();
     if (vm->opt.time_limit)
-        vm->limit_ns = host_now_ns() + vm->opt.time_limit * 1000000000ull;
+        vm->limit_ns = vm->start_ns + vm->opt.time_limit * 1000000000ull;
     bool single_step = false;
     while (!vm->stop) {
         if (vm->stop_signal) {

@@ -89,6 +89,10 @@ struct vm {
     } user_pf;
 
     uint64_t limit_ns;          /* host_now_ns() at which --time-limit ends the run, 0: never */
+    uint64_t start_ns;          /* host_now_ns() when the run began */
+    struct {                    /* the guest halted (monitor/lab_idle.c) */
+        uint64_t halts, halted_ns, since;
+    } idle;
     bool stop;                  /* set by vm_stop(): the run loop ends */
     volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
     int exit_status;

@@ -6,6 +6,7 @@ break test_main
 continue
 monitor info stats
 monitor info tlb
+monitor info idle
 monitor help
 delete
 continue

@@ -347,5 +347,5 @@ void test_main(void)
     check_transfers();
     check_cpuid();
     rt_printf("pg: %d of %d rows differ from a CPU at CPL 0\n", differs, rows);
-    rt_puts("PASS\n");
+
 }
