@@ -78,6 +78,8 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         return fail("out of memory", VMM_EXIT_ERROR);
     vm->opt = *opt;
     vm->opt.ring0_direct = opt->ring0 && strcmp(opt->ring0, "direct") == 0;
+    vm->mmu_trace.on = opt->trace_mmu && options_range(opt->trace_mmu, &vm->mmu_trace.lo,
+                                                       &vm->mmu_trace.hi) == 0;
     if (vm->opt.ring0_direct && !host_plan()->ring3_direct) {
         free(vm);
         return fail("--ring0=direct: this host cannot run 32-bit user code, so nothing can run "

@@ -70,6 +70,7 @@ static int check_initrd(const char *v, char *err, size_t n);
 static int check_symbols(const char *v, char *err, size_t n);
 static int check_ring0(const char *v, char *err, size_t n);
 static int check_stats(const char *v, char *err, size_t n);
+static int check_range(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
@@ -85,6 +86,10 @@ static const struct opt_desc opt_table[] = {
     OPT_F("trace", trace, "disassemble each new translation unit to stderr"),
     OPT_FILE("symbols", symbols, false, check_symbols, "guest kernel symbols for --trace, --perf-map and reports: an ELF\n"
           "                       file (vmlinux) or a System.map (default: the --kernel ELF)"),
+    { "trace-mmu", "START-END", "log hidden faults, trace faults and changed page-table entries\n"
+      "                       for guest linear addresses START to END (hex) on stderr\n"
+      "                       (docs/labs/mmu-tracing.md)", OPT_STRING, FIELD(trace_mmu), 0, 0, 0,
+      false, false, check_range, 0 },
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
           "                       address and symbol, for `perf report` (docs/usage.md)"),
     OPT_F("no-sandbox", no_sandbox, "do not confine vmm with Landlock and the system-call filter once\n"
@@ -199,6 +204,31 @@ static int check_ring0(const char *v, char *err, size_t n)
     if (strcmp(v, "translate") == 0 || strcmp(v, "direct") == 0)
         return 0;
     snprintf(err, n, "--ring0 %s: must be translate or direct", v);
+    return -1;
+}
+
+int options_range(const char *v, uint32_t *lo, uint32_t *hi)
+{
+    char *end;
+    errno = 0;
+    unsigned long a = strtoul(v, &end, 16);
+    if (end == v || *end != '-' || errno || a > 0xFFFFFFFFul)
+        return -1;
+    const char *w = end + 1;
+    unsigned long b = strtoul(w, &end, 16);
+    if (end == w || *end || errno || b > 0xFFFFFFFFul || b < a)
+        return -1;
+    *lo = (uint32_t)a;
+    *hi = (uint32_t)b;
+    return 0;
+}
+
+static int check_range(const char *v, char *err, size_t n)
+{
+    uint32_t lo, hi;
+    if (options_range(v, &lo, &hi) == 0)
+        return 0;
+    snprintf(err, n, "--trace-mmu %s: want START-END, two hex linear addresses, START <= END", v);
     return -1;
 }
 

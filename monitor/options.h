@@ -15,5 +15,7 @@
 
 int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t errlen);
 void options_usage(FILE *out);
+/* "START-END", two hex numbers with START <= END (--trace-mmu): 0, or -1. */
+int options_range(const char *v, uint32_t *lo, uint32_t *hi);
 
 #endif

@@ -53,6 +53,7 @@ struct vm_options {
     const char *pg_report;      /* --pg-report FILE: the silent-instruction report (monitor/pg_watch.h) */
     bool no_pg_watch;           /* --no-pg-watch: --ring0=direct without the watch */
     uint64_t time_limit;        /* --time-limit SECONDS (0: none) */
+    const char *trace_mmu;      /* --trace-mmu START-END (hex linear addresses) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
@@ -90,6 +91,10 @@ struct vm {
 
     uint64_t limit_ns;          /* host_now_ns() at which --time-limit ends the run, 0: never */
     uint64_t start_ns;          /* host_now_ns() when the run began */
+    struct {                    /* --trace-mmu START-END (shadow_mmu/lab_mmu_trace.h) */
+        bool on;
+        uint32_t lo, hi;
+    } mmu_trace;
     struct {                    /* the guest halted (monitor/lab_idle.c) */
         uint64_t halts, halted_ns, since;
     } idle;

@@ -40,6 +40,7 @@
  */
 #include <string.h>
 #include "shadow_mmu/shadow_int.h"
+#include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -157,8 +158,12 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
     struct changed ch = NO_CHANGES;
     uint32_t esize = mmu_format(&vm->cpu)->esize;
     uint32_t last = ((pa & 0xFFF) + (len ? len : 1) - 1) / esize;
-    for (uint32_t e = (pa & 0xFFF) / esize; e <= last && e < table_entries(&vm->cpu); e++)
+    const void *page = guest_phys_ptr(&vm->mem, (uint64_t)ppn << 12, 4096);
+    for (uint32_t e = (pa & 0xFFF) / esize; e <= last && e < table_entries(&vm->cpu); e++) {
         mark_changed(&ch, e);
+        if (vm->mmu_trace.on && page)
+            mmu_trace_entry(vm, ppn, e, 0, entry_at(&vm->cpu, page, e), false);
+    }
     drop_changed_all(vm, ppn, &ch);
 }
 
@@ -202,8 +207,11 @@ static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
     const uint32_t *now = guest_phys_ptr(&vm->mem, (uint32_t)ppn << 12, 4096);
     struct changed ch = NO_CHANGES;
     for (uint32_t e = 0, n = table_entries(c); e < n; e++)
-        if (entry_changed(entry_at(c, snap, e), entry_at(c, now, e)))
+        if (entry_changed(entry_at(c, snap, e), entry_at(c, now, e))) {
             mark_changed(&ch, e);
+            if (vm->mmu_trace.on)
+                mmu_trace_entry(vm, ppn, e, entry_at(c, snap, e), entry_at(c, now, e), true);
+        }
     if (ch.first < PT_ENTRIES)
         drop_changed_all(vm, ppn, &ch);
     if (still_used(vm, ppn)) {
@@ -347,4 +355,6 @@ void pt_unsync(struct vm *vm, uint32_t ppn)
     s->unsync[s->nunsync++] = ppn;
     s->ptp[ppn] = PT_UNSYNC;
     vm->stats.shadow_trace_faults++;
+    if (vm->mmu_trace.on)
+        mmu_trace_unsync(vm, ppn);
 }

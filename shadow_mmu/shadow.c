@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "shadow_mmu/shadow_int.h"
+#include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/host_facts.h"
 #include "monitor/vm.h"
@@ -310,6 +311,8 @@ static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin
     vm->stats.shadow_hidden_faults++;
     if (is_user(tag))
         vm->stats.shadow_user_hidden_faults++;
+    if (vm->mmu_trace.on)
+        mmu_trace_hidden(vm, lin, *pa, write, u != 0);
     /* Read-only until the first write, so the guest's dirty bit is exact;
      * unless the entry is dirty already and allows the write. */
     uint32_t pa2;
