@@ -31,6 +31,7 @@
 #include "monitor/dev_options.h"
 #include "monitor/pg_watch.h"
 #include "monitor/lab_idle.h"
+#include "shadow_mmu/lab_page_share.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
@@ -152,6 +153,9 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
     }
     if (vm->opt.ring0_direct && vm->pg)
         pg_watch_report(vm, stderr);
+    struct page_share share;
+    if (opt->share_report && page_share_scan(&vm->mem, &share) == 0)
+        page_share_print(&share, stderr);
     if (vm->pg_report) {
         pg_watch_report(vm, vm->pg_report);
         fclose(vm->pg_report);

@@ -90,6 +90,8 @@ static const struct opt_desc opt_table[] = {
       "                       for guest linear addresses START to END (hex) on stderr\n"
       "                       (docs/labs/mmu-tracing.md)", OPT_STRING, FIELD(trace_mmu), 0, 0, 0,
       false, false, check_range, 0 },
+    OPT_F("share-report", share_report, "at the end, report how many guest pages are identical to\n"
+          "                       others and what sharing them would free (docs/labs/page-sharing.md)"),
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
           "                       address and symbol, for `perf report` (docs/usage.md)"),
     OPT_F("no-sandbox", no_sandbox, "do not confine vmm with Landlock and the system-call filter once\n"

@@ -54,6 +54,7 @@ struct vm_options {
     bool no_pg_watch;           /* --no-pg-watch: --ring0=direct without the watch */
     uint64_t time_limit;        /* --time-limit SECONDS (0: none) */
     const char *trace_mmu;      /* --trace-mmu START-END (hex linear addresses) */
+    bool share_report;          /* --share-report (shadow_mmu/lab_page_share.h) */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */
     const char *symbols;        /* --symbols FILE: guest symbols (ELF or System.map) */
