@@ -201,7 +201,7 @@ static int vga_up(struct platform *p, struct vm *vm, struct io_bus *bus)
  * below); COM2 is there, connected to nothing. */
 static int com1_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return uart_init(&p->com[0], vm, bus, 0x3F8, 4, STDOUT_FILENO);
+    return uart_init(&p->com[0], vm, bus, 0x3F8, 4, p->serial_set ? p->serial_out : STDOUT_FILENO);
 }
 static int com2_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
@@ -231,7 +231,7 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 static int console_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
     (void)vm, (void)bus;
-    console_open(&p->con, STDIN_FILENO);
+    console_open(&p->con, p->serial_set ? p->serial_in : STDIN_FILENO);
     return 0;
 }
 static void console_tick(struct platform *p, uint64_t now)
@@ -261,6 +261,14 @@ static const struct pc_device pc_devices[] = {
     { "debug exit",    debug_exit_up, NULL,         NULL,             NULL,         NULL },
 };
 #define N_DEVICES (sizeof pc_devices / sizeof pc_devices[0])
+
+void devices_serial(struct vm *vm, int in_fd, int out_fd)
+{
+    struct platform *p = platform_of(vm);
+    p->serial_set = true;
+    p->serial_in = in_fd;
+    p->serial_out = out_fd;
+}
 
 int devices_init(struct vm *vm, char *err, size_t errlen)
 {

@@ -43,6 +43,8 @@ struct platform {
     struct uart com[2];
     struct console con;
     uint64_t last_poll_ns;      /* last non-blocking look at host input */
+    bool serial_set;            /* devices_serial() chose COM1's descriptors */
+    int serial_in, serial_out;  /* COM1's input (-1: none) and output (--serial) */
     bool reset;                 /* the run ended in a guest reset (vmm --reboot boots again) */
 };
 
@@ -52,5 +54,8 @@ struct platform *platform_of(struct vm *vm);
  * itself): the run ends with status 0, and vmm --reboot boots again. */
 void platform_reset(struct vm *vm);
 void devices_stats_print(struct vm *vm, FILE *out);
+/* Before devices_init(): COM1's input and output descriptors (--serial,
+ * devices/lab_serial.h) instead of stdin and stdout. */
+void devices_serial(struct vm *vm, int in_fd, int out_fd);
 
 #endif

@@ -32,6 +32,8 @@
 #include "monitor/pg_watch.h"
 #include "monitor/lab_idle.h"
 #include "shadow_mmu/lab_page_share.h"
+#include "devices/lab_serial.h"
+#include "devices/platform.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
 #include "monitor/symbols.h"
@@ -39,7 +41,6 @@
 #include "monitor/gdbstub.h"
 #include "devices/irq.h"
 #include "devices/ide.h"
-#include "devices/platform.h"
 #include "devices/vga_text.h"
 
 static int fail(const char *msg, int status)
@@ -119,6 +120,14 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         pg_watch_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
+    }
+    if (opt->serial) {
+        int in_fd, out_fd;
+        if (serial_open(opt->serial, &in_fd, &out_fd, err, sizeof err) < 0) {
+            status = fail(err, VMM_EXIT_USAGE);
+            goto out;
+        }
+        devices_serial(vm, in_fd, out_fd);
     }
     if (devices_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);

@@ -90,6 +90,9 @@ static const struct opt_desc opt_table[] = {
       "                       for guest linear addresses START to END (hex) on stderr\n"
       "                       (docs/labs/mmu-tracing.md)", OPT_STRING, FIELD(trace_mmu), 0, 0, 0,
       false, false, check_range, 0 },
+    OPT_S("serial", "SPEC", serial, "where COM1, the guest's console, goes: stdio (default),\n"
+          "                       file:PATH, pipe:PATH (PATH.in, PATH.out), unix:PATH[,server]\n"
+          "                       (QEMU's spellings; docs/labs/serial-backends.md)"),
     OPT_F("share-report", share_report, "at the end, report how many guest pages are identical to\n"
           "                       others and what sharing them would free (docs/labs/page-sharing.md)"),
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
