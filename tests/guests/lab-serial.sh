@@ -49,6 +49,14 @@ def check(name, proc, data):
         print(f"lab-serial: {name}: status {status}, output {data!r}", file=sys.stderr)
     return ok
 
+def converse(name, proc, recv, send):
+    """Wait for "ready", send a line, read the echo and the end of the run."""
+    data = read_until(recv, b"ready")
+    send(f"hello from {name}\n".encode())
+    data += read_until(recv, b"got ")
+    data += read_until(recv, b"PASS", 5)
+    return check(name, proc, data)
+
 good = True
 
 # unix:PATH,server: vmm listens, we connect.
@@ -66,11 +74,7 @@ def crecv():
         return c.recv(4096)
     except socket.timeout:
         return b""
-data = read_until(crecv, b"ready")
-c.sendall(b"hello from server\n")
-data += read_until(crecv, b"got ")
-data += read_until(crecv, b"PASS", 5)
-good &= check("server", p, data)
+good &= converse("server", p, crecv, c.sendall)
 c.close()
 
 # unix:PATH: we listen, vmm connects.
@@ -83,11 +87,7 @@ p = subprocess.Popen([vmm, "--kernel", elf, "--serial", f"unix:{sock2}"],
 l.settimeout(20)
 c, _ = l.accept()
 c.settimeout(0.2)
-data = read_until(crecv, b"ready")
-c.sendall(b"hello from client\n")
-data += read_until(crecv, b"got ")
-data += read_until(crecv, b"PASS", 5)
-good &= check("client", p, data)
+good &= converse("client", p, crecv, c.sendall)
 c.close()
 
 # pipe:PATH: PATH.in and PATH.out are FIFOs.
@@ -102,12 +102,8 @@ def precv():
         return os.read(out, 4096)
     except BlockingIOError:
         return b""
-data = read_until(precv, b"ready")
-fin = os.open(base + ".in", os.O_WRONLY)
-os.write(fin, b"hello from pipe\n")
-data += read_until(precv, b"got ")
-data += read_until(precv, b"PASS", 5)
-good &= check("pipe", p, data)
+fin = os.open(base + ".in", os.O_RDWR)          # never waits for a reader
+good &= converse("pipe", p, precv, lambda b: os.write(fin, b))
 sys.exit(0 if good else 1)
 PY
 
