@@ -170,6 +170,20 @@ static uint64_t host_rflags(const struct vcpu *c)
     return (g & (FL_ARITH | FL_DF | FL_TF | FL_NT | FL_AC | FL_ID)) | FL_IF | FL_FIXED;
 }
 
+/* Would the host load sel into DS..GS at CPL 3 now?  The guest loaded it
+ * itself earlier, but the LDT slot it names may have been rewritten since
+ * (mirror_segment) into one that cannot be loaded there (an execute-only
+ * code segment): loading it on the way in would fault in the monitor.
+ * VERR asks the processor exactly that (every mirrored slot is present). */
+static bool host_loadable(uint16_t sel)
+{
+    uint8_t ok;
+    if ((sel & ~3u) == 0)
+        return true;
+    asm volatile("verr %1; setz %0" : "=q"(ok) : "r"(sel) : "cc");
+    return ok;
+}
+
 void direct_run(struct vm *vm, bool step)
 {
     struct vcpu *c = &vm->cpu;
@@ -178,7 +192,8 @@ void direct_run(struct vm *vm, bool step)
         d->host_sel[s] = d->mirror_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
     if (d->resume)
         for (int i = 0; i < 4; i++)
-            if (!memcmp(&d->kept[seen_seg[i]], &c->seg[seen_seg[i]], sizeof(struct seg)))
+            if (!memcmp(&d->kept[seen_seg[i]], &c->seg[seen_seg[i]], sizeof(struct seg)) &&
+                host_loadable(c->ring3_sel[i]))
                 d->host_sel[seen_seg[i]] = c->ring3_sel[i];
     d->resume = false;
     if (!d->host_sel[S_CS] || !d->host_sel[S_SS]) {

@@ -63,6 +63,12 @@ direct_enter:
     .globl direct_exit
     .type direct_exit, @function
 direct_exit:
+    /* sigreturn takes EFLAGS.NT from the interrupted guest code, not from
+     * the handler's frame, and guest code at CPL 3 may set NT (POPF): with
+     * it, the next IRETQ of direct_enter would fault in the monitor. */
+    pushfq
+    andq $~0x4000, (%rsp)
+    popfq
     xor %eax, %eax
     mov %eax, %ds
     mov %eax, %es

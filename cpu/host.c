@@ -48,9 +48,11 @@ static const int gregs_of_gpr[8] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX,
 
 static void fatal_host_fault(int sig, siginfo_t *si, ucontext_t *uc)
 {
-    char buf[160];
-    int n = snprintf(buf, sizeof buf, "vmm: internal error: signal %d at rip=%llx addr=%p\n",
-                     sig, (unsigned long long)uc->uc_mcontext.gregs[REG_RIP], si->si_addr);
+    char buf[200];
+    int n = snprintf(buf, sizeof buf, "vmm: internal error: signal %d (vector %lld, error %#llx) at "
+                     "rip=%llx addr=%p\n", sig, (long long)uc->uc_mcontext.gregs[REG_TRAPNO],
+                     (unsigned long long)uc->uc_mcontext.gregs[REG_ERR],
+                     (unsigned long long)uc->uc_mcontext.gregs[REG_RIP], si->si_addr);
     if (write(2, buf, (size_t)n) < 0) {}
     if (host_vm)
         vm_dump_state(host_vm, stderr);

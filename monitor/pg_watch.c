@@ -42,6 +42,9 @@
 #include "shadow_mmu/shadow.h"
 
 #define HASH_SIZE 4096
+/* Sites recorded at most: a guest that writes sensitive instructions all
+ * over its memory must not grow the monitor without bound. */
+#define SITES_MAX 200000
 
 struct pg_site {
     uint32_t lin;
@@ -63,6 +66,7 @@ struct pg_watch {
     int nsites, cap;
     int hash[HASH_SIZE];
     uint64_t scans, frames_with_sites, steps;
+    uint64_t dropped;           /* executions at sites past SITES_MAX, not recorded */
     uint8_t maybe[ZYDIS_MNEMONIC_MAX_VALUE + 1];     /* maybe_sensitive(), by mnemonic */
     bool maybe_ready;
     struct vcpu copy;           /* the modelled CPU's run of one instruction */
@@ -387,6 +391,10 @@ static struct pg_site *site_for(struct pg_watch *w, const struct vcpu *c, const 
     for (int i = w->hash[h]; i >= 0; i = w->sites[i].next)
         if (w->sites[i].lin == st->lin && w->sites[i].cpl == st->cpl)
             return &w->sites[i];
+    if (w->nsites == SITES_MAX) {
+        w->dropped++;
+        return NULL;
+    }
     if (w->nsites == w->cap) {
         int cap = w->cap ? 2 * w->cap : 64;
         struct pg_site *n = realloc(w->sites, (size_t)cap * sizeof *n);
@@ -553,6 +561,9 @@ void pg_watch_report(struct vm *vm, FILE *out)
             w->nsites, (unsigned long long)silent, (unsigned long long)wrong,
             (unsigned long long)trapped, (unsigned long long)w->scans,
             (unsigned long long)w->frames_with_sites, (unsigned long long)w->steps);
+    if (w->dropped)
+        fprintf(out, "# %llu executions at sites beyond the first %d were not recorded\n",
+                (unsigned long long)w->dropped, SITES_MAX);
     for (int i = 0; i < w->nsites; i++) {
         const struct pg_site *s = &w->sites[i];
         char where[128] = "", dis[160] = "", detail[256];
