@@ -31,9 +31,8 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "monitor/pg_watch.h"
+#include "monitor/pg_sites.h"
 #include "monitor/vm.h"
-#include "monitor/symbols.h"
-#include "monitor/trace.h"
 #include "monitor/run_internal.h"
 #include "cpu/pg_sensitive.h"
 #include "cpu/emulate.h"
@@ -41,32 +40,11 @@
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
 
-#define HASH_SIZE 4096
-/* Sites recorded at most: a guest that writes sensitive instructions all
- * over its memory must not grow the monitor without bound. */
-#define SITES_MAX 200000
-
-struct pg_site {
-    uint32_t lin;
-    int cpl;
-    uint16_t cs;
-    uint32_t eip;
-    uint8_t kind;
-    uint8_t bytes[15], len;
-    uint64_t silent, differ, trapped, unseen;
-    char got[96], want[96];     /* the first differing pair, else the first one */
-    uint32_t got_flags, want_flags;
-    int next;                   /* hash chain */
-};
-
 struct pg_watch {
     bool stepping;
     uint32_t step_lpn, step_ppn;
-    struct pg_site *sites;
-    int nsites, cap;
-    int hash[HASH_SIZE];
+    struct pg_sites sites;
     uint64_t scans, frames_with_sites, steps;
-    uint64_t dropped;           /* executions at sites past SITES_MAX, not recorded */
     uint8_t maybe[ZYDIS_MNEMONIC_MAX_VALUE + 1];     /* maybe_sensitive(), by mnemonic */
     bool maybe_ready;
     struct vcpu copy;           /* the modelled CPU's run of one instruction */
@@ -81,7 +59,7 @@ int pg_watch_init(struct vm *vm, char *err, size_t errlen)
         return -1;
     }
     memset(w, 0, sizeof *w);
-    memset(w->hash, 0xFF, sizeof w->hash);
+    pg_sites_init(&w->sites);
     vm->pg = w;
     return 0;
 }
@@ -89,7 +67,7 @@ int pg_watch_init(struct vm *vm, char *err, size_t errlen)
 void pg_watch_destroy(struct vm *vm)
 {
     if (vm->pg)
-        free(vm->pg->sites);
+        pg_sites_free(&vm->pg->sites);
     free(vm->pg);
     vm->pg = NULL;
 }
@@ -385,40 +363,6 @@ bool pg_watch_begin(struct vm *vm, struct pg_step *st)
     return true;
 }
 
-static struct pg_site *site_for(struct pg_watch *w, const struct vcpu *c, const struct pg_step *st)
-{
-    unsigned h = (st->lin * 2654435761u >> 20) % HASH_SIZE;
-    for (int i = w->hash[h]; i >= 0; i = w->sites[i].next)
-        if (w->sites[i].lin == st->lin && w->sites[i].cpl == st->cpl)
-            return &w->sites[i];
-    if (w->nsites == SITES_MAX) {
-        w->dropped++;
-        return NULL;
-    }
-    if (w->nsites == w->cap) {
-        int cap = w->cap ? 2 * w->cap : 64;
-        struct pg_site *n = realloc(w->sites, (size_t)cap * sizeof *n);
-        if (!n)
-            return NULL;
-        w->sites = n;
-        w->cap = cap;
-    }
-    struct pg_site *s = &w->sites[w->nsites];
-    memset(s, 0, sizeof *s);
-    s->lin = st->lin;
-    s->cpl = st->cpl;
-    s->cs = c->seg[S_CS].sel;
-    s->eip = st->eip;
-    s->kind = (uint8_t)st->kind;
-    s->len = sizeof s->bytes;
-    if (mmu_read((struct vcpu *)c, st->lin, s->bytes, sizeof s->bytes, ACC_READ | ACC_NOSET, NULL) ==
-        MMU_PAGE_FAULT)
-        s->len = 0;
-    s->next = w->hash[h];
-    w->hash[h] = w->nsites++;
-    return s;
-}
-
 /*
  * The host kernel emulates SGDT, SIDT, SMSW, SLDT and STR for user code
  * (UMIP) without the single-step trap: the instructions after one of them
@@ -445,7 +389,7 @@ static void after_host_emulation(struct vm *vm, const struct pg_step *st)
             ins.meta.category == ZYDIS_CATEGORY_CALL || ins.meta.category == ZYDIS_CATEGORY_RET)
             return;
         if ((n.kind = pg_classify(&ins, ops)) != PG_NONE) {
-            struct pg_site *s = site_for(vm->pg, c, &n);
+            struct pg_site *s = pg_site_for(&vm->pg->sites, c, n.lin, n.cpl, n.eip, n.kind);
             if (s)
                 s->unseen++;
         }
@@ -464,7 +408,7 @@ void pg_watch_end(struct vm *vm, const struct pg_step *st)
                    !(c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_PF);
     if (!ran && !trapped)
         return;                     /* it has not run yet */
-    struct pg_site *s = site_for(vm->pg, c, st);
+    struct pg_site *s = pg_site_for(&vm->pg->sites, c, st->lin, st->cpl, st->eip, st->kind);
     if (!s)
         return;
     if (!ran) {
@@ -513,81 +457,16 @@ void pg_watch_frame_written(struct vm *vm, uint32_t pa)
         start_stepping(vm, lin, pa >> 12);
 }
 
-/* ---- the report --------------------------------------------------------- */
-
-static int by_address(const void *a, const void *b)
-{
-    const struct pg_site *x = a, *y = b;
-    return x->lin < y->lin ? -1 : x->lin > y->lin;
-}
-
-static void site_detail(const struct pg_site *s, char *buf, size_t n)
-{
-    if (!s->differ) {
-        snprintf(buf, n, "%s, as a CPU at CPL %d gives", s->got, s->cpl);
-    } else if (s->kind == PG_POPF) {
-        uint32_t g = s->got_flags, w = s->want_flags;
-        if ((g ^ w) & FL_IF)
-            snprintf(buf, n, "IF stays %u, guest asked for %u", (g >> 9) & 1, (w >> 9) & 1);
-        else
-            snprintf(buf, n, "IOPL stays %u, guest asked for %u", (g >> 12) & 3, (w >> 12) & 3);
-    } else {
-        snprintf(buf, n, "got %s; a CPU at CPL %d gives %s", s->got, s->cpl, s->want);
-    }
-}
-
 void pg_watch_report(struct vm *vm, FILE *out)
 {
     struct pg_watch *w = vm->pg;
-    bool r0 = vm->opt.ring0_direct;
     fprintf(out, "# silent-instruction report (docs/popek-goldberg.md): ring 0 %s, ring 3 %s\n",
-            r0 ? "run directly (--ring0=direct)" : "translated (nothing in it runs unseen)",
+            vm->opt.ring0_direct ? "run directly (--ring0=direct)"
+                                 : "translated (nothing in it runs unseen)",
             vm->opt.translate_ring3 ? "translated" : "run directly where the host allows");
     if (!w) {
         fprintf(out, "# nothing ran directly\n");
         return;
     }
-    uint64_t silent = 0, wrong = 0, trapped = 0;
-    qsort(w->sites, (size_t)w->nsites, sizeof *w->sites, by_address);
-    for (int i = 0; i < w->nsites; i++) {
-        const struct pg_site *s = &w->sites[i];
-        silent += s->silent > 0 || s->unseen > 0;
-        wrong += s->differ > 0;
-        trapped += s->trapped > 0;
-    }
-    fprintf(out, "# %d sensitive sites ran: %llu without a trap (%llu of them answered "
-            "differently from the modelled CPU), %llu trapped to the monitor; %llu pages "
-            "decoded, %llu with sensitive instructions, %llu instructions single-stepped\n",
-            w->nsites, (unsigned long long)silent, (unsigned long long)wrong,
-            (unsigned long long)trapped, (unsigned long long)w->scans,
-            (unsigned long long)w->frames_with_sites, (unsigned long long)w->steps);
-    if (w->dropped)
-        fprintf(out, "# %llu executions at sites beyond the first %d were not recorded\n",
-                (unsigned long long)w->dropped, SITES_MAX);
-    for (int i = 0; i < w->nsites; i++) {
-        const struct pg_site *s = &w->sites[i];
-        char where[128] = "", dis[160] = "", detail[256];
-        uint32_t off;
-        const char *name = symtab_lookup(vm->syms, s->lin, &off);
-        if (name)
-            snprintf(where, sizeof where, " %s+0x%x", name, off);
-        if (s->len)
-            trace_insn_text(dis, sizeof dis, s->lin, s->bytes, s->len);
-        const char *text = dis;
-        if (s->silent) {
-            site_detail(s, detail, sizeof detail);
-            fprintf(out, "%s %s at %04x:%08x%s [%s]: %s (x %llu)\n",
-                    s->differ ? "silent" : "same  ", pg_insn_info(s->kind)->name, s->cs, s->eip,
-                    where, text, detail, (unsigned long long)s->silent);
-        }
-        if (s->unseen)
-            fprintf(out, "unseen %s at %04x:%08x%s [%s]: ran right after an instruction the host "
-                    "kernel emulated (UMIP), which skips the single-step trap (x %llu)\n",
-                    pg_insn_info(s->kind)->name, s->cs, s->eip, where, text,
-                    (unsigned long long)s->unseen);
-        if (s->trapped)
-            fprintf(out, "trap   %s at %04x:%08x%s [%s]: emulated (x %llu)\n",
-                    pg_insn_info(s->kind)->name, s->cs, s->eip, where, text,
-                    (unsigned long long)s->trapped);
-    }
+    pg_sites_report(&w->sites, vm->syms, w->scans, w->frames_with_sites, w->steps, out);
 }
