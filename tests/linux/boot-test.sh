@@ -140,10 +140,14 @@ fail() { failures+=("$*"); }
 
 # section NAME: the lines between "@@ NAME" and the next "@@ " line, less
 # the kernel's own console messages ("[    5.857050] tsc: Refined TSC ...")
-# that the console prints whenever they happen, between the programs' lines.
+# that the console prints whenever they happen: between the programs'
+# lines, or right after the text of one (then the marker line reads
+# "@@ uname[    1.914238] tsc: ...", and the message ends with an empty
+# line of its own); so a message is cut from any line, and empty lines go.
 section() {
-    awk -v name="@@ $1" '$0 == name { on = 1; next } /^@@ / { on = 0 }
-                         /^\[ *[0-9]+\.[0-9]+\] / { next } on' "$tmp/out"
+    awk -v name="@@ $1" '{ sub(/\[ *[0-9]+\.[0-9]+\] .*$/, "") }
+                         $0 == name { on = 1; next } /^@@ / { on = 0 }
+                         /^$/ { next } on' "$tmp/out"
 }
 
 # The release the kernel file says it is (kernel_version at 0x20E points to
