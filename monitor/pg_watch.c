@@ -291,6 +291,24 @@ static void describe(struct vcpu *c, const struct pg_step *st, bool host, char *
     }
 }
 
+/* Decode the instruction at linear lin, read without setting A bits: up
+ * to 15 bytes, or as many as the page holds when the next one is not
+ * mapped.  False when nothing there decodes. */
+static bool decode_at(struct vcpu *c, uint32_t lin, ZydisDecodedInstruction *ins,
+                      ZydisDecodedOperand *ops)
+{
+    uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    uint32_t n = sizeof b;
+    ZydisDecoder d;
+    if (mmu_read(c, lin, b, n, ACC_READ | ACC_NOSET, NULL) != MMU_OK) {
+        n = GUEST_PAGE_SIZE - (lin & 0xFFF);
+        if (n >= sizeof b || mmu_read(c, lin, b, n, ACC_READ | ACC_NOSET, NULL) != MMU_OK)
+            return false;
+    }
+    decoder_for(c, &d);
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, n, ins, ops));
+}
+
 /* Run the instruction on a copy of the virtual CPU: the modelled answer.
  * An exception, or INT n, writes its frame below the stack pointer of the
  * stack it switches to, where nothing live is. */
@@ -322,16 +340,9 @@ bool pg_watch_begin(struct vm *vm, struct pg_step *st)
     if (!w->stepping)
         return false;
     w->steps++;
-    uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    ZydisDecoder d;
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    decoder_for(c, &d);
-    if (mmu_read(c, lin, b, sizeof b, ACC_READ | ACC_NOSET, NULL) == MMU_PAGE_FAULT &&
-        mmu_read(c, lin, b, GUEST_PAGE_SIZE - (lin & 0xFFF), ACC_READ | ACC_NOSET, NULL) ==
-            MMU_PAGE_FAULT)
-        return true;
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, sizeof b, &ins, ops)))
+    if (!decode_at(c, lin, &ins, ops))
         return true;
     st->kind = pg_classify(&ins, ops);
     if (st->kind == PG_NONE)
@@ -374,17 +385,13 @@ static void after_host_emulation(struct vm *vm, const struct pg_step *st)
     struct vcpu *c = &vm->cpu;
     if (pg_insn_info(st->kind)->effect == PGE_FAR)
         return;
-    ZydisDecoder d;
-    decoder_for(c, &d);
     struct pg_step n = *st;
     n.eip = st->eip + st->len;
     n.lin = st->lin + st->len;
     for (int i = 0; i < 16 && n.eip != c->eip; i++) {
-        uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
         ZydisDecodedInstruction ins;
         ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-        if (mmu_read(c, n.lin, b, sizeof b, ACC_READ | ACC_NOSET, NULL) != MMU_OK ||
-            !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b, sizeof b, &ins, ops)) ||
+        if (!decode_at(c, n.lin, &ins, ops) ||
             ins.meta.category == ZYDIS_CATEGORY_COND_BR || ins.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
             ins.meta.category == ZYDIS_CATEGORY_CALL || ins.meta.category == ZYDIS_CATEGORY_RET)
             return;
