@@ -174,6 +174,14 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
     return info.irq_shadow;
 }
 
+/* (monitor/run_internal.h) */
+void run_code_written(struct vm *vm, uint32_t pa)
+{
+    vm->stats.bt_smc_faults++;
+    bt_invalidate_page(vm, pa);
+    pg_watch_frame_written(vm, pa);
+}
+
 /* A miss in the view translated code runs on (exit_arg = the address):
  * the kernel view at CPL 0, the user view at CPL 3 (see
  * shadow_mmu/shadow.h). */
@@ -201,9 +209,7 @@ static void translated_miss(struct vm *vm, bool *single_step)
         *single_step = run_emulate(vm);
         break;
     case SHADOW_SMC:
-        vm->stats.bt_smc_faults++;
-        bt_invalidate_page(vm, pa);
-        pg_watch_frame_written(vm, pa);
+        run_code_written(vm, pa);
         *single_step = true;
         break;
     }

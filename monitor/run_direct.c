@@ -105,9 +105,7 @@ static void user_exception(struct vm *vm)
              * while CR0.TS was set, or the kernel's): drop them; the retry
              * maps the page writable.  No emulator, which does not know
              * every instruction a user program may store with (SSE). */
-            vm->stats.bt_smc_faults++;
-            bt_invalidate_page(vm, pa);
-            pg_watch_frame_written(vm, pa);
+            run_code_written(vm, pa);
             return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;

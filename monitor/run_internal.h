@@ -18,6 +18,10 @@ struct vcpu;
 bool run_emulate(struct vm *vm);
 bool run_emulate_as(struct vm *vm, bool host_gp0);
 
+/* Guest code wrote a page that holds translations or decoded code
+ * (SHADOW_SMC): count it, drop the translations, tell the watch.  The
+ * caller runs the write again. */
+void run_code_written(struct vm *vm, uint32_t pa);
 /* Does the code at the current CPL run directly?  Ring 3 unless CR0.TS or
  * CR0.EM is set (then translated); ring 0 under --ring0=direct. */
 bool runs_directly(const struct vcpu *c);
