@@ -222,26 +222,46 @@ void stats_print(const struct stats *s, FILE *out)
     put_all(&k, s);
 }
 
-void stats_print_json(const struct stats *s, const char *more, FILE *out)
+/* The counters kept outside struct stats (`more`: the text report's
+ * "# name: meaning" group lines, each followed by its "key: value" lines),
+ * into the JSON object; each group's name and meaning into `names`. */
+#define MORE_GROUPS 8
+static int put_more(struct sink *k, const char *more, char names[MORE_GROUPS][200])
 {
-    struct sink k = { out, true, true };
-    fprintf(out, "{\n  \"counters\": {");
-    put_all(&k, s);
-    /* Lines "key: value" of the device models, as their own group. */
+    int ng = 0;
+    char group[64] = "devices";
     for (const char *p = more; p && *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char key[96];
+        char line[200], key[96];
         unsigned long long v;
-        char line[160];
         snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
-        if (sscanf(line, "%95[^:]: %llu", key, &v) == 2)
-            fprintf(out, "%s\n    \"%s\": { \"value\": %llu, \"group\": \"devices\" }",
-                    k.first ? "" : ",", key, v), k.first = false;
+        if (line[0] == '#' && sscanf(line, "# %63[^:]:", group) == 1 && ng < MORE_GROUPS)
+            snprintf(names[ng++], sizeof names[0], "%s", line + 2);
+        else if (sscanf(line, "%95[^:]: %llu", key, &v) == 2)
+            fprintf(k->out, "%s\n    \"%s\": { \"value\": %llu, \"group\": \"%s\" }",
+                    k->first ? "" : ",", key, v, group), k->first = false;
         p = nl ? nl + 1 : p + len;
     }
+    return ng;
+}
+
+void stats_print_json(const struct stats *s, const char *more, FILE *out)
+{
+    struct sink k = { out, true, true };
+    char names[MORE_GROUPS][200];
+    fprintf(out, "{\n  \"counters\": {");
+    put_all(&k, s);
+    int ng = put_more(&k, more, names);
     fprintf(out, "\n  },\n  \"groups\": {");
     for (int g = 0; g < G_NGROUPS; g++)
         fprintf(out, "%s\n    \"%s\": \"%s\"", g ? "," : "", groups[g].name, groups[g].meaning);
-    fprintf(out, ",\n    \"devices\": \"the device models' own counters\"\n  }\n}\n");
+    for (int g = 0; g < ng; g++) {
+        char *colon = strchr(names[g], ':');    /* "name: meaning" */
+        if (!colon)
+            continue;
+        *colon = '\0';
+        fprintf(out, ",\n    \"%s\": \"%s\"", names[g], colon + 1 + (colon[1] == ' '));
+    }
+    fprintf(out, "\n  }\n}\n");
 }

@@ -58,8 +58,10 @@ struct stats {
 };
 
 void stats_print(const struct stats *s, FILE *out);
-/* The same as one JSON object; `more` holds further "key: value" lines
- * (the device models'), or NULL. */
+/* The same as one JSON object; `more` (or NULL) holds the counters kept
+ * outside struct stats as the text report prints them: a "# name: meaning"
+ * line per group, then its "key: value" lines (lines before the first
+ * group line count as "devices"). */
 void stats_print_json(const struct stats *s, const char *more, FILE *out);
 const char *stats_exit_name(int reason);
 

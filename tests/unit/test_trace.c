@@ -227,13 +227,15 @@ Test(stats, json_report)
     s->bt_blocks = 11;
     s->traps[ZYDIS_MNEMONIC_CLI] = 4;
     s->exceptions[EXC_PF] = 40;
-    CAPTURE(text, stats_print_json(s, "uart.tx_bytes: 12\nbad line\n", OUT));
+    CAPTURE(text, stats_print_json(s, "uart.tx_bytes: 12\nbad line\n# idle: time halted\n"
+                                      "cpu.halts: 3\n", OUT));
     static const char *const must[] = {
         "\"bt.blocks\": { \"value\": 11, \"group\": \"translator\", \"meaning\": \"translation units made\" }",
         "\"direct.traps.cli\": { \"value\": 4, \"group\": \"traps\" }",
         "\"direct.traps\": { \"value\": 4, \"group\": \"traps\", \"meaning\": \"all of them\" }",
         "\"exceptions.14_pf\": { \"value\": 40, \"group\": \"events\" }",
         "\"uart.tx_bytes\": { \"value\": 12, \"group\": \"devices\" }",
+        "\"cpu.halts\": { \"value\": 3, \"group\": \"idle\" }", "\"idle\": \"time halted\"",
         "\"groups\": {", "\"page faults\": \"hidden",
     };
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
