@@ -170,10 +170,18 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
 #define REARMED (UINT64_MAX - 1)
 #define REARM_NS 20000
 static uint64_t timer_deadline = UINT64_MAX;
+static volatile uint8_t *kick_byte;
+
+void host_kick_byte(volatile uint8_t *byte)
+{
+    kick_byte = byte;
+}
 
 static void on_timer(void)
 {
     struct vm *vm = host_vm;
+    if (kick_byte)
+        *kick_byte = 1;
     /* Between direct_run's last look at the timer and the IRETQ into ring
      * 3: the poll page below means nothing to ring 3, so fire again soon,
      * when ring 3 runs, and let that signal bring it back to the loop. */
@@ -193,6 +201,8 @@ static void on_terminate(int sig)
     if (!vm)
         _exit(128 + sig);
     vm->stop_signal = sig;
+    if (kick_byte)
+        *kick_byte = 1;
     host_poll_kick(vm);
 }
 

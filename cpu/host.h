@@ -38,6 +38,11 @@ void host_poll_kick(struct vm *vm);
  * none for UINT64_MAX).  The signal arms the irq poll page. */
 void host_timer_at(struct vm *vm, uint64_t deadline_ns);
 
+/* A byte the timer and termination signals set to 1 (or NULL): the KVM
+ * engine's immediate_exit, so that a signal that comes just before KVM_RUN
+ * still ends that run at once (cpu/kvm.h). */
+void host_kick_byte(volatile uint8_t *byte);
+
 /*
  * Make the host GS base what translated code needs (c->gs_base).  Where
  * the host kernel keeps a base written with WRGSBASE (it advertises

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <linux/kvm.h>
+#include "cpu/kvm.h"
 #include <linux/seccomp.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
@@ -188,8 +189,16 @@ static unsigned long read_ulong_file(const char *path, unsigned long dflt)
     return v;
 }
 
+void host_facts_probe_kvm(struct host_facts *f)
+{
+    f->kvm_runs32 = f->kvm_present ? kvm_probe(f->kvm_why, sizeof f->kvm_why) == 0 : 0;
+    if (!f->kvm_present)
+        snprintf(f->kvm_why, sizeof f->kvm_why, "no /dev/kvm");
+}
+
 static void probe_kvm(struct host_facts *f)
 {
+    f->kvm_runs32 = -1;
     f->kvm_api = -1;
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
@@ -343,7 +352,12 @@ void host_facts_print(const struct host_facts *f, FILE *out)
         "files confined by the system-call filter alone");
     if (f->kvm_present)
         snprintf(buf, sizeof buf, "present, API %d", f->kvm_api);
-    row(out, "/dev/kvm", f->kvm_present ? buf : "absent", "not used (binary translation only)");
+    row(out, "/dev/kvm", f->kvm_present ? buf : "absent",
+        !f->kvm_present ? "--accel kvm refused, auto takes bt" :
+        f->kvm_runs32 == 1 ? "--accel kvm and auto run the guest on it" :
+        f->kvm_runs32 == 0 ? "--accel kvm refused, auto takes bt:" : "(not probed)");
+    if (f->kvm_present && f->kvm_runs32 == 0)
+        row(out, "", "", f->kvm_why);
     snprintf(buf, sizeof buf, "%lu", f->mmap_min_addr);
     row(out, "vm.mmap_min_addr", buf, "-");
     row(out, "host page 0 mappable", f->page0_maps ? "yes (CAP_SYS_RAWIO or limit 0)" : "no",

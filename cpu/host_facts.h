@@ -55,6 +55,10 @@ struct host_facts {
     bool seccomp_trap;          /* seccomp filters with SECCOMP_RET_TRAP */
     bool kvm_present;           /* /dev/kvm opens */
     int kvm_api;                /* KVM_GET_API_VERSION, -1 if none */
+    int kvm_runs32;             /* 1: /dev/kvm runs 32-bit guest code (cpu/kvm.h,
+                                   kvm_probe), 0: it does not (kvm_why says why),
+                                   -1: not probed (only vmm --host-info probes) */
+    char kvm_why[160];
     unsigned long mmap_min_addr;
     bool page0_maps;            /* this process may map host page 0 anyway
                                    (CAP_SYS_RAWIO, or mmap_min_addr 0) */
@@ -91,5 +95,7 @@ enum ring3_event host_ring3_event(const struct host_plan *p, int sig, bool from_
 
 /* The table `vmm --host-info` prints: each fact, and what vmm does about it. */
 void host_facts_print(const struct host_facts *f, FILE *out);
+/* Fill kvm_runs32/kvm_why by running kvm_probe (a throwaway VM). */
+void host_facts_probe_kvm(struct host_facts *f);
 
 #endif

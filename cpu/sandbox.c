@@ -116,6 +116,7 @@ static unsigned values(const struct sb_cond *c, const struct sandbox_fds *fds, u
     case SB_MEMFD: one = fds->memfd; src = &one; break;
     case SB_GDB_LISTEN: one = fds->gdb_listen; src = &one; break;
     case SB_PID: one = fds->pid; src = &one; break;
+    case SB_KVM_VCPU: one = fds->kvm_vcpu; src = &one; break;
     case SB_OUT: src = fds->out; n = fds->nout; break;
     case SB_DISK: src = fds->disk; n = fds->ndisk; break;
     case SB_DISK_RW: src = fds->disk_rw; n = fds->ndisk_rw; break;
@@ -319,7 +320,7 @@ static const char *const ref_names[] = {
     [SB_CONSOLE] = "the console's input", [SB_OUT] = "stdout, stderr, the --perf-map file or the --reboot pipe",
     [SB_DISK] = "a --disk image", [SB_DISK_RW] = "a writable --disk image",
     [SB_MEMFD] = "the guest-RAM memfd", [SB_GDB_LISTEN] = "the --gdb listening socket",
-    [SB_PID] = "vmm's own pid",
+    [SB_PID] = "vmm's own pid", [SB_KVM_VCPU] = "the KVM vCPU (--accel kvm)",
 };
 
 static void print_cond(FILE *f, const struct sb_cond *c)

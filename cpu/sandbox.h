@@ -45,6 +45,7 @@ struct sandbox_fds {
     int memfd;                      /* guest RAM: the only executable mappings */
     int gdb_listen;                 /* --gdb's listening socket: accept */
     int pid;                        /* tgkill(pid, pid) only (single-threaded) */
+    int kvm_vcpu;                   /* --accel kvm: the vCPU's run and register ioctls */
 };
 
 /* Trap i386 system calls (installed with direct execution). */

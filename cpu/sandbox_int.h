@@ -17,7 +17,7 @@
 
 enum sb_ref {               /* where the values of an SB_IN come from */
     SB_K,                   /* the constants k[] */
-    SB_CONSOLE, SB_OUT, SB_DISK, SB_DISK_RW, SB_MEMFD, SB_GDB_LISTEN, SB_PID,
+    SB_CONSOLE, SB_OUT, SB_DISK, SB_DISK_RW, SB_MEMFD, SB_GDB_LISTEN, SB_PID, SB_KVM_VCPU,
 };
 
 enum sb_op {

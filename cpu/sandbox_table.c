@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <asm/ioctls.h>
+#include <linux/kvm.h>
 #include <asm/prctl.h>
 #include "cpu/sandbox_int.h"
 
@@ -57,6 +58,14 @@ const struct sb_rule sandbox_table[] = {
     RULE(fdatasync, "the disk's FLUSH CACHE", IS(0, "fd", SB_DISK)),
     RULE(ioctl, "termios of the console (raw mode, restored at exit); never TIOCSTI",
          IS(0, "fd", SB_CONSOLE), ONE_OF(1, "request", TCGETS, TCSETS, TCSETSW, TCSETSF)),
+    RULE(ioctl, "--accel kvm: run the vCPU, inject interrupts and NMIs, debugger single-step",
+         IS(0, "fd", SB_KVM_VCPU), ONE_OF(1, "request", KVM_RUN, KVM_INTERRUPT, KVM_NMI,
+                                          KVM_SET_GUEST_DEBUG)),
+    RULE(ioctl, "--accel kvm: the vCPU's registers, for the debugger and the dump of a fatal stop",
+         IS(0, "fd", SB_KVM_VCPU), ONE_OF(1, "request", KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS,
+                                          KVM_SET_SREGS)),
+    RULE(ioctl, "--accel kvm: the vCPU's model-specific registers, with its registers",
+         IS(0, "fd", SB_KVM_VCPU), ONE_OF(1, "request", KVM_GET_MSRS, KVM_SET_MSRS)),
     RULE(clock_gettime, "the guest's clocks (when the vDSO does not answer)"),
     RULE(clock_nanosleep, "a halted guest waits for its next timer"),
     RULE(nanosleep, "a halted guest waits for its next timer"),

@@ -10,6 +10,7 @@
 #include "monitor/gdbstub.h"
 #include "devices/platform.h"
 #include "cpu/sandbox.h"
+#include "cpu/kvm.h"
 
 static void add(int *set, int *n, int fd)
 {
@@ -33,7 +34,8 @@ static void disk_fds(struct vm *vm, struct sandbox_fds *f)
 
 void vm_sandbox_fds(struct vm *vm, struct sandbox_fds *f)
 {
-    *f = (struct sandbox_fds){ .console = -1, .memfd = vm->mem.memfd, .pid = (int)getpid() };
+    *f = (struct sandbox_fds){ .console = -1, .memfd = vm->mem.memfd, .pid = (int)getpid(),
+                               .kvm_vcpu = vm->kvm ? vm->kvm->vcpu_fd : -1 };
     if (vm->platform) {
         f->console = platform_of(vm)->con.in_fd;
         disk_fds(vm, f);

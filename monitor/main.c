@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cpu/host_facts.h"
+#include "cpu/kvm.h"
 #include "monitor/vm.h"
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
@@ -261,6 +262,53 @@ static int boot_loop(const struct vm_options *opt, const struct dev_options *dev
     }
 }
 
+/* The options that belong to the binary translator's engine: under
+ * --accel kvm the host CPU runs the guest and none of them has a meaning.
+ * The first one given, or NULL. */
+static const char *bt_only_option(const struct vm_options *o)
+{
+    return o->ring0 && strcmp(o->ring0, "direct") == 0 ? "--ring0 direct"
+         : o->translate_ring3 ? "--translate-ring3" : o->pg_report ? "--pg-report"
+         : o->no_pg_watch ? "--no-pg-watch" : o->trace ? "--trace" : o->perf_map ? "--perf-map"
+         : o->trace_mmu ? "--trace-mmu" : o->emulate_page0 ? "--emulate-page0" : NULL;
+}
+
+/* --accel: which engine runs the guest.  kvm only where /dev/kvm runs
+ * 32-bit guest code (cpu/kvm.h, kvm_probe: PVM does not); auto says what
+ * it chose.  0, or the exit status of a refusal. */
+static int choose_engine(struct vm_options *o)
+{
+    char why[256];
+    const char *accel = o->accel ? o->accel : "bt";
+    o->accel_kvm = false;
+    if (strcmp(accel, "bt") == 0)
+        return 0;
+    const char *bt_opt = bt_only_option(o);
+    bool kvm = strcmp(accel, "kvm") == 0;
+    if (bt_opt && kvm) {
+        snprintf(why, sizeof why, "--accel kvm: %s is an option of the binary translator "
+                 "(--accel bt)", bt_opt);
+        return fail(why, VMM_EXIT_USAGE);
+    }
+    if (bt_opt) {
+        fprintf(stderr, "vmm: --accel auto: using bt (%s needs the binary translator)\n", bt_opt);
+        return 0;
+    }
+    if (kvm_probe(why, sizeof why) < 0) {
+        if (kvm) {
+            char msg[320];
+            snprintf(msg, sizeof msg, "--accel kvm: %s", why);
+            return fail(msg, VMM_EXIT_USAGE);
+        }
+        fprintf(stderr, "vmm: --accel auto: using bt (%s)\n", why);
+        return 0;
+    }
+    if (!kvm)
+        fprintf(stderr, "vmm: --accel auto: using kvm (/dev/kvm runs 32-bit guests)\n");
+    o->accel_kvm = true;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -271,12 +319,18 @@ int main(int argc, char **argv)
     switch (options_parse_dev(argc, argv, &opt, &dev, err, sizeof err)) {
     case 1:
         return VMM_EXIT_OK;
-    case 2:
-        host_facts_print(host_facts(), stdout);
+    case 2: {
+        struct host_facts f = *host_facts();
+        host_facts_probe_kvm(&f);
+        host_facts_print(&f, stdout);
         return VMM_EXIT_OK;
+    }
     case -1:
         return fail(err, VMM_EXIT_USAGE);
     }
+    int refused = choose_engine(&opt);
+    if (refused)
+        return refused;
     if (dev.reboot)
         return boot_loop(&opt, &dev);
     return boot(&opt, &dev, &reset);

@@ -69,6 +69,7 @@ static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
 static int check_symbols(const char *v, char *err, size_t n);
 static int check_ring0(const char *v, char *err, size_t n);
+static int check_accel(const char *v, char *err, size_t n);
 static int check_stats(const char *v, char *err, size_t n);
 static int check_range(const char *v, char *err, size_t n);
 
@@ -101,6 +102,11 @@ static const struct opt_desc opt_table[] = {
           "                       the guest runs (i386 system calls still trap; docs/security.md)"),
     OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
           "                       (as while CR0.TS/EM is set; docs/translator.md)"),
+    { "accel", "ENGINE", "what runs the guest: bt (default: the binary translator with\n"
+      "                       ring 3 direct), kvm (the host's VT-x/AMD-V through /dev/kvm,\n"
+      "                       the same devices), auto (kvm where it can run the guest, else\n"
+      "                       bt; says which) (docs/bt-vs-vt.md)",
+      OPT_STRING, FIELD(accel), 0, 0, 0, false, false, check_accel, 0 },
     { "ring0", "MODE", "how guest ring 0 runs: translate (default: the binary translator)\n"
       "                       or direct (trap-and-emulate: deprivileged on the host CPU, the\n"
       "                       silent-instruction report at exit; docs/popek-goldberg.md)",
@@ -209,6 +215,14 @@ static int check_ring0(const char *v, char *err, size_t n)
     if (strcmp(v, "translate") == 0 || strcmp(v, "direct") == 0)
         return 0;
     snprintf(err, n, "--ring0 %s: must be translate or direct", v);
+    return -1;
+}
+
+static int check_accel(const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "bt") == 0 || strcmp(v, "kvm") == 0 || strcmp(v, "auto") == 0)
+        return 0;
+    snprintf(err, n, "--accel %s: must be bt, kvm or auto", v);
     return -1;
 }
 

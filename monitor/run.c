@@ -49,6 +49,11 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
         return -1;
     c->vm = vm;
     vcpu_reset_protected_flat(c);
+    /* Under KVM the hardware walks the guest's page tables: no views, no
+     * translator, no direct execution (the KVM VM itself is made by the
+     * engine, once the loaders have set the CPU up: run_kvm). */
+    if (vm->opt.accel_kvm)
+        return 0;
     c->kview = c->xview = (uint64_t)(uintptr_t)vm->mem.kview;
     if (guest_mem_map_identity(&vm->mem) < 0) {
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
@@ -64,6 +69,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
 void vm_destroy(struct vm *vm)
 {
     host_fini(vm);
+    run_kvm_destroy(vm);
     direct_destroy(vm);
     bt_destroy(vm);
     shadow_destroy(vm);
@@ -264,15 +270,15 @@ static void interrupts(struct vm *vm)
     }
 }
 
-/* When the run loop must next look at the clock: the next device
- * deadline, or the end of --time-limit. */
-static uint64_t next_deadline(struct vm *vm)
+/* (monitor/run_internal.h) */
+uint64_t run_next_deadline(struct vm *vm)
 {
     uint64_t d = devices_next_deadline_ns(vm);
     return vm->limit_ns && vm->limit_ns < d ? vm->limit_ns : d;
 }
 
-static void wait_while_halted(struct vm *vm)
+/* (monitor/run_internal.h) */
+void run_wait_halted(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
     if (!c->vif) {
@@ -281,8 +287,49 @@ static void wait_while_halted(struct vm *vm)
         return;
     }
     idle_begin(vm);
-    devices_wait(vm, next_deadline(vm));
+    devices_wait(vm, run_next_deadline(vm));
     idle_end(vm);
+}
+
+/* (monitor/run_internal.h) */
+bool run_begin(struct vm *vm)
+{
+    char err[256];
+    if (host_init(vm, err, sizeof err) < 0) {
+        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
+        return false;
+    }
+    if (!vm->opt.no_sandbox && vm_confine(vm, err, sizeof err) < 0) {
+        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
+        return false;
+    }
+    vm->start_ns = host_now_ns();
+    if (vm->opt.time_limit)
+        vm->limit_ns = vm->start_ns + vm->opt.time_limit * 1000000000ull;
+    return true;
+}
+
+/* (monitor/run_internal.h) */
+bool run_clock(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    if (vm->stop_signal) {
+        vm_stop(vm, 128 + vm->stop_signal, "stopped by signal %d", vm->stop_signal);
+        return false;
+    }
+    /* Not after a ring-3 exit that brought no timer signal: reading the
+     * clock would cost two prctl calls per guest system call (see
+     * cpu/host_clock.h). */
+    if (host_time_due()) {
+        uint64_t now = host_now_ns();
+        devices_tick(vm, now);
+        if (vm->limit_ns && now >= vm->limit_ns) {
+            vm_stop(vm, VMM_EXIT_LIMIT, "the run reached --time-limit (%llu s) at %04x:%08x",
+                    (unsigned long long)vm->opt.time_limit, c->seg[S_CS].sel, c->eip);
+            return false;
+        }
+    }
+    return true;
 }
 
 /*
@@ -359,38 +406,16 @@ static void handle_exit(struct vm *vm, bool *single_step)
 
 int vm_run(struct vm *vm)
 {
+    if (vm->opt.accel_kvm)
+        return run_kvm(vm);
     struct vcpu *c = &vm->cpu;
-    char err[256];
-    if (host_init(vm, err, sizeof err) < 0) {
-        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
+    if (!run_begin(vm))
         return vm->exit_status;
-    }
-    if (!vm->opt.no_sandbox && vm_confine(vm, err, sizeof err) < 0) {
-        vm_stop(vm, VMM_EXIT_ERROR, "%s", err);
-        return vm->exit_status;
-    }
-    vm->start_ns = host_now_ns();
-    if (vm->opt.time_limit)
-        vm->limit_ns = vm->start_ns + vm->opt.time_limit * 1000000000ull;
     bool single_step = false;
     while (!vm->stop) {
-        if (vm->stop_signal) {
-            vm_stop(vm, 128 + vm->stop_signal, "stopped by signal %d", vm->stop_signal);
-            break;
-        }
         gdb_poll(vm);
-        /* Not after a ring-3 exit that brought no timer signal: reading the
-         * clock would cost two prctl calls per guest system call (see
-         * cpu/host_clock.h). */
-        if (host_time_due()) {
-            uint64_t now = host_now_ns();
-            devices_tick(vm, now);
-            if (vm->limit_ns && now >= vm->limit_ns) {
-                vm_stop(vm, VMM_EXIT_LIMIT, "the run reached --time-limit (%llu s) at %04x:%08x",
-                        (unsigned long long)vm->opt.time_limit, c->seg[S_CS].sel, c->eip);
-                break;
-            }
-        }
+        if (!run_clock(vm))
+            break;
         /* No interrupt inside an interrupt shadow (single_step covers it) or
          * while the debugger steps, as on QEMU. */
         if (!single_step && !gdb_single_stepping(vm))
@@ -398,7 +423,7 @@ int vm_run(struct vm *vm)
         if (vm->stop)
             break;
         if (c->halted) {
-            wait_while_halted(vm);
+            run_wait_halted(vm);
             continue;
         }
         /* The debugger single-steps (or watches memory): one instruction.
@@ -419,7 +444,7 @@ int vm_run(struct vm *vm)
         }
         single_step = single_step && !direct;
         if (direct) {
-            host_timer_at(vm, next_deadline(vm));
+            host_timer_at(vm, run_next_deadline(vm));
             run_direct(vm, gdb_step);
             if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
                 gdb_single_stepping(vm))
@@ -438,7 +463,7 @@ int vm_run(struct vm *vm)
          * ring 3, translated while CR0.TS is set, may not for long). */
         bool waiting = irq_intr_pending(vm);
         host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
-        host_timer_at(vm, next_deadline(vm));
+        host_timer_at(vm, run_next_deadline(vm));
 
         bool stepping = single_step;
         uint32_t step_eip = c->eip;

@@ -1,6 +1,8 @@
 /*
- * monitor/run_internal.h - what monitor/run.c and monitor/run_direct.c
- * share.  Not a public contract: only the run loop's files include it.
+ * monitor/run_internal.h - what the run loop's files share: monitor/run.c
+ * (the loop of the binary-translation engine), monitor/run_direct.c (its
+ * directly run code) and monitor/run_kvm.c (the loop of the KVM engine).
+ * Not a public contract: only those files include it.
  */
 #ifndef MONITOR_RUN_INTERNAL_H
 #define MONITOR_RUN_INTERNAL_H
@@ -11,6 +13,29 @@
 
 struct vm;
 struct vcpu;
+
+/* ---- both engines: time, devices, halting ---- */
+
+/* Before the first guest instruction: signal handlers and the host timer
+ * (cpu/host.h), the sandbox, the clock --time-limit counts from.  false
+ * when the run is stopped already. */
+bool run_begin(struct vm *vm);
+/* At each return to the monitor: a termination signal ends the run, device
+ * time advances, --time-limit ends the run.  false when the run stops. */
+bool run_clock(struct vm *vm);
+/* When the loop must next look at the clock: the next device deadline or
+ * the end of --time-limit. */
+uint64_t run_next_deadline(struct vm *vm);
+/* HLT with IF=1: sleep until host input or the next device deadline; with
+ * IF=0 the run ends (VMM_EXIT_HALT). */
+void run_wait_halted(struct vm *vm);
+
+/* The KVM engine's loop (monitor/run_kvm.c), and its teardown (safe when
+ * no KVM VM was made). */
+int run_kvm(struct vm *vm);
+void run_kvm_destroy(struct vm *vm);
+
+/* ---- the binary-translation engine ---- */
 
 /* Carry out the sensitive instruction at CS:EIP (cpu/emulate.c), with the
  * shadow MMU's and translator's follow-ups (CR3, INVLPG, paging changes).

@@ -8,16 +8,18 @@
  * per-exit-reason and per-vector tables print only their non-zero entries.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "monitor/stats.h"
 #include "cpu/vcpu.h"
+#include "cpu/kvm.h"
 
 /* The mechanisms the counters belong to, in the order they print. */
-enum group { G_TRANSLATOR, G_CALLOUTS, G_DIRECT, G_TRAPS, G_EXITS, G_SHADOW, G_MMIO, G_EVENTS,
-             G_NGROUPS };
+enum group { G_TRANSLATOR, G_CALLOUTS, G_DIRECT, G_TRAPS, G_EXITS, G_KVM, G_SHADOW, G_MMIO,
+             G_EVENTS, G_NGROUPS };
 
 static const struct {
     const char *name, *meaning;
@@ -27,6 +29,7 @@ static const struct {
     [G_DIRECT] = { "direct", "guest code run on the host CPU (docs/direct.md)" },
     [G_TRAPS] = { "traps", "instructions of directly run code that trapped and were emulated, by instruction" },
     [G_EXITS] = { "exits", "why guest code came back to the monitor, by reason (both engines)" },
+    [G_KVM] = { "kvm", "exits of the hardware-virtualization engine (--accel kvm), by KVM's exit reason (docs/bt-vs-vt.md)" },
     [G_SHADOW] = { "page faults", "hidden (the shadow MMU mapped the page), true (the guest's own #PF), trace (a write to a guest page table)" },
     [G_MMIO] = { "memory-mapped I/O", "accesses to physical addresses that are not RAM" },
     [G_EVENTS] = { "events", "exceptions and interrupts delivered to the guest, by vector" },
@@ -73,6 +76,7 @@ static const struct counter {
     C("shadow.user_kept", shadow_user_kept, G_SHADOW, "user pages left mapped at a switch (the next space maps them alike)"),
     C("shadow.trace_faults", shadow_trace_faults, G_SHADOW, "guest writes to its own page tables that faulted (trace faults)"),
     C("shadow.untraced", shadow_untraced, G_SHADOW, "pages that stopped being page tables"),
+    C("kvm.injected", kvm_injected, G_KVM, "interrupts and NMIs injected into the KVM vCPU"),
     C("mmio.unassigned_maps", mmio_unassigned_maps, G_MMIO, "pages of unassigned space mapped to read as all ones"),
     C("mmio.accesses", mmio_accesses, G_MMIO, "emulated accesses to device memory"),
 };
@@ -207,6 +211,18 @@ static void put_all(struct sink *k, const struct stats *s)
             snprintf(key, sizeof key, "exits.reason%d", r);
         put(k, G_EXITS, key, s->exits[r], NULL);
     }
+    put_group(k, G_KVM);
+    put_fixed(k, s, G_KVM);
+    uint64_t kvm_total = 0;
+    for (int r = 0; r < KVM_EXIT_NAMES; r++) {
+        char key[48];
+        if (!s->kvm_exits[r])
+            continue;
+        snprintf(key, sizeof key, "kvm.exits.%s", kvm_exit_name((uint32_t)r));
+        put(k, G_KVM, key, s->kvm_exits[r], NULL);
+        kvm_total += s->kvm_exits[r];
+    }
+    put(k, G_KVM, "kvm.exits", kvm_total, "all of them");
     put_group(k, G_SHADOW);
     put_fixed(k, s, G_SHADOW);
     put_group(k, G_MMIO);

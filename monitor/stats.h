@@ -53,6 +53,8 @@ struct stats {
     uint64_t callouts[STATS_MAX_MNEMONIC];  /* translated code's, by Zydis mnemonic */
     uint64_t traps[STATS_MAX_MNEMONIC];     /* directly run code's, by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */
+    uint64_t kvm_exits[40];      /* KVM_EXIT_NAMES */       /* --accel kvm: by KVM exit reason (cpu/kvm.h) */
+    uint64_t kvm_injected;        /* --accel kvm: interrupts and NMIs injected */
     uint64_t exceptions[256];     /* guest exceptions delivered, by vector */
     uint64_t interrupts[256];     /* external interrupts delivered, by vector */
 };

@@ -21,6 +21,7 @@ struct shadow;
 struct gdb;
 struct direct;
 struct pg_watch;
+struct kvm_vm;
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -48,6 +49,8 @@ struct vm_options {
     bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
     bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_direct.c) */
     bool emulate_page0;         /* never map guest page 0 in the user view (shadow_mmu/shadow.c) */
+    const char *accel;          /* --accel bt|kvm|auto */
+    bool accel_kvm;             /* the guest runs under /dev/kvm (monitor/run_kvm.c) */
     const char *ring0;          /* --ring0 translate|direct */
     bool ring0_direct;          /* --ring0=direct: guest ring 0 trapped and emulated (monitor/run_direct.c) */
     const char *pg_report;      /* --pg-report FILE: the silent-instruction report (monitor/pg_watch.h) */
@@ -72,6 +75,8 @@ struct vm {
     struct tc *tc;
     struct shadow *shadow;      /* shadow_mmu/shadow.c */
     struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
+    struct kvm_vm *kvm;         /* --accel kvm: the KVM VM (cpu/kvm.h); then tc, shadow and
+                                 * direct are NULL */
     struct pg_watch *pg;        /* the silent-instruction watch, may be NULL (monitor/pg_watch.h) */
     FILE *pg_report;            /* --pg-report: opened before the sandbox, may be NULL */
     uint8_t view_priv;          /* --ring0=direct: the user view holds ring-0 (1) or

@@ -55,7 +55,8 @@ static void confine(enum layer l)
     if ((l & LANDLOCK) && sandbox_landlock(note, sizeof note) <= 0)
         _exit(50);
     struct sandbox_fds f = { .console = pty_slave, .out = { 1, 2, report[1] }, .nout = 3,
-                             .memfd = memfd, .gdb_listen = -1, .pid = (int)getpid() };
+                             .memfd = memfd, .gdb_listen = -1, .pid = (int)getpid(),
+                             .kvm_vcpu = -1 };
     if ((l & SECCOMP) && sandbox_seccomp(&f) < 0)
         _exit(51);
 }

@@ -312,3 +312,22 @@ Test(options, stats_format_ring0_and_time_limit)
     cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--ring0", "naive"), -1);
     cr_assert(strstr(err, "--ring0 naive: must be translate or direct"), "message: %s", err);
 }
+
+/* --accel names the engine: bt, kvm or auto (QEMU's spelling); the
+ * refusal of kvm where /dev/kvm cannot run the guest happens later
+ * (monitor/main.c, tests/kvm). */
+Test(options, accel)
+{
+    struct vm_options o;
+    char err[256] = "";
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k"), 0, "%s", err);
+    cr_assert_null(o.accel, "bt by default");
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--accel", "bt"), 0, "%s", err);
+    cr_assert_str_eq(o.accel, "bt");
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--accel", "kvm"), 0, "%s", err);
+    cr_assert_str_eq(o.accel, "kvm");
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--accel=auto"), 0, "%s", err);
+    cr_assert_str_eq(o.accel, "auto");
+    cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--accel=tcg"), -1);
+    cr_assert(strstr(err, "--accel tcg: must be bt, kvm or auto"), "message: %s", err);
+}
