@@ -112,6 +112,13 @@ fi
 kvm_cmd=("$qemu" -accel kvm -m 128 -nic none -display none -serial stdio -monitor none
          -no-reboot -kernel "$kernel" -initrd "$tmp/initramfs.cpio" -append "$append")
 native_cmd=(env "PATH=$tmp/bin" "$tmp/bin/sh" "$here/work.sh" "$tmp/bin")
+# vmm's own second engine on the same guest (--accel kvm, docs/bt-vs-vt.md),
+# where vmm's probe finds a /dev/kvm that runs 32-bit guests.
+vkvm_cmd=("${vmm_cmd[@]}" --accel kvm)
+vkvm_why=
+"$vmm" --host-info 2>/dev/null | grep -q '^/dev/kvm .*--accel kvm and auto run the guest on it' ||
+    vkvm_why=$("$vmm" --host-info 2>/dev/null | awk '/^\/dev\/kvm / { getline nxt; print $0 " " nxt }' |
+               sed 's/  */ /g; s|^/dev/kvm ||')
 
 # Each output line prefixed with the host time it arrived at.
 stamp() {
@@ -163,8 +170,9 @@ if "$build/vmm" --host-info 2>/dev/null | grep -q '^32-bit user code.*refused'; 
     echo "native: skipped: this host runs no 32-bit user code (vmm --host-info); vmm translates guest ring 3 here" >&2
 fi
 [[ -n $qemu ]] && q=1
-k=0
+k=0 vk=0
 [[ -z $kvm_why ]] && k=1
+[[ -z $vkvm_why ]] && vk=1
 for i in $(seq "$runs"); do
     echo "  run $i: native ..." >&2
     ((n)) && { run native "${native_cmd[@]}" || n=0; }
@@ -172,6 +180,8 @@ for i in $(seq "$runs"); do
     ((v)) && { run vmm "${vmm_cmd[@]}" || v=0; }
     echo "  run $i: vmm --translate-ring3 ..." >&2
     ((t)) && { run tr3 "${tr3_cmd[@]}" || t=0; }
+    ((vk)) && echo "  run $i: vmm --accel kvm ..." >&2
+    ((vk)) && { run vkvm "${vkvm_cmd[@]}" || vk=0; }
     ((q)) && echo "  run $i: qemu-tcg ..." >&2
     ((q)) && { run qemu "${qemu_cmd[@]}" || q=0; }
     ((k)) && echo "  run $i: qemu-kvm ..." >&2
@@ -179,7 +189,7 @@ for i in $(seq "$runs"); do
 done
 
 echo "== Debian i386 Linux ($(basename "$kernel")): seconds (best of $runs; guest /proc/uptime in brackets) =="
-awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
+awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" -v hasvkvm="${vkvm_why:-1}" '
     function min(k, v) { if (!(k in best) || v < best[k]) best[k] = v }
     {
         side = $1
@@ -190,7 +200,8 @@ awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
     }
     function cell(side, k, up) {
         if (!((side "," k) in best))
-            return sprintf("%18s", (side == "qemu" && !hasqemu) || (side == "kvm" && haskvm != "1") ? "skipped" : "-")
+            return sprintf("%18s", (side == "qemu" && !hasqemu) || (side == "kvm" && haskvm != "1") ||
+                                   (side == "vkvm" && hasvkvm != "1") ? "skipped" : "-")
         if (up != "" && ((side "," up) in best))
             return sprintf("%9.3f [%6.2f]", best[side "," k], best[side "," up])
         return sprintf("%18.3f", best[side "," k])
@@ -199,12 +210,12 @@ awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
         return ((a "," k) in best && (b "," k) in best) ? sprintf("%.2f", best[a "," k] / best[b "," k]) : "-"
     }
     function row(name, k, up, r, tgt) {
-        printf "%-22s %s %s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
-               cell("tr3", k, up), cell("qemu", k, up), cell("kvm", k, up), r, tgt
+        printf "%-22s %s %s %s %s %s %s  %-18s %s\n", name, cell("native", k, up), cell("vmm", k, up),
+               cell("tr3", k, up), cell("qemu", k, up), cell("kvm", k, up), cell("vkvm", k, up), r, tgt
     }
     END {
-        printf "%-22s %18s %18s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "vmm-tr3", "qemu-tcg",
-               "qemu-kvm", "ratio", "target"
+        printf "%-22s %18s %18s %18s %18s %18s %18s  %-18s %s\n", "item", "native", "vmm", "vmm-tr3", "qemu-tcg",
+               "qemu-kvm", "vmm-kvm", "ratio", "target"
         row("boot_to_init", "boot", "", "qemu/vmm " ratio("qemu", "vmm", "boot"), "> 1 (faster than QEMU)")
         row("boot_run_poweroff", "total", "", "qemu/vmm " ratio("qemu", "vmm", "total"), "-")
         row("forkexec_500", "fe", "feu", "qemu/vmm " ratio("qemu", "vmm", "fe"), ">= 1 (no slower than QEMU)")
@@ -217,6 +228,9 @@ awk -v hasqemu="${qemu:+1}" -v haskvm="${kvm_why:-1}" '
         if (haskvm == "1")
             printf "hardware-assisted (KVM) over vmm: boot %s, forkexec %s, sha256 %s\n",
                    ratio("kvm", "vmm", "boot"), ratio("kvm", "vmm", "fe"), ratio("kvm", "vmm", "sha")
+        if (hasvkvm == "1")
+            printf "vmm --accel kvm over vmm: boot %s, forkexec %s, sha256 %s\n",
+                   ratio("vkvm", "vmm", "boot"), ratio("vkvm", "vmm", "fe"), ratio("vkvm", "vmm", "sha")
     }' "$tmp/results"
 
 echo
@@ -228,6 +242,11 @@ if [[ -n $qemu ]]; then
     echo "  qemu:   ${qemu_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
 else
     echo "  qemu-system-i386: skipped (install qemu-system-x86)"
+fi
+if [[ -z $vkvm_why ]]; then
+    echo "  vmm-kvm: the vmm command with --accel kvm"
+else
+    echo "  vmm-kvm: skipped:$vkvm_why"
 fi
 if [[ -z $kvm_why ]]; then
     echo "  kvm:    ${kvm_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
