@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 BUILD_DIR=${VMM_BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libzydis-dev libcapstone-dev
           libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs
-          qemu-user qemu-user-static debootstrap python3)
+          qemu-user qemu-user-static debootstrap python3 qemu-system-x86 gnuplot-nox)
 
 boot=1
 for arg in "$@"; do
@@ -70,6 +70,14 @@ if ! tests/guests/fetch-debian-guest.sh; then
     printf '\nsetup.sh: WARNING: the Debian guest images could not all be fetched (is the package\n' >&2
     printf 'setup.sh: WARNING: archive reachable?).  The tests that need them (ctest -L linux) will\n' >&2
     printf 'setup.sh: WARNING: report SKIPPED; run tests/guests/fetch-debian-guest.sh again later.\n\n' >&2
+fi
+
+# The nested-KVM machine (ctest -L kvm; tests/kvm/nested.sh): Debian's amd64
+# kernel with its kvm modules and busybox, into guest-images/kvm-l1/.
+say "fetching the nested-KVM machine (amd64 kernel, kvm modules, busybox) into guest-images/kvm-l1/"
+if ! tests/kvm/fetch-l1.sh; then
+    printf '\nsetup.sh: WARNING: guest-images/kvm-l1 could not be fetched: the tests that need it\n' >&2
+    printf 'setup.sh: WARNING: (ctest -L kvm) will report SKIPPED; run tests/kvm/fetch-l1.sh again later.\n\n' >&2
 fi
 
 # The Debian system guest (debootstrap'ed bookworm with systemd, gcc,

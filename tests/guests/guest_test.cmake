@@ -30,3 +30,20 @@ function(guest_test test elf)
             $<TARGET_FILE:vmm> ${elf} ${T_STATUS} ${T_ARGS})
   set_tests_properties(${test} PROPERTIES LABELS guest TIMEOUT 60)
 endfunction()
+
+# guest_record(<test-name> <elf> STATUS <status> [EXPECT <regex>...] [ARGS <args...>])
+# keeps the guest and what it must give in the global property
+# VMM_GUEST_RUNS, one shell line each:
+#   guest NAME STATUS 'ELF' NARGS 'ARG'... 'REGEX'...
+# so that another engine can run the same guests with the same checks
+# (tests/kvm/run-guests.sh: under --accel kvm in a nested VM).
+function(guest_record test elf)
+  cmake_parse_arguments(T "" "STATUS" "EXPECT;ARGS" ${ARGN})
+  list(LENGTH T_ARGS nargs)
+  set(line "guest ${test} ${T_STATUS} '${elf}' ${nargs}")
+  foreach(word ${T_ARGS} ${T_EXPECT})
+    string(REPLACE "'" "'\\''" word "${word}")
+    string(APPEND line " '${word}'")
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY VMM_GUEST_RUNS "${line}")
+endfunction()
