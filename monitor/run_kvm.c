@@ -234,6 +234,9 @@ int run_kvm(struct vm *vm)
     bool past_bp = false;
     while (!vm->stop) {
         debugger_poll(vm, &past_bp);
+        /* The report of --time-limit names CS:EIP: fetch it first. */
+        if (vm->limit_ns && host_now_ns() >= vm->limit_ns)
+            kvm_get_state(vm->kvm, c);
         if (vm->stop || !run_clock(vm))
             break;
         interrupts(vm);
