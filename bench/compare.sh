@@ -120,7 +120,7 @@ linux=$(awk '/^== Debian i386 Linux/ { on = 1; next } on && /^also:|^ring 3 tran
     echo "## Commands"
     echo
     echo '```'
-    awk '/^commands \(from/ { on = 1 } on' "$out/run-all.txt"
+    awk '/^commands \(from/ { on = 1 } on && NF == 0 { on = 0 } on' "$out/run-all.txt"
     echo '```'
 } >"$out/report.md"
 
@@ -168,6 +168,8 @@ if command -v gnuplot >/dev/null; then
 else
     echo "Plots skipped: gnuplot is not installed (apt-get install gnuplot-nox)." >>"$out/report.md"
 fi
-((status == 0)) || { echo; echo "## Failures"; echo; awk '/^failures:/ { on = 1 } on' "$out/run-all.txt"; } >>"$out/report.md"
+((status == 0)) || { echo; echo "## Failures"; echo; echo '```'
+                     grep -E '^(CHECKSUM MISMATCH|.* FAILED)' "$out/run-all.txt"
+                     awk '/^failures:/ { on = 1 } on' "$out/run-all.txt"; echo '```'; } >>"$out/report.md"
 echo "compare.sh: $out/report.md" >&2
 exit $((status != 0))

@@ -21,16 +21,6 @@
 #define UART_LSR 0x3FD
 #define POST_PORT 0x80
 
-struct best {
-    uint64_t ticks;
-};
-
-static void keep(struct best *b, uint64_t t)
-{
-    if (t < b->ticks)
-        b->ticks = t;
-}
-
 static void bench_in(void)
 {
     struct best b = { ~0ull };

@@ -167,16 +167,6 @@ static void setup_paging(void)
 }
 
 /* best-of-REPS bookkeeping */
-struct best {
-    uint64_t ticks;
-};
-
-static void keep(struct best *b, uint64_t t)
-{
-    if (t < b->ticks)
-        b->ticks = t;
-}
-
 /* (a) First touch of pages the guest's tables map: under vmm each one is a
  * kernel-view miss that the monitor fills without the guest noticing. */
 static void bench_hidden(void)

@@ -34,6 +34,17 @@ static inline uint64_t bench_rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+/* The best (smallest) time of several repetitions: start at { ~0ull }. */
+struct best {
+    uint64_t ticks;
+};
+
+static inline void keep(struct best *b, uint64_t t)
+{
+    if (t < b->ticks)
+        b->ticks = t;
+}
+
 void bench_report(const char *name, uint64_t ticks, uint32_t checksum, uint32_t ops);
 void bench_put_u64(uint64_t v);
 
