@@ -240,6 +240,12 @@ int run_kvm(struct vm *vm)
         if (vm->stop || !run_clock(vm))
             break;
         interrupts(vm);
+        /* Halted with an interrupt waiting that KVM cannot take yet
+         * (ready_for_interrupt_injection is what it said at the last exit):
+         * run, and KVM exits as soon as it can; sleeping would wait on a
+         * flag that only a run can change. */
+        if (c->halted && vm->kvm->run->request_interrupt_window && vm->kvm->run->if_flag)
+            c->halted = false;
         if (c->halted) {
             run_wait_halted(vm);
             continue;

@@ -180,7 +180,7 @@ Test(stats, report_lines)
         }
         cr_assert_eq(sscanf(p, "%63[a-z0-9_.]: %llu", key, &v), 2, "bad line %.40s", p);
     }
-    cr_assert_eq(groups, 8, "%s", text);
+    cr_assert_eq(groups, 9, "%s", text);
     /* each table under its mechanism */
     cr_assert(strstr(text, "# callouts: ") < strstr(text, "bt.callouts.cpuid: 3\n"));
     cr_assert(strstr(text, "# exits: ") < strstr(text, "exits.emulate: 7\n"));
@@ -204,6 +204,7 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
         "shadow.invlpg", "shadow.view_hits", "shadow.view_recycles", "shadow.user_hidden_faults",
         "shadow.user_remaps", "shadow.prefaults", "shadow.mapped_around", "shadow.user_kept",
         "shadow.trace_faults", "shadow.untraced", "mmio.unassigned_maps", "mmio.accesses",
+        "kvm.injected", "kvm.exits",
     };
     int lines = 0;
     for (char *p = text; *p; p = strchr(p, '\n') + 1)
@@ -214,6 +215,26 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
         snprintf(line, sizeof line, "\n%s: 0\n", keys[i]);
         cr_assert(strstr(text, line), "no %s in:\n%s", keys[i], text);   /* a group line comes first */
     }
+    free(text);
+    free(s);
+}
+
+/* The KVM engine's exits, by KVM's reason, in their own group after the
+ * translator's exits. */
+Test(stats, kvm_exits)
+{
+    struct stats *s = calloc(1, sizeof *s);
+    char *text = NULL;
+    s->kvm_exits[2] = 7;            /* KVM_EXIT_IO */
+    s->kvm_exits[6] = 5;            /* KVM_EXIT_MMIO */
+    s->kvm_injected = 3;
+    CAPTURE(text, stats_print(s, OUT));
+    cr_assert(strstr(text, "\nkvm.exits.io: 7\n"), "%s", text);
+    cr_assert(strstr(text, "\nkvm.exits.mmio: 5\n"), "%s", text);
+    cr_assert(strstr(text, "\nkvm.exits: 12\n"), "%s", text);
+    cr_assert(strstr(text, "\nkvm.injected: 3\n"), "%s", text);
+    cr_assert(strstr(text, "# kvm: ") < strstr(text, "kvm.exits.io"));
+    cr_assert(strstr(text, "# exits: ") < strstr(text, "# kvm: "));
     free(text);
     free(s);
 }
