@@ -355,7 +355,10 @@ int kvm_set_debug(struct kvm_vm *k, bool single_step)
     struct kvm_guest_debug d = { 0 };
     if (single_step)
         d.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-    if (d.control == k->guest_debug)
+    /* KVM sets the trap flag for a step only while RIP is where it was at
+     * this call (arch/x86/kvm/x86.c, singlestep_rip), and KVM_SET_REGS
+     * elsewhere drops it: each step is asked for again. */
+    if (d.control == k->guest_debug && !single_step)
         return 0;
     if (ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &d) < 0)
         return -1;

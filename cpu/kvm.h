@@ -86,8 +86,9 @@ volatile uint8_t *kvm_kick_byte(struct kvm_vm *k);
 int kvm_interrupt(struct kvm_vm *k, int vector);
 int kvm_nmi(struct kvm_vm *k);
 
-/* Debugging: make KVM stop after every guest instruction (KVM_EXIT_DEBUG)
- * or not.  0, or -1 with errno. */
+/* Debugging: make KVM stop after the next guest instruction
+ * (KVM_EXIT_DEBUG), or no longer.  Call it again before each step, after
+ * kvm_put_state.  0, or -1 with errno. */
 int kvm_set_debug(struct kvm_vm *k, bool single_step);
 
 /* The host's name of a KVM exit reason ("io", "mmio", "hlt", ...). */

@@ -143,7 +143,9 @@ static void debugger_poll(struct vm *vm, bool *past_bp)
         *past_bp = true;            /* run the instruction at the breakpoint once */
     }
     kvm_put_state(k, &vm->cpu);
-    kvm_set_debug(k, debugging(vm));
+    if (kvm_set_debug(k, debugging(vm)) < 0)
+        vm_stop(vm, VMM_EXIT_ERROR, "--accel kvm: KVM refused to single-step the guest for the "
+                "debugger: %s", strerror(errno));
 }
 
 static void after_step(struct vm *vm)

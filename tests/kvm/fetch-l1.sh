@@ -17,6 +17,8 @@
 #                             depend on (uncompressed, for busybox insmod)
 #   DEST/modules/load-order   their file names, dependencies first
 #   DEST/busybox              busybox-static (amd64)
+#   DEST/gdb                  gdb-minimal's gdb (amd64; no Python, which L1
+#                             lacks): kvm.gdb debugs a guest under --accel kvm
 #   DEST/VERSIONS             the packages and versions these came from
 #
 # The package carries no modules.dep (depmod writes it on installation), so
@@ -32,7 +34,8 @@ WANT=(kvm kvm-amd kvm-intel virtio_pci virtio_blk)
 die() { echo "fetch-l1.sh: $*" >&2; exit 1; }
 
 complete() {
-    [[ -s $dest/vmlinuz && -x $dest/busybox && -s $dest/VERSIONS && -s $dest/modules/load-order ]] || return 1
+    [[ -s $dest/vmlinuz && -x $dest/busybox && -x $dest/gdb && -s $dest/VERSIONS &&
+       -s $dest/modules/load-order ]] || return 1
     local ko m
     while read -r ko; do [[ -s $dest/modules/$ko ]] || return 1; done <"$dest/modules/load-order"
     for m in "${WANT[@]}"; do tr - _ <"$dest/modules/load-order" | grep -qx "${m//-/_}.ko" || return 1; done
@@ -58,11 +61,12 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "fetch-l1.sh: downloading $kpkg and busybox-static:amd64"
-(cd "$tmp" && apt-get download "$kpkg:amd64" busybox-static:amd64 >"$tmp/apt.log" 2>&1) ||
-    die "apt-get download $kpkg busybox-static failed: $(grep '^E:' "$tmp/apt.log" | head -n 1 | sed -E 's#[a-z]+://[^ ]+ *##')"
+echo "fetch-l1.sh: downloading $kpkg, busybox-static:amd64 and gdb-minimal:amd64"
+(cd "$tmp" && apt-get download "$kpkg:amd64" busybox-static:amd64 gdb-minimal:amd64 >"$tmp/apt.log" 2>&1) ||
+    die "apt-get download $kpkg busybox-static gdb-minimal failed: $(grep '^E:' "$tmp/apt.log" | head -n 1 | sed -E 's#[a-z]+://[^ ]+ *##')"
 dpkg-deb -x "$tmp"/linux-image-*.deb "$tmp/k" || die "cannot unpack $kpkg"
 dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/b" || die "cannot unpack busybox-static"
+dpkg-deb -x "$tmp"/gdb-minimal_*.deb "$tmp/g" || die "cannot unpack gdb-minimal"
 
 moddirs=("$tmp"/k/lib/modules/*/)
 ((${#moddirs[@]} == 1)) && [[ -d ${moddirs[0]} ]] || die "$kpkg: expected one lib/modules/RELEASE"
@@ -73,6 +77,7 @@ new=$tmp/out
 mkdir -p "$new/modules"
 cp "$tmp/k/boot/vmlinuz-$release" "$new/vmlinuz" || die "$kpkg has no boot/vmlinuz-$release"
 cp "$tmp/b/bin/busybox" "$new/busybox" || die "busybox-static has no bin/busybox"
+cp "$tmp/g/usr/bin/gdb" "$new/gdb" || die "gdb-minimal has no usr/bin/gdb"
 
 # The kernel uncompressed (its xz stream in the bzImage), an ELF that QEMU
 # boots through its PVH entry: that saves L1 the ~5 s its decompressor
