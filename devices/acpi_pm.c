@@ -2,7 +2,8 @@
  * devices/acpi_pm.c - PM1a event/control blocks and the PM timer (ACPI 1.0b
  * section 4.7.3).  No event ever sets a status bit, so no SCI is raised.
  */
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/acpi_pm.h"
 #include "devices/irq.h"
 

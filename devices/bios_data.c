@@ -3,7 +3,9 @@
  * map, as a PC BIOS leaves them when it hands the machine to a boot loader.
  */
 #include <string.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "shadow_mmu/guest_mem.h"
 #include "devices/bios_data.h"
 #include "devices/platform.h"
 
@@ -75,9 +77,9 @@ static void bda_video(uint8_t *m)
 
 int bios_data_write(struct vm *vm)
 {
-    if (!guest_mem_is_ram(&vm->mem, 0, FW_HIGH_MEM))
+    if (!guest_mem_is_ram(vm_mem(vm), 0, FW_HIGH_MEM))
         return -1;
-    uint8_t *m = vm->mem.ram;
+    uint8_t *m = vm_mem(vm)->ram;
     memset(m + FW_BDA, 0, 0x100);
     bda_ports_and_memory(m);
     bda_video(m);

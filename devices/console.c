@@ -15,7 +15,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/console.h"
 #include "devices/uart16550.h"
 #include "devices/irq.h"

@@ -1,7 +1,9 @@
 /*
  * devices/debug_exit.c - port 0xF4: the guest chooses the exit status.
  */
-#include "monitor/vm.h"
+#include <stddef.h>
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/debug_exit.h"
 
 static void debug_exit_write(void *opaque, uint16_t port, int size, uint32_t value)

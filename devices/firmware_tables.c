@@ -3,7 +3,9 @@
  * and ACPI 1.0b tables describing this platform.
  */
 #include <string.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "shadow_mmu/guest_mem.h"
 #include "devices/firmware_tables.h"
 #include "devices/bios_data.h"
 #include "devices/lapic.h"
@@ -36,7 +38,7 @@ static uint8_t checksum(const uint8_t *p, size_t n)
 
 static struct tw at(struct vm *vm, uint32_t pa)
 {
-    uint8_t *p = vm->mem.ram + pa;
+    uint8_t *p = vm_mem(vm)->ram + pa;
     return (struct tw){ p, p };
 }
 
@@ -202,10 +204,10 @@ static void write_rsdp(struct vm *vm, uint32_t pa)
 
 int firmware_tables_write(struct vm *vm)
 {
-    if (!guest_mem_is_ram(&vm->mem, FW_MP_FLOAT, FW_END - FW_MP_FLOAT) ||
+    if (!guest_mem_is_ram(vm_mem(vm), FW_MP_FLOAT, FW_END - FW_MP_FLOAT) ||
         bios_data_write(vm) < 0)
         return -1;
-    memset(vm->mem.ram + FW_MP_FLOAT, 0, FW_END - FW_MP_FLOAT);
+    memset(vm_mem(vm)->ram + FW_MP_FLOAT, 0, FW_END - FW_MP_FLOAT);
     write_mp(vm);
     write_facs(vm);
     write_dsdt(vm);

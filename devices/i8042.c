@@ -4,7 +4,8 @@
  * (IBM PS/2 Hardware Interface Technical Reference).
  */
 #include <stdio.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/i8042.h"
 #include "devices/irq.h"
 #include "devices/platform.h"

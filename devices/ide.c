@@ -12,7 +12,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/ide.h"
 #include "devices/irq.h"
 #include "devices/platform.h"

@@ -1,7 +1,8 @@
 /*
  * devices/ioapic.c - 82093AA I/O APIC (Intel datasheet 290566).
  */
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/platform.h"

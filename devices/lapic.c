@@ -2,7 +2,9 @@
  * devices/lapic.c - local APIC registers, priorities and timer (Intel SDM
  * vol. 3A 10.4-10.8).
  */
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "cpu/vcpu.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
 #include "devices/platform.h"
@@ -194,7 +196,7 @@ enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_RSVD3, DM_NMI, DM_INIT, DM_STARTUP, DM_EX
 /* An NMI reaches the processor: latched in the CPU until it is taken. */
 void lapic_nmi(struct lapic *l)
 {
-    l->vm->cpu.nmi_pending = true;
+    vm_cpu(l->vm)->nmi_pending = true;
     l->nmis++;
 }
 

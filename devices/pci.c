@@ -4,7 +4,8 @@
  * datasheets for the register defaults).
  */
 #include <string.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "devices/pci.h"
 #include "devices/platform.h"
 

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "shadow_mmu/guest_mem.h"
 #include "cpu/host_clock.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
@@ -34,15 +36,16 @@ uint64_t host_now_ns(void)
 
 struct platform *platform_of(struct vm *vm)
 {
-    if (!vm->platform) {
-        vm->platform = calloc(1, sizeof *vm->platform);
-        if (!vm->platform) {
+    struct platform **slot = vm_platform(vm);
+    if (!*slot) {
+        *slot = calloc(1, sizeof **slot);
+        if (!*slot) {
             fprintf(stderr, "vmm: out of memory for the device models\n");
             abort();
         }
-        vm->platform->vm = vm;
+        (*slot)->vm = vm;
     }
-    return vm->platform;
+    return *slot;
 }
 
 void platform_reset(struct vm *vm)
@@ -70,7 +73,7 @@ static bool extint_open(struct platform *p)
 
 bool irq_intr_pending(struct vm *vm)
 {
-    struct platform *p = vm->platform;
+    struct platform *p = *vm_platform(vm);
     if (!p || !p->ready)
         return false;
     /* The 8259's INTR is also the LINT0 input: an edge matters when LINT0
@@ -129,7 +132,7 @@ static void pit_stats(struct platform *p, FILE *out) { stat(out, "pit_irq0_pulse
 
 static int rtc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return rtc_init(&p->rtc, vm, bus, vm->mem.size);
+    return rtc_init(&p->rtc, vm, bus, vm_mem(vm)->size);
 }
 static void rtc_tick_(struct platform *p, uint64_t now) { rtc_tick(&p->rtc, now); }
 static uint64_t rtc_deadline_(struct platform *p) { return rtc_deadline(&p->rtc); }
@@ -274,7 +277,7 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
 {
     struct platform *p = platform_of(vm);
     for (size_t i = 0; i < N_DEVICES; i++)
-        if (pc_devices[i].init(p, vm, &vm->io) < 0) {
+        if (pc_devices[i].init(p, vm, vm_io(vm)) < 0) {
             snprintf(err, errlen, "devices: %s: cannot register its port ranges (bus full or overlap)",
                      pc_devices[i].name);
             return -1;
@@ -289,7 +292,7 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
 
 void devices_tick(struct vm *vm, uint64_t now_ns)
 {
-    struct platform *p = vm->platform;
+    struct platform *p = *vm_platform(vm);
     if (!p || !p->ready)
         return;
     for (size_t i = 0; i < N_DEVICES; i++)
@@ -299,7 +302,7 @@ void devices_tick(struct vm *vm, uint64_t now_ns)
 
 uint64_t devices_next_deadline_ns(struct vm *vm)
 {
-    struct platform *p = vm->platform;
+    struct platform *p = *vm_platform(vm);
     if (!p || !p->ready)
         return UINT64_MAX;
     uint64_t d = UINT64_MAX;
@@ -319,7 +322,7 @@ void devices_wait(struct vm *vm, uint64_t deadline_ns)
 
 void devices_stats_print(struct vm *vm, FILE *out)
 {
-    struct platform *p = vm->platform;
+    struct platform *p = *vm_platform(vm);
     if (!p)
         return;
     for (size_t i = 0; i < N_DEVICES; i++)
@@ -329,7 +332,7 @@ void devices_stats_print(struct vm *vm, FILE *out)
 
 void devices_destroy(struct vm *vm)
 {
-    struct platform *p = vm->platform;
+    struct platform *p = *vm_platform(vm);
     if (!p)
         return;
     /* Every hook is safe on a device that never came up (the IDE drives
@@ -338,5 +341,5 @@ void devices_destroy(struct vm *vm)
         if (pc_devices[i].destroy)
             pc_devices[i].destroy(p);
     free(p);
-    vm->platform = NULL;
+    *vm_platform(vm) = NULL;
 }

@@ -1,7 +1,9 @@
 /*
  * devices/vga_text.c - text buffer dump and the CRTC register file.
  */
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "shadow_mmu/guest_mem.h"
 #include "devices/vga_text.h"
 
 static char ascii_of(uint8_t c)
@@ -23,7 +25,7 @@ static char ascii_of(uint8_t c)
 
 void vga_text_dump(struct vm *vm, FILE *out)
 {
-    const uint8_t *fb = guest_phys_ptr(&vm->mem, VGA_TEXT_BASE, VGA_COLS * VGA_ROWS * 2);
+    const uint8_t *fb = guest_phys_ptr(vm_mem(vm), VGA_TEXT_BASE, VGA_COLS * VGA_ROWS * 2);
     if (!fb)
         return;
     char lines[VGA_ROWS][VGA_COLS + 1];

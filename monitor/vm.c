@@ -22,6 +22,12 @@ struct vm *vm_alloc(void)
     return vm;
 }
 
+/* (cpu/machine.h) */
+struct guest_mem *vm_mem(struct vm *vm) { return &vm->mem; }
+struct vcpu *vm_cpu(struct vm *vm) { return &vm->cpu; }
+struct io_bus *vm_io(struct vm *vm) { return &vm->io; }
+struct platform **vm_platform(struct vm *vm) { return &vm->platform; }
+
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {
     if (fmt) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "cpu/vcpu.h"
+#include "cpu/machine.h"      /* the exit statuses, vm_stop and what lower layers may ask */
 #include "shadow_mmu/guest_mem.h"
 #include "devices/device.h"
 #include "monitor/stats.h"
@@ -22,21 +23,6 @@ struct gdb;
 struct direct;
 struct pg_watch;
 struct kvm_vm;
-
-/* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
-enum vmm_status {
-    /* The monitor's own statuses are even: the debug-exit port gives
-     * (v << 1) | 1, so every odd status is the guest's. */
-    VMM_EXIT_OK = 0,            /* guest powered off / reset cleanly */
-    VMM_EXIT_USAGE = 2,         /* bad option or bad input file */
-    VMM_EXIT_HALT = 4,          /* guest halted with interrupts off */
-    VMM_EXIT_UNSUPPORTED = 6,   /* guest did something the monitor does not implement */
-    VMM_EXIT_TRIPLE = 8,        /* triple fault */
-    VMM_EXIT_ERROR = 10,        /* monitor-internal failure */
-    VMM_EXIT_CONTAINED = 12,    /* guest code escaped direct execution and was stopped */
-    VMM_EXIT_KILLED = 14,       /* the debugger killed the guest (gdb `kill`) */
-    VMM_EXIT_LIMIT = 16,        /* the run reached --time-limit */
-};
 
 struct vm_options {
     const char *kernel;
@@ -114,11 +100,6 @@ struct vm {
  * struct vcpu need 64 bytes, SDM vol. 1, 10.5.1; calloc gives only 16), or
  * NULL when memory is short.  Released with free(). */
 struct vm *vm_alloc(void);
-
-/* End the run with `status`; `fmt` is printed to stderr as "vmm: ..." when
- * non-NULL. */
-void vm_stop(struct vm *vm, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Report an unimplemented guest operation at the current instruction
  * (guest EIP, bytes, disassembly, mode) and stop with VMM_EXIT_UNSUPPORTED. */
