@@ -8,7 +8,8 @@
  */
 #include "cpu/em_internal.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 
 #define TSS32_IOMAP_OFF 102         /* 16-bit offset of the bitmap in a 32-bit TSS */
 #define TSS32_MIN_LIMIT 103
@@ -57,7 +58,7 @@ enum em_result em_in(struct em *e)
     unsigned size = em_op_bytes(e, 0);
     if (!io_allowed(e, port, size))
         return e->res;
-    em_reg_set(e->c, e->op[0].reg.value, io_pio_read(&e->c->vm->io, port, size));
+    em_reg_set(e->c, e->op[0].reg.value, io_pio_read(vm_io(e->c->vm), port, size));
     return em_done(e);
 }
 
@@ -67,7 +68,7 @@ enum em_result em_out(struct em *e)
     unsigned size = em_op_bytes(e, 1);
     if (!io_allowed(e, port, size))
         return e->res;
-    io_pio_write(&e->c->vm->io, port, size, em_reg_get(e->c, e->op[1].reg.value));
+    io_pio_write(vm_io(e->c->vm), port, size, em_reg_get(e->c, e->op[1].reg.value));
     return em_done(e);
 }
 
@@ -104,7 +105,7 @@ static enum em_result ins(struct em *e, unsigned size)
         uint32_t off = c->gpr[R_EDI] & s.mask;
         if (!em_seg_probe_write(e, S_ES, off, size))
             return e->res;
-        uint32_t v = io_pio_read(&c->vm->io, port, size);
+        uint32_t v = io_pio_read(vm_io(c->vm), port, size);
         if (!em_seg_write(e, S_ES, off, &v, size))
             return e->res;
         em_reg_step(c, R_EDI, s.mask, step);
@@ -135,7 +136,7 @@ static enum em_result outs(struct em *e, unsigned size)
         uint32_t v = 0;
         if (!em_seg_read(e, sreg, c->gpr[R_ESI] & s.mask, &v, size))
             return e->res;
-        io_pio_write(&c->vm->io, port, size, v);
+        io_pio_write(vm_io(c->vm), port, size, v);
         em_reg_step(c, R_ESI, s.mask, step);
         if (!s.rep)
             break;

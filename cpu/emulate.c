@@ -13,7 +13,8 @@
 #include "cpu/exceptions.h"
 #include "cpu/cpuid.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "shadow_mmu/guest_mem.h"
 
 #define EM_ENTRY(M, m) [ZYDIS_MNEMONIC_##M] = em_##m,
 static em_handler *const handlers[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include "cpu/host_clock.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 /* Not every device that needs the clock has a deadline the host timer
  * watches: devices_tick() also polls console input every millisecond.  So

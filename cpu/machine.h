@@ -43,4 +43,13 @@ struct platform **vm_platform(struct vm *vm);
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Report an unimplemented guest operation at the current instruction
+ * (guest EIP, bytes, disassembly, mode) and stop with VMM_EXIT_UNSUPPORTED. */
+void vm_unsupported(struct vm *vm, const char *what);
+
+/* The guest loaded CR3 with paging on (MOV CR3, a task switch): the shadow
+ * MMU switches to the view of that address space and the CPL-3
+ * translations are checked against it (monitor/run.c). */
+void vm_cr3_loaded(struct vm *vm);
+
 #endif

@@ -12,7 +12,7 @@
 #include "cpu/segments.h"
 #include "cpu/task.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 /* ---- descriptor tables ---- */
 

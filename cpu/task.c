@@ -13,7 +13,7 @@
 #include "cpu/task.h"
 #include "cpu/exceptions.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 enum source { SRC_JMP, SRC_CALL, SRC_IRET, SRC_INT };
 

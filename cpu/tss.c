@@ -12,7 +12,7 @@
 #include <string.h>
 #include "cpu/segments.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 #define MAX_FRAME 40    /* items: SS, ESP, 31 call-gate parameters, CS, EIP */
 

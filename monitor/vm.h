@@ -101,15 +101,6 @@ struct vm {
  * NULL when memory is short.  Released with free(). */
 struct vm *vm_alloc(void);
 
-/* Report an unimplemented guest operation at the current instruction
- * (guest EIP, bytes, disassembly, mode) and stop with VMM_EXIT_UNSUPPORTED. */
-void vm_unsupported(struct vm *vm, const char *what);
-
-/* The guest loaded CR3 with paging on (MOV CR3, a task switch): the shadow
- * MMU switches to the view of that address space and the CPL-3
- * translations are checked against it (monitor/run.c). */
-void vm_cr3_loaded(struct vm *vm);
-
 /* Dump the guest CPU state to stderr (fatal errors, --trace). */
 void vm_dump_state(struct vm *vm, FILE *out);
 
