@@ -2,11 +2,12 @@
  * cpu/cpuid.h - the virtual CPU model: CPUID, MSRs and the TSC.
  *
  * Contract: the guest sees one fixed, documented processor (docs/cpu-model.md):
- * a "GenuineIntel" Pentium-4-class part (family 6 P6-style signature), with
- * FPU, TSC, MSR, CX8, SEP (SYSENTER), CMOV, PSE, PGE, APIC, MMX, FXSR, SSE,
- * SSE2, MTRR and PAT (cpu/memtype.h) and no VMX/SVM, no hypervisor bit, no
- * PAE/NX, no SYSCALL, no AVX.
- * The TSC advances with host time at VCPU_TSC_HZ.
+ * a "GenuineIntel" Pentium-M-class part (family 6, model 13), with FPU, DE,
+ * TSC, MSR, CX8, SEP (SYSENTER), CMOV, PSE, PAE and NX (EFER.NXE), PGE,
+ * APIC, CLFLUSH, MMX, FXSR, SSE, SSE2, SSE3, MTRR and PAT (cpu/memtype.h),
+ * and no VMX/SVM, no hypervisor bit, no SYSCALL, no long mode, no AVX.
+ * The TSC advances with host time at VCPU_TSC_HZ.  (Under --accel kvm the
+ * same leaves go to KVM, with the two changes cpu/kvm.h names.)
  */
 #ifndef CPU_CPUID_H
 #define CPU_CPUID_H
