@@ -56,5 +56,12 @@ bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value);
 /* Does a device claim this physical address? */
 bool io_mmio_claimed(const struct io_bus *bus, uint64_t addr);
 bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value);
+/* An access of any width to device memory, as the CPU makes it: devices
+ * take 1, 2 or 4 bytes, so a wider one (CMPXCHG8B, MOVQ, a 16-byte SSE
+ * move) or an odd-sized piece of an access split at a page boundary
+ * reaches them as naturally aligned pieces of at most 4 bytes, lowest
+ * address first.  Unclaimed bytes read as all ones; writes to them are
+ * dropped. */
+void io_mmio_access(struct io_bus *bus, uint64_t addr, void *buf, uint32_t n, bool write);
 
 #endif

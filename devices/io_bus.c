@@ -1,6 +1,7 @@
 /*
  * devices/io_bus.c - dispatch of port and MMIO accesses to device models.
  */
+#include <string.h>
 #include "devices/device.h"
 
 static struct io_range *find(struct io_range *r, int n, uint64_t addr)
@@ -84,4 +85,35 @@ bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value)
     }
     r->ops->mmio_write(r->opaque, addr, size, value);
     return true;
+}
+
+/* One device access of 1, 2 or 4 bytes. */
+static void mmio_piece(struct io_bus *bus, uint64_t addr, uint8_t *buf, int n, bool write)
+{
+    uint32_t v = 0;
+    if (write) {
+        memcpy(&v, buf, (size_t)n);
+        io_mmio_write(bus, addr, n, v);
+    } else if (io_mmio_read(bus, addr, n, &v)) {
+        memcpy(buf, &v, (size_t)n);
+    } else {
+        memset(buf, 0xFF, (size_t)n);
+    }
+}
+
+/* (devices/device.h) */
+void io_mmio_access(struct io_bus *bus, uint64_t addr, void *buf, uint32_t n, bool write)
+{
+    uint8_t *p = buf;
+    if (n == 1 || n == 2 || n == 4) {
+        mmio_piece(bus, addr, p, (int)n, write);
+        return;
+    }
+    while (n) {
+        uint32_t k = n >= 4 && !(addr & 3) ? 4 : n >= 2 && !(addr & 1) ? 2 : 1;
+        mmio_piece(bus, addr, p, (int)k, write);
+        addr += k;
+        p += k;
+        n -= k;
+    }
 }

@@ -64,28 +64,12 @@ static void port_io(struct vm *vm)
     }
 }
 
-/* Device memory, in the 1, 2 and 4-byte accesses the device interface
- * takes (an 8-byte access is two of them, low half first). */
+/* Device memory, as the emulator reaches it under the translator. */
 static void mmio(struct vm *vm)
 {
     struct kvm_run *r = vm->kvm->run;
     vm->stats.mmio_accesses++;
-    for (uint32_t done = 0; done < r->mmio.len; done += 4) {
-        uint32_t len = r->mmio.len - done < 4 ? r->mmio.len - done : 4;
-        uint64_t addr = r->mmio.phys_addr + done;
-        uint32_t v = 0;
-        if (r->mmio.is_write) {
-            memcpy(&v, r->mmio.data + done, len);
-            if (!io_mmio_write(&vm->io, addr, (int)len, v))
-                vm->io.unclaimed_mmio++;
-        } else {
-            if (!io_mmio_read(&vm->io, addr, (int)len, &v)) {
-                vm->io.unclaimed_mmio++;
-                v = 0xFFFFFFFFu;        /* nothing answers: the bus floats high */
-            }
-            memcpy(r->mmio.data + done, &v, len);
-        }
-    }
+    io_mmio_access(&vm->io, r->mmio.phys_addr, r->mmio.data, r->mmio.len, r->mmio.is_write);
 }
 
 /* Interrupts as the translator's loop delivers them (monitor/run.c): an NMI

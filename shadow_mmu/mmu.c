@@ -217,41 +217,6 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
     return guest_mem_is_ram(&c->vm->mem, *pa, 1) ? MMU_OK : MMU_NOT_RAM;
 }
 
-/* One device access of 1, 2 or 4 bytes; unclaimed addresses read as all
- * ones and drop writes. */
-static void mmio_piece(struct io_bus *bus, uint32_t pa, uint8_t *buf, uint32_t n, bool write)
-{
-    uint32_t v = 0;
-    if (write) {
-        memcpy(&v, buf, n);
-        io_mmio_write(bus, pa, (int)n, v);
-    } else if (io_mmio_read(bus, pa, (int)n, &v)) {
-        memcpy(buf, &v, n);
-    } else {
-        memset(buf, 0xFF, n);
-    }
-}
-
-/* A non-RAM physical address: a device register, or nothing.  Devices take
- * accesses of 1, 2 or 4 bytes; a wider one (CMPXCHG8B, MOVQ, a 16-byte SSE
- * move) or an odd-sized piece of an access split at a page boundary
- * reaches them as naturally aligned pieces of at most 4 bytes, lowest
- * address first. */
-static void mmio(struct vcpu *c, uint32_t pa, uint8_t *buf, uint32_t n, bool write)
-{
-    if (n == 1 || n == 2 || n == 4) {
-        mmio_piece(&c->vm->io, pa, buf, n, write);
-        return;
-    }
-    while (n) {
-        uint32_t k = n >= 4 && !(pa & 3) ? 4 : n >= 2 && !(pa & 1) ? 2 : 1;
-        mmio_piece(&c->vm->io, pa, buf, k, write);
-        pa += k;
-        buf += k;
-        n -= k;
-    }
-}
-
 static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                             unsigned acc, struct mmu_fault *f, bool write)
 {
@@ -287,7 +252,7 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                 memcpy(p + done, h, chunk);
         } else {
             res = MMU_NOT_RAM;
-            mmio(c, r == MMU_NOT_RAM ? pa : a, p + done, chunk, write);
+            io_mmio_access(&c->vm->io, r == MMU_NOT_RAM ? pa : a, p + done, chunk, write);
         }
         done += chunk;
     }
