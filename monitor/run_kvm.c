@@ -177,9 +177,13 @@ static void handle_exit(struct vm *vm)
         kvm_fatal(vm, VMM_EXIT_ERROR, what);
         break;
     case KVM_EXIT_INTERNAL_ERROR:
-        snprintf(what, sizeof what, "KVM internal error %u (1: KVM could not emulate an "
-                 "instruction, e.g. code fetched from device memory)", r->internal.suberror);
-        kvm_fatal(vm, VMM_EXIT_UNSUPPORTED, what);
+        /* What KVM cannot do for the guest is a gap of the platform: the
+         * report names the instruction, as under the translator. */
+        snprintf(what, sizeof what, "--accel kvm: KVM internal error %u (1: KVM could not "
+                 "emulate an instruction, e.g. code fetched from device memory)",
+                 r->internal.suberror);
+        kvm_get_state(vm->kvm, c);
+        vm_unsupported(vm, what);
         break;
     default:
         snprintf(what, sizeof what, "unexpected KVM exit %u (%s)", r->exit_reason,
