@@ -119,38 +119,21 @@ static void from_kvm_seg(struct seg *s, const struct kvm_segment *k)
 }
 
 /*
- * The model's MSRs that KVM keeps for the guest (cpu/cpuid.c has their
- * meaning): SYSENTER's three, PAT, the MTRRs the loaders set as a BIOS
- * leaves them (docs/devices.md), MISC_ENABLE.  Moved both ways.
+ * The model's MSRs that KVM keeps for the guest: SYSENTER's three, PAT, the
+ * MTRRs the loaders set as a BIOS leaves them (docs/devices.md),
+ * MISC_ENABLE.  Their values go through the model's own RDMSR and WRMSR
+ * (cpu/cpuid.c), the one place that knows where each lives in struct vcpu.
  */
-#define N_MSRS (3 + 1 + 1 + 11 + 16 + 1)
-
-static uint64_t *msr_field(struct vcpu *c, uint32_t index, uint64_t *tmp)
-{
-    static const uint32_t fixed[11] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B,
-                                        0x26C, 0x26D, 0x26E, 0x26F };
-    for (int i = 0; i < 11; i++)
-        if (index == fixed[i])
-            return &c->mtrr_fixed[i];
-    if (index >= 0x200 && index < 0x210)
-        return &c->mtrr_var[index - 0x200];
-    switch (index) {
-    case 0x277: return &c->pat;
-    case 0x2FF: return &c->mtrr_def_type;
-    case 0x1A0: return &c->misc_enable;
-    }
-    return tmp;                             /* the 32-bit SYSENTER MSRs */
-}
+static const uint32_t kvm_msr_index[] = {
+    0x174, 0x175, 0x176, 0x277, 0x2FF,
+    0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F,
+    0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+    0x208, 0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F, 0x1A0,
+};
+#define N_MSRS ((int)(sizeof kvm_msr_index / sizeof kvm_msr_index[0]))
 
 static int msrs(struct kvm_vm *k, struct vcpu *c, bool put)
 {
-    static const uint32_t index[N_MSRS] = {
-        0x174, 0x175, 0x176, 0x277, 0x2FF,
-        0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F,
-        0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
-        0x208, 0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F, 0x1A0,
-    };
-    uint32_t *sysenter[3] = { &c->sysenter_cs, &c->sysenter_esp, &c->sysenter_eip };
     struct {
         struct kvm_msrs h;
         struct kvm_msr_entry e[N_MSRS];
@@ -158,20 +141,18 @@ static int msrs(struct kvm_vm *k, struct vcpu *c, bool put)
     memset(&m, 0, sizeof m);
     m.h.nmsrs = N_MSRS;
     for (int i = 0; i < N_MSRS; i++) {
-        uint64_t tmp = i < 3 ? *sysenter[i] : 0;
-        m.e[i] = (struct kvm_msr_entry){ .index = index[i], .data = *msr_field(c, index[i], &tmp) };
+        uint64_t v = 0;
+        if (put && cpu_rdmsr(c, kvm_msr_index[i], &v) < 0)
+            return -1;
+        m.e[i] = (struct kvm_msr_entry){ .index = kvm_msr_index[i], .data = v };
     }
     if (put)
         return ioctl(k->vcpu_fd, KVM_SET_MSRS, &m) == N_MSRS ? 0 : -1;
     if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &m) != N_MSRS)
         return -1;
-    for (int i = 0; i < N_MSRS; i++) {
-        uint64_t tmp;
-        if (i < 3)
-            *sysenter[i] = (uint32_t)m.e[i].data;
-        else
-            *msr_field(c, index[i], &tmp) = m.e[i].data;
-    }
+    for (int i = 0; i < N_MSRS; i++)
+        if (cpu_wrmsr(c, kvm_msr_index[i], m.e[i].data) < 0)
+            return -1;
     return 0;
 }
 
