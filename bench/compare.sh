@@ -63,7 +63,7 @@ fi
 
 # ---- the events behind the figures: one --stats run per guest and engine
 kvm_ok=0
-grep -q '^/dev/kvm .*--accel kvm and auto run the guest on it' "$out/host.txt" && kvm_ok=1
+"$root/bench/kvm-why.sh" "$vmm" >/dev/null && kvm_ok=1
 for g in syscall/syscall_guest nano/nano_guest paging/paging_guest; do
     ((report_only)) && break
     name=$(basename "$g")

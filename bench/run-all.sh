@@ -113,12 +113,10 @@ echo "runs: $runs of each side; best time kept; host TSC $tsc_hz Hz (converts QE
 # The kvm column: hardware virtualization only (a nested or software
 # /dev/kvm gives no hardware figures: the probe refuses PVM).
 kvm_ok=0
-kvm_why=$("$vmm" --host-info | awk '/^\/dev\/kvm / { getline nxt; print $0 " " nxt }' |
-          sed 's/  */ /g')
-if [[ $kvm_why == *"--accel kvm and auto run the guest on it"* ]]; then
+if kvm_why=$("$root/bench/kvm-why.sh" "$vmm"); then
     kvm_ok=1
 else
-    echo "kvm: missing on this host:${kvm_why#/dev/kvm}"
+    echo "kvm: missing on this host: $kvm_why"
 fi
 
 for g in "${groups[@]}"; do

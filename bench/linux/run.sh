@@ -115,10 +115,7 @@ native_cmd=(env "PATH=$tmp/bin" "$tmp/bin/sh" "$here/work.sh" "$tmp/bin")
 # vmm's own second engine on the same guest (--accel kvm, docs/bt-vs-vt.md),
 # where vmm's probe finds a /dev/kvm that runs 32-bit guests.
 vkvm_cmd=("${vmm_cmd[@]}" --accel kvm)
-vkvm_why=
-"$vmm" --host-info 2>/dev/null | grep -q '^/dev/kvm .*--accel kvm and auto run the guest on it' ||
-    vkvm_why=$("$vmm" --host-info 2>/dev/null | awk '/^\/dev\/kvm / { getline nxt; print $0 " " nxt }' |
-               sed 's/  */ /g; s|^/dev/kvm ||')
+vkvm_why=$("$root/bench/kvm-why.sh" "$vmm")
 
 # Each output line prefixed with the host time it arrived at.
 stamp() {
@@ -246,7 +243,7 @@ fi
 if [[ -z $vkvm_why ]]; then
     echo "  vmm-kvm: the vmm command with --accel kvm"
 else
-    echo "  vmm-kvm: skipped:$vkvm_why"
+    echo "  vmm-kvm: skipped: $vkvm_why"
 fi
 if [[ -z $kvm_why ]]; then
     echo "  kvm:    ${kvm_cmd[*]}" | sed "s|$tmp/initramfs.cpio|INITRAMFS|; s|$root/||g"
