@@ -100,7 +100,7 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
     tc_emit_common(tc);
     lookup_reset(tc);
     vm->tc = tc;
-    vm->cpu.lookup_table = (uint64_t)(uintptr_t)tc->lookup_base[0];
+    vm->cpu.bt.lookup_table = (uint64_t)(uintptr_t)tc->lookup_base[0];
     tc->seg_key = bt_segment_key(&vm->cpu);
     return 0;
 oom:
@@ -366,20 +366,20 @@ void bt_prepare_segments(struct vcpu *c)
      * pages): a supervisor page is simply absent there, and a miss is a
      * user-mode fault, exactly as for directly executed ring 3. */
     bool user = bt_user_mode(c);
-    c->xview = user ? 0 : c->kview;
-    c->lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[bt_table(c->vm)];
-    c->fpu_gate = fpu_gate_for(c->cr0, c->cr4);
+    c->bt.xview = user ? 0 : c->bt.kview;
+    c->bt.lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[bt_table(c->vm)];
+    c->bt.fpu_gate = fpu_gate_for(c->cr0, c->cr4);
     /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
      * host checks translated code's guest accesses then, as for direct
      * ring 3 (its own accesses, to struct vcpu and the tables, are aligned). */
-    c->host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
+    c->bt.host_ac = user && (c->cr0 & CR0_AM) && (c->eflags & FL_AC) ? FL_AC : 0;
     /* GS holds the kernel view for translated code of either CPL (CPL-3
      * translations address the user view at host 0 with no segment), so
      * it changes only when the address space's kernel view does. */
-    c->gs_base = c->kview;
+    c->bt.gs_base = c->bt.kview;
     host_gs_sync(c);
-    c->seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->guard_ok : c->guard_trap;
-    c->seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->guard_ok : c->guard_trap;
+    c->bt.seglimit_guard[0] = bt_seg_unlimited(&c->seg[S_FS]) ? c->bt.guard_ok : c->bt.guard_trap;
+    c->bt.seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->bt.guard_ok : c->bt.guard_trap;
 }
 
 uint64_t bt_segment_key(const struct vcpu *c)

@@ -193,8 +193,8 @@ static void emit_stubs(struct xlat *x)
         emit_byte(&x->e, 0x49);
         emit_byte(&x->e, 0xB8);
         emit_u64(&x->e, (uint64_t)(uintptr_t)x->stubs[i].site);
-        static const uint8_t st[] = { 0x4D, 0x89, 0x47, VCPU_OFF_EXIT_ARG };
-        emit_bytes(&x->e, st, sizeof st);
+        static const uint8_t st = 0x89;
+        emit_mem(&x->e, EM_W, &st, 1, H_R8, H_R15, -1, 1, VCPU_OFF_EXIT_ARG);
         emit_ctx_store_imm32(&x->e, VCPU_OFF_REASON, EXIT_LINK);
         emit_jmp(&x->e, x->tc->exit_tramp);
         if (!x->e.overflow)

@@ -33,7 +33,7 @@
 
 static int fall_back(struct vcpu *c)
 {
-    c->exit_reason = EXIT_EMULATE;          /* c->eip is the instruction's */
+    c->bt.exit_reason = EXIT_EMULATE;          /* c->eip is the instruction's */
     return 1;
 }
 
@@ -45,7 +45,7 @@ static int load_sreg(struct vcpu *c, int s)
     struct seg old = c->seg[s];
     uint32_t cr2 = c->cr2, err;
     int vec;
-    if (seg_load_data(c, s, (uint16_t)c->callout_arg, &vec, &err) < 0 ||
+    if (seg_load_data(c, s, (uint16_t)c->bt.callout_arg, &vec, &err) < 0 ||
         bt_segment_key(c) != c->vm->tc->seg_key) {
         c->seg[s] = old;
         c->cr2 = cr2;
@@ -64,7 +64,7 @@ static int co_load_gs(struct vcpu *c) { return load_sreg(c, S_GS); }
 /* VERW: ZF = the selector names a data segment writable at this CPL. */
 static int co_verw(struct vcpu *c)
 {
-    bool ok = seg_verw(c, (uint16_t)c->callout_arg);
+    bool ok = seg_verw(c, (uint16_t)c->bt.callout_arg);
     c->rflags = (c->rflags & ~(uint64_t)FL_ZF) | (ok ? FL_ZF : 0);
     c->vm->stats.bt_light++;
     return 0;
@@ -75,7 +75,7 @@ static int co_verw(struct vcpu *c)
  * interrupt shadow after POPF): both go to the emulator. */
 static int co_popfd(struct vcpu *c)
 {
-    uint32_t f = em_popf_eflags(c, c->callout_arg, true);
+    uint32_t f = em_popf_eflags(c, c->bt.callout_arg, true);
     if ((f & FL_TF) || ((f & FL_IF) && !c->vif && irq_intr_pending(c->vm)))
         return fall_back(c);
     /* AC changes whether translated ring 3 checks alignment (host_ac). */
@@ -104,7 +104,7 @@ static int co_iretd(struct vcpu *c)
         bt_prepare_segments(c);
         return 0;
     }
-    c->exit_reason = EXIT_POLL;
+    c->bt.exit_reason = EXIT_POLL;
     return 1;
 }
 
@@ -166,7 +166,7 @@ enum kind classify_light(const struct xlat *x)
 static void emit_arg_r8(struct xlat *x)
 {
     static const uint8_t st = 0x89;
-    emit_mem(&x->e, 0, &st, 1, H_R8, H_R15, -1, 1, (int)offsetof(struct vcpu, callout_arg));
+    emit_mem(&x->e, 0, &st, 1, H_R8, H_R15, -1, 1, VCPU_OFF_CALLOUT_ARG);
 }
 
 /* vcpu->eip = this instruction; r11 = fn; r10 = where to go on; jump. */

@@ -18,10 +18,8 @@
 static void xl_string_native(struct xlat *x, bool movs)
 {
     struct emit *e = &x->e;
-    static const uint8_t enter[] = {
-        0x4D, 0x8B, 0x4F, VCPU_OFF_XVIEW,   /* mov r9, [r15+xview] */
-        0x4A, 0x8D, 0x3C, 0x0F,             /* lea rdi, [rdi+r9] */
-    };
+    static const uint8_t ld = 0x8B;
+    static const uint8_t enter[] = { 0x4A, 0x8D, 0x3C, 0x0F };      /* lea rdi, [rdi+r9] */
     static const uint8_t enter_si[] = { 0x4A, 0x8D, 0x34, 0x0E };   /* lea rsi, [rsi+r9] */
     static const uint8_t df[] = {
         0x4D, 0x8B, 0x57, VCPU_OFF_STR_STEP, /* mov r10, [r15+str_step] */
@@ -34,6 +32,7 @@ static void xl_string_native(struct xlat *x, bool movs)
         0x4C, 0x89, 0xD9,                   /* set_df: mov rcx, r11 */
         0xFD,                               /* std */
     };
+    emit_mem(e, EM_W, &ld, 1, H_R9, H_R15, -1, 1, VCPU_OFF_XVIEW);  /* mov r9, [r15+xview] */
     emit_bytes(e, enter, sizeof enter);
     if (movs)
         emit_bytes(e, enter_si, sizeof enter_si);

@@ -46,7 +46,7 @@ static void load_r9_u16(struct emit *e, int off)
 void xl_pushfd(struct xlat *x)
 {
     struct emit *e = &x->e;
-    int scratch = (int)offsetof(struct vcpu, bt_scratch) + 8;
+    int scratch = VCPU_OFF_SCRATCH + 8;
     int eflags = (int)offsetof(struct vcpu, eflags);
     static const uint8_t save_rsp[] = { 0x49, 0x89, 0xE0 };            /* mov r8, rsp */
     static const uint8_t lea = 0x8D, mov = 0x8B, orr = 0x0B;

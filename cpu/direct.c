@@ -193,8 +193,8 @@ void direct_run(struct vm *vm, bool step)
     if (d->resume)
         for (int i = 0; i < 4; i++)
             if (!memcmp(&d->kept[seen_seg[i]], &c->seg[seen_seg[i]], sizeof(struct seg)) &&
-                host_loadable(c->ring3_sel[i]))
-                d->host_sel[seen_seg[i]] = c->ring3_sel[i];
+                host_loadable(c->bt.ring3_sel[i]))
+                d->host_sel[seen_seg[i]] = c->bt.ring3_sel[i];
     d->resume = false;
     if (!d->host_sel[S_CS] || !d->host_sel[S_SS]) {
         vm_unsupported(vm, "ring-3 code or stack segment that cannot be mirrored in the host LDT");
@@ -214,9 +214,9 @@ void direct_run(struct vm *vm, bool step)
     direct_active = true;
     if (host_timer_fired()) {
         direct_active = false;
-        c->exit_reason = EXIT_POLL;
+        c->bt.exit_reason = EXIT_POLL;
         for (int i = 0; i < 4; i++)
-            c->ring3_sel[i] = d->host_sel[seen_seg[i]];
+            c->bt.ring3_sel[i] = d->host_sel[seen_seg[i]];
         return;
     }
     vm->stats.direct_entries++;
@@ -239,10 +239,10 @@ bool direct_take_segments(struct vm *vm)
     bool changed = false;
     for (int i = 0; i < 4; i++) {
         int s = seen_seg[i];
-        if (c->ring3_sel[i] != d->mirror_sel[s]) {
+        if (c->bt.ring3_sel[i] != d->mirror_sel[s]) {
             int vec;
             uint32_t err;
-            if (seg_load_data(c, s, c->ring3_sel[i], &vec, &err) < 0)
+            if (seg_load_data(c, s, c->bt.ring3_sel[i], &vec, &err) < 0)
                 seg_set_raw(&c->seg[s], 0, 0, 0, 0);
             changed = true;
         }

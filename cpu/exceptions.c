@@ -215,7 +215,7 @@ static int triple_fault(struct vcpu *c, const int *chain, int len, int vec, uint
             "triple fault: %s (vector %d, error %#x) while delivering #DF; events: %s",
             vector_name(vec), vec, err, hist);
     vm_dump_state(c->vm, stderr);
-    c->delivering = -1;
+    c->bt.delivering = -1;
     return -1;
 }
 
@@ -233,21 +233,21 @@ static int deliver(struct vcpu *c, struct event ev, uint32_t fault_eip)
 
         if (len < 8)
             chain[len++] = ev.vector;
-        c->delivering = ev.vector;
+        c->bt.delivering = ev.vector;
         int r = deliver_once(c, &ev, &vec, &err);
         if (r == 0) {
             if (ev.kind == EV_EXTINT)
                 c->vm->stats.interrupts[ev.vector]++;
             else
                 c->vm->stats.exceptions[ev.vector]++;
-            c->events++;
-            c->last_vector = ev.vector;
-            c->last_error = ev.has_error ? ev.error : 0;
-            c->delivering = -1;
+            c->bt.events++;
+            c->bt.last_vector = ev.vector;
+            c->bt.last_error = ev.has_error ? ev.error : 0;
+            c->bt.delivering = -1;
             return 0;
         }
         if (r == -2) {
-            c->delivering = -1;
+            c->bt.delivering = -1;
             return -1;
         }
         /* EXT (error-code bit 0): the fault happened while delivering an

@@ -67,7 +67,7 @@ static void exit_to_monitor(ucontext_t *uc, struct vcpu *c, uint32_t eip, enum b
         c->gpr[r] = (uint32_t)g[gregs_of_gpr[r]];
     c->rflags = (uint64_t)g[REG_EFL];
     c->eip = eip;
-    c->exit_reason = why;
+    c->bt.exit_reason = why;
     g[REG_EFL] &= ~(greg_t)FL_AC;       /* translated ring 3's alignment checks end here */
     g[REG_R15] = (greg_t)(uintptr_t)c;
     g[REG_RIP] = (greg_t)(uintptr_t)bt_exit_signal;
@@ -100,11 +100,11 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     struct vcpu *c = &vm->cpu;
     /* A REP MOVS/STOS run natively on host pointers: back to guest offsets. */
     if (fix & TU_FIX_ESI)
-        g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->xview);
+        g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->bt.xview);
     if (fix & TU_FIX_EDI)
-        g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->xview);
+        g[REG_RDI] = (greg_t)((uint64_t)g[REG_RDI] - c->bt.xview);
     uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
-    uint64_t kv = c->xview;      /* the view translated code runs in: kernel, or user at CPL 3 */
+    uint64_t kv = c->bt.xview;      /* the view translated code runs in: kernel, or user at CPL 3 */
     int trapno = (int)g[REG_TRAPNO];
 
     if (fix && string_wrapped(sig, trapno, addr, kv)) {
@@ -112,19 +112,19 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
     }
-    if (sig == SIGSEGV && (addr == c->poll_irq || addr == c->poll_any)) {
+    if (sig == SIGSEGV && (addr == c->bt.poll_irq || addr == c->bt.poll_any)) {
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
     }
-    if (sig == SIGSEGV && addr == c->guard_trap) {
+    if (sig == SIGSEGV && addr == c->bt.guard_trap) {
         /* An FS/GS access while that segment has a limit: emulate it. */
         exit_to_monitor(uc, c, eip, EXIT_EMULATE);
         return;
     }
-    c->exc_has_error = false;
-    c->exc_error = 0;
-    c->exit_arg = 0;
-    if (sig == SIGSEGV && fpu_gate_fault(addr, &c->exc_vector)) {
+    c->bt.exc_has_error = false;
+    c->bt.exc_error = 0;
+    c->bt.exit_arg = 0;
+    if (sig == SIGSEGV && fpu_gate_fault(addr, &c->bt.exc_vector)) {
         /* An FPU/MMX/SSE instruction that CR0.TS/EM/MP or CR4.OSFXSR
          * forbid: #NM or #UD at it (cpu/fpu.h). */
         exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
@@ -136,30 +136,30 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
          * is hidden, a guest #PF, MMIO, or a write to translated code. */
         bool write = g[REG_ERR] & 2;
         uint64_t lin = addr - kv;
-        c->exc_vector = EXC_PF;
-        c->exc_has_error = true;
-        c->exc_error = write ? 2u : 0;
-        c->exit_arg = lin;
+        c->bt.exc_vector = EXC_PF;
+        c->bt.exc_has_error = true;
+        c->bt.exc_error = write ? 2u : 0;
+        c->bt.exit_arg = lin;
         exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
         return;
     }
     switch (sig) {
     case SIGFPE:
-        c->exc_vector = trapno == 16 ? EXC_MF : trapno == 19 ? EXC_XM : EXC_DE;
+        c->bt.exc_vector = trapno == 16 ? EXC_MF : trapno == 19 ? EXC_XM : EXC_DE;
         break;
     case SIGILL:
-        c->exc_vector = EXC_UD;
+        c->bt.exc_vector = EXC_UD;
         break;
     case SIGTRAP:
-        c->exc_vector = trapno == 3 ? EXC_BP : EXC_DB;
+        c->bt.exc_vector = trapno == 3 ? EXC_BP : EXC_DB;
         break;
     default:
         /* A #GP or a fault outside the kernel view from translated code:
          * the translation scheme broke; let the run loop report it. */
-        c->exc_vector = trapno;
-        c->exc_has_error = true;
-        c->exc_error = (uint32_t)g[REG_ERR];
-        c->exit_arg = addr;
+        c->bt.exc_vector = trapno;
+        c->bt.exc_has_error = true;
+        c->bt.exc_error = (uint32_t)g[REG_ERR];
+        c->bt.exit_arg = addr;
         break;
     }
     exit_to_monitor(uc, c, eip, EXIT_EXCEPTION);
@@ -241,20 +241,20 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     c->rflags = efl & FL_ARITH;
     c->str_step = (efl & FL_DF) ? -1 : 1;
     c->eflags = (c->eflags & ~(FL_TF | FL_AC | FL_NT | FL_ID)) | (efl & (FL_TF | FL_AC | FL_NT | FL_ID));
-    c->exc_vector = (int)g[REG_TRAPNO];
-    c->exc_error = (uint32_t)g[REG_ERR];
-    c->exc_has_error = false;
-    c->exit_arg = (uint64_t)(uintptr_t)si->si_addr;
+    c->bt.exc_vector = (int)g[REG_TRAPNO];
+    c->bt.exc_error = (uint32_t)g[REG_ERR];
+    c->bt.exc_has_error = false;
+    c->bt.exit_arg = (uint64_t)(uintptr_t)si->si_addr;
     /* Copied now: a later signal taken in the monitor overwrites them. */
     for (int i = 0; i < 4; i++)
-        c->ring3_sel[i] = host_seen_sel[i];
+        c->bt.ring3_sel[i] = host_seen_sel[i];
     if (sig == SIGSEGV && (uint16_t)g[REG_CSGSFS] == HOST_CS32) {
         /* A SYSENTER whose EBP the host's entry could not read
          * (host_failed_sysenter): EAX, the system-call number, is lost;
          * the guest kernel gets the SYSENTER with the host's -EFAULT in
          * EAX, and EBP, as for any SYSENTER, from the reported RSP. */
-        c->exit_reason = EXIT_SYSCALL;
-        c->exc_vector = -1;
+        c->bt.exit_reason = EXIT_SYSCALL;
+        c->bt.exc_vector = -1;
         c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
         sig = 0;
     }
@@ -272,22 +272,22 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
         case R3_SYSCALL:
             /* The model has no SYSCALL: #UD at it.  The processor left
              * the address after it in RCX. */
-            c->exit_reason = EXIT_EXCEPTION;
-            c->exc_vector = EXC_UD;
+            c->bt.exit_reason = EXIT_EXCEPTION;
+            c->bt.exc_vector = EXC_UD;
             c->eip = (uint32_t)g[REG_RCX] - 2;
             vm->stats.direct_syscall_ud++;
             break;
         case R3_INT80:
-            c->exit_reason = EXIT_SYSCALL;
-            c->exc_vector = 0x80;
+            c->bt.exit_reason = EXIT_SYSCALL;
+            c->bt.exc_vector = 0x80;
             break;
         default:
             /* The host's SYSENTER entry assumes the vDSO convention (EBP
              * holds the user ESP and was pushed): it reports EBP as the
              * stack pointer and reloads EBP from the stack.  The guest's
              * EBP at SYSENTER is therefore the reported RSP. */
-            c->exit_reason = EXIT_SYSCALL;
-            c->exc_vector = -1;
+            c->bt.exit_reason = EXIT_SYSCALL;
+            c->bt.exc_vector = -1;
             c->gpr[R_EBP] = (uint32_t)g[REG_RSP];
             break;
         }
@@ -298,27 +298,27 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     case SIGHUP:
         if (sig != SIGALRM)
             vm->stop_signal = sig;
-        c->exit_reason = EXIT_POLL;
+        c->bt.exit_reason = EXIT_POLL;
         break;
     case SIGFPE:
-        c->exc_vector = c->exc_vector == 16 ? EXC_MF : c->exc_vector == 19 ? EXC_XM : EXC_DE;
-        c->exit_reason = EXIT_EXCEPTION;
+        c->bt.exc_vector = c->bt.exc_vector == 16 ? EXC_MF : c->bt.exc_vector == 19 ? EXC_XM : EXC_DE;
+        c->bt.exit_reason = EXIT_EXCEPTION;
         break;
     case SIGILL:
-        c->exc_vector = EXC_UD;
-        c->exit_reason = EXIT_EXCEPTION;
+        c->bt.exc_vector = EXC_UD;
+        c->bt.exit_reason = EXIT_EXCEPTION;
         break;
     case SIGTRAP:
-        c->exc_vector = c->exc_vector == 3 ? EXC_BP : EXC_DB;
-        c->exit_reason = EXIT_EXCEPTION;
+        c->bt.exc_vector = c->bt.exc_vector == 3 ? EXC_BP : EXC_DB;
+        c->bt.exit_reason = EXIT_EXCEPTION;
         break;
     default:                /* SIGSEGV, SIGBUS: the vector the host CPU raised */
-        c->exc_has_error = true;
-        c->exit_reason = EXIT_EXCEPTION;
+        c->bt.exc_has_error = true;
+        c->bt.exit_reason = EXIT_EXCEPTION;
         break;
     }
     g[REG_R15] = (greg_t)(uintptr_t)c;
-    g[REG_RSP] = (greg_t)c->host_rsp;
+    g[REG_RSP] = (greg_t)c->bt.host_rsp;
     g[REG_RIP] = (greg_t)(uintptr_t)direct_exit;
     g[REG_EFL] = FL_FIXED | FL_IF;
     /* CS = 0x33 (64-bit user code), SS = 0x2b: sigreturn restores both. */
@@ -397,8 +397,8 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
 
 void host_poll_kick(struct vm *vm)
 {
-    if (!armed_irq && vm->cpu.poll_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, PROT_NONE);
+    if (!armed_irq && vm->cpu.bt.poll_irq) {
+        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_irq, 4096, PROT_NONE);
         armed_irq = true;
     }
 }
@@ -406,11 +406,11 @@ void host_poll_kick(struct vm *vm)
 void host_poll_arm(struct vm *vm, bool irq, bool any)
 {
     if (irq != armed_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.poll_irq, 4096, irq ? PROT_NONE : PROT_READ);
+        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_irq, 4096, irq ? PROT_NONE : PROT_READ);
         armed_irq = irq;
     }
     if (any != armed_any) {
-        mprotect((void *)(uintptr_t)vm->cpu.poll_any, 4096, any ? PROT_NONE : PROT_READ);
+        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_any, 4096, any ? PROT_NONE : PROT_READ);
         armed_any = any;
     }
 }
@@ -439,8 +439,8 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     const struct host_plan *plan = host_plan();
     syscall(SYS_arch_prctl, ARCH_GET_FS, &host_fsbase);
     host_fs_restore = !plan->ring3_direct ? 0 : host_facts()->fsgsbase_insn ? 1 : 2;
-    vm->cpu.gs_by_insn = plan->gsbase_insn;
-    vm->cpu.gs_kept = 0;
+    vm->cpu.bt.gs_by_insn = plan->gsbase_insn;
+    vm->cpu.bt.gs_kept = 0;
     stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
     if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
         snprintf(err, errlen, "cannot set up the signal stack");
@@ -480,28 +480,28 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
         snprintf(err, errlen, "cannot map the poll pages");
         return -1;
     }
-    vm->cpu.poll_irq = (uint64_t)(uintptr_t)p;
-    vm->cpu.poll_any = (uint64_t)(uintptr_t)p + 4096;
+    vm->cpu.bt.poll_irq = (uint64_t)(uintptr_t)p;
+    vm->cpu.bt.poll_any = (uint64_t)(uintptr_t)p + 4096;
     /* Segment-limit guards for FS/GS accesses (bt/xl_helpers.c, seg_enter). */
-    vm->cpu.guard_ok = (uint64_t)(uintptr_t)p + 2 * 4096;
-    vm->cpu.guard_trap = (uint64_t)(uintptr_t)p + 3 * 4096;
-    mprotect((void *)(uintptr_t)vm->cpu.guard_trap, 4096, PROT_NONE);
-    vm->cpu.seglimit_guard[0] = vm->cpu.seglimit_guard[1] = vm->cpu.guard_ok;
+    vm->cpu.bt.guard_ok = (uint64_t)(uintptr_t)p + 2 * 4096;
+    vm->cpu.bt.guard_trap = (uint64_t)(uintptr_t)p + 3 * 4096;
+    mprotect((void *)(uintptr_t)vm->cpu.bt.guard_trap, 4096, PROT_NONE);
+    vm->cpu.bt.seglimit_guard[0] = vm->cpu.bt.seglimit_guard[1] = vm->cpu.bt.guard_ok;
     armed_irq = armed_any = false;
     return 0;
 }
 
 void host_gs_sync(struct vcpu *c)
 {
-    if (c->gs_by_insn || c->gs_kept == c->gs_base)
+    if (c->bt.gs_by_insn || c->bt.gs_kept == c->bt.gs_base)
         return;
-    syscall(SYS_arch_prctl, ARCH_SET_GS, c->gs_base);
-    c->gs_kept = c->gs_base;
+    syscall(SYS_arch_prctl, ARCH_SET_GS, c->bt.gs_base);
+    c->bt.gs_kept = c->bt.gs_base;
 }
 
 void host_gs_forget(struct vcpu *c)
 {
-    c->gs_kept = 0;
+    c->bt.gs_kept = 0;
 }
 
 void host_fini(struct vm *vm)

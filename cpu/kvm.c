@@ -156,12 +156,12 @@ static int msrs(struct kvm_vm *k, struct vcpu *c, bool put)
     return 0;
 }
 
-void kvm_state_from_vcpu(const struct vcpu *c, struct kvm_regs *r, struct kvm_sregs *s)
+void kvm_state_from_x86(const struct x86_state *c, struct kvm_regs *r, struct kvm_sregs *s)
 {
     *r = (struct kvm_regs){
         .rax = c->gpr[R_EAX], .rcx = c->gpr[R_ECX], .rdx = c->gpr[R_EDX], .rbx = c->gpr[R_EBX],
         .rsp = c->gpr[R_ESP], .rbp = c->gpr[R_EBP], .rsi = c->gpr[R_ESI], .rdi = c->gpr[R_EDI],
-        .rip = c->eip, .rflags = vcpu_get_eflags(c),
+        .rip = c->eip, .rflags = x86_get_eflags(c),
     };
     struct kvm_segment *segs[S_NSEG] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
     for (int i = 0; i < S_NSEG; i++)
@@ -183,13 +183,13 @@ void kvm_state_from_vcpu(const struct vcpu *c, struct kvm_regs *r, struct kvm_sr
     memset(s->interrupt_bitmap, 0, sizeof s->interrupt_bitmap);
 }
 
-void kvm_state_to_vcpu(struct vcpu *c, const struct kvm_regs *r, const struct kvm_sregs *s)
+void kvm_state_to_x86(struct x86_state *c, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
     uint64_t g[8] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi };
     for (int i = 0; i < 8; i++)
         c->gpr[i] = (uint32_t)g[i];
     c->eip = (uint32_t)r->rip;
-    vcpu_set_eflags(c, (uint32_t)r->rflags);
+    x86_set_eflags(c, (uint32_t)r->rflags);
     const struct kvm_segment *segs[S_NSEG] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
     for (int i = 0; i < S_NSEG; i++)
         from_kvm_seg(&c->seg[i], segs[i]);
@@ -210,7 +210,7 @@ int kvm_put_state(struct kvm_vm *k, struct vcpu *c)
 {
     struct kvm_regs r;
     struct kvm_sregs s;
-    kvm_state_from_vcpu(c, &r, &s);
+    kvm_state_from_x86(&c->arch, &r, &s);
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0 || ioctl(k->vcpu_fd, KVM_SET_REGS, &r) < 0)
         return -1;
     return msrs(k, c, true);
@@ -222,7 +222,7 @@ int kvm_get_state(struct kvm_vm *k, struct vcpu *c)
     struct kvm_sregs s;
     if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return -1;
-    kvm_state_to_vcpu(c, &r, &s);
+    kvm_state_to_x86(&c->arch, &r, &s);
     return msrs(k, c, false);
 }
 

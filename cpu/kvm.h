@@ -10,7 +10,7 @@
  * user-space models, so the guest sees the same devices under both engines
  * and every port access, APIC access and HLT comes back to the monitor.
  *
- * The architectural state moves between struct vcpu and KVM only through
+ * The architectural state (struct x86_state) moves to and from KVM only through
  * kvm_put_state()/kvm_get_state(): the run loop (monitor/run_kvm.c) calls
  * them at start, for the debugger and for the dump of a fatal stop, not at
  * every exit.
@@ -63,8 +63,8 @@ int kvm_get_state(struct kvm_vm *k, struct vcpu *c);
  * register's hidden part both ways; TR made a usable busy TSS when the
  * guest has not loaded one (what VT-x's entry checks demand); CR0.ET set;
  * the CPL taken from SS.DPL on the way back. */
-void kvm_state_from_vcpu(const struct vcpu *c, struct kvm_regs *r, struct kvm_sregs *s);
-void kvm_state_to_vcpu(struct vcpu *c, const struct kvm_regs *r, const struct kvm_sregs *s);
+void kvm_state_from_x86(const struct x86_state *c, struct kvm_regs *r, struct kvm_sregs *s);
+void kvm_state_to_x86(struct x86_state *c, const struct kvm_regs *r, const struct kvm_sregs *s);
 
 /* The CPUID table given to KVM: the model's leaves (cpu/cpuid.c), with the
  * two changes KVM needs (docs/bt-vs-vt.md): 48 linear-address bits in

@@ -7,26 +7,33 @@
 #include "cpu/segments.h"
 #include "cpu/memtype.h"
 
-/* The translated code and bt/entry.S depend on these offsets. */
+/* The translated code and the assembly depend on these offsets
+ * (cpu/vcpu_layout.h). */
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_OFF_GPR, "gpr");
 _Static_assert(offsetof(struct vcpu, eip) == VCPU_OFF_EIP, "eip");
-_Static_assert(offsetof(struct vcpu, exit_reason) == VCPU_OFF_REASON, "reason");
 _Static_assert(offsetof(struct vcpu, rflags) == VCPU_OFF_RFLAGS, "rflags");
-_Static_assert(offsetof(struct vcpu, host_rsp) == VCPU_OFF_HOST_RSP, "host_rsp");
-_Static_assert(offsetof(struct vcpu, exit_arg) == VCPU_OFF_EXIT_ARG, "exit_arg");
 _Static_assert(offsetof(struct vcpu, str_step) == VCPU_OFF_STR_STEP, "str_step");
 _Static_assert(offsetof(struct vcpu, vif) == VCPU_OFF_VIF, "vif");
-_Static_assert(offsetof(struct vcpu, host_ac) == VCPU_OFF_HOST_AC, "host_ac");
-_Static_assert(offsetof(struct vcpu, lookup_table) == VCPU_OFF_LOOKUP, "lookup");
-_Static_assert(offsetof(struct vcpu, poll_irq) == VCPU_OFF_POLL_IRQ, "poll_irq");
-_Static_assert(offsetof(struct vcpu, poll_any) == VCPU_OFF_POLL_ANY, "poll_any");
-_Static_assert(offsetof(struct vcpu, xview) == VCPU_OFF_XVIEW, "xview");
-_Static_assert(offsetof(struct vcpu, gs_by_insn) == VCPU_OFF_GS_INSN, "gs_by_insn");
-_Static_assert(offsetof(struct vcpu, gs_base) == VCPU_OFF_GS_BASE, "gs_base");
-_Static_assert(offsetof(struct vcpu, seglimit_guard) == VCPU_OFF_SEGLIMIT, "seglimit_guard");
-_Static_assert(offsetof(struct vcpu, fpu_gate) == VCPU_OFF_FPU_GATE, "fpu_gate");
 _Static_assert(offsetof(struct vcpu, fx_guest) == VCPU_OFF_FX_GUEST, "fx_guest");
-_Static_assert(offsetof(struct vcpu, fx_host) == VCPU_OFF_FX_HOST, "fx_host");
+_Static_assert(offsetof(struct vcpu, bt) == VCPU_OFF_BT, "bt");
+_Static_assert(offsetof(struct bt_context, exit_reason) == BT_OFF_REASON, "exit_reason");
+_Static_assert(offsetof(struct bt_context, host_ac) == BT_OFF_HOST_AC, "host_ac");
+_Static_assert(offsetof(struct bt_context, host_rsp) == BT_OFF_HOST_RSP, "host_rsp");
+_Static_assert(offsetof(struct bt_context, exit_arg) == BT_OFF_EXIT_ARG, "exit_arg");
+_Static_assert(offsetof(struct bt_context, gs_by_insn) == BT_OFF_GS_INSN, "gs_by_insn");
+_Static_assert(offsetof(struct bt_context, callout_arg) == BT_OFF_CALLOUT_ARG, "callout_arg");
+_Static_assert(offsetof(struct bt_context, lookup_table) == BT_OFF_LOOKUP, "lookup_table");
+_Static_assert(offsetof(struct bt_context, poll_irq) == BT_OFF_POLL_IRQ, "poll_irq");
+_Static_assert(offsetof(struct bt_context, poll_any) == BT_OFF_POLL_ANY, "poll_any");
+_Static_assert(offsetof(struct bt_context, xview) == BT_OFF_XVIEW, "xview");
+_Static_assert(offsetof(struct bt_context, gs_base) == BT_OFF_GS_BASE, "gs_base");
+_Static_assert(offsetof(struct bt_context, gs_kept) == BT_OFF_GS_KEPT, "gs_kept");
+_Static_assert(offsetof(struct bt_context, seglimit_guard) == BT_OFF_SEGLIMIT, "seglimit_guard");
+_Static_assert(offsetof(struct bt_context, fpu_gate) == BT_OFF_FPU_GATE, "fpu_gate");
+_Static_assert(offsetof(struct bt_context, scratch) == BT_OFF_SCRATCH, "scratch");
+_Static_assert(offsetof(struct bt_context, fx_host) == BT_OFF_FX_HOST, "fx_host");
+/* The hot fields of the state are reached with one-byte displacements. */
+_Static_assert(VCPU_OFF_VIF < 0x80 && VCPU_OFF_STR_STEP < 0x80 && VCPU_OFF_EIP < 0x80, "disp8");
 
 static const char *const reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
 
@@ -35,7 +42,7 @@ const char *vcpu_reg_name(int r)
     return (r >= 0 && r < 8) ? reg_names[r] : "?";
 }
 
-uint32_t vcpu_get_eflags(const struct vcpu *c)
+uint32_t x86_get_eflags(const struct x86_state *c)
 {
     uint32_t f = c->eflags & ~(FL_ARITH | FL_IF | FL_DF);
     f |= (uint32_t)c->rflags & FL_ARITH;
@@ -46,7 +53,7 @@ uint32_t vcpu_get_eflags(const struct vcpu *c)
     return f | FL_FIXED;
 }
 
-void vcpu_set_eflags(struct vcpu *c, uint32_t v)
+void x86_set_eflags(struct x86_state *c, uint32_t v)
 {
     c->rflags = (c->rflags & ~(uint64_t)FL_ARITH) | (v & FL_ARITH) | FL_FIXED;
     c->vif = (v & FL_IF) != 0;
@@ -87,7 +94,7 @@ void vcpu_reset_protected_flat(struct vcpu *c)
     seg_set_raw(&c->tr, 0, 0, 0xFFFF, 0x008B);
     c->halted = false;
     c->nmi_pending = c->nmi_blocked = false;
-    c->delivering = -1;
+    c->bt.delivering = -1;
     c->apic_base = 0xFEE00900ull;       /* BSP, enabled */
     c->efer = 0;                        /* NXE clear at reset (SDM vol. 3A 9.1) */
     memset(c->pdpte, 0, sizeof c->pdpte);

@@ -2,17 +2,11 @@
  * cpu/vcpu.h - the state of one virtual 32-bit x86 CPU.
  *
  * Contract: everything the guest can observe about its processor lives in
- * struct vcpu, and nowhere else.  The translated code (bt/) reaches the
- * first part of the struct through r15 at fixed offsets (VCPU_OFF_*), so that
- * part is laid out by hand and checked by static asserts in cpu/vcpu.c.
- *
- * Register conventions while translated ring-0 code runs (bt/entry.S):
- *   host eax..edi = guest eax..edi (upper halves zero), host rflags holds the
- *   guest's arithmetic flags (CF PF AF ZF SF OF); IF, DF, TF, IOPL, AC, NT
- *   are virtual and live in vcpu->eflags;
- *   r15 = struct vcpu *, r14 = indirect-branch lookup table,
- *   r13 = "deliverable interrupt" poll page, r12 = "any event" poll page,
- *   r8..r11 = scratch of the translator; GS base = kernel view of guest memory.
+ * struct x86_state, and nowhere else; struct vcpu adds the context of the
+ * engine that runs it (cpu/bt_context.h).  Translated code reaches both
+ * through r15 at the fixed offsets of cpu/vcpu_layout.h, so the parts it
+ * touches are laid out by hand and checked by static asserts in
+ * cpu/vcpu.c.
  */
 #ifndef CPU_VCPU_H
 #define CPU_VCPU_H
@@ -20,6 +14,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "cpu/vcpu_layout.h"
+#include "cpu/bt_context.h"
 
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NSEG };
@@ -100,56 +96,26 @@ struct dtr {
     uint16_t limit;
 };
 
-/* Why translated code returned to the monitor (vcpu->exit_reason). */
-enum bt_exit {
-    EXIT_NONE = 0,
-    EXIT_LINK,        /* direct branch to an untranslated target; exit_arg = patch site */
-    EXIT_LOOKUP,      /* indirect branch missed the lookup table; eip = target */
-    EXIT_EMULATE,     /* a sensitive instruction at eip: emulate it in C */
-    EXIT_EXCEPTION,   /* a host fault mapped to a guest exception at eip */
-    EXIT_POLL,        /* an event is pending at an instruction boundary */
-    EXIT_SMC,         /* a write to a page that holds translated code */
-    EXIT_STEP,        /* end of a single-instruction translation */
-    EXIT_SYSCALL,     /* ring 3: int 0x80 or sysenter reached the host (SIGSYS) */
-    EXIT_DEBUG,       /* a debugger breakpoint before the instruction at eip */
-};
 
-#define VCPU_FXSAVE_SIZE 512
-
-struct vcpu {
-    /* ---- part reached from translated code: offsets are fixed ---- */
+/*
+ * The architectural state: what the guest can observe of its processor,
+ * the same whichever engine runs it (cpu/kvm.c moves exactly this to and
+ * from KVM).  EFLAGS is kept in four pieces so that translated code can
+ * use each where it needs it: the arithmetic flags as a host RFLAGS image,
+ * IF as a byte, DF as the +1/-1 step of string instructions, the rest in
+ * `eflags`; x86_get_eflags() assembles them.  The first 0x40 bytes are
+ * reached from translated code with one-byte displacements (VCPU_OFF_*).
+ */
+struct x86_state {
     uint32_t gpr[8];            /* 0x00 */
-    uint32_t eip;               /* 0x20 guest EIP of the exit / of entry */
-    uint32_t exit_reason;       /* 0x24 enum bt_exit */
-    uint64_t rflags;            /* 0x28 host RFLAGS image (arithmetic flags) */
-    uint64_t host_rsp;          /* 0x30 monitor stack while guest code runs */
-    uint64_t exit_arg;          /* 0x38 e.g. address of the jump to patch */
-    int64_t  str_step;          /* 0x40 +1 or -1: the guest's EFLAGS.DF for string ops */
-    uint8_t  vif;               /* 0x48 the guest's EFLAGS.IF */
-    uint8_t  gs_by_insn;        /* 0x49 entering translated code writes gs_base with
-                                 * WRGSBASE (the host kernel keeps such a base) */
-    uint8_t  pad0[2];
-    uint32_t host_ac;           /* 0x4c host RFLAGS.AC for translated code: set at CPL 3
-                                 * with CR0.AM and EFLAGS.AC (bt_prepare_segments) */
-    uint64_t lookup_table;      /* 0x50 -> struct tc_lookup_entry[65536] */
-    uint64_t poll_irq;          /* 0x58 page made unreadable when an interrupt is deliverable */
-    uint64_t poll_any;          /* 0x60 page made unreadable when any event is pending */
-    uint64_t xview;             /* 0x68 host address of guest linear 0 for translated code
-                                 * (its GS base): the kernel view at CPL 0, the
-                                 * user view (host 0) at CPL 3 (bt_prepare_segments) */
-    uint64_t gs_base;           /* 0x70 the GS base translated code needs: the kernel
-                                 * view (CPL-3 translations use no segment) */
-    uint64_t gs_kept;           /* 0x78 the GS base the host kernel holds for this
-                                 * thread (set by arch_prctl), 0 if unknown */
-    uint64_t pad1[4];           /* 0x80 */
-    uint64_t seglimit_guard[2];    /* 0xa0 FS, GS: a page that is unreadable when
-                                    * the segment has a limit (bt/xl_helpers.c) */
-    uint64_t fpu_gate;          /* 0xb0 FPU gate pages for the current CR0/CR4 (cpu/fpu.h) */
-    uint8_t  fx_guest[VCPU_FXSAVE_SIZE] __attribute__((aligned(64))); /* 0xc0 */
-    uint8_t  fx_host[VCPU_FXSAVE_SIZE] __attribute__((aligned(64)));
+    uint32_t eip;               /* 0x20 */
+    uint32_t eflags;            /* 0x24 EFLAGS but CF PF AF ZF SF OF IF DF */
+    uint64_t rflags;            /* 0x28 the arithmetic flags, as a host RFLAGS image */
+    int64_t  str_step;          /* 0x30 EFLAGS.DF: +1 or -1, the step of string operations */
+    uint8_t  vif;               /* 0x38 EFLAGS.IF */
+    uint8_t  pad0[7];
+    uint8_t  fx_guest[VCPU_FXSAVE_SIZE] __attribute__((aligned(64))); /* 0x40 x87/MMX/SSE, FXSAVE format */
 
-    /* ---- the rest of the architectural state ---- */
-    uint32_t eflags;            /* virtual EFLAGS; arithmetic bits valid only outside the TC */
     struct seg seg[S_NSEG];
     struct dtr gdtr, idtr;
     struct seg ldtr, tr;
@@ -174,68 +140,42 @@ struct vcpu {
     uint64_t mtrr_fixed[11];    /* 0x250, 0x258, 0x259, 0x268-0x26F */
     uint64_t mtrr_var[16];      /* base/mask pairs 0x200-0x20F */
 
-    bool halted;
+    bool halted;                /* activity state: HLT until an interrupt */
     /* NMI (SDM vol. 3A 6.7.1): latched until delivered through vector 2;
      * from delivery until the next IRET further NMIs wait (one stays
      * latched). */
     bool nmi_pending, nmi_blocked;
-    /* Pending-event bookkeeping of exception delivery (cpu/exceptions.c). */
-    int delivering;             /* vector being delivered, -1 if none */
-    uint64_t events;            /* events delivered so far (a single step that
-                                 * delivered one gets no single-step trap) */
-    int last_vector;            /* the vector and error code of the last one */
-    uint32_t last_error;
-
-    /* exit details of EXIT_EXCEPTION */
-    int exc_vector;
-    uint32_t exc_error;
-    bool exc_has_error;
-
-    /* DS, ES, FS, GS as directly executed ring-3 code left them (copied by
-     * the signal handler that ended the run, cpu/host.c). */
-    uint16_t ring3_sel[4];
-    /* A two-slot stack for PUSHFQ/POPFQ inside translated code (bt/xl_system.c). */
-    uint64_t bt_scratch[2] __attribute__((aligned(16)));
-    /* The operand translated code hands a light callout (bt/xl_callout.c). */
-    uint32_t callout_arg;
-    /* The two pages seglimit_guard[] points to (cpu/host.c). */
-    uint64_t guard_ok, guard_trap;
-
-    /* Host address of guest linear 0 in the kernel view of the running
-     * address space (shadow_mmu/shadow.c). */
-    uint64_t kview;
-
-    struct vm *vm;
 };
 
-#define VCPU_OFF_GPR        0x00
-#define VCPU_OFF_EIP        0x20
-#define VCPU_OFF_REASON     0x24
-#define VCPU_OFF_RFLAGS     0x28
-#define VCPU_OFF_HOST_RSP   0x30
-#define VCPU_OFF_EXIT_ARG   0x38
-#define VCPU_OFF_STR_STEP   0x40
-#define VCPU_OFF_VIF        0x48
-#define VCPU_OFF_HOST_AC    0x4c
-#define VCPU_OFF_LOOKUP     0x50
-#define VCPU_OFF_POLL_IRQ   0x58
-#define VCPU_OFF_POLL_ANY   0x60
-#define VCPU_OFF_XVIEW      0x68
-#define VCPU_OFF_GS_INSN    0x49
-#define VCPU_OFF_GS_BASE    0x70
-#define VCPU_OFF_SEGLIMIT   0xa0
-#define VCPU_OFF_FPU_GATE   0xb0
-#define VCPU_OFF_FX_GUEST   0xc0
-#define VCPU_OFF_FX_HOST    (0xc0 + VCPU_FXSAVE_SIZE)
+/*
+ * A virtual CPU: its architectural state, then the context of the bt
+ * engine (cpu/bt_context.h) at the fixed offset VCPU_OFF_BT, where the
+ * translated code and bt/entry.S find it through r15.  The state is
+ * embedded twice over in a union: as `arch`, to hand it whole to what
+ * takes a struct x86_state, and unnamed (-fms-extensions), so that c->eip
+ * reads as the processor's EIP.  The KVM engine keeps its context in its
+ * own struct (cpu/kvm.h) and uses only `arch`.
+ */
+struct vcpu {
+    union {
+        struct x86_state arch;
+        struct x86_state;
+    };
+    uint8_t pad_to_bt[VCPU_OFF_BT - sizeof(struct x86_state)];
+    struct bt_context bt;
+    struct vm *vm;
+};
 
 /* Reset the CPU to the state Multiboot v1 specifies for a kernel entry:
  * protected mode, paging off, flat 4 GiB code and data segments, IF=0. */
 void vcpu_reset_protected_flat(struct vcpu *c);
 
-/* EFLAGS as the guest sees it, assembled from the virtual bits and the host
- * arithmetic image; and the reverse. */
-uint32_t vcpu_get_eflags(const struct vcpu *c);
-void vcpu_set_eflags(struct vcpu *c, uint32_t value);
+/* EFLAGS as the guest sees it, assembled from its four pieces in struct
+ * x86_state; and the reverse. */
+uint32_t x86_get_eflags(const struct x86_state *s);
+void x86_set_eflags(struct x86_state *s, uint32_t value);
+static inline uint32_t vcpu_get_eflags(const struct vcpu *c) { return x86_get_eflags(&c->arch); }
+static inline void vcpu_set_eflags(struct vcpu *c, uint32_t value) { x86_set_eflags(&c->arch, value); }
 
 /* Linear address of the current instruction. */
 static inline uint32_t vcpu_linear_ip(const struct vcpu *c)

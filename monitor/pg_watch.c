@@ -271,7 +271,7 @@ static void describe(struct vcpu *c, const struct pg_step *st, bool host, char *
             static const int seen[S_NSEG] = { [S_DS] = 0, [S_ES] = 1, [S_FS] = 2, [S_GS] = 3,
                                               [S_SS] = -1, [S_CS] = -1 };
             if (seen[st->sreg] >= 0)
-                snprintf(buf, n, "the host's descriptor for 0x%04x", c->ring3_sel[seen[st->sreg]]);
+                snprintf(buf, n, "the host's descriptor for 0x%04x", c->bt.ring3_sel[seen[st->sreg]]);
             else
                 snprintf(buf, n, "a descriptor of the host's tables");
         } else {
@@ -320,9 +320,9 @@ static void evaluate(struct vm *vm, struct pg_step *st)
     enum em_result r = emulate_step(&w->copy, NULL);
     if (r != EM_OK)
         snprintf(st->want, sizeof st->want, "(not evaluated)");
-    else if (w->copy.events != vm->cpu.events)
-        snprintf(st->want, sizeof st->want, "exception %d (error 0x%x)", w->copy.last_vector,
-                 w->copy.last_error);
+    else if (w->copy.bt.events != vm->cpu.bt.events)
+        snprintf(st->want, sizeof st->want, "exception %d (error 0x%x)", w->copy.bt.last_vector,
+                 w->copy.bt.last_error);
     else
         describe(&w->copy, st, false, st->want, sizeof st->want);
     st->want_flags = vcpu_get_eflags(&w->copy);
@@ -410,9 +410,9 @@ void pg_watch_end(struct vm *vm, const struct pg_step *st)
     struct vcpu *c = &vm->cpu;
     if (st->kind == PG_NONE || vm->stop)
         return;
-    bool ran = c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB;
-    bool trapped = c->exit_reason != EXIT_POLL && c->eip == st->eip &&
-                   !(c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_PF);
+    bool ran = c->bt.exit_reason == EXIT_EXCEPTION && c->bt.exc_vector == EXC_DB;
+    bool trapped = c->bt.exit_reason != EXIT_POLL && c->eip == st->eip &&
+                   !(c->bt.exit_reason == EXIT_EXCEPTION && c->bt.exc_vector == EXC_PF);
     if (!ran && !trapped)
         return;                     /* it has not run yet */
     struct pg_site *s = pg_site_for(&vm->pg->sites, c, st->lin, st->cpl, st->eip, st->kind);

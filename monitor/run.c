@@ -54,7 +54,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
      * engine, once the loaders have set the CPU up: run_kvm). */
     if (vm->opt.accel_kvm)
         return 0;
-    c->kview = c->xview = (uint64_t)(uintptr_t)vm->mem.kview;
+    c->bt.kview = c->bt.xview = (uint64_t)(uintptr_t)vm->mem.kview;
     if (guest_mem_map_identity(&vm->mem) < 0) {
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
@@ -194,8 +194,8 @@ void run_code_written(struct vm *vm, uint32_t pa)
 static void translated_miss(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
-    uint32_t lin = (uint32_t)c->exit_arg, pa = 0, err = 0;
-    bool write = c->exc_error & 2;
+    uint32_t lin = (uint32_t)c->bt.exit_arg, pa = 0, err = 0;
+    bool write = c->bt.exc_error & 2;
     bool user = c->cpl == 3;
     enum shadow_result r = user ? user_view_fault(vm, lin, write, &pa)
                                 : shadow_fault(vm, lin, write, &pa, &err);
@@ -224,12 +224,12 @@ static void translated_miss(struct vm *vm, bool *single_step)
 static void guest_exception(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
-    int v = c->exc_vector;
+    int v = c->bt.exc_vector;
     if (v == EXC_PF) {
         translated_miss(vm, single_step);
         return;
     }
-    if (v == EXC_GP && c->exc_error == 0) {
+    if (v == EXC_GP && c->bt.exc_error == 0) {
         /* A copied instruction the host refused with #GP(0): translated
          * code forms only 32-bit addresses in its view, so the cause is the
          * guest's own (a misaligned MOVAPS/MOVDQA operand or FXSAVE area,
@@ -240,7 +240,7 @@ static void guest_exception(struct vm *vm, bool *single_step)
     }
     if (v == EXC_GP || v == EXC_SS || v == EXC_NP || v == 14) {
         char what[96];
-        snprintf(what, sizeof what, "host fault %d (error 0x%x) in translated code", v, c->exc_error);
+        snprintf(what, sizeof what, "host fault %d (error 0x%x) in translated code", v, c->bt.exc_error);
         vm_unsupported(vm, what);
         return;
     }
@@ -353,16 +353,16 @@ struct tf_step {
 
 static struct tf_step tf_step_begin(const struct vcpu *c)
 {
-    return (struct tf_step){ (c->eflags & FL_TF) != 0, c->events, c->eip, c->seg[S_CS].sel };
+    return (struct tf_step){ (c->eflags & FL_TF) != 0, c->bt.events, c->eip, c->seg[S_CS].sel };
 }
 
 static void tf_step_end(struct vm *vm, const struct tf_step *tf)
 {
     struct vcpu *c = &vm->cpu;
-    if (!tf->on || vm->stop || c->halted || c->events != tf->events)
+    if (!tf->on || vm->stop || c->halted || c->bt.events != tf->events)
         return;
-    bool ran = c->eip != tf->eip || c->seg[S_CS].sel != tf->cs || c->exit_reason == EXIT_STEP ||
-               c->exit_reason == EXIT_LINK || c->exit_reason == EXIT_LOOKUP;
+    bool ran = c->eip != tf->eip || c->seg[S_CS].sel != tf->cs || c->bt.exit_reason == EXIT_STEP ||
+               c->bt.exit_reason == EXIT_LINK || c->bt.exit_reason == EXIT_LOOKUP;
     if (!ran)
         return;
     c->dr[6] |= DR6_BS;
@@ -372,12 +372,12 @@ static void tf_step_end(struct vm *vm, const struct tf_step *tf)
 static void handle_exit(struct vm *vm, bool *single_step)
 {
     struct vcpu *c = &vm->cpu;
-    vm->stats.exits[c->exit_reason & 15]++;
-    switch (c->exit_reason) {
+    vm->stats.exits[c->bt.exit_reason & 15]++;
+    switch (c->bt.exit_reason) {
     case EXIT_LINK: {
         void *code = bt_find_or_translate(vm, false);
         if (code)
-            bt_link(vm, (uint8_t *)(uintptr_t)c->exit_arg, code, vcpu_linear_ip(c));
+            bt_link(vm, (uint8_t *)(uintptr_t)c->bt.exit_arg, code, vcpu_linear_ip(c));
         break;
     }
     case EXIT_LOOKUP:
@@ -400,7 +400,7 @@ static void handle_exit(struct vm *vm, bool *single_step)
     case EXIT_STEP:
         break;
     default:
-        vm_stop(vm, VMM_EXIT_ERROR, "internal error: unknown exit reason %u", c->exit_reason);
+        vm_stop(vm, VMM_EXIT_ERROR, "internal error: unknown exit reason %u", c->bt.exit_reason);
     }
 }
 
@@ -446,7 +446,7 @@ int vm_run(struct vm *vm)
         if (direct) {
             host_timer_at(vm, run_next_deadline(vm));
             run_direct(vm, gdb_step);
-            if (gdb_step && c->exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
+            if (gdb_step && c->bt.exit_reason != EXIT_POLL && !vm->stop && !gdb_check_watch(vm) &&
                 gdb_single_stepping(vm))
                 gdb_stop(vm, SIGTRAP);
             continue;
@@ -485,9 +485,9 @@ int vm_run(struct vm *vm)
          * page it writes to writable) has not run its instruction yet: step
          * again, or a normal translation would protect the page anew and the
          * write would fault forever. */
-        if (stepping && c->exit_reason == EXIT_EXCEPTION && c->eip == step_eip && !vm->stop)
+        if (stepping && c->bt.exit_reason == EXIT_EXCEPTION && c->eip == step_eip && !vm->stop)
             single_step = true;
-        if (gdb_step && c->exit_reason != EXIT_POLL && c->exit_reason != EXIT_DEBUG && !vm->stop &&
+        if (gdb_step && c->bt.exit_reason != EXIT_POLL && c->bt.exit_reason != EXIT_DEBUG && !vm->stop &&
             !gdb_check_watch(vm) && gdb_single_stepping(vm))
             gdb_stop(vm, SIGTRAP);
     }

@@ -63,7 +63,7 @@ void user_prefault(struct vm *vm)
 static void user_syscall(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    if (c->exc_vector == 0x80) {                /* int 0x80, EIP after it */
+    if (c->bt.exc_vector == 0x80) {                /* int 0x80, EIP after it */
         cpu_soft_int(c, 0x80, c->eip - 2);
         return;
     }
@@ -90,13 +90,13 @@ static void user_exception(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
     uint32_t pa;
-    switch (c->exc_vector) {
+    switch (c->bt.exc_vector) {
     case EXC_PF:
         /* A fetch from a page not yet decoded for the watch, or one left
          * by a single-stepped page: the watch decides how it runs. */
-        if (vm->pg && (c->exc_error & PFERR_ID) && pg_watch_fetch_fault(vm, (uint32_t)c->exit_arg))
+        if (vm->pg && (c->bt.exc_error & PFERR_ID) && pg_watch_fetch_fault(vm, (uint32_t)c->bt.exit_arg))
             return;
-        switch (user_view_fault(vm, (uint32_t)c->exit_arg, c->exc_error & 2, &pa)) {
+        switch (user_view_fault(vm, (uint32_t)c->bt.exit_arg, c->bt.exc_error & 2, &pa)) {
         case SHADOW_FIXED:
         case SHADOW_GUEST_PF:
             return;
@@ -121,12 +121,12 @@ static void user_exception(struct vm *vm)
          * guest's rules at CPL 3 and raises what the guest must see.  A
          * #GP(0) on an instruction it has no handler for came from the
          * guest's operand (a misaligned FXSAVE area): the guest's #GP(0). */
-        run_emulate_as(vm, c->exc_vector == EXC_GP && c->exc_error == 0);
+        run_emulate_as(vm, c->bt.exc_vector == EXC_GP && c->bt.exc_error == 0);
         return;
     case EXC_UD:
         if (ud_is_sysenter(vm)) {
             vm->stats.direct_sysenter_ud++;
-            c->exc_vector = -1;
+            c->bt.exc_vector = -1;
             user_syscall(vm);
             return;
         }
@@ -134,15 +134,15 @@ static void user_exception(struct vm *vm)
         return;
     case EXC_BP:
     case EXC_OF:                    /* INT3 / INTO: traps, EIP is past them */
-        cpu_deliver(c, c->exc_vector, EV_SOFTINT, false, 0);
+        cpu_deliver(c, c->bt.exc_vector, EV_SOFTINT, false, 0);
         return;
     case EXC_DB:                    /* single step (TF): a trap */
         c->dr[6] |= DR6_BS;
         cpu_deliver(c, EXC_DB, EV_EXCEPTION, false, 0);
         return;
     default:
-        cpu_raise(c, c->exc_vector == EXC_XM ? fpu_simd_fp_vector(c->cr4) : c->exc_vector,
-                  c->exc_error);
+        cpu_raise(c, c->bt.exc_vector == EXC_XM ? fpu_simd_fp_vector(c->cr4) : c->bt.exc_vector,
+                  c->bt.exc_error);
     }
 }
 
@@ -195,8 +195,8 @@ void run_direct(struct vm *vm, bool step)
     /* A selector the guest loaded itself stays as the host took it across
      * a step of the watch, which is no exit of the monitor being watched,
      * and across every exit of the naive one (--ring0=direct). */
-    bool observed = watch_step && !guest_tf && c->exit_reason == EXIT_EXCEPTION &&
-                    c->exc_vector == EXC_DB;
+    bool observed = watch_step && !guest_tf && c->bt.exit_reason == EXIT_EXCEPTION &&
+                    c->bt.exc_vector == EXC_DB;
     bool reloaded = false;
     if (observed || vm->opt.ring0_direct)
         direct_keep_segments(vm);
@@ -209,22 +209,22 @@ void run_direct(struct vm *vm, bool step)
     /* e.g. glibc's `mov gs, ax` with its TLS selector: the host gave GS its
      * own descriptor, the first gs: access faulted; now GS mirrors the
      * guest's descriptor, so run the instruction again. */
-    if (reloaded && c->exit_reason == EXIT_EXCEPTION &&
-        (c->exc_vector == EXC_PF || c->exc_vector == EXC_GP)) {
+    if (reloaded && c->bt.exit_reason == EXIT_EXCEPTION &&
+        (c->bt.exc_vector == EXC_PF || c->bt.exc_vector == EXC_GP)) {
         vm->stats.direct_segment_reloads++;
         return;
     }
-    vm->stats.exits[c->exit_reason & 15]++;
+    vm->stats.exits[c->bt.exit_reason & 15]++;
     if (vm->opt.trace)
         fprintf(stderr, "[direct] %s vector %d error %#x at %04x:%08x (arg %#llx) eax=%08x%s\n",
-                stats_exit_name((int)c->exit_reason), c->exc_vector, c->exc_error, c->seg[S_CS].sel,
-                c->eip, (unsigned long long)c->exit_arg, c->gpr[R_EAX],
+                stats_exit_name((int)c->bt.exit_reason), c->bt.exc_vector, c->bt.exc_error, c->seg[S_CS].sel,
+                c->eip, (unsigned long long)c->bt.exit_arg, c->gpr[R_EAX],
                 reloaded ? " (user code loaded a segment register)" : "");
-    if (step && !guest_tf && c->exit_reason == EXIT_EXCEPTION && c->exc_vector == EXC_DB)
+    if (step && !guest_tf && c->bt.exit_reason == EXIT_EXCEPTION && c->bt.exc_vector == EXC_DB)
         return;
-    if (c->exit_reason == EXIT_SYSCALL)
+    if (c->bt.exit_reason == EXIT_SYSCALL)
         user_syscall(vm);
-    else if (c->exit_reason == EXIT_EXCEPTION)
+    else if (c->bt.exit_reason == EXIT_EXCEPTION)
         user_exception(vm);
 }
 

@@ -106,7 +106,7 @@ static void use_view(struct vm *vm, int i)
     struct shadow *s = vm->shadow;
     s->cur = i;
     s->v[i].last_used = ++s->clock;
-    vm->cpu.kview = (uint64_t)(uintptr_t)s->v[i].base;
+    vm->cpu.bt.kview = (uint64_t)(uintptr_t)s->v[i].base;
 }
 
 void shadow_user_enter(struct vm *vm)

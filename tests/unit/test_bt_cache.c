@@ -476,15 +476,15 @@ Test(cache, cpl3_tus_are_a_mode_of_their_own)
     cr_assert_eq(tc->lookup_code[1][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)u->code);
     cr_assert_eq(tc->lookup_code[0][tc_lookup_slot(BTH_CODE)], (uint64_t)(uintptr_t)k->code);
     bt_prepare_segments(c);
-    cr_assert_eq(c->xview, 0, "CPL 3 runs in the user view");
-    cr_assert_eq(c->lookup_table, (uint64_t)(uintptr_t)tc->lookup_base[1]);
+    cr_assert_eq(c->bt.xview, 0, "CPL 3 runs in the user view");
+    cr_assert_eq(c->bt.lookup_table, (uint64_t)(uintptr_t)tc->lookup_base[1]);
     bt_drop_user(bth_vm);
     cr_assert_null(tc_find(tc, BTH_CODE, true), "CPL-3 TU kept by bt_drop_user");
     cr_assert_eq(tc_find(tc, BTH_CODE, false), k, "CPL-0 TU dropped by bt_drop_user");
     cr_assert_neq(tc->lookup_keys[1][tc_lookup_slot(BTH_CODE)], BTH_CODE);
     c->cpl = 0;
     bt_prepare_segments(c);
-    cr_assert_eq(c->xview, c->kview);
+    cr_assert_eq(c->bt.xview, c->bt.kview);
 }
 
 /* CPL-3 TUs are kept per address space: bt_check_user (after a CR3 load

@@ -124,7 +124,7 @@ Test(deliver, same_level_frame_order)
     cr_assert_eq(c->cpl, 0);
     cr_assert_eq(vcpu_get_eflags(c), FL_CF | FL_FIXED);     /* IF, NT cleared */
     cr_assert_eq(vm->stats.exceptions[EXC_GP], 1);
-    cr_assert_eq(c->delivering, -1);
+    cr_assert_eq(c->bt.delivering, -1);
 }
 
 Test(deliver, trap_has_no_rf_and_16bit_gate_pushes_words)
@@ -330,7 +330,7 @@ Test(deliver, fault_while_delivering_df_is_triple_fault)
     cr_assert(vm->stop);
     cr_assert_eq(vm->exit_status, VMM_EXIT_TRIPLE);
     cr_assert_eq(c->gpr[R_ESP], esp);          /* nothing was pushed */
-    cr_assert_eq(c->delivering, -1);
+    cr_assert_eq(c->bt.delivering, -1);
 }
 
 Test(deliver, privilege_change_bad_tss_stack_is_ts)

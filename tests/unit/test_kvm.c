@@ -61,7 +61,7 @@ Test(kvm, state_round_trip)
     struct kvm_regs r;
     struct kvm_sregs s;
     user_state(cpu);
-    kvm_state_from_vcpu(cpu, &r, &s);
+    kvm_state_from_x86(&cpu->arch, &r, &s);
     cr_assert_eq(r.rip, 0x08048123);
     cr_assert_eq(r.rflags, FL_FIXED | FL_IF | FL_DF | FL_CF | FL_ZF | 0x3000);
     cr_assert_eq(r.rdi, 0x88888888u);
@@ -83,7 +83,7 @@ Test(kvm, state_round_trip)
     struct vcpu *back = aligned_alloc(64, sizeof *back);
     cr_assert_not_null(back);
     memset(back, 0, sizeof *back);
-    kvm_state_to_vcpu(back, &r, &s);
+    kvm_state_to_x86(&back->arch, &r, &s);
     cr_assert_eq(memcmp(back->gpr, cpu->gpr, sizeof cpu->gpr), 0);
     cr_assert_eq(back->eip, cpu->eip);
     cr_assert_eq(vcpu_get_eflags(back), vcpu_get_eflags(cpu));
@@ -111,7 +111,7 @@ Test(kvm, entry_state_without_a_task_register)
     struct kvm_sregs s;
     seg_set_raw(&cpu->tr, 0, 0, 0, 0);
     cpu->cr0 = CR0_PE;
-    kvm_state_from_vcpu(cpu, &r, &s);
+    kvm_state_from_x86(&cpu->arch, &r, &s);
     cr_assert_eq(s.tr.present, 1);
     cr_assert_eq(s.tr.type, 11);
     cr_assert_eq(s.tr.s, 0);

@@ -114,7 +114,7 @@ static void load_cr3(int i)
 
 static uint8_t *kv(uint32_t lin)
 {
-    return (uint8_t *)(uintptr_t)vm->cpu.kview + lin;
+    return (uint8_t *)(uintptr_t)vm->cpu.bt.kview + lin;
 }
 
 static uint8_t *uv(uint32_t lin)
@@ -176,7 +176,7 @@ Test(shadow, paging_on_drops_identity_map)
     space(0, NULL, 0);
     assert_prot(kv(0x100000), RW, "paging off: identity map");
     paging_on(0, 0);
-    cr_assert_eq(vm->cpu.kview, (uint64_t)(uintptr_t)vm->mem.kview, "view 0 is vm->mem.kview");
+    cr_assert_eq(vm->cpu.bt.kview, (uint64_t)(uintptr_t)vm->mem.kview, "view 0 is vm->mem.kview");
     assert_prot(kv(0x100000), NONE,
                 "paging on, linear 0x100000 unmapped by the guest (PDE 0 = 0), yet still "
                 "mapped by the paging-off identity map");
@@ -625,13 +625,13 @@ Test(shadow, cr3_switch_keeps_views)
     space(0, NULL, 0);
     space(1, NULL, 0);
     paging_on(0, 0);
-    uint64_t kv0 = vm->cpu.kview;
+    uint64_t kv0 = vm->cpu.bt.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
     cr_assert_eq(*(uint32_t *)kv(X), 0xF0000000u);
 
     load_cr3(1);
-    uint64_t kv1 = vm->cpu.kview;
+    uint64_t kv1 = vm->cpu.bt.kview;
     cr_assert_neq(kv1, kv0, "another address space gets another view");
     assert_prot(kv(X), NONE, "fresh view");
     assert_prot(uv(X), NONE, "the user view belongs to the old CR3");
@@ -641,7 +641,7 @@ Test(shadow, cr3_switch_keeps_views)
     uint64_t hits = vm->stats.shadow_view_hits, flushes = vm->stats.shadow_flushes;
     uint64_t hidden = vm->stats.shadow_hidden_faults;
     load_cr3(0);
-    cr_assert_eq(vm->cpu.kview, kv0, "back to the cached view");
+    cr_assert_eq(vm->cpu.bt.kview, kv0, "back to the cached view");
     cr_assert_eq(vm->stats.shadow_view_hits, hits + 1);
     cr_assert_eq(vm->stats.shadow_flushes, flushes);
     assert_prot(kv(X), RO, "still mapped: no fault needed");
@@ -664,7 +664,7 @@ Test(shadow, inactive_view_drops_changed_entries)
     phys32(PT(0))[1] = F(1) | P | W;
     *phys32(F(2)) = 0xF0000002u;
     paging_on(0, 0);
-    uint64_t kv0 = vm->cpu.kview;
+    uint64_t kv0 = vm->cpu.bt.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     cr_assert_eq(kfault(X + 0x1000, false, NULL, NULL), SHADOW_FIXED);
     load_cr3(1);
@@ -678,7 +678,7 @@ Test(shadow, inactive_view_drops_changed_entries)
     load_cr3(0);
     cr_assert_eq(vm->stats.shadow_view_hits, hits + 1, "still a hit");
     cr_assert_eq(vm->stats.shadow_flushes, flushes);
-    cr_assert_eq(vm->cpu.kview, kv0);
+    cr_assert_eq(vm->cpu.bt.kview, kv0);
     assert_prot(kv(X), NONE, "the changed entry's mapping dropped");
     assert_prot(kv(X + 0x1000), RO, "the other one kept");
     uint32_t pa = 0;
@@ -1057,10 +1057,10 @@ Test(shadow, reset_drops_everything)
     space(0, alias, 1);
     space(1, NULL, 0);
     paging_on(1, 0);
-    uint64_t kv1 = vm->cpu.kview;
+    uint64_t kv1 = vm->cpu.bt.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);
     load_cr3(0);
-    uint64_t kv0 = vm->cpu.kview;
+    uint64_t kv0 = vm->cpu.bt.kview;
     cr_assert_eq(kfault(X, false, NULL, NULL), SHADOW_FIXED);     /* PT(0) becomes a table */
     cr_assert_eq(shadow_user_fault(vm, X, false, &(uint32_t){ 0 }, &(uint32_t){ 0 }), SHADOW_FIXED);
     cr_assert_eq(kfault(ALIAS, false, NULL, NULL), SHADOW_FIXED);
