@@ -84,6 +84,17 @@ static enum kind at_cpl3(enum kind k)
 
 static enum kind classify_kind(struct xlat *x);
 
+/* Does the instruction have a memory operand, explicit or implicit (the
+ * stack of PUSH, DS:[EBX+AL] of XLAT, ...)?  LEA's counts too: its
+ * address is sized. */
+static bool touches_memory(const struct xlat *x)
+{
+    for (int i = 0; i < x->ins.operand_count; i++)
+        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return true;
+    return false;
+}
+
 /* The classes that reach the stack as [ESP] in the view. */
 static bool uses_stack(enum kind k)
 {
@@ -164,10 +175,16 @@ static enum kind classify_kind(struct xlat *x)
         return K_INCDEC_SHORT;
     enum kind k = kind_of_mnemonic[ins->mnemonic];
     /* 0x67: 16-bit addressing; LOOP/JCXZ count in CX, string instructions
-     * use SI, DI and CX (the emulator does those). */
+     * use SI, DI and CX (the emulator does those).  An instruction with no
+     * memory operand, explicit or implicit, has no address to size: the
+     * prefix changes nothing, on the host either, so it is translated as
+     * without it (the emulator, which has no handler for NOP, CLC, BSWAP,
+     * the x87 and SSE register forms, ..., would stop the guest). */
     if (ins->address_width == 16) {
         if (k == K_LOOP)
             return K_LOOP_CX;
+        if ((k == K_COPY || k == K_CLD || k == K_STD) && !touches_memory(x))
+            return k;
         return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY
                                                                           : K_EMULATE;
     }
