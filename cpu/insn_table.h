@@ -24,6 +24,8 @@
  * the instructions outside the CPU model, which raise #UD before any
  * handler (cpu_model_insn(), cpu/cpuid.h), are not rows; the ABSENT rows
  * name the ones among the latter that a copy would let reach the host.
+ * cpu/pg_sensitive.h is a different list: the sensitive instructions that
+ * do not trap when run deprivileged on the host, for directly run code.
  */
 #ifndef CPU_INSN_TABLE_H
 #define CPU_INSN_TABLE_H
