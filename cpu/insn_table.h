@@ -47,6 +47,14 @@ static inline bool insn_sensitive(enum insn_class k)
     return k != INSN_DEMAND;
 }
 
+/* The sixteen mnemonics of a condition-code family (Jcc, SETcc, CMOVcc),
+ * in the order of the encoding's condition field. */
+#define INSN_CC(X, cc, h) \
+    X(cc##O, h, DEMAND) X(cc##NO, h, DEMAND) X(cc##B, h, DEMAND) X(cc##NB, h, DEMAND) \
+    X(cc##Z, h, DEMAND) X(cc##NZ, h, DEMAND) X(cc##BE, h, DEMAND) X(cc##NBE, h, DEMAND) \
+    X(cc##S, h, DEMAND) X(cc##NS, h, DEMAND) X(cc##P, h, DEMAND) X(cc##NP, h, DEMAND) \
+    X(cc##L, h, DEMAND) X(cc##NL, h, DEMAND) X(cc##LE, h, DEMAND) X(cc##NLE, h, DEMAND)
+
 #define INSN_TABLE(X) \
     /* em_system.c: privileged (#GP(0) at CPL > 0), or reading virtual state \
      * (SGDT..SMSW store the guest's registers; RDTSC reads the guest's TSC, \
@@ -71,10 +79,7 @@ static inline bool insn_sensitive(enum insn_class k)
     X(INT1, int1, PRIV) X(INT3, int3, PRIV) X(INTO, into, PRIV) X(BOUND, bound, PRIV) \
     X(UD0, ud0, PRIV) X(UD1, ud1, PRIV) X(UD2, ud2, PRIV) X(IRET, iret, PRIV) \
     X(IRETD, iretd, PRIV) X(SYSENTER, sysenter, PRIV) X(SYSEXIT, sysexit, PRIV) \
-    X(JO, jcc, DEMAND) X(JNO, jcc, DEMAND) X(JB, jcc, DEMAND) X(JNB, jcc, DEMAND) \
-    X(JZ, jcc, DEMAND) X(JNZ, jcc, DEMAND) X(JBE, jcc, DEMAND) X(JNBE, jcc, DEMAND) \
-    X(JS, jcc, DEMAND) X(JNS, jcc, DEMAND) X(JP, jcc, DEMAND) X(JNP, jcc, DEMAND) \
-    X(JL, jcc, DEMAND) X(JNL, jcc, DEMAND) X(JLE, jcc, DEMAND) X(JNLE, jcc, DEMAND) \
+    INSN_CC(X, J, jcc) \
     X(LOOP, loop, DEMAND) X(LOOPE, loop, DEMAND) X(LOOPNE, loop, DEMAND) \
     X(JCXZ, loop, DEMAND) X(JECXZ, loop, DEMAND) \
     /* em_legacy.c: CLI/STI under IOPL; BCD, ARPL, SALC, LDS and LES have no \
@@ -103,18 +108,7 @@ static inline bool insn_sensitive(enum insn_class k)
     X(BT, bt, DEMAND) X(BTS, bt, DEMAND) X(BTR, bt, DEMAND) X(BTC, bt, DEMAND) \
     X(BSF, bscan, DEMAND) X(BSR, bscan, DEMAND) X(TZCNT, bscan, DEMAND) \
     X(LZCNT, bscan, DEMAND) X(MOVBE, movbe, DEMAND) \
-    X(SETO, setcc, DEMAND) X(SETNO, setcc, DEMAND) X(SETB, setcc, DEMAND) \
-    X(SETNB, setcc, DEMAND) X(SETZ, setcc, DEMAND) X(SETNZ, setcc, DEMAND) \
-    X(SETBE, setcc, DEMAND) X(SETNBE, setcc, DEMAND) X(SETS, setcc, DEMAND) \
-    X(SETNS, setcc, DEMAND) X(SETP, setcc, DEMAND) X(SETNP, setcc, DEMAND) \
-    X(SETL, setcc, DEMAND) X(SETNL, setcc, DEMAND) X(SETLE, setcc, DEMAND) \
-    X(SETNLE, setcc, DEMAND) \
-    X(CMOVO, cmovcc, DEMAND) X(CMOVNO, cmovcc, DEMAND) X(CMOVB, cmovcc, DEMAND) \
-    X(CMOVNB, cmovcc, DEMAND) X(CMOVZ, cmovcc, DEMAND) X(CMOVNZ, cmovcc, DEMAND) \
-    X(CMOVBE, cmovcc, DEMAND) X(CMOVNBE, cmovcc, DEMAND) X(CMOVS, cmovcc, DEMAND) \
-    X(CMOVNS, cmovcc, DEMAND) X(CMOVP, cmovcc, DEMAND) X(CMOVNP, cmovcc, DEMAND) \
-    X(CMOVL, cmovcc, DEMAND) X(CMOVNL, cmovcc, DEMAND) X(CMOVLE, cmovcc, DEMAND) \
-    X(CMOVNLE, cmovcc, DEMAND) \
+    INSN_CC(X, SET, setcc) INSN_CC(X, CMOV, cmovcc) \
     /* em_xchg.c: exchanges */ \
     X(XCHG, xchg, DEMAND) X(XADD, xadd, DEMAND) X(CMPXCHG, cmpxchg, DEMAND) \
     X(CMPXCHG8B, cmpxchg8b, DEMAND) \
