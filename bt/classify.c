@@ -9,11 +9,15 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "cpu/emulate.h"
+#include "cpu/insn_table.h"
 #include "cpu/cpuid.h"
 #include "monitor/vm.h"
 
 /* ---- classification ---------------------------------------------------- */
 
+/* The translator's own classes by mnemonic, applied over the K_EMULATE of
+ * the sensitive rows of cpu/insn_table.h: the inline translations (CLI and
+ * STI among them) and the instructions translated without the emulator. */
 static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
     { ZYDIS_MNEMONIC_PUSH, K_PUSH }, { ZYDIS_MNEMONIC_POP, K_POP },
     { ZYDIS_MNEMONIC_PUSHAD, K_PUSHA }, { ZYDIS_MNEMONIC_POPAD, K_POPA },
@@ -31,62 +35,13 @@ static const struct { ZydisMnemonic m; uint8_t kind; } kind_table[] = {
     { ZYDIS_MNEMONIC_CLI, K_CLI }, { ZYDIS_MNEMONIC_STI, K_STI },
     { ZYDIS_MNEMONIC_CLD, K_CLD }, { ZYDIS_MNEMONIC_STD, K_STD },
     { ZYDIS_MNEMONIC_LEAVE, K_LEAVE }, { ZYDIS_MNEMONIC_ENTER, K_ENTER },
-    /* Privileged or sensitive: the monitor must see them. */
-    { ZYDIS_MNEMONIC_HLT, K_EMULATE }, { ZYDIS_MNEMONIC_IN, K_EMULATE },
-    { ZYDIS_MNEMONIC_OUT, K_EMULATE }, { ZYDIS_MNEMONIC_INSB, K_EMULATE },
-    { ZYDIS_MNEMONIC_INSW, K_EMULATE }, { ZYDIS_MNEMONIC_INSD, K_EMULATE },
-    { ZYDIS_MNEMONIC_OUTSB, K_EMULATE }, { ZYDIS_MNEMONIC_OUTSW, K_EMULATE },
-    { ZYDIS_MNEMONIC_OUTSD, K_EMULATE }, { ZYDIS_MNEMONIC_PUSHFD, K_EMULATE },
-    { ZYDIS_MNEMONIC_PUSHF, K_EMULATE }, { ZYDIS_MNEMONIC_POPFD, K_EMULATE },
-    { ZYDIS_MNEMONIC_POPF, K_EMULATE }, { ZYDIS_MNEMONIC_IRETD, K_EMULATE },
-    { ZYDIS_MNEMONIC_IRET, K_EMULATE }, { ZYDIS_MNEMONIC_INT, K_EMULATE },
-    { ZYDIS_MNEMONIC_INT3, K_EMULATE }, { ZYDIS_MNEMONIC_INTO, K_EMULATE },
-    { ZYDIS_MNEMONIC_INT1, K_EMULATE }, { ZYDIS_MNEMONIC_BOUND, K_EMULATE },
-    { ZYDIS_MNEMONIC_UD0, K_EMULATE }, { ZYDIS_MNEMONIC_UD1, K_EMULATE },
-    { ZYDIS_MNEMONIC_UD2, K_EMULATE }, { ZYDIS_MNEMONIC_LGDT, K_EMULATE },
-    { ZYDIS_MNEMONIC_LIDT, K_EMULATE }, { ZYDIS_MNEMONIC_SGDT, K_EMULATE },
-    { ZYDIS_MNEMONIC_SIDT, K_EMULATE }, { ZYDIS_MNEMONIC_LLDT, K_EMULATE },
-    { ZYDIS_MNEMONIC_SLDT, K_EMULATE }, { ZYDIS_MNEMONIC_LTR, K_EMULATE },
-    { ZYDIS_MNEMONIC_STR, K_EMULATE }, { ZYDIS_MNEMONIC_LMSW, K_EMULATE },
-    { ZYDIS_MNEMONIC_SMSW, K_EMULATE }, { ZYDIS_MNEMONIC_CLTS, K_EMULATE },
-    { ZYDIS_MNEMONIC_INVLPG, K_EMULATE }, { ZYDIS_MNEMONIC_WBINVD, K_EMULATE },
-    { ZYDIS_MNEMONIC_INVD, K_EMULATE }, { ZYDIS_MNEMONIC_RDMSR, K_EMULATE },
-    { ZYDIS_MNEMONIC_WRMSR, K_EMULATE }, { ZYDIS_MNEMONIC_RDTSC, K_EMULATE },
-    { ZYDIS_MNEMONIC_RDTSCP, K_EMULATE }, { ZYDIS_MNEMONIC_RDPMC, K_EMULATE },
-    { ZYDIS_MNEMONIC_CPUID, K_EMULATE }, { ZYDIS_MNEMONIC_LAR, K_EMULATE },
-    { ZYDIS_MNEMONIC_LSL, K_EMULATE }, { ZYDIS_MNEMONIC_VERR, K_EMULATE },
-    { ZYDIS_MNEMONIC_VERW, K_EMULATE }, { ZYDIS_MNEMONIC_SYSENTER, K_EMULATE },
-    { ZYDIS_MNEMONIC_SYSEXIT, K_EMULATE }, { ZYDIS_MNEMONIC_SYSCALL, K_EMULATE },
-    { ZYDIS_MNEMONIC_SYSRET, K_EMULATE }, { ZYDIS_MNEMONIC_MONITOR, K_EMULATE },
-    { ZYDIS_MNEMONIC_MWAIT, K_EMULATE }, { ZYDIS_MNEMONIC_XSETBV, K_EMULATE },
-    { ZYDIS_MNEMONIC_XGETBV, K_EMULATE }, { ZYDIS_MNEMONIC_RSM, K_EMULATE },
-    /* VMX and SVM: not in the CPU model.  Copied, they would reach the host:
-     * a host that is itself a VM answers VMCALL from user mode without a
-     * fault, so the guest would run on past it instead of being stopped. */
-    { ZYDIS_MNEMONIC_VMCALL, K_EMULATE }, { ZYDIS_MNEMONIC_VMMCALL, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMLAUNCH, K_EMULATE }, { ZYDIS_MNEMONIC_VMRESUME, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMXON, K_EMULATE }, { ZYDIS_MNEMONIC_VMXOFF, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMREAD, K_EMULATE }, { ZYDIS_MNEMONIC_VMWRITE, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMPTRLD, K_EMULATE }, { ZYDIS_MNEMONIC_VMPTRST, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMCLEAR, K_EMULATE }, { ZYDIS_MNEMONIC_VMFUNC, K_EMULATE },
-    { ZYDIS_MNEMONIC_INVEPT, K_EMULATE }, { ZYDIS_MNEMONIC_INVVPID, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMRUN, K_EMULATE }, { ZYDIS_MNEMONIC_VMLOAD, K_EMULATE },
-    { ZYDIS_MNEMONIC_VMSAVE, K_EMULATE }, { ZYDIS_MNEMONIC_STGI, K_EMULATE },
-    { ZYDIS_MNEMONIC_CLGI, K_EMULATE }, { ZYDIS_MNEMONIC_SKINIT, K_EMULATE },
-    { ZYDIS_MNEMONIC_INVLPGA, K_EMULATE },
-    /* No 64-bit form: same meaning, but the host would decode something else. */
-    { ZYDIS_MNEMONIC_DAA, K_EMULATE }, { ZYDIS_MNEMONIC_DAS, K_EMULATE },
-    { ZYDIS_MNEMONIC_AAA, K_EMULATE }, { ZYDIS_MNEMONIC_AAS, K_EMULATE },
-    { ZYDIS_MNEMONIC_AAM, K_EMULATE }, { ZYDIS_MNEMONIC_AAD, K_EMULATE },
-    { ZYDIS_MNEMONIC_ARPL, K_EMULATE }, { ZYDIS_MNEMONIC_LDS, K_EMULATE },
-    { ZYDIS_MNEMONIC_LES, K_EMULATE }, { ZYDIS_MNEMONIC_LFS, K_EMULATE },
-    { ZYDIS_MNEMONIC_LGS, K_EMULATE }, { ZYDIS_MNEMONIC_LSS, K_EMULATE },
-    { ZYDIS_MNEMONIC_SALC, K_EMULATE }, { ZYDIS_MNEMONIC_PUSHA, K_EMULATE },
-    { ZYDIS_MNEMONIC_POPA, K_EMULATE },
-    /* An implicit DS:[EDI] destination: copied, the store would go through
-     * the host's RDI into the user view instead of the guest's segment. */
-    { ZYDIS_MNEMONIC_MASKMOVQ, K_EMULATE }, { ZYDIS_MNEMONIC_MASKMOVDQU, K_EMULATE },
 };
+
+#define CLASS_OF(M, m, class) [ZYDIS_MNEMONIC_##M] = INSN_##class,
+static const uint8_t class_of_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
+    INSN_TABLE(CLASS_OF)
+};
+#undef CLASS_OF
 
 static uint8_t kind_of_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 
@@ -95,6 +50,9 @@ void classify_init(void)
     static bool done;
     if (done)
         return;
+    for (int m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; m++)
+        if (insn_sensitive(class_of_mnemonic[m]))
+            kind_of_mnemonic[m] = K_EMULATE;
     for (size_t i = 0; i < sizeof kind_table / sizeof kind_table[0]; i++)
         kind_of_mnemonic[kind_table[i].m] = kind_table[i].kind;
     done = true;
@@ -125,6 +83,17 @@ static enum kind at_cpl3(enum kind k)
 }
 
 static enum kind classify_kind(struct xlat *x);
+
+/* Does the instruction have a memory operand, explicit or implicit (the
+ * stack of PUSH, DS:[EBX+AL] of XLAT, ...)?  LEA's counts too: its
+ * address is sized. */
+static bool touches_memory(const struct xlat *x)
+{
+    for (int i = 0; i < x->ins.operand_count; i++)
+        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return true;
+    return false;
+}
 
 /* The classes that reach the stack as [ESP] in the view. */
 static bool uses_stack(enum kind k)
@@ -206,10 +175,16 @@ static enum kind classify_kind(struct xlat *x)
         return K_INCDEC_SHORT;
     enum kind k = kind_of_mnemonic[ins->mnemonic];
     /* 0x67: 16-bit addressing; LOOP/JCXZ count in CX, string instructions
-     * use SI, DI and CX (the emulator does those). */
+     * use SI, DI and CX (the emulator does those).  An instruction with no
+     * memory operand, explicit or implicit, has no address to size: the
+     * prefix changes nothing, on the host either, so it is translated as
+     * without it (the emulator, which has no handler for NOP, CLC, BSWAP,
+     * the x87 and SSE register forms, ..., would stop the guest). */
     if (ins->address_width == 16) {
         if (k == K_LOOP)
             return K_LOOP_CX;
+        if ((k == K_COPY || k == K_CLD || k == K_STD) && !touches_memory(x))
+            return k;
         return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY
                                                                           : K_EMULATE;
     }

@@ -18,6 +18,7 @@
 #include <Zydis/Zydis.h>
 #include "cpu/vcpu.h"
 #include "cpu/emulate.h"
+#include "cpu/insn_table.h"
 
 struct em {
     struct vcpu *c;
@@ -89,75 +90,15 @@ static inline uint32_t em_le(const uint8_t *b, unsigned n)
 /* Arithmetic flags of an 8-bit result: SF, ZF, PF. */
 uint32_t em_szp8(uint8_t v);
 
-/* ---- handlers, by group: X(ZYDIS_MNEMONIC_ suffix, handler suffix) ---- */
-#define EM_HANDLERS(X) \
-    /* em_system.c */ \
-    X(HLT, hlt) X(CLTS, clts) X(INVLPG, invlpg) X(WBINVD, wbinvd) X(INVD, invd) \
-    X(RDMSR, rdmsr) X(WRMSR, wrmsr) X(RDTSC, rdtsc) X(RDPMC, rdpmc) \
-    X(CPUID, cpuid) X(LGDT, lgdt) X(LIDT, lidt) X(SGDT, sgdt) X(SIDT, sidt) X(LLDT, lldt) \
-    X(SLDT, sldt) X(LTR, ltr) X(STR, str) \
-    X(LMSW, lmsw) X(SMSW, smsw) \
-    /* em_io.c */ \
-    X(IN, in) X(OUT, out) X(INSB, insb) X(INSW, insw) X(INSD, insd) X(OUTSB, outsb) \
-    X(OUTSW, outsw) X(OUTSD, outsd) \
-    /* em_stack.c */ \
-    X(PUSHF, pushf) X(PUSHFD, pushfd) X(POPF, popf) X(POPFD, popfd) X(PUSH, push) \
-    X(POP, pop) X(PUSHA, pusha) X(PUSHAD, pushad) \
-    X(POPA, popa) X(POPAD, popad) X(ENTER, enter) X(LEAVE, leave) \
-    /* em_control.c */ \
-    X(JMP, jmp) X(CALL, call) X(RET, ret) X(INT, int) X(INT1, int1) X(INT3, int3) \
-    X(INTO, into) X(BOUND, bound) X(UD0, ud0) X(UD1, ud1) \
-    X(UD2, ud2) X(IRET, iret) X(IRETD, iretd) X(SYSENTER, sysenter) X(SYSEXIT, sysexit) \
-    X(JO, jcc) X(JNO, jcc) X(JB, jcc) X(JNB, jcc) X(JZ, jcc) X(JNZ, jcc) X(JBE, jcc) \
-    X(JNBE, jcc) X(JS, jcc) X(JNS, jcc) X(JP, jcc) X(JNP, jcc) X(JL, jcc) X(JNL, jcc) \
-    X(JLE, jcc) X(JNLE, jcc) X(LOOP, loop) X(LOOPE, loop) X(LOOPNE, loop) X(JCXZ, loop) \
-    X(JECXZ, loop) \
-    /* em_legacy.c */ \
-    X(CLI, cli) X(STI, sti) X(AAA, aaa) X(AAS, aas) X(DAA, daa) X(DAS, das) X(AAM, aam) \
-    X(AAD, aad) X(ARPL, arpl) X(SALC, salc) \
-    X(LDS, lds) X(LES, les) X(LFS, lfs) X(LGS, lgs) X(LSS, lss) X(LAR, lar) X(LSL, lsl) \
-    X(VERR, verr) X(VERW, verw) \
-    /* em_mov.c */ \
-    X(MOV, mov) X(MOVZX, movzx) X(MOVSX, movsx) X(XLAT, xlat) X(LEA, lea) \
-    X(CBW, cbw) X(CWDE, cbw) X(CWD, cwd) X(CDQ, cwd) \
-    /* em_alu.c: two-operand, one-operand, shifts and rotates, multiply/divide */ \
-    X(ADD, alu2) X(OR, alu2) X(ADC, alu2) X(SBB, alu2) X(AND, alu2) X(SUB, alu2) \
-    X(XOR, alu2) X(CMP, alu2) X(TEST, alu2) \
-    X(INC, alu1) X(DEC, alu1) X(NEG, alu1) X(NOT, alu1) \
-    X(SHL, shift) X(SHR, shift) X(SAR, shift) X(ROL, shift) X(ROR, shift) X(RCL, shift) \
-    X(RCR, shift) X(SHLD, shift) X(SHRD, shift) \
-    X(MUL, muldiv) X(IMUL, muldiv) X(DIV, muldiv) X(IDIV, muldiv) \
-    /* em_bits.c: bit tests and scans, SETcc, CMOVcc */ \
-    X(BT, bt) X(BTS, bt) X(BTR, bt) X(BTC, bt) X(BSF, bscan) X(BSR, bscan) \
-    X(TZCNT, bscan) X(LZCNT, bscan) X(MOVBE, movbe) \
-    X(SETO, setcc) X(SETNO, setcc) X(SETB, setcc) X(SETNB, setcc) X(SETZ, setcc) \
-    X(SETNZ, setcc) X(SETBE, setcc) X(SETNBE, setcc) X(SETS, setcc) X(SETNS, setcc) \
-    X(SETP, setcc) X(SETNP, setcc) X(SETL, setcc) X(SETNL, setcc) X(SETLE, setcc) \
-    X(SETNLE, setcc) \
-    X(CMOVO, cmovcc) X(CMOVNO, cmovcc) X(CMOVB, cmovcc) X(CMOVNB, cmovcc) X(CMOVZ, cmovcc) \
-    X(CMOVNZ, cmovcc) X(CMOVBE, cmovcc) X(CMOVNBE, cmovcc) X(CMOVS, cmovcc) \
-    X(CMOVNS, cmovcc) X(CMOVP, cmovcc) X(CMOVNP, cmovcc) X(CMOVL, cmovcc) \
-    X(CMOVNL, cmovcc) X(CMOVLE, cmovcc) X(CMOVNLE, cmovcc) \
-    /* em_xchg.c: exchanges */ \
-    X(XCHG, xchg) X(XADD, xadd) X(CMPXCHG, cmpxchg) X(CMPXCHG8B, cmpxchg8b) \
-    /* em_string.c (MOVSD and CMPSD also name SSE2 forms: see there) */ \
-    X(MOVSB, string) X(MOVSW, string) X(MOVSD, string) X(STOSB, string) X(STOSW, string) \
-    X(STOSD, string) X(LODSB, string) X(LODSW, string) X(LODSD, string) X(CMPSB, string) \
-    X(CMPSW, string) X(CMPSD, string) X(SCASB, string) X(SCASW, string) X(SCASD, string) \
-    /* em_sse.c: MMX and SSE moves */ \
-    X(MOVD, sse_mov) X(MOVQ, sse_mov) X(MOVAPS, sse_mov) X(MOVUPS, sse_mov) \
-    X(MOVAPD, sse_mov) X(MOVUPD, sse_mov) X(MOVDQA, sse_mov) X(MOVDQU, sse_mov) \
-    X(MOVSS, sse_mov) X(MOVNTI, sse_mov) X(MOVNTQ, sse_mov) X(MOVNTDQ, sse_mov) \
-    X(MOVNTPS, sse_mov) X(MOVNTPD, sse_mov) X(MASKMOVQ, maskmov) X(MASKMOVDQU, maskmov)
+/* ---- handlers: em_<handler> of each row of cpu/insn_table.h ---- */
+#define EM_DECLARE(M, m, class) em_handler em_##m;
+INSN_TABLE(EM_DECLARE)
+#undef EM_DECLARE
 
 /* em_x87.c: the x87 memory forms (ESC D8-DF, ModRM.mod != 3), one handler
  * for all of them, chosen by opcode rather than by mnemonic. */
 bool em_x87_mem_form(const struct em *e);
 enum em_result em_x87_mem(struct em *e);
-
-#define EM_DECLARE(M, m) em_handler em_##m;
-EM_HANDLERS(EM_DECLARE)
-#undef EM_DECLARE
 
 /* ---- data-processing helpers (em_operand.c) ---- */
 static inline uint32_t em_mask(unsigned bytes)

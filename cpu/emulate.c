@@ -16,15 +16,27 @@
 #include "cpu/machine.h"
 #include "shadow_mmu/guest_mem.h"
 
-#define EM_ENTRY(M, m) [ZYDIS_MNEMONIC_##M] = em_##m,
+/* The dispatch, from the rows of cpu/insn_table.h. */
+#define EM_ENTRY(M, m, class) [ZYDIS_MNEMONIC_##M] = em_##m,
 static em_handler *const handlers[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
-    EM_HANDLERS(EM_ENTRY)
+    INSN_TABLE(EM_ENTRY)
 };
 #undef EM_ENTRY
 
 bool emulate_supports(int mnemonic)
 {
     return mnemonic > 0 && mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && handlers[mnemonic];
+}
+
+/* The ABSENT rows of cpu/insn_table.h: instructions the modelled CPU does
+ * not have (its CPUID does not advertise them, or, like RSM, they exist
+ * only in a mode it never enters), so it raises #UD at them at any CPL.
+ * step() raises that #UD already for everything cpu_model_insn() leaves
+ * out; this handler makes the table's answer the same by construction, so
+ * that no sensitive row lacks a handler and none reaches the host. */
+enum em_result em_absent(struct em *e)
+{
+    return em_ud(e);
 }
 
 /* ---------------- results ---------------- */

@@ -12,8 +12,10 @@
  * the processor would at the current CPL, raising the guest exception the
  * processor would raise (#GP for privileged instructions at CPL > 0, #UD,
  * #PF through the page tables, ...).  Each instruction has one handler,
- * named em_<mnemonic>, found through a table keyed by mnemonic.
- * An instruction without a handler stops the guest with a report.
+ * named in its row of cpu/insn_table.h (the list the translator's
+ * K_EMULATE class comes from too).  An instruction outside the CPU model
+ * (cpu_model_insn()) raises #UD; any other instruction without a handler
+ * stops the guest with a report.
  */
 #ifndef CPU_EMULATE_H
 #define CPU_EMULATE_H
@@ -56,8 +58,9 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info);
  * and the modelled CPU raises the same #GP(0) instead of the VM stopping. */
 enum em_result emulate_after_host_gp0(struct vcpu *c, struct em_info *info);
 
-/* Does emulate_one() have a handler for this Zydis mnemonic?  The translator
- * asks before it turns an instruction into an exit. */
+/* Does emulate_one() have a handler for this Zydis mnemonic (a row of
+ * cpu/insn_table.h)?  The translator asks before it sends an instruction
+ * that is not sensitive to the emulator because of its segment. */
 bool emulate_supports(int zydis_mnemonic);
 
 /* SYSENTER on the virtual CPU (cpu/em_control.c); false when IA32_SYSENTER_CS

@@ -200,6 +200,29 @@ Test(classify, rep_bsf_runs_as_bsf)
     cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_LZCNT], 0, "copied, not emulated");
 }
 
+/* 0x67 on an instruction without a memory operand changes nothing: it is
+ * translated as without the prefix, not sent to the emulator (which has no
+ * handler for these and would stop the guest). */
+Test(classify, address_size_prefix_without_memory_operand)
+{
+    static const uint8_t code[] = {
+        0x67, 0x90,                              /* addr16 nop */
+        0x67, 0xF9,                              /* addr16 stc */
+        0x67, 0x0F, 0xC8,                        /* addr16 bswap eax */
+        0x67, 0xFD,                              /* addr16 std */
+        0x67, 0xD9, 0xE8,                        /* addr16 fld1 */
+        0x67, 0xDD, 0xD8,                        /* addr16 fstp st0 */
+        BTH_EXIT(1),
+    };
+    bth_set_regs(0x11223344, 0, 0, 0, 0, 0, 0);
+    RUN(code);
+    cr_assert_eq(bth_eax(), 0x44332211);
+    cr_assert(bth_eflags() & FL_CF);
+    cr_assert(bth_eflags() & FL_DF);
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_NOP], 0, "not emulated");
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_BSWAP], 0, "not emulated");
+}
+
 Test(classify, alias_0x82_memory_forms)
 {
     static const uint8_t code[] = {
