@@ -76,6 +76,11 @@ struct bt_context {
     uint32_t exc_error;
     bool exc_has_error;
 
+    /* The next entry runs one instruction, with no interrupt first: the
+     * interrupt shadow after STI, MOV SS or POP SS, a step past a debugger
+     * breakpoint, a write to translated code (monitor/run_bt.c). */
+    bool single_step;
+
     /* Pending-event bookkeeping of exception delivery (cpu/exceptions.c). */
     int delivering;             /* vector being delivered, -1 if none */
     uint64_t events;            /* events delivered so far (a single step that

@@ -40,6 +40,8 @@ struct kvm_vm {
     uint32_t guest_debug;       /* KVM_GUESTDBG_* flags set now */
     int tsc_khz;                /* the guest's TSC rate: the model's (VCPU_TSC_HZ) where
                                  * the host scales it, else the host's */
+    bool past_bp;               /* the debugger was told of the breakpoint at RIP: the
+                                 * next run executes its instruction once */
 };
 
 /* 0 when this host's /dev/kvm runs 32-bit protected-mode code with IRET

@@ -1,7 +1,8 @@
 /*
  * monitor/run_internal.h - what the run loop's files share: monitor/run.c
- * (the loop of the binary-translation engine), monitor/run_direct.c (its
- * directly run code) and monitor/run_kvm.c (the loop of the KVM engine).
+ * (the one loop), monitor/run_bt.c and monitor/run_direct.c (the
+ * binary-translation engine and its directly run code) and
+ * monitor/run_kvm.c (the KVM engine).
  * Not a public contract: only those files include it.
  */
 #ifndef MONITOR_RUN_INTERNAL_H
@@ -29,11 +30,6 @@ uint64_t run_next_deadline(struct vm *vm);
 /* HLT with IF=1: sleep until host input or the next device deadline; with
  * IF=0 the run ends (VMM_EXIT_HALT). */
 void run_wait_halted(struct vm *vm);
-
-/* The KVM engine's loop (monitor/run_kvm.c), and its teardown (safe when
- * no KVM VM was made). */
-int run_kvm(struct vm *vm);
-void run_kvm_destroy(struct vm *vm);
 
 /* ---- the binary-translation engine ---- */
 

@@ -1,12 +1,9 @@
 /*
- * monitor/run_kvm.c - the run loop of the hardware-virtualization engine
- * (vmm --accel kvm).
+ * monitor/run_kvm.c - the hardware-virtualization engine (vmm --accel
+ * kvm).  Its part of the run loop (monitor/run.c):
  *
- *   loop:
- *     advance device time (run_clock, shared with the translator's loop)
  *     inject an NMI, or an interrupt once the guest can take one (else ask
  *       KVM for an exit when it can)
- *     if halted: sleep until the next device event (run_wait_halted)
  *     KVM_RUN until an exit, and act on it:
  *        IO     port access: the device bus, as the emulator's IN/OUT do
  *        MMIO   a physical address outside RAM: the local APIC, the I/O
@@ -28,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/kvm.h>
+#include "monitor/engine.h"
 #include "monitor/run_internal.h"
 #include "monitor/vm.h"
 #include "monitor/gdbstub.h"
@@ -114,17 +112,17 @@ static bool debugging(struct vm *vm)
     return gdb_single_stepping(vm) || gdb_watch_active(vm) || gdb_has_breakpoints(vm);
 }
 
-static void debugger_poll(struct vm *vm, bool *past_bp)
+static void debugger_poll(struct vm *vm)
 {
     if (!vm->gdb)
         return;
     struct kvm_vm *k = vm->kvm;
     kvm_get_state(k, &vm->cpu);
     gdb_poll(vm);
-    if (!vm->stop && gdb_has_breakpoints(vm) && !*past_bp &&
+    if (!vm->stop && gdb_has_breakpoints(vm) && !k->past_bp &&
         gdb_breakpoint_at(vm, vcpu_linear_ip(&vm->cpu))) {
         gdb_stop(vm, SIGTRAP);
-        *past_bp = true;            /* run the instruction at the breakpoint once */
+        k->past_bp = true;          /* run the instruction at the breakpoint once */
     }
     kvm_put_state(k, &vm->cpu);
     if (kvm_set_debug(k, debugging(vm)) < 0)
@@ -192,7 +190,71 @@ static void handle_exit(struct vm *vm)
     }
 }
 
-void run_kvm_destroy(struct vm *vm)
+/* ---- the engine (monitor/engine.h) ---- */
+
+/* The KVM VM, made once the loaders have set the CPU up; from here on the
+ * state is KVM's and crosses back only when the monitor looks. */
+static int kvm_start(struct vm *vm, char *err, size_t errlen)
+{
+    vm->kvm = calloc(1, sizeof *vm->kvm);
+    if (!vm->kvm) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (kvm_create(vm->kvm, &vm->cpu, vm->mem.ram, vm->mem.size, err, errlen) < 0) {
+        free(vm->kvm);
+        vm->kvm = NULL;
+        return -1;
+    }
+    host_kick_byte(kvm_kick_byte(vm->kvm));
+    if (vm->kvm->tsc_khz > 0 && (uint64_t)vm->kvm->tsc_khz != VCPU_TSC_HZ / 1000)
+        fprintf(stderr, "vmm: --accel kvm: the guest's TSC counts at the host's %d.%03d MHz, not "
+                "the model's %llu MHz: this host cannot scale it (docs/bt-vs-vt.md)\n",
+                vm->kvm->tsc_khz / 1000, vm->kvm->tsc_khz % 1000,
+                (unsigned long long)(VCPU_TSC_HZ / 1000000));
+    return 0;
+}
+
+static void kvm_poll(struct vm *vm)
+{
+    debugger_poll(vm);
+    /* The report of --time-limit names CS:EIP: fetch it first. */
+    if (vm->limit_ns && host_now_ns() >= vm->limit_ns)
+        kvm_get_state(vm->kvm, &vm->cpu);
+}
+
+static void kvm_interrupts(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    interrupts(vm);
+    /* Halted with an interrupt waiting that KVM cannot take yet
+     * (ready_for_interrupt_injection is what it said at the last exit):
+     * run, and KVM exits as soon as it can; sleeping would wait on a flag
+     * that only a run can change. */
+    if (c->halted && vm->kvm->run->request_interrupt_window && vm->kvm->run->if_flag)
+        c->halted = false;
+}
+
+static void kvm_run(struct vm *vm)
+{
+    char err[160];
+    host_timer_at(vm, run_next_deadline(vm));
+    if (kvm_enter(vm->kvm) < 0) {
+        snprintf(err, sizeof err, "KVM_RUN failed: %s", strerror(errno));
+        kvm_fatal(vm, VMM_EXIT_ERROR, err);
+        return;
+    }
+    vm->kvm->past_bp = false;
+    handle_exit(vm);
+}
+
+/* For the debugger's last look and the reports. */
+static void kvm_finish(struct vm *vm)
+{
+    kvm_get_state(vm->kvm, &vm->cpu);
+}
+
+static void kvm_engine_destroy(struct vm *vm)
 {
     if (!vm->kvm)
         return;
@@ -202,55 +264,12 @@ void run_kvm_destroy(struct vm *vm)
     vm->kvm = NULL;
 }
 
-int run_kvm(struct vm *vm)
-{
-    struct vcpu *c = &vm->cpu;
-    char err[256];
-    vm->kvm = calloc(1, sizeof *vm->kvm);
-    if (!vm->kvm || kvm_create(vm->kvm, c, vm->mem.ram, vm->mem.size, err, sizeof err) < 0) {
-        free(vm->kvm);
-        vm->kvm = NULL;
-        vm_stop(vm, VMM_EXIT_ERROR, "--accel kvm: %s", vm->kvm ? err : "out of memory");
-        return vm->exit_status;
-    }
-    host_kick_byte(kvm_kick_byte(vm->kvm));
-    if (vm->kvm->tsc_khz > 0 && (uint64_t)vm->kvm->tsc_khz != VCPU_TSC_HZ / 1000)
-        fprintf(stderr, "vmm: --accel kvm: the guest's TSC counts at the host's %d.%03d MHz, not "
-                "the model's %llu MHz: this host cannot scale it (docs/bt-vs-vt.md)\n",
-                vm->kvm->tsc_khz / 1000, vm->kvm->tsc_khz % 1000,
-                (unsigned long long)(VCPU_TSC_HZ / 1000000));
-    if (!run_begin(vm))
-        return vm->exit_status;
-    bool past_bp = false;
-    while (!vm->stop) {
-        debugger_poll(vm, &past_bp);
-        /* The report of --time-limit names CS:EIP: fetch it first. */
-        if (vm->limit_ns && host_now_ns() >= vm->limit_ns)
-            kvm_get_state(vm->kvm, c);
-        if (vm->stop || !run_clock(vm))
-            break;
-        interrupts(vm);
-        /* Halted with an interrupt waiting that KVM cannot take yet
-         * (ready_for_interrupt_injection is what it said at the last exit):
-         * run, and KVM exits as soon as it can; sleeping would wait on a
-         * flag that only a run can change. */
-        if (c->halted && vm->kvm->run->request_interrupt_window && vm->kvm->run->if_flag)
-            c->halted = false;
-        if (c->halted) {
-            run_wait_halted(vm);
-            continue;
-        }
-        host_timer_at(vm, run_next_deadline(vm));
-        if (kvm_enter(vm->kvm) < 0) {
-            snprintf(err, sizeof err, "KVM_RUN failed: %s", strerror(errno));
-            kvm_fatal(vm, VMM_EXIT_ERROR, err);
-            break;
-        }
-        past_bp = false;
-        handle_exit(vm);
-    }
-    host_timer_at(vm, UINT64_MAX);
-    kvm_get_state(vm->kvm, c);         /* for the debugger's last look and the reports */
-    gdb_exit(vm, vm->exit_status);
-    return vm->exit_status;
-}
+const struct engine engine_kvm = {
+    .name = "kvm",
+    .start = kvm_start,
+    .poll = kvm_poll,
+    .interrupts = kvm_interrupts,
+    .run = kvm_run,
+    .finish = kvm_finish,
+    .destroy = kvm_engine_destroy,
+};
