@@ -117,7 +117,7 @@ bool bt_user_mode(const struct vcpu *c)
     return c->cpl == 3;
 }
 
-int bt_table(const struct vm *vm)
+int bt_table(struct vm *vm)
 {
     return bt_user_mode(&vm->cpu) ? 1 + shadow_current_view(vm) : 0;
 }

@@ -59,7 +59,7 @@ int vm_create(struct vm *vm, char *err, unsigned long errlen)
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
     }
-    if (shadow_init(vm, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
+    if (shadow_init(vm, vm->opt.emulate_page0, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
         return -1;
     if (direct_init(vm, err, errlen) < 0)
         return -1;

@@ -83,10 +83,6 @@ struct vm {
 
     uint64_t limit_ns;          /* host_now_ns() at which --time-limit ends the run, 0: never */
     uint64_t start_ns;          /* host_now_ns() when the run began */
-    struct {                    /* --trace-mmu START-END (shadow_mmu/lab_mmu_trace.h) */
-        bool on;
-        uint32_t lo, hi;
-    } mmu_trace;
     struct {                    /* the guest halted (monitor/lab_idle.c) */
         uint64_t halts, halted_ns, since;
     } idle;
