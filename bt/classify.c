@@ -10,7 +10,7 @@
 #include "bt/xlat.h"
 #include "cpu/emulate.h"
 #include "cpu/cpuid.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 /* ---- classification ---------------------------------------------------- */
 
@@ -111,6 +111,7 @@ void xl_unsupported(struct xlat *x, const char *what)
 {
     x->c->eip = x->eip;
     vm_unsupported(x->vm, what);
+    x->stopped = true;
 }
 
 /*

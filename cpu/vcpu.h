@@ -206,6 +206,10 @@ struct vcpu {
     uint64_t kview;
 
     struct vm *vm;
+    /* The translation cache whose code runs on this CPU (bt/tc.h; NULL
+     * under --accel kvm): the light callouts, called from translated code,
+     * reach it from here without a call. */
+    struct tc *tc;
 };
 
 #define VCPU_OFF_GPR        0x00

@@ -15,7 +15,6 @@
 #include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/shadow_int.h"
 #include "cpu/machine.h"
-#include "cpu/counters.h"
 
 #if VMM_LAB_SOLUTIONS
 
