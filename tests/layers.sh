@@ -2,7 +2,9 @@
 # layers.sh SRC - the direction of dependencies: cpu/, bt/, shadow_mmu/ and
 # devices/ lie below monitor/ and include none of its headers; they ask the
 # machine for what they need through cpu/machine.h, which monitor/vm.c
-# implements.  Any include of monitor/ from below fails.
+# implements.  Any include of monitor/ from below fails.  The build runs
+# this (the `layers` target of CMakeLists.txt), and so does the ctest
+# layers.includes.
 set -euo pipefail
 src=$1
 cd "$src"
