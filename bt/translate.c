@@ -323,9 +323,10 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         bt_flush(vm, "segment bases changed");
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
-        struct tu *tu = tc_find(tc, lin, bt_table(vm));
+        int table = bt_table(vm);
+        struct tu *tu = tc_find(tc, lin, table);
         if (!tu)
-            tu = tc_revive(vm, lin, bt_table(vm));
+            tu = tc_revive(vm, lin, table);
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect
