@@ -64,7 +64,7 @@ void bt_lookup_install(struct vm *vm, const struct tu *tu);
  * per address space (shadow view): bt_table() is the lookup table of the
  * code about to run, 0 at CPL 0, 1 + the shadow view at CPL 3. */
 bool bt_user_mode(const struct vcpu *c);
-int bt_table(const struct vm *vm);
+int bt_table(struct vm *vm);
 
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
  * the guest instruction it belongs to, *fix to the TU_FIX_* registers that

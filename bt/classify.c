@@ -11,7 +11,7 @@
 #include "cpu/emulate.h"
 #include "cpu/insn_table.h"
 #include "cpu/cpuid.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 /* ---- classification ---------------------------------------------------- */
 
@@ -69,6 +69,7 @@ void xl_unsupported(struct xlat *x, const char *what)
 {
     x->c->eip = x->eip;
     vm_unsupported(x->vm, what);
+    x->stopped = true;
 }
 
 /*

@@ -11,7 +11,8 @@
 #include "bt/bt.h"
 #include "bt/tc.h"
 #include "bt/emit.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 #include "shadow_mmu/shadow.h"
 #include "cpu/fpu.h"
 #include "cpu/host.h"
@@ -91,7 +92,7 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
         goto oom;
     if (fpu_gate_init(err, errlen) < 0)
         return -1;
-    tc->npages = (uint32_t)(vm->mem.size / GUEST_PAGE_SIZE);
+    tc->npages = (uint32_t)(vm_mem(vm)->size / GUEST_PAGE_SIZE);
     tc->page_tus = malloc(tc->npages * sizeof *tc->page_tus);
     if (!tc->page_tus)
         goto oom;
@@ -99,9 +100,12 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
     memset(tc->hash, 0xFF, sizeof tc->hash);
     tc_emit_common(tc);
     lookup_reset(tc);
-    vm->tc = tc;
-    vm->cpu.bt.lookup_table = (uint64_t)(uintptr_t)tc->lookup_base[0];
-    tc->seg_key = bt_segment_key(&vm->cpu);
+    tc->stats = vm_stats(vm);
+    *vm_tc(vm) = tc;
+    struct vcpu *c = vm_cpu(vm);
+    c->bt.tc = tc;
+    c->bt.lookup_table = (uint64_t)(uintptr_t)tc->lookup_base[0];
+    tc->seg_key = bt_segment_key(c);
     return 0;
 oom:
     snprintf(err, errlen, "out of memory for the translation cache");
@@ -110,7 +114,7 @@ oom:
 
 void bt_destroy(struct vm *vm)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     if (!tc)
         return;
     munmap(tc->base, BT_TC_SIZE);
@@ -124,7 +128,8 @@ void bt_destroy(struct vm *vm)
         free(tc->lookup_base[m]);
     tc_kernel_destroy(tc);
     free(tc);
-    vm->tc = NULL;
+    *vm_tc(vm) = NULL;
+    vm_cpu(vm)->bt.tc = NULL;
 }
 
 struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
@@ -149,13 +154,13 @@ bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user)
     uint32_t pa;
     /* A fetch: a page that became execute-disabled maps no code. */
     unsigned acc = ACC_FETCH | ACC_NOSET | (user ? ACC_USER : 0);
-    return mmu_translate(&vm->cpu, lin_page, acc, &pa, NULL) == MMU_OK &&
+    return mmu_translate(vm_cpu(vm), lin_page, acc, &pa, NULL) == MMU_OK &&
            (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
 }
 
 struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
         struct tu *tu = &tc->tus[i];
         if (!tu->dormant || tu->lin != lin || tu->table != table)
@@ -169,11 +174,11 @@ struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
         tu->valid = true;
         if (tu->user) {
             tc_note_user(tc, tu);
-            vm->stats.bt_user_revived++;
+            tc->stats->bt_user_revived++;
         } else {
             if (!tc_note_kernel(vm, tu))
                 return NULL;
-            vm->stats.bt_kernel_revived++;
+            tc->stats->bt_kernel_revived++;
         }
         return tu;
     }
@@ -211,7 +216,7 @@ void tc_insert(struct tc *tc, struct tu *tu)
 
 void bt_lookup_install(struct vm *vm, const struct tu *tu)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     uint32_t slot = tc_lookup_slot(tu->eip);
     tc->lookup_keys[tu->table][slot] = tu->eip;
     tc->lookup_code[tu->table][slot] = (uint64_t)(uintptr_t)tu->code;
@@ -235,7 +240,7 @@ static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
 
 void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     struct tu *target = tc_find(tc, target_lin, bt_table(vm));
     if (!target || target->code != target_code || tc->nlinks >= TC_MAX_LINKS)
         return;
@@ -251,12 +256,12 @@ void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_li
     l->next = target->links;
     target->links = (int32_t)tc->nlinks++;
     patch_rel32(site, target_code);
-    vm->stats.bt_chained++;
+    tc->stats->bt_chained++;
 }
 
 bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     const uint8_t *p = (const uint8_t *)(uintptr_t)rip;
     if (!tc || p < tc->base || p >= tc->free)
         return false;
@@ -315,7 +320,7 @@ void tc_sleep(struct tc *tc, struct tu *tu)
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     uint32_t pg = page_pa & ~(GUEST_PAGE_SIZE - 1), ppn = pg / GUEST_PAGE_SIZE;
     if (ppn < tc->npages) {
         /* Walk the page's list; every TU on it dies, so the list empties. */
@@ -323,7 +328,7 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
             struct tu *tu = &tc->tus[i];
             int32_t next = tu->page[0] == pg ? tu->page_next[0] : tu->page_next[1];
             if (tu->valid)
-                vm->stats.bt_invalidated++;
+                tc->stats->bt_invalidated++;
             tc_kill(tc, tu);                /* a dormant one too: its bytes changed */
             i = next;
         }
@@ -334,7 +339,7 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
 
 void bt_flush(struct vm *vm, const char *why)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     tc->ntus = tc->nmap = tc->nlinks = 0;
     for (int v = 0; v < SHADOW_VIEWS; v++)
         tc->user[v].ntus = tc->user[v].ncode = 0;
@@ -343,13 +348,13 @@ void bt_flush(struct vm *vm, const char *why)
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     tc_emit_common(tc);
     lookup_reset(tc);
-    struct guest_mem *m = &vm->mem;
+    struct guest_mem *m = vm_mem(vm);
     for (uint64_t p = 0; p < m->size / GUEST_PAGE_SIZE; p++)
         if (m->code_pages[p])
             shadow_code_page(vm, (uint32_t)(p * GUEST_PAGE_SIZE), false);
-    tc->seg_key = bt_segment_key(&vm->cpu);
-    vm->stats.bt_flushes++;
-    if (vm->opt.trace)
+    tc->seg_key = bt_segment_key(vm_cpu(vm));
+    tc->stats->bt_flushes++;
+    if (vm_tracing(vm))
         fprintf(stderr, "[bt] flush: %s\n", why);
 }
 
@@ -367,7 +372,7 @@ void bt_prepare_segments(struct vcpu *c)
      * user-mode fault, exactly as for directly executed ring 3. */
     bool user = bt_user_mode(c);
     c->bt.xview = user ? 0 : c->bt.kview;
-    c->bt.lookup_table = (uint64_t)(uintptr_t)c->vm->tc->lookup_base[bt_table(c->vm)];
+    c->bt.lookup_table = (uint64_t)(uintptr_t)c->bt.tc->lookup_base[user ? 1 + shadow_current_view(c->vm) : 0];
     c->bt.fpu_gate = fpu_gate_for(c->cr0, c->cr4);
     /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
      * host checks translated code's guest accesses then, as for direct

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "shadow_mmu/shadow.h"
+#include "shadow_mmu/guest_mem.h"
+#include "cpu/machine.h"
 
 #define TC_HASH_BITS 16
 #define TC_LOOKUP_ENTRIES 65536u      /* indirect-branch table: tc_lookup_slot(eip) */
@@ -118,7 +120,14 @@ struct tc {
     uint64_t seg_key;          /* segment assumptions of the current translations */
     struct tc_user user[SHADOW_VIEWS];
     struct tc_kernel kern;
+    struct stats *stats;       /* the machine's counters (cpu/counters.h) */
 };
+
+/* The machine's translation cache (bt_init put it there). */
+static inline struct tc *tc_of(struct vm *vm)
+{
+    return *vm_tc(vm);
+}
 
 /*
  * The indirect-branch table slot of a guest EIP: its low 16 bits plus its

@@ -33,7 +33,8 @@
 #include <string.h>
 #include "bt/bt.h"
 #include "bt/tc.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 #include "shadow_mmu/mmu.h"
 
 #define NO_FRAME 0xFFFFFFFFu
@@ -51,7 +52,7 @@ static bool tu_covers(const struct tu *t, uint32_t lpn, uint32_t ppn)
  * mapped frame ppn.  They are all on the frame's list. */
 static void sleep_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     if (ppn >= tc->npages)
         return;
     for (int32_t i = tc->page_tus[ppn]; i >= 0;) {
@@ -77,7 +78,8 @@ static void forget_page(struct tc_kernel *k, uint32_t lpn)
  * saw (allowed: the TLB may drop an entry at any time): its TUs go first. */
 static bool note_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
 {
-    struct tc_kernel *k = &vm->tc->kern;
+    struct tc *tc = tc_of(vm);
+    struct tc_kernel *k = &tc->kern;
     uint32_t d = lpn >> 10, i = lpn & 1023;
     struct tc_region *r = k->reg[d];
     if (!r) {
@@ -89,7 +91,7 @@ static bool note_page(struct vm *vm, uint32_t lpn, uint32_t ppn)
         if (r->frame[i] == ppn)
             return true;
         sleep_page(vm, lpn, r->frame[i]);
-        vm->stats.bt_kernel_drops++;
+        tc->stats->bt_kernel_drops++;
     } else {
         r->bits[i / 32] |= 1u << (i % 32);
         if (r->npages++ == 0)
@@ -111,7 +113,7 @@ bool tc_note_kernel(struct vm *vm, struct tu *tu)
     if (ok && lp[1] != lp[0])
         ok = note_page(vm, lp[1] >> 12, tu->page[1] >> 12);
     if (!ok)
-        tc_kill(vm->tc, tu);
+        tc_kill(tc_of(vm), tu);
     return ok;
 }
 
@@ -154,8 +156,9 @@ static uint32_t big_key(struct vcpu *c, uint32_t d)
  * a page that maps another frame go dormant and the page is forgotten. */
 static void check_region(struct vm *vm, uint32_t d)
 {
-    struct vcpu *c = &vm->cpu;
-    struct tc_kernel *k = &vm->tc->kern;
+    struct vcpu *c = vm_cpu(vm);
+    struct tc *tc = tc_of(vm);
+    struct tc_kernel *k = &tc->kern;
     struct tc_region *r = k->reg[d];
     uint32_t key = c->cr0 & CR0_PG ? big_key(c, d) : 0;
     if (key && r->pde == key)
@@ -169,7 +172,7 @@ static void check_region(struct vm *vm, uint32_t d)
                 continue;
             sleep_page(vm, lpn, r->frame[i]);
             forget_page(k, lpn);
-            vm->stats.bt_kernel_drops++;
+            tc->stats->bt_kernel_drops++;
         }
     }
     r->pde = key;
@@ -177,7 +180,7 @@ static void check_region(struct vm *vm, uint32_t d)
 
 void bt_check_kernel(struct vm *vm, bool all, uint32_t lin)
 {
-    struct tc_kernel *k = &vm->tc->kern;
+    struct tc_kernel *k = &tc_of(vm)->kern;
     if (!all) {
         if (k->used[lin >> 27] >> ((lin >> 22) & 31) & 1)
             check_region(vm, lin >> 22);

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include "bt/bt.h"
 #include "bt/tc.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 #include "shadow_mmu/shadow.h"
 
 /* Record one code page (linear -> physical) of a view's CPL-3 TUs. */
@@ -66,7 +67,7 @@ static void drop_view(struct tc *tc, int v)
 void bt_drop_user(struct vm *vm)
 {
     for (int v = 0; v < SHADOW_VIEWS; v++)
-        drop_view(vm->tc, v);
+        drop_view(tc_of(vm), v);
 }
 
 /* Does a TU come from linear page lin_page? */
@@ -79,14 +80,14 @@ static bool tu_on_page(const struct tu *tu, uint32_t lin_page)
 
 void bt_check_user(struct vm *vm)
 {
-    struct tc *tc = vm->tc;
+    struct tc *tc = tc_of(vm);
     int v = shadow_current_view(vm);
     struct tc_user *u = &tc->user[v];
     if (u->ntus == 0)
         return;
     if (u->ncode > TC_USER_CODE_PAGES) {        /* not all recorded: start again */
         drop_view(tc, v);
-        vm->stats.bt_user_drops++;
+        tc->stats->bt_user_drops++;
         return;
     }
     /* Walk each code page again; drop the TUs of those that changed. */
@@ -98,7 +99,7 @@ void bt_check_user(struct vm *vm)
             u->code_pa[kept++] = u->code_pa[i];
             continue;
         }
-        vm->stats.bt_user_drops++;
+        tc->stats->bt_user_drops++;
         uint32_t n = 0;
         for (uint32_t k = 0; k < u->ntus; k++) {
             int32_t idx = u->tus[k];
@@ -117,7 +118,7 @@ bool bt_user_mode(const struct vcpu *c)
     return c->cpl == 3;
 }
 
-int bt_table(const struct vm *vm)
+int bt_table(struct vm *vm)
 {
-    return bt_user_mode(&vm->cpu) ? 1 + shadow_current_view(vm) : 0;
+    return bt_user_mode(vm_cpu(vm)) ? 1 + shadow_current_view(vm) : 0;
 }

@@ -29,10 +29,8 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "bt/tc.h"
-#include "monitor/vm.h"
-#include "monitor/trace.h"
-#include "monitor/symbols.h"
-#include "monitor/gdbstub.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
 #include "cpu/exceptions.h"
@@ -203,14 +201,15 @@ static void emit_stubs(struct xlat *x)
 }
 
 /* Translate at the current CS:EIP into a new TU.  Returns NULL when the TC
- * is full (caller flushes and retries) or the first fetch faulted (the
- * exception has been raised: *raised = true). */
-static struct tu *translate(struct vm *vm, bool single, bool *raised)
+ * is full (caller flushes and retries), or for good (*final = true) when
+ * the first fetch faulted (the exception has been raised) or an unsupported
+ * instruction stopped the run. */
+static struct tu *translate(struct vm *vm, bool single, bool *final)
 {
-    struct tc *tc = vm->tc;
-    struct vcpu *c = &vm->cpu;
+    struct tc *tc = tc_of(vm);
+    struct vcpu *c = vm_cpu(vm);
     struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c), .single = single };
-    *raised = false;
+    *final = false;
     if (tc->free + 4096 + BT_MAX_INSNS * 160 > tc->end || tc->ntus + 1 >= TC_MAX_TUS ||
         tc->nmap + BT_MAX_INSNS >= TC_MAX_MAP)
         return NULL;
@@ -232,7 +231,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
                 tc->nmap = x.tu->map_first;
                 c->cr2 = f.cr2;
                 cpu_raise(c, EXC_PF, f.error);
-                *raised = true;
+                *final = true;
                 return NULL;
             }
             x.tu->lin = x.lin;
@@ -258,7 +257,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
         }
         /* A debugger breakpoint: leave before the instruction (not for the
          * first instruction of a single step, which resumes from one). */
-        if (vm->gdb && !(single && n == 0) && gdb_breakpoint_at(vm, x.lin)) {
+        if (!(single && n == 0) && vm_breakpoint_at(vm, x.lin)) {
             emit_exit(&x, x.eip, EXIT_DEBUG);
             x.ended = true;
             break;
@@ -278,10 +277,12 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
         if (fk != FPU_NONE)
             emit_fpu_gate(&x, fk);
         translate_one(&x, k);
-        if (vm->stop)
+        if (x.stopped) {
+            *final = true;
             return NULL;
+        }
         x.tu->guest_len = x.next_eip - x.tu->eip;
-        vm->stats.bt_guest_insns++;
+        tc->stats->bt_guest_insns++;
         x.eip = x.next_eip;
         if (x.end_after && --x.end_after == 0 && !x.ended) {
             /* After the STI shadow: if anything is pending, leave here. */
@@ -308,23 +309,24 @@ static struct tu *translate(struct vm *vm, bool single, bool *raised)
     }
     x.tu->code_len = (uint32_t)(x.e.p - x.tu->code);
     tc->free = (uint8_t *)(((uintptr_t)x.e.p + 15) & ~(uintptr_t)15);
-    vm->stats.bt_tc_bytes += x.tu->code_len;
+    tc->stats->bt_tc_bytes += x.tu->code_len;
     return x.tu;
 }
 
 void *bt_find_or_translate(struct vm *vm, bool single)
 {
-    struct vcpu *c = &vm->cpu;
-    struct tc *tc = vm->tc;
+    struct vcpu *c = vm_cpu(vm);
+    struct tc *tc = tc_of(vm);
     classify_init();
     uint64_t key = bt_segment_key(c);
     if (key != tc->seg_key)
         bt_flush(vm, "segment bases changed");
     uint32_t lin = c->seg[S_CS].base + c->eip;
     if (!single) {
-        struct tu *tu = tc_find(tc, lin, bt_table(vm));
+        int table = bt_table(vm);
+        struct tu *tu = tc_find(tc, lin, table);
         if (!tu)
-            tu = tc_revive(vm, lin, bt_table(vm));
+            tu = tc_revive(vm, lin, table);
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect
@@ -333,11 +335,11 @@ void *bt_find_or_translate(struct vm *vm, bool single)
             return tu->code;
         }
     }
-    bool raised;
-    struct tu *tu = translate(vm, single, &raised);
-    if (!tu && !raised && !vm->stop) {
+    bool final;
+    struct tu *tu = translate(vm, single, &final);
+    if (!tu && !final) {
         bt_flush(vm, "translation cache full");
-        tu = translate(vm, single, &raised);
+        tu = translate(vm, single, &final);
     }
     if (!tu)
         return NULL;
@@ -353,22 +355,16 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         tu->valid = false;
         tu->lin = ~0u;
     } else {
-        vm->stats.bt_blocks++;
+        tc->stats->bt_blocks++;
         shadow_code_page(vm, tu->page[0], true);
         if (tu->page[1] != tu->page[0])
             shadow_code_page(vm, tu->page[1], true);
         bt_lookup_install(vm, tu);
     }
-    if (vm->perf_map)
-        trace_perf_map_tu(vm->perf_map, vm->syms, tu->code, tu->code_len, lin);
-    if (vm->opt.trace) {
-        uint8_t code[BT_MAX_INSNS * 15];
-        uint32_t n = tu->guest_len < sizeof code ? tu->guest_len : sizeof code;
-        mmu_read(c, tu->lin == ~0u ? lin : tu->lin, code, n, ACC_READ | ACC_NOSET, NULL);
+    if (vm_tracing(vm))
         fprintf(stderr, "[bt] TU #%u eip=%08x %u insns, %u host bytes%s%s\n", tc->ntus - 1,
                 tu->eip, tu->ninsn, tu->code_len, single ? " (single step)" : "",
                 tu->user ? " (CPL 3)" : "");
-        trace_disasm(stderr, vm->syms, lin, code, n, BT_MAX_INSNS);
-    }
+    vm_block_translated(vm, lin, tu->guest_len, tu->code, tu->code_len);
     return tu->code;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
-#include "monitor/vm.h"
 
 void xl_call(struct xlat *x)
 {

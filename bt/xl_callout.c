@@ -27,7 +27,7 @@
 #include "cpu/emulate.h"
 #include "cpu/exceptions.h"
 #include "devices/irq.h"
-#include "monitor/vm.h"
+#include "cpu/counters.h"
 
 /* ---- the C side: int fn(struct vcpu *), 0 = go on, 1 = exit ---- */
 
@@ -46,13 +46,13 @@ static int load_sreg(struct vcpu *c, int s)
     uint32_t cr2 = c->cr2, err;
     int vec;
     if (seg_load_data(c, s, (uint16_t)c->bt.callout_arg, &vec, &err) < 0 ||
-        bt_segment_key(c) != c->vm->tc->seg_key) {
+        bt_segment_key(c) != c->bt.tc->seg_key) {
         c->seg[s] = old;
         c->cr2 = cr2;
         return fall_back(c);
     }
     bt_prepare_segments(c);
-    c->vm->stats.bt_light++;
+    c->bt.tc->stats->bt_light++;
     return 0;
 }
 
@@ -66,7 +66,7 @@ static int co_verw(struct vcpu *c)
 {
     bool ok = seg_verw(c, (uint16_t)c->bt.callout_arg);
     c->rflags = (c->rflags & ~(uint64_t)FL_ZF) | (ok ? FL_ZF : 0);
-    c->vm->stats.bt_light++;
+    c->bt.tc->stats->bt_light++;
     return 0;
 }
 
@@ -82,7 +82,7 @@ static int co_popfd(struct vcpu *c)
     if ((f ^ vcpu_get_eflags(c)) & FL_AC)
         return fall_back(c);
     vcpu_set_eflags(c, f);
-    c->vm->stats.bt_light++;
+    c->bt.tc->stats->bt_light++;
     return 0;
 }
 
@@ -98,8 +98,8 @@ static int co_iretd(struct vcpu *c)
     if (c->eflags & FL_NT)
         return fall_back(c);
     int r = cpu_iret(c, true);
-    c->vm->stats.bt_light++;
-    if (r == 0 && c->cpl == 0 && bt_segment_key(c) == c->vm->tc->seg_key &&
+    c->bt.tc->stats->bt_light++;
+    if (r == 0 && c->cpl == 0 && bt_segment_key(c) == c->bt.tc->seg_key &&
         !(c->eflags & FL_TF) && !(c->vif && !vif && irq_intr_pending(c->vm))) {
         bt_prepare_segments(c);
         return 0;

@@ -9,7 +9,6 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "cpu/cpuid.h"
-#include "monitor/vm.h"
 
 /* 0x82 is an alias of 0x80 that 64-bit mode does not have: rewrite the
  * opcode byte in the fetched copy before it is emitted. */

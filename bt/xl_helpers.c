@@ -9,7 +9,6 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
-#include "monitor/vm.h"
 #include "cpu/emulate.h"
 
 /* ---- helpers ----------------------------------------------------------- */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
-#include "monitor/vm.h"
 
 void xl_push(struct xlat *x)
 {

@@ -6,7 +6,6 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 #include "bt/tc.h"
-#include "monitor/vm.h"
 
 /*
  * REP MOVS and REP STOS through flat segments run as the host's own REP

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
-#include "monitor/vm.h"
 
 static int sreg_of(ZydisRegister r)
 {

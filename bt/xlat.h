@@ -40,6 +40,7 @@ struct xlat {
     bool user;                  /* CPL-3 translation (bt_user_mode) */
     bool single;                /* one instruction, then back to the run loop */
     int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
+    bool stopped;               /* xl_unsupported stopped the run */
 };
 
 

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include "cpu/vcpu_layout.h"
 
+struct tc;
+
 /* Why translated or directly executed code returned to the monitor
  * (bt.exit_reason). */
 enum bt_exit {
@@ -97,6 +99,11 @@ struct bt_context {
     /* Host address of guest linear 0 in the kernel view of the running
      * address space (shadow_mmu/shadow.c). */
     uint64_t kview;
+
+    /* The translation cache whose code runs on this CPU (bt/tc.h): the
+     * light callouts, called from translated code, reach it from here
+     * without a call. */
+    struct tc *tc;
 };
 
 #endif

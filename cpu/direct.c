@@ -28,11 +28,13 @@
 #include "cpu/host_clock.h"
 #include "cpu/host.h"
 #include "cpu/host_facts.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
+#include "shadow_mmu/guest_mem.h"
 
 #define USER_VIEW_START 0x1000ull
 #define USER_VIEW_END   (1ull << 32)
-#define USER_GUARD_END  (USER_VIEW_END + KVIEW_GUARD_ABOVE)   /* as above a kernel view */   /* as above a kernel view */
+#define USER_GUARD_END  (USER_VIEW_END + KVIEW_GUARD_ABOVE)   /* as above a kernel view */
 #define LDT_SLOTS 6
 
 /* Order of struct direct_frame is fixed by cpu/direct_entry.S. */
@@ -48,6 +50,8 @@ struct direct {
     uint16_t mirror_sel[S_NSEG];       /* the selector that mirrors it (0: null) */
     bool resume;                       /* next run: DS..GS as the last one left them, */
     struct seg kept[S_NSEG];           /* unless the guest's state changed since */
+    bool cpuid_faulting;               /* ring-3 CPUID traps to the monitor (trap_cpuid) */
+    struct stats *stats;               /* the machine's counters, bumped at every entry */
 };
 
 /* The data segment registers the signal handler reports (c->ring3_sel). */
@@ -78,12 +82,12 @@ bool direct_is_guest_cs(uint16_t cs)
  * before main), and switching per entry would cost two system calls.
  * Without it the gap is listed in docs/popek-goldberg.md.
  */
-static void trap_cpuid(struct vm *vm)
+static void trap_cpuid(struct direct *d)
 {
     /* The host facts read CPUID themselves (vendor, hypervisor): take them
      * now, while it still runs, for everything that asks later. */
     host_facts();
-    vm->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
+    d->cpuid_faulting = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
 }
 
 int direct_init(struct vm *vm, char *err, unsigned long errlen)
@@ -124,15 +128,16 @@ int direct_init(struct vm *vm, char *err, unsigned long errlen)
         free(d);
         return -1;
     }
-    vm->direct = d;
-    trap_cpuid(vm);
+    d->stats = vm_stats(vm);
+    *vm_direct(vm) = d;
+    trap_cpuid(d);
     return 0;
 }
 
 void direct_destroy(struct vm *vm)
 {
-    free(vm->direct);
-    vm->direct = NULL;
+    free(*vm_direct(vm));
+    *vm_direct(vm) = NULL;
 }
 
 /* Mirror one guest segment into its LDT slot; returns the host selector. */
@@ -186,8 +191,8 @@ static bool host_loadable(uint16_t sel)
 
 void direct_run(struct vm *vm, bool step)
 {
-    struct vcpu *c = &vm->cpu;
-    struct direct *d = vm->direct;
+    struct vcpu *c = vm_cpu(vm);
+    struct direct *d = *vm_direct(vm);
     for (int s = 0; s < S_NSEG; s++)
         d->host_sel[s] = d->mirror_sel[s] = mirror_segment(d, &c->seg[s], slot_of_seg[s]);
     if (d->resume)
@@ -219,7 +224,7 @@ void direct_run(struct vm *vm, bool step)
             c->bt.ring3_sel[i] = d->host_sel[seen_seg[i]];
         return;
     }
-    vm->stats.direct_entries++;
+    d->stats->direct_entries++;
     /* CR0.TS and EM are clear here: the host FPU cannot be made to raise
      * #NM for directly executed code, so with either set ring 3 is
      * translated instead (monitor/run_direct.c, runs_directly()). */
@@ -234,8 +239,8 @@ void direct_run(struct vm *vm, bool step)
 
 bool direct_take_segments(struct vm *vm)
 {
-    struct vcpu *c = &vm->cpu;
-    struct direct *d = vm->direct;
+    struct vcpu *c = vm_cpu(vm);
+    struct direct *d = *vm_direct(vm);
     bool changed = false;
     for (int i = 0; i < 4; i++) {
         int s = seen_seg[i];
@@ -252,7 +257,7 @@ bool direct_take_segments(struct vm *vm)
 
 void direct_keep_segments(struct vm *vm)
 {
-    struct direct *d = vm->direct;
+    struct direct *d = *vm_direct(vm);
     d->resume = true;
-    memcpy(d->kept, vm->cpu.seg, sizeof d->kept);
+    memcpy(d->kept, vm_cpu(vm)->seg, sizeof d->kept);
 }

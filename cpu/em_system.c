@@ -10,7 +10,8 @@
 #include "cpu/em_internal.h"
 #include "cpu/segments.h"
 #include "cpu/cpuid.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 #include "shadow_mmu/mmu.h"
 
 static bool privileged(struct em *e)
@@ -264,7 +265,7 @@ enum em_result em_cpuid(struct em *e)
     struct vcpu *c = e->c;
     uint32_t out[4];
     if (c->cpl > 0)
-        c->vm->stats.direct_cpuid++;   /* ring 3: trapped by CPUID faulting */
+        vm_stats(c->vm)->direct_cpuid++;   /* ring 3: trapped by CPUID faulting */
     cpu_cpuid(c, c->gpr[R_EAX], c->gpr[R_ECX], out);
     c->gpr[R_EAX] = out[0];
     c->gpr[R_EBX] = out[1];

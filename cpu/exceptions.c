@@ -15,7 +15,8 @@
 #include "cpu/task.h"
 #include "cpu/host.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 
 /* Exception classes of SDM vol. 3A table 6-4. */
 enum exc_class { BENIGN, CONTRIBUTORY, PAGE_FAULT, DOUBLE_FAULT };
@@ -237,9 +238,9 @@ static int deliver(struct vcpu *c, struct event ev, uint32_t fault_eip)
         int r = deliver_once(c, &ev, &vec, &err);
         if (r == 0) {
             if (ev.kind == EV_EXTINT)
-                c->vm->stats.interrupts[ev.vector]++;
+                vm_stats(c->vm)->interrupts[ev.vector]++;
             else
-                c->vm->stats.exceptions[ev.vector]++;
+                vm_stats(c->vm)->exceptions[ev.vector]++;
             c->bt.events++;
             c->bt.last_vector = ev.vector;
             c->bt.last_error = ev.has_error ? ev.error : 0;

@@ -25,7 +25,9 @@
 #include "cpu/host_facts.h"
 #include "bt/bt.h"
 #include "bt/tc.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
+#include "shadow_mmu/guest_mem.h"
 #include "cpu/direct.h"
 #include "cpu/host_clock.h"
 #include "cpu/fpu.h"
@@ -97,7 +99,7 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     unsigned fix;
     if (!vm || !bt_host_fault(vm, (uint64_t)g[REG_RIP], &eip, &fix))
         fatal_host_fault(sig, si, uc);
-    struct vcpu *c = &vm->cpu;
+    struct vcpu *c = vm_cpu(vm);
     /* A REP MOVS/STOS run natively on host pointers: back to guest offsets. */
     if (fix & TU_FIX_ESI)
         g[REG_RSI] = (greg_t)((uint64_t)g[REG_RSI] - c->bt.xview);
@@ -108,7 +110,7 @@ static void on_fault(int sig, siginfo_t *si, ucontext_t *uc)
     int trapno = (int)g[REG_TRAPNO];
 
     if (fix && string_wrapped(sig, trapno, addr, kv)) {
-        vm->stats.bt_wrap_steps++;
+        vm_stats(vm)->bt_wrap_steps++;
         exit_to_monitor(uc, c, eip, EXIT_POLL);
         return;
     }
@@ -200,7 +202,7 @@ static void on_terminate(int sig)
     struct vm *vm = host_vm;
     if (!vm)
         _exit(128 + sig);
-    vm->stop_signal = sig;
+    vm_stop_on_signal(vm, sig);
     if (kick_byte)
         *kick_byte = 1;
     host_poll_kick(vm);
@@ -232,7 +234,7 @@ static bool host_failed_sysenter(int sig, const siginfo_t *si, const greg_t *g)
 static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
 {
     struct vm *vm = host_vm;
-    struct vcpu *c = &vm->cpu;
+    struct vcpu *c = vm_cpu(vm);
     greg_t *g = uc->uc_mcontext.gregs;
     uint32_t efl = (uint32_t)g[REG_EFL];
     for (int r = 0; r < 8; r++)
@@ -275,7 +277,7 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
             c->bt.exit_reason = EXIT_EXCEPTION;
             c->bt.exc_vector = EXC_UD;
             c->eip = (uint32_t)g[REG_RCX] - 2;
-            vm->stats.direct_syscall_ud++;
+            vm_stats(vm)->direct_syscall_ud++;
             break;
         case R3_INT80:
             c->bt.exit_reason = EXIT_SYSCALL;
@@ -297,7 +299,7 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
     case SIGTERM:
     case SIGHUP:
         if (sig != SIGALRM)
-            vm->stop_signal = sig;
+            vm_stop_on_signal(vm, sig);
         c->bt.exit_reason = EXIT_POLL;
         break;
     case SIGFPE:
@@ -397,20 +399,22 @@ void host_on_signal(int sig, siginfo_t *si, void *ctx)
 
 void host_poll_kick(struct vm *vm)
 {
-    if (!armed_irq && vm->cpu.bt.poll_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_irq, 4096, PROT_NONE);
+    struct vcpu *c = vm_cpu(vm);
+    if (!armed_irq && c->bt.poll_irq) {
+        mprotect((void *)(uintptr_t)c->bt.poll_irq, 4096, PROT_NONE);
         armed_irq = true;
     }
 }
 
 void host_poll_arm(struct vm *vm, bool irq, bool any)
 {
+    struct vcpu *c = vm_cpu(vm);
     if (irq != armed_irq) {
-        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_irq, 4096, irq ? PROT_NONE : PROT_READ);
+        mprotect((void *)(uintptr_t)c->bt.poll_irq, 4096, irq ? PROT_NONE : PROT_READ);
         armed_irq = irq;
     }
     if (any != armed_any) {
-        mprotect((void *)(uintptr_t)vm->cpu.bt.poll_any, 4096, any ? PROT_NONE : PROT_READ);
+        mprotect((void *)(uintptr_t)c->bt.poll_any, 4096, any ? PROT_NONE : PROT_READ);
         armed_any = any;
     }
 }
@@ -432,6 +436,7 @@ void host_timer_at(struct vm *vm, uint64_t deadline_ns)
 
 int host_init(struct vm *vm, char *err, unsigned long errlen)
 {
+    struct vcpu *c = vm_cpu(vm);
     host_vm = vm;
     /* host_signal_entry puts this FS base back before any C runs, when
      * directly executed guest code may have loaded FS: by WRFSBASE where
@@ -439,8 +444,8 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
     const struct host_plan *plan = host_plan();
     syscall(SYS_arch_prctl, ARCH_GET_FS, &host_fsbase);
     host_fs_restore = !plan->ring3_direct ? 0 : host_facts()->fsgsbase_insn ? 1 : 2;
-    vm->cpu.bt.gs_by_insn = plan->gsbase_insn;
-    vm->cpu.bt.gs_kept = 0;
+    c->bt.gs_by_insn = plan->gsbase_insn;
+    c->bt.gs_kept = 0;
     stack_t ss = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE };
     if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
         snprintf(err, errlen, "cannot set up the signal stack");
@@ -480,13 +485,13 @@ int host_init(struct vm *vm, char *err, unsigned long errlen)
         snprintf(err, errlen, "cannot map the poll pages");
         return -1;
     }
-    vm->cpu.bt.poll_irq = (uint64_t)(uintptr_t)p;
-    vm->cpu.bt.poll_any = (uint64_t)(uintptr_t)p + 4096;
+    c->bt.poll_irq = (uint64_t)(uintptr_t)p;
+    c->bt.poll_any = (uint64_t)(uintptr_t)p + 4096;
     /* Segment-limit guards for FS/GS accesses (bt/xl_helpers.c, seg_enter). */
-    vm->cpu.bt.guard_ok = (uint64_t)(uintptr_t)p + 2 * 4096;
-    vm->cpu.bt.guard_trap = (uint64_t)(uintptr_t)p + 3 * 4096;
-    mprotect((void *)(uintptr_t)vm->cpu.bt.guard_trap, 4096, PROT_NONE);
-    vm->cpu.bt.seglimit_guard[0] = vm->cpu.bt.seglimit_guard[1] = vm->cpu.bt.guard_ok;
+    c->bt.guard_ok = (uint64_t)(uintptr_t)p + 2 * 4096;
+    c->bt.guard_trap = (uint64_t)(uintptr_t)p + 3 * 4096;
+    mprotect((void *)(uintptr_t)c->bt.guard_trap, 4096, PROT_NONE);
+    c->bt.seglimit_guard[0] = c->bt.seglimit_guard[1] = c->bt.guard_ok;
     armed_irq = armed_any = false;
     return 0;
 }

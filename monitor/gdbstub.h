@@ -11,8 +11,9 @@
  *  - gdb_poll() is called by the run loop at every return to the monitor.
  *    It never blocks: it accepts a new connection, and on a Ctrl-C (0x03)
  *    from gdb stops the guest with SIGINT (serves gdb until continue/step).
- *  - gdb_breakpoint_at() is asked by the translator for every guest
- *    instruction it translates (Z0 software and Z1 hardware breakpoints both
+ *  - gdb_breakpoint_at() is asked by the translator (through
+ *    vm_breakpoint_at(), cpu/machine.h) for every guest instruction it
+ *    translates (Z0 software and Z1 hardware breakpoints both
  *    answer here); the translator then makes the TU exit before that
  *    instruction.  Changing the breakpoint set drops all translations
  *    (bt_flush) before the guest runs again.  Nothing is ever written into

@@ -33,6 +33,7 @@
 #include "monitor/pg_watch.h"
 #include "monitor/lab_idle.h"
 #include "shadow_mmu/lab_page_share.h"
+#include "shadow_mmu/shadow.h"
 #include "devices/lab_serial.h"
 #include "devices/platform.h"
 #include "monitor/run.h"
@@ -99,8 +100,6 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         return fail("out of memory", VMM_EXIT_ERROR);
     vm->opt = *opt;
     vm->opt.ring0_direct = opt->ring0 && strcmp(opt->ring0, "direct") == 0;
-    vm->mmu_trace.on = opt->trace_mmu && options_range(opt->trace_mmu, &vm->mmu_trace.lo,
-                                                       &vm->mmu_trace.hi) == 0;
     if (vm->opt.ring0_direct && !host_plan()->ring3_direct) {
         free(vm);
         return fail("--ring0=direct: this host cannot run 32-bit user code, so nothing can run "
@@ -111,6 +110,9 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         free(vm);
         return fail(err, VMM_EXIT_ERROR);
     }
+    uint32_t lo, hi;
+    if (vm->shadow && opt->trace_mmu && options_range(opt->trace_mmu, &lo, &hi) == 0)
+        shadow_trace_range(vm, lo, hi);
     if (attach_disks(vm, dev, err, sizeof err) < 0 || loader_load(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_USAGE);
         goto out;

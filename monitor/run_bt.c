@@ -317,7 +317,7 @@ static int bt_create(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot map guest RAM into the kernel view");
         return -1;
     }
-    if (shadow_init(vm, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
+    if (shadow_init(vm, vm->opt.emulate_page0, err, errlen) < 0 || bt_init(vm, err, errlen) < 0)
         return -1;
     return direct_init(vm, err, errlen);
 }

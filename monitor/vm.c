@@ -1,5 +1,6 @@
 /*
- * monitor/vm.c - allocating a VM, ending a run, and the reports that go with an abnormal end:
+ * monitor/vm.c - allocating a VM, what the layers below may ask of it
+ * (cpu/machine.h), ending a run, and the reports that go with an abnormal end:
  * the unsupported-operation report and the CPU state dump.
  */
 #include <stdarg.h>
@@ -9,7 +10,9 @@
 #include "monitor/vm.h"
 #include "monitor/symbols.h"
 #include "monitor/trace.h"
+#include "monitor/gdbstub.h"
 #include "shadow_mmu/mmu.h"
+#include "bt/bt.h"
 
 #define MAX_INSN_BYTES 15           /* longest x86 instruction (SDM vol. 2, 2.3.11) */
 
@@ -26,7 +29,35 @@ struct vm *vm_alloc(void)
 struct guest_mem *vm_mem(struct vm *vm) { return &vm->mem; }
 struct vcpu *vm_cpu(struct vm *vm) { return &vm->cpu; }
 struct io_bus *vm_io(struct vm *vm) { return &vm->io; }
+struct stats *vm_stats(struct vm *vm) { return &vm->stats; }
 struct platform **vm_platform(struct vm *vm) { return &vm->platform; }
+struct tc **vm_tc(struct vm *vm) { return &vm->tc; }
+struct shadow **vm_shadow(struct vm *vm) { return &vm->shadow; }
+struct direct **vm_direct(struct vm *vm) { return &vm->direct; }
+bool vm_tracing(struct vm *vm) { return vm->opt.trace; }
+
+void vm_stop_on_signal(struct vm *vm, int sig)
+{
+    vm->stop_signal = sig;
+}
+
+bool vm_breakpoint_at(struct vm *vm, uint32_t lin)
+{
+    return vm->gdb && gdb_breakpoint_at(vm, lin);
+}
+
+void vm_block_translated(struct vm *vm, uint32_t lin, uint32_t guest_len, const void *host,
+                         uint32_t host_len)
+{
+    if (vm->perf_map)
+        trace_perf_map_tu(vm->perf_map, vm->syms, host, host_len, lin);
+    if (vm->opt.trace) {
+        uint8_t code[BT_MAX_INSNS * MAX_INSN_BYTES];
+        uint32_t n = guest_len < sizeof code ? guest_len : sizeof code;
+        mmu_read(&vm->cpu, lin, code, n, ACC_READ | ACC_NOSET, NULL);
+        trace_disasm(stderr, vm->syms, lin, code, n, BT_MAX_INSNS);
+    }
+}
 
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {

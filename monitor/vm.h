@@ -67,7 +67,6 @@ struct vm {
     FILE *pg_report;            /* --pg-report: opened before the sandbox, may be NULL */
     uint8_t view_priv;          /* --ring0=direct: the user view holds ring-0 (1) or
                                  * ring-3 (2) mappings, 0 before the first run */
-    bool cpuid_faulting;        /* ring-3 CPUID traps to the monitor (cpu/direct.c) */
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* guest kernel symbols (--symbols, or the ELF kernel), may be NULL */
     FILE *perf_map;             /* --perf-map: /tmp/perf-PID.map, may be NULL */
@@ -84,15 +83,11 @@ struct vm {
 
     uint64_t limit_ns;          /* host_now_ns() at which --time-limit ends the run, 0: never */
     uint64_t start_ns;          /* host_now_ns() when the run began */
-    struct {                    /* --trace-mmu START-END (shadow_mmu/lab_mmu_trace.h) */
-        bool on;
-        uint32_t lo, hi;
-    } mmu_trace;
     struct {                    /* the guest halted (monitor/lab_idle.c) */
         uint64_t halts, halted_ns, since;
     } idle;
     bool stop;                  /* set by vm_stop(): the run loop ends */
-    volatile int stop_signal;   /* SIGINT/SIGTERM received (cpu/host.c) */
+    volatile int stop_signal;   /* SIGINT/SIGTERM received (vm_stop_on_signal, cpu/host.c) */
     int exit_status;
 };
 
@@ -100,8 +95,5 @@ struct vm {
  * struct vcpu need 64 bytes, SDM vol. 1, 10.5.1; calloc gives only 16), or
  * NULL when memory is short.  Released with free(). */
 struct vm *vm_alloc(void);
-
-/* Dump the guest CPU state to stderr (fatal errors, --trace). */
-void vm_dump_state(struct vm *vm, FILE *out);
 
 #endif

@@ -21,7 +21,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "shadow_mmu/shadow_int.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 
 /* Replace [p, p+len) by an inaccessible reservation: one system call. */
 void hm_reserve(void *p, uint64_t len)
@@ -170,7 +171,7 @@ static void remember(struct shadow *s, int tag, uint32_t lpn, uint32_t entry)
 
 int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page)
 {
-    void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, vm->mem.memfd,
+    void *p = mmap(host, len, prot, MAP_SHARED | MAP_FIXED | MAP_POPULATE, vm_mem(vm)->memfd,
                    (off_t)file_page * GUEST_PAGE_SIZE);
     return p == MAP_FAILED ? -1 : 0;
 }
@@ -179,13 +180,13 @@ int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_p
  * traced page-table page. */
 static bool write_protected(struct vm *vm, uint32_t ppn)
 {
-    return vm->mem.code_pages[ppn] || vm->shadow->ptp[ppn] == PT_TRACED;
+    return vm_mem(vm)->code_pages[ppn] || shadow_of(vm)->ptp[ppn] == PT_TRACED;
 }
 
 /* The memfd page an entry maps: its frame, or the all-ones page. */
-uint32_t hm_file_page(const struct vm *vm, uint32_t entry)
+uint32_t hm_file_page(struct vm *vm, uint32_t entry)
 {
-    return entry & LM_ONES ? GUEST_ONES_PAGE(&vm->mem) : entry >> 12;
+    return entry & LM_ONES ? GUEST_ONES_PAGE(vm_mem(vm)) : entry >> 12;
 }
 
 int hm_prot(int tag, uint32_t entry)
@@ -207,11 +208,12 @@ int hm_map_run(struct vm *vm, int tag, uint32_t lpn, uint32_t ppn, uint32_t n, b
                bool nx, uint32_t hot)
 {
     uint32_t base = (ppn << 12) | LM_PRESENT | (writable ? LM_WRITE : 0) | (nx ? LM_NX : 0);
-    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
+    struct shadow *s = shadow_of(vm);
+    if (hm_map_fd(vm, hm_host(s, tag, lpn), (uint64_t)n * GUEST_PAGE_SIZE,
                hm_prot(tag, base), ppn) < 0)
         return -1;
     for (uint32_t i = 0; i < n; i++)
-        remember(vm->shadow, tag, lpn + i,
+        remember(s, tag, lpn + i,
                  (base + (i << 12)) | (lpn + i == hot ? LM_HOT_NEW : 0));
     return 0;
 }
@@ -227,11 +229,12 @@ int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)
 {
     hm_unmap(vm, tag, lpn);
     uint32_t entry = LM_PRESENT | LM_ONES;
-    if (hm_map_fd(vm, hm_host(vm->shadow, tag, lpn), GUEST_PAGE_SIZE, hm_prot(tag, entry),
+    struct shadow *s = shadow_of(vm);
+    if (hm_map_fd(vm, hm_host(s, tag, lpn), GUEST_PAGE_SIZE, hm_prot(tag, entry),
                hm_file_page(vm, entry)) < 0)
         return -1;
-    remember(vm->shadow, tag, lpn, entry);
-    vm->stats.mmio_unassigned_maps++;
+    remember(s, tag, lpn, entry);
+    vm_stats(vm)->mmio_unassigned_maps++;
     return 0;
 }
 
@@ -240,7 +243,7 @@ int hm_map_ones(struct vm *vm, int tag, uint32_t lpn)
  * mapped are PROT_NONE already, or another view's aside, never the host's). */
 static void unmap_range(struct vm *vm, int tag, uint32_t first, uint32_t n)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     bool in = false;
     for (uint32_t l = first; l < first + n; l++) {
         uint32_t e = s->t[tag].map[l];
@@ -267,14 +270,14 @@ void hm_unmap(struct vm *vm, int tag, uint32_t lpn)
 /* Drop the 4 MiB region d of one tag: one system call. */
 void hm_clear_region(struct vm *vm, int tag, uint32_t d)
 {
-    if (vm->shadow->t[tag].regcount[d])
+    if (shadow_of(vm)->t[tag].regcount[d])
         unmap_range(vm, tag, d << 10, 1024);
 }
 
 /* Drop everything one tag maps. */
 void hm_clear(struct vm *vm, int tag)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (is_user(tag)) {
         if (tag == USER_TAG + s->ulive && s->t[tag].mapped)
             hm_release(s, tag, s->user_first, NPAGES_4G - s->user_first);
@@ -289,7 +292,7 @@ void hm_clear(struct vm *vm, int tag)
 /* Make every writable host alias of a physical page read-only. */
 void hm_protect_aliases(struct vm *vm, uint32_t ppn)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     bool many = s->rmap[ppn][0] == RMAP_MANY;
     int n = many ? NTAGS : RMAP_SLOTS;
     for (int i = 0; i < n; i++) {
@@ -315,7 +318,7 @@ void hm_protect_aliases(struct vm *vm, uint32_t ppn)
 /* Drop every user-view alias of a physical page. */
 void hm_unmap_user_aliases(struct vm *vm, uint32_t ppn)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     uint32_t r[RMAP_SLOTS];
     memcpy(r, s->rmap[ppn], sizeof r);          /* hm_unmap edits the slots */
     if (r[0] == RMAP_MANY) {
@@ -341,16 +344,16 @@ void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n)
     unmap_range(vm, USER_TAG + i, first, n);
 }
 
-bool region_used(const struct vm *vm, int i, uint32_t d)
+bool region_used(struct vm *vm, int i, uint32_t d)
 {
-    const struct shadow *s = vm->shadow;
-    uint32_t r = d >> (22 - mmu_format(&vm->cpu)->dir_shift);
+    const struct shadow *s = shadow_of(vm);
+    uint32_t r = d >> (22 - mmu_format(vm_cpu(vm))->dir_shift);
     return s->t[i].regcount[r] || s->t[USER_TAG + i].regcount[r];
 }
 
 void view_unmap_region(struct vm *vm, int i, uint32_t d)
 {
-    const struct pg_format *fm = mmu_format(&vm->cpu);
+    const struct pg_format *fm = mmu_format(vm_cpu(vm));
     if (!fm->pae) {
         hm_clear_region(vm, i, d);
         hm_clear_region(vm, USER_TAG + i, d);

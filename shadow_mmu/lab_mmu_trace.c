@@ -14,20 +14,21 @@
 #include <stdio.h>
 #include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/shadow_int.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
 
 #if VMM_LAB_SOLUTIONS
 
-static bool in_range(const struct vm *vm, uint32_t lin)
+static bool in_range(struct vm *vm, uint32_t lin)
 {
-    return lin >= vm->mmu_trace.lo && lin <= vm->mmu_trace.hi;
+    const struct shadow *s = shadow_of(vm);
+    return lin >= s->trace.lo && lin <= s->trace.hi;
 }
 
 void mmu_trace_hidden(struct vm *vm, uint32_t lin, uint32_t pa, bool write, bool user)
 {
     if (in_range(vm, lin))
         fprintf(stderr, "mmu: hidden fault %08x -> %08x %s %s (CR3 %08x)\n", lin & ~0xFFFu,
-                pa & ~0xFFFu, write ? "write" : "read", user ? "user" : "supervisor", vm->cpu.cr3);
+                pa & ~0xFFFu, write ? "write" : "read", user ? "user" : "supervisor", vm_cpu(vm)->cr3);
 }
 
 /*
@@ -36,12 +37,13 @@ void mmu_trace_hidden(struct vm *vm, uint32_t lin, uint32_t pa, bool write, bool
  * the (non-PAE) page directory itself maps 4 MiB per entry.  Returns false
  * when the running space does not use ppn as a table.
  */
-static bool entry_linear(const struct vm *vm, uint32_t ppn, uint32_t e, uint32_t *lin)
+static bool entry_linear(struct vm *vm, uint32_t ppn, uint32_t e, uint32_t *lin)
 {
-    const struct shadow *s = vm->shadow;
-    const struct pg_format *fm = mmu_format(&vm->cpu);
+    const struct shadow *s = shadow_of(vm);
+    const struct vcpu *c = vm_cpu(vm);
+    const struct pg_format *fm = mmu_format(c);
     const struct view *v = &s->v[s->cur];
-    if (!(vm->cpu.cr4 & CR4_PAE) && (vm->cpu.cr3 >> 12) == ppn) {
+    if (!(c->cr4 & CR4_PAE) && (c->cr3 >> 12) == ppn) {
         *lin = e << fm->dir_shift;
         return true;
     }
@@ -54,11 +56,12 @@ static bool entry_linear(const struct vm *vm, uint32_t ppn, uint32_t e, uint32_t
 
 void mmu_trace_unsync(struct vm *vm, uint32_t ppn)
 {
+    const struct shadow *s = shadow_of(vm);
     uint32_t first, last;
-    uint32_t n = (uint32_t)(GUEST_PAGE_SIZE / mmu_format(&vm->cpu)->esize);
+    uint32_t n = (uint32_t)(GUEST_PAGE_SIZE / mmu_format(vm_cpu(vm))->esize);
     if (!entry_linear(vm, ppn, 0, &first) || !entry_linear(vm, ppn, n - 1, &last))
         return;
-    if (first <= vm->mmu_trace.hi && last + 0xFFFu >= vm->mmu_trace.lo)
+    if (first <= s->trace.hi && last + 0xFFFu >= s->trace.lo)
         fprintf(stderr, "mmu: trace fault  table %08x (maps %08x-%08x): writable until the next "
                 "CR3 load\n", ppn << 12, first, last | 0xFFFu);
 }

@@ -2,7 +2,8 @@
  * shadow_mmu/lab_mmu_trace.h - lab 3 (docs/labs/mmu-tracing.md): a log of
  * what the shadow MMU does for one range of guest linear addresses.
  *
- * Contract: with --trace-mmu START-END (vm->mmu_trace.on), the shadow calls
+ * Contract: with --trace-mmu START-END (shadow_trace_range() set
+ * s->trace, struct shadow in shadow_mmu/shadow_int.h), the shadow calls
  *  - mmu_trace_hidden() for each hidden fault it resolves (the guest's
  *    tables allowed the access; the host view lacked the page);
  *  - mmu_trace_unsync() when the guest first writes a traced page-table
@@ -11,7 +12,7 @@
  *    (at the resync that follows, or at once when the monitor itself wrote
  *    it: then the old value is unknown).
  * Each prints a line "mmu: ..." on stderr when what it concerns lies in
- * [vm->mmu_trace.lo, vm->mmu_trace.hi].
+ * [s->trace.lo, s->trace.hi].
  */
 #ifndef SHADOW_MMU_LAB_MMU_TRACE_H
 #define SHADOW_MMU_LAB_MMU_TRACE_H

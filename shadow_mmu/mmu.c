@@ -7,7 +7,8 @@
 #include <string.h>
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/guest_mem.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
 #include "bt/bt.h"
 #include "shadow_mmu/shadow.h"
 
@@ -62,14 +63,14 @@ static inline void or_entry(void *p, unsigned esize, uint64_t e, uint64_t bits)
 uint64_t mmu_read_entry(const struct vcpu *c, uint32_t pa)
 {
     unsigned esize = mmu_format(c)->esize;
-    const void *p = guest_phys_ptr(&c->vm->mem, pa, esize);
+    const void *p = guest_phys_ptr(vm_mem(c->vm), pa, esize);
     return p ? load_entry(p, esize) : 0;
 }
 
 void mmu_set_bits(const struct vcpu *c, uint32_t pa, uint64_t e, uint64_t bits)
 {
     unsigned esize = mmu_format(c)->esize;
-    void *p = guest_phys_ptr(&c->vm->mem, pa, esize);
+    void *p = guest_phys_ptr(vm_mem(c->vm), pa, esize);
     if (p)
         or_entry(p, esize, e, bits);
 }
@@ -87,7 +88,7 @@ static void *dir_entry_ptr(const struct vcpu *c, const struct pg_format *fm, uin
     } else {
         *pa = (c->cr3 & fm->cr3_mask) + d * 4;
     }
-    return guest_phys_ptr(&c->vm->mem, *pa, fm->esize);
+    return guest_phys_ptr(vm_mem(c->vm), *pa, fm->esize);
 }
 
 bool mmu_dir_entry(const struct vcpu *c, uint32_t d, uint32_t *pa, uint64_t *val)
@@ -103,18 +104,18 @@ void mmu_dir_pages(const struct vcpu *c, const uint8_t *pages[4])
     const struct pg_format *fm = mmu_format(c);
     memset(pages, 0, 4 * sizeof pages[0]);
     if (!fm->pae) {
-        pages[0] = guest_phys_ptr(&c->vm->mem, c->cr3 & fm->cr3_mask, 4096);
+        pages[0] = guest_phys_ptr(vm_mem(c->vm), c->cr3 & fm->cr3_mask, 4096);
         return;
     }
     for (int i = 0; i < 4; i++)
         if (c->pdpte[i] & PTE_P)
-            pages[i] = guest_phys_ptr(&c->vm->mem, (uint32_t)(c->pdpte[i] & fm->frame), 4096);
+            pages[i] = guest_phys_ptr(vm_mem(c->vm), (uint32_t)(c->pdpte[i] & fm->frame), 4096);
 }
 
 bool mmu_load_pdptes(struct vcpu *c, uint32_t cr3)
 {
     uint64_t e[4];
-    const void *p = guest_phys_ptr(&c->vm->mem, cr3 & mmu_fmt_pae.cr3_mask, sizeof e);
+    const void *p = guest_phys_ptr(vm_mem(c->vm), cr3 & mmu_fmt_pae.cr3_mask, sizeof e);
     if (!p)
         return false;               /* unassigned space reads as all ones: reserved */
     memcpy(e, p, sizeof e);
@@ -173,7 +174,7 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
 {
     if (!(c->cr0 & CR0_PG)) {
         *pa = lin;
-        return guest_mem_is_ram(&c->vm->mem, lin, 1) ? MMU_OK : MMU_NOT_RAM;
+        return guest_mem_is_ram(vm_mem(c->vm), lin, 1) ? MMU_OK : MMU_NOT_RAM;
     }
     const struct pg_format *fm = mmu_format(c);
     uint64_t xd_rsvd = fm->pae && !nxe(c) ? PTE_XD : 0;
@@ -198,7 +199,7 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
             return fault(c, f, lin, acc, PFERR_P | PFERR_RSVD);
         uint32_t idx = (lin >> 12) & ((1u << fm->pt_bits) - 1);
         uint32_t tpa = (uint32_t)(d & fm->frame) + idx * fm->esize;
-        void *tp = guest_phys_ptr(&c->vm->mem, tpa, fm->esize);
+        void *tp = guest_phys_ptr(vm_mem(c->vm), tpa, fm->esize);
         uint64_t t = tp ? load_entry(tp, fm->esize) : 0;
         if (!(t & PTE_P))
             return fault(c, f, lin, acc, 0);
@@ -214,7 +215,7 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
         }
         *pa = (uint32_t)(t & fm->frame) | (lin & 0xFFFu);
     }
-    return guest_mem_is_ram(&c->vm->mem, *pa, 1) ? MMU_OK : MMU_NOT_RAM;
+    return guest_mem_is_ram(vm_mem(c->vm), *pa, 1) ? MMU_OK : MMU_NOT_RAM;
 }
 
 static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
@@ -238,12 +239,12 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
         if (chunk > n - done)
             chunk = n - done;
         enum mmu_result r = mmu_translate(c, a, acc, &pa, f);
-        uint8_t *h = guest_phys_ptr(&c->vm->mem, pa, chunk);
+        uint8_t *h = guest_phys_ptr(vm_mem(c->vm), pa, chunk);
         if (r == MMU_OK && h) {
             if (write) {
                 /* The monitor's own writes bypass the write-protected kernel
                  * view: drop translations of a code page by hand. */
-                if (c->vm->mem.code_pages[pa / GUEST_PAGE_SIZE] && c->vm->tc)
+                if (vm_mem(c->vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(c->vm))
                     bt_invalidate_page(c->vm, pa);
                 memcpy(h, p + done, chunk);
                 shadow_pt_written(c->vm, pa, chunk);
@@ -252,7 +253,7 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                 memcpy(p + done, h, chunk);
         } else {
             res = MMU_NOT_RAM;
-            io_mmio_access(&c->vm->io, r == MMU_NOT_RAM ? pa : a, p + done, chunk, write);
+            io_mmio_access(vm_io(c->vm), r == MMU_NOT_RAM ? pa : a, p + done, chunk, write);
         }
         done += chunk;
     }

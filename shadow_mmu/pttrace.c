@@ -42,7 +42,8 @@
 #include "shadow_mmu/shadow_int.h"
 #include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/mmu.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 
 static bool pde_points_to(const struct vcpu *c, uint64_t pde, uint32_t ppn)
 {
@@ -68,7 +69,7 @@ static uint32_t table_entries(const struct vcpu *c)
  * entry use - 1.  Start tracing the page if nobody did. */
 void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (ppn >= s->npages)
         return;
     uint16_t *u = &s->v[s->cur].uses[ppn];
@@ -106,14 +107,14 @@ static bool is_changed(const struct changed *ch, uint32_t e)
 
 /* The directory slots of view i whose regions were built through page
  * table ppn: [*d0, *d1], to be checked with pde_points_to(v->pde[d]). */
-static bool table_regions(const struct vm *vm, const struct view *v, uint32_t ppn,
+static bool table_regions(struct vm *vm, const struct view *v, uint32_t ppn,
                           uint32_t *d0, uint32_t *d1)
 {
     uint16_t use = v->uses[ppn];
     if (v->cr3 == VIEW_FREE || use == 0)
         return false;
     *d0 = use == USE_MULTI ? 0 : use - 1u;
-    *d1 = use == USE_MULTI ? mmu_format(&vm->cpu)->ndirs - 1 : use - 1u;
+    *d1 = use == USE_MULTI ? mmu_format(vm_cpu(vm))->ndirs - 1 : use - 1u;
     return true;
 }
 
@@ -122,13 +123,13 @@ static bool table_regions(const struct vm *vm, const struct view *v, uint32_t pp
  * changed entries at a time (a process's exit clears whole tables). */
 static void drop_changed(struct vm *vm, int i, uint32_t ppn, const struct changed *ch)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     struct view *v = &s->v[i];
-    uint32_t d0, d1, bits = mmu_format(&vm->cpu)->pt_bits;
+    uint32_t d0, d1, bits = mmu_format(vm_cpu(vm))->pt_bits;
     if (!table_regions(vm, v, ppn, &d0, &d1))
         return;
     for (uint32_t d = d0; d <= d1; d++) {
-        if (!region_used(vm, i, d) || !pde_points_to(&vm->cpu, v->pde[d], ppn))
+        if (!region_used(vm, i, d) || !pde_points_to(vm_cpu(vm), v->pde[d], ppn))
             continue;
         for (uint32_t e = ch->first; e <= ch->last; e++) {
             if (!is_changed(ch, e))
@@ -151,18 +152,19 @@ static void drop_changed_all(struct vm *vm, uint32_t ppn, const struct changed *
 /* The monitor (the emulator) wrote a traced page-table page. */
 void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     uint32_t ppn = pa >> 12;
-    if (!s || ppn >= s->npages || s->ptp[ppn] != PT_TRACED || !(vm->cpu.cr0 & CR0_PG))
+    struct vcpu *c = vm_cpu(vm);
+    if (!s || ppn >= s->npages || s->ptp[ppn] != PT_TRACED || !(c->cr0 & CR0_PG))
         return;
     struct changed ch = NO_CHANGES;
-    uint32_t esize = mmu_format(&vm->cpu)->esize;
+    uint32_t esize = mmu_format(c)->esize;
     uint32_t last = ((pa & 0xFFF) + (len ? len : 1) - 1) / esize;
-    const void *page = guest_phys_ptr(&vm->mem, (uint64_t)ppn << 12, 4096);
-    for (uint32_t e = (pa & 0xFFF) / esize; e <= last && e < table_entries(&vm->cpu); e++) {
+    const void *page = guest_phys_ptr(vm_mem(vm), (uint64_t)ppn << 12, 4096);
+    for (uint32_t e = (pa & 0xFFF) / esize; e <= last && e < table_entries(c); e++) {
         mark_changed(&ch, e);
-        if (vm->mmu_trace.on && page)
-            mmu_trace_entry(vm, ppn, e, 0, entry_at(&vm->cpu, page, e), false);
+        if (s->trace.on && page)
+            mmu_trace_entry(vm, ppn, e, 0, entry_at(c, page, e), false);
     }
     drop_changed_all(vm, ppn, &ch);
 }
@@ -170,7 +172,7 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len)
 /* Is ppn still the page table of a region some view maps? */
 static bool still_used(struct vm *vm, uint32_t ppn)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     bool used = false;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         struct view *v = &s->v[i];
@@ -179,7 +181,7 @@ static bool still_used(struct vm *vm, uint32_t ppn)
             continue;
         bool here = false;
         for (uint32_t d = d0; d <= d1 && !here; d++)
-            here = region_used(vm, i, d) && pde_points_to(&vm->cpu, v->pde[d], ppn);
+            here = region_used(vm, i, d) && pde_points_to(vm_cpu(vm), v->pde[d], ppn);
         if (here)
             used = true;
         else
@@ -202,14 +204,14 @@ static bool entry_changed(uint64_t old, uint64_t now)
  * guests free page tables and reuse the pages for data). */
 static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
 {
-    struct shadow *s = vm->shadow;
-    const struct vcpu *c = &vm->cpu;
-    const uint32_t *now = guest_phys_ptr(&vm->mem, (uint32_t)ppn << 12, 4096);
+    struct shadow *s = shadow_of(vm);
+    const struct vcpu *c = vm_cpu(vm);
+    const uint32_t *now = guest_phys_ptr(vm_mem(vm), (uint32_t)ppn << 12, 4096);
     struct changed ch = NO_CHANGES;
     for (uint32_t e = 0, n = table_entries(c); e < n; e++)
         if (entry_changed(entry_at(c, snap, e), entry_at(c, now, e))) {
             mark_changed(&ch, e);
-            if (vm->mmu_trace.on)
+            if (s->trace.on)
                 mmu_trace_entry(vm, ppn, e, entry_at(c, snap, e), entry_at(c, now, e), true);
         }
     if (ch.first < PT_ENTRIES)
@@ -219,13 +221,13 @@ static void resync_page(struct vm *vm, uint32_t ppn, const uint32_t *snap)
         hm_protect_aliases(vm, ppn);
     } else {
         s->ptp[ppn] = PT_NONE;
-        vm->stats.shadow_untraced++;
+        vm_stats(vm)->shadow_untraced++;
     }
 }
 
 void shadow_resync(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     for (uint32_t k = 0; k < s->nunsync; k++)
         if (s->ptp[s->unsync[k]] == PT_UNSYNC)
             resync_page(vm, s->unsync[k], s->snap[k]);
@@ -242,13 +244,14 @@ void shadow_resync(struct vm *vm)
  */
 static void walk_entry(struct vm *vm, uint32_t ppn, uint32_t e)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (ppn >= s->npages || s->ptp[ppn] != PT_UNSYNC)
         return;
     uint32_t *snap = s->snap[s->snap_slot[ppn]];
-    uint32_t esize = mmu_format(&vm->cpu)->esize;
-    uint64_t now = mmu_read_entry(&vm->cpu, (ppn << 12) + e * esize);
-    if (!entry_changed(entry_at(&vm->cpu, snap, e), now))
+    struct vcpu *c = vm_cpu(vm);
+    uint32_t esize = mmu_format(c)->esize;
+    uint64_t now = mmu_read_entry(c, (ppn << 12) + e * esize);
+    if (!entry_changed(entry_at(c, snap, e), now))
         return;
     struct changed ch = NO_CHANGES;
     mark_changed(&ch, e);
@@ -277,15 +280,16 @@ static bool pde_keeps(const struct vcpu *c, uint64_t o, uint64_t n)
  * pa (has = false: there is none). */
 static void revalidate_slot(struct vm *vm, int i, uint32_t d, bool has, uint32_t pa, uint64_t now)
 {
-    struct view *v = &vm->shadow->v[i];
-    if (!has || !pde_keeps(&vm->cpu, v->pde[d], now)) {
+    struct vcpu *c = vm_cpu(vm);
+    struct view *v = &shadow_of(vm)->v[i];
+    if (!has || !pde_keeps(c, v->pde[d], now)) {
         /* Emptied: what it holds from now on comes from the live entry (a
          * PAE slot whose 4 MiB region stays in use is not dropped again). */
         view_unmap_region(vm, i, d);
         v->pde[d] = now;
         return;
     }
-    mmu_set_bits(&vm->cpu, pa, now, PTE_A);
+    mmu_set_bits(c, pa, now, PTE_A);
     v->pde[d] = now | PTE_A;
 }
 
@@ -296,8 +300,8 @@ static void revalidate_slot(struct vm *vm, int i, uint32_t d, bool has, uint32_t
  * entries read in place. */
 void pt_revalidate_view(struct vm *vm, int i)
 {
-    struct shadow *s = vm->shadow;
-    const struct vcpu *c = &vm->cpu;
+    struct shadow *s = shadow_of(vm);
+    const struct vcpu *c = vm_cpu(vm);
     const struct pg_format *fm = mmu_format(c);
     const uint8_t *dirs[4];
     uint32_t per = 1u << (22 - fm->dir_shift), mask = (1u << fm->pt_bits) - 1;
@@ -312,7 +316,7 @@ void pt_revalidate_view(struct vm *vm, int i)
                 uint64_t now = dir ? entry_at(c, dir, d & mask) : 0;
                 if (dir && now == s->v[i].pde[d] && (now & PTE_P))
                     continue;           /* the common case: unchanged, A set */
-                uint32_t pa = dir ? (uint32_t)(dir - vm->mem.ram) + (d & mask) * fm->esize : 0;
+                uint32_t pa = dir ? (uint32_t)(dir - vm_mem(vm)->ram) + (d & mask) * fm->esize : 0;
                 revalidate_slot(vm, i, d, dir != NULL, pa, now);
             }
         }
@@ -324,8 +328,8 @@ void pt_revalidate_view(struct vm *vm, int i)
  * page table, which becomes traced. */
 void pt_note_walk(struct vm *vm, uint32_t lin)
 {
-    struct shadow *s = vm->shadow;
-    const struct vcpu *c = &vm->cpu;
+    struct shadow *s = shadow_of(vm);
+    const struct vcpu *c = vm_cpu(vm);
     const struct pg_format *fm = mmu_format(c);
     int i = s->cur;
     struct view *v = &s->v[i];
@@ -347,14 +351,14 @@ void pt_note_walk(struct vm *vm, uint32_t lin)
 /* The guest writes a traced page-table page: let it (see the top). */
 void pt_unsync(struct vm *vm, uint32_t ppn)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (s->nunsync == UNSYNC_MAX)
         shadow_resync(vm);      /* early, which is always allowed */
-    memcpy(s->snap[s->nunsync], guest_phys_ptr(&vm->mem, ppn << 12, 4096), 4096);
+    memcpy(s->snap[s->nunsync], guest_phys_ptr(vm_mem(vm), ppn << 12, 4096), 4096);
     s->snap_slot[ppn] = (uint16_t)s->nunsync;
     s->unsync[s->nunsync++] = ppn;
     s->ptp[ppn] = PT_UNSYNC;
-    vm->stats.shadow_trace_faults++;
-    if (vm->mmu_trace.on)
+    vm_stats(vm)->shadow_trace_faults++;
+    if (s->trace.on)
         mmu_trace_unsync(vm, ppn);
 }

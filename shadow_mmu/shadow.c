@@ -29,16 +29,18 @@
 #include "shadow_mmu/lab_mmu_trace.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/host_facts.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "devices/device.h"
+#include "cpu/counters.h"
 
-int shadow_init(struct vm *vm, char *err, unsigned long errlen)
+int shadow_init(struct vm *vm, bool emulate_page0, char *err, unsigned long errlen)
 {
     struct shadow *s = calloc(1, sizeof *s);
     if (!s)
         goto oom;
-    vm->shadow = s;
-    s->npages = vm->mem.size / GUEST_PAGE_SIZE;
-    s->user_first = host_plan()->user_page0 && !vm->opt.emulate_page0 ? 0 : 1;
+    *vm_shadow(vm) = s;
+    s->npages = vm_mem(vm)->size / GUEST_PAGE_SIZE;
+    s->user_first = host_plan()->user_page0 && !emulate_page0 ? 0 : 1;
     s->ptp = calloc(s->npages, 1);
     s->snap = calloc(UNSYNC_MAX, sizeof *s->snap);
     s->snap_slot = calloc(s->npages, sizeof *s->snap_slot);
@@ -51,7 +53,7 @@ int shadow_init(struct vm *vm, char *err, unsigned long errlen)
         if (!v->uses)
             goto oom;
         if (i == 0) {
-            v->base = vm->mem.kview;
+            v->base = vm_mem(vm)->kview;
         } else {
             v->base = kview_reserve();
             if (!v->base) {
@@ -68,7 +70,7 @@ oom:
 
 void shadow_destroy(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (!s)
         return;
     for (int i = 0; i < SHADOW_VIEWS; i++) {
@@ -82,14 +84,22 @@ void shadow_destroy(struct vm *vm)
     free(s->snap_slot);
     free(s->xstate);
     free(s);
-    vm->shadow = NULL;
+    *vm_shadow(vm) = NULL;
+}
+
+void shadow_trace_range(struct vm *vm, uint32_t lo, uint32_t hi)
+{
+    struct shadow *s = shadow_of(vm);
+    s->trace.on = true;
+    s->trace.lo = lo;
+    s->trace.hi = hi;
 }
 
 /* ---- views ------------------------------------------------------------ */
 
 static void view_clear(struct vm *vm, int i)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     hm_clear(vm, i);
     hm_clear(vm, USER_TAG + i);
     memset(s->v[i].uses, 0, s->npages * sizeof *s->v[i].uses);
@@ -103,15 +113,15 @@ static void view_clear(struct vm *vm, int i)
  * call, though its kernel never runs ring 3 on them. */
 static void use_view(struct vm *vm, int i)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     s->cur = i;
     s->v[i].last_used = ++s->clock;
-    vm->cpu.bt.kview = (uint64_t)(uintptr_t)s->v[i].base;
+    vm_cpu(vm)->bt.kview = (uint64_t)(uintptr_t)s->v[i].base;
 }
 
 void shadow_user_enter(struct vm *vm)
 {
-    hm_switch_user(vm, vm->shadow->cur);
+    hm_switch_user(vm, shadow_of(vm)->cur);
 }
 
 /*
@@ -125,21 +135,22 @@ void shadow_user_enter(struct vm *vm)
  */
 static void select_view(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
-    uint32_t cr3 = vm->cpu.cr3 & mmu_format(&vm->cpu)->cr3_mask;
+    struct shadow *s = shadow_of(vm);
+    struct vcpu *c = vm_cpu(vm);
+    uint32_t cr3 = c->cr3 & mmu_format(c)->cr3_mask;
     int pick = -1;
     for (int i = 0; i < SHADOW_VIEWS; i++)
         if (s->v[i].cr3 == cr3)
             pick = i;
     if (pick >= 0) {
-        vm->stats.shadow_view_hits++;
+        vm_stats(vm)->shadow_view_hits++;
     } else {
         pick = 0;
         for (int i = 1; i < SHADOW_VIEWS; i++)
             if (s->v[i].last_used < s->v[pick].last_used)
                 pick = i;
         s->v[pick].cr3 = cr3;
-        vm->stats.shadow_view_recycles++;
+        vm_stats(vm)->shadow_view_recycles++;
     }
     pt_revalidate_view(vm, pick);
     use_view(vm, pick);
@@ -147,19 +158,20 @@ static void select_view(struct vm *vm)
 
 void shadow_reset(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     for (int i = 0; i < SHADOW_VIEWS; i++) {
         view_clear(vm, i);
         s->v[i].cr3 = VIEW_FREE;
     }
     memset(s->ptp, 0, s->npages);
     s->nunsync = 0;
-    vm->stats.shadow_flushes++;
-    if (!(vm->cpu.cr0 & CR0_PG)) {
+    vm_stats(vm)->shadow_flushes++;
+    if (!(vm_cpu(vm)->cr0 & CR0_PG)) {
         /* Paging off: view 0 maps RAM 1:1; code pages stay read-only. */
-        guest_mem_map_identity(&vm->mem);
+        struct guest_mem *m = vm_mem(vm);
+        guest_mem_map_identity(m);
         for (uint64_t p = 0; p < s->npages; p++)
-            if (vm->mem.code_pages[p])
+            if (m->code_pages[p])
                 mprotect(hm_host(s, 0, (uint32_t)p), GUEST_PAGE_SIZE, PROT_READ);
         use_view(vm, 0);
         return;
@@ -169,7 +181,7 @@ void shadow_reset(struct vm *vm)
 
 void shadow_cr3_loaded(struct vm *vm)
 {
-    if (!(vm->cpu.cr0 & CR0_PG))
+    if (!(vm_cpu(vm)->cr0 & CR0_PG))
         return;
     shadow_resync(vm);          /* a TLB flush: changed entries take effect */
     select_view(vm);
@@ -177,11 +189,11 @@ void shadow_cr3_loaded(struct vm *vm)
 
 void shadow_invlpg(struct vm *vm, uint32_t lin)
 {
-    if (!(vm->cpu.cr0 & CR0_PG))
+    if (!(vm_cpu(vm)->cr0 & CR0_PG))
         return;
-    struct shadow *s = vm->shadow;
-    vm->stats.shadow_invlpg++;
-    uint32_t lpn = lin >> 12, d = lin >> mmu_format(&vm->cpu)->dir_shift;
+    struct shadow *s = shadow_of(vm);
+    vm_stats(vm)->shadow_invlpg++;
+    uint32_t lpn = lin >> 12, d = lin >> mmu_format(vm_cpu(vm))->dir_shift;
     /* A big page is one TLB entry: drop all of it. */
     if (s->v[s->cur].big[d])
         view_unmap_region(vm, s->cur, d);
@@ -223,23 +235,25 @@ static bool host_page_zero(const struct shadow *s, int tag, uint32_t lin)
 static bool around_entry(struct vm *vm, int tag, unsigned u, uint64_t pde, bool big,
                          uint32_t lpn, uint32_t ppn, bool writable, bool nx)
 {
-    const struct pg_format *fm = mmu_format(&vm->cpu);
-    if ((vm->shadow->t[tag].map[lpn] & LM_PRESENT) ||
-        !guest_mem_is_ram(&vm->mem, (uint64_t)ppn << 12, 4096) || (writable && !hm_may_write(vm, ppn)))
+    struct vcpu *c = vm_cpu(vm);
+    struct guest_mem *m = vm_mem(vm);
+    const struct pg_format *fm = mmu_format(c);
+    if ((shadow_of(vm)->t[tag].map[lpn] & LM_PRESENT) ||
+        !guest_mem_is_ram(m, (uint64_t)ppn << 12, 4096) || (writable && !hm_may_write(vm, ppn)))
         return false;
     if (big)
         return true;
     uint32_t idx = lpn & ((1u << fm->pt_bits) - 1);
     uint32_t tpa = (uint32_t)(pde & fm->frame) + idx * fm->esize;
-    if (!guest_phys_ptr(&vm->mem, tpa, fm->esize))
+    if (!guest_phys_ptr(m, tpa, fm->esize))
         return false;
-    uint64_t pte = mmu_read_entry(&vm->cpu, tpa);
+    uint64_t pte = mmu_read_entry(c, tpa);
     uint64_t need = PTE_P | PTE_A | (u ? PTE_U : 0);
     if (writable)
         need |= PTE_W | PTE_D;
     return (uint32_t)(pte & fm->frame) >> 12 == ppn && (pte & need) == need &&
            !(pte & (fm->rsvd_pte | (nx ? 0 : PTE_XD))) &&
-           (mmu_is_nx(&vm->cpu, pde | pte) || exec_filtered(vm->shadow, tag, ppn)) == nx;
+           (mmu_is_nx(c, pde | pte) || exec_filtered(shadow_of(vm), tag, ppn)) == nx;
 }
 
 /* Map the faulting page lpn -> ppn with as many neighbours as qualify
@@ -247,7 +261,7 @@ static bool around_entry(struct vm *vm, int tag, unsigned u, uint64_t pde, bool 
 static int map_around(struct vm *vm, int tag, unsigned u, uint32_t lpn, uint32_t ppn,
                       bool writable, bool nx)
 {
-    struct vcpu *c = &vm->cpu;
+    struct vcpu *c = vm_cpu(vm);
     if (!(c->cr0 & CR0_PG) || (writable && !hm_may_write(vm, ppn)))
         return hm_map(vm, tag, lpn, ppn, writable, nx);
     const struct pg_format *fm = mmu_format(c);
@@ -259,7 +273,7 @@ static int map_around(struct vm *vm, int tag, unsigned u, uint32_t lpn, uint32_t
                     (big && writable ? PTE_D : 0);
     if ((pde & need) != need)
         return hm_map(vm, tag, lpn, ppn, writable, nx);
-    uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? vm->shadow->user_first : 0;
+    uint32_t region = lpn & ~(slot - 1), lo = lpn, hi = lpn, first = is_user(tag) ? shadow_of(vm)->user_first : 0;
     while (hi - lo + 1 < AROUND_MAX && hi + 1 < region + slot &&
            around_entry(vm, tag, u, pde, big, hi + 1, ppn + (hi + 1 - lpn), writable, nx))
         hi++;
@@ -271,7 +285,7 @@ static int map_around(struct vm *vm, int tag, unsigned u, uint32_t lpn, uint32_t
     for (uint32_t l = lo; l <= hi && !big; l++)
         if (l != lpn)
             pt_note_walk(vm, l << 12);
-    vm->stats.shadow_mapped_around += hi - lo;
+    vm_stats(vm)->shadow_mapped_around += hi - lo;
     return hm_map_run(vm, tag, lo, ppn - (lpn - lo), hi - lo + 1, writable, nx, lpn);
 }
 
@@ -281,37 +295,39 @@ static int map_around(struct vm *vm, int tag, unsigned u, uint32_t lpn, uint32_t
 static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error)
 {
-    struct vcpu *c = &vm->cpu;
+    struct vcpu *c = vm_cpu(vm);
+    struct shadow *s = shadow_of(vm);
+    struct stats *st = vm_stats(vm);
     struct mmu_fault f;
     unsigned acc = (write ? ACC_WRITE : ACC_READ) | u;
     enum mmu_result r = mmu_translate(c, lin, acc, pa, &f);
     if (r == MMU_PAGE_FAULT) {
         *pf_error = f.error;
-        vm->stats.shadow_true_faults++;
+        st->shadow_true_faults++;
         return SHADOW_GUEST_PF;
     }
-    bool page0 = host_page_zero(vm->shadow, tag, lin);
-    if (r == MMU_NOT_RAM && !write && !io_mmio_claimed(&vm->io, *pa) && !page0 &&
+    bool page0 = host_page_zero(s, tag, lin);
+    if (r == MMU_NOT_RAM && !write && !io_mmio_claimed(vm_io(vm), *pa) && !page0 &&
         hm_map_ones(vm, tag, lin >> 12) == 0)
         return SHADOW_FIXED;
     if (r == MMU_NOT_RAM || page0)
         return SHADOW_MMIO;     /* device memory, or a page the host cannot map */
     uint32_t ppn = *pa >> 12;
-    if (write && vm->mem.code_pages[ppn])
+    if (write && vm_mem(vm)->code_pages[ppn])
         return SHADOW_SMC;
-    if (write && vm->shadow->ptp[ppn] == PT_TRACED && (c->cr0 & CR0_PG))
+    if (write && s->ptp[ppn] == PT_TRACED && (c->cr0 & CR0_PG))
         pt_unsync(vm, ppn);     /* then mapped writable below */
     if (!(c->cr0 & CR0_PG) && !is_user(tag))
         return SHADOW_MMIO;     /* the identity map already has every RAM page */
-    uint32_t cur = vm->shadow->t[tag].map[lin >> 12];
+    uint32_t cur = s->t[tag].map[lin >> 12];
     if ((cur & LM_PRESENT) && (cur >> 12) == ppn && ((cur & LM_WRITE) || !write))
         return SHADOW_MMIO;     /* mapped as asked and still faulting: not a paging matter */
     if (c->cr0 & CR0_PG)
         pt_note_walk(vm, lin);
-    vm->stats.shadow_hidden_faults++;
+    st->shadow_hidden_faults++;
     if (is_user(tag))
-        vm->stats.shadow_user_hidden_faults++;
-    if (vm->mmu_trace.on)
+        st->shadow_user_hidden_faults++;
+    if (s->trace.on)
         mmu_trace_hidden(vm, lin, *pa, write, u != 0);
     /* Read-only until the first write, so the guest's dirty bit is exact;
      * unless the entry is dirty already and allows the write. */
@@ -323,7 +339,7 @@ static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin
      * it, emulated, takes the guest's #PF with I/D. */
     bool nx = is_user(tag) && (((c->cr0 & CR0_PG) &&
                                 mmu_translate(c, lin, ACC_FETCH | ACC_NOSET | u, &pa2, NULL) != MMU_OK) ||
-                               exec_filtered(vm->shadow, tag, ppn));
+                               exec_filtered(s, tag, ppn));
     if (map_around(vm, tag, u, lin >> 12, ppn, writable, nx) < 0)
         return SHADOW_MMIO;
     return SHADOW_FIXED;
@@ -332,13 +348,13 @@ static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin
 enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
                                 uint32_t *pa, uint32_t *pf_error)
 {
-    return fault(vm, vm->shadow->cur, 0, lin, write, pa, pf_error);
+    return fault(vm, shadow_of(vm)->cur, 0, lin, write, pa, pf_error);
 }
 
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error)
 {
-    int tag = USER_TAG + vm->shadow->cur;
+    int tag = USER_TAG + shadow_of(vm)->cur;
     shadow_user_enter(vm);
     if (hm_bring_back_page(vm, tag, lin >> 12, write))
         return SHADOW_FIXED;
@@ -351,7 +367,7 @@ enum shadow_result shadow_direct_fault(struct vm *vm, uint32_t lin, bool write, 
     if (!supervisor)
         return shadow_user_fault(vm, lin, write, pa, pf_error);
     shadow_user_enter(vm);
-    return fault(vm, USER_TAG + vm->shadow->cur, 0, lin, write, pa, pf_error);
+    return fault(vm, USER_TAG + shadow_of(vm)->cur, 0, lin, write, pa, pf_error);
 }
 
 void shadow_user_flush(struct vm *vm)
@@ -362,7 +378,7 @@ void shadow_user_flush(struct vm *vm)
 
 bool shadow_direct_exec(struct vm *vm, uint32_t lin, bool exec)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     shadow_user_enter(vm);
     int tag = USER_TAG + s->cur;
     uint32_t *e = &s->t[tag].map[lin >> 12];
@@ -375,58 +391,61 @@ bool shadow_direct_exec(struct vm *vm, uint32_t lin, bool exec)
 
 int shadow_exec_filter_on(struct vm *vm)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (!s->xstate && !(s->xstate = calloc(s->npages, 1)))
         return -1;
     shadow_user_flush(vm);
     return 0;
 }
 
-int shadow_exec_state(const struct vm *vm, uint32_t ppn)
+int shadow_exec_state(struct vm *vm, uint32_t ppn)
 {
-    const struct shadow *s = vm->shadow;
+    const struct shadow *s = shadow_of(vm);
     return s->xstate && ppn < s->npages ? s->xstate[ppn] : SHADOW_X_CLEAN;
 }
 
 void shadow_set_exec_state(struct vm *vm, uint32_t ppn, int state)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (s->xstate && ppn < s->npages)
         s->xstate[ppn] = (uint8_t)state;
 }
 
 void shadow_user_prefault(struct vm *vm, uint32_t lin)
 {
-    struct vcpu *c = &vm->cpu;
+    struct vcpu *c = vm_cpu(vm);
     struct mmu_fault f;
     uint32_t pa, err;
-    int tag = USER_TAG + vm->shadow->cur;
+    struct shadow *s = shadow_of(vm);
+    int tag = USER_TAG + s->cur;
     shadow_user_enter(vm);
-    if (!(c->cr0 & CR0_PG) || (vm->shadow->t[tag].map[lin >> 12] & LM_PRESENT) ||
+    if (!(c->cr0 & CR0_PG) || (s->t[tag].map[lin >> 12] & LM_PRESENT) ||
         mmu_translate(c, lin, ACC_READ | ACC_USER | ACC_NOSET, &pa, &f) != MMU_OK)
         return;
     if (fault(vm, tag, ACC_USER, lin, false, &pa, &err) == SHADOW_FIXED)
-        vm->stats.shadow_prefaults++;
+        vm_stats(vm)->shadow_prefaults++;
 }
 
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
 {
+    struct shadow *s = shadow_of(vm);
+    struct guest_mem *m = vm_mem(vm);
     uint32_t ppn = pa >> 12;
-    if ((uint64_t)pa >= vm->mem.size || vm->mem.code_pages[ppn] == protect)
+    if ((uint64_t)pa >= m->size || m->code_pages[ppn] == protect)
         return;
-    vm->mem.code_pages[ppn] = protect;
-    if (!protect && vm->shadow->xstate && vm->shadow->xstate[ppn] != SHADOW_X_UNSCANNED) {
+    m->code_pages[ppn] = protect;
+    if (!protect && s->xstate && s->xstate[ppn] != SHADOW_X_UNSCANNED) {
         /* Its code changes: decode it again before it next runs directly,
          * and take back the executable mappings it has. */
-        uint8_t old = vm->shadow->xstate[ppn];
-        vm->shadow->xstate[ppn] = SHADOW_X_UNSCANNED;
+        uint8_t old = s->xstate[ppn];
+        s->xstate[ppn] = SHADOW_X_UNSCANNED;
         if (old == SHADOW_X_CLEAN || old == SHADOW_X_STEP)
             hm_unmap_user_aliases(vm, ppn);
     }
-    if (!(vm->cpu.cr0 & CR0_PG)) {
+    if (!(vm_cpu(vm)->cr0 & CR0_PG)) {
         /* The identity map holds every page writable: change just this one
          * (unless it is also a page-table page, which paging off cannot be). */
-        mprotect(hm_host(vm->shadow, 0, ppn), GUEST_PAGE_SIZE,
+        mprotect(hm_host(s, 0, ppn), GUEST_PAGE_SIZE,
                  protect ? PROT_READ : PROT_READ | PROT_WRITE);
         return;
     }
@@ -435,7 +454,8 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
         hm_protect_aliases(vm, ppn);
 }
 
-int shadow_current_view(const struct vm *vm)
+int shadow_current_view(struct vm *vm)
 {
-    return vm->shadow ? vm->shadow->cur : 0;
+    struct shadow *s = shadow_of(vm);
+    return s ? s->cur : 0;
 }

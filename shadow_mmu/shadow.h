@@ -47,7 +47,12 @@ enum shadow_result {
     SHADOW_SMC,         /* a write to a page holding translations: *pa set */
 };
 
-int shadow_init(struct vm *vm, char *err, unsigned long errlen);
+/* emulate_page0 (--emulate-page0): guest page 0 never maps into a user
+ * view, even where the host would allow it (cpu/host_facts.h). */
+int shadow_init(struct vm *vm, bool emulate_page0, char *err, unsigned long errlen);
+/* --trace-mmu START-END: log what the shadow does for the guest linear
+ * addresses [lo, hi] (shadow_mmu/lab_mmu_trace.h). */
+void shadow_trace_range(struct vm *vm, uint32_t lo, uint32_t hi);
 void shadow_destroy(struct vm *vm);
 void shadow_reset(struct vm *vm);
 void shadow_cr3_loaded(struct vm *vm);
@@ -91,7 +96,7 @@ enum shadow_result shadow_direct_fault(struct vm *vm, uint32_t lin, bool write, 
                                        uint32_t *pa, uint32_t *pf_error);
 void shadow_user_flush(struct vm *vm);
 int shadow_exec_filter_on(struct vm *vm);
-int shadow_exec_state(const struct vm *vm, uint32_t ppn);
+int shadow_exec_state(struct vm *vm, uint32_t ppn);
 void shadow_set_exec_state(struct vm *vm, uint32_t ppn, int state);
 bool shadow_direct_exec(struct vm *vm, uint32_t lin, bool exec);
 
@@ -102,6 +107,6 @@ void shadow_pt_written(struct vm *vm, uint32_t pa, uint32_t len);
 void shadow_resync(struct vm *vm);
 
 /* The view (0 .. SHADOW_VIEWS - 1) of the running address space. */
-int shadow_current_view(const struct vm *vm);
+int shadow_current_view(struct vm *vm);
 
 #endif

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include "shadow_mmu/shadow.h"
 #include "shadow_mmu/mmu.h"
-
-struct vm;
+#include "shadow_mmu/guest_mem.h"
+#include "cpu/machine.h"
 
 #define LM_PRESENT 1u
 #define LM_WRITE   2u
@@ -92,7 +92,17 @@ struct shadow {
     uint32_t user_first;        /* first linear page a user view can hold: 1
                                    where the host forbids mapping its page 0
                                    (mmap_min_addr), else 0 (cpu/host_facts.h) */
+    struct {                    /* --trace-mmu START-END: the range lab_mmu_trace.h logs */
+        bool on;
+        uint32_t lo, hi;
+    } trace;
 };
+
+/* The machine's shadow (shadow_init put it there). */
+static inline struct shadow *shadow_of(struct vm *vm)
+{
+    return *vm_shadow(vm);
+}
 
 static inline bool is_user(int tag)
 {
@@ -148,7 +158,7 @@ void hm_release(struct shadow *s, int tag, uint32_t first, uint64_t n);
 int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_page);
 /* The memfd page an entry maps (its frame, or the all-ones page), and the
  * host protection it is mapped with in a tag. */
-uint32_t hm_file_page(const struct vm *vm, uint32_t entry);
+uint32_t hm_file_page(struct vm *vm, uint32_t entry);
 int hm_prot(int tag, uint32_t entry);
 
 /* userview.c */
@@ -158,7 +168,7 @@ void view_unmap(struct vm *vm, int i, uint32_t first, uint32_t n);
 /* Drop directory slot d (struct pg_format) of view i, kernel and user. */
 void view_unmap_region(struct vm *vm, int i, uint32_t d);
 /* Does view i map anything in directory slot d (its 4 MiB region, with PAE)? */
-bool region_used(const struct vm *vm, int i, uint32_t d);
+bool region_used(struct vm *vm, int i, uint32_t d);
 
 /* pttrace.c */
 void pt_mark(struct vm *vm, uint32_t ppn, uint16_t use);

@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "shadow_mmu/shadow_int.h"
-#include "monitor/vm.h"
+#include "cpu/machine.h"
+#include "cpu/counters.h"
 
 /* Does the incoming user tag `to` remember page l exactly as the outgoing
  * one maps it (the same frame, with the same protection)?  Then the host
@@ -69,7 +70,7 @@ static void release_pages(struct shadow *s, int tag, uint32_t *drop, uint32_t n)
  * into whole-map scans at every switch. */
 static void put_aside(struct vm *vm, int tag, int next)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     struct hmap *h = &s->t[tag];
     if (!h->mapped) {
         h->nlist = 0;
@@ -85,7 +86,7 @@ static void put_aside(struct vm *vm, int tag, int next)
             continue;
         if (partial && !(e & LM_ASIDE)) {
             if (hand_over(&s->t[next], l, e))
-                vm->stats.shadow_user_kept++;
+                vm_stats(vm)->shadow_user_kept++;
             else
                 s->drop[ndrop++] = l;
         }
@@ -131,7 +132,7 @@ static uint32_t aside_run(const struct hmap *h, int tag, uint32_t l, int dir, ui
  * in and gets it all back). */
 static void bring_back_hot(struct vm *vm, int tag)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     struct hmap *h = &s->t[tag];
     for (uint32_t i = 0, n = hm_list_len(h); i < n; i++) {
         uint32_t l = hm_list_page(h, i), e = h->map[l];
@@ -143,13 +144,13 @@ static void bring_back_hot(struct vm *vm, int tag)
             continue;                           /* they fault back in one by one */
         for (uint32_t k = 0; k < len; k++)
             h->map[l + k] = (h->map[l + k] & ~LM_ASIDE) - LM_HOT_ONE;
-        vm->stats.shadow_user_remaps += len;
+        vm_stats(vm)->shadow_user_remaps += len;
     }
 }
 
 void hm_switch_user(struct vm *vm, int view)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     if (view == s->ulive)
         return;
     put_aside(vm, USER_TAG + s->ulive, USER_TAG + view);
@@ -165,7 +166,7 @@ void hm_switch_user(struct vm *vm, int view)
 #define BRING_BACK_MAX 16
 bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
 {
-    struct shadow *s = vm->shadow;
+    struct shadow *s = shadow_of(vm);
     struct hmap *h = &s->t[tag];
     uint32_t e = h->map[lpn];
     if (!(e & LM_PRESENT) || !(e & LM_ASIDE) || (write && !(e & LM_WRITE)))
@@ -179,6 +180,6 @@ bool hm_bring_back_page(struct vm *vm, int tag, uint32_t lpn, bool write)
     for (uint32_t l = first; l < first + len; l++)
         h->map[l] &= ~LM_ASIDE;
     h->map[lpn] = (e & ~(LM_ASIDE | LM_HOT)) | LM_HOT_NEW;
-    vm->stats.shadow_user_remaps += len;
+    vm_stats(vm)->shadow_user_remaps += len;
     return true;
 }
