@@ -264,6 +264,8 @@ static void kvm_engine_destroy(struct vm *vm)
     vm->kvm = NULL;
 }
 
+/* No create hook: the hardware walks the guest's page tables, so there are
+ * no views, no translator and no direct execution to make. */
 const struct engine engine_kvm = {
     .name = "kvm",
     .start = kvm_start,
