@@ -1,13 +1,17 @@
 /*
  * cpu/machine.h - what the layers below monitor/ (cpu/, bt/, shadow_mmu/,
- * devices/) may ask of the machine they are part of, without seeing its
- * struct: its guest memory, CPU, port and MMIO bus, event counters, the
- * state each engine and the device models keep, the end of the run with an
- * exit status, and the monitor's services the translator reports to.
+ * devices/) may see of the machine they are part of: its CPU, guest
+ * memory, port and MMIO bus, event counters and the state each engine and
+ * the device models keep (struct machine); and what they may ask of the
+ * monitor: the end of the run with an exit status, the report of an
+ * unimplemented operation, and the services the translator reports to.
  *
- * Contract: monitor/vm.c implements these for struct vm (monitor/vm.h);
- * a lower layer includes this header, never a monitor/ header (the build
- * fails otherwise: tests/layers.sh).
+ * Contract: struct vm (monitor/vm.h) begins with a struct machine, so
+ * the accessors below are plain address arithmetic, inlined on the paths
+ * that run per guest page-table write or fault; the rest is implemented
+ * in monitor/vm.c.  The monitor's own bookkeeping (options, debugger,
+ * symbols) stays out of sight.  A lower layer includes this header, never
+ * a monitor/ header (the build fails otherwise: tests/layers.sh).
  */
 #ifndef CPU_MACHINE_H
 #define CPU_MACHINE_H
@@ -15,16 +19,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "cpu/vcpu.h"
+#include "cpu/counters.h"
+#include "shadow_mmu/guest_mem.h"
+#include "devices/device.h"
 
 struct vm;
-struct vcpu;
-struct guest_mem;
-struct io_bus;
 struct platform;
-struct stats;
 struct tc;
 struct shadow;
 struct direct;
+
+struct machine {
+    struct vcpu cpu;
+    struct guest_mem mem;
+    struct io_bus io;
+    struct stats stats;         /* the event counters (cpu/counters.h) */
+    /* Where the device models keep their state (devices/platform.c), and
+     * the engines theirs: the translation cache (bt/tc.c), the shadow page
+     * tables (shadow_mmu/shadow.c) and ring-3 direct execution
+     * (cpu/direct.c).  Each module's init fills its slot; the engines'
+     * stay NULL under --accel kvm, where the hardware does their work. */
+    struct platform *platform;
+    struct tc *tc;
+    struct shadow *shadow;
+    struct direct *direct;
+};
+
+static inline struct machine *vm_machine(struct vm *vm) { return (struct machine *)(void *)vm; }
+static inline struct guest_mem *vm_mem(struct vm *vm) { return &vm_machine(vm)->mem; }
+static inline struct vcpu *vm_cpu(struct vm *vm) { return &vm_machine(vm)->cpu; }
+static inline struct io_bus *vm_io(struct vm *vm) { return &vm_machine(vm)->io; }
+static inline struct stats *vm_stats(struct vm *vm) { return &vm_machine(vm)->stats; }
+static inline struct platform **vm_platform(struct vm *vm) { return &vm_machine(vm)->platform; }
+static inline struct tc **vm_tc(struct vm *vm) { return &vm_machine(vm)->tc; }
+static inline struct shadow **vm_shadow(struct vm *vm) { return &vm_machine(vm)->shadow; }
+static inline struct direct **vm_direct(struct vm *vm) { return &vm_machine(vm)->direct; }
 
 /* Exit statuses of the vmm program (documented in vmm --help and docs/usage.md). */
 enum vmm_status {
@@ -41,20 +71,6 @@ enum vmm_status {
     VMM_EXIT_LIMIT = 16,        /* the run reached --time-limit */
 };
 
-struct guest_mem *vm_mem(struct vm *vm);
-struct vcpu *vm_cpu(struct vm *vm);
-struct io_bus *vm_io(struct vm *vm);
-/* The event counters (cpu/counters.h). */
-struct stats *vm_stats(struct vm *vm);
-/* Where the device models keep their state (devices/platform.c), and the
- * engines theirs: the translation cache (bt/tc.c), the shadow page tables
- * (shadow_mmu/shadow.c) and ring-3 direct execution (cpu/direct.c).  Each
- * module's init fills its slot; the engines' stay NULL under --accel kvm,
- * where the hardware does their work. */
-struct platform **vm_platform(struct vm *vm);
-struct tc **vm_tc(struct vm *vm);
-struct shadow **vm_shadow(struct vm *vm);
-struct direct **vm_direct(struct vm *vm);
 
 /* --trace: the layers say what they do on stderr. */
 bool vm_tracing(struct vm *vm);

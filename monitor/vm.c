@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "monitor/vm.h"
 #include "monitor/symbols.h"
@@ -25,15 +26,10 @@ struct vm *vm_alloc(void)
     return vm;
 }
 
+/* The accessors of cpu/machine.h cast a struct vm * to its struct machine. */
+_Static_assert(offsetof(struct vm, cpu) == 0, "struct vm begins with its struct machine");
+
 /* (cpu/machine.h) */
-struct guest_mem *vm_mem(struct vm *vm) { return &vm->mem; }
-struct vcpu *vm_cpu(struct vm *vm) { return &vm->cpu; }
-struct io_bus *vm_io(struct vm *vm) { return &vm->io; }
-struct stats *vm_stats(struct vm *vm) { return &vm->stats; }
-struct platform **vm_platform(struct vm *vm) { return &vm->platform; }
-struct tc **vm_tc(struct vm *vm) { return &vm->tc; }
-struct shadow **vm_shadow(struct vm *vm) { return &vm->shadow; }
-struct direct **vm_direct(struct vm *vm) { return &vm->direct; }
 bool vm_tracing(struct vm *vm) { return vm->opt.trace; }
 
 void vm_stop_on_signal(struct vm *vm, int sig)

@@ -54,13 +54,10 @@ struct vm_options {
 };
 
 struct vm {
-    struct vcpu cpu;
-    struct guest_mem mem;
-    struct io_bus io;
-    struct stats stats;
-    struct tc *tc;
-    struct shadow *shadow;      /* shadow_mmu/shadow.c */
-    struct direct *direct;      /* ring-3 direct execution (cpu/direct.c) */
+    /* What the layers below see (cpu/machine.h): cpu, mem, io, stats,
+     * platform, tc, shadow, direct.  First, and unnamed, so that vm->cpu
+     * reads as before and vm_cpu(vm) is the same address. */
+    struct machine;
     struct kvm_vm *kvm;         /* --accel kvm: the KVM VM (cpu/kvm.h); then tc, shadow and
                                  * direct are NULL */
     struct pg_watch *pg;        /* the silent-instruction watch, may be NULL (monitor/pg_watch.h) */
@@ -70,7 +67,6 @@ struct vm {
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* guest kernel symbols (--symbols, or the ELF kernel), may be NULL */
     FILE *perf_map;             /* --perf-map: /tmp/perf-PID.map, may be NULL */
-    struct platform *platform;  /* device models (devices/platform.c) */
     struct vm_options opt;
 
     /* A guest #PF delivered for a ring-3 access: when ring 3 runs again in
