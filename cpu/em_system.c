@@ -56,10 +56,10 @@ static bool write_cr0(struct em *e, uint32_t v)
         return em_fail(e, EXC_GP, 0);
     if ((v & CR0_NW) && !(v & CR0_CD))
         return em_fail(e, EXC_GP, 0);
-    if (!(v & CR0_PE)) {
-        em_unsupported(e, "return to real mode (CR0.PE cleared)");
-        return false;
-    }
+    /* Clearing PE returns to real mode (SDM vol. 3A 9.9.2): the segment
+     * caches keep what protected mode loaded until real-mode loads
+     * replace selector and base (cpu/realmode.h); the CPL is 0 already,
+     * since only CPL 0 gets here. */
     if (pae_paging(v, c->cr4) && ((v ^ c->cr0) & (CR0_PG | CR0_CD | CR0_NW)) &&
         !load_pdptes(e, c->cr3))
         return false;

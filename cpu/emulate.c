@@ -12,9 +12,11 @@
 #include "cpu/em_internal.h"
 #include "cpu/exceptions.h"
 #include "cpu/cpuid.h"
+#include "cpu/realmode.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 #include "shadow_mmu/guest_mem.h"
+#include "devices/device.h"
 
 /* The dispatch, from the rows of cpu/insn_table.h. */
 #define EM_ENTRY(M, m, class) [ZYDIS_MNEMONIC_##M] = em_##m,
@@ -130,7 +132,9 @@ uint32_t em_szp8(uint8_t v)
 
 /* Protection and limit checks of a data access (Intel SDM vol. 3A 5.3 and
  * 5.6), then the linear address.  Faults are #SS(0) through SS, #GP(0)
- * otherwise. */
+ * otherwise.  Real mode checks the limit of the segment cache only (SDM
+ * vol. 3A 20.1.1: no protection checks; the type bits left by protected
+ * mode do not count there, so a write through CS works). */
 static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool write,
                       uint32_t *lin)
 {
@@ -139,9 +143,10 @@ static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool wri
     unsigned type = SEG_ATTR_TYPE(s->attr);
     bool code = type & 8;
 
-    if (!SEG_ATTR_P(s->attr) || !SEG_ATTR_S(s->attr))
+    bool real = cpu_real_mode(e->c);
+    if (!real && (!SEG_ATTR_P(s->attr) || !SEG_ATTR_S(s->attr)))
         return em_fail(e, vec, 0);          /* null or unusable */
-    if (write ? (code || !(type & 2)) : (code && !(type & 2)))
+    if (!real && (write ? (code || !(type & 2)) : (code && !(type & 2))))
         return em_fail(e, vec, 0);          /* read-only data, execute-only code */
     uint64_t end = (uint64_t)off + n - 1;
     if (!code && (type & 4)) {              /* expand-down: valid above the limit */
@@ -307,6 +312,20 @@ bool em_stack_pop(struct em *e, uint32_t *v, unsigned bytes)
 
 /* ---------------- fetch and decode ---------------- */
 
+/* Instructions fetched outside RAM must come from a ROM (the firmware at
+ * the top of 4 GiB, devices/rom.h); any other device memory stops the run. */
+static bool fetch_from_rom(struct em *e, uint32_t lin, uint32_t len)
+{
+    uint32_t pa0, pa1;
+    if (len == 0)
+        len = 1;
+    if (mmu_translate(e->c, lin, e->acc | ACC_FETCH | ACC_NOSET, &pa0, NULL) == MMU_PAGE_FAULT ||
+        mmu_translate(e->c, lin + len - 1, e->acc | ACC_FETCH | ACC_NOSET, &pa1, NULL) == MMU_PAGE_FAULT)
+        return false;
+    struct io_bus *bus = vm_io(e->c->vm);
+    return io_mmio_fetchable(bus, pa0, 1) && io_mmio_fetchable(bus, pa1, 1);
+}
+
 /* Fetch and decode the instruction at CS:EIP.  The bytes are read page by
  * page, so an instruction that ends on a page boundary does not touch the
  * following (possibly unmapped) page; bytes past the CS limit are not
@@ -346,7 +365,7 @@ static bool fetch_decode(struct em *e)
             r = r2;
         st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->in, e->op);
     }
-    if (r == MMU_NOT_RAM) {
+    if (r == MMU_NOT_RAM && !fetch_from_rom(e, lin, st == ZYAN_STATUS_SUCCESS ? e->in.length : avail)) {
         em_unsupported(e, "instruction fetch from a non-RAM address");
         return false;
     }
@@ -369,8 +388,6 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         *info = (struct em_info){ .mnemonic = ZYDIS_MNEMONIC_INVALID };
     if (vcpu_get_eflags(c) & FL_VM)
         return em_unsupported(&e, "virtual-8086 mode");
-    if (!(c->cr0 & CR0_PE))
-        return em_unsupported(&e, "real mode");
     if (!fetch_decode(&e))
         return e.res;
     if (info) {
@@ -378,8 +395,11 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         info->length = e.in.length;
     }
     em_handler *h = handlers[e.in.mnemonic];
+    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in.mnemonic) : -1;
     if (cpu_model_insn(&e.in) == MODEL_UD) {
         r = em_ud(&e);                      /* not in the CPU model */
+    } else if (rm_vec >= 0) {
+        r = em_raise(&e, rm_vec, 0);        /* not in real mode (cpu/realmode.h) */
     } else if (h) {
         r = h(&e);
     } else if (em_x87_mem_form(&e)) {

@@ -2,6 +2,9 @@
  * cpu/exceptions.c - protected-mode event delivery through the IDT, the
  * double-fault rules, and IRET.
  *
+ * Real mode takes its own path for one delivery attempt and for IRET
+ * (cpu/realmode.c); the loop of serial faults, #DF and shutdown is shared.
+ *
  * References: Intel SDM vol. 3A chapter 6 (6.10-6.13 IDT, gates, stack
  * frames, error codes; 6.15 table 6-5 for #DF), vol. 2 INT n and IRET
  * pseudocode.  Delivery is done in two phases: every check, read and push
@@ -13,6 +16,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/segments.h"
 #include "cpu/task.h"
+#include "cpu/realmode.h"
 #include "cpu/host.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
@@ -143,6 +147,8 @@ static int deliver_once(struct vcpu *c, const struct event *ev, int *vec, uint32
     struct desc g, cd;
     int r;
 
+    if (cpu_real_mode(c))
+        return rm_deliver_once(c, ev->vector, vec, err);
     if ((r = read_gate(c, ev, &g, vec, err)))
         return r;
     if (desc_type(g) == SYS_TASKGATE)
@@ -333,6 +339,8 @@ int cpu_iret(struct vcpu *c, bool op32)
     int vec, r;
     uint32_t err;
 
+    if (cpu_real_mode(c))
+        return rm_iret(c, op32);
     cpu_iret_ends_nmi_blocking(c);
     if (cur & FL_NT) {          /* the caller's: task_return() */
         vm_stop(c->vm, VMM_EXIT_ERROR, "internal error: cpu_iret with EFLAGS.NT set");

@@ -12,6 +12,10 @@
  * a fault while delivering #DF is a triple fault (vm_stop with
  * VMM_EXIT_TRIPLE and a report).
  *
+ * In real-address mode (CR0.PE = 0) the same entry points deliver through
+ * the interrupt vector table and return with the real-mode IRET
+ * (cpu/realmode.h), under the same double-fault rules.
+ *
  * On entry c->eip is the address that will be pushed: the faulting
  * instruction for a fault, the next instruction for a trap, INT n or an
  * external interrupt.

@@ -19,6 +19,8 @@
  * monitor does not implement (16-bit stack segment or TSS, a task switch into
  * virtual-8086 mode); vm_unsupported() has already reported it and stopped
  * the VM.
+ * In real-address mode (CR0.PE = 0) the data loads and far transfers have
+ * no descriptors to check: they go to cpu/realmode.c.
  */
 #ifndef CPU_SEGMENTS_H
 #define CPU_SEGMENTS_H

@@ -24,6 +24,7 @@ struct device_ops {
     void (*pio_write)(void *opaque, uint16_t port, int size, uint32_t value);
     uint32_t (*mmio_read)(void *opaque, uint64_t addr, int size);
     void (*mmio_write)(void *opaque, uint64_t addr, int size, uint32_t value);
+    bool fetch;         /* memory the CPU may fetch instructions from (a ROM) */
 };
 
 #define IO_MAX_PIO_RANGES 64
@@ -55,6 +56,8 @@ void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value);
 bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value);
 /* Does a device claim this physical address? */
 bool io_mmio_claimed(const struct io_bus *bus, uint64_t addr);
+/* Does a ROM (device_ops.fetch) hold [addr, addr + len)? */
+bool io_mmio_fetchable(const struct io_bus *bus, uint64_t addr, uint64_t len);
 bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value);
 /* An access of any width to device memory, as the CPU makes it: devices
  * take 1, 2 or 4 bytes, so a wider one (CMPXCHG8B, MOVQ, a 16-byte SSE

@@ -65,6 +65,16 @@ bool io_mmio_claimed(const struct io_bus *bus, uint64_t addr)
     return false;
 }
 
+bool io_mmio_fetchable(const struct io_bus *bus, uint64_t addr, uint64_t len)
+{
+    for (int i = 0; i < bus->nmmio; i++) {
+        const struct io_range *r = &bus->mmio[i];
+        if (r->ops->fetch && addr >= r->base && addr - r->base + len <= r->len)
+            return true;
+    }
+    return false;
+}
+
 bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value)
 {
     struct io_range *r = find(bus->mmio, bus->nmmio, addr);

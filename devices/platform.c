@@ -282,7 +282,13 @@ int devices_init(struct vm *vm, char *err, size_t errlen)
                      pc_devices[i].name);
             return -1;
         }
-    if (firmware_tables_write(vm) < 0) {
+    if (rom_init(&p->rom, vm_io(vm)) < 0) {
+        snprintf(err, errlen, "devices: cannot register the firmware ROM (MMIO bus full or overlap)");
+        return -1;
+    }
+    /* A firmware builds its own tables; otherwise the platform stands in
+     * for the BIOS that would have. */
+    if (!p->rom.data && firmware_tables_write(vm) < 0) {
         snprintf(err, errlen, "devices: guest RAM does not cover the BIOS area for the MP/ACPI tables");
         return -1;
     }
@@ -340,6 +346,7 @@ void devices_destroy(struct vm *vm)
     for (size_t i = N_DEVICES; i-- > 0;)
         if (pc_devices[i].destroy)
             pc_devices[i].destroy(p);
+    free(p->rom.data);
     free(p);
     *vm_platform(vm) = NULL;
 }

@@ -24,6 +24,7 @@
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
 #include "devices/vga_text.h"
+#include "devices/rom.h"
 
 struct vm;
 
@@ -46,6 +47,7 @@ struct platform {
     bool serial_set;            /* devices_serial() chose COM1's descriptors */
     int serial_in, serial_out;  /* COM1's input (-1: none) and output (--serial) */
     bool reset;                 /* the run ended in a guest reset (vmm --reboot boots again) */
+    struct rom rom;             /* --bios: the firmware (devices/rom.h) */
 };
 
 struct platform *platform_of(struct vm *vm);

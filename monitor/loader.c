@@ -136,6 +136,8 @@ int loader_load(struct vm *vm, char *err, size_t errlen)
     size_t hdr_off;
     int rc;
 
+    if (vm->opt.bios)
+        return loader_load_bios(vm, err, errlen);
     if (!vm->opt.kernel) {
         snprintf(err, errlen, "no kernel given");
         return -1;

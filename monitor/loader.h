@@ -17,6 +17,9 @@
 struct vm;
 
 int loader_load(struct vm *vm, char *err, size_t errlen);
+/* --bios: the firmware image instead of a kernel (monitor/loader_bios.c):
+ * the ROM at 4 GiB and its copy below 1 MiB, the CPU in its RESET state. */
+int loader_load_bios(struct vm *vm, char *err, size_t errlen);
 
 /* ---- shared by the loader's own files (loader*.c); not for other modules ---- */
 

@@ -125,7 +125,8 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
             status = fail(err, VMM_EXIT_USAGE);
             goto out;
         }
-    } else if (opt->trace || opt->stats || opt->perf_map || opt->pg_report || vm->opt.ring0_direct) {
+    } else if (opt->kernel &&
+               (opt->trace || opt->stats || opt->perf_map || opt->pg_report || vm->opt.ring0_direct)) {
         vm->syms = symtab_load(opt->kernel);
     }
     if (opt->perf_map && !(vm->perf_map = trace_perf_map_open(err, sizeof err))) {
@@ -260,7 +261,7 @@ static int boot_loop(const struct vm_options *opt, const struct dev_options *dev
         int status = boot_in_child(opt, dev, &reset);
         if (!reset)
             return status;
-        fprintf(stderr, "vmm: --reboot: booting %s again (boot %u)\n", opt->kernel, n);
+        fprintf(stderr, "vmm: --reboot: booting %s again (boot %u)\n", opt->kernel ? opt->kernel : opt->bios, n);
     }
 }
 
@@ -287,6 +288,15 @@ static int choose_engine(struct vm_options *o)
         return 0;
     const char *bt_opt = bt_only_option(o);
     bool kvm = strcmp(accel, "kvm") == 0;
+    /* The KVM engine's state transfer (cpu/kvm.c) starts guests in
+     * protected mode only. */
+    if (o->bios && kvm)
+        return fail("--accel kvm: --bios is not supported by the KVM engine yet "
+                    "(real mode runs under --accel bt)", VMM_EXIT_USAGE);
+    if (o->bios) {
+        fprintf(stderr, "vmm: --accel auto: using bt (--bios needs it)\n");
+        return 0;
+    }
     if (bt_opt && kvm) {
         snprintf(why, sizeof why, "--accel kvm: %s is an option of the binary translator "
                  "(--accel bt)", bt_opt);

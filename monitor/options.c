@@ -67,6 +67,7 @@ struct opt_desc {
 static int check_disk(const char *v, char *err, size_t n);
 static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
+static int check_bios(const char *v, char *err, size_t n);
 static int check_symbols(const char *v, char *err, size_t n);
 static int check_ring0(const char *v, char *err, size_t n);
 static int check_accel(const char *v, char *err, size_t n);
@@ -75,12 +76,18 @@ static int check_range(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
-             "guest kernel: Multiboot v1 image or ELF32 i386 (required)"),
+             "guest kernel: Multiboot v1 image, ELF32 i386 or Linux bzImage\n"
+             "                       (required, unless --bios is given)"),
     OPT_FILE("initrd", initrd, false, check_initrd,
              "file loaded as Multiboot module 0 (initial ramdisk)"),
     OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
     OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
           "guest RAM in MiB, 2..3072 (default 128)"),
+    OPT_FILE("bios", bios, false, check_bios,
+             "boot a PC firmware image (64, 128, 192 or 256 KiB, e.g. SeaBIOS's\n"
+             "                       bios.bin) from the reset vector in real mode instead of a\n"
+             "                       kernel; not with --kernel, --initrd or --accel kvm\n"
+             "                       (docs/usage.md)"),
     OPT_FV("stats", "json", stats, stats_format, check_stats,
            "at the end, print the counters to stderr grouped by mechanism\n"
            "                       (=json: as one JSON object, each with its meaning)"),
@@ -205,6 +212,11 @@ static int check_initrd(const char *v, char *err, size_t n)
     return check_input_file("initrd", v, false, err, n);
 }
 
+static int check_bios(const char *v, char *err, size_t n)
+{
+    return check_input_file("bios", v, false, err, n);
+}
+
 static int check_symbols(const char *v, char *err, size_t n)
 {
     return check_input_file("symbols", v, false, err, n);
@@ -314,7 +326,7 @@ static int set_option(const struct opt_desc *d, struct vm_options *o, struct dev
 /* enum vmm_status, for the EXIT STATUS section of --help. */
 static const struct { const char *code, *meaning; } exit_table[] = {
     { "0", "the guest powered off or reset cleanly" },
-    { "2", "usage error or bad input file (kernel, initrd, disk image)" },
+    { "2", "usage error or bad input file (kernel, initrd, firmware, disk image)" },
     { "4", "the guest halted with interrupts disabled (nothing can wake it)" },
     { "6", "the guest used an operation the monitor does not implement" },
     { "8", "triple fault (a fault while delivering a double fault; the guest is stopped)" },
@@ -433,10 +445,19 @@ int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_op
     }
     for (size_t i = 0; i < NOPTS; i++) {
         const struct opt_desc *d = &opt_table[i];
-        if (d->required && !*(const char **)((char *)o + d->off)) {
+        /* --bios boots a firmware in place of the kernel. */
+        bool replaced = !d->dev && d->off == FIELD(kernel) && o->bios;
+        if (d->required && !replaced && !*(const char **)((char *)o + d->off)) {
             snprintf(err, errlen, "--%s %s is required (see vmm --help)", d->name, d->metavar);
             return -1;
         }
+    }
+    /* A firmware boots from the reset vector and loads what it loads
+     * itself: vmm has no way yet to hand it a kernel as well. */
+    if (o->bios && (o->kernel || o->initrd || o->append)) {
+        snprintf(err, errlen, "--bios %s: cannot be combined with %s (the firmware boots alone)",
+                 o->bios, o->kernel ? "--kernel" : o->initrd ? "--initrd" : "--append");
+        return -1;
     }
     return 0;
 }

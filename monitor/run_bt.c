@@ -337,11 +337,44 @@ static void bt_interrupts(struct vm *vm)
         interrupts(vm);
 }
 
+/* Real-address mode (CR0.PE clear) is interpreted, not translated: the
+ * translator and direct execution assume protected mode (32-bit host
+ * segments, the shadow MMU's views), so the emulator runs one instruction
+ * per turn of the run loop, with interrupts delivered in between (through
+ * the IVT, cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints
+ * and single steps as for translated code.  Paging is off, so the shadow
+ * MMU is not entered: the emulator reads guest-physical memory itself.
+ * Virtual-8086 mode comes here too, and the emulator stops it with its
+ * report. */
+static void run_interpreted(struct vm *vm, bool gdb_step)
+{
+    struct vcpu *c = &vm->cpu;
+    if (gdb_has_breakpoints(vm) && !c->bt.single_step && gdb_breakpoint_at(vm, vcpu_linear_ip(c))) {
+        gdb_stop(vm, SIGTRAP);
+        c->bt.single_step = true;   /* go past the breakpoint once */
+        return;
+    }
+    host_timer_at(vm, run_next_deadline(vm));
+    struct tf_step tf = tf_step_begin(c);
+    c->bt.exit_reason = EXIT_EMULATE;
+    vm->stats.exits[EXIT_EMULATE & 15]++;
+    /* After STI, MOV SS or POP SS the next instruction runs before any
+     * interrupt (bt_interrupts skips while single_step is set). */
+    c->bt.single_step = run_emulate(vm);
+    tf_step_end(vm, &tf);
+    if (gdb_step && !vm->stop && !gdb_check_watch(vm) && gdb_single_stepping(vm))
+        gdb_stop(vm, SIGTRAP);
+}
+
 /* Guest code from CS:EIP until it returns to the monitor: directly at
  * ring 3, translated otherwise; then what its exit asks for. */
 static void bt_run(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
+    if (!(c->cr0 & CR0_PE) || (c->eflags & FL_VM)) {
+        run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
+        return;
+    }
     /* The debugger single-steps (or watches memory): one instruction.
      * Directly executed ring 3 is not translated, so with breakpoints
      * set it is stepped with TF and each instruction checked. */

@@ -26,6 +26,7 @@ struct kvm_vm;
 
 struct vm_options {
     const char *kernel;
+    const char *bios;           /* --bios: a firmware image booted from the reset vector */
     const char *initrd;
     const char *append;
     uint64_t mem_mib;

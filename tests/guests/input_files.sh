@@ -1,6 +1,6 @@
 #!/bin/bash
 # input_files.sh VMM GUEST: every file option of vmm (--kernel, --initrd,
-# --symbols, --disk) refuses a FIFO and a character device (/dev/zero) with
+# --symbols, --disk, --bios) refuses a FIFO and a character device (/dev/zero) with
 # exit status 2 and a one-line message naming the file, within a time limit:
 # a FIFO would otherwise block the open until a writer comes, and /dev/zero
 # never ends.  A plain file given to the same option is accepted (the guest
@@ -20,6 +20,7 @@ mkfifo "$dir/fifo" || fail "mkfifo"
 args() {
     case $1 in
     kernel) echo --kernel "$2" ;;
+    bios) echo --bios "$2" ;;
     *) echo --kernel "$guest" --"$1" "$2" ;;
     esac
 }
@@ -37,10 +38,27 @@ refused() {
     [[ $out == *"not a regular file"* ]] || fail "--$opt $file: the message does not say why"
 }
 
-for opt in kernel initrd symbols disk; do
+for opt in kernel initrd symbols disk bios; do
     refused "$opt" "$dir/fifo"
     refused "$opt" /dev/zero
 done
+
+# --bios: a missing file or one of a size no firmware has is refused too,
+# naming the file; so is --bios with --kernel.
+bios_refused() {
+    local why=$1 out st
+    shift
+    out=$(timeout "$LIMIT" "$vmm" "$@" 2>&1 </dev/null); st=$?
+    echo "--- $* -> status $st: $out"
+    ((st == 2)) || fail "$*: status $st, want 2"
+    [[ $out == *"$why"* ]] || fail "$*: the message does not say '$why'"
+}
+head -c 1000 /dev/zero >"$dir/small.bin"
+head -c 327680 /dev/zero >"$dir/big.bin"
+bios_refused "$dir/missing.bin: cannot open" --bios "$dir/missing.bin"
+bios_refused "$dir/small.bin: firmware image of 1000 bytes" --bios "$dir/small.bin"
+bios_refused "$dir/big.bin: firmware image of 327680 bytes" --bios "$dir/big.bin"
+bios_refused "cannot be combined with --kernel" --bios "$dir/big.bin" --kernel "$guest"
 
 # The same options accept plain files: the guest runs and passes.
 head -c 4096 /dev/zero >"$dir/disk.img"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run-guest.sh - run one test guest under vmm and check how the run ended.
 #
-#   run-guest.sh [--timeout S] [--expect-output REGEX]... VMM GUEST STATUS [VMM-ARGS...]
+#   run-guest.sh [--timeout S] [--bios] [--expect-output REGEX]... VMM GUEST STATUS [VMM-ARGS...]
 #
+# GUEST is a kernel (vmm --kernel), or with --bios a firmware image (vmm --bios).
 # STATUS is the vmm exit status the guest must produce: 1 when it passes
 # (debug-exit value 0), 4 for a halt with interrupts off, 8 for a triple
 # fault.  The serial output (and vmm's own messages) is printed on failure;
@@ -10,10 +11,12 @@
 set -uo pipefail
 
 timeout_s=20
+load=--kernel
 patterns=()
 while (($#)); do
     case $1 in
     --timeout) timeout_s=$2; shift 2 ;;
+    --bios) load=--bios; shift ;;
     --expect-output) patterns+=("$2"); shift 2 ;;
     *) break ;;
     esac
@@ -43,10 +46,10 @@ explain() {
     esac
 }
 
-out=$(timeout --kill-after=5 "$timeout_s" "$vmm" --kernel "$guest" "$@" 2>&1)
+out=$(timeout --kill-after=5 "$timeout_s" "$vmm" "$load" "$guest" "$@" 2>&1)
 got=$?
 
-echo "--- $vmm --kernel $guest $*"
+echo "--- $vmm $load $guest $*"
 printf '%s\n' "$out"
 echo "--- exit status $got ($(explain "$got")); expected $want ($(explain "$want"))"
 

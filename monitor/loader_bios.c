@@ -1,0 +1,67 @@
+/*
+ * monitor/loader_bios.c - vmm --bios FILE: boot a PC firmware image from
+ * the reset vector instead of loading a kernel.
+ *
+ * The image (a multiple of 64 KiB, 64 to 256 KiB: SeaBIOS's bios.bin is
+ * 128 or 256 KiB) becomes the ROM that ends at 4 GiB (devices/rom.h), and
+ * its last 128 KiB are also copied to 0xE0000-0xFFFFF (the last 64 KiB to
+ * 0xF0000 for a 64 KiB image), where a PC's chipset shows the same ROM
+ * below 1 MiB.  That copy is plain writable RAM: the chipset's PAM
+ * registers, which make it read-only or write-through to RAM, are not
+ * modelled (docs/usage.md).  The CPU starts in its RESET state (SDM vol.
+ * 3A 9.1.1), real mode at F000:FFF0 = 0xFFFFFFF0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "monitor/loader.h"
+#include "monitor/vm.h"
+#include "cpu/realmode.h"
+#include "devices/rom.h"
+
+#define LOW_ALIAS_MAX (128u * 1024)     /* 0xE0000-0xFFFFF */
+
+int loader_load_bios(struct vm *vm, char *err, size_t errlen)
+{
+    const char *path = vm->opt.bios;
+    struct stat st;
+    /* O_NONBLOCK: a FIFO must not block the open (then refused below). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return loader_error(err, errlen, path, "not a regular file");
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    if (size == 0 || size % ROM_BLOCK || size > ROM_MAX_SIZE) {
+        close(fd);
+        return loader_error(err, errlen, path, "firmware image of %llu bytes: must be 64, 128, "
+                            "192 or 256 KiB", (unsigned long long)size);
+    }
+    if (vm->mem.size < 0x100000)
+        return close(fd), loader_error(err, errlen, path, "guest RAM must cover the first MiB");
+    uint8_t *rom = malloc(size);
+    if (!rom)
+        return close(fd), loader_error(err, errlen, path, "out of memory");
+    for (uint64_t done = 0; done < size;) {
+        ssize_t n = pread(fd, rom + done, size - done, (off_t)done);
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            free(rom);
+            close(fd);
+            return loader_error(err, errlen, path, "read error at offset 0x%llx: %s",
+                                (unsigned long long)done, n < 0 ? strerror(e) : "short file");
+        }
+        done += (uint64_t)n;
+    }
+    close(fd);
+    uint32_t low = size < LOW_ALIAS_MAX ? (uint32_t)size : LOW_ALIAS_MAX;
+    loader_copy(vm, 0x100000 - low, rom + size - low, low, low);
+    devices_firmware(vm, rom, (uint32_t)size);
+    vcpu_reset_power_on(&vm->cpu);
+    return 0;
+}
