@@ -36,6 +36,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/emulate.h"
 #include "cpu/fpu.h"
+#include "devices/device.h"
 
 /* A sensitive instruction: leave the TU; the run loop emulates it. */
 void xl_emulate(struct xlat *x)
@@ -58,7 +59,7 @@ const ZydisDecoder *xl_decoder(void)
 }
 
 /* Fetch and decode the instruction at x->eip.  0 ok; -1 fetch fault (f set);
- * -2 undecodable. */
+ * -2 undecodable; -3 its first byte is outside RAM and outside any ROM. */
 static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
 {
     struct vcpu *c = x->c;
@@ -67,8 +68,14 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
      * I/D set (PAE with EFER.NXE). */
     unsigned acc = ACC_FETCH | (x->user ? ACC_USER : 0);
     x->lin = c->seg[S_CS].base + x->eip;
-    if (mmu_translate(c, x->lin, acc, pa, f) != MMU_OK)
+    enum mmu_result where = mmu_translate(c, x->lin, acc, pa, f);
+    if (where == MMU_PAGE_FAULT)
         return -1;
+    /* Code outside RAM runs only from a ROM (the firmware below 4 GiB,
+     * devices/rom.h), whose bytes mmu_read reads through the bus and
+     * which never changes, so its translations need no write tracking. */
+    if (where == MMU_NOT_RAM && !io_mmio_fetchable(vm_io(x->vm), *pa, 1))
+        return -3;
     /* Read up to 15 bytes, stopping short at a page we cannot read. */
     uint32_t n = 15;
     memset(x->bytes, 0, sizeof x->bytes);
@@ -231,6 +238,14 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
                 tc->nmap = x.tu->map_first;
                 c->cr2 = f.cr2;
                 cpu_raise(c, EXC_PF, f.error);
+                *final = true;
+                return NULL;
+            }
+            if (r == -3) {
+                /* Device memory or nothing at all: what the bus would
+                 * give as code is not something to run (as under KVM). */
+                tc->nmap = x.tu->map_first;
+                vm_unsupported(vm, "instruction fetch from a non-RAM address");
                 *final = true;
                 return NULL;
             }
