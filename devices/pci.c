@@ -55,11 +55,29 @@ static void isa_bridge(struct pci_func *f)
     f->wmask[0x4E] = 0xFF;
 }
 
+/*
+ * PIIX3 IDE (82371SB function 1, 8086:7010): both channels in legacy mode
+ * (programming interface 0x80: ports 0x1F0/0x170 and IRQ 14/15 as on an
+ * ISA PC, bus-master capable).  The bus-master BAR (BAR4) reads as zero,
+ * so no DMA is offered and drivers fall back to PIO; the IDE timing
+ * registers (IDETIM, 0x40-0x43) are kept for the firmware, which sets
+ * their decode-enable bits (bit 15) as its first step.  The channels
+ * answer whatever those bits say: devices/ide.c decodes its ports always.
+ */
+static void ide_function(struct pci_func *f)
+{
+    f->devfn = (1 << 3) | 1;
+    header(f, 0x8086, 0x7010, 0x00, 0x010180, 0x00);
+    put16(f->cfg, 0x06, 0x0280);    /* fast back-to-back, medium DEVSEL */
+    memset(&f->wmask[0x40], 0xFF, 4);
+    f->wmask[0x04] |= 0x04;         /* bus master enable, though nothing masters */
+}
+
 static struct pci_func *lookup(struct pci *p, int bus, int devfn)
 {
     if (bus != 0)
         return NULL;
-    for (int i = 0; i < PCI_NFUNCS; i++)
+    for (int i = 0; i < p->nfuncs; i++)
         if (p->f[i].devfn == devfn)
             return &p->f[i];
     return NULL;
@@ -130,10 +148,12 @@ static const struct device_ops pci_ops = {
     .pio_write = pci_pio_write,
 };
 
-int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus)
+int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus, bool with_ide)
 {
-    *p = (struct pci){ .vm = vm };
+    *p = (struct pci){ .vm = vm, .nfuncs = 2 };
     host_bridge(&p->f[0]);
     isa_bridge(&p->f[1]);
+    if (with_ide)
+        ide_function(&p->f[p->nfuncs++]);
     return io_register_pio(bus, 0xCF8, 8, &pci_ops, p);
 }

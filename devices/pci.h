@@ -16,7 +16,7 @@
 struct vm;
 struct io_bus;
 
-#define PCI_NFUNCS 2
+#define PCI_NFUNCS 3
 
 struct pci_func {
     uint8_t devfn;              /* device << 3 | function, on bus 0 */
@@ -28,10 +28,14 @@ struct pci {
     struct vm *vm;
     uint32_t addr;              /* CONFIG_ADDRESS */
     uint8_t rcr;                /* 0xCF9 reset control */
+    int nfuncs;                 /* f[0..nfuncs) answer */
     struct pci_func f[PCI_NFUNCS];
 };
 
-int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus);
+/* The i440FX host bridge (00:00.0) and the PIIX3 ISA bridge (00:01.0);
+ * with ide_function, also the PIIX3 IDE function (00:01.1) through which
+ * a PC firmware finds the disks on the legacy IDE ports. */
+int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus, bool ide_function);
 /* Configuration read of bus 0 as mechanism #1 would do it (tests, tables). */
 uint32_t pci_config_read(struct pci *p, int bus, int devfn, int off, int size);
 

@@ -149,7 +149,10 @@ static void kbc_stats(struct platform *p, FILE *out)
 
 static int pci_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return pci_init(&p->pci, vm, bus);
+    /* The firmware-booted PC is the i440FX/PIIX3 a PC BIOS expects, with
+     * the IDE function it finds disks through; a kernel loaded directly
+     * keeps the bare ISA IDE ports its drivers already know. */
+    return pci_init(&p->pci, vm, bus, p->rom.data != NULL);
 }
 
 static int pm_up(struct platform *p, struct vm *vm, struct io_bus *bus)

@@ -72,3 +72,24 @@ Test(pci, cf9_reset)
     cr_assert_eq(vm->exit_status, 0);
     devtest_free(vm);
 }
+
+/* The firmware-booted PC adds the PIIX3 IDE function: class IDE in legacy
+ * mode, no bus-master BAR, IDETIM writable for the firmware's decode
+ * enables. */
+Test(pci, piix3_ide_function)
+{
+    struct pci p;
+    struct io_bus bus = { 0 };
+    cr_assert_eq(pci_init(&p, NULL, &bus, true), 0);
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 1, 0x00, 4), 0x70108086u);
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 1, 0x08, 4) >> 8, 0x010180u);
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 1, 0x20, 4), 0);          /* BAR4: no DMA */
+    io_pio_write(&bus, 0xCF8, 4, 0x80000000u | 1 << 11 | 1 << 8 | 0x40);
+    io_pio_write(&bus, 0xCFC, 2, 0x8000);                                 /* IDETIM primary */
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 1, 0x40, 2), 0x8000);
+    /* A kernel booted directly sees no such function. */
+    struct pci q;
+    struct io_bus bus2 = { 0 };
+    cr_assert_eq(pci_init(&q, NULL, &bus2, false), 0);
+    cr_assert_eq(pci_config_read(&q, 0, 1 << 3 | 1, 0x00, 4), 0xFFFFFFFFu);
+}
