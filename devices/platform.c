@@ -229,6 +229,21 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     return debug_exit_init(vm, bus);
 }
 
+/* Port 0x402 exists only with --bios-log (debugcon_open()). */
+static int debugcon_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm;
+    return debugcon_init(&p->debugcon, bus);
+}
+static void debugcon_stats(struct platform *p, FILE *out)
+{
+    if (p->debugcon.open) {
+        stat(out, "debugcon_bytes", p->debugcon.bytes);
+        stat(out, "debugcon_dropped", p->debugcon.dropped);
+    }
+}
+static void debugcon_down(struct platform *p) { debugcon_close(&p->debugcon); }
+
 /* Host input reaches COM1 through the console: looked at without blocking
  * at most every INPUT_POLL_NS, and waited for by devices_wait(). */
 static int console_up(struct platform *p, struct vm *vm, struct io_bus *bus)
@@ -262,6 +277,7 @@ static const struct pc_device pc_devices[] = {
     { "COM1",          com1_up,       com1_tick,    com1_deadline,    com1_stats,   NULL },
     { "COM2",          com2_up,       com2_tick,    com2_deadline,    com2_stats,   NULL },
     { "debug exit",    debug_exit_up, NULL,         NULL,             NULL,         NULL },
+    { "debugcon",      debugcon_up,   NULL,         NULL,             debugcon_stats, debugcon_down },
 };
 #define N_DEVICES (sizeof pc_devices / sizeof pc_devices[0])
 

@@ -25,6 +25,7 @@
 #include "devices/ioapic.h"
 #include "devices/vga_text.h"
 #include "devices/rom.h"
+#include "devices/debugcon.h"
 
 struct vm;
 
@@ -48,6 +49,7 @@ struct platform {
     int serial_in, serial_out;  /* COM1's input (-1: none) and output (--serial) */
     bool reset;                 /* the run ended in a guest reset (vmm --reboot boots again) */
     struct rom rom;             /* --bios: the firmware (devices/rom.h) */
+    struct debugcon debugcon;   /* --bios-log: port 0x402 (devices/debugcon.h) */
 };
 
 struct platform *platform_of(struct vm *vm);
