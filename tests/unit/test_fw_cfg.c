@@ -48,43 +48,38 @@ static uint16_t find_file(struct vm *vm, const char *name, uint32_t *size)
     return 0;
 }
 
+/* Select `key` and read its first n bytes as a little-endian number. */
+static uint64_t item_le(struct vm *vm, uint16_t key, int n)
+{
+    uint8_t b[8];
+    select_key(vm, key);
+    read_bytes(vm, b, (size_t)n);
+    return get_le(b, n);
+}
+
 Test(fw_cfg, signature_and_id)
 {
     struct vm *vm = devtest_vm();
-    uint8_t sig[4], id[4];
+    uint8_t sig[4];
     select_key(vm, FW_CFG_SIGNATURE);
     read_bytes(vm, sig, 4);
     cr_assert_eq(memcmp(sig, "QEMU", 4), 0);
     /* Either port reads data (QEMU's combined ports); re-selecting rewinds. */
     select_key(vm, FW_CFG_SIGNATURE);
     cr_assert_eq(inb(vm, FW_CFG_PORT_SEL), 'Q');
-    select_key(vm, FW_CFG_ID);
-    read_bytes(vm, id, 4);
-    cr_assert_eq(get_le(id, 4), 1, "traditional interface only, no DMA");
+    cr_assert_eq(item_le(vm, FW_CFG_ID, 4), 1, "traditional interface only, no DMA");
     devtest_free(vm);
 }
 
 Test(fw_cfg, legacy_keys)
 {
     struct vm *vm = devtest_vm();
-    uint8_t b[8];
-    select_key(vm, FW_CFG_RAM_SIZE);
-    read_bytes(vm, b, 8);
-    cr_assert_eq(get_le(b, 8), vm->mem.size);
-    select_key(vm, FW_CFG_NB_CPUS);
-    read_bytes(vm, b, 2);
-    cr_assert_eq(get_le(b, 2), 1);
-    select_key(vm, FW_CFG_MAX_CPUS);
-    read_bytes(vm, b, 2);
-    cr_assert_eq(get_le(b, 2), 1);
-    select_key(vm, FW_CFG_NUMA);
-    read_bytes(vm, b, 8);
-    cr_assert_eq(get_le(b, 8), 0);
-    select_key(vm, FW_CFG_BOOT_MENU);
-    read_bytes(vm, b, 2);
-    cr_assert_eq(get_le(b, 2), 0);
-    select_key(vm, FW_CFG_IRQ0_OVERRIDE);
-    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 1);
+    cr_assert_eq(item_le(vm, FW_CFG_RAM_SIZE, 8), vm->mem.size);
+    cr_assert_eq(item_le(vm, FW_CFG_NB_CPUS, 2), 1);
+    cr_assert_eq(item_le(vm, FW_CFG_MAX_CPUS, 2), 1);
+    cr_assert_eq(item_le(vm, FW_CFG_NUMA, 8), 0);
+    cr_assert_eq(item_le(vm, FW_CFG_BOOT_MENU, 2), 0);
+    cr_assert_eq(item_le(vm, FW_CFG_IRQ0_OVERRIDE, 1), 1);
     devtest_free(vm);
 }
 
@@ -120,10 +115,7 @@ Test(fw_cfg, sercon_port_file)
     uint32_t size;
     uint16_t key = find_file(vm, "etc/sercon-port", &size);
     cr_assert_eq(size, 2);
-    uint8_t b[2];
-    select_key(vm, key);
-    read_bytes(vm, b, 2);
-    cr_assert_eq(get_le(b, 2), 0x3F8);
+    cr_assert_eq(item_le(vm, key, 2), 0x3F8);
     devtest_free(vm);
 }
 
@@ -166,11 +158,8 @@ Test(fw_cfg, reads_past_the_end_and_unknown_keys_are_zero)
         cr_assert_eq(b[i], 0);
     /* Keys nobody defined, an arch-local one, the last key: zeros. */
     static const uint16_t unknown[] = { 0x0002, 0x001F, 0x0020 + 3, 0x3FFF, 0x8000, 0x8003, 0xFFFF };
-    for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++) {
-        select_key(vm, unknown[k]);
-        read_bytes(vm, b, 4);
-        cr_assert_eq(get_le(b, 4), 0, "key 0x%04x", unknown[k]);
-    }
+    for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++)
+        cr_assert_eq(item_le(vm, unknown[k], 8), 0, "key 0x%04x", unknown[k]);
     /* Many reads past the end never run off the item. */
     select_key(vm, FW_CFG_NB_CPUS);
     for (int i = 0; i < 100000; i++)
