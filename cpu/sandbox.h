@@ -36,7 +36,7 @@
  * another (accept on gdb_listen aside). */
 struct sandbox_fds {
     int console;                    /* console input: read, termios ioctls */
-    int out[SANDBOX_MAX_FDS];       /* write: stdout, stderr, --perf-map, --pg-report, --reboot's pipe */
+    int out[SANDBOX_MAX_FDS];       /* write: stdout, stderr, --perf-map, --pg-report, --bios-log, --reboot's pipe */
     int nout;
     int disk[SANDBOX_MAX_FDS];      /* pread, fsync: every --disk image */
     int ndisk;

@@ -232,6 +232,32 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     return debug_exit_init(vm, bus);
 }
 
+/* What a QEMU-like PC tells its firmware: RAM, CPUs, the serial console. */
+static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size);
+}
+static void fw_cfg_stats(struct platform *p, FILE *out)
+{
+    stat(out, "fw_cfg_data_writes_ignored", p->fw_cfg.data_writes);
+    stat(out, "fw_cfg_bad_widths", p->fw_cfg.bad_widths);
+}
+
+/* Port 0x402 exists only with --bios-log (debugcon_open()). */
+static int debugcon_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm;
+    return debugcon_init(&p->debugcon, bus);
+}
+static void debugcon_stats(struct platform *p, FILE *out)
+{
+    if (p->debugcon.open) {
+        stat(out, "debugcon_bytes", p->debugcon.bytes);
+        stat(out, "debugcon_dropped", p->debugcon.dropped);
+    }
+}
+static void debugcon_down(struct platform *p) { debugcon_close(&p->debugcon); }
+
 /* Host input reaches COM1 through the console: looked at without blocking
  * at most every INPUT_POLL_NS, and waited for by devices_wait(). */
 static int console_up(struct platform *p, struct vm *vm, struct io_bus *bus)
@@ -265,6 +291,8 @@ static const struct pc_device pc_devices[] = {
     { "COM1",          com1_up,       com1_tick,    com1_deadline,    com1_stats,   NULL },
     { "COM2",          com2_up,       com2_tick,    com2_deadline,    com2_stats,   NULL },
     { "debug exit",    debug_exit_up, NULL,         NULL,             NULL,         NULL },
+    { "fw_cfg",        fw_cfg_up,     NULL,         NULL,             fw_cfg_stats, NULL },
+    { "debugcon",      debugcon_up,   NULL,         NULL,             debugcon_stats, debugcon_down },
 };
 #define N_DEVICES (sizeof pc_devices / sizeof pc_devices[0])
 

@@ -25,6 +25,8 @@
 #include "devices/ioapic.h"
 #include "devices/vga_text.h"
 #include "devices/rom.h"
+#include "devices/debugcon.h"
+#include "devices/fw_cfg.h"
 
 struct vm;
 
@@ -48,6 +50,8 @@ struct platform {
     int serial_in, serial_out;  /* COM1's input (-1: none) and output (--serial) */
     bool reset;                 /* the run ended in a guest reset (vmm --reboot boots again) */
     struct rom rom;             /* --bios: the firmware (devices/rom.h) */
+    struct fw_cfg fw_cfg;       /* QEMU's firmware configuration (devices/fw_cfg.h) */
+    struct debugcon debugcon;   /* --bios-log: port 0x402 (devices/debugcon.h) */
 };
 
 struct platform *platform_of(struct vm *vm);

@@ -44,6 +44,8 @@ void vm_sandbox_fds(struct vm *vm, struct sandbox_fds *f)
     add(f->out, &f->nout, STDERR_FILENO);
     if (vm->platform && platform_of(vm)->serial_set && platform_of(vm)->serial_out > STDERR_FILENO)
         add(f->out, &f->nout, platform_of(vm)->serial_out);
+    if (vm->platform && platform_of(vm)->debugcon.open)
+        add(f->out, &f->nout, platform_of(vm)->debugcon.fd);
     if (vm->perf_map)
         add(f->out, &f->nout, fileno(vm->perf_map));
     if (vm->pg_report)

@@ -35,6 +35,7 @@
 #include "shadow_mmu/lab_page_share.h"
 #include "shadow_mmu/shadow.h"
 #include "devices/lab_serial.h"
+#include "devices/debugcon.h"
 #include "devices/platform.h"
 #include "monitor/run.h"
 #include "monitor/loader.h"
@@ -150,6 +151,10 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
             goto out;
         }
         devices_serial(vm, in_fd, out_fd);
+    }
+    if (opt->bios_log && debugcon_open(vm, opt->bios_log, err, sizeof err) < 0) {
+        status = fail(err, VMM_EXIT_USAGE);
+        goto out;
     }
     if (devices_init(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_ERROR);

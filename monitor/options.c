@@ -88,6 +88,9 @@ static const struct opt_desc opt_table[] = {
              "                       bios.bin) from the reset vector in real mode instead of a\n"
              "                       kernel; not with --kernel, --initrd or --accel kvm\n"
              "                       (docs/usage.md)"),
+    OPT_S("bios-log", "FILE", bios_log, "write what the guest sends to I/O port 0x402 (QEMU's debugcon:\n"
+          "                       SeaBIOS's log) to FILE, created or truncated; the port reads\n"
+          "                       0xE9.  Without it nothing answers at 0x402 (docs/usage.md)"),
     OPT_FV("stats", "json", stats, stats_format, check_stats,
            "at the end, print the counters to stderr grouped by mechanism\n"
            "                       (=json: as one JSON object, each with its meaning)"),

@@ -45,6 +45,7 @@ struct vm_options {
     uint64_t time_limit;        /* --time-limit SECONDS (0: none) */
     const char *trace_mmu;      /* --trace-mmu START-END (hex linear addresses) */
     bool share_report;          /* --share-report (shadow_mmu/lab_page_share.h) */
+    const char *bios_log;       /* --bios-log FILE: port 0x402 (devices/debugcon.h) */
     const char *serial;         /* --serial SPEC (devices/lab_serial.h), NULL: stdio */
     uint64_t gdb_port;          /* --gdb PORT (0: no debugger stub); uint64_t as OPT_UINT fills */
     bool gdb_wait;              /* --gdb-wait: stop before the first guest instruction */

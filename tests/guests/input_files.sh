@@ -1,10 +1,12 @@
 #!/bin/bash
-# input_files.sh VMM GUEST: every file option of vmm (--kernel, --initrd,
+# input_files.sh VMM GUEST: every input-file option of vmm (--kernel, --initrd,
 # --symbols, --disk, --bios) refuses a FIFO and a character device (/dev/zero) with
 # exit status 2 and a one-line message naming the file, within a time limit:
 # a FIFO would otherwise block the open until a writer comes, and /dev/zero
 # never ends.  A plain file given to the same option is accepted (the guest
 # runs), so the refusal is about the kind of file.
+# The output file of --bios-log is refused when it is a directory or a FIFO
+# with no reader (at once: the open does not wait).
 set -uo pipefail
 
 vmm=$1 guest=$2
@@ -59,6 +61,11 @@ bios_refused "$dir/missing.bin: cannot open" --bios "$dir/missing.bin"
 bios_refused "$dir/small.bin: firmware image of 1000 bytes" --bios "$dir/small.bin"
 bios_refused "$dir/big.bin: firmware image of 327680 bytes" --bios "$dir/big.bin"
 bios_refused "cannot be combined with --kernel" --bios "$dir/big.bin" --kernel "$guest"
+
+# --bios-log is written, not read: a directory is refused naming it, and a
+# FIFO with no reader at once (the open is non-blocking), not waited for.
+bios_refused "--bios-log $dir: Is a directory" --kernel "$guest" --bios-log "$dir"
+bios_refused "--bios-log $dir/fifo: a FIFO with no reader" --kernel "$guest" --bios-log "$dir/fifo"
 
 # The same options accept plain files: the guest runs and passes.
 head -c 4096 /dev/zero >"$dir/disk.img"

@@ -1,0 +1,212 @@
+/*
+ * tests/unit/test_fw_cfg.c - the fw_cfg ports as SeaBIOS reads them: the
+ * signature, the ID, the file directory, a file by its key, etc/e820
+ * against the CMOS sizes, reads past the end and of unknown keys, ignored
+ * writes; and no vmm BIOS tables in memory when a firmware boots.
+ */
+#include <string.h>
+#include "devtest.h"
+#include "devices/fw_cfg.h"
+#include "devices/bios_data.h"
+#include "shadow_mmu/guest_mem.h"
+
+static void select_key(struct vm *vm, uint16_t key)
+{
+    io_pio_write(&vm->io, FW_CFG_PORT_SEL, 2, key);
+}
+
+static void read_bytes(struct vm *vm, uint8_t *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = inb(vm, FW_CFG_PORT_DATA);
+}
+
+static uint32_t get_be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+/* Walk the directory as SeaBIOS's qemu_cfg_init does; the file's key and
+ * size, or key 0 when it is not there. */
+static uint16_t find_file(struct vm *vm, const char *name, uint32_t *size)
+{
+    uint8_t count[4], e[FW_CFG_DIR_ENTRY];
+    select_key(vm, FW_CFG_FILE_DIR);
+    read_bytes(vm, count, 4);
+    for (uint32_t i = 0; i < get_be32(count); i++) {
+        read_bytes(vm, e, sizeof e);
+        if (strncmp((char *)e + 8, name, FW_CFG_NAME_LEN) == 0) {
+            *size = get_be32(e);
+            return get_be16(e + 4);
+        }
+    }
+    return 0;
+}
+
+/* Select `key` and read its first n bytes as a little-endian number. */
+static uint64_t item_le(struct vm *vm, uint16_t key, int n)
+{
+    uint8_t b[8];
+    select_key(vm, key);
+    read_bytes(vm, b, (size_t)n);
+    return get_le(b, n);
+}
+
+Test(fw_cfg, signature_and_id)
+{
+    struct vm *vm = devtest_vm();
+    uint8_t sig[4];
+    select_key(vm, FW_CFG_SIGNATURE);
+    read_bytes(vm, sig, 4);
+    cr_assert_eq(memcmp(sig, "QEMU", 4), 0);
+    /* Either port reads data (QEMU's combined ports); re-selecting rewinds. */
+    select_key(vm, FW_CFG_SIGNATURE);
+    cr_assert_eq(inb(vm, FW_CFG_PORT_SEL), 'Q');
+    cr_assert_eq(item_le(vm, FW_CFG_ID, 4), 1, "traditional interface only, no DMA");
+    devtest_free(vm);
+}
+
+Test(fw_cfg, legacy_keys)
+{
+    struct vm *vm = devtest_vm();
+    cr_assert_eq(item_le(vm, FW_CFG_RAM_SIZE, 8), vm->mem.size);
+    cr_assert_eq(item_le(vm, FW_CFG_NB_CPUS, 2), 1);
+    cr_assert_eq(item_le(vm, FW_CFG_MAX_CPUS, 2), 1);
+    cr_assert_eq(item_le(vm, FW_CFG_NUMA, 8), 0);
+    cr_assert_eq(item_le(vm, FW_CFG_BOOT_MENU, 2), 0);
+    cr_assert_eq(item_le(vm, FW_CFG_IRQ0_OVERRIDE, 1), 1);
+    devtest_free(vm);
+}
+
+Test(fw_cfg, directory_format)
+{
+    struct vm *vm = devtest_vm();
+    uint8_t count[4], e[FW_CFG_DIR_ENTRY];
+    select_key(vm, FW_CFG_FILE_DIR);
+    read_bytes(vm, count, 4);
+    cr_assert_eq(get_be32(count), 3);
+    static const struct { const char *name; uint32_t size; } want[] = {
+        { "bootorder", 0 }, { "etc/e820", 20 }, { "etc/sercon-port", 2 },
+    };
+    for (int i = 0; i < 3; i++) {
+        read_bytes(vm, e, sizeof e);
+        cr_assert_eq(get_be32(e), want[i].size, "%s", want[i].name);
+        cr_assert_eq(get_be16(e + 4), FW_CFG_FILE_FIRST + i);
+        cr_assert_eq(get_be16(e + 6), 0, "reserved");
+        cr_assert_str_eq((char *)e + 8, want[i].name);
+        for (int j = 8 + (int)strlen(want[i].name); j < FW_CFG_DIR_ENTRY; j++)
+            cr_assert_eq(e[j], 0, "name padded with zeros");
+    }
+    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 0, "the directory ends there");
+    uint32_t size;
+    cr_assert_eq(find_file(vm, "etc/acpi/tables", &size), 0, "no ACPI tables: the firmware builds its own");
+    cr_assert_eq(find_file(vm, "etc/table-loader", &size), 0);
+    devtest_free(vm);
+}
+
+Test(fw_cfg, sercon_port_file)
+{
+    struct vm *vm = devtest_vm();
+    uint32_t size;
+    uint16_t key = find_file(vm, "etc/sercon-port", &size);
+    cr_assert_eq(size, 2);
+    cr_assert_eq(item_le(vm, key, 2), 0x3F8);
+    devtest_free(vm);
+}
+
+/* etc/e820 is the RAM, one type-1 range from 0, the size SeaBIOS also reads
+ * from the CMOS (0x34/0x35: 64 KiB units above 16 MiB); the map vmm hands
+ * kernels itself marks usable only memory inside it. */
+Test(fw_cfg, e820_is_the_ram)
+{
+    struct vm *vm = devtest_vm();
+    uint32_t size;
+    uint16_t key = find_file(vm, "etc/e820", &size);
+    cr_assert_eq(size, FW_CFG_E820_ENTRY);
+    uint8_t e[FW_CFG_E820_ENTRY];
+    select_key(vm, key);
+    read_bytes(vm, e, sizeof e);
+    cr_assert_eq(get_le(e, 8), 0);
+    cr_assert_eq(get_le(e + 8, 8), vm->mem.size);
+    cr_assert_eq(get_le(e + 16, 4), FW_MEM_USABLE);
+    outb(vm, 0x70, 0x34);
+    uint32_t lo = inb(vm, 0x71);
+    outb(vm, 0x70, 0x35);
+    uint32_t hi = inb(vm, 0x71);
+    cr_assert_eq((uint64_t)(lo | hi << 8) * 65536 + (16u << 20), get_le(e + 8, 8));
+    struct fw_mem_range r[FW_MEM_RANGES];
+    int n = bios_memory_map(vm->mem.size, r);
+    for (int i = 0; i < n; i++)
+        if (r[i].type == FW_MEM_USABLE)
+            cr_assert_leq(r[i].base + r[i].len, get_le(e + 8, 8));
+    devtest_free(vm);
+}
+
+Test(fw_cfg, reads_past_the_end_and_unknown_keys_are_zero)
+{
+    struct vm *vm = devtest_vm();
+    uint8_t b[16];
+    select_key(vm, FW_CFG_SIGNATURE);
+    read_bytes(vm, b, 16);
+    cr_assert_eq(memcmp(b, "QEMU", 4), 0);
+    for (int i = 4; i < 16; i++)
+        cr_assert_eq(b[i], 0);
+    /* Keys nobody defined, an arch-local one, the last key: zeros. */
+    static const uint16_t unknown[] = { 0x0002, 0x001F, 0x0020 + 3, 0x3FFF, 0x8000, 0x8003, 0xFFFF };
+    for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++)
+        cr_assert_eq(item_le(vm, unknown[k], 8), 0, "key 0x%04x", unknown[k]);
+    /* Many reads past the end never run off the item. */
+    select_key(vm, FW_CFG_NB_CPUS);
+    for (int i = 0; i < 100000; i++)
+        (void)inb(vm, FW_CFG_PORT_DATA);
+    cr_assert_eq(platform_of(vm)->fw_cfg.offset, 2);
+    /* The write-channel bit does not change what is read. */
+    select_key(vm, FW_CFG_WRITE_CHANNEL | FW_CFG_SIGNATURE);
+    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 'Q');
+    devtest_free(vm);
+}
+
+Test(fw_cfg, writes_and_other_widths_change_nothing)
+{
+    struct vm *vm = devtest_vm();
+    select_key(vm, FW_CFG_SIGNATURE);
+    outb(vm, FW_CFG_PORT_DATA, 'X');            /* a data write: ignored */
+    outb(vm, FW_CFG_PORT_SEL, FW_CFG_ID);       /* a byte is not a selection */
+    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 'Q');
+    cr_assert_eq(io_pio_read(&vm->io, FW_CFG_PORT_DATA, 2), 0xFFFF);
+    cr_assert_eq(io_pio_read(&vm->io, FW_CFG_PORT_DATA, 4), 0xFFFFFFFFu);
+    io_pio_write(&vm->io, FW_CFG_PORT_SEL, 4, FW_CFG_ID);
+    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 'E', "neither moved the offset nor selected");
+    select_key(vm, FW_CFG_SIGNATURE);
+    cr_assert_eq(inb(vm, FW_CFG_PORT_DATA), 'Q');
+    cr_assert_eq(platform_of(vm)->fw_cfg.data_writes, 2);
+    cr_assert_eq(platform_of(vm)->fw_cfg.bad_widths, 3);
+    devtest_free(vm);
+}
+
+/* With a firmware (--bios) the platform leaves the first MiB to it: no
+ * MP or ACPI tables, no EBDA pointer of vmm's own. */
+Test(fw_cfg, no_vmm_tables_under_a_firmware)
+{
+    char err[256];
+    struct vm *vm = vm_alloc();
+    cr_assert(vm);
+    cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
+    vm->cpu.vm = vm;
+    uint8_t *image = calloc(1, 64 * 1024);
+    cr_assert(image);
+    devices_firmware(vm, image, 64 * 1024);
+    cr_assert_eq(devices_init(vm, err, sizeof err), 0, "%s", err);
+    const uint8_t *m = vm->mem.ram;
+    for (uint32_t a = 0xE0000; a < 0x100000; a += 16) {
+        cr_assert_neq(memcmp(m + a, "_MP_", 4), 0, "MP pointer at 0x%x", a);
+        cr_assert_neq(memcmp(m + a, "RSD PTR ", 8), 0, "RSDP at 0x%x", a);
+    }
+    cr_assert_eq(m[0x40E] | m[0x40F], 0, "no EBDA segment");
+    devtest_free(vm);
+}
