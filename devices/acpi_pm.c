@@ -32,7 +32,7 @@ static uint32_t pm_read(void *opaque, uint16_t port, int size)
     struct acpi_pm *a = opaque;
     uint32_t v = 0;
     for (int i = 0; i < size; i++)
-        v |= (uint32_t)reg_byte(a, port - ACPI_PM_BASE + i) << (8 * i);
+        v |= (uint32_t)reg_byte(a, port - a->base + i) << (8 * i);
     return v;
 }
 
@@ -55,7 +55,7 @@ static void pm_write(void *opaque, uint16_t port, int size, uint32_t value)
 {
     struct acpi_pm *a = opaque;
     for (int i = 0; i < size; i++, value >>= 8) {
-        int off = port - ACPI_PM_BASE + i, sh = 8 * (off & 1);
+        int off = port - a->base + i, sh = 8 * (off & 1);
         uint8_t b = value;
         switch (off) {
         case 0: case 1: a->sts &= ~(b << sh); break;      /* write 1 to clear */
@@ -76,6 +76,12 @@ static const struct device_ops pm_ops = {
 
 int acpi_pm_init(struct acpi_pm *a, struct vm *vm, struct io_bus *bus)
 {
-    *a = (struct acpi_pm){ .vm = vm, .cnt = CNT_SCI_EN };
+    *a = (struct acpi_pm){ .vm = vm, .bus = bus, .base = ACPI_PM_BASE, .cnt = CNT_SCI_EN };
     return io_register_pio(bus, ACPI_PM_BASE, 12, &pm_ops, a);
+}
+
+void acpi_pm_move(struct acpi_pm *a, uint16_t base)
+{
+    if (a->bus && base != a->base && io_move_pio(a->bus, a, base) == 0)
+        a->base = base;
 }

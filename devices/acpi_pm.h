@@ -2,7 +2,9 @@
  * devices/acpi_pm.h - the ACPI fixed-hardware registers the FADT points at.
  *
  * Contract: PM1a event block at 0x600 (status, enable), PM1a control block
- * at 0x604, PM timer at 0x608 (24-bit, 3.579545 MHz, from host time).
+ * at 0x604, PM timer at 0x608 (24-bit, 3.579545 MHz, from host time); a
+ * firmware may move the block by programming the PIIX4 PM function's base
+ * register (devices/pci.c calls acpi_pm_move).
  * Writing SLP_EN with SLP_TYP 0 (the \_S5 value of our DSDT) powers the
  * machine off: the run ends with status 0.  The DSDT promises no other
  * sleep state (no \_S1-\_S4); SLP_EN with another SLP_TYP does nothing
@@ -25,10 +27,14 @@ struct io_bus;
 
 struct acpi_pm {
     struct vm *vm;
+    struct io_bus *bus;
+    uint16_t base;              /* where the block is: ACPI_PM_BASE until moved */
     uint16_t sts, en, cnt;
     uint64_t sleeps_ignored;    /* SLP_EN with a type the DSDT does not define */
 };
 
 int acpi_pm_init(struct acpi_pm *a, struct vm *vm, struct io_bus *bus);
+/* The block to `base` (ignored if it would overlap another device). */
+void acpi_pm_move(struct acpi_pm *a, uint16_t base);
 
 #endif

@@ -48,6 +48,10 @@ int io_register_pio(struct io_bus *bus, uint16_t base, uint16_t len,
                     const struct device_ops *ops, void *opaque);
 int io_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
                      const struct device_ops *ops, void *opaque);
+/* Move the port range registered for opaque to start at base, as a
+ * chipset's base-address register does; -1 (nothing moved) if it would
+ * overlap another device or run past port 0xFFFF. */
+int io_move_pio(struct io_bus *bus, void *opaque, uint16_t base);
 
 uint32_t io_pio_read(struct io_bus *bus, uint16_t port, int size);
 void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value);

@@ -31,6 +31,22 @@ int io_register_pio(struct io_bus *bus, uint16_t base, uint16_t len,
     return add(bus->pio, &bus->npio, IO_MAX_PIO_RANGES, base, len, ops, opaque);
 }
 
+int io_move_pio(struct io_bus *bus, void *opaque, uint16_t base)
+{
+    struct io_range *me = NULL;
+    for (int i = 0; i < bus->npio; i++)
+        if (bus->pio[i].opaque == opaque)
+            me = &bus->pio[i];
+    if (!me || (uint32_t)base + me->len > 0x10000)
+        return -1;
+    for (int i = 0; i < bus->npio; i++)
+        if (&bus->pio[i] != me && base < bus->pio[i].base + bus->pio[i].len &&
+            bus->pio[i].base < base + me->len)
+            return -1;
+    me->base = base;
+    return 0;
+}
+
 int io_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
                      const struct device_ops *ops, void *opaque)
 {

@@ -73,6 +73,35 @@ static void ide_function(struct pci_func *f)
     f->wmask[0x04] |= 0x04;         /* bus master enable, though nothing masters */
 }
 
+/*
+ * PIIX4 power management (82371AB function 3, 8086:7113), as QEMU's
+ * i440FX machine pairs it with the PIIX3: a firmware that finds it sets
+ * its I/O base (PMBA, 0x40) and enable (PMREGMISC, 0x80) and then builds
+ * ACPI tables whose PM1a blocks are there; the block (devices/acpi_pm.c)
+ * moves where PMBA says once PMREGMISC enables it.  DEVACTB (0x58) says the APM control port already
+ * raises SMIs (bit 25), which tells the firmware that SMM is set up: this
+ * machine has no SMM, and a firmware that tried to relocate it would wait
+ * forever for the SMI handler's answer on port 0xB3.
+ */
+#define PM_DEVFN ((1 << 3) | 3)
+
+static void pm_function(struct pci_func *f)
+{
+    f->devfn = PM_DEVFN;
+    header(f, 0x8086, 0x7113, 0x03, 0x068000, 0x00);
+    put16(f->cfg, 0x06, 0x0280);
+    f->cfg[0x3D] = 1;               /* INTA: the SCI */
+    f->cfg[0x40] = 0x01;            /* PMBA: I/O space indicator */
+    f->wmask[0x40] = 0xC0;
+    f->wmask[0x41] = 0xFF;
+    f->wmask[0x80] = 0x01;          /* PMREGMISC: PMIOSE */
+    f->cfg[0x5B] = 0x02;            /* DEVACTB.APMC_EN */
+    f->cfg[0x90] = 0x01;            /* SMBBA: I/O space indicator */
+    f->wmask[0x90] = 0xF0;
+    f->wmask[0x91] = 0xFF;
+    f->wmask[0xD2] = 0x0F;          /* SMBHSTCFG */
+}
+
 static struct pci_func *lookup(struct pci *p, int bus, int devfn)
 {
     if (bus != 0)
@@ -101,6 +130,10 @@ static void config_write(struct pci *p, int bus, int devfn, int off, int size, u
         int o = (off + i) & 0xFF;
         f->cfg[o] = (f->cfg[o] & ~f->wmask[o]) | (v & f->wmask[o]);
     }
+    /* The PM function's base and enable decide where the ACPI block is. */
+    if (devfn == PM_DEVFN && p->vm && (f->cfg[0x80] & 1) &&
+        ((off <= 0x41 && off + size > 0x40) || (off <= 0x80 && off + size > 0x80)))
+        acpi_pm_move(&platform_of(p->vm)->pm, (uint16_t)((f->cfg[0x40] | f->cfg[0x41] << 8) & 0xFFC0));
 }
 
 static bool decode(struct pci *p, uint16_t port, int *bus, int *devfn, int *off)
@@ -153,7 +186,9 @@ int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus, bool with_ide)
     *p = (struct pci){ .vm = vm, .nfuncs = 2 };
     host_bridge(&p->f[0]);
     isa_bridge(&p->f[1]);
-    if (with_ide)
+    if (with_ide) {
         ide_function(&p->f[p->nfuncs++]);
+        pm_function(&p->f[p->nfuncs++]);
+    }
     return io_register_pio(bus, 0xCF8, 8, &pci_ops, p);
 }

@@ -16,7 +16,7 @@
 struct vm;
 struct io_bus;
 
-#define PCI_NFUNCS 3
+#define PCI_NFUNCS 4
 
 struct pci_func {
     uint8_t devfn;              /* device << 3 | function, on bus 0 */
@@ -33,8 +33,10 @@ struct pci {
 };
 
 /* The i440FX host bridge (00:00.0) and the PIIX3 ISA bridge (00:01.0);
- * with ide_function, also the PIIX3 IDE function (00:01.1) through which
- * a PC firmware finds the disks on the legacy IDE ports. */
+ * with ide_function (the firmware-booted PC), also the PIIX3 IDE function
+ * (00:01.1), through which a PC firmware finds the disks on the legacy IDE
+ * ports, and the PIIX4 power-management function (00:01.3), for which it
+ * builds ACPI tables. */
 int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus, bool ide_function);
 /* Configuration read of bus 0 as mechanism #1 would do it (tests, tables). */
 uint32_t pci_config_read(struct pci *p, int bus, int devfn, int off, int size);

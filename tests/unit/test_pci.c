@@ -87,6 +87,10 @@ Test(pci, piix3_ide_function)
     io_pio_write(&bus, 0xCF8, 4, 0x80000000u | 1 << 11 | 1 << 8 | 0x40);
     io_pio_write(&bus, 0xCFC, 2, 0x8000);                                 /* IDETIM primary */
     cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 1, 0x40, 2), 0x8000);
+    /* And the PIIX4 PM function, with SMM reported as set up (no SMM here). */
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 3, 0x00, 4), 0x71138086u);
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 3, 0x08, 4) >> 8, 0x068000u);
+    cr_assert_eq(pci_config_read(&p, 0, 1 << 3 | 3, 0x58, 4) & (1u << 25), 1u << 25);
     /* A kernel booted directly sees no such function. */
     struct pci q;
     struct io_bus bus2 = { 0 };
