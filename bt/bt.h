@@ -90,6 +90,9 @@ void bt_flush(struct vm *vm, const char *why);
 /* The segment assumptions translations were made under (flat DS/ES/SS,
  * CS base); the run loop flushes when they change. */
 uint64_t bt_segment_key(const struct vcpu *c);
+/* Do the segment registers match what the cached translations assume
+ * (bt_segment_key)?  If not, bt_find_or_translate flushes the cache. */
+bool bt_segments_match(struct vm *vm);
 /* A segment whose limit no access can exceed (4 GiB, expand-up).  Accesses
  * through other segments are emulated when the emulator knows the
  * instruction, so that limit checks raise #GP/#SS as on hardware. */

@@ -387,6 +387,11 @@ void bt_prepare_segments(struct vcpu *c)
     c->bt.seglimit_guard[1] = bt_seg_unlimited(&c->seg[S_GS]) ? c->bt.guard_ok : c->bt.guard_trap;
 }
 
+bool bt_segments_match(struct vm *vm)
+{
+    return bt_segment_key(vm_cpu(vm)) == tc_of(vm)->seg_key;
+}
+
 uint64_t bt_segment_key(const struct vcpu *c)
 {
     /* Translations hard-wire "base 0" for ES, SS and DS when they are flat,

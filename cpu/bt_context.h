@@ -82,6 +82,12 @@ struct bt_context {
      * interrupt shadow after STI, MOV SS or POP SS, a step past a debugger
      * breakpoint, a write to translated code (monitor/run_bt.c). */
     bool single_step;
+    /* Instructions interpreted in a row because the segments did not
+     * match the cached translations (monitor/run_bt.c, BT_KEY_GRACE). */
+    uint32_t unkeyed_steps;
+    /* host_now_ns() when the CPU last switched into real mode (or V86),
+     * 0 while it is in protected mode (stats.realmode_ns). */
+    uint64_t realmode_since;
 
     /* Pending-event bookkeeping of exception delivery (cpu/exceptions.c). */
     int delivering;             /* vector being delivered, -1 if none */

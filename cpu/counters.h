@@ -26,6 +26,11 @@ struct stats {
     uint64_t bt_smc_faults;       /* writes to pages holding translated code */
     uint64_t bt_invalidated;      /* translation units dropped by SMC */
     uint64_t bt_entries;          /* entries into translated code */
+    uint64_t bt_unkeyed_steps;    /* instructions interpreted while the segments did not
+                                   * match the cached translations */
+    uint64_t realmode_insns;      /* instructions interpreted: real mode, V86, 16-bit code */
+    uint64_t realmode_ns;         /* host time from each switch into those to the
+                                   * switch out, halts included */
     uint64_t shadow_hidden_faults;/* kernel-view misses the guest tables satisfied */
     uint64_t shadow_true_faults;  /* #PF the guest's own tables call for */
     uint64_t shadow_flushes;      /* whole kernel-view drops (CR3, CR0, CR4 writes) */

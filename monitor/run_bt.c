@@ -337,15 +337,16 @@ static void bt_interrupts(struct vm *vm)
         interrupts(vm);
 }
 
-/* Real-address mode (CR0.PE clear) is interpreted, not translated: the
- * translator and direct execution assume protected mode (32-bit host
- * segments, the shadow MMU's views), so the emulator runs one instruction
- * per turn of the run loop, with interrupts delivered in between (through
- * the IVT, cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints
- * and single steps as for translated code.  Paging is off, so the shadow
- * MMU is not entered: the emulator reads guest-physical memory itself.
- * Virtual-8086 mode comes here too, and the emulator stops it with its
- * report. */
+/* Real-address mode (CR0.PE clear) and 16-bit code segments (CS.D = 0)
+ * are interpreted, not translated: the translator decodes 32-bit code and
+ * direct execution assumes 32-bit protected mode, so the emulator, which
+ * decodes by CS.D, runs one instruction per turn of the run loop, with
+ * interrupts delivered in between (through the IVT in real mode,
+ * cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints and
+ * single steps as for translated code.  The emulator reads guest memory
+ * itself (walking the guest's tables if paging is on), so the shadow MMU's
+ * views are not entered.  Virtual-8086 mode comes here too, and the
+ * emulator stops it with its report. */
 static void run_interpreted(struct vm *vm, bool gdb_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -368,10 +369,33 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
 
 /* Guest code from CS:EIP until it returns to the monitor: directly at
  * ring 3, translated otherwise; then what its exit asks for. */
+/* How many instructions run interpreted while the segments do not match
+ * the cached translations before the cache is flushed for them. */
+#define BT_KEY_GRACE 64
+
+/* The time spent in real mode or 16-bit code, taken at the switches in
+ * and out, where reading the clock costs nothing next to the switch. */
+static void realmode_clock(struct vm *vm, bool real)
+{
+    struct vcpu *c = &vm->cpu;
+    if (real == (c->bt.realmode_since != 0))
+        return;
+    uint64_t now = host_now_ns();
+    if (real) {
+        c->bt.realmode_since = now;
+    } else {
+        vm->stats.realmode_ns += now - c->bt.realmode_since;
+        c->bt.realmode_since = 0;
+    }
+}
+
 static void bt_run(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    if (!(c->cr0 & CR0_PE) || (c->eflags & FL_VM)) {
+    bool real = !(c->cr0 & CR0_PE) || (c->eflags & FL_VM) || !SEG_ATTR_DB(c->seg[S_CS].attr);
+    realmode_clock(vm, real);
+    if (real) {
+        vm->stats.realmode_insns++;
         run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
         return;
     }
@@ -410,6 +434,19 @@ static void bt_run(struct vm *vm)
      * armed the poll page already: keep it armed, or that timer is
      * lost until the guest next exits for another reason (a spinning
      * ring 3, translated while CR0.TS is set, may not for long). */
+    /* Segments that differ from what the cached translations assume (a
+     * boot loader between its switch to protected mode and its segment
+     * reloads, or on its way back to real mode): interpreted for a few
+     * instructions first, so that such a stretch does not flush the whole
+     * translation cache on the way in and again on the way out.  Code that
+     * stays with other segments is flushed for after BT_KEY_GRACE. */
+    if (!bt_segments_match(vm) && c->bt.unkeyed_steps < BT_KEY_GRACE) {
+        c->bt.unkeyed_steps++;
+        vm->stats.bt_unkeyed_steps++;
+        run_interpreted(vm, gdb_step);
+        return;
+    }
+    c->bt.unkeyed_steps = 0;
     bool waiting = irq_intr_pending(vm);
     host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
     host_timer_at(vm, run_next_deadline(vm));
@@ -441,11 +478,18 @@ static void bt_run(struct vm *vm)
         gdb_stop(vm, SIGTRAP);
 }
 
+/* A run that ends in real mode: its last stretch counts too. */
+static void bt_finish(struct vm *vm)
+{
+    realmode_clock(vm, false);
+}
+
 const struct engine engine_bt = {
     .name = "bt",
     .create = bt_create,
     .poll = gdb_poll,
     .interrupts = bt_interrupts,
     .run = bt_run,
+    .finish = bt_finish,
     .destroy = bt_engine_destroy,
 };
