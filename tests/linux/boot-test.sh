@@ -5,8 +5,14 @@
 #
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
-#                [--vmm-arg ARG]... [--append-extra ARGS]
+#                [--vmm-arg ARG]... [--append-extra ARGS] [--grub BIOS]
 #
+# --grub BIOS boots as a PC does instead of loading the kernel directly:
+# a GRUB image made here (grub-mkrescue: a hybrid ISO 9660 image that is
+# also a hard disk with an MBR) holds the kernel, the initramfs and a
+# grub.cfg with the same command line; vmm starts the firmware BIOS (vmm
+# --bios) with that image as the first disk and the ext2 image as the
+# second, which the guest finds as /dev/sdb (vmmtest_disk=sdb).
 # The kernel command line is "console=ttyS0 vmmtest=1", followed by
 # --append-extra when given (tests/linux/panic-test.sh makes the kernel
 # panic with it).
@@ -27,7 +33,7 @@ set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= kernel= busybox= append_extra=
+vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios=
 lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
@@ -41,6 +47,7 @@ while (($#)); do
     --mem) mem=$2 ;;
     --vmm-arg) vmm_args+=("$2") ;;
     --append-extra) append_extra=" $2" ;;
+    --grub) grub_bios=$2 ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -61,6 +68,15 @@ if ! grep -qs '/vmm\.load ' "${lists[@]}"; then
     exit 77
 fi
 PATH=$PATH:/sbin:/usr/sbin
+if [[ -n $grub_bios ]]; then
+    [[ -s $grub_bios ]] || { echo "SKIP: the firmware $grub_bios is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
+    for t in grub-mkrescue xorriso mformat; do
+        command -v $t >/dev/null ||
+            { echo "SKIP: $t is missing: install grub-pc-bin, xorriso and mtools (./setup.sh does)"; exit 77; }
+    done
+    [[ -d /usr/lib/grub/i386-pc ]] ||
+        { echo "SKIP: /usr/lib/grub/i386-pc is missing: install grub-pc-bin (./setup.sh does)"; exit 77; }
+fi
 for t in mke2fs debugfs dumpe2fs e2fsck; do
     if ! command -v $t >/dev/null; then
         echo "SKIP: $t is missing: install e2fsprogs (./setup.sh does)"
@@ -92,10 +108,28 @@ fi
 # timeout, after exec) for the watcher to stop the run with.
 PANIC='Kernel panic - not syncing'
 start=$(date +%s)
+cmdline="console=ttyS0 vmmtest=1$append_extra"
+boot=(--kernel "$kernel" --initrd "$tmp/initramfs.cpio" --disk "$tmp/disk.img" --append "$cmdline")
+if [[ -n $grub_bios ]]; then
+    # GRUB on the serial line, no menu wait, the same kernel and command
+    # line; the guest's ext2 disk is the second drive (sdb).
+    mkdir -p "$tmp/iso/boot/grub"
+    cp "$kernel" "$tmp/iso/boot/vmlinuz"
+    cp "$tmp/initramfs.cpio" "$tmp/iso/boot/initrd"
+    printf '%s\n' "serial --unit=0 --speed=115200" "terminal_input serial" \
+        "terminal_output serial" "set timeout=0" "menuentry \"Debian (vmm test)\" {" \
+        "  linux /boot/vmlinuz $cmdline vmmtest_disk=sdb" "  initrd /boot/initrd" "}" \
+        >"$tmp/iso/boot/grub/grub.cfg"
+    if ! grub-mkrescue -o "$tmp/grub.img" "$tmp/iso" >"$tmp/grub.out" 2>&1; then
+        echo "FAIL: grub-mkrescue could not make the boot image:"
+        cat "$tmp/grub.out"
+        exit 1
+    fi
+    boot=(--bios "$grub_bios" --disk "$tmp/grub.img,ro" --disk "$tmp/disk.img")
+fi
 (
     echo "$BASHPID" >"$tmp/timeout.pid"
-    exec timeout -k 10 "$timeout_s" "$vmm" --kernel "$kernel" --initrd "$tmp/initramfs.cpio" \
-        --mem "$mem" --disk "$tmp/disk.img" --append "console=ttyS0 vmmtest=1$append_extra" \
+    exec timeout -k 10 "$timeout_s" "$vmm" "${boot[@]}" --mem "$mem" \
         ${vmm_args[@]+"${vmm_args[@]}"}
 ) </dev/null 2>"$tmp/stderr" |
     {

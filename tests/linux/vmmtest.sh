@@ -43,19 +43,25 @@ echo "@@ disk"
 # checks the digest here and the files in the image after poweroff.
 disk_test() {
     /sbin/load-modules || return 1
+    # The ext2 disk is sda, or the drive vmmtest_disk= names (booted through
+    # GRUB, the boot image is the first drive).
+    disk=sda
+    for arg in $(cat /proc/cmdline); do
+        case $arg in vmmtest_disk=*) disk=${arg#vmmtest_disk=} ;; esac
+    done
     # libata and the SCSI scan may finish after insmod returns.
     n=0
-    while [ ! -b /dev/sda ] && [ $n -lt 100 ]; do
+    while [ ! -b /dev/$disk ] && [ $n -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))
     done
-    if [ ! -b /dev/sda ]; then
-        echo "no /dev/sda after 10 s; the kernel said:"
+    if [ ! -b /dev/$disk ]; then
+        echo "no /dev/$disk after 10 s; the kernel said:"
         dmesg | grep -iE 'ata|scsi|sd[a-z ]'
         return 1
     fi
-    echo "sda $(cat /sys/block/sda/size) sectors"
-    mount -t ext2 /dev/sda /mnt || return 1
+    echo "sda $(cat /sys/block/$disk/size) sectors"
+    mount -t ext2 /dev/$disk /mnt || return 1
     echo "mounted"
     echo "host $(sha256sum < /mnt/host/data.txt)"
     # About 460 KiB whose every line differs, so that a sector written to
