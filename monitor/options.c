@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "monitor/options.h"
 #include "monitor/dev_options.h"
@@ -77,7 +78,8 @@ static int check_range(const char *v, char *err, size_t n);
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
              "guest kernel: Multiboot v1 image, ELF32 i386 or Linux bzImage\n"
-             "                       (required, unless --bios is given)"),
+             "                       (without it vmm boots --bios, by default\n"
+             "                       " VMM_DEFAULT_BIOS " when installed)"),
     OPT_FILE("initrd", initrd, false, check_initrd,
              "file loaded as Multiboot module 0 (initial ramdisk)"),
     OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
@@ -446,6 +448,12 @@ int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_op
         snprintf(err, errlen, "unexpected argument '%s' (see vmm --help)", argv[optind]);
         return -1;
     }
+    /* Without a kernel to load, a PC boots its firmware: Debian's SeaBIOS,
+     * QEMU's default BIOS, when the package is there (and not under
+     * --accel kvm, which runs no firmware yet). */
+    if (!o->kernel && !o->bios && !o->initrd && !o->append &&
+        !(o->accel && strcmp(o->accel, "kvm") == 0) && access(VMM_DEFAULT_BIOS, R_OK) == 0)
+        o->bios = VMM_DEFAULT_BIOS;
     for (size_t i = 0; i < NOPTS; i++) {
         const struct opt_desc *d = &opt_table[i];
         /* --bios boots a firmware in place of the kernel. */

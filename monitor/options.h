@@ -9,6 +9,10 @@
 #ifndef MONITOR_OPTIONS_H
 #define MONITOR_OPTIONS_H
 
+/* The firmware booted when no kernel is given (Debian package seabios:
+ * the bios.bin QEMU boots by default). */
+#define VMM_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
+
 #include <stddef.h>
 #include <stdio.h>
 #include "monitor/vm.h"

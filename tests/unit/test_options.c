@@ -97,13 +97,24 @@ Test(options, unknown_option)
     cr_assert(strstr(err, "-x"), "message: %s", err);
 }
 
+/* Without --kernel the default firmware boots when it is installed; a
+ * command line (or an initrd) names a kernel that is missing. */
 Test(options, missing_kernel)
 {
     struct vm_options o;
     char err[256] = "";
-    cr_assert_eq(PARSE(&o, err, "--mem", "64"), -1);
+    cr_assert_eq(PARSE(&o, err, "--append", "quiet"), -1);
     cr_assert(strstr(err, "--kernel"), "message: %s", err);
     cr_assert(strstr(err, "see vmm --help"), "message: %s", err);
+    int rc = PARSE(&o, err, "--mem", "64");
+    if (access(VMM_DEFAULT_BIOS, R_OK) == 0) {
+        cr_assert_eq(rc, 0, "%s", err);
+        cr_assert_str_eq(o.bios, VMM_DEFAULT_BIOS);
+    } else {
+        cr_assert_eq(rc, -1);
+        cr_assert(strstr(err, "--kernel"), "message: %s", err);
+    }
+    cr_assert_eq(PARSE(&o, err, "--mem", "64", "--accel", "kvm"), -1, "--accel kvm runs no firmware");
 }
 
 Test(options, missing_value)
