@@ -367,21 +367,20 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
         gdb_stop(vm, SIGTRAP);
 }
 
-/* Guest code from CS:EIP until it returns to the monitor: directly at
- * ring 3, translated otherwise; then what its exit asks for. */
 /* How many instructions run interpreted while the segments do not match
  * the cached translations before the cache is flushed for them. */
 #define BT_KEY_GRACE 64
 
-/* The time spent in real mode or 16-bit code, taken at the switches in
- * and out, where reading the clock costs nothing next to the switch. */
-static void realmode_clock(struct vm *vm, bool real)
+/* The time spent interpreted (real mode, 16-bit code), taken at the
+ * switches in and out, where reading the clock costs nothing next to the
+ * switch. */
+static void realmode_clock(struct vm *vm, bool interpreted)
 {
     struct vcpu *c = &vm->cpu;
-    if (real == (c->bt.realmode_since != 0))
+    if (interpreted == (c->bt.realmode_since != 0))
         return;
     uint64_t now = host_now_ns();
-    if (real) {
+    if (interpreted) {
         c->bt.realmode_since = now;
     } else {
         vm->stats.realmode_ns += now - c->bt.realmode_since;
@@ -389,12 +388,21 @@ static void realmode_clock(struct vm *vm, bool real)
     }
 }
 
+/* Guest code from CS:EIP until it returns to the monitor: directly at
+ * ring 3, translated otherwise, interpreted where neither can run it;
+ * then what its exit asks for. */
 static void bt_run(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    bool real = !(c->cr0 & CR0_PE) || (c->eflags & FL_VM) || !SEG_ATTR_DB(c->seg[S_CS].attr);
-    realmode_clock(vm, real);
-    if (real) {
+    /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
+     * (the host decodes a 16-bit code segment of its LDT mirror itself);
+     * the translator decodes 32-bit code only, so 16-bit code it would
+     * have to translate is interpreted, as real mode is. */
+    bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
+    bool direct = protected32 && runs_directly(c);
+    bool interpreted = !protected32 || (!direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
+    realmode_clock(vm, interpreted);
+    if (interpreted) {
         vm->stats.realmode_insns++;
         run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
         return;
@@ -402,7 +410,6 @@ static void bt_run(struct vm *vm)
     /* The debugger single-steps (or watches memory): one instruction.
      * Directly executed ring 3 is not translated, so with breakpoints
      * set it is stepped with TF and each instruction checked. */
-    bool direct = runs_directly(c);
     bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
     direct_privilege(vm);
     if (c->cpl == 3 || direct)
@@ -428,12 +435,6 @@ static void bt_run(struct vm *vm)
         vm_unsupported(vm, "guest code at CPL 1 or 2");
         return;
     }
-    /* Stop translated code at the next block boundary when an interrupt
-     * may be deliverable, or after STI's shadow when one waits.  A
-     * timer signal taken in the monitor since the last device tick
-     * armed the poll page already: keep it armed, or that timer is
-     * lost until the guest next exits for another reason (a spinning
-     * ring 3, translated while CR0.TS is set, may not for long). */
     /* Segments that differ from what the cached translations assume (a
      * boot loader between its switch to protected mode and its segment
      * reloads, or on its way back to real mode): interpreted for a few
@@ -447,6 +448,12 @@ static void bt_run(struct vm *vm)
         return;
     }
     c->bt.unkeyed_steps = 0;
+    /* Stop translated code at the next block boundary when an interrupt
+     * may be deliverable, or after STI's shadow when one waits.  A
+     * timer signal taken in the monitor since the last device tick
+     * armed the poll page already: keep it armed, or that timer is
+     * lost until the guest next exits for another reason (a spinning
+     * ring 3, translated while CR0.TS is set, may not for long). */
     bool waiting = irq_intr_pending(vm);
     host_poll_arm(vm, host_timer_fired(), waiting && !c->vif);
     host_timer_at(vm, run_next_deadline(vm));
