@@ -76,12 +76,12 @@ static const struct device_ops pm_ops = {
 
 int acpi_pm_init(struct acpi_pm *a, struct vm *vm, struct io_bus *bus)
 {
-    *a = (struct acpi_pm){ .vm = vm, .bus = bus, .base = ACPI_PM_BASE, .cnt = CNT_SCI_EN };
+    *a = (struct acpi_pm){ .vm = vm, .base = ACPI_PM_BASE, .cnt = CNT_SCI_EN };
     return io_register_pio(bus, ACPI_PM_BASE, 12, &pm_ops, a);
 }
 
 void acpi_pm_move(struct acpi_pm *a, uint16_t base)
 {
-    if (a->bus && base != a->base && io_move_pio(a->bus, a, base) == 0)
+    if (base != a->base && io_move_pio(vm_io(a->vm), a, base) == 0)
         a->base = base;
 }

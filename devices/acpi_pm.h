@@ -27,7 +27,6 @@ struct io_bus;
 
 struct acpi_pm {
     struct vm *vm;
-    struct io_bus *bus;
     uint16_t base;              /* where the block is: ACPI_PM_BASE until moved */
     uint16_t sts, en, cnt;
     uint64_t sleeps_ignored;    /* SLP_EN with a type the DSDT does not define */
