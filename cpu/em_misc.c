@@ -65,15 +65,15 @@ enum em_result em_bswap(struct em *e)
 enum em_result em_nop(struct em *e) { return em_done(e); }
 
 /* FWAIT: #NM when CR0.MP and CR0.TS are set; otherwise a pending unmasked
- * x87 exception (FSW.ES) is the guest's #MF (SDM vol. 1, 8.6). */
+ * x87 exception is the guest's #MF (SDM vol. 1, 8.6), decided as for the
+ * x87 instructions the emulator runs (em_x87.c). */
 enum em_result em_fwait(struct em *e)
 {
     struct vcpu *c = e->c;
     int v = fpu_fault(FPU_WAIT, c->cr0, c->cr4);
     if (v)
         return em_raise(e, v, 0);
-    uint16_t fsw = (uint16_t)(c->fx_guest[FX_FSW] | c->fx_guest[FX_FSW + 1] << 8);
-    if (fsw & 0x0080)
+    if (em_x87_pending(c))
         return em_raise(e, EXC_MF, 0);
     return em_done(e);
 }

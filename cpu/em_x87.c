@@ -22,6 +22,17 @@
 #include "cpu/em_internal.h"
 #include "cpu/fpu.h"
 
+/* An unmasked x87 exception is pending, as the processor decides it after
+ * FXRSTOR: an exception flag whose mask bit is clear (the ES bit is
+ * derived from these). */
+bool em_x87_pending(const struct vcpu *c)
+{
+    uint16_t fsw, fcw;
+    memcpy(&fsw, c->fx_guest + FX_FSW, 2);
+    memcpy(&fcw, c->fx_guest + FX_FCW, 2);
+    return fsw & ~fcw & 0x3Fu;
+}
+
 typedef void x87_stub(void *mem, void *guest_fx, void *host_fx);
 extern x87_stub *const x87_stubs[64], *const x87_stubs16[4];
 
@@ -92,12 +103,7 @@ enum em_result em_x87_mem(struct em *e)
     const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m)
         return em_raise(e, EXC_UD, 0);
-    /* Pending as the processor decides it after FXRSTOR: an exception flag
-     * whose mask bit is clear (the ES bit is derived from these). */
-    uint16_t fsw, fcw;
-    memcpy(&fsw, c->fx_guest + FX_FSW, 2);
-    memcpy(&fcw, c->fx_guest + FX_FCW, 2);
-    if (!f->control && (fsw & ~fcw & 0x3Fu))
+    if (!f->control && em_x87_pending(c))
         return em_raise(e, EXC_MF, 0);
     int sreg;
     uint32_t off;
