@@ -38,7 +38,7 @@ int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ..
     return -1;
 }
 
-int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen)
+int loader_open_regular(const char *path, int *fd, uint64_t *size, char *err, size_t errlen)
 {
     struct stat st;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
@@ -54,18 +54,23 @@ int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, siz
     return 0;
 }
 
-int loader_read_file(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
-                       char *err, size_t errlen)
+int loader_read_buf(const char *path, int fd, void *buf, uint64_t size, char *err, size_t errlen)
 {
-    uint8_t *dst = guest_phys_ptr(&vm->mem, pa, size);
+    uint8_t *dst = buf;
     for (uint64_t done = 0; done < size; ) {
-        ssize_t n = pread(fd, dst + done, size - done, done);
+        ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
         if (n <= 0)
             return loader_error(err, errlen, path, "read error at offset 0x%llx: %s",
                                 (unsigned long long)done, n < 0 ? strerror(errno) : "short file");
-        done += n;
+        done += (uint64_t)n;
     }
     return 0;
+}
+
+int loader_read_file(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
+                       char *err, size_t errlen)
+{
+    return loader_read_buf(path, fd, guest_phys_ptr(&vm->mem, pa, size), size, err, errlen);
 }
 
 int loader_check_ram(struct vm *vm, const char *path, const char *what,
@@ -89,38 +94,27 @@ void loader_copy(struct vm *vm, uint64_t pa, const void *src, uint64_t filesz, u
 /* Read the whole file into a malloc'ed buffer. */
 static int read_file(const char *path, struct kernel_image *k, char *err, size_t errlen)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);     /* see loader_open_initrd */
-    if (fd < 0)
-        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    int fd;
+    uint64_t size;
+    if (loader_open_regular(path, &fd, &size, err, errlen) < 0)
+        return -1;
+    if (size > KERNEL_MAX_BYTES) {
         close(fd);
-        return loader_error(err, errlen, path, "not a regular file");
+        return loader_error(err, errlen, path, "file of %llu bytes is larger than any guest RAM",
+                            (unsigned long long)size);
     }
-    if ((uint64_t)st.st_size > KERNEL_MAX_BYTES) {
-        close(fd);
-        return loader_error(err, errlen, path, "file of %lld bytes is larger than any guest RAM",
-                            (long long)st.st_size);
-    }
-    uint8_t *buf = malloc(st.st_size ? st.st_size : 1);
+    uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
         close(fd);
         return loader_error(err, errlen, path, "out of memory");
     }
-    size_t done = 0;
-    while (done < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + done, st.st_size - done);
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            free(buf);
-            close(fd);
-            return loader_error(err, errlen, path, "read error at offset 0x%zx: %s",
-                                done, strerror(e));
-        }
-        done += n;
-    }
+    int r = loader_read_buf(path, fd, buf, size, err, errlen);
     close(fd);
-    *k = (struct kernel_image){ .path = path, .data = buf, .size = done };
+    if (r < 0) {
+        free(buf);
+        return -1;
+    }
+    *k = (struct kernel_image){ .path = path, .data = buf, .size = size };
     return 0;
 }
 

@@ -46,9 +46,13 @@ int loader_error(char *err, size_t errlen, const char *path, const char *fmt, ..
 int loader_check_ram(struct vm *vm, const char *path, const char *what,
                      uint64_t pa, uint64_t len, char *err, size_t errlen);
 
-/* Open an initial ramdisk (a regular file) and learn its size; -1 with
- * err[] set (and nothing left open) otherwise. */
-int loader_open_initrd(const char *path, int *fd, uint64_t *size, char *err, size_t errlen);
+/* Open an input file (kernel, initial ramdisk, firmware), which must be a
+ * regular file, and learn its size; -1 with err[] set (and nothing left
+ * open) otherwise.  A FIFO is refused without waiting for a writer. */
+int loader_open_regular(const char *path, int *fd, uint64_t *size, char *err, size_t errlen);
+/* Read size bytes of fd from offset 0 into buf; a short file is an error
+ * naming the offset. */
+int loader_read_buf(const char *path, int fd, void *buf, uint64_t size, char *err, size_t errlen);
 /* Read size bytes of fd into guest-physical pa (checked by the caller). */
 int loader_read_file(struct vm *vm, const char *path, int fd, uint64_t pa, uint64_t size,
                      char *err, size_t errlen);

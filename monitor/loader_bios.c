@@ -11,11 +11,8 @@
  * modelled (docs/usage.md).  The CPU starts in its RESET state (SDM vol.
  * 3A 9.1.1), real mode at F000:FFF0 = 0xFFFFFFF0.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "monitor/loader.h"
 #include "monitor/vm.h"
@@ -27,16 +24,10 @@
 int loader_load_bios(struct vm *vm, char *err, size_t errlen)
 {
     const char *path = vm->opt.bios;
-    struct stat st;
-    /* O_NONBLOCK: a FIFO must not block the open (then refused below). */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return loader_error(err, errlen, path, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return loader_error(err, errlen, path, "not a regular file");
-    }
-    uint64_t size = (uint64_t)st.st_size;
+    int fd;
+    uint64_t size;
+    if (loader_open_regular(path, &fd, &size, err, errlen) < 0)
+        return -1;
     if (size == 0 || size % ROM_BLOCK || size > ROM_MAX_SIZE) {
         close(fd);
         return loader_error(err, errlen, path, "firmware image of %llu bytes: must be 64, 128, "
@@ -47,18 +38,12 @@ int loader_load_bios(struct vm *vm, char *err, size_t errlen)
     uint8_t *rom = malloc(size);
     if (!rom)
         return close(fd), loader_error(err, errlen, path, "out of memory");
-    for (uint64_t done = 0; done < size;) {
-        ssize_t n = pread(fd, rom + done, size - done, (off_t)done);
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            free(rom);
-            close(fd);
-            return loader_error(err, errlen, path, "read error at offset 0x%llx: %s",
-                                (unsigned long long)done, n < 0 ? strerror(e) : "short file");
-        }
-        done += (uint64_t)n;
-    }
+    int r = loader_read_buf(path, fd, rom, size, err, errlen);
     close(fd);
+    if (r < 0) {
+        free(rom);
+        return -1;
+    }
     uint32_t low = size < LOW_ALIAS_MAX ? (uint32_t)size : LOW_ALIAS_MAX;
     loader_copy(vm, 0x100000 - low, rom + size - low, low, low);
     devices_firmware(vm, rom, (uint32_t)size);

@@ -180,7 +180,7 @@ static int plan_initrd(struct vm *vm, struct lx_plan *p, char *err, size_t errle
     p->initrd_fd = -1;
     if (!p->initrd)
         return 0;
-    if (loader_open_initrd(p->initrd, &p->initrd_fd, &p->initrd_size, err, errlen) < 0) {
+    if (loader_open_regular(p->initrd, &p->initrd_fd, &p->initrd_size, err, errlen) < 0) {
         p->initrd_fd = -1;
         return -1;
     }

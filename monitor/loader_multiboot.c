@@ -226,7 +226,7 @@ int mb_boot(struct vm *vm, const struct load_result *r, char *err, size_t errlen
                          a.end - a.info, err, errlen) < 0)
         return -1;
     if (initrd) {
-        if (loader_open_initrd(initrd, &fd, &mod_size, err, errlen) < 0)
+        if (loader_open_regular(initrd, &fd, &mod_size, err, errlen) < 0)
             return -1;
         mod_pa = PAGE_ALIGN(a.end);
         if (loader_check_ram(vm, initrd, "module", mod_pa, mod_size, err, errlen) < 0 ||
