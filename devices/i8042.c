@@ -56,10 +56,7 @@ static void reset_machine(struct i8042 *k)
 
 static void set_a20(struct i8042 *k, bool on)
 {
-    if (!on && !k->a20_warned) {
-        fprintf(stderr, "vmm: guest disabled A20; memory above 1 MiB is not wrapped (not emulated)\n");
-        k->a20_warned = true;
-    }
+    vm_set_a20(k->vm, on);
     k->outport = (k->outport & ~0x02) | (on ? 0x02 : 0);
     k->port92 = (k->port92 & ~0x02) | (on ? 0x02 : 0);
 }

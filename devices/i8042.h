@@ -7,8 +7,9 @@
  * serial console (COM1), so the keyboard stays silent (documented choice).
  * Reset through command 0xFE (or any pulse of output bit 0, the output-port
  * write 0xD1, or port 0x92 bit 0) ends the run with status 0 and
- * "guest reset".  The A20 gate reads back as written; guest memory is not
- * wrapped at 1 MiB when it is off (a one-time warning says so).
+ * "guest reset".  The A20 gate (output port bit 1, port 0x92 bit 1) reads
+ * back as written and goes to vm_set_a20(), which wraps physical addresses
+ * at 1 MiB while it is closed (paging off; cpu/machine.h).
  */
 #ifndef DEVICES_I8042_H
 #define DEVICES_I8042_H
@@ -30,7 +31,6 @@ struct i8042 {
     bool q_aux[I8042_QUEUE];
     int head, count;
     int irq1, irq12;
-    bool a20_warned;
     uint64_t unknown_cmds;
 };
 

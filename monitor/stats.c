@@ -52,6 +52,7 @@ static const struct counter {
     C("bt.invalidated", bt_invalidated, G_TRANSLATOR, "translation units dropped because their code was written"),
     C("bt.entries", bt_entries, G_TRANSLATOR, "entries into translated code"),
     C("bt.unkeyed_steps", bt_unkeyed_steps, G_TRANSLATOR, "instructions interpreted while the segments differed from what the cached translations assume"),
+    C("a20.switches", a20_switches, G_TRANSLATOR, "the A20 gate opened or closed (i8042 output port, port 0x92): translations flushed"),
     C("realmode.insns", realmode_insns, G_TRANSLATOR, "instructions interpreted: real mode and 16-bit code segments (the emulator runs them one by one)"),
     C("realmode.ns", realmode_ns, G_TRANSLATOR, "host ns spent in real mode or 16-bit code, halts included (firmware, boot loaders)"),
     C("bt.light", bt_light, G_TRANSLATOR, "sensitive instructions done by a C call without leaving translated code"),
