@@ -14,6 +14,9 @@
  *     bits: the monitor maps the page and the store restarts;
  *   - INT3 goes through its DPL-3 gate without a #GP;
  *   - HLT is #GP(0): the monitor sends the IRET to protected mode instead.
+ * A second run, entered with IF set, waits in a loop until the monitor
+ * has taken three PIT interrupts (IRQ 0 through the 8259) from
+ * virtual-8086 code.
  * Every trap's frame must hold the task's paragraphs in SS, ES and DS,
  * VM in EFLAGS, and null DS and ES in the handler.  The program's results
  * (arithmetic, 32-bit operands, REP STOSW/LODSW through a reloaded ES,
@@ -21,6 +24,7 @@
  */
 #include "rt.h"
 #include "paging_guest.h"
+#include "dev_common.h"
 
 #define EFL_VM 0x20000u
 #define SEL(i) ((uint16_t)((i) << 3))
@@ -48,6 +52,7 @@ struct v86_results {
 
 extern const uint8_t v86_blob[], v86_blob_end[];
 extern const uint32_t v86_int61_off, v86_results_off, v86_int3_next_off;
+extern const uint32_t v86_ticks_off, v86_tick_wait_off;
 void v86_enter(const struct v86_start *s);
 void v86_back(void);
 
@@ -63,6 +68,7 @@ static uint32_t pt[1024] __attribute__((aligned(4096)));
 /* What the monitor saw. */
 static volatile uint32_t reflected, irets, denied_port, denied_value, denied_count;
 static volatile uint32_t pf_cr2, pf_error, pf_count, bp_count, bp_ip, exits, bad_frames;
+static volatile uint32_t irq_vm_flags;
 
 static uint8_t *lin(uint32_t seg, uint32_t off) { return (uint8_t *)((seg << 4) + (off & 0xFFFF)); }
 
@@ -166,6 +172,11 @@ static void hook(struct trap_frame *f)
         bp_count++;
         bp_ip = f->eip;
         break;
+    case PIC_VEC_MASTER:                /* IRQ 0: counted in the task's memory */
+        (*(volatile uint16_t *)(V_BASE + v86_ticks_off))++;
+        irq_vm_flags |= f->eflags;
+        pic_eoi(0);
+        break;
     default:
         rt_fail(23, "vector %u from virtual-8086 code at %x:%x", f->vector, f->cs, f->eip);
     }
@@ -239,6 +250,22 @@ void test_main(void)
     CHECK_EQ(26, bp_ip, v86_int3_next_off, "IP pushed by INT3: the next instruction");
     CHECK_EQ(24, r->int3_done, 0x600D, "the program went on after INT3");
     CHECK_EQ(25, bad_frames, 0, "frames without the task's selectors or with DS/ES not null");
+
+    /* Timer interrupts while virtual-8086 code runs with IF set. */
+    rt_hook = hook;
+    pic_setup(0xFFFE);
+    pit_rate(1000);
+    s.eip = v86_tick_wait_off;
+    s.eflags = 0x2 | EFL_VM | EFL_IF;
+    v86_enter(&s);
+    rt_hook = 0;
+    outb(0x21, 0xFF);
+    CHECK_EQ(27, exits, 2, "returns to protected mode after the timer run");
+    /* Three, or one more if the timer beat the few instructions to HLT. */
+    uint16_t ticks = *(volatile uint16_t *)(V_BASE + v86_ticks_off);
+    CHECK(28, ticks == 3 || ticks == 4, "timer interrupts taken from virtual-8086 code: %u", ticks);
+    CHECK(29, irq_vm_flags & EFL_VM, "the interrupt frames' EFLAGS has VM");
+    CHECK_EQ(30, bad_frames, 0, "interrupt frames without the task's selectors");
     rt_printf("v86: 8086 program under a ring-0 monitor: INT reflected, port 0x%x closed, "
-              "page 0x%x on demand\n", CLOSED, DEMAND_PAGE);
+              "page 0x%x on demand, 3 timer interrupts\n", CLOSED, DEMAND_PAGE);
 }

@@ -11,7 +11,9 @@
 ; v86_blob .. v86_blob_end: the 8086 program, copied to 1000:0000 and
 ; run there with CS = DS = ES = SS = 1000 (OFF(x) is a label's offset in
 ; that segment).  It leaves its results at OFF(results), in the order of
-; struct v86_results (v86.c), and ends with HLT.
+; struct v86_results (v86.c), and ends with HLT.  A second entry,
+; tick_wait, runs with IF set until the monitor has counted three timer
+; interrupts taken in virtual-8086 mode.
 
 bits 32
 section .text
@@ -53,9 +55,12 @@ v86_saved_esp: resd 1
 section .rodata
 %define OFF(x) ((x) - v86_blob)
 global v86_blob, v86_blob_end, v86_int61_off, v86_results_off, v86_int3_next_off
+global v86_ticks_off, v86_tick_wait_off
 v86_int61_off:   dd OFF(int61)
 v86_results_off: dd OFF(results)
 v86_int3_next_off: dd OFF(int3_next)
+v86_ticks_off:   dd OFF(ticks)
+v86_tick_wait_off: dd OFF(tick_wait)
 
 bits 16
 v86_blob:
@@ -119,6 +124,16 @@ int3_next:
         mov word [OFF(results) + 20], 0x600D
         hlt                             ; back to protected mode (#GP)
 
+tick_wait:
+        ; entered with IF set: wait for three timer interrupts, which the
+        ; monitor counts in `ticks`, or give up after 5 000 000 turns
+        mov ecx, 5000000
+.wait:  cmp word [OFF(ticks)], 3
+        jae .done
+        dec ecx
+        jnz .wait
+.done:  hlt
+
 int61:  ; the real-mode handler: its IRET is emulated by the monitor too
         add ax, 1
         mov bx, 0xBEEF
@@ -126,4 +141,5 @@ int61:  ; the real-mode handler: its IRET is emulated by the monitor too
 
 align 4
 results: times 24 db 0
+ticks:  dw 0
 v86_blob_end:
