@@ -194,13 +194,23 @@ int rm_iret(struct vcpu *c, bool op32)
     return 0;
 }
 
-int rm_insn_fault(int m)
+bool rm_unrecognised(int m)
 {
     switch (m) {
     case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_SLDT: case ZYDIS_MNEMONIC_LTR:
     case ZYDIS_MNEMONIC_STR: case ZYDIS_MNEMONIC_LAR: case ZYDIS_MNEMONIC_LSL:
     case ZYDIS_MNEMONIC_VERR: case ZYDIS_MNEMONIC_VERW: case ZYDIS_MNEMONIC_ARPL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int rm_insn_fault(int m)
+{
+    if (rm_unrecognised(m))
         return EXC_UD;
+    switch (m) {
     case ZYDIS_MNEMONIC_SYSENTER: case ZYDIS_MNEMONIC_SYSEXIT:
         return EXC_GP;
     default:

@@ -59,6 +59,10 @@ int rm_deliver_once(struct vcpu *c, int vector, int *vec, uint32_t *err);
  * the fault, -2 when the run must stop. */
 int rm_iret(struct vcpu *c, bool op32);
 
+/* The instructions that neither real mode nor virtual-8086 mode
+ * recognises (#UD): LLDT, SLDT, LTR, STR, LAR, LSL, VERR, VERW, ARPL. */
+bool rm_unrecognised(int zydis_mnemonic);
+
 /* Instructions that are not recognised in real mode (#UD: LLDT, SLDT,
  * LTR, STR, LAR, LSL, VERR, VERW, ARPL) or that fault there (#GP(0):
  * SYSENTER, SYSEXIT): the vector, or -1 for every other instruction. */

@@ -7,6 +7,7 @@
 #include <Zydis/Zydis.h>
 #include "cpu/v86.h"
 #include "cpu/exceptions.h"
+#include "cpu/realmode.h"
 
 void v86_load_seg(struct vcpu *c, int sreg, uint16_t sel)
 {
@@ -22,11 +23,9 @@ void v86_load_task(struct vcpu *c, const uint16_t sel[S_NSEG])
 
 int v86_insn_fault(const struct vcpu *c, int m)
 {
-    switch (m) {
-    case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_SLDT: case ZYDIS_MNEMONIC_LTR:
-    case ZYDIS_MNEMONIC_STR: case ZYDIS_MNEMONIC_LAR: case ZYDIS_MNEMONIC_LSL:
-    case ZYDIS_MNEMONIC_VERR: case ZYDIS_MNEMONIC_VERW: case ZYDIS_MNEMONIC_ARPL:
+    if (rm_unrecognised(m))
         return EXC_UD;
+    switch (m) {
     case ZYDIS_MNEMONIC_CLI: case ZYDIS_MNEMONIC_STI:
     case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
     case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:

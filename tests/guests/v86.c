@@ -56,11 +56,7 @@ extern const uint32_t v86_ticks_off, v86_tick_wait_off;
 void v86_enter(const struct v86_start *s);
 void v86_back(void);
 
-static struct {
-    struct tss32 t;
-    uint8_t map[0x400 / 8];
-    uint8_t end;
-} __attribute__((packed)) tss;
+static struct rt_iomap_tss tss;
 static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 static uint32_t pt[1024] __attribute__((aligned(4096)));
@@ -200,14 +196,7 @@ static void paging_on(void)
  * switch to, and an I/O bitmap that opens only the scratch register. */
 static void tss_setup(void)
 {
-    memset(&tss, 0, sizeof tss);
-    tss.t.ss0 = RT_KDATA;
-    tss.t.esp0 = (uint32_t)ring0_stack + sizeof ring0_stack;
-    tss.t.iomap = sizeof tss.t;
-    memset(tss.map, 0xFF, sizeof tss.map);
-    tss.map[SCRATCH / 8] &= ~(1u << (SCRATCH % 8));
-    tss.end = 0xFF;
-    rt_gdt_set(G_TSS, rt_seg_desc((uint32_t)&tss, sizeof tss - 1, ACC_TSS32, 0));
+    rt_iomap_tss_init(&tss, G_TSS, (uint32_t)ring0_stack + sizeof ring0_stack, SCRATCH);
     asm volatile("ltr %0" :: "r"(SEL(G_TSS)));
 }
 
