@@ -99,6 +99,8 @@ INSN_TABLE(EM_DECLARE)
  * for all of them, chosen by opcode rather than by mnemonic. */
 bool em_x87_mem_form(const struct em *e);
 enum em_result em_x87_mem(struct em *e);
+bool em_x87_reg_form(const struct em *e);
+enum em_result em_x87_reg(struct em *e);
 /* An unmasked x87 exception waits in the guest's FPU image (#MF is due). */
 bool em_x87_pending(const struct vcpu *c);
 

@@ -9,7 +9,7 @@
  * mem ([rdi]: ModRM mod 00, rm 111), saves the guest's state back into
  * guest_fx and restores the monitor's.  The four environment forms
  * (FLDENV, FNSTENV, FRSTOR, FNSAVE) also come with an operand-size prefix
- * (x87_stubs16: the 16-bit formats).  No instruction after the guest's
+ * (x87_stubs16: the 16-bit formats); the register forms come below.  No instruction after the guest's
  * waits for a pending x87 exception, so one that it leaves pending stays
  * in the image for the guest's next x87 instruction, as on hardware.
  */
@@ -51,5 +51,42 @@ x87_stubs:
     .globl x87_stubs16
 x87_stubs16:
     .quad x87_stub16_d9_4, x87_stub16_d9_6, x87_stub16_dd_4, x87_stub16_dd_6
+
+/*
+ * The register and no-operand forms (ESC opcode D8-DF with ModRM.mod 3):
+ * 512 routines of X87_REG_STUB bytes each, for opcode byte 0xD8 + n / 64
+ * and ModRM byte 0xC0 + n % 64, at x87_reg_stubs + n * X87_REG_STUB:
+ *
+ *   void stub(void *guest_fx, void *host_fx, uint64_t flags, uint64_t out[2])
+ *
+ * as above, with the guest's arithmetic flags loaded into RFLAGS first
+ * (FCMOVcc reads them, FCOMI and FUCOMI write them): out[0] is RFLAGS and
+ * out[1] EAX afterwards (FNSTSW AX).  The emulator calls only the forms
+ * its table allows (cpu/em_x87.c), never a reserved encoding.
+ */
+    .text
+    .p2align 5
+    .globl x87_reg_stubs
+x87_reg_stubs:
+    .set n, 0
+    .rept 512
+    .p2align 5
+1:
+    fxsave64 (%rsi)
+    fxrstor64 (%rdi)
+    push %rdx
+    popfq
+    .byte 0xD8 + (n >> 6), 0xC0 + (n & 63)
+    pushfq
+    popq (%rcx)
+    movl %eax, 8(%rcx)
+    fxsave64 (%rdi)
+    fxrstor64 (%rsi)
+    ret
+    .if . - 1b > 32
+    .error "x87 register stub longer than 32 bytes"
+    .endif
+    .set n, n + 1
+    .endr
 
     .section .note.GNU-stack, "", @progbits

@@ -394,6 +394,37 @@ rm_a20:
         cmp dword [0x500], 0xCAFEF00D
         CHECK 30
 
+        ; 31-34: the x87 in real mode, as Linux's real-mode setup probes it
+        ; (FNINIT, FNSTSW AX) and as 16-bit programs compute with it:
+        ; register and no-operand forms, a memory store, FCOMI's flags.
+        mov ax, 0xFFFF
+        fninit
+        fnstsw ax
+        test ax, ax
+        CHECK 31
+        fld1
+        fld1
+        faddp st1, st0
+        fld st0
+        fmulp st1, st0                  ; (1 + 1)^2
+        fistp word [0x710]
+        cmp word [0x710], 4
+        CHECK 32
+        fld1
+        fldz
+        fcomi st0, st1                  ; 0 < 1: CF set, ZF clear
+        jnc .x87_bad
+        jz .x87_bad
+        fcompp
+        fnstsw ax
+        and ax, 0x3800                  ; TOP back to 0: the stack is empty
+        CHECK 33
+        jmp .x87_ok
+.x87_bad:
+        mov al, 34
+        jmp fail
+.x87_ok:
+
         mov si, msg_pass
         call puts
         mov al, 0
