@@ -202,6 +202,10 @@ static int vga_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     (void)vm;
     return vga_init(&p->vga, bus);
 }
+static void vga_stats(struct platform *p, FILE *out)
+{
+    stat(out, "vga_graphics_mode_sets", p->vga.graphics_sets);
+}
 
 /* COM1 is the guest's console (stdout, and stdin through the console
  * below); COM2 is there, connected to nothing. */
@@ -286,7 +290,7 @@ static const struct pc_device pc_devices[] = {
     { "IDE",           ide_up,        NULL,         NULL,             ide_stats,    ide_down },
     { "local APIC",    lapic_up,      lapic_tick_,  lapic_deadline_,  lapic_stats,  NULL },
     { "I/O APIC",      ioapic_up,     NULL,         NULL,             ioapic_stats, NULL },
-    { "VGA text",      vga_up,        NULL,         NULL,             NULL,         NULL },
+    { "VGA",           vga_up,        NULL,         NULL,             vga_stats,    NULL },
     { "console",       console_up,    console_tick, NULL,             NULL,         console_down },
     { "COM1",          com1_up,       com1_tick,    com1_deadline,    com1_stats,   NULL },
     { "COM2",          com2_up,       com2_tick,    com2_deadline,    com2_stats,   NULL },

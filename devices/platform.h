@@ -23,6 +23,7 @@
 #include "devices/ide.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
+#include "devices/vga.h"
 #include "devices/vga_text.h"
 #include "devices/rom.h"
 #include "devices/debugcon.h"
