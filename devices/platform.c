@@ -145,6 +145,7 @@ static int kbc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 static void kbc_stats(struct platform *p, FILE *out)
 {
     stat(out, "i8042_unknown_commands", p->kbc.unknown_cmds);
+    stat(out, "i8042_key_overruns", p->kbc.key_overruns);
 }
 
 static int pci_up(struct platform *p, struct vm *vm, struct io_bus *bus)
