@@ -72,13 +72,19 @@ static void frame(struct display *d, struct vm *vm, struct vga *v)
     }
 }
 
+/* Typed bytes -> scan codes, as many as the keyboard's buffer takes. */
 static void keys(struct display *d, struct vm *vm, struct i8042 *k)
 {
-    uint8_t in[64], codes[I8042_KEYS];
-    size_t n = console_take(vm, &d->keys, in, sizeof in);
-    if (!n)
+    uint8_t codes[I8042_KEYS];
+    d->ntyped += console_take(vm, &d->keys, d->typed + d->ntyped, sizeof d->typed - d->ntyped);
+    size_t room = (size_t)(I8042_KEYS - k->key_count), used;
+    if (!d->ntyped || !k->scanning)
         return;
-    size_t m = keymap_translate(in, n, codes, sizeof codes, &d->keys_dropped);
+    size_t m = keymap_translate(d->typed, d->ntyped, codes, room, &used, &d->keys_dropped);
+    if (used == 0 && m == 0 && room == I8042_KEYS)
+        used = d->ntyped;               /* cannot happen: no key is that long */
+    memmove(d->typed, d->typed + used, d->ntyped - used);
+    d->ntyped -= used;
     i8042_keys(k, codes, m);
 }
 

@@ -7,7 +7,8 @@
  * caller checks it and refuses the option otherwise), clears it and puts
  * in_fd in raw mode through a console (devices/console.h: the Ctrl-A
  * commands stay, Ctrl-A x quits).  display_tick() passes the keys typed
- * since the last call to the keyboard (devices/keymap.h, i8042_keys) and,
+ * since the last call to the keyboard (devices/keymap.h, i8042_keys) as
+ * its buffer has room (typed bytes wait, never lost to an overrun) and,
  * every DISPLAY_FRAME_NS, draws what changed on the screen
  * (devices/vga_term.h); display_deadline() is the next frame.
  * display_close() draws the last frame, puts the cursor under the screen
@@ -34,6 +35,8 @@ struct display {
     bool open;
     int out_fd;
     struct console keys;        /* the terminal's input */
+    uint8_t typed[64];          /* typed bytes waiting for room in the keyboard */
+    size_t ntyped;
     struct vga_term term;
     struct vga_screen screen;
     char out[VGA_TERM_BUF];

@@ -189,11 +189,14 @@ static size_t sequence(const uint8_t *in, size_t n, int *key, int *mods)
     return i + 1;
 }
 
-size_t keymap_translate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint64_t *dropped)
+size_t keymap_translate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *used,
+                        uint64_t *dropped)
 {
     struct out o = { out, 0, cap, false };
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    while (i < n) {
         int key, mods;
+        size_t at = i;
         if (in[i] == 0x1B && i + 1 < n && (in[i + 1] == '[' || in[i + 1] == 'O') && i + 2 < n) {
             i += 1 + sequence(in + i + 1, n - i - 1, &key, &mods);
         } else if (in[i] == 0x1B && i + 1 < n) {   /* ESC x: Alt+x */
@@ -208,6 +211,12 @@ size_t keymap_translate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, u
             press(&o, key, mods);
         else if (dropped)
             (*dropped)++;
+        if (o.full) {
+            i = at;                 /* this key and the rest wait for room */
+            break;
+        }
     }
+    if (used)
+        *used = i;
     return o.n;
 }

@@ -10,8 +10,9 @@
  * broken at once, inside the make and break of Shift, Ctrl or Alt when it
  * needs them ("A" is Shift+a, 0x01 is Ctrl+a, ESC x is Alt+x).  ESC at the
  * end of the input is the Esc key.  Bytes of nothing the keyboard has
- * (UTF-8 above ASCII, unknown sequences) are dropped and counted.  A key
- * whose codes do not fit in the room left is dropped whole.
+ * (UTF-8 above ASCII, unknown sequences) are dropped and counted.  It
+ * stops before the first key whose codes do not fit in cap: *used says how
+ * many input bytes were consumed, the rest waits for room.
  * keymap_set1() is the 8042's translation of one set-2 code into set 1
  * (0 for a code no key here sends).
  */
@@ -25,7 +26,8 @@
 #define KEY_E0    0xE0              /* set 2 and set 1: an extended key follows */
 
 /* Returns the number of bytes written to out (at most cap). */
-size_t keymap_translate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint64_t *dropped);
+size_t keymap_translate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *used,
+                        uint64_t *dropped);
 uint8_t keymap_set1(uint8_t set2);
 
 #endif

@@ -12,7 +12,7 @@ static uint64_t dropped;
 static size_t tr(const char *s)
 {
     dropped = 0;
-    return keymap_translate((const uint8_t *)s, strlen(s), out, sizeof out, &dropped);
+    return keymap_translate((const uint8_t *)s, strlen(s), out, sizeof out, NULL, &dropped);
 }
 
 #define EXPECT(s, ...) do {                                             \
@@ -79,10 +79,15 @@ Test(keymap, unknown_input_dropped_and_counted)
     cr_assert_eq(dropped, 1);
 }
 
-Test(keymap, a_key_that_does_not_fit_is_dropped_whole)
+Test(keymap, a_key_that_does_not_fit_waits)
 {
-    size_t n = keymap_translate((const uint8_t *)"aA", 2, out, 5, NULL);
+    size_t used;
+    size_t n = keymap_translate((const uint8_t *)"aA\x1b[A", 6, out, 5, &used, NULL);
     cr_assert_eq(n, 3, "a fits, Shift+a (6 bytes) does not");
+    cr_assert_eq(used, 1, "A and Up are left for later");
+    n = keymap_translate((const uint8_t *)"\x1b[Ab", 4, out, 6, &used, NULL);
+    cr_assert_eq(n, 5);
+    cr_assert_eq(used, 3, "the whole sequence, then b waits");
 }
 
 Test(keymap, set1_translation)
