@@ -6,8 +6,10 @@
 # (escape sequence ESC [ A) and reads back the screen vmm drew.  The
 # screen must show the scrolled numbered lines, the yellow-on-blue banner,
 # the keys as INT 16h returned them (q: ASCII 71 scan 10; Up: 00 48) and
-# the end; the run ends through the debug-exit port (status 1).  Then the
-# refusals: --display curses with stdout not a terminal, or with --serial
+# the end; the run ends through the debug-exit port (status 1), with the
+# terminal's settings restored.  SeaBIOS alone shows its banner and "No
+# bootable device" there, and SIGTERM ends it with the terminal restored.
+# Then the refusals: --display curses with stdout not a terminal, or with --serial
 # stdio, exit 2.  Skipped (77) without the seabios package's bios.bin and
 # vgabios-isavga.bin, or without python3.
 set -uo pipefail
@@ -36,7 +38,20 @@ expect '^attrs 0 0:07 10:1E 25:07$'                # the banner: yellow on blue
 expect '^boot_kbd: press a key: ascii 71 scan 10$'   # "q"
 expect '^boot_kbd: press a key: ascii 00 scan 48$'   # Up
 expect '^boot_kbd: done$'
+expect '^tty restored$'
 grep -q '^line 00' <<<"$out" && fail "line 00 should have scrolled away"
+
+# SeaBIOS's own messages on the display (through the VGA BIOS), and the
+# terminal given back when SIGTERM ends the run (status 128 + 15)
+out=$(timeout 60 python3 "$here/vt_screen.py" --timeout 30 --sigterm \
+        --wait-for 'No bootable device' -- "$vmm" --display curses --mem 32)
+st=$?
+echo "--- SeaBIOS without a disk, ended by SIGTERM (vt_screen.py status $st):"
+echo "$out" | grep -v '^attrs'
+((st == 0)) || fail "the screen never showed 'No bootable device'"
+expect '^SeaBIOS \(version'
+expect '^tty restored$'
+expect '^exit 143$'
 
 # refusals, before anything runs
 "$vmm" --display curses --disk "$img" >/dev/null 2>"$img.err" </dev/null

@@ -13,10 +13,12 @@ the screen has shown WAIT.  When the screen shows --wait-for, the script
 types Ctrl-A x, waits for vmm to end and prints the screen (one line per
 row, trailing blanks dropped), then "cursor ROW COL", "attrs ROW COL:XX ..."
 (the attribute runs of the row's first 80 columns: where each starts and
-its VGA attribute byte) and "exit STATUS".  Exit status 0 when
+its VGA attribute byte), "tty restored" or "tty left raw" (line editing
+and echo back on the terminal after vmm ended) and "exit STATUS".
+--sigterm sends SIGTERM instead of typing Ctrl-A x.  Exit status 0 when
 --wait-for was seen, 1 when the timeout passed first.
 """
-import os, pty, re, select, signal, sys, time
+import os, pty, re, select, signal, sys, termios, time
 
 class Screen:
     def __init__(self, rows=60, cols=132):
@@ -86,6 +88,7 @@ class Screen:
 def main():
     args = sys.argv[1:]
     keys, wait_for, timeout, rows = [], None, 60.0, 25
+    quit_by_signal = False
     while args and args[0] != "--":
         if args[0] == "--keys-after":
             keys.append((args[1].encode().decode("unicode_escape").encode("latin-1"), args[2])); args = args[3:]
@@ -93,6 +96,8 @@ def main():
             wait_for = args[1]; args = args[2:]
         elif args[0] == "--timeout":
             timeout = float(args[1]); args = args[2:]
+        elif args[0] == "--sigterm":
+            quit_by_signal = True; args = args[1:]
         elif args[0] == "--rows":
             rows = int(args[1]); args = args[2:]
         else:
@@ -111,7 +116,10 @@ def main():
         if not quit_sent and wait_for is not None and wait_for in joined and not keys:
             seen = True
             time.sleep(0.2)
-            os.write(fd, b"\x01x")
+            if quit_by_signal:
+                os.kill(pid, signal.SIGTERM)
+            else:
+                os.write(fd, b"\x01x")
             quit_sent = True
         if time.time() > deadline and not quit_sent:
             os.write(fd, b"\x01x")
@@ -132,6 +140,11 @@ def main():
         seen = True
     _, ws = os.waitpid(pid, 0)
     status = os.waitstatus_to_exitcode(ws)
+    try:    # the line discipline is shared by both sides of the pty
+        lflag = termios.tcgetattr(fd)[3]
+        restored = bool(lflag & termios.ICANON and lflag & termios.ECHO)
+    except termios.error:
+        restored = False
     for line in scr.text(rows):
         print(line)
     print("cursor %d %d" % (scr.r, scr.c))
@@ -143,6 +156,7 @@ def main():
                 runs.append("%d:%02X" % (c, a))
                 last = a
         print("attrs %d %s" % (r, " ".join(runs)))
+    print("tty %s" % ("restored" if restored else "left raw"))
     print("exit %d" % status)
     sys.exit(0 if seen else 1)
 
