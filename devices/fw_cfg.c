@@ -148,3 +148,40 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
     dir->len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
     return io_register_pio(bus, FW_CFG_PORT_SEL, 2, &fw_cfg_ops, f);
 }
+
+/* A 32-bit item held in f->linux_words. */
+static void add_word(struct fw_cfg *f, unsigned *n, uint16_t key, uint32_t v)
+{
+    le32(f->linux_words[*n], v);
+    add_item(f, key, f->linux_words[*n], 4);
+    (*n)++;
+}
+
+/* The address, size and data items of one part, QEMU's keys for it. */
+static void add_blob(struct fw_cfg *f, unsigned *n, const uint16_t keys[3],
+                     const struct fw_cfg_blob *b)
+{
+    add_word(f, n, keys[0], b->addr);
+    add_word(f, n, keys[1], b->len);
+    add_item(f, keys[2], b->data, b->len);
+}
+
+void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k)
+{
+    static const uint16_t kernel[3] = { FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA };
+    static const uint16_t setup[3] = { FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA };
+    static const uint16_t cmdline[3] = { FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA };
+    static const uint16_t initrd[3] = { FW_CFG_INITRD_ADDR, FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA };
+    unsigned n = 0;
+    add_blob(f, &n, kernel, &k->kernel);
+    add_blob(f, &n, setup, &k->setup);
+    add_blob(f, &n, cmdline, &k->cmdline);
+    add_blob(f, &n, initrd, &k->initrd);
+    /* A bzImage starts at its real-mode setup code, not at an entry in
+     * the protected-mode part: QEMU offers 0 here too. */
+    add_word(f, &n, FW_CFG_KERNEL_ENTRY, 0);
+    add_file(f, "genroms/linuxboot.bin", k->rom, k->rom_len);
+    for (unsigned i = 0; i < f->nitems; i++)
+        if (f->items[i].key == FW_CFG_FILE_DIR)
+            f->items[i].len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
+}

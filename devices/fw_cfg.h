@@ -25,8 +25,18 @@
  * QEMU's -nographic), "vgaroms/vgabios.bin" (the VGA BIOS, which SeaBIOS
  * copies to 0xC0000 and runs as the VGA option ROM, as QEMU hands it its
  * ISA VGA's ROM).  Bit 14 of a key (QEMU's write channel) is
- * ignored on selection, as QEMU ignores it for reads.  No ACPI tables,
- * SMBIOS, kernel or initrd items: the firmware builds its own tables.
+ * ignored on selection, as QEMU ignores it for reads.  No ACPI tables or
+ * SMBIOS: the firmware builds its own tables.
+ *
+ * fw_cfg_linux_boot(), after fw_cfg_init(), adds what QEMU's -kernel adds:
+ * the items 0x07-0x0B and 0x10-0x18 (a Linux kernel's protected-mode part,
+ * real-mode setup, command line and initrd: each as an address, a size and
+ * the bytes, all 32-bit little-endian; KERNEL_ENTRY 0) and the file
+ * "genroms/linuxboot.bin", QEMU's option ROM that copies them into place
+ * and jumps to the setup code (SeaBIOS runs every "genroms/" file as an
+ * option ROM and boots from its PnP boot entry).  That file comes after
+ * the others in the directory, out of name order, which SeaBIOS does not
+ * need.  The caller keeps every buffer for the life of the device.
  * Multi-byte items are little-endian, except the directory, which is
  * big-endian (count, then per file: size, key, reserved, 56-byte name).
  */
@@ -43,10 +53,23 @@ struct io_bus;
 #define FW_CFG_SIGNATURE      0x0000
 #define FW_CFG_ID             0x0001
 #define FW_CFG_RAM_SIZE       0x0003
+#define FW_CFG_KERNEL_ADDR    0x0007
+#define FW_CFG_KERNEL_SIZE    0x0008
+#define FW_CFG_INITRD_ADDR    0x000A
+#define FW_CFG_INITRD_SIZE    0x000B
 #define FW_CFG_NB_CPUS        0x0005
 #define FW_CFG_NUMA           0x000D
 #define FW_CFG_BOOT_MENU      0x000E
 #define FW_CFG_MAX_CPUS       0x000F
+#define FW_CFG_KERNEL_ENTRY   0x0010
+#define FW_CFG_KERNEL_DATA    0x0011
+#define FW_CFG_INITRD_DATA    0x0012
+#define FW_CFG_CMDLINE_ADDR   0x0013
+#define FW_CFG_CMDLINE_SIZE   0x0014
+#define FW_CFG_CMDLINE_DATA   0x0015
+#define FW_CFG_SETUP_ADDR     0x0016
+#define FW_CFG_SETUP_SIZE     0x0017
+#define FW_CFG_SETUP_DATA     0x0018
 #define FW_CFG_FILE_DIR       0x0019
 #define FW_CFG_FILE_FIRST     0x0020
 #define FW_CFG_WRITE_CHANNEL  0x4000
@@ -58,8 +81,9 @@ struct io_bus;
 #define FW_CFG_DIR_ENTRY      (4 + 2 + 2 + FW_CFG_NAME_LEN)
 #define FW_CFG_E820_ENTRY     20        /* address u64, length u64, type u32 */
 
-#define FW_CFG_MAX_FILES      5
-#define FW_CFG_MAX_ITEMS      16
+#define FW_CFG_MAX_FILES      6
+#define FW_CFG_MAX_ITEMS      32
+#define FW_CFG_LINUX_WORDS    9         /* the address, size and entry items of a kernel */
 #define FW_CFG_E820_MAX       2         /* RAM below and above 4 GiB */
 
 struct fw_cfg_item {
@@ -78,6 +102,7 @@ struct fw_cfg {
     uint8_t id[4], ram_size[8], nb_cpus[2], numa[8], boot_menu[2], max_cpus[2], irq0_override[1];
     uint8_t e820[FW_CFG_E820_MAX * FW_CFG_E820_ENTRY];
     uint8_t sercon_port[2];
+    uint8_t linux_words[FW_CFG_LINUX_WORDS][4];
     uint8_t dir[4 + FW_CFG_MAX_FILES * FW_CFG_DIR_ENTRY];
     unsigned nfiles;
     uint64_t data_writes, bad_widths;   /* ignored accesses (--stats) */
@@ -85,5 +110,26 @@ struct fw_cfg {
 
 int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16_t sercon,
                 const uint8_t *vga_bios, uint32_t vga_bios_len);
+
+/* One part of a Linux kernel handed to the firmware: where it goes in
+ * guest-physical memory and its bytes. */
+struct fw_cfg_blob {
+    uint32_t addr;
+    const uint8_t *data;
+    uint32_t len;
+};
+
+/* What QEMU's -kernel hands its firmware (hw/i386/x86.c, x86_load_linux):
+ * the setup sectors (boot sector included, header patched), the
+ * protected-mode part, the command line with its NUL, the initrd (len 0:
+ * none) and the option ROM that loads them. */
+struct fw_cfg_linux {
+    struct fw_cfg_blob setup, kernel, cmdline, initrd;
+    const uint8_t *rom;
+    uint32_t rom_len;
+};
+
+/* After fw_cfg_init(): offer the kernel (see above). */
+void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k);
 
 #endif

@@ -242,8 +242,12 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
  * VGA, whose BIOS it then gets. */
 static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
-                       p->vga_bios, p->vga_bios_len);
+    if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
+                    p->vga_bios, p->vga_bios_len) < 0)
+        return -1;
+    if (p->linux_set)
+        fw_cfg_linux_boot(&p->fw_cfg, &p->linux_boot);
+    return 0;
 }
 static void fw_cfg_stats(struct platform *p, FILE *out)
 {
@@ -356,6 +360,22 @@ void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len)
     p->vga_bios_len = len;
 }
 
+void devices_linux_boot(struct vm *vm, const struct fw_cfg_linux *k)
+{
+    struct platform *p = platform_of(vm);
+    p->linux_boot = *k;
+    p->linux_set = true;
+}
+
+static void free_linux_boot(struct fw_cfg_linux *k)
+{
+    free((void *)k->setup.data);
+    free((void *)k->kernel.data);
+    free((void *)k->cmdline.data);
+    free((void *)k->initrd.data);
+    free((void *)k->rom);
+}
+
 int devices_init(struct vm *vm, char *err, size_t errlen)
 {
     struct platform *p = platform_of(vm);
@@ -433,6 +453,7 @@ void devices_destroy(struct vm *vm)
             pc_devices[i].destroy(p);
     free(p->rom.data);
     free((void *)p->vga_bios);
+    free_linux_boot(&p->linux_boot);
     free(p);
     *vm_platform(vm) = NULL;
 }

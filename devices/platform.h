@@ -58,6 +58,8 @@ struct platform {
     struct display display;     /* the screen on the terminal (devices/display.h) */
     const uint8_t *vga_bios;    /* the VGA BIOS handed to the firmware (devices_vga_bios()) */
     uint32_t vga_bios_len;
+    bool linux_set;             /* devices_linux_boot() */
+    struct fw_cfg_linux linux_boot;
 };
 
 struct platform *platform_of(struct vm *vm);
@@ -79,5 +81,9 @@ void devices_display_end(struct vm *vm);
  * malloc'ed; the platform frees it) that fw_cfg offers the firmware as
  * "vgaroms/vgabios.bin". */
 void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len);
+/* Before devices_init(): a Linux kernel for the firmware to boot, offered
+ * through fw_cfg as QEMU's -kernel offers it (devices/fw_cfg.h).  Every
+ * buffer in *k is malloc'ed; the platform frees them. */
+void devices_linux_boot(struct vm *vm, const struct fw_cfg_linux *k);
 
 #endif

@@ -46,6 +46,10 @@
 #define LX_CAN_USE_HEAP     0x80u           /* heap_end_ptr is valid (real-mode setup only) */
 
 #define LX_LOADER_UNDEFINED 0xFFu           /* type_of_loader: "no assigned id" */
+#define LX_LOADER_QEMU      0xB0u           /* type_of_loader: QEMU's id (0xB), version 0 */
+
+/* xloadflags (0x236) */
+#define LX_XLF_ABOVE_4G     0x02u           /* XLF_CAN_BE_LOADED_ABOVE_4G */
 
 struct setup_header {
     uint8_t  setup_sects;       /* 0x1F1 sectors of real-mode setup after the boot sector */
@@ -182,5 +186,45 @@ struct vm;
 
 int linux_probe(const struct kernel_image *k);
 int linux_load(struct vm *vm, const struct kernel_image *k, char *err, size_t errlen);
+
+/* ---- monitor/loader_fwlinux.c: through the firmware, as QEMU boots -kernel ---- */
+
+/* Room the firmware keeps for its tables at the top of RAM, which the
+ * initrd stays below (QEMU's acpi_data_size for a PC). */
+#define LX_FW_TOP_RESERVE   0x28000u
+
+/* Where QEMU's layout puts each part (guest-physical). */
+struct lx_fw_layout {
+    uint16_t protocol;
+    uint32_t real_addr;         /* setup sectors, boot sector included */
+    uint32_t setup_len;
+    uint32_t prot_addr;         /* protected-mode part */
+    uint32_t kernel_len;
+    uint32_t cmdline_addr;
+    uint32_t cmdline_len;       /* with its NUL */
+    uint32_t initrd_addr, initrd_len;  /* 0, 0: none */
+};
+
+/* 1 and a reason in why[] when the 32-bit entry cannot start this kernel
+ * (protocol before 2.02, a zImage, syssize 0, code32_start outside the
+ * protected-mode part): only its real-mode setup code can.  0 otherwise,
+ * and for a file too short to tell (linux_load() then says what is wrong). */
+int linux_needs_firmware(const struct kernel_image *k, char *why, size_t len);
+/* The layout for a RAM of `ram` bytes, a command line of cmdlen bytes and
+ * an initrd of *initrd_size bytes (NULL: none); -1 with "FILE: problem
+ * (offset ..)" in err[] when something does not fit or the header is
+ * truncated. */
+int linux_fw_layout(const struct kernel_image *k, uint64_t ram, size_t cmdlen,
+                    const uint64_t *initrd_size, struct lx_fw_layout *l, char *err, size_t errlen);
+/* Patch a copy of the setup sectors as the boot loader: command line
+ * pointer (or the pre-2.02 magic), type_of_loader, CAN_USE_HEAP and
+ * heap_end_ptr, ramdisk_image/size, vid_mode from "vga=".  -1 for a vga=
+ * value that is no mode. */
+int linux_fw_patch(uint8_t *setup, const struct lx_fw_layout *l, const char *cmdline);
+/* Hand the kernel, vm->opt.initrd and vm->opt.append to the platform's
+ * fw_cfg with QEMU's option ROM (VMM_LINUXBOOT_ROM) and load the firmware
+ * `bios` as loader_load_bios() does. */
+int linux_fw_load(struct vm *vm, const struct kernel_image *k, const char *bios,
+                  char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include "monitor/loader.h"
 #include "monitor/bootparam.h"
+#include "monitor/options.h"
 #include "monitor/vm.h"
 
 /* Refuse absurd files before malloc'ing them: nothing bigger fits in RAM. */
@@ -123,6 +124,25 @@ static bool is_elf(const struct kernel_image *k)
     return k->size >= 4 && memcmp(k->data, "\177ELF", 4) == 0;
 }
 
+/* A Linux kernel starts at its 32-bit entry, unless --bios asks for the
+ * firmware or that entry cannot start it: then the firmware runs its
+ * real-mode setup code, as under QEMU. */
+static int load_linux(struct vm *vm, const struct kernel_image *k, char *err, size_t errlen)
+{
+    char why[160];
+    if (vm->opt.bios)
+        return linux_fw_load(vm, k, vm->opt.bios, err, errlen);
+    if (!linux_needs_firmware(k, why, sizeof why))
+        return linux_load(vm, k, err, errlen);
+    if (access(VMM_DEFAULT_BIOS, R_OK) != 0)
+        return loader_error(err, errlen, k->path, "%s, so only its real-mode setup code can start "
+                            "it, which needs a firmware: %s is not there (Debian package seabios)",
+                            why, VMM_DEFAULT_BIOS);
+    fprintf(stderr, "vmm: %s: %s: booting it through the firmware (%s)\n", k->path, why,
+            VMM_DEFAULT_BIOS);
+    return linux_fw_load(vm, k, VMM_DEFAULT_BIOS, err, errlen);
+}
+
 int loader_load(struct vm *vm, char *err, size_t errlen)
 {
     struct kernel_image k;
@@ -130,7 +150,7 @@ int loader_load(struct vm *vm, char *err, size_t errlen)
     size_t hdr_off;
     int rc;
 
-    if (vm->opt.bios)
+    if (vm->opt.bios && !vm->opt.kernel)
         return loader_load_bios(vm, err, errlen);
     if (!vm->opt.kernel) {
         snprintf(err, errlen, "no kernel given");
@@ -140,9 +160,14 @@ int loader_load(struct vm *vm, char *err, size_t errlen)
         return -1;
 
     if (linux_probe(&k)) {
-        rc = linux_load(vm, &k, err, errlen);
+        rc = load_linux(vm, &k, err, errlen);
         free((void *)k.data);
         return rc;
+    }
+    if (vm->opt.bios) {
+        free((void *)k.data);
+        return loader_error(err, errlen, k.path, "--bios with a Multiboot or ELF kernel: only a "
+                            "Linux kernel (bzImage) is handed to the firmware");
     }
     rc = mb_probe(&k, &hdr_off, err, errlen);
     if (rc > 0)

@@ -82,16 +82,20 @@ static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
              "guest kernel: Multiboot v1 image, ELF32 i386 or Linux bzImage\n"
              "                       (without it vmm boots --bios, by default\n"
-             "                       " VMM_DEFAULT_BIOS " when installed)"),
+             "                       " VMM_DEFAULT_BIOS " when installed).  A Linux\n"
+             "                       kernel without a usable 32-bit entry (ipxe.lkrn, memdisk,\n"
+             "                       a zImage) boots through that firmware, as under QEMU\n"
+             "                       (docs/linux-guest.md)"),
     OPT_FILE("initrd", initrd, false, check_initrd,
-             "file loaded as Multiboot module 0 (initial ramdisk)"),
-    OPT_S("append", "CMDLINE", append, "kernel command line (Multiboot cmdline)"),
+             "initial ramdisk: Multiboot module 0, or a Linux kernel's initrd"),
+    OPT_S("append", "CMDLINE", append, "kernel command line"),
     OPT_U("mem", "MIB", mem_mib, MEM_MIN_MIB, MEM_MAX_MIB, MEM_DEFAULT_MIB,
           "guest RAM in MiB, 2..3072 (default 128)"),
     OPT_FILE("bios", bios, false, check_bios,
              "boot a PC firmware image (64, 128, 192 or 256 KiB, e.g. SeaBIOS's\n"
-             "                       bios.bin) from the reset vector in real mode instead of a\n"
-             "                       kernel; not with --kernel, --initrd or --accel kvm\n"
+             "                       bios.bin) from the reset vector in real mode; with --kernel\n"
+             "                       (a Linux kernel) the firmware boots that kernel, its --initrd\n"
+             "                       and --append, as QEMU's -kernel; not with --accel kvm\n"
              "                       (docs/usage.md)"),
     OPT_S("bios-log", "FILE", bios_log, "write what the guest sends to I/O port 0x402 (QEMU's debugcon:\n"
           "                       SeaBIOS's log) to FILE, created or truncated; the port reads\n"
@@ -522,11 +526,12 @@ static int parse(int argc, char **argv, struct vm_options *o, struct dev_options
             return -1;
         }
     }
-    /* A firmware boots from the reset vector and loads what it loads
-     * itself: vmm has no way yet to hand it a kernel as well. */
-    if (o->bios && (o->kernel || o->initrd || o->append)) {
-        snprintf(err, errlen, "--bios %s: cannot be combined with %s (the firmware boots alone)",
-                 o->bios, o->kernel ? "--kernel" : o->initrd ? "--initrd" : "--append");
+    /* With --kernel the firmware gets the kernel, its initrd and command
+     * line through fw_cfg (monitor/loader_fwlinux.c); without, it boots
+     * from a disk and they would go nowhere. */
+    if (o->bios && !o->kernel && (o->initrd || o->append)) {
+        snprintf(err, errlen, "--bios %s: %s needs --kernel (the firmware boots a kernel it is "
+                 "given, else from a disk)", o->bios, o->initrd ? "--initrd" : "--append");
         return -1;
     }
     return 0;

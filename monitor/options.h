@@ -16,6 +16,9 @@
 /* The VGA BIOS the firmware runs under --display curses (the same package:
  * SeaVGABIOS for a plain ISA VGA, QEMU's -vga std without its PCI part). */
 #define VMM_DEFAULT_VGA_BIOS "/usr/share/seabios/vgabios-isavga.bin"
+/* QEMU's option ROM that boots a Linux kernel the firmware got through
+ * fw_cfg (Debian package qemu-system-data). */
+#define VMM_LINUXBOOT_ROM "/usr/share/qemu/linuxboot.bin"
 
 #include <stddef.h>
 #include <stdio.h>
