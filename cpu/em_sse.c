@@ -3,7 +3,7 @@
  * (device memory, traced page tables, code pages): MOVD MOVQ MOVSS MOVSD
  * MOVAPS MOVUPS MOVAPD MOVUPD MOVDQA MOVDQU and the non-temporal stores
  * MOVNTI MOVNTQ MOVNTDQ MOVNTPS MOVNTPD, and the masked stores MASKMOVQ and
- * MASKMOVDQU.
+ * MASKMOVDQU; FXSAVE and FXRSTOR of the whole image.
  *
  * While the monitor runs, the guest's x87/MMX/SSE registers are in its
  * FXSAVE image vcpu->fx_guest (cpu/switch.inc and bt/entry.S save them
@@ -180,5 +180,45 @@ enum em_result em_maskmov(struct em *e)
             return e->res;
     if (k == FPU_MMX)
         mmx_touched(c);
+    return em_done(e);
+}
+
+/* FXSAVE and FXRSTOR (SDM vol. 2A), as real-mode and 16-bit code runs them
+ * (iPXE keeps the caller's FPU state around its calls between real and
+ * protected mode): the guest's image vcpu->fx_guest to or from a 16-byte
+ * aligned memory operand, #GP(0) otherwise.  Bytes 0-287 (the x87, MXCSR
+ * and eight MMX/XMM registers) are the whole of a 32-bit CPU's state; the
+ * rest of the 512-byte area is left alone, and FXRSTOR refuses MXCSR bits
+ * outside MXCSR_MASK with #GP(0), as the processor does. */
+#define FX_MXCSR        24
+#define FX_MXCSR_MASK   28
+#define FX_STATE_BYTES  288
+
+enum em_result em_fxsave(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(fpu_class(&e->in, e->op), c->cr0, c->cr4);
+    if (vec)
+        return em_raise(e, vec, 0);
+    if (!em_is_mem(e, 0))
+        return em_ud(e);
+    if (misaligned(e, 0))
+        return em_gp0(e);
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, &e->op[0], &sreg, &off);
+    if (e->in.mnemonic == ZYDIS_MNEMONIC_FXSAVE) {
+        if (!em_seg_write(e, sreg, off, c->fx_guest, FX_STATE_BYTES))
+            return e->res;
+        return em_done(e);
+    }
+    uint8_t img[FX_STATE_BYTES];
+    if (!em_seg_read(e, sreg, off, img, sizeof img))
+        return e->res;
+    uint32_t mxcsr = em_le(img + FX_MXCSR, 4), mask = em_le(c->fx_guest + FX_MXCSR_MASK, 4);
+    if (mxcsr & ~(mask ? mask : 0xFFBFu))
+        return em_gp0(e);
+    memcpy(img + FX_MXCSR_MASK, c->fx_guest + FX_MXCSR_MASK, 4);   /* not restored: the CPU's own */
+    memcpy(c->fx_guest, img, sizeof img);
     return em_done(e);
 }

@@ -6,6 +6,7 @@
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
 #                [--vmm-arg ARG]... [--append-extra ARGS] [--grub BIOS]
+#                [--fw-kernel BIOS]
 #
 # --grub BIOS boots as a PC does instead of loading the kernel directly:
 # a GRUB image made here (grub-mkrescue: a hybrid ISO 9660 image that is
@@ -13,6 +14,10 @@
 # grub.cfg with the same command line; vmm starts the firmware BIOS (vmm
 # --bios) with that image as the first disk and the ext2 image as the
 # second, which the guest finds as /dev/sdb (vmmtest_disk=sdb).
+# --fw-kernel BIOS hands the same kernel, initramfs and command line to the
+# firmware (vmm --bios BIOS --kernel ...), as QEMU's -kernel does: QEMU's
+# linuxboot.bin option ROM copies them into place and the kernel's real-mode
+# setup code runs under vmm's real-mode emulator before the kernel proper.
 # The kernel command line is "console=ttyS0 vmmtest=1", followed by
 # --append-extra when given (tests/linux/panic-test.sh makes the kernel
 # panic with it).
@@ -33,7 +38,7 @@ set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios=
+vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios= fw_bios=
 lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
@@ -48,6 +53,7 @@ while (($#)); do
     --vmm-arg) vmm_args+=("$2") ;;
     --append-extra) append_extra=" $2" ;;
     --grub) grub_bios=$2 ;;
+    --fw-kernel) fw_bios=$2 ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -68,6 +74,11 @@ if ! grep -qs '/vmm\.load ' "${lists[@]}"; then
     exit 77
 fi
 PATH=$PATH:/sbin:/usr/sbin
+if [[ -n $fw_bios ]]; then
+    [[ -s $fw_bios ]] || { echo "SKIP: the firmware $fw_bios is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
+    [[ -s /usr/share/qemu/linuxboot.bin ]] ||
+        { echo "SKIP: /usr/share/qemu/linuxboot.bin is missing (Debian package qemu-system-data; ./setup.sh installs it)"; exit 77; }
+fi
 if [[ -n $grub_bios ]]; then
     [[ -s $grub_bios ]] || { echo "SKIP: the firmware $grub_bios is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
     for t in grub-mkrescue xorriso mformat; do
@@ -127,6 +138,7 @@ if [[ -n $grub_bios ]]; then
     fi
     boot=(--bios "$grub_bios" --disk "$tmp/grub.img,ro" --disk "$tmp/disk.img")
 fi
+[[ -n $fw_bios ]] && boot=(--bios "$fw_bios" "${boot[@]}")
 (
     echo "$BASHPID" >"$tmp/timeout.pid"
     exec timeout -k 10 "$timeout_s" "$vmm" "${boot[@]}" --mem "$mem" \
