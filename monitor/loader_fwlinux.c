@@ -47,9 +47,13 @@ static uint16_t hdr_version(const struct kernel_image *k)
 
 int linux_needs_firmware(const struct kernel_image *k, char *why, size_t len)
 {
+    if (k->size < LX_HDR_MAX_END)
+        return 0;
     uint16_t v = hdr_version(k);
     size_t setup = ((k->data[0x1F1] ? k->data[0x1F1] : LX_DEFAULT_SETUP_SECTS) + 1) * (size_t)LX_SECTOR;
-    uint64_t end = LX_HIGH_LOAD + (k->size > setup ? k->size - setup : 0);
+    if (setup >= k->size)
+        return 0;               /* truncated: linux_load() says so */
+    uint64_t end = LX_HIGH_LOAD + (k->size - setup);
     uint32_t code32 = get32(k->data + 0x214);
 
     if (v < LX_MIN_VERSION)

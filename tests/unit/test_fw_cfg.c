@@ -240,3 +240,67 @@ Test(fw_cfg, vga_bios_file_and_no_sercon)
     for (unsigned i = 0; i < sizeof rom; i++)
         cr_assert_eq(io_pio_read(&bus, FW_CFG_PORT_DATA, 1), rom[i]);
 }
+
+/* Select key on a bare bus and read n bytes. */
+static void bus_item(struct io_bus *bus, uint16_t key, uint8_t *buf, size_t n)
+{
+    io_pio_write(bus, FW_CFG_PORT_SEL, 2, key);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = io_pio_read(bus, FW_CFG_PORT_DATA, 1);
+}
+
+static uint32_t bus_le32(struct io_bus *bus, uint16_t key)
+{
+    uint8_t b[4];
+    bus_item(bus, key, b, 4);
+    return (uint32_t)get_le(b, 4);
+}
+
+/* A kernel for the firmware: QEMU's address, size and data items of each
+ * part, KERNEL_ENTRY 0, and genroms/linuxboot.bin added to the directory
+ * after the files that were there, as linuxboot.bin reads them. */
+Test(fw_cfg, linux_boot_items_and_option_rom)
+{
+    static struct io_bus bus;
+    static struct fw_cfg f;
+    static const uint8_t setup[6] = "SETUP", kernel[7] = "KERNEL", cmdline[5] = "a=b", rom[4] = { 0x55, 0xAA, 1, 7 };
+    static const uint8_t initrd[3] = { 1, 2, 3 };
+    const struct fw_cfg_linux k = {
+        .setup = { 0x10000, setup, sizeof setup }, .kernel = { 0x100000, kernel, sizeof kernel },
+        .cmdline = { 0x20000, cmdline, 4 }, .initrd = { 0x7F00000, initrd, sizeof initrd },
+        .rom = rom, .rom_len = sizeof rom,
+    };
+    memset(&bus, 0, sizeof bus);
+    cr_assert_eq(fw_cfg_init(&f, &bus, 128 << 20, 0x3F8, NULL, 0), 0);
+    unsigned files = f.nfiles;
+    fw_cfg_linux_boot(&f, &k);
+    cr_assert_eq(f.nfiles, files + 1);
+
+    struct { uint16_t addr, size, data; const struct fw_cfg_blob *b; } parts[] = {
+        { FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA, &k.setup },
+        { FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA, &k.kernel },
+        { FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA, &k.cmdline },
+        { FW_CFG_INITRD_ADDR, FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA, &k.initrd },
+    };
+    for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        uint8_t buf[16];
+        cr_assert_eq(bus_le32(&bus, parts[i].addr), parts[i].b->addr, "part %u address", i);
+        cr_assert_eq(bus_le32(&bus, parts[i].size), parts[i].b->len, "part %u size", i);
+        bus_item(&bus, parts[i].data, buf, parts[i].b->len + 1);
+        cr_assert_eq(memcmp(buf, parts[i].b->data, parts[i].b->len), 0, "part %u bytes", i);
+        cr_assert_eq(buf[parts[i].b->len], 0, "part %u: nothing past its end", i);
+    }
+    cr_assert_eq(bus_le32(&bus, FW_CFG_KERNEL_ENTRY), 0);
+
+    uint8_t count[4], e[FW_CFG_DIR_ENTRY];
+    bus_item(&bus, FW_CFG_FILE_DIR, count, 4);
+    cr_assert_eq(get_be32(count), files + 1);
+    for (uint32_t n = 0; n <= files; n++)
+        for (unsigned i = 0; i < sizeof e; i++)
+            e[i] = io_pio_read(&bus, FW_CFG_PORT_DATA, 1);
+    cr_assert_str_eq((char *)e + 8, "genroms/linuxboot.bin", "the last entry");
+    cr_assert_eq(get_be32(e), sizeof rom);
+    uint8_t got[sizeof rom];
+    bus_item(&bus, get_be16(e + 4), got, sizeof got);
+    cr_assert_eq(memcmp(got, rom, sizeof rom), 0);
+}

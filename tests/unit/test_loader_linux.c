@@ -461,22 +461,34 @@ Test(loader_linux, syssize_rounded_up_to_a_paragraph)
     cr_assert_eq(vm->mem.ram[MIB + 0x5007], payload_byte(0x5007));
 }
 
+/* The 32-bit entry's own refusals, which loader_load() never reaches for
+ * such a kernel: linux_needs_firmware() sends it to the firmware first. */
+static int direct(const struct bz *b)
+{
+    static uint8_t buf[0x10000];
+    memset(buf, 0, sizeof buf);
+    cr_assert_leq(setup_bytes(b) + b->payload, sizeof buf);
+    struct kernel_image k = { "bzImage", buf, build_bz(buf, b) };
+    char why[160];
+    cr_assert_eq(linux_needs_firmware(&k, why, sizeof why), 1, "the firmware's: %s", why);
+    err[0] = 0;
+    return linux_load(vm, &k, err, sizeof err);
+}
+
 Test(loader_linux, old_protocol)
 {
     struct bz b = linux_like();
     b.version = 0x0201;
-    const char *p = write_bz(&b);
-    cr_assert_eq(load(p, NULL, NULL), -1);
-    expect_error(p, "2.01 is too old");
+    cr_assert_eq(direct(&b), -1);
+    expect_error("bzImage", "2.01 is too old");
 }
 
 Test(loader_linux, zimage_refused)
 {
     struct bz b = linux_like();
     b.loadflags = 0;
-    const char *p = write_bz(&b);
-    cr_assert_eq(load(p, NULL, NULL), -1);
-    expect_error(p, "zImage");
+    cr_assert_eq(direct(&b), -1);
+    expect_error("bzImage", "zImage");
 }
 
 Test(loader_linux, kernel_larger_than_ram)
@@ -512,9 +524,8 @@ Test(loader_linux, code32_start_outside_the_kernel)
 {
     struct bz b = memtest_like();
     b.code32_start = 0x8000;
-    const char *p = write_bz(&b);
-    cr_assert_eq(load(p, NULL, NULL), -1);
-    expect_error(p, "code32_start");
+    cr_assert_eq(direct(&b), -1);
+    expect_error("bzImage", "code32_start");
 }
 
 Test(loader_linux, missing_initrd)
@@ -523,4 +534,179 @@ Test(loader_linux, missing_initrd)
     const char *rd = "/nonexistent/initrd.cpio";
     cr_assert_eq(load(write_bz(&b), rd, NULL), -1);
     expect_error(rd, "cannot open");
+}
+
+/* ---- through the firmware (monitor/loader_fwlinux.c) ---- */
+
+static uint8_t fwbuf[0x40000];
+
+/* The image of b in fwbuf, as loader_load() would hold it. */
+static struct kernel_image fw_image(const struct bz *b)
+{
+    memset(fwbuf, 0, sizeof fwbuf);
+    cr_assert_leq(setup_bytes(b) + b->payload, sizeof fwbuf);
+    return (struct kernel_image){ "bzImage", fwbuf, build_bz(fwbuf, b) };
+}
+
+static const char *needs_firmware(const struct kernel_image *k)
+{
+    static char why[160];
+    return linux_needs_firmware(k, why, sizeof why) ? why : NULL;
+}
+
+Test(loader_linux, which_kernels_need_the_firmware)
+{
+    struct bz b = linux_like();
+    struct kernel_image k = fw_image(&b);
+    cr_assert_null(needs_firmware(&k), "Debian-like: the 32-bit entry");
+    b = memtest_like();
+    k = fw_image(&b);
+    cr_assert_null(needs_firmware(&k), "memtest-like: the 32-bit entry");
+
+    b = linux_like();
+    b.version = 0x0201;
+    k = fw_image(&b);
+    cr_assert(strstr(needs_firmware(&k), "2.01"));
+    b = linux_like();
+    b.loadflags = 0;
+    k = fw_image(&b);
+    cr_assert(strstr(needs_firmware(&k), "zImage"));
+    b = linux_like();
+    b.code32_start = 0;                     /* ipxe.lkrn's header */
+    k = fw_image(&b);
+    cr_assert(strstr(needs_firmware(&k), "code32_start 0x0"));
+    b = linux_like();
+    b.code32_start = MIB + b.payload;       /* one past the image */
+    k = fw_image(&b);
+    cr_assert_not_null(needs_firmware(&k));
+    b = linux_like();
+    k = fw_image(&b);
+    memset(fwbuf + 0x1F4, 0, 4);            /* memdisk's: syssize 0 */
+    cr_assert(strstr(needs_firmware(&k), "syssize 0"));
+}
+
+static struct lx_fw_layout layout_of(const struct bz *b, size_t cmdlen, const uint64_t *initrd, int rc)
+{
+    struct kernel_image k = fw_image(b);
+    struct lx_fw_layout l;
+    err[0] = 0;
+    cr_assert_eq(linux_fw_layout(&k, RAM_MIB * MIB, cmdlen, initrd, &l, err, sizeof err), rc,
+                 "%s", err);
+    return l;
+}
+
+/* QEMU's layout for a 2.02+ kernel: setup at 0x10000, command line at
+ * 0x20000, kernel at 1 MiB, the initrd page-aligned below the firmware's
+ * tables at the top of RAM. */
+Test(loader_linux, fw_layout_high_kernel)
+{
+    struct bz b = linux_like();
+    uint64_t rd = 0x12345;
+    struct lx_fw_layout l = layout_of(&b, 10, &rd, 0);
+    cr_assert_eq(l.real_addr, 0x10000);
+    cr_assert_eq(l.cmdline_addr, 0x20000);
+    cr_assert_eq(l.prot_addr, MIB);
+    cr_assert_eq(l.setup_len, 4 * 512);
+    cr_assert_eq(l.kernel_len, b.payload);
+    cr_assert_eq(l.cmdline_len, 11);
+    uint64_t top = RAM_MIB * MIB - LX_FW_TOP_RESERVE - 1;
+    cr_assert_eq(l.initrd_addr, (top - rd) & ~0xFFFull);
+    cr_assert_eq(l.initrd_len, rd);
+}
+
+Test(loader_linux, fw_layout_initrd_below_initrd_addr_max)
+{
+    struct bz b = linux_like();
+    b.initrd_addr_max = 32 * MIB - 1;
+    uint64_t rd = 0x1000;
+    struct lx_fw_layout l = layout_of(&b, 0, &rd, 0);
+    cr_assert_eq(l.initrd_addr, 32 * MIB - 0x2000);
+    struct lx_fw_layout none = layout_of(&b, 0, NULL, 0);
+    cr_assert_eq(none.initrd_addr, 0);
+    cr_assert_eq(none.initrd_len, 0);
+}
+
+/* Below 2.02 (and any zImage) the setup code runs at 0x90000 with the
+ * command line just below 0x9A000, 16-byte aligned with room to spare. */
+Test(loader_linux, fw_layout_old_and_low_kernels)
+{
+    struct bz b = linux_like();
+    b.version = 0x0201;
+    struct lx_fw_layout l = layout_of(&b, 20, NULL, 0);
+    cr_assert_eq(l.real_addr, 0x90000);
+    cr_assert_eq(l.cmdline_addr, 0x9A000 - 32);
+    cr_assert_eq(l.prot_addr, MIB);
+    b = linux_like();
+    b.loadflags = 0;
+    l = layout_of(&b, 0, NULL, 0);
+    cr_assert_eq(l.real_addr, 0x90000);
+    cr_assert_eq(l.cmdline_addr, 0x9A000 - 16);
+    cr_assert_eq(l.prot_addr, 0x10000);
+}
+
+Test(loader_linux, fw_layout_refusals)
+{
+    struct bz b = linux_like();
+    uint64_t rd = RAM_MIB * MIB;
+    layout_of(&b, 0, &rd, -1);
+    cr_assert(strstr(err, "initrd of") && strstr(err, "does not fit"), "%s", err);
+    layout_of(&b, 2048, NULL, -1);
+    cr_assert(strstr(err, "cmdline_size 2047"), "%s", err);
+    b.setup_sects = 200;                    /* 100 KiB of setup code at 0x10000 */
+    b.payload = 0x100;
+    layout_of(&b, 0, NULL, -1);
+    cr_assert(strstr(err, "runs into the command line"), "%s", err);
+    b = linux_like();
+    b.loadflags = 0;                        /* a zImage ends below its setup at 0x90000 */
+    b.payload = 0x80001;
+    cr_assert_lt(setup_bytes(&b) + b.payload, sizeof fwbuf + 0x80000);
+    b.payload = 0x30000;
+    b.version = 0x01FF;
+    rd = 0x1000;
+    layout_of(&b, 0, &rd, -1);
+    cr_assert(strstr(err, "takes no initrd"), "%s", err);
+    b = linux_like();
+    struct kernel_image k = fw_image(&b);
+    k.size = 0x7FF;                         /* setup sectors cut short */
+    struct lx_fw_layout l;
+    cr_assert_eq(linux_fw_layout(&k, RAM_MIB * MIB, 0, NULL, &l, err, sizeof err), -1);
+    cr_assert(strstr(err, "truncated"), "%s", err);
+}
+
+static uint16_t le16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32_at(const uint8_t *p) { return le16_at(p) | (uint32_t)le16_at(p + 2) << 16; }
+
+/* The boot loader's header fields, as QEMU's x86_load_linux writes them. */
+Test(loader_linux, fw_patch_2_02_and_later)
+{
+    struct bz b = linux_like();
+    uint64_t rd = 0x5000;
+    struct lx_fw_layout l = layout_of(&b, 9, &rd, 0);
+    uint8_t *s = fwbuf;
+    cr_assert_eq(linux_fw_patch(s, &l, "vga=ext x"), 0);
+    cr_assert_eq(le32_at(s + 0x228), 0x20000, "cmd_line_ptr");
+    cr_assert_eq(s[0x210], 0xB0, "type_of_loader: QEMU");
+    cr_assert_eq(s[0x211], LX_LOADED_HIGH | LX_CAN_USE_HEAP);
+    cr_assert_eq(le16_at(s + 0x224), 0xFE00, "heap_end_ptr: 512 bytes below the command line");
+    cr_assert_eq(le32_at(s + 0x218), l.initrd_addr);
+    cr_assert_eq(le32_at(s + 0x21C), 0x5000);
+    cr_assert_eq(le16_at(s + 0x1FA), 0xFFFE, "vid_mode from vga=ext");
+    cr_assert_eq(linux_fw_patch(s, &l, "quiet vga=0x317"), 0);
+    cr_assert_eq(le16_at(s + 0x1FA), 0x317);
+    cr_assert_eq(linux_fw_patch(s, &l, "vga=bogus"), -1);
+}
+
+Test(loader_linux, fw_patch_before_2_02)
+{
+    struct bz b = linux_like();
+    b.version = 0x0201;
+    struct lx_fw_layout l = layout_of(&b, 3, NULL, 0);
+    uint8_t *s = fwbuf;
+    cr_assert_eq(linux_fw_patch(s, &l, "abc"), 0);
+    cr_assert_eq(le16_at(s + 0x20), 0xA33F, "the old command line magic");
+    cr_assert_eq(le16_at(s + 0x22), l.cmdline_addr - 0x90000);
+    cr_assert_eq(le32_at(s + 0x228), 0, "no cmd_line_ptr before 2.02");
+    cr_assert_eq(le16_at(s + 0x224), l.cmdline_addr - 0x90000 - 0x200);
+    cr_assert_eq(le32_at(s + 0x218), 0, "no initrd");
+    cr_assert_eq(le16_at(s + 0x1FA), 0xFFFF, "vid_mode as in the file");
 }
