@@ -166,8 +166,27 @@ static void add_blob(struct fw_cfg *f, unsigned *n, const uint16_t keys[3],
     add_item(f, keys[2], b->data, b->len);
 }
 
+/* Replace the contents of file `name` (its item and its directory entry's
+ * size); no effect when there is no such file. */
+static void set_file(struct fw_cfg *f, const char *name, const uint8_t *data, uint32_t len)
+{
+    for (unsigned i = 0; i < f->nfiles; i++) {
+        uint8_t *e = f->dir + 4 + i * FW_CFG_DIR_ENTRY;
+        if (strncmp((char *)e + 8, name, FW_CFG_NAME_LEN) != 0)
+            continue;
+        uint16_t key = (uint16_t)(e[4] << 8 | e[5]);
+        for (unsigned j = 0; j < f->nitems; j++)
+            if (f->items[j].key == key)
+                f->items[j] = (struct fw_cfg_item){ key, len, data };
+        be32(e, len);
+    }
+}
+
 void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k)
 {
+    /* QEMU gives the ROM boot index 0: the kernel boots before any disk,
+     * which SeaBIOS would otherwise try first. */
+    static const char order[] = "/rom@genroms/linuxboot.bin\n";
     static const uint16_t kernel[3] = { FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA };
     static const uint16_t setup[3] = { FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA };
     static const uint16_t cmdline[3] = { FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA };
@@ -181,6 +200,7 @@ void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k)
      * the protected-mode part: QEMU offers 0 here too. */
     add_word(f, &n, FW_CFG_KERNEL_ENTRY, 0);
     add_file(f, "genroms/linuxboot.bin", k->rom, k->rom_len);
+    set_file(f, "bootorder", (const uint8_t *)order, sizeof order - 1);
     for (unsigned i = 0; i < f->nitems; i++)
         if (f->items[i].key == FW_CFG_FILE_DIR)
             f->items[i].len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;

@@ -34,7 +34,9 @@
  * the bytes, all 32-bit little-endian; KERNEL_ENTRY 0) and the file
  * "genroms/linuxboot.bin", QEMU's option ROM that copies them into place
  * and jumps to the setup code (SeaBIOS runs every "genroms/" file as an
- * option ROM and boots from its PnP boot entry).  That file comes after
+ * option ROM and boots from its PnP boot entry), and "bootorder" then
+ * names that ROM first, as QEMU's boot index 0 does, so that the kernel
+ * boots before any disk (the others follow it).  That file comes after
  * the others in the directory, out of name order, which SeaBIOS does not
  * need.  The caller keeps every buffer for the life of the device.
  * Multi-byte items are little-endian, except the directory, which is

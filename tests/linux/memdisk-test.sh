@@ -3,6 +3,7 @@
 # as QEMU users do with `-kernel memdisk -initrd floppy.img`:
 #
 #   memdisk-test.sh --vmm VMM --memdisk MEMDISK --bootsector BOOT_FLOPPY.BIN
+#                   [--disk BOOTABLE.IMG]
 #
 # memdisk has only the real-mode entry of the Linux boot protocol (its
 # header declares no protected-mode kernel: syssize 0), so vmm hands it to
@@ -17,17 +18,20 @@
 # own banner and the disk it saw (on COM1 through SeaBIOS's sercon), the
 # boot sector's PASS.  A second image without HELLO.TXT must make the boot
 # sector fail its check 8 (status 17): the pass is not an accident of the
-# first image.  Exit status: 0 pass, 1 fail, 77 skipped (no memdisk,
+# first image.  With --disk, a third run adds that bootable hard disk:
+# the kernel must still boot first (fw_cfg's bootorder names the ROM
+# first, as QEMU's boot index 0 for -kernel).  Exit status: 0 pass, 1 fail, 77 skipped (no memdisk,
 # SeaBIOS, linuxboot.bin or mtools).
 set -uo pipefail
 
-vmm= memdisk= boot=
+vmm= memdisk= boot= disk=
 while (($#)); do
     (($# >= 2)) || { echo "memdisk-test.sh: $1 needs a value" >&2; exit 2; }
     case $1 in
     --vmm) vmm=$2 ;;
     --memdisk) memdisk=$2 ;;
     --bootsector) boot=$2 ;;
+    --disk) disk=$2 ;;
     *) echo "memdisk-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -56,15 +60,23 @@ echo "a file for the boot sector to find" >"$tmp/hello.txt"
 make_floppy "$tmp/floppy.img" "$tmp/hello.txt" || { echo "FAIL: cannot make the floppy image"; exit 1; }
 make_floppy "$tmp/empty.img" || { echo "FAIL: cannot make the second floppy image"; exit 1; }
 
-# run IMAGE NAME: boot it; NAME.out (serial), NAME.err, NAME.status.
+# run IMAGE NAME [VMM ARG...]: boot it; NAME.out (serial), NAME.err, NAME.status.
 run() {
-    timeout -k 5 120 "$vmm" --kernel "$memdisk" --initrd "$1" --mem 32 --time-limit 60 \
+    timeout -k 5 120 "$vmm" --kernel "$memdisk" --initrd "$1" --mem 32 --time-limit 60 "${@:3}" \
         </dev/null >"$tmp/$2.out" 2>"$tmp/$2.err"
     echo $? >"$tmp/$2.status"
     tr -d '\r' <"$tmp/$2.out" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$tmp/$2.txt"
 }
 run "$tmp/floppy.img" pass
 run "$tmp/empty.img" nofile
+runs=(pass nofile)
+if [[ -n $disk ]]; then
+    run "$tmp/floppy.img" disk --disk "$disk,ro"
+    runs+=(disk)
+    st=$(cat "$tmp/disk.status")
+    ((st == 1)) && grep -q "boot_floppy: memdisk drive 00h" "$tmp/disk.txt" ||
+        fail "with a bootable disk attached the kernel did not boot first (status $st)"
+fi
 
 st=$(cat "$tmp/pass.status")
 ((st == 1)) || fail "vmm exit status $st with the floppy image, want 1 (the boot sector's pass)"
@@ -80,7 +92,7 @@ st=$(cat "$tmp/nofile.status")
 grep -q "boot_floppy: FAIL 8" "$tmp/nofile.txt" || fail "without HELLO.TXT the boot sector did not fail check 8"
 
 if ((${#failures[@]})); then
-    for n in pass nofile; do
+    for n in "${runs[@]}"; do
         echo "---- $n: status $(cat "$tmp/$n.status"); stderr ----"; cat "$tmp/$n.err"
         echo "---- $n: serial console ----"; cat "$tmp/$n.txt"
     done

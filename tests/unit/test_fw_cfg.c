@@ -257,8 +257,9 @@ static uint32_t bus_le32(struct io_bus *bus, uint16_t key)
 }
 
 /* A kernel for the firmware: QEMU's address, size and data items of each
- * part, KERNEL_ENTRY 0, and genroms/linuxboot.bin added to the directory
- * after the files that were there, as linuxboot.bin reads them. */
+ * part, KERNEL_ENTRY 0, genroms/linuxboot.bin added to the directory
+ * after the files that were there, as linuxboot.bin reads them, and the
+ * bootorder file naming that ROM. */
 Test(fw_cfg, linux_boot_items_and_option_rom)
 {
     static struct io_bus bus;
@@ -303,4 +304,20 @@ Test(fw_cfg, linux_boot_items_and_option_rom)
     uint8_t got[sizeof rom];
     bus_item(&bus, get_be16(e + 4), got, sizeof got);
     cr_assert_eq(memcmp(got, rom, sizeof rom), 0);
+
+    /* The ROM boots first, as QEMU's boot index 0. */
+    static const char order[] = "/rom@genroms/linuxboot.bin\n";
+    char text[sizeof order];
+    bus_item(&bus, FW_CFG_FILE_DIR, count, 4);
+    for (uint32_t n = 0; n <= files; n++) {
+        for (unsigned i = 0; i < sizeof e; i++)
+            e[i] = io_pio_read(&bus, FW_CFG_PORT_DATA, 1);
+        if (strcmp((char *)e + 8, "bootorder") == 0)
+            break;
+    }
+    cr_assert_str_eq((char *)e + 8, "bootorder");
+    cr_assert_eq(get_be32(e), sizeof order - 1);
+    bus_item(&bus, get_be16(e + 4), (uint8_t *)text, sizeof text);
+    cr_assert_eq(memcmp(text, order, sizeof order - 1), 0);
+    cr_assert_eq(text[sizeof order - 1], 0, "nothing past the file's end");
 }
