@@ -3,7 +3,8 @@
  * (cpu/realmode.c through cpu/emulate.c, cpu/segments.c and
  * cpu/exceptions.c): segment loads keep the hidden limit, far transfers,
  * delivery through the IVT with its limit and the double-fault rules,
- * IRET, 16/32-bit stacks, the mode switches and the reset state.
+ * IRET, 16/32-bit stacks, the mode switches and the reset state; the x87
+ * forms and FXSAVE/FXRSTOR.
  */
 #include "emulate_fixture.h"
 #include "cpu/exceptions.h"
@@ -262,4 +263,39 @@ Test(realmode, x87_reserved_register_encodings_are_ud)
         cr_assert_eq(RUN(enc[i][0], enc[i][1]), EM_OK);
         cr_assert_eq(c->eip, 0x70, "%02x %02x", enc[i][0], enc[i][1]);
     }
+}
+
+/* FXSAVE/FXRSTOR from real mode (iPXE saves the FPU around its mode
+ * switches): the guest's image to and from a 16-byte aligned DS:disp16,
+ * bytes 0-287 only; a misaligned area and reserved MXCSR bits are #GP. */
+Test(realmode, fxsave_fxrstor)
+{
+    for (int i = 0; i < 288; i++)
+        c->fx_guest[i] = (uint8_t)(i * 13 + 1);
+    memset(c->fx_guest + 24, 0, 8);                         /* MXCSR 0, MXCSR_MASK: default */
+    memset(ram + 0x500, 0xEE, 512);
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x06, 0x00, 0x05), EM_OK); /* fxsave [0x500] */
+    cr_assert_eq(memcmp(ram + 0x500, c->fx_guest, 288), 0);
+    cr_assert_eq(ram[0x500 + 288], 0xEE, "the reserved part is left alone");
+    cr_assert_eq(c->eip, RM_IP + 5);
+
+    ram[0x500] = 0x7F;                                      /* FCW */
+    ram[0x500 + 160] = 0x42;                                /* XMM0 */
+    ram[0x500 + 28] = 0x99;                                 /* MXCSR_MASK: not restored */
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x0E, 0x00, 0x05), EM_OK); /* fxrstor [0x500] */
+    cr_assert_eq(c->fx_guest[0], 0x7F);
+    cr_assert_eq(c->fx_guest[160], 0x42);
+    cr_assert_eq(c->fx_guest[28], 0);
+
+    real_mode();
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x06, 0x08, 0x05), EM_OK); /* fxsave [0x508] */
+    cr_assert_eq(c->eip, 0x80, "misaligned: #GP");
+    real_mode();
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    put32(0x500 + 24, 1u << 16);                            /* a reserved MXCSR bit */
+    c->fx_guest[0] = 0x11;
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x0E, 0x00, 0x05), EM_OK); /* fxrstor [0x500] */
+    cr_assert_eq(c->eip, 0x80, "reserved MXCSR bit: #GP");
+    cr_assert_eq(c->fx_guest[0], 0x11, "nothing restored");
 }
