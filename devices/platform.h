@@ -52,6 +52,8 @@ struct platform {
     struct rom rom;             /* --bios: the firmware (devices/rom.h) */
     struct fw_cfg fw_cfg;       /* QEMU's firmware configuration (devices/fw_cfg.h) */
     struct debugcon debugcon;   /* --bios-log: port 0x402 (devices/debugcon.h) */
+    char boot_order[8];         /* --boot: QEMU's letters (devices/bootorder.h) */
+    bool boot_set, boot_menu, boot_strict;
 };
 
 struct platform *platform_of(struct vm *vm);
@@ -63,5 +65,11 @@ void devices_stats_print(struct vm *vm, FILE *out);
 /* Before devices_init(): COM1's input and output descriptors (--serial,
  * devices/lab_serial.h) instead of stdin and stdout. */
 void devices_serial(struct vm *vm, int in_fd, int out_fd);
+/* Before devices_init(): the firmware's boot order in QEMU's letters (c
+ * hard disks, d CD-ROMs; others ignored), its boot menu and strict (no
+ * other device).  Without it, a machine with a CD-ROM boots the hard
+ * disks first, then the CD, as QEMU's default order; one without gets an
+ * empty bootorder file (the firmware's own order). */
+void devices_boot(struct vm *vm, const char *order, bool menu, bool strict);
 
 #endif
