@@ -6,6 +6,7 @@
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
 #                [--vmm-arg ARG]... [--append-extra ARGS] [--grub BIOS]
+#                [--grub-cdrom BIOS]
 #
 # --grub BIOS boots as a PC does instead of loading the kernel directly:
 # a GRUB image made here (grub-mkrescue: a hybrid ISO 9660 image that is
@@ -13,6 +14,11 @@
 # grub.cfg with the same command line; vmm starts the firmware BIOS (vmm
 # --bios) with that image as the first disk and the ext2 image as the
 # second, which the guest finds as /dev/sdb (vmmtest_disk=sdb).
+# --grub-cdrom BIOS boots the same image as a CD instead (vmm --cdrom: El
+# Torito, no emulation), with the ext2 image as the only disk (sda); the
+# guest also reads the whole CD back through sr_mod (vmmtest_cdrom=sr0),
+# which must give the image's own size and digest, and libata must have
+# found the ATAPI drive without an error.
 # The kernel command line is "console=ttyS0 vmmtest=1", followed by
 # --append-extra when given (tests/linux/panic-test.sh makes the kernel
 # panic with it).
@@ -33,7 +39,7 @@ set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios=
+vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios= grub_cdrom=
 lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
@@ -48,6 +54,7 @@ while (($#)); do
     --vmm-arg) vmm_args+=("$2") ;;
     --append-extra) append_extra=" $2" ;;
     --grub) grub_bios=$2 ;;
+    --grub-cdrom) grub_bios=$2 grub_cdrom=1 ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -112,13 +119,16 @@ cmdline="console=ttyS0 vmmtest=1$append_extra"
 boot=(--kernel "$kernel" --initrd "$tmp/initramfs.cpio" --disk "$tmp/disk.img" --append "$cmdline")
 if [[ -n $grub_bios ]]; then
     # GRUB on the serial line, no menu wait, the same kernel and command
-    # line; the guest's ext2 disk is the second drive (sdb).
+    # line; the guest's ext2 disk is the second drive (sdb), or the only
+    # one (sda) when the image is a CD.
+    grub_args="vmmtest_disk=sdb"
+    [[ -n $grub_cdrom ]] && grub_args="vmmtest_cdrom=sr0"
     mkdir -p "$tmp/iso/boot/grub"
     cp "$kernel" "$tmp/iso/boot/vmlinuz"
     cp "$tmp/initramfs.cpio" "$tmp/iso/boot/initrd"
     printf '%s\n' "serial --unit=0 --speed=115200" "terminal_input serial" \
         "terminal_output serial" "set timeout=0" "menuentry \"Debian (vmm test)\" {" \
-        "  linux /boot/vmlinuz $cmdline vmmtest_disk=sdb" "  initrd /boot/initrd" "}" \
+        "  linux /boot/vmlinuz $cmdline $grub_args" "  initrd /boot/initrd" "}" \
         >"$tmp/iso/boot/grub/grub.cfg"
     if ! grub-mkrescue -o "$tmp/grub.img" "$tmp/iso" >"$tmp/grub.out" 2>&1; then
         echo "FAIL: grub-mkrescue could not make the boot image:"
@@ -126,6 +136,7 @@ if [[ -n $grub_bios ]]; then
         exit 1
     fi
     boot=(--bios "$grub_bios" --disk "$tmp/grub.img,ro" --disk "$tmp/disk.img")
+    [[ -n $grub_cdrom ]] && boot=(--bios "$grub_bios" --cdrom "$tmp/grub.img" --disk "$tmp/disk.img")
 fi
 (
     echo "$BASHPID" >"$tmp/timeout.pid"
@@ -284,6 +295,25 @@ check_disk() {
     fi
 }
 
+# The CD read back in the guest (--grub-cdrom): all of the image, and the
+# drive found by libata and the SCSI layer with no error on the way.
+check_cdrom() {
+    local c want size
+    c=$(section cdrom)
+    size=$(stat -c %s "$tmp/grub.img")
+    grep -qx "size $((size / 512))" <<<"$c" ||
+        fail "cdrom: /sys/block/sr0/size '$(grep '^size' <<<"$c")', expected $((size / 512)) sectors of 512 bytes"
+    want=$(sha256sum <"$tmp/grub.img" | cut -d' ' -f1)
+    grep -qx "image $want  -" <<<"$c" ||
+        fail "cdrom: /dev/sr0 read in the guest: '$(grep '^image' <<<"$c")', host 'image $want  -'"
+    grep -q 'ATAPI: VMM ATAPI CD-ROM' <<<"$c" || fail "cdrom: libata did not report the ATAPI drive"
+    grep -qE 'scsi [0-9:]+: CD-ROM +VMM +VMM ATAPI CD-ROM' <<<"$c" ||
+        fail "cdrom: the SCSI scan did not find the CD-ROM (INQUIRY)"
+    if grep -iE 'exception|failed|error|timeout|reset' <<<"$c" | grep -v 'ATAPI:' >"$tmp/cderr"; then
+        fail "cdrom: libata or the SCSI layer reported trouble: $(tr '\n' '|' <"$tmp/cderr")"
+    fi
+}
+
 if ((status != 0)); then
     fail "vmm exit status $status, expected 0 (a clean poweroff)$( ((status == 124)) && echo ": timed out after ${timeout_s}s")"
 fi
@@ -297,6 +327,7 @@ check_sha256
 check_sort
 check_date
 check_disk
+[[ -n $grub_cdrom ]] && check_cdrom
 
 if ((${#failures[@]})); then
     echo "---- serial output ----"

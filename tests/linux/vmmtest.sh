@@ -74,4 +74,29 @@ disk_test() {
 }
 disk_test || echo "disk test failed"
 
+echo "@@ cdrom"
+# The CD-ROM the command line names with vmmtest_cdrom= (booted from it
+# with vmm --cdrom): its size and the digest of all of it, read through
+# sr_mod and the ATAPI packet interface, and what libata and the SCSI
+# layer said about the drive (errors, if any), for the host to check.
+cdrom_test() {
+    cd=
+    for arg in $(cat /proc/cmdline); do
+        case $arg in vmmtest_cdrom=*) cd=${arg#vmmtest_cdrom=} ;; esac
+    done
+    if [ -z "$cd" ]; then
+        echo "none"
+        return 0
+    fi
+    n=0
+    while [ ! -b /dev/$cd ] && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    echo "size $(cat /sys/block/$cd/size 2>/dev/null)"
+    echo "image $(dd if=/dev/$cd bs=65536 2>/dev/null | sha256sum)"
+    dmesg | sed 's/^\[[^]]*\] //' | grep -E '^(ata[0-9]|scsi [0-9]|sr [0-9])'
+}
+cdrom_test || echo "cdrom test failed"
+
 echo "@@ end"
