@@ -4,7 +4,10 @@
  * (device memory, unassigned physical memory, a traced page table): FLD,
  * FST(P), FILD, FIST(P), FBLD, FBSTP, the arithmetic and compare forms
  * with a memory source, FLDCW, FNSTCW, FNSTSW, FLDENV, FNSTENV, FRSTOR and
- * FNSAVE.  Translated code runs them natively everywhere else.
+ * FNSAVE.  Translated code runs them natively everywhere else.  The
+ * register forms (FNINIT, FLD ST(i), FCOMI, ...) reach the emulator only
+ * where it runs every instruction: real mode (Linux's setup code runs
+ * FNINIT to look for an FPU) and interpreted 16-bit code.
  *
  * The host FPU carries each out, so every rounding, tag and exception flag
  * is the processor's own: the operand is read from guest memory into a
@@ -122,5 +125,47 @@ enum em_result em_x87_mem(struct em *e)
     }
     if (f->dir == X_WRITE && !em_seg_write(e, sreg, off, buf, n))
         return e->res;
+    return em_done(e);
+}
+
+typedef uint64_t x87_reg_stub(uint64_t flags, void *guest_fx, void *host_fx);
+extern const uint8_t x87_reg_stubs[];
+#define X87_REG_STUB_SIZE 32
+
+bool em_x87_reg_form(const struct em *e)
+{
+    return e->in.opcode >= 0xD8 && e->in.opcode <= 0xDF &&
+           (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in.raw.modrm.mod == 3;
+}
+
+enum em_result em_x87_reg(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4);
+    if (vec)
+        return em_raise(e, vec, 0);
+    unsigned op = e->in.opcode - 0xD8;
+    unsigned rm = (unsigned)e->in.raw.modrm.reg << 3 | e->in.raw.modrm.rm;
+    /* The no-wait forms: FNCLEX, FNINIT (DB E2, E3), FNSTSW AX (DF E0). */
+    bool control = (op == 3 && (rm == 0x22 || rm == 0x23)) || (op == 7 && rm == 0x20);
+    bool comi = (op == 3 || op == 7) && rm >= 0x28 && rm < 0x38;   /* F(U)COMI(P) */
+    if (!control && em_x87_pending(c))
+        return em_raise(e, EXC_MF, 0);
+    if (op == 7 && rm == 0x20) {    /* FNSTSW AX: the guest's status word */
+        uint16_t fsw;
+        memcpy(&fsw, c->fx_guest + FX_FSW, 2);
+        c->gpr[R_EAX] = (c->gpr[R_EAX] & 0xFFFF0000u) | fsw;
+        return em_done(e);
+    }
+    _Alignas(16) uint8_t host_fx[512];
+    uint32_t fl = vcpu_get_eflags(c);
+    x87_reg_stub *run = (x87_reg_stub *)(uintptr_t)(x87_reg_stubs + (op * 64 + rm) * X87_REG_STUB_SIZE);
+    uint64_t out = run(fl & FL_ARITH, c->fx_guest, host_fx);
+    if (comi)                       /* ZF, PF, CF from the compare; OF, SF, AF cleared */
+        vcpu_set_eflags(c, (fl & ~FL_ARITH) | ((uint32_t)out & (FL_ZF | FL_PF | FL_CF)));
+    if (!control) {
+        uint64_t ip = c->eip;
+        memcpy(c->fx_guest + FX_FIP, &ip, 8);
+    }
     return em_done(e);
 }

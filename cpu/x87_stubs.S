@@ -12,6 +12,17 @@
  * (x87_stubs16: the 16-bit formats).  No instruction after the guest's
  * waits for a pending x87 exception, so one that it leaves pending stays
  * in the image for the guest's next x87 instruction, as on hardware.
+ *
+ * The register forms (ModRM mod 11: FNINIT, FLD ST(i), FADD ST, ST(i),
+ * FCOMI...) have one routine each, 32 bytes apart from x87_reg_stubs, at
+ * index (opcode - 0xD8) * 64 + (ModRM & 0x3F):
+ *
+ *   uint64_t stub(uint64_t flags, void *guest_fx, void *host_fx)
+ *
+ * runs the instruction the same way with the arithmetic flags `flags`
+ * loaded (FCMOVcc reads them) and returns RFLAGS after it (FCOMI and
+ * FUCOMI write ZF, PF and CF).  FNSTSW AX (DF E0) must not run here: its
+ * AX would be the host's.
  */
     .text
 
@@ -38,6 +49,32 @@ X87STUB x87_stub16_d9_4, 1, d9, 4
 X87STUB x87_stub16_d9_6, 1, d9, 6
 X87STUB x87_stub16_dd_4, 1, dd, 4
 X87STUB x87_stub16_dd_6, 1, dd, 6
+
+.macro X87REG op, modrm
+0:
+    fxsave64 (%rdx)
+    fxrstor64 (%rsi)
+    push %rdi
+    popfq
+    .byte 0x\op, \modrm
+    pushfq
+    pop %rax
+    fxsave64 (%rsi)
+    fxrstor64 (%rdx)
+    ret
+    .org 0b + 32            /* exactly 32 bytes: an error if the code is longer */
+.endm
+
+    .p2align 5
+    .globl x87_reg_stubs
+x87_reg_stubs:
+.irp op, d8, d9, da, db, dc, dd, de, df
+    modrm = 0xC0
+    .rept 64
+    X87REG \op, modrm
+    modrm = modrm + 1
+    .endr
+.endr
 
     .section .data.rel.ro, "aw"
     .p2align 3
