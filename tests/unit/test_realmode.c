@@ -218,3 +218,22 @@ Test(realmode, reset_state)
     cr_assert_eq(vcpu_get_eflags(c), FL_FIXED);
     cr_assert(cpu_real_mode(c));
 }
+
+/* The x87 register forms, which only the emulator's own callers meet:
+ * Linux's real-mode setup code looks for an FPU with FNINIT and FNSTSW. */
+Test(realmode, x87_register_forms_run_on_the_guest_fpu_image)
+{
+    c->gpr[R_EAX] = 0xABCD1234;
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
+    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax */
+    cr_assert_eq(c->gpr[R_EAX], 0xABCD0000, "FSW after FNINIT is 0, AX only");
+    cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
+    cr_assert_eq(RUN(0xD9, 0xEE), EM_OK);                   /* fldz */
+    vcpu_set_eflags(c, FL_FIXED | FL_ZF | FL_OF);
+    cr_assert_eq(RUN(0xDB, 0xF1), EM_OK);                   /* fcomi st, st(1): 0 < 1 */
+    uint32_t fl = vcpu_get_eflags(c);
+    cr_assert_eq(fl & (FL_CF | FL_ZF | FL_PF | FL_OF), FL_CF, "eflags %#x", fl);
+    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax: two pushed, TOP 6 */
+    cr_assert_eq(c->gpr[R_EAX] & 0xFFFF, 6u << 11);
+    cr_assert_eq(c->eip, RM_IP + 12, "six instructions of two bytes");
+}
