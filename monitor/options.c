@@ -306,14 +306,15 @@ static int check_cdrom(const char *v, char *err, size_t n)
     return check_input_file("cdrom", v, true, err, n);
 }
 
-static int boot_letters(const char *v, struct boot_spec *b, char *err, size_t n)
+/* The letters l of the --boot value v (for the messages). */
+static int boot_letters(const char *v, const char *l, struct boot_spec *b, char *err, size_t n)
 {
     size_t k = 0;
-    if (!*v) {
+    if (!*l) {
         snprintf(err, n, "--boot: an empty boot order");
         return -1;
     }
-    for (const char *l = v; *l; l++) {
+    for (; *l; l++) {
         if (*l == 'a' || *l == 'b' || *l == 'n') {
             snprintf(err, n, "--boot %s: '%c': vmm has no %s; the letters are c (hard disk) and d "
                      "(CD-ROM)", v, *l, *l == 'n' ? "network boot" : "floppy drive");
@@ -348,7 +349,7 @@ int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n)
     char buf[64];
     *b = (struct boot_spec){ .order = "cd" };
     if (!strchr(v, '='))
-        return boot_letters(v, b, err, n);
+        return boot_letters(v, v, b, err, n);
     if (strlen(v) >= sizeof buf) {
         snprintf(err, n, "--boot %s: too long", v);
         return -1;
@@ -361,7 +362,7 @@ int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n)
             return -1;
         }
         *val++ = '\0';
-        int r = strcmp(kv, "order") == 0 ? boot_letters(val, b, err, n)
+        int r = strcmp(kv, "order") == 0 ? boot_letters(v, val, b, err, n)
               : strcmp(kv, "menu") == 0 ? on_off(kv, val, &b->menu, err, n)
               : strcmp(kv, "strict") == 0 ? on_off(kv, val, &b->strict, err, n)
               : (snprintf(err, n, "--boot %s: unknown key '%s' (order, menu, strict)", v, kv), -1);
