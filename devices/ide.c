@@ -461,13 +461,16 @@ static void soft_reset(struct ide_channel *c)
 
 /* After a reset each device has put its own signature in its task file;
  * this channel keeps one, so the one of the device selected is shown
- * (Linux and SeaBIOS select each device in turn to read them). */
+ * (Linux and SeaBIOS select each device in turn to read them), until the
+ * host writes another register of the task file for a command. */
 static void select_device(struct ide_channel *c, uint8_t value)
 {
     bool changed = (c->select ^ value) & SEL_DEV;
     c->select = value & 0x5F;
-    if (c->sig_pending && changed && cur(c)->present)
+    if (c->sig_pending && changed && cur(c)->present) {
         signature(c);
+        c->select = value & 0x5F;
+    }
 }
 
 static void ide_write(void *opaque, uint16_t port, int size, uint32_t value)
@@ -487,11 +490,11 @@ static void ide_write(void *opaque, uint16_t port, int size, uint32_t value)
         if ((c->status & ST_DRQ) && writing(c))
             data_out(c, size, value);
         break;
-    case 1: c->feature = value; break;
-    case 2: c->nsector = value; break;
-    case 3: c->sector = value; break;
-    case 4: c->lcyl = value; break;
-    case 5: c->hcyl = value; break;
+    case 1: c->feature = value; c->sig_pending = false; break;
+    case 2: c->nsector = value; c->sig_pending = false; break;
+    case 3: c->sector = value; c->sig_pending = false; break;
+    case 4: c->lcyl = value; c->sig_pending = false; break;
+    case 5: c->hcyl = value; c->sig_pending = false; break;
     case 6: select_device(c, value); break;
     default: command(c, value); break;
     }
