@@ -149,6 +149,15 @@ static void expect_check(struct vm *vm, const struct xfer *x, uint8_t key, uint8
     expect_sense(vm, key, asc, ascq);
 }
 
+/* A command that must end in ILLEGAL REQUEST with this ASC/ASCQ. */
+static void expect_illegal(struct vm *vm, const uint8_t *cdb, uint16_t limit, uint8_t asc, uint8_t ascq)
+{
+    struct xfer x;
+    uint8_t b[64];
+    cmd(vm, cdb, limit, b, sizeof b, &x);
+    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, asc, ascq);
+}
+
 /* Past the power-on UNIT ATTENTION. */
 static void ready(struct vm *vm)
 {
@@ -249,23 +258,21 @@ Test(atapi, lba_out_of_range_and_huge_lengths)
     struct vm *vm = setup();
     ready(vm);
     struct xfer x;
-    const uint8_t past[12] = { 0x28, 0, 0, 0, 0, SECTORS - 1, 0, 0, 2 };
-    cmd(vm, past, CD_SECTOR, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+    static const uint8_t out_of_range[][12] = {
+        { 0x28, 0, 0, 0, 0, SECTORS - 1, 0, 0, 2 },             /* one sector past the end */
+        { 0xA8, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF },        /* 2^32 - 1 sectors */
+        { 0xA8, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2 },        /* an LBA that wraps */
+        { 0x2B, 0, 0, 0, 0, SECTORS },                          /* SEEK past the end */
+    };
+    for (size_t i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++)
+        expect_illegal(vm, out_of_range[i], CD_SECTOR, ASC_LBA_OUT_OF_RANGE, 0);
+    cmd(vm, out_of_range[0], CD_SECTOR, NULL, 0, &x);
     cr_assert_eq(x.error & 0x04, 0x04, "ABRT with ILLEGAL REQUEST");
-    const uint8_t huge[12] = { 0xA8, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF };
-    cmd(vm, huge, CD_SECTOR, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
-    const uint8_t wrap[12] = { 0xA8, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2 };
-    cmd(vm, wrap, CD_SECTOR, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+    expect_sense(vm, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
     const uint8_t none[12] = { 0x28, 0, 0, 0, 0, SECTORS, 0, 0, 0 };  /* 0 sectors at the end */
     cmd(vm, none, CD_SECTOR, NULL, 0, &x);
     cr_assert_eq(x.status & ST_ERR, 0);
     cr_assert_eq(x.blocks, 0);
-    const uint8_t seek[12] = { 0x2B, 0, 0, 0, 0, SECTORS };
-    cmd(vm, seek, 0, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
     teardown(vm);
 }
 
@@ -273,27 +280,21 @@ Test(atapi, unknown_opcodes_and_bad_fields)
 {
     struct vm *vm = setup();
     ready(vm);
-    struct xfer x;
     for (unsigned op = 0xF0; op <= 0xFF; op++) {
         const uint8_t c[12] = { (uint8_t)op, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
-        cmd(vm, c, 0xFFFE, NULL, 0, &x);
-        expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_OPCODE, 0);
+        expect_illegal(vm, c, 0xFFFE, ASC_INVALID_OPCODE, 0);
     }
-    const uint8_t vpd[12] = { 0x12, 0x01, 0x80, 0, 36 };
-    cmd(vm, vpd, 0xFFFE, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-    const uint8_t toc2[12] = { 0x43, 0, 2, 0, 0, 0, 0, 0, 0xFF };
-    cmd(vm, toc2, 0xFFFE, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-    const uint8_t page5[12] = { 0x5A, 0, 0x05, 0, 0, 0, 0, 0, 0xFF };
-    cmd(vm, page5, 0xFFFE, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-    const uint8_t saved[12] = { 0x5A, 0, 0xEA, 0, 0, 0, 0, 0, 0xFF };
-    cmd(vm, saved, 0xFFFE, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_SAVING_PARAMS, 0);
-    const uint8_t async[12] = { 0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8 };
-    cmd(vm, async, 0xFFFE, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+    static const struct { uint8_t cdb[12], asc; } bad[] = {
+        { { 0x12, 0x01, 0x80, 0, 36 }, ASC_INVALID_FIELD },             /* INQUIRY VPD */
+        { { 0x43, 0, 2, 0, 0, 0, 0, 0, 0xFF }, ASC_INVALID_FIELD },     /* full TOC */
+        { { 0x5A, 0, 0x05, 0, 0, 0, 0, 0, 0xFF }, ASC_INVALID_FIELD },  /* mode page 5 */
+        { { 0x5A, 0, 0xEA, 0, 0, 0, 0, 0, 0xFF }, ASC_SAVING_PARAMS },  /* saved values */
+        { { 0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8 }, ASC_INVALID_FIELD },     /* asynchronous events */
+        { { 0x46, 0x03 }, ASC_INVALID_FIELD },                          /* GET CONFIGURATION RT 3 */
+        { { 0x51, 0x01, 0, 0, 0, 0, 0, 0, 0xFF }, ASC_INVALID_FIELD },  /* track resources */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_illegal(vm, bad[i].cdb, 0xFFFE, bad[i].asc, 0);
     teardown(vm);
 }
 
@@ -314,10 +315,8 @@ Test(atapi, allocation_length_and_byte_count_limit)
     cr_assert_eq(x.block[0], 35);
     cr_assert_eq(b[32], '1');
     const uint8_t inq36[12] = { 0x12, 0, 0, 0, 36 };
-    cmd(vm, inq36, 0, b, sizeof b, &x);         /* a limit of 0 with data to send */
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
-    cmd(vm, inq36, 1, b, sizeof b, &x);         /* 1, with more than 1 byte: nothing fits */
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
+    expect_illegal(vm, inq36, 0, ASC_INVALID_FIELD, 0);     /* a limit of 0 with data to send */
+    expect_illegal(vm, inq36, 1, ASC_INVALID_FIELD, 0);     /* 1, with more than 1 byte: nothing fits */
     const uint8_t inq1[12] = { 0x12, 0, 0, 0, 1 };
     cmd(vm, inq1, 1, b, sizeof b, &x);          /* 1 byte under a limit of 1 */
     cr_assert_eq(x.len, 1);
@@ -397,8 +396,7 @@ Test(atapi, medium_removal_lock)
     const uint8_t lock[12] = { 0x1E, 0, 0, 0, 1 }, unlock[12] = { 0x1E };
     const uint8_t eject[12] = { 0x1B, 0, 0, 0, 0x02 };
     cmd(vm, lock, 0, NULL, 0, &x);
-    cmd(vm, eject, 0, NULL, 0, &x);
-    expect_check(vm, &x, SENSE_ILLEGAL_REQUEST, ASC_REMOVAL_PREVENTED, 0x02);
+    expect_illegal(vm, eject, 0, ASC_REMOVAL_PREVENTED, 0x02);
     cmd(vm, unlock, 0, NULL, 0, &x);
     cmd(vm, eject, 0, NULL, 0, &x);
     cr_assert_eq(x.status & ST_ERR, 0);
