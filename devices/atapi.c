@@ -94,8 +94,13 @@ static void next_block(struct ide_channel *c, struct cdrom *cd)
 
 void atapi_packet(struct ide_channel *c)
 {
-    struct cdrom *cd = &ide_selected(c)->cd;
+    struct ide_drive *d = ide_selected(c);
+    struct cdrom *cd = &d->cd;
     c->packet_out = false;
+    if (!d->atapi) {                /* the host selected the other device meanwhile */
+        ide_abort(c);
+        return;
+    }
     if (!cdrom_command(cd, c->buf)) {
         status_phase(c, cd, false);
         return;
@@ -110,7 +115,12 @@ void atapi_packet(struct ide_channel *c)
 
 void atapi_block_done(struct ide_channel *c)
 {
-    next_block(c, &ide_selected(c)->cd);
+    struct ide_drive *d = ide_selected(c);
+    if (!d->atapi) {
+        ide_abort(c);
+        return;
+    }
+    next_block(c, &d->cd);
 }
 
 static void packet_command(struct ide_channel *c)

@@ -43,7 +43,7 @@ int cdrom_open(struct cdrom *cd, const char *path, char *err, size_t errlen)
 
 void cdrom_close(struct cdrom *cd)
 {
-    if (cd->fd > 0)
+    if (cd->fd >= 0)
         close(cd->fd);
     cd->fd = -1;
 }

@@ -478,3 +478,27 @@ Test(atapi, image_size_must_be_whole_sectors)
     devtest_free(vm);
     unlink(path);
 }
+
+Test(atapi, selecting_the_other_device_mid_command_ends_it)
+{
+    char err[256];
+    make_file(path, SECTORS * CD_SECTOR);
+    make_file(disk_path, 1 << 20);
+    struct vm *vm = devtest_vm();
+    cr_assert_eq(ide_attach_cdrom(vm, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ide_attach(vm, disk_path, true, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ide_attach(vm, disk_path, true, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ide_attach(vm, disk_path, true, err, sizeof err), 0, "%s", err);   /* slot 3 */
+    outb(vm, BASE + 6, 0xA0);
+    outb(vm, BASE + 4, 0x00);
+    outb(vm, BASE + 5, 0x08);
+    outb(vm, BASE + 7, 0xA0);                   /* PACKET to the CD */
+    outb(vm, BASE + 6, 0xB0);                   /* then the disk is selected */
+    const uint8_t rd[12] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1 };
+    for (int i = 0; i < 12; i += 2)
+        outw(vm, BASE, rd[i] | rd[i + 1] << 8);
+    cr_assert_eq(inb(vm, BASE + 7) & (ST_ERR | ST_DRQ), ST_ERR, "aborted, no data");
+    devtest_free(vm);
+    unlink(path);
+    unlink(disk_path);
+}
