@@ -263,7 +263,7 @@ static bool get_configuration(struct cdrom *cd, const uint8_t *cdb)
     if (rt == 3)
         return invalid_field(cd);
     memset(r, 0, 8);
-    put16(r + 6, PROFILE_CDROM);
+    put16(r + 6, cd->tray_open ? 0 : PROFILE_CDROM);   /* no current profile without a disc */
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (rt == 2 ? f[i].code == start : f[i].code >= start)
             len += feature(r + len, f[i].code, f[i].version, f[i].data, f[i].n);
@@ -284,9 +284,10 @@ static bool event_status(struct cdrom *cd, const uint8_t *cdb)
         return reply(cd, 4, be16(cdb + 7));
     }
     r[2] = 0x04;                    /* media class */
-    r[4] = cd->new_media ? 0x02 : 0x00;  /* NewMedia once, then NoChg */
-    r[5] = 0x02;                    /* a medium is present, the tray is closed */
-    cd->new_media = false;
+    /* NewMedia or MediaRemoval once, then NoChg */
+    r[4] = cd->new_media ? 0x02 : cd->removed ? 0x03 : 0x00;
+    r[5] = cd->tray_open ? 0x01 : 0x02;     /* tray open and empty, or closed on a disc */
+    cd->new_media = cd->removed = false;
     put16(r, 6);
     return reply(cd, 8, be16(cdb + 7));
 }
@@ -311,17 +312,36 @@ static bool disc_information(struct cdrom *cd, const uint8_t *cdb)
 
 static bool mechanism_status(struct cdrom *cd, const uint8_t *cdb)
 {
-    memset(cd->reply, 0, 8);        /* idle, tray closed, no changer slots */
+    memset(cd->reply, 0, 8);        /* idle, no changer slots */
+    cd->reply[1] = cd->tray_open ? 0x10 : 0;    /* door open */
     return reply(cd, 8, be16(cdb + 8));
 }
 
+/* LoEj opens the tray (Start 0) or closes it (Start 1): the same image
+ * comes back in, as a disc just inserted (a unit attention, a media event). */
 static bool start_stop(struct cdrom *cd, const uint8_t *cdb)
 {
     bool loej = cdb[4] & 0x02, start = cdb[4] & 0x01;
-    if (loej && !start && cd->locked)
-        return cdrom_check(cd, SENSE_ILLEGAL_REQUEST, ASC_REMOVAL_PREVENTED, 0x02);
-    /* Ejecting has no effect: the image stays in the drive. */
+    if (!loej)
+        return true;                /* spinning up or down: nothing to do */
+    if (!start) {
+        if (cd->locked)
+            return cdrom_check(cd, SENSE_ILLEGAL_REQUEST, ASC_REMOVAL_PREVENTED, 0x02);
+        cd->removed = !cd->tray_open;
+        cd->tray_open = true;
+        cd->new_media = false;
+    } else if (cd->tray_open) {
+        cd->tray_open = cd->removed = false;
+        cd->unit_attention = cd->new_media = true;
+    }
     return true;
+}
+
+/* The commands that read the disc: NOT READY while the tray is open. */
+static bool needs_medium(uint8_t op)
+{
+    return op == 0x00 || op == 0x25 || op == 0x28 || op == 0xA8 || op == 0x2B ||
+           op == 0x43 || op == 0x51;
 }
 
 /* Commands that a pending UNIT ATTENTION does not stop (SPC-3 5.9.7;
@@ -367,6 +387,8 @@ bool cdrom_command(struct cdrom *cd, const uint8_t cdb[CD_CDB_LEN])
         cd->unit_attention = false;     /* reported once */
         return cdrom_check(cd, SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED, 0);
     }
+    if (cd->tray_open && needs_medium(cdb[0]))
+        return cdrom_check(cd, SENSE_NOT_READY, ASC_MEDIUM_NOT_PRESENT, 0x02);  /* tray open */
     if (cdb[0] != 0x03)
         cd->sense_key = cd->asc = cd->ascq = 0;     /* sense describes the last command only */
     return dispatch(cd, cdb);

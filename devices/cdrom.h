@@ -2,7 +2,9 @@
  * devices/cdrom.h - the command set of a read-only CD-ROM drive (SCSI
  * primary commands and MMC, as ATAPI carries them), over an image file of
  * 2048-byte sectors: one data track, one session, the disc always in the
- * tray.
+ * tray unless the guest opens it (START STOP UNIT with LoEj): then
+ * commands that need the disc answer NOT READY / MEDIUM NOT PRESENT until
+ * the guest closes the tray again on the same image.
  *
  * Contract: cdrom_open() takes an image whose size is a non-zero multiple
  * of 2048 bytes (a regular file or a block device; anything else, an empty
@@ -64,6 +66,8 @@ struct cdrom {
     bool unit_attention;            /* a medium change not yet reported */
     bool new_media;                 /* ... and not yet reported as a media event */
     bool locked;                    /* PREVENT ALLOW MEDIUM REMOVAL */
+    bool tray_open;                 /* ejected by the guest: no medium */
+    bool removed;                   /* ... and not yet reported as a media event */
     /* the data-in of the last command */
     uint64_t len, pos;              /* bytes in all, bytes handed out */
     uint64_t image_off;             /* READ: the image offset of byte 0 */

@@ -388,7 +388,7 @@ Test(atapi, toc_mode_sense_configuration_events)
     teardown(vm);
 }
 
-Test(atapi, medium_removal_lock)
+Test(atapi, lock_eject_and_load)
 {
     struct vm *vm = setup();
     ready(vm);
@@ -400,6 +400,28 @@ Test(atapi, medium_removal_lock)
     cmd(vm, unlock, 0, NULL, 0, &x);
     cmd(vm, eject, 0, NULL, 0, &x);
     cr_assert_eq(x.status & ST_ERR, 0);
+    /* the tray is open: no disc until it is closed again */
+    const uint8_t tur[12] = { 0 }, rd[12] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1 };
+    const uint8_t ev[12] = { 0x4A, 0x01, 0, 0, 0x10, 0, 0, 0, 8 };
+    const uint8_t load[12] = { 0x1B, 0, 0, 0, 0x03 };
+    uint8_t b[CD_SECTOR];
+    cmd(vm, tur, 0, NULL, 0, &x);
+    expect_check(vm, &x, SENSE_NOT_READY, ASC_MEDIUM_NOT_PRESENT, 0x02);
+    cmd(vm, rd, CD_SECTOR, b, sizeof b, &x);
+    expect_check(vm, &x, SENSE_NOT_READY, ASC_MEDIUM_NOT_PRESENT, 0x02);
+    cmd(vm, ev, 0xFFFE, b, sizeof b, &x);
+    cr_assert_eq(b[4], 0x03, "MediaRemoval");
+    cr_assert_eq(b[5], 0x01, "tray open, no disc");
+    cmd(vm, load, 0, NULL, 0, &x);
+    cr_assert_eq(x.status & ST_ERR, 0);
+    cmd(vm, ev, 0xFFFE, b, sizeof b, &x);
+    cr_assert_eq(b[4], 0x02, "NewMedia after loading");
+    cr_assert_eq(b[5], 0x02);
+    cmd(vm, rd, CD_SECTOR, b, sizeof b, &x);    /* a disc just inserted */
+    expect_check(vm, &x, SENSE_UNIT_ATTENTION, ASC_MEDIUM_CHANGED, 0);
+    cmd(vm, rd, CD_SECTOR, b, sizeof b, &x);
+    cr_assert_eq(x.len, CD_SECTOR);
+    cr_assert_eq(b[1], expect_byte(1));
     teardown(vm);
 }
 
