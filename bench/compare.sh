@@ -15,7 +15,9 @@
 # system call by int 0x80 and by SYSENTER (bench/syscall), IN and OUT,
 # divide by zero, CALL/RET (bench/nano), hidden and true page faults, PTE
 # writes, CR3 switches, a fork-like copy (bench/paging) -- and the Linux
-# workloads (bench/linux: boot to init, 500 fork+exec, 64 MiB sha256 pipe).
+# workloads (bench/linux: boot to init, 500 fork+exec, 64 MiB sha256 pipe),
+# and power-on through SeaBIOS to a boot sector and through GRUB to Linux's
+# init (bench/firmware).
 # The sides run interleaved, round by round (bench/run-all.sh).
 #
 # The report directory holds:
@@ -57,7 +59,7 @@ if ((report_only)); then
     grep -q '^failures:' "$out/run-all.txt" && status=1
 else
     "$vmm" --host-info >"$out/host.txt" 2>&1
-    BUILD_DIR=$build "$root/bench/run-all.sh" "$runs" syscall nano paging linux >"$out/run-all.txt" 2>&1
+    BUILD_DIR=$build "$root/bench/run-all.sh" "$runs" syscall nano paging linux firmware >"$out/run-all.txt" 2>&1
     status=$?
 fi
 
@@ -79,6 +81,7 @@ table=$(awk '/^== all benchmarks/ { on = 1; next } on && NF == 0 { exit }
              on && ($1 == "bench" || $1 ~ /^(ring0|ring3|syscall|paging|nano)$/ && $3 ~ /^([0-9.]+|-)$/)' "$out/run-all.txt")
 notes=$(awk '/^== all benchmarks/ { on = 1; next } on && NF == 0 { exit }
              on && !($1 == "bench" || $1 ~ /^(ring0|ring3|syscall|paging|nano)$/ && $3 ~ /^([0-9.]+|-)$/)' "$out/run-all.txt")
+firmware=$(awk '/^== bench\/firmware/ { on = 1; print; next } on && NF == 0 { exit } on' "$out/run-all.txt")
 linux=$(awk '/^== Debian i386 Linux/ { on = 1; next } on && /^also:|^ring 3 translated/ { exit } on' \
         "$out/run-all.txt")
 {
@@ -103,6 +106,12 @@ linux=$(awk '/^== Debian i386 Linux/ { on = 1; next } on && /^also:|^ring 3 tran
     echo "$linux"
     echo '```'
     echo
+    if [[ -n $firmware ]]; then
+        echo "## Power-on through the firmware (SeaBIOS): seconds, best of $runs runs"
+        echo
+        tail -n +2 <<<"$firmware"
+        echo
+    fi
     echo "## The events behind the figures (\`vmm --stats\`, one run of each guest)"
     echo
     for f in "$out"/counts-*.txt; do

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/run-all.sh [RUNS] [ring0|syscall|ring3|paging|nano|linux]... - every
+# bench/run-all.sh [RUNS] [ring0|syscall|ring3|paging|nano|linux|firmware]... - every
 # benchmark, one combined table.
 #
 #   bench/run-all.sh              # all six, 3 runs of each side
@@ -9,7 +9,9 @@
 #
 # ring0 is bench/run.sh (its own table is printed too); linux is
 # bench/linux/run.sh (Debian's Linux: boot, fork+exec, sha256; its own table
-# in seconds only, skipped without guest-images/).  syscall, ring3 and
+# in seconds only, skipped without guest-images/); firmware is
+# bench/firmware/run.py (power-on through SeaBIOS to a boot sector and
+# through GRUB to Linux's init; its own table in seconds).  syscall, ring3 and
 # paging and nano run their host program (if any), the guest under vmm, under
 # vmm --accel kvm (where /dev/kvm runs 32-bit guests: `vmm --host-info`
 # says; otherwise the column says why it is missing) and under
@@ -28,14 +30,14 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
     shift
 fi
 groups=("$@")
-[ ${#groups[@]} -eq 0 ] && groups=(ring0 syscall ring3 paging nano linux)
+[ ${#groups[@]} -eq 0 ] && groups=(ring0 syscall ring3 paging nano linux firmware)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for g in "${groups[@]}"; do
     case $g in
-    ring0 | syscall | ring3 | paging | nano | linux) ;;
-    *) echo "usage: $0 [RUNS] [ring0|syscall|ring3|paging|nano|linux]..." >&2; exit 2 ;;
+    ring0 | syscall | ring3 | paging | nano | linux | firmware) ;;
+    *) echo "usage: $0 [RUNS] [ring0|syscall|ring3|paging|nano|linux|firmware]..." >&2; exit 2 ;;
     esac
 done
 
@@ -152,6 +154,15 @@ for g in "${groups[@]}"; do
             echo; echo "== bench/linux/run.sh (Debian Linux) =="; cat "$tmp/linux.out"
         else
             { echo "linux (bench/linux/run.sh) FAILED:"; tail -15 "$tmp/linux.out" | sed 's/^/    /'; } >> "$tmp/failures"
+            failed=1
+        fi
+        ;;
+    firmware)
+        echo "vmm/qemu: BUILD_DIR=$build $root/bench/firmware/run.py $runs" > "$tmp/commands.firmware"
+        if BUILD_DIR=$build "$root/bench/firmware/run.py" "$runs" > "$tmp/firmware.out" 2>&1; then
+            echo; cat "$tmp/firmware.out"
+        else
+            { echo "firmware (bench/firmware/run.py) FAILED:"; tail -15 "$tmp/firmware.out" | sed 's/^/    /'; } >> "$tmp/failures"
             failed=1
         fi
         ;;

@@ -28,7 +28,9 @@ struct stats {
     uint64_t bt_entries;          /* entries into translated code */
     uint64_t bt_unkeyed_steps;    /* instructions interpreted while the segments did not
                                    * match the cached translations */
+    uint64_t a20_switches;        /* the A20 gate opened or closed */
     uint64_t realmode_insns;      /* instructions interpreted: real mode, V86, 16-bit code */
+    uint64_t v86_insns;           /* of realmode_insns: in virtual-8086 mode */
     uint64_t realmode_ns;         /* host time from each switch into those to the
                                    * switch out, halts included */
     uint64_t shadow_hidden_faults;/* kernel-view misses the guest tables satisfied */

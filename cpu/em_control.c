@@ -9,7 +9,7 @@
 #include "cpu/segments.h"
 #include "cpu/exceptions.h"
 #include "cpu/task.h"
-#include "cpu/realmode.h"
+#include "cpu/v86.h"
 
 static bool is_far(const struct em *e)
 {
@@ -214,8 +214,9 @@ enum em_result em_ud2(struct em *e) { return em_ud(e); }
  * cpu/task.c); the old task's saved EIP is the instruction after IRET. */
 static enum em_result iret(struct em *e)
 {
-    /* Real mode has no tasks: its IRET ignores NT (SDM vol. 2 IRET). */
-    bool nt = (vcpu_get_eflags(e->c) & FL_NT) && !cpu_real_mode(e->c);
+    /* Real mode has no tasks, and virtual-8086 mode returns within itself:
+     * their IRET ignores NT (SDM vol. 2 IRET). */
+    bool nt = (vcpu_get_eflags(e->c) & FL_NT) && !cpu_real_segments(e->c);
     if (nt)
         cpu_iret_ends_nmi_blocking(e->c);
     int r = nt ? task_return(e->c, e->next_eip) : cpu_iret(e->c, em_op32(e));

@@ -99,8 +99,6 @@ INSN_TABLE(EM_DECLARE)
  * for all of them, chosen by opcode rather than by mnemonic. */
 bool em_x87_mem_form(const struct em *e);
 enum em_result em_x87_mem(struct em *e);
-/* ... and the register forms (ModRM.mod == 3), which only the
- * emulator's own callers meet: real mode and interpreted 16-bit code. */
 bool em_x87_reg_form(const struct em *e);
 enum em_result em_x87_reg(struct em *e);
 /* An unmasked x87 exception waits in the guest's FPU image (#MF is due). */

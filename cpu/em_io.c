@@ -4,9 +4,11 @@
  * Protection (Intel SDM vol. 1 19.5, "Protected-Mode I/O"):
  * at CPL <= IOPL every port is accessible; otherwise each byte of the access
  * must have a clear bit in the I/O permission bitmap of the current 32-bit
- * TSS, or the instruction is #GP(0).
+ * TSS, or the instruction is #GP(0).  Virtual-8086 code is checked against
+ * the bitmap whatever IOPL says (SDM vol. 3A 20.2.8.1).
  */
 #include "cpu/em_internal.h"
+#include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 #include "devices/device.h"
@@ -22,7 +24,7 @@ static bool io_allowed(struct em *e, uint16_t port, unsigned size)
     struct mmu_fault f;
     uint16_t map_off, bits;
 
-    if (c->cpl <= em_iopl(c))
+    if (c->cpl <= em_iopl(c) && !cpu_v86(c))
         return true;
     /* Only a 32-bit TSS (available 9 / busy 11) has a bitmap. */
     if ((type != 9 && type != 11) || c->tr.limit < TSS32_MIN_LIMIT)

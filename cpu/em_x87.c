@@ -1,13 +1,14 @@
 /*
- * cpu/em_x87.c - the x87 instructions with a memory operand (ESC opcodes
- * D8-DF with ModRM.mod != 3) when that operand is on an emulated page
- * (device memory, unassigned physical memory, a traced page table): FLD,
- * FST(P), FILD, FIST(P), FBLD, FBSTP, the arithmetic and compare forms
- * with a memory source, FLDCW, FNSTCW, FNSTSW, FLDENV, FNSTENV, FRSTOR and
- * FNSAVE.  Translated code runs them natively everywhere else.  The
- * register forms (FNINIT, FLD ST(i), FCOMI, ...) reach the emulator only
- * where it runs every instruction: real mode (Linux's setup code runs
- * FNINIT to look for an FPU) and interpreted 16-bit code.
+ * cpu/em_x87.c - the x87 instructions the emulator carries out: those
+ * with a memory operand (ESC opcodes D8-DF with ModRM.mod != 3) when that
+ * operand is on an emulated page (device memory, unassigned physical
+ * memory, a traced page table) or the code is interpreted (real mode,
+ * virtual-8086 mode, 16-bit code): FLD, FST(P), FILD, FIST(P), FBLD,
+ * FBSTP, the arithmetic and compare forms with a memory source, FLDCW,
+ * FNSTCW, FNSTSW, FLDENV, FNSTENV, FRSTOR and FNSAVE; and, for
+ * interpreted code, the register and no-operand forms (ModRM.mod 3:
+ * FNINIT, FNSTSW AX, FLD1, FADDP, FCOMI, FCMOVcc, FSQRT, ...).  Translated
+ * 32-bit code runs them natively everywhere else.
  *
  * The host FPU carries each out, so every rounding, tag and exception flag
  * is the processor's own: the operand is read from guest memory into a
@@ -38,6 +39,9 @@ bool em_x87_pending(const struct vcpu *c)
 
 typedef void x87_stub(void *mem, void *guest_fx, void *host_fx);
 extern x87_stub *const x87_stubs[64], *const x87_stubs16[4];
+typedef void x87_reg_stub(void *guest_fx, void *host_fx, uint64_t flags, uint64_t out[2]);
+extern const uint8_t x87_reg_stubs[];
+#define X87_REG_STUB 32             /* bytes per register-form routine (cpu/x87_stubs.S) */
 
 
 enum dir { X_READ, X_WRITE };
@@ -128,14 +132,44 @@ enum em_result em_x87_mem(struct em *e)
     return em_done(e);
 }
 
-typedef uint64_t x87_reg_stub(uint64_t flags, void *guest_fx, void *host_fx);
-extern const uint8_t x87_reg_stubs[];
-#define X87_REG_STUB_SIZE 32
+/* The register and no-operand forms the SDM's opcode map defines (vol. 2,
+ * appendix A.4.2, ModRM C0-FF), one bit per ModRM byte C0-FF in each row
+ * D8-DF.  The blanks of the map are #UD here, although some processors run
+ * them as aliases (FSTP1, FCOM2, FFREEP, ...): a guest gets the same
+ * answer on any host, and the host never executes a reserved encoding. */
+static const uint64_t reg_forms[8] = {
+    /* D8: FADD FMUL FCOM FCOMP FSUB FSUBR FDIV FDIVR st0, st(i) */
+    0xFFFFFFFFFFFFFFFFull,
+    /* D9: FLD, FXCH (C0-CF), FNOP (D0), FCHS FABS (E0 E1), FTST FXAM (E4 E5),
+     * the constants (E8-EE), F2XM1 .. FCOS (F0-FF) */
+    0xFFFF7F3300010000ull | 0xFFFFull,
+    /* DA: FCMOVB FCMOVE FCMOVBE FCMOVU (C0-DF), FUCOMPP (E9) */
+    (1ull << 0x29) | 0xFFFFFFFFull,
+    /* DB: FCMOVNB .. FCMOVNU (C0-DF), FNENI FNDISI FNCLEX FNINIT FNSETPM
+     * (E0-E4), FUCOMI FCOMI (E8-F7) */
+    0x00FFFF1F00000000ull | 0xFFFFFFFFull,
+    /* DC: FADD FMUL st(i), st0 (C0-CF), FSUBR FSUB FDIVR FDIV st(i), st0 (E0-FF) */
+    0xFFFFFFFF0000FFFFull,
+    /* DD: FFREE (C0-C7), FST FSTP st(i) (D0-DF), FUCOM FUCOMP (E0-EF) */
+    0x0000FFFFFFFF00FFull,
+    /* DE: FADDP FMULP (C0-CF), FCOMPP (D9), FSUBRP FSUBP FDIVRP FDIVP (E0-FF) */
+    0xFFFFFFFF0200FFFFull,
+    /* DF: FNSTSW AX (E0), FUCOMIP FCOMIP (E8-F7) */
+    0x00FFFF0100000000ull,
+};
 
 bool em_x87_reg_form(const struct em *e)
 {
     return e->in.opcode >= 0xD8 && e->in.opcode <= 0xDF &&
            (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in.raw.modrm.mod == 3;
+}
+
+/* The no-wait forms: FNENI FNDISI FNCLEX FNINIT FNSETPM (DB E0-E4) and
+ * FNSTSW AX (DF E0) neither check for a pending exception nor change the
+ * last-instruction pointer. */
+static bool reg_form_control(unsigned op, unsigned low)
+{
+    return (op == 3 && low >= 0x20 && low <= 0x24) || (op == 7 && low == 0x20);
 }
 
 enum em_result em_x87_reg(struct em *e)
@@ -145,27 +179,26 @@ enum em_result em_x87_reg(struct em *e)
     if (vec)
         return em_raise(e, vec, 0);
     unsigned op = e->in.opcode - 0xD8;
-    unsigned rm = (unsigned)e->in.raw.modrm.reg << 3 | e->in.raw.modrm.rm;
-    /* The no-wait forms: FNCLEX, FNINIT (DB E2, E3), FNSTSW AX (DF E0). */
-    bool control = (op == 3 && (rm == 0x22 || rm == 0x23)) || (op == 7 && rm == 0x20);
-    bool comi = (op == 3 || op == 7) && rm >= 0x28 && rm < 0x38;   /* F(U)COMI(P) */
+    unsigned low = (unsigned)e->in.raw.modrm.reg << 3 | e->in.raw.modrm.rm;    /* ModRM - 0xC0 */
+    if (!(reg_forms[op] >> low & 1))
+        return em_raise(e, EXC_UD, 0);
+    bool control = reg_form_control(op, low);
     if (!control && em_x87_pending(c))
         return em_raise(e, EXC_MF, 0);
-    if (op == 7 && rm == 0x20) {    /* FNSTSW AX: the guest's status word */
-        uint16_t fsw;
-        memcpy(&fsw, c->fx_guest + FX_FSW, 2);
-        c->gpr[R_EAX] = (c->gpr[R_EAX] & 0xFFFF0000u) | fsw;
-        return em_done(e);
-    }
-    _Alignas(16) uint8_t host_fx[512];
+    const uint32_t arith = FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF;
     uint32_t fl = vcpu_get_eflags(c);
-    x87_reg_stub *run = (x87_reg_stub *)(uintptr_t)(x87_reg_stubs + (op * 64 + rm) * X87_REG_STUB_SIZE);
-    uint64_t out = run(fl & FL_ARITH, c->fx_guest, host_fx);
-    if (comi)                       /* ZF, PF, CF from the compare; OF, SF, AF cleared */
-        vcpu_set_eflags(c, (fl & ~FL_ARITH) | ((uint32_t)out & (FL_ZF | FL_PF | FL_CF)));
+    uint64_t out[2];
+    _Alignas(16) uint8_t host_fx[512];
+    x87_reg_stub *run = (x87_reg_stub *)(uintptr_t)(x87_reg_stubs + (op * 64 + low) * X87_REG_STUB);
+    run(c->fx_guest, host_fx, fl & arith, out);
+    vcpu_set_eflags(c, (fl & ~arith) | ((uint32_t)out[0] & arith));
+    if (op == 7 && low == 0x20)
+        c->gpr[R_EAX] = (c->gpr[R_EAX] & 0xFFFF0000u) | (uint16_t)out[1];
     if (!control) {
         uint64_t ip = c->eip;
+        uint16_t fop = (uint16_t)((op << 8) | 0xC0 | low);
         memcpy(c->fx_guest + FX_FIP, &ip, 8);
+        memcpy(c->fx_guest + 6, &fop, 2);
     }
     return em_done(e);
 }

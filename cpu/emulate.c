@@ -13,6 +13,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/cpuid.h"
 #include "cpu/realmode.h"
+#include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 #include "shadow_mmu/guest_mem.h"
@@ -134,7 +135,8 @@ uint32_t em_szp8(uint8_t v)
  * 5.6), then the linear address.  Faults are #SS(0) through SS, #GP(0)
  * otherwise.  Real mode checks the limit of the segment cache only (SDM
  * vol. 3A 20.1.1: no protection checks; the type bits left by protected
- * mode do not count there, so a write through CS works). */
+ * mode do not count there, so a write through CS works); so does
+ * virtual-8086 mode, whose segments are all writable data (cpu/v86.h). */
 static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool write,
                       uint32_t *lin)
 {
@@ -143,7 +145,7 @@ static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool wri
     unsigned type = SEG_ATTR_TYPE(s->attr);
     bool code = type & 8;
 
-    bool real = cpu_real_mode(e->c);
+    bool real = cpu_real_segments(e->c);
     if (!real && (!SEG_ATTR_P(s->attr) || !SEG_ATTR_S(s->attr)))
         return em_fail(e, vec, 0);          /* null or unusable */
     if (!real && (write ? (code || !(type & 2)) : (code && !(type & 2))))
@@ -386,8 +388,6 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
 
     if (info)
         *info = (struct em_info){ .mnemonic = ZYDIS_MNEMONIC_INVALID };
-    if (vcpu_get_eflags(c) & FL_VM)
-        return em_unsupported(&e, "virtual-8086 mode");
     if (!fetch_decode(&e))
         return e.res;
     if (info) {
@@ -395,11 +395,12 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         info->length = e.in.length;
     }
     em_handler *h = handlers[e.in.mnemonic];
-    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in.mnemonic) : -1;
+    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in.mnemonic)
+               : cpu_v86(c) ? v86_insn_fault(c, e.in.mnemonic) : -1;
     if (cpu_model_insn(&e.in) == MODEL_UD) {
         r = em_ud(&e);                      /* not in the CPU model */
     } else if (rm_vec >= 0) {
-        r = em_raise(&e, rm_vec, 0);        /* not in real mode (cpu/realmode.h) */
+        r = em_raise(&e, rm_vec, 0);        /* not in real or virtual-8086 mode */
     } else if (h) {
         r = h(&e);
     } else if (em_x87_mem_form(&e)) {

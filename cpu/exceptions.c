@@ -17,6 +17,7 @@
 #include "cpu/segments.h"
 #include "cpu/task.h"
 #include "cpu/realmode.h"
+#include "cpu/v86.h"
 #include "cpu/host.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
@@ -160,9 +161,13 @@ static int deliver_once(struct vcpu *c, const struct event *ev, int *vec, uint32
     uint32_t eip = gate_offset(g, gate32);
     if (seg_check_gate_code(c, cs, &cd, vec, err))
         return -1;
+    uint32_t pushed_fl = event_eflags(c, ev);
+    if (cpu_v86(c)) {
+        struct v86_gate vg = { cs, cd, eip, gate32, intgate };
+        return v86_deliver(c, &vg, pushed_fl, ev->has_error, ev->error, vec, err);
+    }
 
     uint32_t fl = vcpu_get_eflags(c);
-    uint32_t pushed_fl = event_eflags(c, ev);
     uint32_t frame[6];
     int n = 0;
     bool inner = !desc_is_conforming(cd) && desc_dpl(cd) < c->cpl;
@@ -339,7 +344,7 @@ int cpu_iret(struct vcpu *c, bool op32)
     int vec, r;
     uint32_t err;
 
-    if (cpu_real_mode(c))
+    if (cpu_real_mode(c) || cpu_v86(c))
         return rm_iret(c, op32);
     cpu_iret_ends_nmi_blocking(c);
     if (cur & FL_NT) {          /* the caller's: task_return() */
@@ -352,10 +357,8 @@ int cpu_iret(struct vcpu *c, bool op32)
     uint16_t cs = (uint16_t)v[1];
     if (!op32)
         popped = (cur & 0xFFFF0000u) | (popped & 0xFFFF);
-    if (op32 && (popped & FL_VM) && c->cpl == 0) {
-        vm_unsupported(c->vm, "IRET to virtual-8086 mode");
-        return -2;
-    }
+    if (op32 && (popped & FL_VM) && c->cpl == 0)
+        return v86_iret_enter(c, eip, cs, popped);
     if (seg_check_ret_code(c, cs, &cd, &vec, &err))
         return iret_fault(c, -1, vec, err);
     esp += 3 * w;

@@ -14,7 +14,11 @@
  *
  * In real-address mode (CR0.PE = 0) the same entry points deliver through
  * the interrupt vector table and return with the real-mode IRET
- * (cpu/realmode.h), under the same double-fault rules.
+ * (cpu/realmode.h), under the same double-fault rules.  An event that
+ * interrupts virtual-8086 code goes through the IDT to a ring-0 handler
+ * with the frame of cpu/v86.h (v86_deliver), a task gate saving VM = 1 in
+ * the old TSS; IRET at CPL 0 with VM = 1 in the popped EFLAGS enters the
+ * mode (v86_iret_enter), and IRET inside it is the real-mode one.
  *
  * On entry c->eip is the address that will be pushed: the faulting
  * instruction for a fault, the next instruction for a trap, INT n or an
@@ -56,8 +60,11 @@ bool cpu_vector_has_error(int vector);
 
 /* IRET with 32-bit (op32) or 16-bit operand size, at CPL 0..3: same-level
  * return, return to an outer level (ring 3: reloads SS:ESP and nulls data
- * segments whose DPL < new CPL).  With EFLAGS.NT set, IRET is a task return:
- * the caller uses task_return() (cpu/task.h) instead.
+ * segments whose DPL < new CPL), return to virtual-8086 mode from CPL 0,
+ * and the IRET of virtual-8086 code (whose IOPL check, like every
+ * instruction's, is v86_insn_fault's).  With EFLAGS.NT set outside
+ * virtual-8086 mode, IRET is a task return: the caller uses task_return()
+ * (cpu/task.h) instead.
  * Every IRET, even one that faults or returns to a nested task, ends NMI
  * blocking (cpu_iret_ends_nmi_blocking; cpu_iret calls it itself); with an
  * NMI latched it arms the poll page so that the run loop takes it before

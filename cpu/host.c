@@ -48,6 +48,17 @@ static bool armed_irq, armed_any;
 static const int gregs_of_gpr[8] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX,
                                      REG_RSP, REG_RBP, REG_RSI, REG_RDI };
 
+static void (*fatal_hooks[HOST_FATAL_HOOKS])(void);
+
+void host_at_fatal(void (*fn)(void))
+{
+    for (int i = 0; i < HOST_FATAL_HOOKS; i++)
+        if (!fatal_hooks[i] || fatal_hooks[i] == fn) {
+            fatal_hooks[i] = fn;
+            return;
+        }
+}
+
 static void fatal_host_fault(int sig, siginfo_t *si, ucontext_t *uc)
 {
     char buf[200];
@@ -58,6 +69,8 @@ static void fatal_host_fault(int sig, siginfo_t *si, ucontext_t *uc)
     if (write(2, buf, (size_t)n) < 0) {}
     if (host_vm)
         vm_dump_state(host_vm, stderr);
+    for (int i = 0; i < HOST_FATAL_HOOKS && fatal_hooks[i]; i++)
+        fatal_hooks[i]();
     signal(SIGABRT, SIG_DFL);
     abort();
 }

@@ -27,6 +27,12 @@ struct vcpu;
 int host_init(struct vm *vm, char *err, unsigned long errlen);
 void host_fini(struct vm *vm);
 
+/* Call fn (at most HOST_FATAL_HOOKS of them) before the monitor aborts
+ * on a fault of its own, from the signal handler: for giving the host
+ * terminal its settings back.  fn must be async-signal-safe. */
+#define HOST_FATAL_HOOKS 4
+void host_at_fatal(void (*fn)(void));
+
 /* Poll pages: "an interrupt may be deliverable" (checked at every TU entry)
  * and "anything pending" (checked after STI's shadow). */
 void host_poll_arm(struct vm *vm, bool irq, bool any);

@@ -85,6 +85,12 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
  * handlers may call it. */
 void vm_stop_on_signal(struct vm *vm, int sig);
 
+/* The A20 gate opened (on) or closed: with paging off, physical address
+ * bit 20 then reads as 0 (guest_mem.a20_mask); the translations and the
+ * identity map are rebuilt for the new aliasing.  With paging on, and under
+ * --accel kvm, the mask is not applied: a one-time warning says so. */
+void vm_set_a20(struct vm *vm, bool on);
+
 /* Dump the guest CPU state (fatal errors, a triple fault, --trace). */
 void vm_dump_state(struct vm *vm, FILE *out);
 

@@ -10,10 +10,15 @@
 #include "cpu/segments.h"
 #include "cpu/cpuid.h"
 #include "cpu/exceptions.h"
+#include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
 
 void rm_load_seg(struct vcpu *c, int sreg, uint16_t sel)
 {
+    if (cpu_v86(c)) {
+        v86_load_seg(c, sreg, sel);
+        return;
+    }
     c->seg[sreg].sel = sel;
     c->seg[sreg].base = (uint32_t)sel << 4;
 }
@@ -38,6 +43,13 @@ static bool slot(const struct vcpu *c, int k, unsigned w, uint32_t *lin)
     return true;
 }
 
+/* Virtual-8086 code reaches its stack as a user (CPL 3) through the page
+ * tables; real mode runs at CPL 0 and has no paging. */
+static unsigned stack_acc(const struct vcpu *c)
+{
+    return c->cpl == 3 ? ACC_USER : 0;
+}
+
 static void sp_add(struct vcpu *c, int32_t delta)
 {
     uint32_t m = sp_mask(c);
@@ -53,8 +65,8 @@ static int push(struct vcpu *c, const uint32_t *vals, int n, unsigned w, int *ve
         if (!slot(c, -(i + 1), w, &lin[i]))
             return seg_fail(vec, err, EXC_SS, 0);
     for (int i = 0; i < n; i++)
-        if (mmu_write(c, lin[i], &vals[i], w, 0, &f) == MMU_PAGE_FAULT) {
-            c->cr2 = f.cr2;     /* only with paging, which real mode has not */
+        if (mmu_write(c, lin[i], &vals[i], w, stack_acc(c), &f) == MMU_PAGE_FAULT) {
+            c->cr2 = f.cr2;     /* virtual-8086 mode: real mode has no paging */
             return seg_fail(vec, err, EXC_PF, f.error);
         }
     sp_add(c, -(int32_t)(n * (int)w));
@@ -70,7 +82,7 @@ static int peek(struct vcpu *c, uint32_t *vals, int n, unsigned w, int *vec, uin
         vals[i] = 0;
         if (!slot(c, i, w, &lin))
             return seg_fail(vec, err, EXC_SS, 0);
-        if (mmu_read(c, lin, &vals[i], w, 0, &f) == MMU_PAGE_FAULT) {
+        if (mmu_read(c, lin, &vals[i], w, stack_acc(c), &f) == MMU_PAGE_FAULT) {
             c->cr2 = f.cr2;
             return seg_fail(vec, err, EXC_PF, f.error);
         }
@@ -152,8 +164,16 @@ int rm_deliver_once(struct vcpu *c, int vector, int *vec, uint32_t *err)
 }
 
 /* EFLAGS bits a 32-bit IRET loads in real mode (vol. 2 IRET: tempEFLAGS
- * AND 257FD5H; VM, VIF and VIP (1A0000H) are kept). */
+ * AND 257FD5H; VM, VIF and VIP (1A0000H) are kept).  In virtual-8086 mode
+ * (RETURN-FROM-VIRTUAL-8086-MODE, IOPL 3) IOPL is kept too, with either
+ * operand size. */
 #define RM_IRET32_BITS 0x257FD5u
+
+static uint32_t iret_bits(const struct vcpu *c, bool op32)
+{
+    uint32_t m = op32 ? RM_IRET32_BITS : 0xFFFFu;
+    return cpu_v86(c) ? m & ~FL_IOPL : m;
+}
 
 int rm_iret(struct vcpu *c, bool op32)
 {
@@ -165,11 +185,8 @@ int rm_iret(struct vcpu *c, bool op32)
     cpu_iret_ends_nmi_blocking(c);
     if (peek(c, v, 3, w, &vec, &err) || v[0] > c->seg[S_CS].limit)
         return cpu_raise(c, vec, err) < 0 ? -2 : -1;
-    uint32_t cur = vcpu_get_eflags(c), fl;
-    if (op32)
-        fl = (v[2] & RM_IRET32_BITS) | (cur & ~RM_IRET32_BITS);
-    else
-        fl = (cur & 0xFFFF0000u) | (v[2] & 0xFFFF);
+    uint32_t cur = vcpu_get_eflags(c), m = iret_bits(c, op32);
+    uint32_t fl = (v[2] & m) | (cur & ~m);
     rm_load_seg(c, S_CS, (uint16_t)v[1]);
     c->eip = v[0];
     sp_add(c, (int32_t)(3 * w));
@@ -177,13 +194,23 @@ int rm_iret(struct vcpu *c, bool op32)
     return 0;
 }
 
-int rm_insn_fault(int m)
+bool rm_unrecognised(int m)
 {
     switch (m) {
     case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_SLDT: case ZYDIS_MNEMONIC_LTR:
     case ZYDIS_MNEMONIC_STR: case ZYDIS_MNEMONIC_LAR: case ZYDIS_MNEMONIC_LSL:
     case ZYDIS_MNEMONIC_VERR: case ZYDIS_MNEMONIC_VERW: case ZYDIS_MNEMONIC_ARPL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int rm_insn_fault(int m)
+{
+    if (rm_unrecognised(m))
         return EXC_UD;
+    switch (m) {
     case ZYDIS_MNEMONIC_SYSENTER: case ZYDIS_MNEMONIC_SYSEXIT:
         return EXC_GP;
     default:

@@ -18,6 +18,12 @@
  * or IRET touches them (Bochs and QEMU do the same).  That is what keeps a
  * 4 GiB data limit loaded in protected mode after the return to real mode
  * ("unreal" mode).  The CPL is 0 throughout.
+ *
+ * Virtual-8086 mode (cpu/v86.h) shares the far transfers, the segment
+ * loads and IRET: the SDM's pseudocode gives both modes one branch.  There
+ * a segment load also sets the limit and attributes (v86_load_seg), the
+ * stack is reached with user rights at CPL 3 through the page tables, and
+ * IRET keeps IOPL.
  */
 #ifndef CPU_REALMODE_H
 #define CPU_REALMODE_H
@@ -48,9 +54,14 @@ int rm_far_ret(struct vcpu *c, bool op32, uint16_t pop_bytes, int *vec, uint32_t
 int rm_deliver_once(struct vcpu *c, int vector, int *vec, uint32_t *err);
 
 /* IRET: pops IP, CS, FLAGS (EIP, CS, EFLAGS with op32); EFLAGS.NT plays
- * no part.  Returns as cpu_iret (cpu/exceptions.h): 0, -1 after raising
+ * no part; a new IP beyond the CS limit or a stack too small for the frame
+ * is #GP(0)/#SS(0).  Returns as cpu_iret (cpu/exceptions.h): 0, -1 after raising
  * the fault, -2 when the run must stop. */
 int rm_iret(struct vcpu *c, bool op32);
+
+/* The instructions that neither real mode nor virtual-8086 mode
+ * recognises (#UD): LLDT, SLDT, LTR, STR, LAR, LSL, VERR, VERW, ARPL. */
+bool rm_unrecognised(int zydis_mnemonic);
 
 /* Instructions that are not recognised in real mode (#UD: LLDT, SLDT,
  * LTR, STR, LAR, LSL, VERR, VERW, ARPL) or that fault there (#GP(0):

@@ -112,7 +112,7 @@ static unsigned values(const struct sb_cond *c, const struct sandbox_fds *fds, u
     case SB_K:
         memcpy(v, c->k, sizeof c->k);
         return c->nk;
-    case SB_CONSOLE: one = fds->console; src = &one; break;
+    case SB_CONSOLE: src = fds->console; n = 2; break;
     case SB_MEMFD: one = fds->memfd; src = &one; break;
     case SB_GDB_LISTEN: one = fds->gdb_listen; src = &one; break;
     case SB_PID: one = fds->pid; src = &one; break;

@@ -35,7 +35,7 @@
  * none.  Every one was opened before confinement: nothing after it can open
  * another (accept on gdb_listen aside). */
 struct sandbox_fds {
-    int console;                    /* console input: read, termios ioctls */
+    int console[2];                 /* console input (COM1's, the --display terminal's): read, termios ioctls */
     int out[SANDBOX_MAX_FDS];       /* write: stdout, stderr, --perf-map, --pg-report, --bios-log, --reboot's pipe */
     int nout;
     int disk[SANDBOX_MAX_FDS];      /* pread, fsync: every --disk image */

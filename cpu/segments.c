@@ -12,6 +12,7 @@
 #include "cpu/segments.h"
 #include "cpu/task.h"
 #include "cpu/realmode.h"
+#include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 
@@ -195,7 +196,7 @@ int seg_load_data(struct vcpu *c, int sreg, uint16_t sel, int *vec, uint32_t *er
 
     if (sreg == S_CS || sreg < 0 || sreg >= S_NSEG)
         return seg_fail(vec, err, EXC_UD, 0);     /* MOV CS, ... is #UD */
-    if (cpu_real_mode(c)) {
+    if (cpu_real_segments(c)) {
         rm_load_seg(c, sreg, sel);
         return 0;
     }
@@ -427,7 +428,7 @@ int seg_far_jmp(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t 
     uint16_t cs = sel;
     int r;
 
-    if (cpu_real_mode(c))
+    if (cpu_real_segments(c))
         return rm_far_jmp(c, sel, off, op32, vec, err);
     if (!op32)
         off &= 0xFFFF;
@@ -511,7 +512,7 @@ int seg_far_call(struct vcpu *c, uint16_t sel, uint32_t off, bool op32, uint32_t
     bool gate;
     int r;
 
-    if (cpu_real_mode(c))
+    if (cpu_real_segments(c))
         return rm_far_call(c, sel, off, op32, eip_next, vec, err);
     if ((r = read_target(c, sel, &d, &gate, vec, err)) == 1)
         return task_far(c, sel, d, true, eip_next, vec, err);    /* the offset is ignored */
@@ -542,7 +543,7 @@ int seg_far_ret(struct vcpu *c, bool op32, uint16_t pop_bytes, int *vec, uint32_
     struct desc cd, sd;
     int r;
 
-    if (cpu_real_mode(c))
+    if (cpu_real_segments(c))
         return rm_far_ret(c, op32, pop_bytes, vec, err);
     if ((r = stack_pop_frame(c, &c->seg[S_SS], esp, v, 2, w, c->cpl, 0, vec, err)))
         return r;

@@ -16,11 +16,11 @@
  * and c->cr2 is already set (the processor loads CR2 as it detects the fault),
  * so the caller just does cpu_raise(c, *vec, *err).
  * Functions that return int may also return -2: the guest did something this
- * monitor does not implement (16-bit stack segment or TSS, a task switch into
- * virtual-8086 mode); vm_unsupported() has already reported it and stopped
- * the VM.
- * In real-address mode (CR0.PE = 0) the data loads and far transfers have
- * no descriptors to check: they go to cpu/realmode.c.
+ * monitor does not implement (16-bit stack segment or TSS); vm_unsupported()
+ * has already reported it and stopped the VM.
+ * In real-address mode (CR0.PE = 0) and virtual-8086 mode the data loads
+ * and far transfers have no descriptors to check: they go to
+ * cpu/realmode.c.
  */
 #ifndef CPU_SEGMENTS_H
 #define CPU_SEGMENTS_H

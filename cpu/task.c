@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cpu/task.h"
 #include "cpu/exceptions.h"
+#include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 
@@ -105,8 +106,8 @@ static int read_image(struct vcpu *c, const struct switch_to *to, struct tss_ima
 }
 
 /* Every check of SDM 8.3 steps 3-5 that the callers have not made: both
- * TSSs 32-bit, the new one's limit, its image readable and free of
- * EFLAGS.VM, every page the switch writes reachable.  *old gets the current
+ * TSSs 32-bit, the new one's limit, its image readable, every page the
+ * switch writes reachable.  *old gets the current
  * TSS's descriptor when its busy bit is to be cleared. */
 static int check_switch(struct vcpu *c, const struct switch_to *to, struct tss_image *t,
                         struct desc *old, int *vec, uint32_t *err)
@@ -121,9 +122,6 @@ static int check_switch(struct vcpu *c, const struct switch_to *to, struct tss_i
         return unsupported(c, "task switch from a 16-bit TSS (TR %#06x, EIP %#x)", c->tr.sel, c->eip);
     if ((r = read_image(c, to, t, vec, err)))
         return r;
-    if (t->eflags & FL_VM)
-        return unsupported(c, "task switch into virtual-8086 mode (EFLAGS.VM in TSS %#06x, new "
-                              "EIP %#x): virtual-8086 mode is not implemented", to->sel, t->eip);
     if (probe_write(c, c->tr.base + TSS_EIP, TSS_SAVE_END - TSS_EIP, vec, err))
         return -1;
     if ((to->src == SRC_CALL || to->src == SRC_INT) &&
@@ -250,10 +248,17 @@ static int load_new(struct vcpu *c, const struct switch_to *to, const struct tss
     }
     if (to->src == SRC_CALL || to->src == SRC_INT)
         fl |= FL_NT;
-    vcpu_set_eflags(c, (fl & (FL_WRITABLE | FL_VIF | FL_VIP)) | FL_FIXED);
+    vcpu_set_eflags(c, (fl & (FL_WRITABLE | FL_VM | FL_VIF | FL_VIP)) | FL_FIXED);
     c->eip = t->eip;
     memcpy(c->gpr, t->gpr, sizeof c->gpr);
     c->dr[7] &= ~DR7_LOCAL;
+    /* A virtual-8086 task: its selectors are paragraph numbers, not
+     * descriptor-table indexes, and it runs at CPL 3 (SDM vol. 3A 8.3
+     * step 15 and 20.2.1); only the LDT is qualified. */
+    if (fl & FL_VM) {
+        v86_load_task(c, t->sreg);
+        return load_ldt(c, t->ldt, vec, err);
+    }
     /* The selectors first, with unusable caches, so that a fault leaves
      * the new task's selectors visible to its handler, as on the processor. */
     for (int s = 0; s < S_NSEG; s++)

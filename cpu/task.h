@@ -17,9 +17,11 @@
  * loading LDTR or a segment register, or a new EIP beyond the CS limit,
  * comes after the commit point: the switch stays done and the fault is
  * raised in the new task, at its EIP.  A TSS whose T flag is set gets a #DB
- * (DR6.BT) before its first instruction.  Only 32-bit TSSs are modelled; a
- * 16-bit TSS, or a new task with EFLAGS.VM set (virtual-8086 mode), stops the
- * run with a report (vm_unsupported).
+ * (DR6.BT) before its first instruction.  A new task whose EFLAGS has VM
+ * set runs in virtual-8086 mode: its segment registers are loaded the
+ * virtual-8086 way (cpu/v86.h), at CPL 3; an old task interrupted there
+ * through a task gate keeps VM = 1 in its saved EFLAGS.  Only 32-bit TSSs
+ * are modelled; a 16-bit TSS stops the run with a report (vm_unsupported).
  *
  * Return values follow cpu/segments.h: 0, -1 with *vec and *err set, -2 when the
  * run must stop (reported).  On -1 the caller raises *vec and *err at c->eip,

@@ -9,20 +9,9 @@
  * mem ([rdi]: ModRM mod 00, rm 111), saves the guest's state back into
  * guest_fx and restores the monitor's.  The four environment forms
  * (FLDENV, FNSTENV, FRSTOR, FNSAVE) also come with an operand-size prefix
- * (x87_stubs16: the 16-bit formats).  No instruction after the guest's
+ * (x87_stubs16: the 16-bit formats); the register forms come below.  No instruction after the guest's
  * waits for a pending x87 exception, so one that it leaves pending stays
  * in the image for the guest's next x87 instruction, as on hardware.
- *
- * The register forms (ModRM mod 11: FNINIT, FLD ST(i), FADD ST, ST(i),
- * FCOMI...) have one routine each, 32 bytes apart from x87_reg_stubs, at
- * index (opcode - 0xD8) * 64 + (ModRM & 0x3F):
- *
- *   uint64_t stub(uint64_t flags, void *guest_fx, void *host_fx)
- *
- * runs the instruction the same way with the arithmetic flags `flags`
- * loaded (FCMOVcc reads them) and returns RFLAGS after it (FCOMI and
- * FUCOMI write ZF, PF and CF).  FNSTSW AX (DF E0) must not run here: its
- * AX would be the host's.
  */
     .text
 
@@ -50,32 +39,6 @@ X87STUB x87_stub16_d9_6, 1, d9, 6
 X87STUB x87_stub16_dd_4, 1, dd, 4
 X87STUB x87_stub16_dd_6, 1, dd, 6
 
-.macro X87REG op, modrm
-0:
-    fxsave64 (%rdx)
-    fxrstor64 (%rsi)
-    push %rdi
-    popfq
-    .byte 0x\op, \modrm
-    pushfq
-    pop %rax
-    fxsave64 (%rsi)
-    fxrstor64 (%rdx)
-    ret
-    .org 0b + 32            /* exactly 32 bytes: an error if the code is longer */
-.endm
-
-    .p2align 5
-    .globl x87_reg_stubs
-x87_reg_stubs:
-.irp op, d8, d9, da, db, dc, dd, de, df
-    modrm = 0xC0
-    .rept 64
-    X87REG \op, modrm
-    modrm = modrm + 1
-    .endr
-.endr
-
     .section .data.rel.ro, "aw"
     .p2align 3
     .globl x87_stubs
@@ -88,5 +51,42 @@ x87_stubs:
     .globl x87_stubs16
 x87_stubs16:
     .quad x87_stub16_d9_4, x87_stub16_d9_6, x87_stub16_dd_4, x87_stub16_dd_6
+
+/*
+ * The register and no-operand forms (ESC opcode D8-DF with ModRM.mod 3):
+ * 512 routines of X87_REG_STUB bytes each, for opcode byte 0xD8 + n / 64
+ * and ModRM byte 0xC0 + n % 64, at x87_reg_stubs + n * X87_REG_STUB:
+ *
+ *   void stub(void *guest_fx, void *host_fx, uint64_t flags, uint64_t out[2])
+ *
+ * as above, with the guest's arithmetic flags loaded into RFLAGS first
+ * (FCMOVcc reads them, FCOMI and FUCOMI write them): out[0] is RFLAGS and
+ * out[1] EAX afterwards (FNSTSW AX).  The emulator calls only the forms
+ * its table allows (cpu/em_x87.c), never a reserved encoding.
+ */
+    .text
+    .p2align 5
+    .globl x87_reg_stubs
+x87_reg_stubs:
+    .set n, 0
+    .rept 512
+    .p2align 5
+1:
+    fxsave64 (%rsi)
+    fxrstor64 (%rdi)
+    push %rdx
+    popfq
+    .byte 0xD8 + (n >> 6), 0xC0 + (n & 63)
+    pushfq
+    popq (%rcx)
+    movl %eax, 8(%rcx)
+    fxsave64 (%rdi)
+    fxrstor64 (%rsi)
+    ret
+    .if . - 1b > 32
+    .error "x87 register stub longer than 32 bytes"
+    .endif
+    .set n, n + 1
+    .endr
 
     .section .note.GNU-stack, "", @progbits

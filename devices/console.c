@@ -20,13 +20,14 @@
 #include "devices/console.h"
 #include "devices/uart16550.h"
 #include "devices/irq.h"
+#include "cpu/host.h"
 
 #define CTRL_A 0x01
 
 static struct termios saved_tty;
 static int saved_tty_fd = -1;
 
-static void restore_tty(void)
+void console_restore_now(void)
 {
     if (saved_tty_fd >= 0) {
         tcsetattr(saved_tty_fd, TCSAFLUSH, &saved_tty);
@@ -54,7 +55,10 @@ static bool make_raw(int fd)
     if (saved_tty_fd < 0) {
         static bool hooked;
         if (!hooked)
-            atexit(restore_tty);
+        {
+            atexit(console_restore_now);
+            host_at_fatal(console_restore_now);
+        }
         hooked = true;
     }
     saved_tty_fd = fd;
@@ -71,7 +75,7 @@ void console_open(struct console *c, int in_fd)
 void console_close(struct console *c)
 {
     if (c->raw)
-        restore_tty();
+        console_restore_now();
     c->raw = false;
     c->in_fd = -1;
 }
@@ -129,6 +133,16 @@ static void host_read(struct vm *vm, struct console *c)
         c->in_fd = -1;              /* end of file: stop polling it */
 }
 
+/* Read what the host has, without blocking, if there is room. */
+static void poll_read(struct vm *vm, struct console *c)
+{
+    if (c->in_fd >= 0 && c->count < CONSOLE_BUF) {
+        struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
+        if (poll(&p, 1, 0) > 0)
+            host_read(vm, c);
+    }
+}
+
 static void feed(struct console *c, struct uart *u)
 {
     int room = uart_rx_room(u);
@@ -141,33 +155,52 @@ static void feed(struct console *c, struct uart *u)
 
 void console_pump(struct vm *vm, struct console *c, struct uart *u)
 {
-    if (c->in_fd >= 0 && c->count < CONSOLE_BUF) {
-        struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
-        if (poll(&p, 1, 0) > 0)
-            host_read(vm, c);
-    }
+    poll_read(vm, c);
     feed(c, u);
 }
 
-void console_wait(struct vm *vm, struct console *c, struct uart *u, uint64_t deadline_ns)
+size_t console_take(struct vm *vm, struct console *c, uint8_t *out, size_t max)
+{
+    poll_read(vm, c);
+    size_t n = 0;
+    while (n < max && c->count) {
+        out[n++] = c->buf[c->head];
+        c->head = (c->head + 1) % CONSOLE_BUF;
+        c->count--;
+    }
+    return n;
+}
+
+static bool can_read(const struct console *c)
+{
+    return c && c->in_fd >= 0 && c->count < CONSOLE_BUF;
+}
+
+void console_wait(struct vm *vm, struct console *const *cs, int n, uint64_t deadline_ns)
 {
     uint64_t now = host_now_ns();
     if (deadline_ns <= now)
         return;
+    struct pollfd p[CONSOLE_WAIT_MAX];
+    int np = 0;
+    for (int i = 0; i < n && np < CONSOLE_WAIT_MAX; i++)
+        if (can_read(cs[i]))
+            p[np++] = (struct pollfd){ .fd = cs[i]->in_fd, .events = POLLIN };
     /* Without any event source, wake up once a second so that the run loop
      * can look around; it costs nothing measurable. */
     uint64_t wait = deadline_ns - now;
-    bool can_read = c->in_fd >= 0 && c->count < CONSOLE_BUF;
-    if (!can_read && wait > 1000000000ull)
+    if (!np && wait > 1000000000ull)
         wait = 1000000000ull;
     struct timespec ts = { wait / 1000000000ull, wait % 1000000000ull };
-    if (can_read) {
-        struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
-        int r = ppoll(&p, 1, deadline_ns == UINT64_MAX ? NULL : &ts, NULL);
-        if (r > 0)
-            host_read(vm, c);
-    } else {
+    if (!np) {
         nanosleep(&ts, NULL);
+        return;
     }
-    feed(c, u);
+    if (ppoll(p, (nfds_t)np, deadline_ns == UINT64_MAX ? NULL : &ts, NULL) <= 0)
+        return;
+    for (int i = 0; i < n; i++)
+        if (can_read(cs[i]))
+            for (int j = 0; j < np; j++)
+                if (p[j].fd == cs[i]->in_fd && p[j].revents)
+                    host_read(vm, cs[i]);
 }

@@ -112,7 +112,8 @@ static const struct device_ops fw_cfg_ops = {
     .pio_write = fw_cfg_write,
 };
 
-int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes)
+int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16_t sercon,
+                const uint8_t *vga_bios, uint32_t vga_bios_len)
 {
     static const uint8_t signature[4] = { 'Q', 'E', 'M', 'U' };
     memset(f, 0, sizeof *f);
@@ -123,7 +124,7 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes)
     le64(f->numa, 0);                   /* node count; no per-CPU or per-node data follows */
     le16(f->boot_menu, 0);              /* SeaBIOS's etc/show-boot-menu: no menu, no wait */
     f->irq0_override[0] = 1;            /* the PIT's IRQ0 reaches I/O APIC pin 2 (devices/platform.c) */
-    le16(f->sercon_port, 0x3F8);        /* mirror the BIOS screen to COM1, QEMU's -nographic */
+    le16(f->sercon_port, sercon);       /* mirror the BIOS screen to COM1, QEMU's -nographic */
     be32(f->dir, 0);
 
     add_item(f, FW_CFG_SIGNATURE, signature, sizeof signature);
@@ -141,7 +142,10 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes)
     add_file(f, "bootorder", (const uint8_t *)f->bootorder, 0);
     f->bootorder_item = &f->items[f->nitems - 1];
     add_file(f, "etc/e820", f->e820, ram_map(f->e820, ram_bytes));
-    add_file(f, "etc/sercon-port", f->sercon_port, sizeof f->sercon_port);
+    if (sercon)
+        add_file(f, "etc/sercon-port", f->sercon_port, sizeof f->sercon_port);
+    if (vga_bios)
+        add_file(f, "vgaroms/vgabios.bin", vga_bios, vga_bios_len);
     dir->len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
     return io_register_pio(bus, FW_CFG_PORT_SEL, 2, &fw_cfg_ops, f);
 }

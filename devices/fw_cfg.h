@@ -3,7 +3,9 @@
  * I/O-port form a PC firmware such as SeaBIOS reads at 0x510-0x511.
  *
  * Contract: fw_cfg_init() builds the items of a machine with `ram_bytes` of
- * RAM from address 0 and one CPU, and registers ports 0x510-0x511 (QEMU's
+ * RAM from address 0 and one CPU, a serial console at port `sercon` (0:
+ * none) and a VGA BIOS (NULL: none; the caller keeps the image), and
+ * registers ports 0x510-0x511 (QEMU's
  * "combined" ports, as SeaBIOS drives them):
  *   - a 16-bit write to either port selects the item of that key and puts
  *     the read offset at 0;
@@ -17,9 +19,13 @@
  * interface; no DMA), 0x0003 RAM size, 0x0005 CPUs (1), 0x000D NUMA (no
  * nodes), 0x000E boot menu (0: none), 0x000F maximum CPUs (1), 0x0019 the
  * file directory, 0x8002 IRQ0 override (1: ISA IRQ0 is I/O APIC pin 2) and
- * the files from 0x0020: "bootorder" (empty until fw_cfg_boot_order()
- * fills it), "etc/e820" (the RAM),
- * "etc/sercon-port" (0x3F8).  Bit 14 of a key (QEMU's write channel) is
+ * the files from 0x0020: "bootorder" (empty until
+ * fw_cfg_boot_order() fills it), "etc/e820" (the RAM),
+ * "etc/sercon-port" (sercon, when not 0: SeaBIOS then mirrors its screen,
+ * int 10h teletype output, to that UART and reads keys from it, as under
+ * QEMU's -nographic), "vgaroms/vgabios.bin" (the VGA BIOS, which SeaBIOS
+ * copies to 0xC0000 and runs as the VGA option ROM, as QEMU hands it its
+ * ISA VGA's ROM).  Bit 14 of a key (QEMU's write channel) is
  * ignored on selection, as QEMU ignores it for reads.  No ACPI tables,
  * SMBIOS, kernel or initrd items: the firmware builds its own tables.
  * Multi-byte items are little-endian, except the directory, which is
@@ -54,7 +60,7 @@ struct io_bus;
 #define FW_CFG_DIR_ENTRY      (4 + 2 + 2 + FW_CFG_NAME_LEN)
 #define FW_CFG_E820_ENTRY     20        /* address u64, length u64, type u32 */
 
-#define FW_CFG_MAX_FILES      4
+#define FW_CFG_MAX_FILES      5
 #define FW_CFG_MAX_ITEMS      16
 #define FW_CFG_E820_MAX       2         /* RAM below and above 4 GiB */
 #define FW_CFG_BOOTORDER_MAX  512       /* SeaBIOS's bootorder: one device path per line */
@@ -83,7 +89,8 @@ struct fw_cfg {
     uint64_t data_writes, bad_widths;   /* ignored accesses (--stats) */
 };
 
-int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes);
+int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16_t sercon,
+                const uint8_t *vga_bios, uint32_t vga_bios_len);
 /* After fw_cfg_init(): the "bootorder" file (OpenFirmware device paths,
  * one per line, as SeaBIOS's boot.c matches them; longer text is cut at
  * the last whole line that fits) and the boot menu item (0x000E: menu

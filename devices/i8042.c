@@ -7,6 +7,7 @@
 #include "cpu/machine.h"
 #include "devices/device.h"
 #include "devices/i8042.h"
+#include "devices/keymap.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
 
@@ -20,6 +21,7 @@
 #define CB_SYS    0x04
 #define CB_KBDDIS 0x10
 #define CB_AUXDIS 0x20
+#define CB_XLATE  0x40
 #define ACK 0xFA
 
 static void update(struct i8042 *k)
@@ -49,6 +51,49 @@ static void push(struct i8042 *k, uint8_t v, bool aux)
     k->q_aux[i] = aux;
 }
 
+/* The keyboard sends its next byte when the controller's output buffer is
+ * free and the interface and the keyboard are enabled. */
+static void kbd_feed(struct i8042 *k)
+{
+    while (!k->count && k->key_count && k->scanning && !(k->cmd_byte & CB_KBDDIS)) {
+        uint8_t b = k->keys[k->key_head];
+        k->key_head = (k->key_head + 1) % I8042_KEYS;
+        k->key_count--;
+        if (k->cmd_byte & CB_XLATE) {
+            if (b == KEY_BREAK) {
+                k->key_break = true;
+                continue;
+            }
+            if (b != KEY_E0) {
+                b = keymap_set1(b) | (k->key_break ? 0x80 : 0);
+                k->key_break = false;
+            }
+        }
+        push(k, b, false);
+    }
+}
+
+static void kbd_clear(struct i8042 *k)
+{
+    k->key_count = 0;
+    k->key_break = false;
+}
+
+void i8042_keys(struct i8042 *k, const uint8_t *set2, size_t n)
+{
+    if (!k->scanning)
+        return;                     /* a keyboard that does not scan sees no keys */
+    for (size_t i = 0; i < n; i++) {
+        if (k->key_count == I8042_KEYS) {
+            k->key_overruns += n - i;
+            break;
+        }
+        k->keys[(k->key_head + k->key_count++) % I8042_KEYS] = set2[i];
+    }
+    kbd_feed(k);
+    update(k);
+}
+
 static void reset_machine(struct i8042 *k)
 {
     platform_reset(k->vm);
@@ -56,10 +101,7 @@ static void reset_machine(struct i8042 *k)
 
 static void set_a20(struct i8042 *k, bool on)
 {
-    if (!on && !k->a20_warned) {
-        fprintf(stderr, "vmm: guest disabled A20; memory above 1 MiB is not wrapped (not emulated)\n");
-        k->a20_warned = true;
-    }
+    vm_set_a20(k->vm, on);
     k->outport = (k->outport & ~0x02) | (on ? 0x02 : 0);
     k->port92 = (k->port92 & ~0x02) | (on ? 0x02 : 0);
 }
@@ -85,12 +127,17 @@ static void kbd_command(struct i8042 *k, uint8_t v)
         return;
     }
     switch (v) {
-    case 0xFF: push(k, ACK, false); push(k, 0xAA, false); break;   /* reset, BAT ok */
+    case 0xFF:                                                     /* reset, BAT ok */
+        kbd_clear(k);
+        k->scanning = true;
+        push(k, ACK, false); push(k, 0xAA, false); break;
     case 0xF2: push(k, ACK, false); push(k, 0xAB, false); push(k, 0x83, false); break;
     case 0xEE: push(k, 0xEE, false); break;                        /* echo */
     case 0xED: case 0xF0: case 0xF3:
         k->kbd_param = v; push(k, ACK, false); break;
-    case 0xF4: case 0xF5: case 0xF6: case 0xF7: case 0xF8: case 0xF9:
+    case 0xF4: k->scanning = true; push(k, ACK, false); break;
+    case 0xF5: kbd_clear(k); k->scanning = false; push(k, ACK, false); break;
+    case 0xF6: case 0xF7: case 0xF8: case 0xF9:
     case 0xFA: case 0xFB: case 0xFC: case 0xFD:
         push(k, ACK, false); break;
     default:
@@ -191,6 +238,7 @@ static uint32_t i8042_read(void *opaque, uint16_t port, int size)
         if (k->irq12 && k->vm)
             irq_set_level(k->vm, 12, 0);
         k->irq1 = k->irq12 = 0;
+        kbd_feed(k);
         update(k);
         return v;
     case 0x64:
@@ -218,6 +266,7 @@ static void i8042_write(void *opaque, uint16_t port, int size, uint32_t value)
             reset_machine(k);       /* fast reset */
         break;
     }
+    kbd_feed(k);
     update(k);
 }
 
@@ -229,7 +278,7 @@ static const struct device_ops i8042_ops = {
 
 int i8042_init(struct i8042 *k, struct vm *vm, struct io_bus *bus)
 {
-    *k = (struct i8042){ .vm = vm };
+    *k = (struct i8042){ .vm = vm, .scanning = true };
     k->status = ST_UNLOCKED | ST_SYS;
     k->cmd_byte = CB_KBDINT | CB_AUXINT | CB_SYS | 0x40;    /* 0x47: translate */
     k->outport = 0x03;              /* A20 on, reset line inactive */

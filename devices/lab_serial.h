@@ -11,6 +11,7 @@
  *                       waited for, while no one reads PATH.out)
  *   unix:PATH           connect to the Unix socket PATH
  *   unix:PATH,server    listen on PATH and wait for one client (message on stderr)
+ *   none                nothing connected (output dropped, no input)
  * *in_fd may be -1 (no input).  Returns 0, or -1 with err[] set (a bad SPEC,
  * or the file or socket cannot be opened).
  */

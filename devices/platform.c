@@ -146,6 +146,7 @@ static int kbc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 static void kbc_stats(struct platform *p, FILE *out)
 {
     stat(out, "i8042_unknown_commands", p->kbc.unknown_cmds);
+    stat(out, "i8042_key_overruns", p->kbc.key_overruns);
 }
 
 static int pci_up(struct platform *p, struct vm *vm, struct io_bus *bus)
@@ -211,6 +212,10 @@ static int vga_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     (void)vm;
     return vga_init(&p->vga, bus);
 }
+static void vga_stats(struct platform *p, FILE *out)
+{
+    stat(out, "vga_graphics_mode_sets", p->vga.graphics_sets);
+}
 
 /* COM1 is the guest's console (stdout, and stdin through the console
  * below); COM2 is there, connected to nothing. */
@@ -249,11 +254,13 @@ static bool has_cdrom(struct ide *ide)
     return false;
 }
 
-/* What a QEMU-like PC tells its firmware: RAM, CPUs, the serial console,
- * the boot order. */
+/* What a QEMU-like PC tells its firmware: RAM, CPUs, where its screen is:
+ * COM1 (the serial console, QEMU's -nographic), or with --display the
+ * VGA, whose BIOS it then gets; and the boot order. */
 static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size) < 0)
+    if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
+                    p->vga_bios, p->vga_bios_len) < 0)
         return -1;
     if (p->boot_set || has_cdrom(&p->ide)) {
         char text[FW_CFG_BOOTORDER_MAX];
@@ -300,6 +307,30 @@ static void console_tick(struct platform *p, uint64_t now)
 }
 static void console_down(struct platform *p) { console_close(&p->con); }
 
+/* --display curses: the screen and keyboard on the terminal, after the
+ * VGA and the keyboard controller it joins. */
+static int display_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    (void)vm, (void)bus;
+    if (p->display_on)
+        display_open(&p->display, STDIN_FILENO, STDOUT_FILENO);
+    return 0;
+}
+static void display_tick_(struct platform *p, uint64_t now)
+{
+    display_tick(&p->display, p->vm, &p->vga, &p->kbc, now);
+}
+static uint64_t display_deadline_(struct platform *p) { return display_deadline(&p->display); }
+static void display_stats(struct platform *p, FILE *out)
+{
+    if (p->display_on) {
+        stat(out, "display_frames", p->display.frames);
+        stat(out, "display_bytes", p->display.bytes);
+        stat(out, "display_keys_dropped", p->display.keys_dropped);
+    }
+}
+static void display_down(struct platform *p) { display_close(&p->display, p->vm, &p->vga); }
+
 static const struct pc_device pc_devices[] = {
     /* name            init           tick          deadline          stats         destroy */
     { "8259 PIC",      pic_up,        NULL,         NULL,             NULL,         NULL },
@@ -311,8 +342,9 @@ static const struct pc_device pc_devices[] = {
     { "IDE",           ide_up,        NULL,         NULL,             ide_stats,    ide_down },
     { "local APIC",    lapic_up,      lapic_tick_,  lapic_deadline_,  lapic_stats,  NULL },
     { "I/O APIC",      ioapic_up,     NULL,         NULL,             ioapic_stats, NULL },
-    { "VGA text",      vga_up,        NULL,         NULL,             NULL,         NULL },
+    { "VGA",           vga_up,        NULL,         NULL,             vga_stats,    NULL },
     { "console",       console_up,    console_tick, NULL,             NULL,         console_down },
+    { "display",       display_up,    display_tick_, display_deadline_, display_stats, display_down },
     { "COM1",          com1_up,       com1_tick,    com1_deadline,    com1_stats,   NULL },
     { "COM2",          com2_up,       com2_tick,    com2_deadline,    com2_stats,   NULL },
     { "debug exit",    debug_exit_up, NULL,         NULL,             NULL,         NULL },
@@ -336,6 +368,25 @@ void devices_boot(struct vm *vm, const char *order, bool menu, bool strict)
     p->boot_set = true;
     p->boot_menu = menu;
     p->boot_strict = strict;
+}
+
+void devices_display(struct vm *vm)
+{
+    platform_of(vm)->display_on = true;
+}
+
+void devices_display_end(struct vm *vm)
+{
+    struct platform *p = *vm_platform(vm);
+    if (p)
+        display_close(&p->display, vm, &p->vga);
+}
+
+void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len)
+{
+    struct platform *p = platform_of(vm);
+    p->vga_bios = rom;
+    p->vga_bios_len = len;
 }
 
 int devices_init(struct vm *vm, char *err, size_t errlen)
@@ -388,7 +439,9 @@ uint64_t devices_next_deadline_ns(struct vm *vm)
 void devices_wait(struct vm *vm, uint64_t deadline_ns)
 {
     struct platform *p = platform_of(vm);
-    console_wait(vm, &p->con, &p->com[0], deadline_ns);
+    struct console *cs[CONSOLE_WAIT_MAX] = { &p->con, p->display.open ? &p->display.keys : NULL };
+    console_wait(vm, cs, CONSOLE_WAIT_MAX, deadline_ns);
+    console_pump(vm, &p->con, &p->com[0]);
 }
 
 void devices_stats_print(struct vm *vm, FILE *out)
@@ -412,6 +465,7 @@ void devices_destroy(struct vm *vm)
         if (pc_devices[i].destroy)
             pc_devices[i].destroy(p);
     free(p->rom.data);
+    free((void *)p->vga_bios);
     free(p);
     *vm_platform(vm) = NULL;
 }

@@ -23,10 +23,12 @@
 #include "devices/ide.h"
 #include "devices/lapic.h"
 #include "devices/ioapic.h"
+#include "devices/vga.h"
 #include "devices/vga_text.h"
 #include "devices/rom.h"
 #include "devices/debugcon.h"
 #include "devices/fw_cfg.h"
+#include "devices/display.h"
 
 struct vm;
 
@@ -52,6 +54,10 @@ struct platform {
     struct rom rom;             /* --bios: the firmware (devices/rom.h) */
     struct fw_cfg fw_cfg;       /* QEMU's firmware configuration (devices/fw_cfg.h) */
     struct debugcon debugcon;   /* --bios-log: port 0x402 (devices/debugcon.h) */
+    bool display_on;            /* --display curses (devices_display()) */
+    struct display display;     /* the screen on the terminal (devices/display.h) */
+    const uint8_t *vga_bios;    /* the VGA BIOS handed to the firmware (devices_vga_bios()) */
+    uint32_t vga_bios_len;
     char boot_order[8];         /* --boot: QEMU's letters (devices/bootorder.h) */
     bool boot_set, boot_menu, boot_strict;
 };
@@ -65,6 +71,16 @@ void devices_stats_print(struct vm *vm, FILE *out);
 /* Before devices_init(): COM1's input and output descriptors (--serial,
  * devices/lab_serial.h) instead of stdin and stdout. */
 void devices_serial(struct vm *vm, int in_fd, int out_fd);
+/* Before devices_init(): --display curses, the VGA screen and the keyboard
+ * on the terminal (stdout and stdin; devices/display.h). */
+void devices_display(struct vm *vm);
+/* After the run: the last frame, and the terminal back as it was (before
+ * the statistics are printed on it).  No effect without the display. */
+void devices_display_end(struct vm *vm);
+/* Before devices_init(): a VGA BIOS image (an option ROM of len bytes,
+ * malloc'ed; the platform frees it) that fw_cfg offers the firmware as
+ * "vgaroms/vgabios.bin". */
+void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len);
 /* Before devices_init(): the firmware's boot order in QEMU's letters (c
  * hard disks, d CD-ROMs; others ignored), its boot menu and strict (no
  * other device).  Without it, a machine with a CD-ROM boots the hard

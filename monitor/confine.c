@@ -34,10 +34,12 @@ static void disk_fds(struct vm *vm, struct sandbox_fds *f)
 
 void vm_sandbox_fds(struct vm *vm, struct sandbox_fds *f)
 {
-    *f = (struct sandbox_fds){ .console = -1, .memfd = vm->mem.memfd, .pid = (int)getpid(),
+    *f = (struct sandbox_fds){ .console = { -1, -1 }, .memfd = vm->mem.memfd, .pid = (int)getpid(),
                                .kvm_vcpu = vm->kvm ? vm->kvm->vcpu_fd : -1 };
     if (vm->platform) {
-        f->console = platform_of(vm)->con.in_fd;
+        f->console[0] = platform_of(vm)->con.in_fd;
+        if (platform_of(vm)->display.open)
+            f->console[1] = platform_of(vm)->display.keys.in_fd;
         disk_fds(vm, f);
     }
     add(f->out, &f->nout, STDOUT_FILENO);

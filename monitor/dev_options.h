@@ -1,7 +1,7 @@
 /*
  * monitor/dev_options.h - the command-line options of the PC platform:
- * --disk FILE[,ro] (repeatable), --cdrom FILE (or QEMU's -cdrom), --boot
- * ORDER, --vga-dump, --reboot.
+ * --disk FILE[,ro] (repeatable), --cdrom FILE, --boot ORDER, --vga-dump,
+ * --reboot, --display.
  *
  * Contract: options_parse_dev() is options_parse() plus these options, filled
  * into struct dev_options; options_parse() accepts them too and drops them.
@@ -35,7 +35,14 @@ struct dev_options {
     const char *boot;           /* --boot ORDER, as given */
     bool vga_dump;              /* --vga-dump: print the text screen at exit */
     bool reboot;                /* --reboot: a guest reset boots the kernel again */
+    const char *display;        /* --display curses|none (NULL: none, QEMU's -nographic) */
 };
+
+/* --display curses was asked for. */
+static inline bool dev_display_curses(const struct dev_options *d)
+{
+    return d->display && d->display[0] == 'c';
+}
 
 int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
                       char *err, size_t errlen);

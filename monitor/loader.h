@@ -20,6 +20,10 @@ int loader_load(struct vm *vm, char *err, size_t errlen);
 /* --bios: the firmware image instead of a kernel (monitor/loader_bios.c):
  * the ROM at 4 GiB and its copy below 1 MiB, the CPU in its RESET state. */
 int loader_load_bios(struct vm *vm, char *err, size_t errlen);
+/* --display with a firmware: the VGA BIOS at path, handed to the platform
+ * (devices_vga_bios()) for the firmware to run; -1 with err[] set when it
+ * cannot be read or is no option ROM. */
+int loader_load_vga_bios(struct vm *vm, const char *path, char *err, size_t errlen);
 
 /* ---- shared by the loader's own files (loader*.c); not for other modules ---- */
 

@@ -18,8 +18,10 @@
 #include "monitor/vm.h"
 #include "cpu/realmode.h"
 #include "devices/rom.h"
+#include "devices/platform.h"
 
 #define LOW_ALIAS_MAX (128u * 1024)     /* 0xE0000-0xFFFFF */
+#define VGA_BIOS_MAX  (128u * 1024)     /* 0xC0000-0xDFFFF */
 
 int loader_load_bios(struct vm *vm, char *err, size_t errlen)
 {
@@ -48,5 +50,34 @@ int loader_load_bios(struct vm *vm, char *err, size_t errlen)
     loader_copy(vm, 0x100000 - low, rom + size - low, low, low);
     devices_firmware(vm, rom, (uint32_t)size);
     vcpu_reset_power_on(&vm->cpu);
+    return 0;
+}
+
+/* The VGA BIOS for --display: an option ROM (0x55 0xAA, at most the
+ * 128 KiB from 0xC0000 to 0xDFFFF where a PC's ROMs go) that SeaBIOS gets
+ * through fw_cfg and runs; the platform keeps it. */
+int loader_load_vga_bios(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    int fd;
+    uint64_t size;
+    if (loader_open_regular(path, &fd, &size, err, errlen) < 0)
+        return -1;
+    if (size < 512 || size > VGA_BIOS_MAX) {
+        close(fd);
+        return loader_error(err, errlen, path, "VGA BIOS of %llu bytes: must be 512 bytes to 128 KiB",
+                            (unsigned long long)size);
+    }
+    uint8_t *rom = malloc(size);
+    if (!rom)
+        return close(fd), loader_error(err, errlen, path, "out of memory");
+    int r = loader_read_buf(path, fd, rom, size, err, errlen);
+    close(fd);
+    if (r == 0 && (rom[0] != 0x55 || rom[1] != 0xAA))
+        r = loader_error(err, errlen, path, "not an option ROM (no 55 AA at offset 0)");
+    if (r < 0) {
+        free(rom);
+        return -1;
+    }
+    devices_vga_bios(vm, rom, (uint32_t)size);
     return 0;
 }

@@ -52,6 +52,35 @@ static int fail(const char *msg, int status)
     return status;
 }
 
+/* --display curses with a firmware: the VGA BIOS it runs (int 10h), when
+ * the package has it; without it the firmware's screen stays empty. */
+static int firmware_vga_bios(struct vm *vm, char *err, size_t errlen)
+{
+    if (!vm->opt.bios)
+        return 0;
+    if (access(VMM_DEFAULT_VGA_BIOS, R_OK) != 0) {
+        fprintf(stderr, "vmm: --display curses: no VGA BIOS (%s, Debian package seabios): the "
+                "firmware cannot write on the screen\n", VMM_DEFAULT_VGA_BIOS);
+        return 0;
+    }
+    return loader_load_vga_bios(vm, VMM_DEFAULT_VGA_BIOS, err, errlen);
+}
+
+/* --display curses takes the terminal: stdout must be one, and COM1
+ * cannot have it too.  0, or the exit status of a refusal. */
+static int check_display(const struct vm_options *o, const struct dev_options *dev)
+{
+    if (!dev_display_curses(dev))
+        return 0;
+    if (!isatty(STDOUT_FILENO))
+        return fail("--display curses: stdout is not a terminal (the screen is drawn with "
+                    "escape sequences; use --vga-dump for the screen as text)", VMM_EXIT_USAGE);
+    if (o->serial && strcmp(o->serial, "stdio") == 0)
+        return fail("--display curses and --serial stdio both want the terminal: send COM1 "
+                    "elsewhere (--serial file:PATH, unix:PATH, none)", VMM_EXIT_USAGE);
+    return 0;
+}
+
 /* --cdrom first, in the secondary master's slot, then --disk in order
  * into the slots left: primary master, primary slave, secondary master
  * (without --cdrom), secondary slave; then the firmware's boot order. */
@@ -154,6 +183,15 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
+    if (dev_display_curses(dev) && firmware_vga_bios(vm, err, sizeof err) < 0) {
+        status = fail(err, VMM_EXIT_USAGE);
+        goto out;
+    }
+    if (dev_display_curses(dev)) {
+        devices_display(vm);
+        if (!opt->serial)
+            devices_serial(vm, -1, -1);     /* the terminal shows the screen: COM1 goes nowhere */
+    }
     if (opt->serial) {
         int in_fd, out_fd;
         if (serial_open(opt->serial, &in_fd, &out_fd, err, sizeof err) < 0) {
@@ -178,6 +216,7 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
 
     status = vm_run(vm);
     *reset = vm->platform->reset;
+    devices_display_end(vm);            /* the terminal back before anything is printed on it */
 
     if (opt->stats) {
         char *more = more_stats(vm);
@@ -356,6 +395,8 @@ int main(int argc, char **argv)
         return fail(err, VMM_EXIT_USAGE);
     }
     int refused = choose_engine(&opt);
+    if (!refused)
+        refused = check_display(&opt, &dev);
     if (refused)
         return refused;
     if (dev.reboot)

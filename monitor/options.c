@@ -64,6 +64,8 @@ struct opt_desc {
                                         { name, metavar, help, OPT_STRING, DEV_FIELD(f), 0, 0, 0, false, \
                                           true, chk, 0 }
 #define DEV_F(name, f, help)            { name, NULL, help, OPT_FLAG, DEV_FIELD(f), 0, 0, 0, false, true, NULL, 0 }
+#define DEV_S(name, metavar, f, chk, help) \
+                                        { name, metavar, help, OPT_STRING, DEV_FIELD(f), 0, 0, 0, false, true, chk, 0 }
 #define DEV_L(name, metavar, f, max, chk, help) \
                                         { name, metavar, help, OPT_LIST, DEV_FIELD(f), 0, max, 0, \
                                           false, true, chk, 0 }
@@ -79,6 +81,7 @@ static int check_ring0(const char *v, char *err, size_t n);
 static int check_accel(const char *v, char *err, size_t n);
 static int check_stats(const char *v, char *err, size_t n);
 static int check_range(const char *v, char *err, size_t n);
+static int check_display(const char *v, char *err, size_t n);
 
 static const struct opt_desc opt_table[] = {
     OPT_FILE("kernel", kernel, true, check_kernel,
@@ -109,8 +112,15 @@ static const struct opt_desc opt_table[] = {
       "                       (docs/labs/mmu-tracing.md)", OPT_STRING, FIELD(trace_mmu), 0, 0, 0,
       false, false, check_range, 0 },
     OPT_S("serial", "SPEC", serial, "where COM1, the guest's console, goes: stdio (default),\n"
-          "                       file:PATH, pipe:PATH (PATH.in, PATH.out), unix:PATH[,server]\n"
-          "                       (QEMU's spellings; docs/labs/serial-backends.md)"),
+          "                       file:PATH, pipe:PATH (PATH.in, PATH.out), unix:PATH[,server],\n"
+          "                       none (QEMU's spellings; docs/labs/serial-backends.md)"),
+    DEV_S("display", "TYPE", display, check_display,
+          "none (default, also -nographic): the terminal is the serial\n"
+          "                       console; curses: the VGA text screen on the terminal and the keys on\n"
+          "                       the PS/2 keyboard (stdout must be a terminal; COM1 then goes\n"
+          "                       nowhere unless --serial says; a firmware gets the VGA BIOS\n"
+          "                       " VMM_DEFAULT_VGA_BIOS "; Ctrl-A x quits)\n"
+          "                       (QEMU's -display; docs/usage.md)"),
     OPT_F("share-report", share_report, "at the end, report how many guest pages are identical to\n"
           "                       others and what sharing them would free (docs/labs/page-sharing.md)"),
     OPT_F("perf-map", perf_map, "write /tmp/perf-PID.map naming each translation unit by its guest\n"
@@ -279,6 +289,14 @@ static int check_range(const char *v, char *err, size_t n)
     if (options_range(v, &lo, &hi) == 0)
         return 0;
     snprintf(err, n, "--trace-mmu %s: want START-END, two hex linear addresses, START <= END", v);
+    return -1;
+}
+
+static int check_display(const char *v, char *err, size_t n)
+{
+    if (strcmp(v, "curses") == 0 || strcmp(v, "none") == 0)
+        return 0;
+    snprintf(err, n, "--display %s: must be curses or none", v);
     return -1;
 }
 
@@ -474,6 +492,9 @@ void options_usage(FILE *out)
         fprintf(out, "  %-8s %s\n", exit_table[i].code, exit_table[i].meaning);
 }
 
+static int parse(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
+                 char *err, size_t errlen);
+
 static void options_defaults(struct vm_options *o, struct dev_options *dev)
 {
     memset(o, 0, sizeof *o);
@@ -489,33 +510,46 @@ int options_parse(int argc, char **argv, struct vm_options *o, char *err, size_t
     return options_parse_dev(argc, argv, o, &dev, err, errlen);
 }
 
-static int parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
-                     char *err, size_t errlen);
-
-/* QEMU's single-dash spellings that users type from habit. */
-static const char *const qemu_alias[][2] = { { "-cdrom", "--cdrom" }, { "-boot", "--boot" } };
+/* QEMU's single-dash spellings: -display, -serial, -kernel, ... for any
+ * option of the table (the value follows as the next argument, as QEMU
+ * takes it), and -nographic for --display none.  The new argument lives
+ * as long as the process: getopt's optarg may point into it. */
+static char *qemu_spelling(char *a)
+{
+    static char none[] = "--display=none";
+    if (strcmp(a, "-nographic") == 0 || strcmp(a, "--nographic") == 0)
+        return none;
+    if (a[0] != '-' || a[1] == '-' || strlen(a) < 3)
+        return a;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (strcmp(a + 1, opt_table[i].name) == 0) {
+            char *dd = malloc(strlen(a) + 2);
+            if (!dd)
+                return a;
+            dd[0] = '-';
+            strcpy(dd + 1, a);
+            return dd;
+        }
+    return a;
+}
 
 int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
                       char *err, size_t errlen)
 {
-    char **av = calloc((size_t)argc + 1, sizeof *av);
-    if (!av) {
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (int i = 0; i < argc; i++) {
-        av[i] = argv[i];
-        for (size_t k = 0; i && k < sizeof qemu_alias / sizeof qemu_alias[0]; k++)
-            if (strcmp(argv[i], qemu_alias[k][0]) == 0)
-                av[i] = (char *)qemu_alias[k][1];
-    }
-    int r = parse_dev(argc, av, o, dev, err, errlen);
-    free(av);
+    for (int i = 0; i < argc; i++)
+        args[i] = i ? qemu_spelling(argv[i]) : argv[i];
+    int r = parse(argc, args, o, dev, err, errlen);
+    free(args);
     return r;
 }
 
-static int parse_dev(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
-                     char *err, size_t errlen)
+static int parse(int argc, char **argv, struct vm_options *o, struct dev_options *dev,
+                 char *err, size_t errlen)
 {
     struct option longopts[NOPTS + 1];
 

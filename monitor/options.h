@@ -1,8 +1,9 @@
 /*
  * monitor/options.h - the vmm command line.
  *
- * Contract: options_parse() fills struct vm_options from argv.  Returns 0 to
- * run, 1 when --help was printed (exit 0), 2 for --host-info (the caller
+ * Contract: options_parse() fills struct vm_options from argv.  QEMU's
+ * single-dash spellings (-kernel, -serial, -display, ... and -nographic
+ * for --display none) are accepted as well.  Returns 0 to run, 1 when --help was printed (exit 0), 2 for --host-info (the caller
  * prints host_facts_print(), exit 0), -1 with a one-line message in err[]
  * for an unknown option or a value out of range (exit VMM_EXIT_USAGE).
  */
@@ -12,6 +13,9 @@
 /* The firmware booted when no kernel is given (Debian package seabios:
  * the bios.bin QEMU boots by default). */
 #define VMM_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
+/* The VGA BIOS the firmware runs under --display curses (the same package:
+ * SeaVGABIOS for a plain ISA VGA, QEMU's -vga std without its PCI part). */
+#define VMM_DEFAULT_VGA_BIOS "/usr/share/seabios/vgabios-isavga.bin"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -345,8 +345,9 @@ static void bt_interrupts(struct vm *vm)
  * cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints and
  * single steps as for translated code.  The emulator reads guest memory
  * itself (walking the guest's tables if paging is on), so the shadow MMU's
- * views are not entered.  Virtual-8086 mode comes here too, and the
- * emulator stops it with its report. */
+ * views are not entered.  Virtual-8086 mode (cpu/v86.h) comes here too:
+ * the emulator reaches its memory as a CPL-3 user through the guest's
+ * tables, and every event it takes leaves for a ring-0 handler. */
 static void run_interpreted(struct vm *vm, bool gdb_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -404,6 +405,8 @@ static void bt_run(struct vm *vm)
     realmode_clock(vm, interpreted);
     if (interpreted) {
         vm->stats.realmode_insns++;
+        if (c->eflags & FL_VM)
+            vm->stats.v86_insns++;
         run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
         return;
     }

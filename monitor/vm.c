@@ -14,6 +14,7 @@
 #include "monitor/gdbstub.h"
 #include "shadow_mmu/mmu.h"
 #include "bt/bt.h"
+#include "shadow_mmu/shadow.h"
 
 #define MAX_INSN_BYTES 15           /* longest x86 instruction (SDM vol. 2, 2.3.11) */
 
@@ -88,6 +89,28 @@ static size_t peek_code(struct vcpu *c, uint32_t lin, uint8_t *buf)
            mmu_read(c, lin + (uint32_t)n, buf + n, 1, ACC_NOSET, &f) == MMU_OK)
         n++;
     return n;
+}
+
+void vm_set_a20(struct vm *vm, bool on)
+{
+    struct guest_mem *m = vm_mem(vm);
+    uint32_t mask = on ? 0xFFFFFFFFu : ~A20_BIT;
+    if (m->a20_mask == mask)
+        return;
+    m->a20_mask = mask;
+    vm->stats.a20_switches++;
+    if (!on && !vm->a20_warned && (vm->opt.accel_kvm || (vm->cpu.cr0 & CR0_PG))) {
+        fprintf(stderr, "vmm: the guest closed the A20 gate %s: addresses above 1 MiB are not "
+                "wrapped there (docs/devices.md, \"A20\")\n",
+                vm->opt.accel_kvm ? "under --accel kvm" : "with paging on");
+        vm->a20_warned = true;
+    }
+    if (vm->opt.accel_kvm || !vm->tc)
+        return;
+    /* Translations were made for the old aliasing; the identity map
+     * (paging off) is rebuilt with or without the odd-megabyte alias. */
+    bt_flush(vm, on ? "A20 gate opened" : "A20 gate closed");
+    shadow_reset(vm);
 }
 
 void vm_unsupported(struct vm *vm, const char *what)

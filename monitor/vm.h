@@ -69,6 +69,7 @@ struct vm {
     struct gdb *gdb;            /* remote debugger (monitor/gdbstub.c), may be NULL */
     struct symtab *syms;        /* guest kernel symbols (--symbols, or the ELF kernel), may be NULL */
     FILE *perf_map;             /* --perf-map: /tmp/perf-PID.map, may be NULL */
+    bool a20_warned;            /* vm_set_a20() said where the gate is not modelled */
     struct vm_options opt;
 
     /* A guest #PF delivered for a ring-3 access: when ring 3 runs again in

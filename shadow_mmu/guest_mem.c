@@ -24,6 +24,7 @@ int guest_mem_init(struct guest_mem *m, uint64_t mib, char *err, size_t errlen)
         return -1;
     }
     m->size = mib << 20;
+    m->a20_mask = 0xFFFFFFFFu;          /* the gate is open at power-on */
     m->memfd = memfd_create("guest-ram", MFD_CLOEXEC);
     if (m->memfd < 0 || ftruncate(m->memfd, (off_t)(m->size + GUEST_PAGE_SIZE)) < 0) {
         snprintf(err, errlen, "cannot create %llu MiB of guest RAM: %s",
@@ -102,5 +103,18 @@ int guest_mem_map_identity(struct guest_mem *m)
     if (mmap(m->kview, m->size, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_FIXED, m->memfd, 0) == MAP_FAILED)
         return -1;
+    return guest_mem_map_a20_alias(m);
+}
+
+int guest_mem_map_a20_alias(struct guest_mem *m)
+{
+    if (m->a20_mask & A20_BIT)
+        return 0;
+    for (uint64_t mb = A20_BIT; mb < m->size; mb += 2 * A20_BIT) {
+        uint64_t len = m->size - mb < A20_BIT ? m->size - mb : A20_BIT;
+        if (mmap(m->kview + mb, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->memfd,
+                 (off_t)(mb - A20_BIT)) == MAP_FAILED)
+            return -1;
+    }
     return 0;
 }

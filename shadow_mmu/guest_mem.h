@@ -59,6 +59,11 @@ struct guest_mem {
     uint8_t *ram;           /* monitor's mapping of all of RAM */
     uint8_t *kview;         /* kernel view: guest linear 0 */
     uint8_t *code_pages;    /* one byte per RAM page: 1 = holds translated code (write-protected) */
+    /* The A20 gate (i8042 output port, port 0x92): all ones, or every bit
+     * but 20 while the gate is closed, when a PC's physical address line 20
+     * reads as 0 and each odd megabyte shows the even one below it.
+     * Applied with paging off (the identity map, mmu_translate). */
+    uint32_t a20_mask;
     /* The memfd has one more page after RAM, all ones: mapped read-only
      * wherever the guest reads physical addresses no device claims, as a PC
      * bus answers them (GUEST_ONES_PAGE(m) is its page number). */
@@ -72,6 +77,13 @@ void guest_mem_destroy(struct guest_mem *m);
 
 /* Map guest-physical RAM 1:1 into the kernel view (paging off). */
 int guest_mem_map_identity(struct guest_mem *m);
+
+#define A20_BIT 0x100000u
+
+/* The megabyte-sized alias a closed A20 gate makes: the kernel-view pages
+ * of the odd megabytes of RAM show the even megabyte below (see a20_mask).
+ * Called by guest_mem_map_identity(); returns 0 or -1. */
+int guest_mem_map_a20_alias(struct guest_mem *m);
 
 /* Is [pa, pa+len) inside RAM? */
 static inline bool guest_mem_is_ram(const struct guest_mem *m, uint64_t pa, uint64_t len)

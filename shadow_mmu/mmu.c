@@ -173,8 +173,8 @@ enum mmu_result mmu_translate(struct vcpu *c, uint32_t lin, unsigned acc,
                               uint32_t *pa, struct mmu_fault *f)
 {
     if (!(c->cr0 & CR0_PG)) {
-        *pa = lin;
-        return guest_mem_is_ram(vm_mem(c->vm), lin, 1) ? MMU_OK : MMU_NOT_RAM;
+        *pa = lin & vm_mem(c->vm)->a20_mask;
+        return guest_mem_is_ram(vm_mem(c->vm), *pa, 1) ? MMU_OK : MMU_NOT_RAM;
     }
     const struct pg_format *fm = mmu_format(c);
     uint64_t xd_rsvd = fm->pae && !nxe(c) ? PTE_XD : 0;

@@ -156,6 +156,19 @@ static void select_view(struct vm *vm)
     use_view(vm, pick);
 }
 
+/* Paging off: the identity map's page ppn, and its alias in the odd
+ * megabyte above while the A20 gate is closed (guest_mem_map_a20_alias),
+ * get protection prot. */
+static void identity_protect(struct vm *vm, uint32_t ppn, int prot)
+{
+    struct shadow *s = shadow_of(vm);
+    struct guest_mem *m = vm_mem(vm);
+    mprotect(hm_host(s, 0, ppn), GUEST_PAGE_SIZE, prot);
+    uint32_t alias = ppn | (A20_BIT >> 12);
+    if (!(m->a20_mask & A20_BIT) && alias != ppn && (uint64_t)alias * GUEST_PAGE_SIZE < m->size)
+        mprotect(hm_host(s, 0, alias), GUEST_PAGE_SIZE, prot);
+}
+
 void shadow_reset(struct vm *vm)
 {
     struct shadow *s = shadow_of(vm);
@@ -172,7 +185,7 @@ void shadow_reset(struct vm *vm)
         guest_mem_map_identity(m);
         for (uint64_t p = 0; p < s->npages; p++)
             if (m->code_pages[p])
-                mprotect(hm_host(s, 0, (uint32_t)p), GUEST_PAGE_SIZE, PROT_READ);
+                identity_protect(vm, (uint32_t)p, PROT_READ);
         use_view(vm, 0);
         return;
     }
@@ -445,8 +458,7 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
     if (!(vm_cpu(vm)->cr0 & CR0_PG)) {
         /* The identity map holds every page writable: change just this one
          * (unless it is also a page-table page, which paging off cannot be). */
-        mprotect(hm_host(s, 0, ppn), GUEST_PAGE_SIZE,
-                 protect ? PROT_READ : PROT_READ | PROT_WRITE);
+        identity_protect(vm, ppn, protect ? PROT_READ : PROT_READ | PROT_WRITE);
         return;
     }
     /* Aliases stay read-only when unprotected: the next write remaps them. */

@@ -54,7 +54,7 @@ static void confine(enum layer l)
     char note[200];
     if ((l & LANDLOCK) && sandbox_landlock(note, sizeof note) <= 0)
         _exit(50);
-    struct sandbox_fds f = { .console = pty_slave, .out = { 1, 2, report[1] }, .nout = 3,
+    struct sandbox_fds f = { .console = { pty_slave, -1 }, .out = { 1, 2, report[1] }, .nout = 3,
                              .memfd = memfd, .gdb_listen = -1, .pid = (int)getpid(),
                              .kvm_vcpu = -1 };
     if ((l & SECCOMP) && sandbox_seccomp(&f) < 0)

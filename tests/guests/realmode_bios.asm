@@ -350,11 +350,113 @@ rm_back:
         cmp word [FLT_IP], .gp
         CHECK 24
 
+        ; 25-30: the A20 gate closed (port 0x92 bit 1 clear; bit 0 stays
+        ; clear, it would reset): physical address bit 20 reads as 0, so
+        ; 0x100500 is 0x500 whether reached as FFFF:0510, through unreal
+        ; mode's 32-bit offset or from 32-bit protected mode.
+        in al, 0x92
+        and al, 0xFC
+        out 0x92, al
+        mov eax, [dword 0x100500]
+        cmp eax, 0                      ; [0x500], cleared in pm32
+        CHECK 25
+        mov ax, 0xFFFF
+        mov fs, ax
+        mov dword [fs:0x510], 0xCAFEF00D
+        cmp dword [0x500], 0xCAFEF00D
+        CHECK 26
+        o32 lgdt [cs:gdtr]
+        mov eax, cr0
+        or al, 1
+        mov cr0, eax
+        jmp dword 0x08:(IMAGE + pm32_a20)
+rm_a20:
+        xor ax, ax
+        mov ss, ax
+        mov sp, 0x7000
+        mov ds, ax
+        mov es, ax
+        cmp dword [0x700], 0xCAFEF00D   ; what 32-bit code read at 0x100500
+        CHECK 27
+        cmp dword [dword 0x200600], 0x5555AAAA  ; its write to 0x300600
+        CHECK 28
+        ; the gate opened again through the keyboard controller's output
+        ; port (command 0xD1, then the byte: A20 bit 1, reset bit 0 high)
+        call kbc_wait
+        mov al, 0xD1
+        out 0x64, al
+        call kbc_wait
+        mov al, 0xDF
+        out 0x60, al
+        call kbc_wait
+        cmp dword [dword 0x100500], 0x12345678
+        CHECK 29
+        cmp dword [0x500], 0xCAFEF00D
+        CHECK 30
+
+        ; 31-34: the x87 in real mode, as Linux's real-mode setup probes it
+        ; (FNINIT, FNSTSW AX) and as 16-bit programs compute with it:
+        ; register and no-operand forms, a memory store, FCOMI's flags.
+        mov ax, 0xFFFF
+        fninit
+        fnstsw ax
+        test ax, ax
+        CHECK 31
+        fld1
+        fld1
+        faddp st1, st0
+        fld st0
+        fmulp st1, st0                  ; (1 + 1)^2
+        fistp word [0x710]
+        cmp word [0x710], 4
+        CHECK 32
+        fld1
+        fldz
+        fcomi st0, st1                  ; 0 < 1: CF set, ZF clear
+        jnc .x87_bad
+        jz .x87_bad
+        fcompp
+        fnstsw ax
+        and ax, 0x3800                  ; TOP back to 0: the stack is empty
+        CHECK 33
+        jmp .x87_ok
+.x87_bad:
+        mov al, 34
+        jmp fail
+.x87_ok:
+
         mov si, msg_pass
         call puts
         mov al, 0
         out 0xF4, al
         hlt
+
+kbc_wait:                       ; until the 8042's input buffer is empty
+        in al, 0x64
+        test al, 0x02
+        jnz kbc_wait
+        ret
+
+        bits 32
+pm32_a20:                       ; translated 32-bit code, paging off, A20 closed
+        mov ax, 0x10
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov eax, [0x100500]
+        mov [0x700], eax
+        mov dword [0x300600], 0x5555AAAA
+        jmp 0x18:pm16_a20
+
+        bits 16
+pm16_a20:
+        mov ax, 0x20
+        mov ss, ax
+        mov es, ax
+        mov eax, cr0
+        and al, 0xFE
+        mov cr0, eax
+        jmp 0xF000:rm_a20
 
         align 8
 gdt:    dq 0

@@ -14,13 +14,7 @@ enum { G_TSS_U = RT_GDT_FREE, G_GATE_U };
 #define SCRATCH 0x3FF
 #define CLOSED 0x80
 
-/* A 32-bit TSS followed by its I/O bitmap (ports 0-0x3FF) and the byte of
- * ones that must end it. */
-static struct {
-    struct tss32 t;
-    uint8_t map[0x400 / 8];
-    uint8_t end;
-} __attribute__((packed)) tss_u;
+static struct rt_iomap_tss tss_u;
 static uint8_t stk_user[2048], stk_ring0[2048] __attribute__((aligned(16)));
 
 volatile uint32_t u_runs, u_scratch, u_gp_count, u_gp_vector, u_gp_error, u_gp_cs, u_cs;
@@ -45,19 +39,12 @@ asm(".text\nu_entry:\n\tcall u_body\n\tiret\n\tjmp u_entry\n");
 
 void test_main(void)
 {
-    memset(&tss_u, 0, sizeof tss_u);
+    rt_iomap_tss_init(&tss_u, G_TSS_U, (uint32_t)stk_ring0 + sizeof stk_ring0, SCRATCH);
     tss_u.t.eip = (uint32_t)u_entry;
     tss_u.t.eflags = 0x2;                   /* IOPL 0 */
     tss_u.t.esp = (uint32_t)stk_user + sizeof stk_user;
     tss_u.t.cs = RT_UCODE;
     tss_u.t.ss = tss_u.t.ds = tss_u.t.es = tss_u.t.fs = tss_u.t.gs = RT_UDATA;
-    tss_u.t.ss0 = RT_KDATA;
-    tss_u.t.esp0 = (uint32_t)stk_ring0 + sizeof stk_ring0;
-    tss_u.t.iomap = sizeof tss_u.t;
-    memset(tss_u.map, 0xFF, sizeof tss_u.map);
-    tss_u.map[SCRATCH / 8] &= ~(1u << (SCRATCH % 8));
-    tss_u.end = 0xFF;
-    rt_gdt_set(G_TSS_U, rt_seg_desc((uint32_t)&tss_u, sizeof tss_u - 1, ACC_TSS32, 0));
     /* A DPL-3 gate: ring 3 could call it too; ring 0 calls it here. */
     rt_gdt[G_GATE_U] = (uint64_t)SEL(G_TSS_U) << 16 | (uint64_t)0xE5 << 40;
 

@@ -13,7 +13,8 @@
 # also a hard disk with an MBR) holds the kernel, the initramfs and a
 # grub.cfg with the same command line; vmm starts the firmware BIOS (vmm
 # --bios) with that image as the first disk and the ext2 image as the
-# second, which the guest finds as /dev/sdb (vmmtest_disk=sdb).
+# second, which the guest finds by its label (vmmtest_disk=label: sd_mod
+# names the two disks in whichever order its probes end).
 # --grub-cdrom BIOS boots the same image as a CD instead (vmm --cdrom: El
 # Torito, no emulation), with the ext2 image as the only disk (sda); the
 # guest also reads the whole CD back through sr_mod (vmmtest_cdrom=sr0),
@@ -134,8 +135,8 @@ cmdline="console=ttyS0 vmmtest=1$append_extra"
 boot=(--kernel "$kernel" --initrd "$tmp/initramfs.cpio" --disk "$tmp/disk.img" --append "$cmdline")
 # The boot image, $tmp/boot.img: GRUB's hybrid rescue image, or an
 # ISOLINUX CD.  On a CD the guest reads the CD back (vmmtest_cdrom); on a
-# disk the ext2 image is the second drive (vmmtest_disk=sdb).
-boot_args="vmmtest_disk=sdb"
+# disk the ext2 image is the second drive, found by its label.
+boot_args="vmmtest_disk=label"
 [[ $media == cdrom ]] && boot_args="vmmtest_cdrom=sr0"
 if [[ $loader == isolinux ]]; then
     mkdir -p "$tmp/iso/isolinux" "$tmp/iso/boot"

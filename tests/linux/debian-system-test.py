@@ -4,7 +4,7 @@ as a person at its serial console would.
 
     debian-system-test.py --vmm VMM --images DIR [--flavour 686|686-pae]
                           [--boots N] [--mem MIB] [--timeout S]
-                          [--vmm-arg ARG]... [--work DIR]
+                          [--vmm-arg ARG]... [--work DIR] [--grub BIOS]
 
 DIR is guest-images/debian-system (tests/guests/build-debian-system.sh
 builds it): a bookworm i386 root file system on rootfs.ext4, with its two
@@ -22,6 +22,12 @@ sparse copy of the image (the guest writes to its root file system), with
      and sqlite3, each answer checked against a value computed here;
   4. powers off with `systemctl poweroff`: vmm must exit with status 0,
      and `e2fsck -fn` on the image copy must find it clean.
+
+With --grub BIOS the guest boots as a PC with that disk does: the root file
+system goes into partition 1 of a partitioned disk with GRUB in its master
+boot record (tests/guests/mkgrubdisk.py), vmm starts the firmware BIOS with
+no --kernel, and GRUB loads the flavour's kernel and initramfs from the
+guest's own /boot (root=/dev/sda1); the checks are the same.
 
 A kernel panic, the initramfs's emergency shell, a timeout or any wrong
 answer fails the boot at once, with the console transcript's last lines and
@@ -43,6 +49,7 @@ PASSWORD = "vmm"
 # Terminal control sequences (colours, bash's bracketed-paste switch).
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROMPT = "VMMSH# "
+MKGRUBDISK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "guests", "mkgrubdisk.py")
 # The kernel and initramfs of each flavour, in DIR.
 FLAVOURS = {"686": ("vmlinuz", "initrd.img"), "686-pae": ("vmlinuz-pae", "initrd-pae.img")}
 # Output that ends a boot at once: no later line can make it pass.
@@ -160,15 +167,48 @@ class Console:
         self.log.close()
 
 
+def kernel_release(args):
+    """The release of the flavour's kernel, from the VERSION file that
+    build-debian-system.sh writes ("kernels 6.1.0-N-686 6.1.0-N-686-pae")."""
+    with open(os.path.join(args.images, "VERSION")) as f:
+        for line in f:
+            if line.startswith("kernels "):
+                for release in line.split()[1:]:
+                    if release.endswith("-" + args.flavour):
+                        return release
+    raise BootFailed(f"{args.images}/VERSION names no {args.flavour} kernel")
+
+
+def grub_disk(args, disk):
+    """A partitioned copy of the root file system with GRUB in its MBR;
+    the file system check then looks at partition 1."""
+    release = kernel_release(args)
+    subprocess.run([MKGRUBDISK, "--fs", os.path.join(args.images, "rootfs.ext4"), "--out", disk,
+                    "--kernel", f"/boot/vmlinuz-{release}", "--initrd", f"/boot/initrd.img-{release}",
+                    "--append", "root=/dev/sda1 console=ttyS0",
+                    "--title", f"Debian GNU/Linux, {release} (vmm test)"], check=True)
+    return [args.vmm, "--mem", str(args.mem), "--bios", args.grub, "--disk", disk], \
+        f"{disk}?offset={1 << 20}"
+
+
 def boot_once(args, n, full):
     disk = os.path.join(args.work, f"rootfs-{n}.ext4")
     transcript = os.path.join(args.work, f"console-{n}.log")
-    subprocess.run(["cp", "--sparse=always", os.path.join(args.images, "rootfs.ext4"), disk], check=True)
-    kernel, initrd = FLAVOURS[args.flavour]
-    argv = [args.vmm, "--mem", str(args.mem),
-            "--kernel", os.path.join(args.images, kernel),
-            "--initrd", os.path.join(args.images, initrd),
-            "--append", "root=/dev/sda console=ttyS0", "--disk", disk] + args.vmm_arg
+    if args.grub:
+        try:
+            argv, fs = grub_disk(args, disk)
+        except (BootFailed, subprocess.CalledProcessError) as e:
+            print(f"--- boot {n} FAILED: the GRUB disk could not be made: {e}")
+            return False
+        argv += args.vmm_arg
+    else:
+        fs = disk
+        subprocess.run(["cp", "--sparse=always", os.path.join(args.images, "rootfs.ext4"), disk], check=True)
+        kernel, initrd = FLAVOURS[args.flavour]
+        argv = [args.vmm, "--mem", str(args.mem),
+                "--kernel", os.path.join(args.images, kernel),
+                "--initrd", os.path.join(args.images, initrd),
+                "--append", "root=/dev/sda console=ttyS0", "--disk", disk] + args.vmm_arg
     con = Console(argv, transcript)
     t0 = time.monotonic()
     try:
@@ -206,7 +246,7 @@ def boot_once(args, n, full):
             raise BootFailed("vmm still runs 120 s after `systemctl poweroff`")
         if status != 0:
             raise BootFailed(f"vmm exited with status {status} after `systemctl poweroff` (0 expected)")
-        fsck = subprocess.run(["e2fsck", "-fn", disk], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        fsck = subprocess.run(["e2fsck", "-fn", fs], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if fsck.returncode != 0:
             raise BootFailed(f"e2fsck -fn found the root file system unclean after poweroff:\n{fsck.stdout}")
         print(f"boot {n} ({release[0]}): login after {t_login:.1f} s, powered off cleanly after "
@@ -262,6 +302,8 @@ def main():
                     help="seconds to wait for the login prompt")
     ap.add_argument("--vmm-arg", action="append", default=[])
     ap.add_argument("--work", default=None, help="where image copies and transcripts go")
+    ap.add_argument("--grub", default=None, metavar="BIOS",
+                    help="boot the firmware BIOS and GRUB from a partitioned copy of the disk")
     args = ap.parse_args()
 
     for name in ("rootfs.ext4",) + FLAVOURS[args.flavour]:
@@ -269,6 +311,14 @@ def main():
             print(f"SKIP: {args.images}/{name} is missing: tests/guests/build-debian-system.sh builds "
                   f"the Debian system guest (./setup.sh runs it)")
             return 77
+    if args.grub:
+        if not os.path.isfile(args.grub):
+            print(f"SKIP: the firmware {args.grub} is missing (package seabios; ./setup.sh installs it)")
+            return 77
+        for tool, pkg in (("grub-mkimage", "grub-pc-bin"), ("debugfs", "e2fsprogs")):
+            if shutil.which(tool) is None:
+                print(f"SKIP: {tool} is missing (package {pkg}; ./setup.sh installs it)")
+                return 77
     if shutil.which("e2fsck") is None:
         print("SKIP: e2fsck is missing (package e2fsprogs; ./setup.sh installs it)")
         return 77

@@ -43,14 +43,24 @@ echo "@@ disk"
 # checks the digest here and the files in the image after poweroff.
 disk_test() {
     /sbin/load-modules || return 1
-    # The ext2 disk is sda, or the drive vmmtest_disk= names (booted through
-    # GRUB, the boot image is the first drive).
+    # The ext2 disk is sda, or the drive vmmtest_disk= names; "label": the
+    # one whose file system is labelled vmmtest (booted through GRUB from a
+    # disk, the boot image is a disk too, and sd_mod names the two in
+    # whichever order its asynchronous probes finish).
     disk=sda
     for arg in $(cat /proc/cmdline); do
         case $arg in vmmtest_disk=*) disk=${arg#vmmtest_disk=} ;; esac
     done
     # libata and the SCSI scan may finish after insmod returns.
     n=0
+    if [ "$disk" = label ]; then
+        while ! dev=$(findfs LABEL=vmmtest 2>/dev/null) && [ $n -lt 100 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+        disk=${dev#/dev/}
+        [ -n "$disk" ] || disk="(no file system labelled vmmtest)"
+    fi
     while [ ! -b /dev/$disk ] && [ $n -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))

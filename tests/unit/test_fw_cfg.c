@@ -210,3 +210,33 @@ Test(fw_cfg, no_vmm_tables_under_a_firmware)
     cr_assert_eq(m[0x40E] | m[0x40F], 0, "no EBDA segment");
     devtest_free(vm);
 }
+
+/* With the display on: the VGA BIOS as vgaroms/vgabios.bin, byte for byte,
+ * and no etc/sercon-port (SeaBIOS then writes its screen through the VGA
+ * BIOS only, as under QEMU with a VGA). */
+Test(fw_cfg, vga_bios_file_and_no_sercon)
+{
+    static struct io_bus bus;
+    static struct fw_cfg f;
+    static const uint8_t rom[4] = { 0x55, 0xAA, 0x01, 0x42 };
+    memset(&bus, 0, sizeof bus);
+    cr_assert_eq(fw_cfg_init(&f, &bus, 16 << 20, 0, rom, sizeof rom), 0);
+    uint8_t count[4], e[FW_CFG_DIR_ENTRY];
+    io_pio_write(&bus, FW_CFG_PORT_SEL, 2, FW_CFG_FILE_DIR);
+    for (int i = 0; i < 4; i++)
+        count[i] = io_pio_read(&bus, FW_CFG_PORT_DATA, 1);
+    uint16_t key = 0;
+    for (uint32_t n = 0; n < get_be32(count); n++) {
+        for (unsigned i = 0; i < sizeof e; i++)
+            e[i] = io_pio_read(&bus, FW_CFG_PORT_DATA, 1);
+        cr_assert_str_neq((char *)e + 8, "etc/sercon-port");
+        if (strcmp((char *)e + 8, "vgaroms/vgabios.bin") == 0) {
+            key = get_be16(e + 4);
+            cr_assert_eq(get_be32(e), sizeof rom);
+        }
+    }
+    cr_assert_neq(key, 0, "no vgaroms/vgabios.bin");
+    io_pio_write(&bus, FW_CFG_PORT_SEL, 2, key);
+    for (unsigned i = 0; i < sizeof rom; i++)
+        cr_assert_eq(io_pio_read(&bus, FW_CFG_PORT_DATA, 1), rom[i]);
+}

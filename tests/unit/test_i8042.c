@@ -127,3 +127,46 @@ Test(i8042, port92_fast_reset)
     cr_assert(vm->stop);
     devtest_free(vm);
 }
+
+/* Keys from the terminal: set 2 from the keyboard, set 1 out of the
+ * controller while it translates, one byte per IRQ1. */
+Test(i8042, keys_translated_to_set1_with_irq1)
+{
+    struct vm *vm = devtest_vm();
+    devtest_pic_init(vm, 0);
+    static const uint8_t shift_a[] = { 0x12, 0x1C, 0xF0, 0x1C, 0xF0, 0x12 };
+    i8042_keys(&platform_of(vm)->kbc, shift_a, sizeof shift_a);
+    static const uint8_t want[] = { 0x2A, 0x1E, 0x9E, 0xAA };
+    for (unsigned i = 0; i < sizeof want; i++) {
+        cr_assert(irq_intr_pending(vm), "IRQ1 for byte %u", i);
+        cr_assert_eq(irq_intr_ack(vm), 0x31);
+        cr_assert_eq(read_data(vm), want[i]);
+        outb(vm, 0x20, 0x20);
+    }
+    cr_assert_eq(inb(vm, 0x64) & 0x01, 0);
+    devtest_free(vm);
+}
+
+Test(i8042, keys_in_set2_without_translation_and_held_while_disabled)
+{
+    struct vm *vm = devtest_vm();
+    wait_cmd(vm, 0x60);
+    outb(vm, 0x60, 0x05);                       /* no translation, IRQs off */
+    wait_cmd(vm, 0xAD);                         /* keyboard interface off */
+    static const uint8_t up[] = { 0xE0, 0x75, 0xE0, 0xF0, 0x75 };
+    i8042_keys(&platform_of(vm)->kbc, up, sizeof up);
+    cr_assert_eq(inb(vm, 0x64) & 0x01, 0, "held while the interface is off");
+    wait_cmd(vm, 0xAE);
+    for (unsigned i = 0; i < sizeof up; i++)
+        cr_assert_eq(read_data(vm), up[i]);
+    outb(vm, 0x60, 0xF5);                       /* stop scanning */
+    cr_assert_eq(read_data(vm), 0xFA);
+    i8042_keys(&platform_of(vm)->kbc, up, 2);
+    cr_assert_eq(inb(vm, 0x64) & 0x01, 0, "a keyboard that does not scan sends nothing");
+    outb(vm, 0x60, 0xF4);
+    cr_assert_eq(read_data(vm), 0xFA);
+    cr_assert_eq(inb(vm, 0x64) & 0x01, 0, "keys pressed while it did not scan are lost");
+    i8042_keys(&platform_of(vm)->kbc, up, 2);
+    cr_assert_eq(read_data(vm), 0xE0);
+    devtest_free(vm);
+}

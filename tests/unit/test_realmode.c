@@ -219,21 +219,47 @@ Test(realmode, reset_state)
     cr_assert(cpu_real_mode(c));
 }
 
-/* The x87 register forms, which only the emulator's own callers meet:
- * Linux's real-mode setup code looks for an FPU with FNINIT and FNSTSW. */
-Test(realmode, x87_register_forms_run_on_the_guest_fpu_image)
+/* The x87 register and no-operand forms run on the host FPU against the
+ * guest's image (cpu/em_x87.c): FNINIT, FLD1, FADD, FNSTSW AX. */
+Test(realmode, x87_register_forms)
 {
     c->gpr[R_EAX] = 0xABCD1234;
     cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
-    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax */
-    cr_assert_eq(c->gpr[R_EAX], 0xABCD0000, "FSW after FNINIT is 0, AX only");
     cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
-    cr_assert_eq(RUN(0xD9, 0xEE), EM_OK);                   /* fldz */
+    cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
+    cr_assert_eq(RUN(0xDE, 0xC1), EM_OK);                   /* faddp st1, st0 */
+    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax */
+    cr_assert_eq(c->gpr[R_EAX], 0xABCD0000u | (7u << 11), "TOP 7 (one value), upper EAX kept");
+    cr_assert_eq(c->eip, RM_IP + 10, "five two-byte instructions");
+}
+
+/* FCOMI sets ZF, PF and CF from the comparison; FCMOVB reads CF. */
+Test(realmode, x87_fcomi_and_fcmov_use_eflags)
+{
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
+    cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1: st1 after the next */
+    cr_assert_eq(RUN(0xD9, 0xEE), EM_OK);                   /* fldz: st0 */
     vcpu_set_eflags(c, FL_FIXED | FL_ZF | FL_OF);
-    cr_assert_eq(RUN(0xDB, 0xF1), EM_OK);                   /* fcomi st, st(1): 0 < 1 */
-    uint32_t fl = vcpu_get_eflags(c);
-    cr_assert_eq(fl & (FL_CF | FL_ZF | FL_PF | FL_OF), FL_CF, "eflags %#x", fl);
-    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax: two pushed, TOP 6 */
-    cr_assert_eq(c->gpr[R_EAX] & 0xFFFF, 6u << 11);
-    cr_assert_eq(c->eip, RM_IP + 12, "six instructions of two bytes");
+    cr_assert_eq(RUN(0xDB, 0xF1), EM_OK);                   /* fcomi st0, st1: 0 < 1 */
+    cr_assert_eq(vcpu_get_eflags(c), FL_FIXED | FL_CF, "CF set; ZF, PF, OF cleared");
+    cr_assert_eq(RUN(0xDA, 0xC1), EM_OK);                   /* fcmovb st0, st1: CF set, moves */
+    cr_assert_eq(RUN(0xDE, 0xD9), EM_OK);                   /* fcompp: 1 == 1 */
+    c->gpr[R_EAX] = 0;
+    cr_assert_eq(RUN(0xDF, 0xE0), EM_OK);                   /* fnstsw ax */
+    cr_assert_eq(c->gpr[R_EAX] & 0x4500, 0x4000, "C3 alone: equal");
+}
+
+/* The blanks of the SDM's opcode map are #UD (never run on the host), even
+ * those some processors take as aliases: FSTP1 (D9 D8), FFREEP (DF C0),
+ * and the reserved D9 D1. */
+Test(realmode, x87_reserved_register_encodings_are_ud)
+{
+    ivt_set(EXC_UD, 0x2000, 0x0070);
+    static const uint8_t enc[][2] = { { 0xD9, 0xD8 }, { 0xDF, 0xC0 }, { 0xD9, 0xD1 } };
+    for (size_t i = 0; i < sizeof enc / sizeof enc[0]; i++) {
+        real_mode();
+        ivt_set(EXC_UD, 0x2000, 0x0070);
+        cr_assert_eq(RUN(enc[i][0], enc[i][1]), EM_OK);
+        cr_assert_eq(c->eip, 0x70, "%02x %02x", enc[i][0], enc[i][1]);
+    }
 }

@@ -208,13 +208,29 @@ Test(task, tss_in_ldt_is_gp_task_gate_in_ldt_works)
     cr_assert_eq(c->ldtr.sel, 0);                          /* the new TSS's LDT field */
 }
 
-Test(task, into_v86_stops_with_report)
+/* A TSS whose EFLAGS has VM set: its selectors are paragraphs, loaded
+ * without descriptors (0x10 would be a ring-0 data segment otherwise),
+ * and the task runs at CPL 3. */
+Test(task, into_v86_loads_segments_as_paragraphs)
 {
-    wr32(TSS_NEW + TSS_EFLAGS, FL_FIXED | FL_VM);
-    cr_assert_eq(seg_far_jmp(c, TSS_NEW_SEL, 0, true, 0x1239, &vec, &err), -2);
-    cr_assert(vm->stop);
-    cr_assert_eq(vm->exit_status, VMM_EXIT_UNSUPPORTED);
-    assert_unchanged();
+    wr32(TSS_NEW + TSS_EFLAGS, FL_FIXED | FL_VM | FL_IF);
+    for (int s = 0; s < S_NSEG; s++)
+        wr16(TSS_NEW + TSS_SREG + 4 * s, 0x1230 + s);
+    cr_assert_eq(seg_far_jmp(c, TSS_NEW_SEL, 0, true, 0x1239, &vec, &err), 0);
+    cr_assert_eq(c->tr.sel, TSS_NEW_SEL);
+    cr_assert_eq(vcpu_get_eflags(c) & (FL_VM | FL_IF), FL_VM | FL_IF);
+    cr_assert_eq(c->cpl, 3);
+    for (int s = 0; s < S_NSEG; s++) {
+        cr_assert_eq(c->seg[s].sel, 0x1230 + s);
+        cr_assert_eq(c->seg[s].base, (0x1230u + s) << 4);
+        cr_assert_eq(c->seg[s].limit, 0xFFFF);
+        cr_assert_eq(c->seg[s].attr, 0xF3);
+    }
+    cr_assert_eq(c->eip, 0x6000);
+    cr_assert_eq(c->gpr[R_ESP], 0x9000);
+    /* The old task was saved as it ran, and stays 32-bit protected. */
+    cr_assert_eq(rd32(TSS_OLD + TSS_EIP), 0x1239);
+    cr_assert_eq(rd32(TSS_OLD + TSS_EFLAGS) & FL_VM, 0);
 }
 
 Test(task, sixteen_bit_tss_stops_with_report)

@@ -147,6 +147,18 @@ void rt_idt_default(int vector, uint8_t type_attr)
     rt_idt_set(vector, rt_isr_table[vector], RT_KCODE, type_attr);
 }
 
+void rt_iomap_tss_init(struct rt_iomap_tss *tss, int index, uint32_t esp0, uint16_t open)
+{
+    memset(tss, 0, sizeof *tss);
+    tss->t.ss0 = RT_KDATA;
+    tss->t.esp0 = esp0;
+    tss->t.iomap = sizeof tss->t;
+    memset(tss->map, 0xFF, sizeof tss->map);
+    tss->map[open / 8] &= ~(1u << (open % 8));
+    tss->end = 0xFF;
+    rt_gdt_set(index, rt_seg_desc((uint32_t)tss, sizeof *tss - 1, ACC_TSS32, 0));
+}
+
 /* Called by _start before LGDT/LIDT/LTR. */
 void rt_setup_tables(void)
 {

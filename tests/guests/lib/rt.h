@@ -143,6 +143,18 @@ void rt_check_exc(int n, uint32_t n0, uint32_t vector, uint32_t error,
 /* No exception since the trap count was n0. */
 void rt_check_no_exc(int n, uint32_t n0, const char *what);
 
+/* A 32-bit TSS followed by an I/O permission bitmap for ports 0-0x3FF and
+ * the byte of ones that must end it (SDM vol. 1 19.5.2). */
+struct rt_iomap_tss {
+    struct tss32 t;
+    uint8_t map[0x400 / 8];
+    uint8_t end;
+} __attribute__((packed));
+/* Clear *tss, give it the ring-0 stack RT_KDATA:esp0, close every port
+ * but `open`, and put its descriptor (available, DPL 0) in GDT entry
+ * `index`. */
+void rt_iomap_tss_init(struct rt_iomap_tss *tss, int index, uint32_t esp0, uint16_t open);
+
 /* Descriptor tables */
 uint64_t rt_seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 void rt_gdt_set(int index, uint64_t desc);
