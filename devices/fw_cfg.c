@@ -3,6 +3,7 @@
  * what a QEMU-like PC tells its firmware about itself (RAM, CPUs, where
  * the serial console is), one selected item read a byte at a time.
  */
+#include <stdio.h>
 #include <string.h>
 #include "devices/device.h"
 #include "devices/fw_cfg.h"
@@ -116,7 +117,6 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
                 const uint8_t *vga_bios, uint32_t vga_bios_len)
 {
     static const uint8_t signature[4] = { 'Q', 'E', 'M', 'U' };
-    static const uint8_t empty[1];
     memset(f, 0, sizeof *f);
     le32(f->id, FW_CFG_VERSION);
     le64(f->ram_size, ram_bytes);
@@ -139,7 +139,9 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
     /* The directory item's length grows with each file added below. */
     add_item(f, FW_CFG_FILE_DIR, f->dir, 4);
     struct fw_cfg_item *dir = &f->items[f->nitems - 1];
-    add_file(f, "bootorder", empty, 0);
+    f->bootorder_entry = f->dir + 4 + f->nfiles * FW_CFG_DIR_ENTRY;
+    add_file(f, "bootorder", (const uint8_t *)f->bootorder, 0);
+    f->bootorder_item = &f->items[f->nitems - 1];
     add_file(f, "etc/e820", f->e820, ram_map(f->e820, ram_bytes));
     if (sercon)
         add_file(f, "etc/sercon-port", f->sercon_port, sizeof f->sercon_port);
@@ -147,6 +149,22 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
         add_file(f, "vgaroms/vgabios.bin", vga_bios, vga_bios_len);
     dir->len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
     return io_register_pio(bus, FW_CFG_PORT_SEL, 2, &fw_cfg_ops, f);
+}
+
+void fw_cfg_boot_order(struct fw_cfg *f, const char *bootorder, bool menu)
+{
+    size_t len = strlen(bootorder);
+    if (len >= sizeof f->bootorder) {
+        len = sizeof f->bootorder - 1;
+        while (len && bootorder[len - 1] != '\n')
+            len--;
+    }
+    memcpy(f->bootorder, bootorder, len);
+    f->bootorder[len] = '\0';
+    /* SeaBIOS reads the file's size from the directory and the item. */
+    f->bootorder_item->len = (uint32_t)len;
+    be32(f->bootorder_entry, (uint32_t)len);
+    le16(f->boot_menu, menu ? 1 : 0);
 }
 
 /* A 32-bit item held in f->linux_words. */
@@ -166,27 +184,8 @@ static void add_blob(struct fw_cfg *f, unsigned *n, const uint16_t keys[3],
     add_item(f, keys[2], b->data, b->len);
 }
 
-/* Replace the contents of file `name` (its item and its directory entry's
- * size); no effect when there is no such file. */
-static void set_file(struct fw_cfg *f, const char *name, const uint8_t *data, uint32_t len)
-{
-    for (unsigned i = 0; i < f->nfiles; i++) {
-        uint8_t *e = f->dir + 4 + i * FW_CFG_DIR_ENTRY;
-        if (strncmp((char *)e + 8, name, FW_CFG_NAME_LEN) != 0)
-            continue;
-        uint16_t key = (uint16_t)(e[4] << 8 | e[5]);
-        for (unsigned j = 0; j < f->nitems; j++)
-            if (f->items[j].key == key)
-                f->items[j] = (struct fw_cfg_item){ key, len, data };
-        be32(e, len);
-    }
-}
-
 void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k)
 {
-    /* QEMU gives the ROM boot index 0: the kernel boots before any disk,
-     * which SeaBIOS would otherwise try first. */
-    static const char order[] = "/rom@genroms/linuxboot.bin\n";
     static const uint16_t kernel[3] = { FW_CFG_KERNEL_ADDR, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA };
     static const uint16_t setup[3] = { FW_CFG_SETUP_ADDR, FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA };
     static const uint16_t cmdline[3] = { FW_CFG_CMDLINE_ADDR, FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA };
@@ -200,8 +199,12 @@ void fw_cfg_linux_boot(struct fw_cfg *f, const struct fw_cfg_linux *k)
      * the protected-mode part: QEMU offers 0 here too. */
     add_word(f, &n, FW_CFG_KERNEL_ENTRY, 0);
     add_file(f, "genroms/linuxboot.bin", k->rom, k->rom_len);
-    set_file(f, "bootorder", (const uint8_t *)order, sizeof order - 1);
     for (unsigned i = 0; i < f->nitems; i++)
         if (f->items[i].key == FW_CFG_FILE_DIR)
             f->items[i].len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
+    /* QEMU gives the ROM boot index 0: the kernel boots before the drives
+     * of any boot order, where SeaBIOS would otherwise try a disk first. */
+    char text[FW_CFG_BOOTORDER_MAX + sizeof FW_CFG_LINUXBOOT_PATH];
+    snprintf(text, sizeof text, "%s\n%s", FW_CFG_LINUXBOOT_PATH, f->bootorder);
+    fw_cfg_boot_order(f, text, f->boot_menu[0] != 0);      /* cut at a whole line */
 }

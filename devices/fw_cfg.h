@@ -19,7 +19,8 @@
  * interface; no DMA), 0x0003 RAM size, 0x0005 CPUs (1), 0x000D NUMA (no
  * nodes), 0x000E boot menu (0: none), 0x000F maximum CPUs (1), 0x0019 the
  * file directory, 0x8002 IRQ0 override (1: ISA IRQ0 is I/O APIC pin 2) and
- * the files from 0x0020: "bootorder" (empty), "etc/e820" (the RAM),
+ * the files from 0x0020: "bootorder" (empty until
+ * fw_cfg_boot_order() fills it), "etc/e820" (the RAM),
  * "etc/sercon-port" (sercon, when not 0: SeaBIOS then mirrors its screen,
  * int 10h teletype output, to that UART and reads keys from it, as under
  * QEMU's -nographic), "vgaroms/vgabios.bin" (the VGA BIOS, which SeaBIOS
@@ -34,10 +35,11 @@
  * the bytes, all 32-bit little-endian; KERNEL_ENTRY 0) and the file
  * "genroms/linuxboot.bin", QEMU's option ROM that copies them into place
  * and jumps to the setup code (SeaBIOS runs every "genroms/" file as an
- * option ROM and boots from its PnP boot entry), and "bootorder" then
- * names that ROM first, as QEMU's boot index 0 does, so that the kernel
- * boots before any disk (the others follow it).  That file comes after
- * the others in the directory, out of name order, which SeaBIOS does not
+ * option ROM and boots from its PnP boot entry), and puts that ROM first
+ * in "bootorder", before what fw_cfg_boot_order() put there (so call it
+ * after), as QEMU's boot index 0 does: the kernel boots before any drive,
+ * and the drives follow in their order.  The ROM's file comes after the
+ * others in the directory, out of name order, which SeaBIOS does not
  * need.  The caller keeps every buffer for the life of the device.
  * Multi-byte items are little-endian, except the directory, which is
  * big-endian (count, then per file: size, key, reserved, 56-byte name).
@@ -45,6 +47,7 @@
 #ifndef DEVICES_FW_CFG_H
 #define DEVICES_FW_CFG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct io_bus;
@@ -87,6 +90,8 @@ struct io_bus;
 #define FW_CFG_MAX_ITEMS      32
 #define FW_CFG_LINUX_WORDS    9         /* the address, size and entry items of a kernel */
 #define FW_CFG_E820_MAX       2         /* RAM below and above 4 GiB */
+#define FW_CFG_BOOTORDER_MAX  512       /* SeaBIOS's bootorder: one device path per line */
+#define FW_CFG_LINUXBOOT_PATH "/rom@genroms/linuxboot.bin"  /* the kernel's ROM in bootorder */
 
 struct fw_cfg_item {
     uint16_t key;
@@ -105,6 +110,9 @@ struct fw_cfg {
     uint8_t e820[FW_CFG_E820_MAX * FW_CFG_E820_ENTRY];
     uint8_t sercon_port[2];
     uint8_t linux_words[FW_CFG_LINUX_WORDS][4];
+    char bootorder[FW_CFG_BOOTORDER_MAX];
+    struct fw_cfg_item *bootorder_item;
+    uint8_t *bootorder_entry;           /* its directory entry */
     uint8_t dir[4 + FW_CFG_MAX_FILES * FW_CFG_DIR_ENTRY];
     unsigned nfiles;
     uint64_t data_writes, bad_widths;   /* ignored accesses (--stats) */
@@ -112,6 +120,11 @@ struct fw_cfg {
 
 int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16_t sercon,
                 const uint8_t *vga_bios, uint32_t vga_bios_len);
+/* After fw_cfg_init(): the "bootorder" file (OpenFirmware device paths,
+ * one per line, as SeaBIOS's boot.c matches them; longer text is cut at
+ * the last whole line that fits) and the boot menu item (0x000E: menu
+ * shows SeaBIOS's "Press ESC for boot menu"). */
+void fw_cfg_boot_order(struct fw_cfg *f, const char *bootorder, bool menu);
 
 /* One part of a Linux kernel handed to the firmware: where it goes in
  * guest-physical memory and its bytes. */

@@ -46,7 +46,8 @@ for opt in kernel initrd symbols disk bios; do
 done
 
 # --bios: a missing file or one of a size no firmware has is refused too,
-# naming the file; so is --bios with --kernel.
+# naming the file; so is --bios with a kernel that is not Linux's (only a
+# bzImage is handed to the firmware) and --initrd with --bios but no kernel.
 bios_refused() {
     local why=$1 out st
     shift
@@ -60,7 +61,8 @@ head -c 327680 /dev/zero >"$dir/big.bin"
 bios_refused "$dir/missing.bin: cannot open" --bios "$dir/missing.bin"
 bios_refused "$dir/small.bin: firmware image of 1000 bytes" --bios "$dir/small.bin"
 bios_refused "$dir/big.bin: firmware image of 327680 bytes" --bios "$dir/big.bin"
-bios_refused "cannot be combined with --kernel" --bios "$dir/big.bin" --kernel "$guest"
+bios_refused "--bios with a Multiboot or ELF kernel" --bios "$dir/big.bin" --kernel "$guest"
+bios_refused "--initrd needs --kernel" --bios "$dir/big.bin" --initrd "$dir/big.bin"
 
 # --bios-log is written, not read: a directory is refused naming it, and a
 # FIFO with no reader at once (the open is non-blocking), not waited for.

@@ -274,6 +274,8 @@ Test(fw_cfg, linux_boot_items_and_option_rom)
     memset(&bus, 0, sizeof bus);
     cr_assert_eq(fw_cfg_init(&f, &bus, 128 << 20, 0x3F8, NULL, 0), 0);
     unsigned files = f.nfiles;
+    static const char drives[] = "/pci@i0cf8/*@1,1/drive@1/disk@0\n";    /* --boot d */
+    fw_cfg_boot_order(&f, drives, true);
     fw_cfg_linux_boot(&f, &k);
     cr_assert_eq(f.nfiles, files + 1);
 
@@ -305,8 +307,9 @@ Test(fw_cfg, linux_boot_items_and_option_rom)
     bus_item(&bus, get_be16(e + 4), got, sizeof got);
     cr_assert_eq(memcmp(got, rom, sizeof rom), 0);
 
-    /* The ROM boots first, as QEMU's boot index 0. */
-    static const char order[] = "/rom@genroms/linuxboot.bin\n";
+    /* The ROM boots first, as QEMU's boot index 0, then the drives in
+     * their order; the boot menu stays as asked. */
+    static const char order[] = "/rom@genroms/linuxboot.bin\n/pci@i0cf8/*@1,1/drive@1/disk@0\n";
     char text[sizeof order];
     bus_item(&bus, FW_CFG_FILE_DIR, count, 4);
     for (uint32_t n = 0; n <= files; n++) {
@@ -320,4 +323,5 @@ Test(fw_cfg, linux_boot_items_and_option_rom)
     bus_item(&bus, get_be16(e + 4), (uint8_t *)text, sizeof text);
     cr_assert_eq(memcmp(text, order, sizeof order - 1), 0);
     cr_assert_eq(text[sizeof order - 1], 0, "nothing past the file's end");
+    cr_assert_eq(bus_le32(&bus, FW_CFG_BOOT_MENU) & 0xFFFF, 1);
 }
