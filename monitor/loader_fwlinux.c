@@ -256,14 +256,16 @@ static int read_whole(const char *path, const char *what, uint64_t max, uint8_t 
     return r;
 }
 
-/* QEMU's linuxboot.bin: an option ROM (55 AA) the firmware runs. */
-static int read_rom(struct fw_cfg_linux *f, char *err, size_t errlen)
+/* QEMU's linuxboot.bin: an option ROM (55 AA) the firmware runs.  Its
+ * absence is told about the kernel that needs it. */
+static int read_rom(const char *kernel, struct fw_cfg_linux *f, char *err, size_t errlen)
 {
     uint8_t *rom;
     uint64_t size;
     if (access(VMM_LINUXBOOT_ROM, R_OK) != 0)
-        return loader_error(err, errlen, VMM_LINUXBOOT_ROM, "cannot read QEMU's option ROM, which "
-                            "boots a kernel through the firmware (Debian package qemu-system-data)");
+        return loader_error(err, errlen, kernel, "booting it through the firmware needs QEMU's "
+                            "option ROM %s, which cannot be read (Debian package "
+                            "qemu-system-data)", VMM_LINUXBOOT_ROM);
     if (read_whole(VMM_LINUXBOOT_ROM, "option ROM", LX_FW_ROM_MAX, &rom, &size, err, errlen) < 0)
         return -1;
     if (size < 512 || rom[0] != 0x55 || rom[1] != 0xAA) {
@@ -312,7 +314,7 @@ static int build_parts(struct vm *vm, const struct kernel_image *k, struct fw_cf
     if (linux_fw_patch((uint8_t *)f->setup.data, &l, cmdline) < 0)
         return loader_error(err, errlen, k->path, "--append: vga= must be normal, ext, ask or a "
                             "number");
-    return read_rom(f, err, errlen);
+    return read_rom(k->path, f, err, errlen);
 }
 
 int linux_fw_load(struct vm *vm, const struct kernel_image *k, const char *bios,

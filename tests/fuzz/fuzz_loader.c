@@ -2,7 +2,9 @@
  * tests/fuzz/fuzz_loader.c - the kernel loaders (monitor/loader*.c) on
  * arbitrary files: loader_load() reads the file, recognises a bzImage, a
  * Multiboot kernel or an ELF32 file, checks it against guest RAM and loads
- * it with its command line and initrd.  Whatever the bytes, it must return
+ * it with its command line and initrd (or, for a kernel without a usable
+ * 32-bit entry, hands it to the firmware: monitor/loader_fwlinux.c, which
+ * then reads Debian's SeaBIOS and QEMU's linuxboot.bin from the host).  Whatever the bytes, it must return
  * 0 or -1 with a message naming the file, never read past the file nor
  * write outside guest RAM (guest_phys_ptr() gives NULL there, so a write
  * outside would crash; ASan catches reads past the file's buffer).
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include "monitor/vm.h"
 #include "monitor/loader.h"
+#include "devices/irq.h"
 
 #define RAM_MIB 32      /* Debian's bzImage asks for its run-time area at 16 MiB */
 #define OPT_BYTES 4
@@ -73,7 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    strncmp(err, initrd_path, strlen(initrd_path)) == 0,
                    "the error does not name the file: \"%s\"", err);
     else
-        FUZZ_CHECK(vm->cpu.cr0 & 1, "loaded, but the CPU is not in protected mode");
+        FUZZ_CHECK((vm->cpu.cr0 & 1) || vm->opt.bios,
+                   "loaded, but the CPU is neither in protected mode nor at the firmware's reset");
+    devices_destroy(vm);        /* a kernel for the firmware, and the firmware, are the platform's */
     guest_mem_destroy(&vm->mem);
     free(vm);
     return 0;
