@@ -424,6 +424,23 @@ rm_a20:
         mov al, 34
         jmp fail
 .x87_ok:
+        ; 35-36: FXSAVE and FXRSTOR in real mode (through unreal mode's
+        ; 32-bit offset, as iPXE saves the FPU): the image holds FCW 037F
+        ; and one value on the stack (TOP 7); FXRSTOR brings it back
+        ; after FNINIT emptied the stack.
+        fninit
+        fld1
+        mov esi, 0x800
+        fxsave [esi]
+        cmp word [0x800], 0x037F
+        CHECK 35
+        fninit
+        fxrstor [esi]
+        fnstsw ax
+        and ax, 0x3800
+        cmp ax, 0x3800
+        CHECK 36
+        fstp st0
 
         mov si, msg_pass
         call puts
