@@ -289,7 +289,7 @@ static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
         return -1;
     if (p->boot_set || has_cdrom(&p->ide) || fdc_cmos_types(&p->fdc)) {
         char text[FW_CFG_BOOTORDER_MAX];
-        bootorder_text(&p->ide, fdc_cmos_types(&p->fdc), p->boot_set ? p->boot_order : "acd",
+        bootorder_text(&p->ide, fdc_cmos_types(&p->fdc), p->boot_set ? p->boot_order : "cad",
                        p->boot_strict, text, sizeof text);
         fw_cfg_boot_order(&p->fw_cfg, text, p->boot_menu);
     }

@@ -88,9 +88,9 @@ void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len);
 /* Before devices_init(): the firmware's boot order in QEMU's letters (c
  * hard disks, d CD-ROMs, a and b the floppy drives; others ignored), its
  * boot menu and strict (no other device).  Without it, a machine with a
- * CD-ROM or a floppy boots the floppy first, then the hard disks, then
- * the CD, as QEMU's default order; one without gets an empty bootorder
- * file (the firmware's own order). */
+ * CD-ROM or a floppy boots the hard disks first, then the floppy, then
+ * the CD, as QEMU's default order ("cad"); one without gets an empty
+ * bootorder file (the firmware's own order). */
 void devices_boot(struct vm *vm, const char *order, bool menu, bool strict);
 
 #endif

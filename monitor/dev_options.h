@@ -56,7 +56,7 @@ int disk_spec(const char *spec, char *path, size_t n, bool *ro);
 /* A --boot value in QEMU's forms: "LETTERS" or comma-separated
  * order=LETTERS, menu=on|off, strict=on|off; letters a and b (floppy
  * drives A and B), c (the hard disks) and d (the CD-ROM), each at most
- * once (default: acd, QEMU's).  -1 with a message in err[]. */
+ * once (default: cad, QEMU's).  -1 with a message in err[]. */
 struct boot_spec {
     char order[8];
     bool menu, strict;

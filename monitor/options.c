@@ -164,13 +164,14 @@ static const struct opt_desc opt_table[] = {
     DEV_S("fda", "FILE[,ro]", fd[0], check_fda,
           "attach a floppy image as drive A: (QEMU's -fda): 160, 180, 320,\n"
           "                       360, 720 KiB, 1.2, 1.44 or 2.88 MB, the format by the size;\n"
-          "                       ,ro: write-protected.  The firmware boots it first"),
+          "                       ,ro: write-protected.  The firmware boots it when no hard disk\n"
+          "                       does, or first with --boot a (docs/usage.md)"),
     DEV_S("fdb", "FILE[,ro]", fd[1], check_fdb, "attach a floppy image as drive B: (QEMU's -fdb)"),
     DEV_S("boot", "ORDER", boot, check_boot,
           "the firmware's boot order, QEMU's letters: a, b the floppy drives,\n"
           "                       c the hard disks, d the CD-ROM: --boot d,\n"
-          "                       --boot order=dc[,menu=on|off][,strict=on|off] (default: a,\n"
-          "                       c, then d)"),
+          "                       --boot order=dc[,menu=on|off][,strict=on|off] (default: c,\n"
+          "                       a, then d, as QEMU)"),
     DEV_F("vga-dump", vga_dump, "print the final VGA text screen (0xB8000) on stdout at exit"),
     DEV_F("reboot", reboot, "a guest reset (i8042 0xFE, port 0x92, 0xCF9) boots the kernel\n"
           "                       again instead of ending the run (docs/usage.md)"),
@@ -395,7 +396,7 @@ static int on_off(const char *key, const char *v, bool *out, char *err, size_t n
 int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n)
 {
     char buf[64];
-    *b = (struct boot_spec){ .order = "acd" };
+    *b = (struct boot_spec){ .order = "cad" };
     if (!strchr(v, '='))
         return boot_letters(v, v, b, err, n);
     if (strlen(v) >= sizeof buf) {

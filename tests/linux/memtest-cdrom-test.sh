@@ -136,4 +136,6 @@ if ((${#failures[@]})); then
     printf 'FAIL: %s\n' "${failures[@]}"
     exit 1
 fi
-echo "PASS: memtest86+ from ${floppy:+a floppy drive (--fda)}${floppy:-floppy-emulation CDs}, after ${seconds}s: ${summary[*]}"
+what="floppy-emulation CDs"
+[[ -z $floppy ]] || what="a floppy drive (--fda)"
+echo "PASS: memtest86+ from $what, after ${seconds}s: ${summary[*]}"

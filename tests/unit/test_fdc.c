@@ -350,7 +350,7 @@ Test(fdc, cmos_types_and_bootorder)
     outb(vm, 0x70, 0x14);
     cr_assert_eq(inb(vm, 0x71) & 0xC1, 0x01, "equipment: one floppy drive");
     char text[256];
-    bootorder_text(&p->ide, 0x40, "acd", false, text, sizeof text);
+    bootorder_text(&p->ide, 0x40, "cad", false, text, sizeof text);
     cr_assert_str_eq(text, "/pci@i0cf8/isa@1/fdc@03f0/floppy@0");
     bootorder_text(&p->ide, 0x40, "b", false, text, sizeof text);
     cr_assert_str_eq(text, "", "no drive B");

@@ -376,7 +376,7 @@ Test(options, boot_spec_forms)
     static const struct { const char *v, *order; bool menu, strict; } ok[] = {
         { "c", "c", false, false }, { "d", "d", false, false }, { "dc", "dc", false, false },
         { "order=dc", "dc", false, false }, { "order=d,menu=on", "d", true, false },
-        { "menu=on", "acd", true, false }, { "order=cd,strict=on,menu=off", "cd", false, true },
+        { "menu=on", "cad", true, false }, { "order=cd,strict=on,menu=off", "cd", false, true },
         { "a", "a", false, false }, { "order=adcb", "adcb", false, false },
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
