@@ -12,7 +12,6 @@
 bits 16
 org 0x7c00
 
-%define COM1 0x3f8
 %define MARK 0xF1000000
 
 start:
@@ -111,43 +110,7 @@ start:
     cli
     hlt
 
-fail:
-    push ax
-    mov si, msg_fail
-    call puts
-    pop ax
-    push ax
-    add al, '0'
-    call putc
-    mov al, 10
-    call putc
-    pop ax
-    out 0xf4, al
-    cli
-    hlt
-
-; COM1, polled (SeaBIOS's serial console shows the INT 10h screen there too).
-putc:
-    push dx
-    push ax
-    mov dx, COM1 + 5
-.busy:
-    in al, dx
-    test al, 0x20
-    jz .busy
-    pop ax
-    mov dx, COM1
-    out dx, al
-    pop dx
-    ret
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
+%include "boot_com1.inc"
 
 msg_pass: db 10, "boot_floppy: INT 13h on a 1.44 MB floppy ok", 10
           db "PASS", 10, 0
