@@ -56,6 +56,8 @@ static const struct counter {
     C("realmode.insns", realmode_insns, G_TRANSLATOR, "instructions interpreted: real mode, virtual-8086 mode and 16-bit code segments (the emulator runs them one by one)"),
     C("realmode.v86_insns", v86_insns, G_TRANSLATOR, "of realmode.insns: in virtual-8086 mode"),
     C("realmode.ns", realmode_ns, G_TRANSLATOR, "host ns spent in real mode or 16-bit code, halts included (firmware, boot loaders)"),
+    C("emulate.decoded", em_decoded, G_TRANSLATOR, "instructions the emulator decoded (Zydis): interpreted code, callouts, traps"),
+    C("emulate.decode_cached", em_decode_cached, G_TRANSLATOR, "instructions the emulator took from its decode cache, their bytes unchanged (cpu/decode_cache.h)"),
     C("bt.light", bt_light, G_TRANSLATOR, "sensitive instructions done by a C call without leaving translated code"),
     C("cpu.ring3_translated_entries", ring3_translated_entries, G_TRANSLATOR, "of bt.entries: ring 3 translated (CR0.TS/EM set, or --translate-ring3)"),
     C("bt.wrap_steps", bt_wrap_steps, G_TRANSLATOR, "native REP MOVS/STOS that reached a guard and went on wrapped at 4 GiB"),
