@@ -356,7 +356,6 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
         c->bt.single_step = true;   /* go past the breakpoint once */
         return;
     }
-    host_timer_at(vm, run_next_deadline(vm));
     struct tf_step tf = tf_step_begin(c);
     c->bt.exit_reason = EXIT_EMULATE;
     vm->stats.exits[EXIT_EMULATE & 15]++;
@@ -366,6 +365,85 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
     tf_step_end(vm, &tf);
     if (gdb_step && !vm->stop && !gdb_check_watch(vm) && gdb_single_stepping(vm))
         gdb_stop(vm, SIGTRAP);
+}
+
+/* Does CS:EIP run interpreted (real mode, virtual-8086 mode, a 16-bit code
+ * segment that is not run directly)?  *direct: it runs directly. */
+static bool interpreted_here(struct vcpu *c, bool *direct)
+{
+    /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
+     * (the host decodes a 16-bit code segment of its LDT mirror itself);
+     * the translator decodes 32-bit code only, so 16-bit code it would
+     * have to translate is interpreted, as real mode is. */
+    bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
+    *direct = protected32 && runs_directly(c);
+    return !protected32 || (!*direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
+}
+
+/*
+ * Interpreted instructions in a row, at most, per turn of the run loop.
+ * A turn costs more than an instruction (the device clock, the interrupt
+ * controllers' state, the host timer), so the turn runs instructions
+ * while nothing it does between them could act: the run goes on only
+ * while the CPU stays interpreted, no event can have become deliverable
+ * and the debugger does not look.  The bound keeps the loop's periodic
+ * work (console input, the debugger's Ctrl-C) within some microseconds.
+ */
+#define INTERP_BATCH 256
+
+/* May the instruction after the one just run go on in the same turn?
+ * Not when it could be something the run loop has to act on first:
+ *  - the run stops, halts, or a termination signal came;
+ *  - the host timer fired: a device deadline passed (the timer is armed
+ *    at the first of them, and at --time-limit) and its interrupt must be
+ *    raised and delivered before the next instruction, as between turns;
+ *  - a port or MMIO access: a device may have raised or lowered an
+ *    interrupt line or moved its deadline;
+ *  - interrupts became deliverable: IF (VIF) set by POPF or IRET, an IRET
+ *    that unblocked a latched NMI, the local APIC switched by WRMSR;
+ *  - an interrupt shadow (STI, MOV SS, POP SS) or EFLAGS.TF: those take
+ *    the one-instruction path with its checks;
+ *  - the CPU left interpreted code (the translator or direct execution
+ *    takes over, with their own entry work). */
+struct batch_mark {
+    uint64_t io;
+    uint64_t apic_base;
+    bool vif;
+};
+
+static struct batch_mark batch_mark(struct vm *vm)
+{
+    return (struct batch_mark){ vm->io.accesses, vm->cpu.apic_base, vm->cpu.vif };
+}
+
+static bool batch_goes_on(struct vm *vm, const struct batch_mark *m)
+{
+    struct vcpu *c = &vm->cpu;
+    bool direct;
+    return !vm->stop && !vm->stop_signal && !c->halted && !c->bt.single_step && !(c->eflags & FL_TF) &&
+           !host_timer_fired() && vm->io.accesses == m->io && c->apic_base == m->apic_base &&
+           !(c->vif && !m->vif) && !(c->nmi_pending && !c->nmi_blocked) &&
+           interpreted_here(c, &direct);
+}
+
+/* One turn of interpreted code: one instruction under the debugger, in an
+ * interrupt shadow or with EFLAGS.TF set (each then gets the run loop's
+ * checks), else up to INTERP_BATCH while batch_goes_on(). */
+static void run_interpreted_turn(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
+    bool one = gdb_step || gdb_has_breakpoints(vm) || c->bt.single_step;
+    host_timer_at(vm, run_next_deadline(vm));
+    for (unsigned n = 0;;) {
+        struct batch_mark m = batch_mark(vm);
+        vm->stats.realmode_insns++;
+        if (c->eflags & FL_VM)
+            vm->stats.v86_insns++;
+        run_interpreted(vm, gdb_step);
+        if (one || ++n == INTERP_BATCH || !batch_goes_on(vm, &m))
+            return;
+    }
 }
 
 /* How many instructions run interpreted while the segments do not match
@@ -395,19 +473,11 @@ static void realmode_clock(struct vm *vm, bool interpreted)
 static void bt_run(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
-     * (the host decodes a 16-bit code segment of its LDT mirror itself);
-     * the translator decodes 32-bit code only, so 16-bit code it would
-     * have to translate is interpreted, as real mode is. */
-    bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
-    bool direct = protected32 && runs_directly(c);
-    bool interpreted = !protected32 || (!direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
+    bool direct;
+    bool interpreted = interpreted_here(c, &direct);
     realmode_clock(vm, interpreted);
     if (interpreted) {
-        vm->stats.realmode_insns++;
-        if (c->eflags & FL_VM)
-            vm->stats.v86_insns++;
-        run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
+        run_interpreted_turn(vm);
         return;
     }
     /* The debugger single-steps (or watches memory): one instruction.
@@ -447,6 +517,7 @@ static void bt_run(struct vm *vm)
     if (!bt_segments_match(vm) && c->bt.unkeyed_steps < BT_KEY_GRACE) {
         c->bt.unkeyed_steps++;
         vm->stats.bt_unkeyed_steps++;
+        host_timer_at(vm, run_next_deadline(vm));
         run_interpreted(vm, gdb_step);
         return;
     }
