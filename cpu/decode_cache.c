@@ -5,7 +5,9 @@
  * Direct-mapped: one entry per slot, a new decode replaces the old.  The
  * table is made on first use and its entries are large (Zydis's decoded
  * instruction and operands, about 1 KiB), but a slot's memory is touched
- * only when the slot is, so only the code that runs costs memory.
+ * only when the slot is, so only the code that runs costs memory.  The
+ * emulator reads a hit in place, so a hit touches only the cache lines
+ * of the fields its handler reads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,7 @@ static struct dc_entry *slot(struct decode_cache *dc, uint32_t lin)
 _Static_assert(DC_SLOTS == 1u << 12, "slot() hashes to 12 bits");
 
 bool dc_lookup(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes, uint32_t avail,
-               ZydisDecodedInstruction *in, ZydisDecodedOperand *op)
+               const ZydisDecodedInstruction **in, const ZydisDecodedOperand **op)
 {
     struct decode_cache *dc = vm_machine(vm)->decode_cache;
     if (!dc)
@@ -46,8 +48,8 @@ bool dc_lookup(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes,
     const struct dc_entry *d = slot(dc, lin);
     if (d->lin != lin || d->mode != (mode | DC_VALID) || d->len > avail || memcmp(d->bytes, bytes, d->len))
         return false;
-    memcpy(in, &d->in, sizeof *in);
-    memcpy(op, d->op, d->in.operand_count * sizeof *op);
+    *in = &d->in;
+    *op = d->op;
     return true;
 }
 
@@ -57,7 +59,7 @@ void dc_store(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes,
     struct decode_cache **dcp = &vm_machine(vm)->decode_cache;
     if (!*dcp && !(*dcp = calloc(1, sizeof **dcp)))
         return;                     /* no memory: decode every time */
-    if (in->length > ZYDIS_MAX_INSTRUCTION_LENGTH || in->operand_count > ZYDIS_MAX_OPERAND_COUNT)
+    if (in->length > ZYDIS_MAX_INSTRUCTION_LENGTH)
         return;
     struct dc_entry *d = slot(*dcp, lin);
     d->lin = lin;
@@ -65,7 +67,7 @@ void dc_store(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes,
     d->len = in->length;
     memcpy(d->bytes, bytes, in->length);
     d->in = *in;
-    memcpy(d->op, op, in->operand_count * sizeof *op);
+    memcpy(d->op, op, sizeof d->op);
 }
 
 void dc_free(struct vm *vm)

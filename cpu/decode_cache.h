@@ -37,12 +37,15 @@ struct vm;
 
 /* The decode of the instruction at linear address lin, whose bytes are at
  * host pointer `bytes` (inside one RAM page, at least `avail` of them
- * readable), or false.  On a hit *in and op[0..operand_count) are set; the
- * other operands are left as they are. */
+ * readable), or false.  On a hit *in and *op point into the cache: all
+ * ZYDIS_MAX_OPERAND_COUNT operands, those past operand_count zero, as
+ * ZydisDecoderDecodeFull leaves them.  They stay valid until the next
+ * dc_store or dc_free. */
 bool dc_lookup(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes, uint32_t avail,
-               ZydisDecodedInstruction *in, ZydisDecodedOperand *op);
+               const ZydisDecodedInstruction **in, const ZydisDecodedOperand **op);
 
-/* Keep a fresh decode of the instruction at lin, from bytes[0..in->length). */
+/* Keep a fresh decode of the instruction at lin, from bytes[0..in->length)
+ * (op: all ZYDIS_MAX_OPERAND_COUNT operands of ZydisDecoderDecodeFull). */
 void dc_store(struct vm *vm, uint32_t lin, unsigned mode, const uint8_t *bytes,
               const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op);
 

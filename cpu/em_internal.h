@@ -22,12 +22,19 @@
 
 struct em {
     struct vcpu *c;
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    /* The decoded instruction and all ZYDIS_MAX_OPERAND_COUNT operands
+     * (those past operand_count zero, as Zydis leaves them): in the decode
+     * cache (cpu/decode_cache.h), or in `fresh` below. */
+    const ZydisDecodedInstruction *in;
+    const ZydisDecodedOperand *op;
     uint32_t next_eip;          /* EIP of the following instruction */
     unsigned acc;               /* ACC_USER at CPL 3, else 0 */
     bool irq_shadow;            /* STI, MOV SS, POP SS: block interrupts for one insn */
     enum em_result res;         /* result after a helper raised an exception */
+    struct {                    /* an instruction Zydis decoded for this step */
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    } fresh;
 };
 
 typedef enum em_result em_handler(struct em *e);
@@ -43,7 +50,7 @@ enum em_result em_unsupported(struct em *e, const char *what);
 /* A failed segments.h call: raise what it asked for.  Always returns false. */
 bool em_fail(struct em *e, int vec, uint32_t err);
 
-static inline bool em_op32(const struct em *e) { return e->in.operand_width == 32; }
+static inline bool em_op32(const struct em *e) { return e->in->operand_width == 32; }
 static inline int em_iopl(const struct vcpu *c) { return (c->eflags & FL_IOPL) >> 12; }
 
 /* ---- registers ---- */

@@ -170,7 +170,7 @@ static enum em_result outs(struct em *e, unsigned size)
     int32_t step = (int32_t)c->str_step * (int32_t)size;
     int sreg = S_DS;
 
-    for (int i = 0; i < e->in.operand_count; i++)
+    for (int i = 0; i < e->in->operand_count; i++)
         if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
             sreg = em_sreg_index(e->op[i].mem.segment);
     if (!io_allowed(e, port, size))

@@ -216,7 +216,7 @@ void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t 
         a += em_reg_get(e->c, o->mem.base);
     if (o->mem.index != ZYDIS_REGISTER_NONE)
         a += (uint64_t)em_reg_get(e->c, o->mem.index) * o->mem.scale;
-    *off = e->in.address_width == 16 ? (uint32_t)a & 0xFFFF : (uint32_t)a;
+    *off = e->in->address_width == 16 ? (uint32_t)a & 0xFFFF : (uint32_t)a;
     *sreg = em_sreg_index(o->mem.segment);
 }
 
@@ -360,7 +360,7 @@ static bool fetch_cached(struct em *e, uint32_t lin, uint32_t avail, unsigned mo
     if (mmu_translate(c, lin, e->acc | ACC_FETCH | ACC_NOSET, &pa, NULL) != MMU_OK)
         return false;
     const uint8_t *bytes = guest_phys_ptr(vm_mem(c->vm), pa, n);
-    if (!bytes || !dc_lookup(c->vm, lin, mode, bytes, n, &e->in, e->op))
+    if (!bytes || !dc_lookup(c->vm, lin, mode, bytes, n, &e->in, &e->op))
         return false;
     if (c->cr0 & CR0_PG)            /* the walk above left the A bits alone */
         mmu_translate(c, lin, e->acc | ACC_FETCH, &pa, NULL);
@@ -399,10 +399,12 @@ static bool fetch_decode(struct em *e)
     ZydisDecoderInit(&dec,
                      (mode & DC_MODE_CS32) ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
                      (mode & DC_MODE_SS32) ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    e->in = &e->fresh.in;
+    e->op = e->fresh.op;
     enum mmu_result r = mmu_read(c, lin, buf, n, e->acc | ACC_FETCH, &f);
     if (r == MMU_PAGE_FAULT)
         return page_fault(e, &f);
-    ZyanStatus st = ZydisDecoderDecodeFull(&dec, buf, n, &e->in, e->op);
+    ZyanStatus st = ZydisDecoderDecodeFull(&dec, buf, n, &e->fresh.in, e->fresh.op);
     bool one_page = true;
     if (st == ZYDIS_STATUS_NO_MORE_DATA && n < avail) {
         enum mmu_result r2 = mmu_read(c, lin + n, buf + n, avail - n, e->acc | ACC_FETCH, &f);
@@ -410,10 +412,10 @@ static bool fetch_decode(struct em *e)
             return page_fault(e, &f);
         if (r2 != MMU_OK)
             r = r2;
-        st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->in, e->op);
+        st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->fresh.in, e->fresh.op);
         one_page = false;
     }
-    if (r == MMU_NOT_RAM && !fetch_from_rom(e, lin, st == ZYAN_STATUS_SUCCESS ? e->in.length : avail)) {
+    if (r == MMU_NOT_RAM && !fetch_from_rom(e, lin, st == ZYAN_STATUS_SUCCESS ? e->in->length : avail)) {
         em_unsupported(e, "instruction fetch from a non-RAM address");
         return false;
     }
@@ -422,9 +424,9 @@ static bool fetch_decode(struct em *e)
     if (ZYAN_FAILED(st))
         return em_fail(e, EXC_UD, 0);
     if (r == MMU_OK && one_page)
-        dc_store(c->vm, lin, mode, buf, &e->in, e->op);
+        dc_store(c->vm, lin, mode, buf, e->in, e->op);
 decoded:
-    e->next_eip = c->eip + e->in.length;
+    e->next_eip = c->eip + e->in->length;
     if (!(mode & DC_MODE_CS32))
         e->next_eip &= 0xFFFF;
     return true;
@@ -432,7 +434,16 @@ decoded:
 
 static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
 {
-    struct em e = { .c = c, .acc = c->cpl == 3 ? ACC_USER : 0, .res = EM_OK };
+    /* Not `= { ... }`: that would clear e.fresh, a kilobyte, at every
+     * instruction; fetch_decode sets e.in and e.op before any use. */
+    struct em e;
+    e.c = c;
+    e.in = NULL;
+    e.op = NULL;
+    e.next_eip = 0;
+    e.acc = c->cpl == 3 ? ACC_USER : 0;
+    e.irq_shadow = false;
+    e.res = EM_OK;
     enum em_result r;
 
     if (info)
@@ -440,13 +451,13 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
     if (!fetch_decode(&e))
         return e.res;
     if (info) {
-        info->mnemonic = e.in.mnemonic;
-        info->length = e.in.length;
+        info->mnemonic = e.in->mnemonic;
+        info->length = e.in->length;
     }
-    em_handler *h = handlers[e.in.mnemonic];
-    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in.mnemonic)
-               : cpu_v86(c) ? v86_insn_fault(c, e.in.mnemonic) : -1;
-    if (cpu_model_insn(&e.in) == MODEL_UD) {
+    em_handler *h = handlers[e.in->mnemonic];
+    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in->mnemonic)
+               : cpu_v86(c) ? v86_insn_fault(c, e.in->mnemonic) : -1;
+    if (cpu_model_insn(e.in) == MODEL_UD) {
         r = em_ud(&e);                      /* not in the CPU model */
     } else if (rm_vec >= 0) {
         r = em_raise(&e, rm_vec, 0);        /* not in real or virtual-8086 mode */
@@ -460,7 +471,7 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         r = em_raise(&e, EXC_GP, 0);
     } else {
         char what[64];
-        snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in.mnemonic));
+        snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in->mnemonic));
         r = em_unsupported(&e, what);
     }
     if (info)
