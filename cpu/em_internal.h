@@ -65,10 +65,10 @@ void em_set_flags(struct vcpu *c, uint32_t mask, uint32_t value);
 void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t *off);
 bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n);
 bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_t n);
-/* Is [off, off+n) inside segment sreg's limit, the segment not
- * expand-down?  (No rights checked: for runs of accesses one of which
- * passed em_seg_read/em_seg_write.) */
-bool em_seg_within(const struct vcpu *c, int sreg, uint32_t off, uint32_t n);
+/* Bytes from offset off up to segment sreg's limit (0 when off lies
+ * beyond it, and for an expand-down segment).  No rights checked: for runs
+ * of accesses one of which passed em_seg_read/em_seg_write. */
+uint64_t em_seg_room(const struct vcpu *c, int sreg, uint32_t off);
 /* Check a write as em_seg_write would, without writing or setting A/D bits. */
 bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n);
 /* Read n bytes of memory operand i (n may exceed the operand's own size). */

@@ -95,8 +95,9 @@ static struct strop strop_of(const struct em *e)
  * only where the checks of the further iterations cannot fail or do
  * anything but the store, so that the device sees the same reads and
  * memory gets the same bytes: paging off (no page-table writes to trace,
- * no accessed or dirty bits), DF clear, ES not expand-down with the whole
- * run inside its limit and below the address-size wrap, the page RAM
+ * no accessed or dirty bits), DF clear, ES not expand-down, the run inside
+ * its limit and below the address-size wrap (the iteration that would
+ * cross either goes the checked way and faults there), the page RAM
  * without translated code (whose invalidation the first write did).
  * Returns the iterations done, at most max, (E)DI and (E)CX moved on.
  */
@@ -110,10 +111,11 @@ static unsigned ins_run(struct em *e, struct strop s, uint16_t port, unsigned si
     uint64_t k = count < max ? count : max;
     uint64_t to_page = (GUEST_PAGE_SIZE - (lin & (GUEST_PAGE_SIZE - 1))) / size;
     uint64_t to_wrap = ((uint64_t)s.mask - off + 1) / size;
+    uint64_t to_limit = em_seg_room(c, S_ES, off) / size;
     k = k < to_page ? k : to_page;
     k = k < to_wrap ? k : to_wrap;
-    if (k == 0 || !em_seg_within(c, S_ES, off, (uint32_t)(k * size)) ||
-        mmu_translate(c, lin, e->acc | ACC_WRITE | ACC_NOSET, &pa, NULL) != MMU_OK)
+    k = k < to_limit ? k : to_limit;
+    if (k == 0 || mmu_translate(c, lin, e->acc | ACC_WRITE | ACC_NOSET, &pa, NULL) != MMU_OK)
         return 0;
     struct guest_mem *m = vm_mem(c->vm);
     uint8_t *h = guest_phys_ptr(m, pa, k * size);

@@ -163,13 +163,13 @@ static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool wri
     return true;
 }
 
-bool em_seg_within(const struct vcpu *c, int sreg, uint32_t off, uint32_t n)
+uint64_t em_seg_room(const struct vcpu *c, int sreg, uint32_t off)
 {
     const struct seg *s = &c->seg[sreg];
     unsigned type = SEG_ATTR_TYPE(s->attr);
-    if (!(type & 8) && (type & 4))
-        return false;
-    return n && (uint64_t)off + n - 1 <= s->limit;
+    if ((!(type & 8) && (type & 4)) || off > s->limit)
+        return 0;
+    return (uint64_t)s->limit - off + 1;
 }
 
 bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n)
