@@ -107,7 +107,9 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
     struct vcpu *c = &vm->cpu;
     bool writes_cr3, invlpg;
     uint32_t lin = 0;
-    if (vm->cpu.cr0 & CR0_PG)
+    /* In virtual-8086 mode both are privileged (#GP): no decode needed
+     * for what every V86 instruction cannot do. */
+    if ((vm->cpu.cr0 & CR0_PG) && !(c->eflags & FL_VM))
         tlb_effect(c, &writes_cr3, &invlpg, &lin);
     else
         writes_cr3 = invlpg = false;
