@@ -342,7 +342,8 @@ static void bt_interrupts(struct vm *vm)
 /* Real-address mode (CR0.PE clear) and 16-bit code segments (CS.D = 0)
  * are interpreted, not translated: the translator decodes 32-bit code and
  * direct execution assumes 32-bit protected mode, so the emulator, which
- * decodes by CS.D, runs one instruction per turn of the run loop, with
+ * decodes by CS.D, runs them: one instruction here, as many in a row as
+ * run_interpreted_turn() allows per turn of the run loop, with
  * interrupts delivered in between (through the IVT in real mode,
  * cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints and
  * single steps as for translated code.  The emulator reads guest memory

@@ -53,7 +53,7 @@ static const struct counter {
     C("bt.entries", bt_entries, G_TRANSLATOR, "entries into translated code"),
     C("bt.unkeyed_steps", bt_unkeyed_steps, G_TRANSLATOR, "instructions interpreted while the segments differed from what the cached translations assume"),
     C("a20.switches", a20_switches, G_TRANSLATOR, "the A20 gate opened or closed (i8042 output port, port 0x92): translations flushed"),
-    C("realmode.insns", realmode_insns, G_TRANSLATOR, "instructions interpreted: real mode, virtual-8086 mode and 16-bit code segments (the emulator runs them one by one)"),
+    C("realmode.insns", realmode_insns, G_TRANSLATOR, "instructions interpreted: real mode, virtual-8086 mode and 16-bit code segments (the emulator runs them one at a time, many per run-loop turn)"),
     C("realmode.v86_insns", v86_insns, G_TRANSLATOR, "of realmode.insns: in virtual-8086 mode"),
     C("realmode.ns", realmode_ns, G_TRANSLATOR, "host ns spent in real mode or 16-bit code, halts included (firmware, boot loaders)"),
     C("emulate.decoded", em_decoded, G_TRANSLATOR, "instructions the emulator decoded (Zydis): interpreted code, callouts, traps"),

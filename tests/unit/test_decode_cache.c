@@ -126,6 +126,19 @@ static void disk_with(const uint8_t *code, size_t n)
     cr_assert_eq(ide_attach(vm, path, true, err, sizeof err), 0, "%s", err);
 }
 
+/* READ SECTORS of LBA 0 (the data port then holds the sector), and
+ * rep insw at 1000:0400. */
+static void read_sector0_with_rep_insw_at_400(void)
+{
+    static const uint8_t regs[][2] = {
+        { 2, 1 }, { 3, 0 }, { 4, 0 }, { 5, 0 }, { 6, 0xE0 }, { 7, 0x20 },
+    };
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        outb(vm, 0x1F0 + regs[i][0], regs[i][1]);
+    static const uint8_t rep_insw[] = { 0xF3, 0x6D };
+    put(0x400, rep_insw, 2);
+}
+
 Test(decode_cache, rep_insw_overwrites_cached_code)
 {
     static const uint8_t sector[] = { 0xB0, 0x07 };      /* mov al, 7 */
@@ -137,15 +150,7 @@ Test(decode_cache, rep_insw_overwrites_cached_code)
     cr_assert_eq(c->gpr[R_EAX] & 0xFF, 1);
     uint64_t cached = vm->stats.em_decode_cached;
     cr_assert(cached >= 1);
-    /* READ SECTORS, LBA 0, one sector, then rep insw into 1000:0100 */
-    outb(vm, 0x1F2, 1);
-    outb(vm, 0x1F3, 0);
-    outb(vm, 0x1F4, 0);
-    outb(vm, 0x1F5, 0);
-    outb(vm, 0x1F6, 0xE0);
-    outb(vm, 0x1F7, 0x20);
-    static const uint8_t rep_insw[] = { 0xF3, 0x6D };
-    put(0x400, rep_insw, 2);
+    read_sector0_with_rep_insw_at_400();
     seg_set_raw(&c->seg[S_ES], CS_SEL, CS_SEL << 4, 0xFFFF, 0x0093);
     c->gpr[R_EDI] = 0x100;
     c->gpr[R_ECX] = 256;
@@ -168,14 +173,7 @@ Test(decode_cache, rep_insw_across_a_page_and_the_segment_limit)
      * that crosses, (E)DI and CX telling how far it got. */
     static const uint8_t sector[] = { 0x11, 0x22, 0x33, 0x44 };
     disk_with(sector, sizeof sector);
-    outb(vm, 0x1F2, 1);
-    outb(vm, 0x1F3, 0);
-    outb(vm, 0x1F4, 0);
-    outb(vm, 0x1F5, 0);
-    outb(vm, 0x1F6, 0xE0);
-    outb(vm, 0x1F7, 0x20);
-    static const uint8_t rep_insw[] = { 0xF3, 0x6D };
-    put(0x400, rep_insw, 2);
+    read_sector0_with_rep_insw_at_400();
     /* ES base 0x20F00: the page boundary at offset 0x100, limit 0x17F */
     seg_set_raw(&c->seg[S_ES], 0x20F0, 0x20F00, 0x17F, 0x0093);
     /* the #GP handler: IVT entry 13 -> 0000:0500 */
