@@ -30,6 +30,7 @@ struct em {
     uint32_t next_eip;          /* EIP of the following instruction */
     unsigned acc;               /* ACC_USER at CPL 3, else 0 */
     bool irq_shadow;            /* STI, MOV SS, POP SS: block interrupts for one insn */
+    struct em_tlb tlb;          /* MOV to CR3, INVLPG done (struct em_info) */
     enum em_result res;         /* result after a helper raised an exception */
     struct {                    /* an instruction Zydis decoded for this step */
         ZydisDecodedInstruction in;

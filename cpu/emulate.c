@@ -443,6 +443,7 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
     e.next_eip = 0;
     e.acc = c->cpl == 3 ? ACC_USER : 0;
     e.irq_shadow = false;
+    e.tlb = (struct em_tlb){ 0 };
     e.res = EM_OK;
     enum em_result r;
 
@@ -474,8 +475,10 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in->mnemonic));
         r = em_unsupported(&e, what);
     }
-    if (info)
+    if (info) {
         info->irq_shadow = e.irq_shadow && r == EM_OK;
+        info->tlb = e.tlb;
+    }
     return r;
 }
 

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <Zydis/Zydis.h>
 #include "monitor/engine.h"
 #include "monitor/run_internal.h"
 #include "monitor/vm.h"
@@ -38,49 +37,6 @@
 #include "devices/irq.h"
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
-
-/* Decode the guest instruction at CS:EIP (the run loop's own questions
- * about it; the emulator decodes for itself).  false if it cannot. */
-static bool decode_at(struct vcpu *c, ZydisDecodedInstruction *ins, ZydisDecodedOperand *ops)
-{
-    static ZydisDecoder dec;
-    static bool init;
-    if (!init) {
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-        init = true;
-    }
-    uint8_t b[15];
-    return mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) != MMU_PAGE_FAULT &&
-           ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, sizeof b, ins, ops));
-}
-
-/* What the instruction at CS:EIP will do to the address translation:
- * writes CR3 (a reload flushes the TLB even with the same value), or
- * invalidates one page (INVLPG m: *lin set). */
-static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t *lin)
-{
-    ZydisDecodedInstruction ins;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    *writes_cr3 = *invlpg = false;
-    if (!decode_at(c, &ins, ops))
-        return;
-    if (ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        ops[0].reg.value == ZYDIS_REGISTER_CR3)
-        *writes_cr3 = true;
-    if (ins.mnemonic == ZYDIS_MNEMONIC_INVLPG && ins.address_width == 32) {
-        const ZydisDecodedOperandMem *m = &ops[0].mem;
-        uint32_t ea = (uint32_t)m->disp.value;
-        if (m->base != ZYDIS_REGISTER_NONE)
-            ea += c->gpr[ZydisRegisterGetId(m->base)];
-        if (m->index != ZYDIS_REGISTER_NONE)
-            ea += c->gpr[ZydisRegisterGetId(m->index)] * m->scale;
-        int s = m->segment == ZYDIS_REGISTER_FS ? S_FS : m->segment == ZYDIS_REGISTER_GS ? S_GS :
-                m->segment == ZYDIS_REGISTER_ES ? S_ES : m->segment == ZYDIS_REGISTER_SS ? S_SS :
-                m->segment == ZYDIS_REGISTER_CS ? S_CS : S_DS;
-        *lin = c->seg[s].base + ea;
-        *invlpg = true;
-    }
-}
 
 /* (monitor/vm.h) A CR3 load switches to the view of that address space
  * (kept exact by page-table tracing), whose CPL-3 translations stay as long
@@ -105,15 +61,7 @@ bool run_emulate(struct vm *vm)
 bool run_emulate_as(struct vm *vm, bool host_gp0)
 {
     struct vcpu *c = &vm->cpu;
-    bool writes_cr3, invlpg;
-    uint32_t lin = 0;
-    /* In virtual-8086 mode both are privileged (#GP): no decode needed
-     * for what every V86 instruction cannot do. */
-    if ((vm->cpu.cr0 & CR0_PG) && !(c->eflags & FL_VM))
-        tlb_effect(c, &writes_cr3, &invlpg, &lin);
-    else
-        writes_cr3 = invlpg = false;
-    uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
+    uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4;
     uint64_t efer = c->efer;
     struct em_info info = { 0 };
     uint64_t *by_insn = runs_directly(c) ? vm->stats.traps : vm->stats.callouts;
@@ -124,7 +72,6 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
         return false;
     if (r == EM_HALT)
         c->halted = true;
-    bool done = c->eip != eip;      /* it completed (no exception) */
     /* Paging-mode changes drop every view and every CPL-3 translation; a
      * CR3 load switches views (vm_cr3_loaded; a task switch told it
      * already, and telling it twice costs a resync that finds nothing).
@@ -135,12 +82,12 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
         shadow_reset(vm);
         bt_drop_user(vm);
         bt_check_kernel(vm, true, 0);
-    } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
+    } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || info.tlb.wrote_cr3)) {
         vm_cr3_loaded(vm);
-    } else if (invlpg && done) {
-        shadow_invlpg(vm, lin);
+    } else if ((c->cr0 & CR0_PG) && info.tlb.invlpg) {
+        shadow_invlpg(vm, info.tlb.invlpg_lin);
         bt_check_user(vm);
-        bt_check_kernel(vm, false, lin);
+        bt_check_kernel(vm, false, info.tlb.invlpg_lin);
     }
     return info.irq_shadow;
 }
