@@ -383,7 +383,7 @@ static void run_interpreted_turn(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
     bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
-    bool one = gdb_step || gdb_has_breakpoints(vm) || c->bt.single_step;
+    bool one = gdb_step || gdb_has_breakpoints(vm) || c->bt.single_step || (c->eflags & FL_TF);
     host_timer_at(vm, run_next_deadline(vm));
     for (unsigned n = 0;;) {
         struct batch_mark m = batch_mark(vm);
