@@ -23,6 +23,7 @@
 #include "devices/platform.h"
 #include "devices/debug_exit.h"
 #include "devices/firmware_tables.h"
+#include "devices/bootorder.h"
 
 /* Host input is looked at without blocking at most this often. */
 #define INPUT_POLL_NS 1000000ull
@@ -173,6 +174,14 @@ static void ide_stats(struct platform *p, FILE *out)
 {
     stat(out, "ide_errors", p->ide.errors);
     stat(out, "ide_unknown_commands", p->ide.unknown_cmds);
+    for (int i = 0; i < IDE_SLOTS; i++) {
+        const struct ide_drive *d = ide_slot(&p->ide, i);
+        if (d->present && d->atapi) {
+            stat(out, "cdrom_commands", d->cd.commands);
+            stat(out, "cdrom_check_conditions", d->cd.checks);
+            stat(out, "cdrom_unknown_commands", d->cd.unknown_cmds);
+        }
+    }
 }
 static void ide_down(struct platform *p) { ide_destroy(&p->ide); }
 
@@ -237,13 +246,28 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     return debug_exit_init(vm, bus);
 }
 
-/* What a QEMU-like PC tells its firmware: RAM, CPUs, and where its screen
- * is: COM1 (the serial console, QEMU's -nographic), or with --display the
- * VGA, whose BIOS it then gets. */
+static bool has_cdrom(struct ide *ide)
+{
+    for (int i = 0; i < IDE_SLOTS; i++)
+        if (ide_slot(ide, i)->present && ide_slot(ide, i)->atapi)
+            return true;
+    return false;
+}
+
+/* What a QEMU-like PC tells its firmware: RAM, CPUs, where its screen is:
+ * COM1 (the serial console, QEMU's -nographic), or with --display the
+ * VGA, whose BIOS it then gets; and the boot order. */
 static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
-                       p->vga_bios, p->vga_bios_len);
+    if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
+                    p->vga_bios, p->vga_bios_len) < 0)
+        return -1;
+    if (p->boot_set || has_cdrom(&p->ide)) {
+        char text[FW_CFG_BOOTORDER_MAX];
+        bootorder_text(&p->ide, p->boot_set ? p->boot_order : "cd", p->boot_strict, text, sizeof text);
+        fw_cfg_boot_order(&p->fw_cfg, text, p->boot_menu);
+    }
+    return 0;
 }
 static void fw_cfg_stats(struct platform *p, FILE *out)
 {
@@ -335,6 +359,15 @@ void devices_serial(struct vm *vm, int in_fd, int out_fd)
     p->serial_set = true;
     p->serial_in = in_fd;
     p->serial_out = out_fd;
+}
+
+void devices_boot(struct vm *vm, const char *order, bool menu, bool strict)
+{
+    struct platform *p = platform_of(vm);
+    snprintf(p->boot_order, sizeof p->boot_order, "%s", order);
+    p->boot_set = true;
+    p->boot_menu = menu;
+    p->boot_strict = strict;
 }
 
 void devices_display(struct vm *vm)

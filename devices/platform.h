@@ -58,6 +58,8 @@ struct platform {
     struct display display;     /* the screen on the terminal (devices/display.h) */
     const uint8_t *vga_bios;    /* the VGA BIOS handed to the firmware (devices_vga_bios()) */
     uint32_t vga_bios_len;
+    char boot_order[8];         /* --boot: QEMU's letters (devices/bootorder.h) */
+    bool boot_set, boot_menu, boot_strict;
 };
 
 struct platform *platform_of(struct vm *vm);
@@ -79,5 +81,11 @@ void devices_display_end(struct vm *vm);
  * malloc'ed; the platform frees it) that fw_cfg offers the firmware as
  * "vgaroms/vgabios.bin". */
 void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len);
+/* Before devices_init(): the firmware's boot order in QEMU's letters (c
+ * hard disks, d CD-ROMs; others ignored), its boot menu and strict (no
+ * other device).  Without it, a machine with a CD-ROM boots the hard
+ * disks first, then the CD, as QEMU's default order; one without gets an
+ * empty bootorder file (the firmware's own order). */
+void devices_boot(struct vm *vm, const char *order, bool menu, bool strict);
 
 #endif
