@@ -126,9 +126,9 @@ static void mmx_touched(struct vcpu *c)
 
 enum em_result em_sse_mov(struct em *e)
 {
-    const struct ssemov *t = EM_LOOKUP(sse_ops, e->in.mnemonic);
+    const struct ssemov *t = EM_LOOKUP(sse_ops, e->in->mnemonic);
     struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(&e->in, e->op);
+    enum fpu_class k = fpu_class(e->in, e->op);
     int vec = fpu_fault(k, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
@@ -161,7 +161,7 @@ enum em_result em_sse_mov(struct em *e)
 enum em_result em_maskmov(struct em *e)
 {
     struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(&e->in, e->op);
+    enum fpu_class k = fpu_class(e->in, e->op);
     int vec = fpu_fault(k, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
