@@ -503,7 +503,7 @@ rm_a20:
         cmp dword [0x500], 0xCAFEF00D
         CHECK 30
 
-        ; 31-34: the x87 in real mode, as Linux's real-mode setup probes it
+        ; 31-33 and 38: the x87 in real mode, as Linux's real-mode setup probes it
         ; (FNINIT, FNSTSW AX) and as 16-bit programs compute with it:
         ; register and no-operand forms, a memory store, FCOMI's flags.
         mov ax, 0xFFFF
@@ -530,10 +530,10 @@ rm_a20:
         CHECK 33
         jmp .x87_ok
 .x87_bad:
-        mov al, 34
+        mov al, 38
         jmp fail
 .x87_ok:
-        ; 35-36: FXSAVE and FXRSTOR in real mode (through unreal mode's
+        ; 39-40: FXSAVE and FXRSTOR in real mode (through unreal mode's
         ; 32-bit offset, as iPXE saves the FPU): the image holds FCW 037F
         ; and one value on the stack (TOP 7); FXRSTOR brings it back
         ; after FNINIT emptied the stack.
@@ -542,13 +542,13 @@ rm_a20:
         mov esi, 0x800
         fxsave [esi]
         cmp word [0x800], 0x037F
-        CHECK 35
+        CHECK 39
         fninit
         fxrstor [esi]
         fnstsw ax
         and ax, 0x3800
         cmp ax, 0x3800
-        CHECK 36
+        CHECK 40
         fstp st0
 
         mov si, msg_pass
