@@ -125,15 +125,16 @@ static inline bool insn_sensitive(enum insn_class k)
     X(LODSB, string, DEMAND) X(LODSW, string, DEMAND) X(LODSD, string, DEMAND) \
     X(CMPSB, string, DEMAND) X(CMPSW, string, DEMAND) X(CMPSD, string, DEMAND) \
     X(SCASB, string, DEMAND) X(SCASW, string, DEMAND) X(SCASD, string, DEMAND) \
-    /* em_sse.c: MMX and SSE moves; MASKMOVQ/MASKMOVDQU store to DS:[EDI]; \
-     * FXSAVE/FXRSTOR of the guest's FPU image */ \
+    /* em_sse.c: MMX and SSE moves; MASKMOVQ/MASKMOVDQU store to DS:[EDI] */ \
     X(MOVD, sse_mov, DEMAND) X(MOVQ, sse_mov, DEMAND) X(MOVAPS, sse_mov, DEMAND) \
     X(MOVUPS, sse_mov, DEMAND) X(MOVAPD, sse_mov, DEMAND) X(MOVUPD, sse_mov, DEMAND) \
     X(MOVDQA, sse_mov, DEMAND) X(MOVDQU, sse_mov, DEMAND) X(MOVSS, sse_mov, DEMAND) \
     X(MOVNTI, sse_mov, DEMAND) X(MOVNTQ, sse_mov, DEMAND) X(MOVNTDQ, sse_mov, DEMAND) \
     X(MOVNTPS, sse_mov, DEMAND) X(MOVNTPD, sse_mov, DEMAND) \
     X(MASKMOVQ, maskmov, IMPLICIT) X(MASKMOVDQU, maskmov, IMPLICIT) \
-    X(FXSAVE, fxsave, DEMAND) X(FXRSTOR, fxsave, DEMAND) \
+    /* em_sse.c: the FPU image and MXCSR to and from memory */ \
+    X(FXSAVE, fxsave, DEMAND) X(FXRSTOR, fxrstor, DEMAND) X(STMXCSR, stmxcsr, DEMAND) \
+    X(LDMXCSR, ldmxcsr, DEMAND) \
     /* emulate.c, em_absent: outside the model, #UD as on the modelled \
      * Pentium M.  CPUID advertises no RDTSCP (80000001H:EDX.27), no \
      * SYSCALL (80000001H:EDX.11; an Intel CPU has SYSCALL/SYSRET only in \

@@ -19,12 +19,21 @@ static size_t add_line(char *out, size_t n, size_t len, const char *line)
     return len + sep + l;
 }
 
-size_t bootorder_text(struct ide *ide, const char *order, bool strict, char *out, size_t n)
+size_t bootorder_text(struct ide *ide, uint8_t floppies, const char *order, bool strict,
+                      char *out, size_t n)
 {
     size_t len = 0;
     if (n)
         out[0] = '\0';
     for (const char *l = order; *l; l++) {
+        if (*l == 'a' || *l == 'b') {
+            int unit = *l - 'a';
+            char path[64];
+            snprintf(path, sizeof path, "/pci@i0cf8/isa@1/fdc@03f0/floppy@%d", unit);
+            if (floppies >> (unit ? 0 : 4) & 0x0F)
+                len = add_line(out, n, len, path);
+            continue;
+        }
         if (*l != 'c' && *l != 'd')
             continue;
         for (int slot = 0; slot < IDE_SLOTS; slot++) {

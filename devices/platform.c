@@ -185,6 +185,31 @@ static void ide_stats(struct platform *p, FILE *out)
 }
 static void ide_down(struct platform *p) { ide_destroy(&p->ide); }
 
+/* The DMA controllers, and the floppy controller on channel 2 with its
+ * drives' types in CMOS (the RTC is up by now). */
+static int dma_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return dma_init(&p->dma, vm, bus);
+}
+static void dma_stats(struct platform *p, FILE *out)
+{
+    stat(out, "dma_bytes", p->dma.bytes);
+    stat(out, "dma_bytes_not_ram", p->dma.dropped);
+}
+
+static int fdc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    rtc_floppies(&p->rtc, fdc_cmos_types(&p->fdc));
+    return fdc_init(&p->fdc, vm, bus, &p->dma);
+}
+static void fdc_stats(struct platform *p, FILE *out)
+{
+    stat(out, "fdc_commands", p->fdc.commands);
+    stat(out, "fdc_errors", p->fdc.errors);
+    stat(out, "fdc_invalid_commands", p->fdc.invalid);
+}
+static void fdc_down(struct platform *p) { fdc_destroy(&p->fdc); }
+
 static int lapic_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
     return lapic_init(&p->lapic, vm, bus);
@@ -262,9 +287,10 @@ static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
                     p->vga_bios, p->vga_bios_len) < 0)
         return -1;
-    if (p->boot_set || has_cdrom(&p->ide)) {
+    if (p->boot_set || has_cdrom(&p->ide) || fdc_cmos_types(&p->fdc)) {
         char text[FW_CFG_BOOTORDER_MAX];
-        bootorder_text(&p->ide, p->boot_set ? p->boot_order : "cd", p->boot_strict, text, sizeof text);
+        bootorder_text(&p->ide, fdc_cmos_types(&p->fdc), p->boot_set ? p->boot_order : "cad",
+                       p->boot_strict, text, sizeof text);
         fw_cfg_boot_order(&p->fw_cfg, text, p->boot_menu);
     }
     /* The kernel's ROM goes first in the boot order (devices/fw_cfg.h). */
@@ -343,6 +369,8 @@ static const struct pc_device pc_devices[] = {
     { "PCI host",      pci_up,        NULL,         NULL,             NULL,         NULL },
     { "ACPI PM",       pm_up,         NULL,         NULL,             pm_stats,     NULL },
     { "IDE",           ide_up,        NULL,         NULL,             ide_stats,    ide_down },
+    { "8237 DMA",      dma_up,        NULL,         NULL,             dma_stats,    NULL },
+    { "floppy",        fdc_up,        NULL,         NULL,             fdc_stats,    fdc_down },
     { "local APIC",    lapic_up,      lapic_tick_,  lapic_deadline_,  lapic_stats,  NULL },
     { "I/O APIC",      ioapic_up,     NULL,         NULL,             ioapic_stats, NULL },
     { "VGA",           vga_up,        NULL,         NULL,             vga_stats,    NULL },

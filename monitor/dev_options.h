@@ -1,6 +1,7 @@
 /*
  * monitor/dev_options.h - the command-line options of the PC platform:
- * --disk FILE[,ro] (repeatable), --cdrom FILE, --boot ORDER, --vga-dump,
+ * --disk FILE[,ro] (repeatable), --cdrom FILE, --fda/--fdb FILE[,ro],
+ * --boot ORDER, --vga-dump,
  * --reboot, --display.
  *
  * Contract: options_parse_dev() is options_parse() plus these options, filled
@@ -32,6 +33,7 @@ struct opt_list {
 struct dev_options {
     struct opt_list disks;      /* --disk FILE[,ro], as given */
     const char *cdrom;          /* --cdrom FILE: the secondary master */
+    const char *fd[2];          /* --fda, --fdb FILE[,ro]: floppy drives A and B */
     const char *boot;           /* --boot ORDER, as given */
     bool vga_dump;              /* --vga-dump: print the text screen at exit */
     bool reboot;                /* --reboot: a guest reset boots the kernel again */
@@ -52,10 +54,11 @@ int options_parse_dev(int argc, char **argv, struct vm_options *o, struct dev_op
 int disk_spec(const char *spec, char *path, size_t n, bool *ro);
 
 /* A --boot value in QEMU's forms: "LETTERS" or comma-separated
- * order=LETTERS, menu=on|off, strict=on|off; letters c (the hard disks)
- * and d (the CD-ROM), each at most once.  -1 with a message in err[]. */
+ * order=LETTERS, menu=on|off, strict=on|off; letters a and b (floppy
+ * drives A and B), c (the hard disks) and d (the CD-ROM), each at most
+ * once (default: cad, QEMU's).  -1 with a message in err[]. */
 struct boot_spec {
-    char order[4];
+    char order[8];
     bool menu, strict;
 };
 int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n);

@@ -72,6 +72,8 @@ struct opt_desc {
 
 static int check_disk(const char *v, char *err, size_t n);
 static int check_cdrom(const char *v, char *err, size_t n);
+static int check_fda(const char *v, char *err, size_t n);
+static int check_fdb(const char *v, char *err, size_t n);
 static int check_boot(const char *v, char *err, size_t n);
 static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
@@ -163,10 +165,17 @@ static const struct opt_desc opt_table[] = {
           "attach a CD-ROM image (ISO 9660, a multiple of 2048 bytes) read-only\n"
           "                       as the ATAPI secondary master, as QEMU's -cdrom (also spelt\n"
           "                       -cdrom); the firmware boots it when no disk boots (docs/usage.md)"),
+    DEV_S("fda", "FILE[,ro]", fd[0], check_fda,
+          "attach a floppy image as drive A: (QEMU's -fda): 160, 180, 320,\n"
+          "                       360, 720 KiB, 1.2, 1.44 or 2.88 MB, the format by the size;\n"
+          "                       ,ro: write-protected.  The firmware boots it when no hard disk\n"
+          "                       does, or first with --boot a (docs/usage.md)"),
+    DEV_S("fdb", "FILE[,ro]", fd[1], check_fdb, "attach a floppy image as drive B: (QEMU's -fdb)"),
     DEV_S("boot", "ORDER", boot, check_boot,
-          "the firmware's boot order, QEMU's letters: c the hard disks, d the\n"
-          "                       CD-ROM: --boot d, --boot order=dc[,menu=on|off][,strict=on|off]\n"
-          "                       (default: c then d)"),
+          "the firmware's boot order, QEMU's letters: a, b the floppy drives,\n"
+          "                       c the hard disks, d the CD-ROM: --boot d,\n"
+          "                       --boot order=dc[,menu=on|off][,strict=on|off] (default: c,\n"
+          "                       a, then d, as QEMU)"),
     DEV_F("vga-dump", vga_dump, "print the final VGA text screen (0xB8000) on stdout at exit"),
     DEV_F("reboot", reboot, "a guest reset (i8042 0xFE, port 0x92, 0xCF9) boots the kernel\n"
           "                       again instead of ending the run (docs/usage.md)"),
@@ -328,6 +337,27 @@ static int check_cdrom(const char *v, char *err, size_t n)
     return check_input_file("cdrom", v, true, err, n);
 }
 
+static int check_floppy(const char *opt, const char *v, char *err, size_t n)
+{
+    char path[4096];
+    bool ro;
+    if (disk_spec(v, path, sizeof path, &ro) < 0) {
+        snprintf(err, n, "--%s '%s': needs a file name (FILE or FILE,ro)", opt, v);
+        return -1;
+    }
+    return check_input_file(opt, path, true, err, n);
+}
+
+static int check_fda(const char *v, char *err, size_t n)
+{
+    return check_floppy("fda", v, err, n);
+}
+
+static int check_fdb(const char *v, char *err, size_t n)
+{
+    return check_floppy("fdb", v, err, n);
+}
+
 /* The letters l of the --boot value v (for the messages). */
 static int boot_letters(const char *v, const char *l, struct boot_spec *b, char *err, size_t n)
 {
@@ -337,13 +367,14 @@ static int boot_letters(const char *v, const char *l, struct boot_spec *b, char 
         return -1;
     }
     for (; *l; l++) {
-        if (*l == 'a' || *l == 'b' || *l == 'n') {
-            snprintf(err, n, "--boot %s: '%c': vmm has no %s; the letters are c (hard disk) and d "
-                     "(CD-ROM)", v, *l, *l == 'n' ? "network boot" : "floppy drive");
+        if (*l >= 'n' && *l <= 'p') {
+            snprintf(err, n, "--boot %s: '%c': vmm has no network boot; the letters are a, b "
+                     "(floppy), c (hard disk) and d (CD-ROM)", v, *l);
             return -1;
         }
-        if (*l != 'c' && *l != 'd') {
-            snprintf(err, n, "--boot %s: '%c' is no boot device: c (hard disk) or d (CD-ROM)", v, *l);
+        if (*l < 'a' || *l > 'd') {
+            snprintf(err, n, "--boot %s: '%c' is no boot device: a, b (floppy), c (hard disk) or d "
+                     "(CD-ROM)", v, *l);
             return -1;
         }
         if (memchr(b->order, *l, k)) {
@@ -369,7 +400,7 @@ static int on_off(const char *key, const char *v, bool *out, char *err, size_t n
 int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n)
 {
     char buf[64];
-    *b = (struct boot_spec){ .order = "cd" };
+    *b = (struct boot_spec){ .order = "cad" };
     if (!strchr(v, '='))
         return boot_letters(v, v, b, err, n);
     if (strlen(v) >= sizeof buf) {

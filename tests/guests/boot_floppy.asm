@@ -1,114 +1,108 @@
-; boot_floppy.asm - the boot sector of a 1.44 MB FAT12 floppy image that
-; syslinux's memdisk serves from RAM through its INT 13h emulation.  Run by
-; tests/linux/memdisk-test.sh, which makes the image at test time
-; (mformat -B keeps this code and writes the BIOS parameter block into the
-; room left for it; mcopy adds HELLO.TXT) and boots
-;   vmm --kernel memdisk --initrd floppy.img
-; The checks: booted from drive 00h; memdisk's installation check answers
-; on it; INT 13h AH=08h reports 80 cylinders, 2 heads, 18 sectors; the
-; first FAT sector (CHS 0/0/2) starts with the media byte F0h; the root
-; directory (CHS 0/1/2, LBA 19) lists HELLO.TXT (checks 5 and 7 are the
-; reads themselves).  It reports on COM1 and
-; exits through the debug-exit port 0xF4: 0 when every check holds, else
-; the check's number.
+; boot_floppy.asm - a 1.44 MB floppy whose boot sector checks what a PC
+; BIOS gives a floppy boot sector: loaded at 0000:7C00 with DL = 0 (drive
+; A:), INT 13h AH=08h reporting a 1.44 MB drive (type 4, 80 cylinders, 2
+; heads, 18 sectors), AH=02h reads of many sectors at once (the rest of
+; track 0, a whole track of head 1, the disk's last sector), and AH=03h
+; refused on a write-protected image.  Every sector of the image starts
+; with 0xF1000000 + its LBA, so each read is checked for the right sector.
+; Run by ctest guest.seabios_floppy*:
+;   vmm --bios /usr/share/seabios/bios.bin --fda boot_floppy.img,ro
+; It reports on COM1 and through the debug-exit
+; port 0xF4: 0 when every check holds, else the check's number.
 bits 16
 org 0x7c00
 
-%define BUF 0x8000
-
-    jmp short start
-    nop
-    times 62-($-$$) db 0        ; the BIOS parameter block (mformat's)
+%define MARK 0xF1000000
 
 start:
     cli
     xor ax, ax
     mov ds, ax
-    mov es, ax
     mov ss, ax
     mov sp, 0x7c00
     sti
     mov [drive], dl
 
-    ; 1: booted from the first floppy drive
+    ; 1: the BIOS boots floppy drive A: as drive 0
     mov al, 1
-    test dl, dl
-    jnz fail
+    cmp byte [drive], 0
+    jne fail
 
-    ; 2: memdisk's installation check (syslinux's mdiskchk): INT 13h AH=08h
-    ; with 'ME' 'MD' 'IS' '?K' in the upper halves of EAX, ECX, EDX, EBX
-    ; answers 'M!' 'ME' 'ID' 'SK' there
-    mov eax, 0x454d0800
-    mov ecx, 0x444d0000
-    mov edx, 0x53490000
-    mov dl, [drive]
-    mov ebx, 0x3f4b0000
-    int 0x13
-    push 0
-    pop es                      ; it returns its info structure in ES:DI
-    mov bl, 2
-    shr eax, 16
-    cmp ax, 0x4d21
-    jne fail_bl
-    shr ecx, 16
-    cmp cx, 0x4d45
-    jne fail_bl
-    shr edx, 16
-    cmp dx, 0x4944
-    jne fail_bl
-    shr ebx, 16
-    cmp bx, 0x4b53
-    mov bl, 2
-    jne fail_bl
-
-    ; 3-4: INT 13h AH=08h: 80 cylinders (0-79), 2 heads (0-1), 18 sectors
+    ; 2-3: INT 13h AH=08h: a 1.44 MB drive: type 4, cylinders 0-79, heads 0-1, 18 sectors
     mov ah, 0x08
     mov dl, [drive]
     xor di, di
+    mov es, di
     int 0x13
-    mov al, 3
+    mov al, 2
     jc fail
-    mov al, 4
-    cmp ch, 79
+    cmp bl, 4
     jne fail
-    and cl, 0x3f
-    cmp cl, 18
+    mov al, 3
+    cmp cx, 0x4f12              ; CH = 79, CL = 18
     jne fail
     cmp dh, 1
     jne fail
 
-    ; 5-6: the first FAT sector starts with the media descriptor F0h
-    mov cx, 0x0002              ; cylinder 0, sector 2
-    xor dh, dh                  ; head 0
-    mov al, 5
-    call read
-    mov al, 6
-    cmp word [BUF], 0xfff0
-    jne fail
-    cmp byte [BUF + 2], 0xff
-    jne fail
-
-    ; 7-8: the root directory, LBA 19 = CHS 0/1/2, lists HELLO.TXT
+    ; 4-5: the rest of track 0 (sectors 2-18: LBA 1-17) in one call, to 1000:0000
+    mov ax, 0x1000
+    mov es, ax
+    xor bx, bx
+    mov ax, 0x0211
     mov cx, 0x0002
-    mov dh, 1
-    mov al, 7
-    call read
-    mov si, BUF
-    mov bx, 16                  ; entries in one sector
-.entry:
-    push si
-    mov di, name
-    mov cx, 11
-    repe cmpsb
-    pop si
-    je pass
-    add si, 32
-    dec bx
-    jnz .entry
-    mov al, 8
-    jmp fail
+    xor dh, dh
+    mov dl, [drive]
+    int 0x13
+    mov al, 4
+    jc fail
+    mov al, 5
+    cmp dword [es:0], MARK + 1
+    jne fail
+    cmp dword [es:16 * 512], MARK + 17
+    jne fail
 
-pass:
+    ; 6-7: all of cylinder 0, head 1 (LBA 18-35), to 2000:0000
+    mov ax, 0x2000
+    mov es, ax
+    xor bx, bx
+    mov ax, 0x0212
+    mov cx, 0x0001
+    mov dh, 1
+    mov dl, [drive]
+    int 0x13
+    mov al, 6
+    jc fail
+    mov al, 7
+    cmp dword [es:0], MARK + 18
+    jne fail
+    cmp dword [es:17 * 512], MARK + 35
+    jne fail
+
+    ; 8-9: the last sector: cylinder 79, head 1, sector 18 (LBA 2879)
+    xor bx, bx
+    mov ax, 0x0201
+    mov cx, 0x4f12
+    mov dh, 1
+    mov dl, [drive]
+    int 0x13
+    mov al, 8
+    jc fail
+    mov al, 9
+    cmp dword [es:0], MARK + 2879
+    jne fail
+
+    ; 10: a write to the write-protected image fails with AH = 03h
+    xor bx, bx
+    mov ax, 0x0301
+    mov cx, 0x0002
+    xor dh, dh
+    mov dl, [drive]
+    int 0x13
+    mov al, 10
+    jnc fail
+    cmp ah, 0x03
+    jne fail
+
     mov si, msg_pass
     call puts
     xor al, al
@@ -116,27 +110,19 @@ pass:
     cli
     hlt
 
-; Read one sector (CX, DH as INT 13h AH=02h takes them) into BUF; AL is
-; the check's number if the read fails.
-read:
-    push ax
-    push 0
-    pop es                      ; AH=08h returned the diskette parameter table in ES:DI
-    mov ax, 0x0201
-    mov bx, BUF
-    mov dl, [drive]
-    int 0x13
-    pop ax
-    jc fail
-    ret
+%include "boot_com1.inc"
 
-%include "boot_report.inc"
-
-msg_pass: db "boot_floppy: memdisk drive 00h, 80/2/18, FAT and HELLO.TXT read ok", 10
+msg_pass: db 10, "boot_floppy: INT 13h on a 1.44 MB floppy ok", 10
           db "PASS", 10, 0
-msg_fail: db "boot_floppy: FAIL ", 0
-name:   db "HELLO   TXT"
+msg_fail: db 10, "boot_floppy: FAIL ", 0
 drive:  db 0
 
 times 510-($-$$) db 0
 dw 0xaa55
+; every further sector: its mark, then zeros
+%assign lba 1
+%rep 2879
+    dd MARK + lba
+    times 508 db 0
+%assign lba lba + 1
+%endrep

@@ -126,7 +126,9 @@ start:
     cli
     hlt
 
-%include "boot_report.inc"
+fail_bl:
+    mov al, bl
+%include "boot_com1.inc"
 
 msg_pass: db "boot_mbr: INT 13h CHS+LBA, 12h, E820, 1Ah ok", 10
           db "PASS", 10, 0

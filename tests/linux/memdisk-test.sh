@@ -2,7 +2,7 @@
 # memdisk-test.sh - boot a DOS-style floppy image through syslinux's memdisk,
 # as QEMU users do with `-kernel memdisk -initrd floppy.img`:
 #
-#   memdisk-test.sh --vmm VMM --memdisk MEMDISK --bootsector BOOT_FLOPPY.BIN
+#   memdisk-test.sh --vmm VMM --memdisk MEMDISK --bootsector BOOT_MEMDISK.BIN
 #                   [--disk BOOTABLE.IMG]
 #
 # memdisk has only the real-mode entry of the Linux boot protocol (its
@@ -10,9 +10,9 @@
 # SeaBIOS through fw_cfg and QEMU's linuxboot.bin starts its setup code,
 # which copies the floppy image (the initrd) to the top of low RAM, hooks
 # INT 13h and boots the image's boot sector.  The image is made here: a
-# 1.44 MB FAT12 file system (mformat -B keeps boot_floppy.asm's code and
+# 1.44 MB FAT12 file system (mformat -B keeps boot_memdisk.asm's code and
 # writes the BIOS parameter block into it) with HELLO.TXT (mcopy).  The
-# boot sector checks that memdisk serves it (tests/guests/boot_floppy.asm)
+# boot sector checks that memdisk serves it (tests/guests/boot_memdisk.asm)
 # and ends the run through the debug-exit port: status 1 is its pass.
 # Checked: vmm's note that the kernel goes through the firmware, memdisk's
 # own banner and the disk it saw (on COM1 through SeaBIOS's sercon), the
@@ -74,7 +74,7 @@ if [[ -n $disk ]]; then
     run "$tmp/floppy.img" disk --disk "$disk,ro"
     runs+=(disk)
     st=$(cat "$tmp/disk.status")
-    ((st == 1)) && grep -q "boot_floppy: memdisk drive 00h" "$tmp/disk.txt" ||
+    ((st == 1)) && grep -q "boot_memdisk: memdisk drive 00h" "$tmp/disk.txt" ||
         fail "with a bootable disk attached the kernel did not boot first (status $st)"
 fi
 
@@ -85,11 +85,11 @@ grep -q "syssize 0.*booting it through the firmware" "$tmp/pass.err" ||
 grep -q "^MEMDISK" "$tmp/pass.txt" || fail "no memdisk banner on the serial console"
 grep -q "Disk is fd0, 1440 K, C/H/S = 80/2/18" "$tmp/pass.txt" ||
     fail "memdisk did not report the 1.44 MB floppy"
-grep -q "boot_floppy: memdisk drive 00h, 80/2/18, FAT and HELLO.TXT read ok" "$tmp/pass.txt" ||
+grep -q "boot_memdisk: memdisk drive 00h, 80/2/18, FAT and HELLO.TXT read ok" "$tmp/pass.txt" ||
     fail "the boot sector did not report its checks"
 st=$(cat "$tmp/nofile.status")
 ((st == 17)) || fail "vmm exit status $st without HELLO.TXT, want 17 (the boot sector's check 8)"
-grep -q "boot_floppy: FAIL 8" "$tmp/nofile.txt" || fail "without HELLO.TXT the boot sector did not fail check 8"
+grep -q "boot_memdisk: FAIL 8" "$tmp/nofile.txt" || fail "without HELLO.TXT the boot sector did not fail check 8"
 
 if ((${#failures[@]})); then
     for n in "${runs[@]}"; do
@@ -99,5 +99,5 @@ if ((${#failures[@]})); then
     printf 'FAIL: %s\n' "${failures[@]}"
     exit 1
 fi
-grep -oE "^MEMDISK.*|^Disk is.*|boot_floppy: .*" "$tmp/pass.txt"
+grep -oE "^MEMDISK.*|^Disk is.*|boot_memdisk: .*" "$tmp/pass.txt"
 echo "memdisk booted the floppy image through the firmware; the boot sector passed"

@@ -5,7 +5,11 @@
 # from it through INT 13h.
 #
 #   memtest-cdrom-test.sh --vmm VMM --image MEMTEST86+IA32.BIN [--deb MEMTEST86+.DEB]
-#                         [--seconds S] [--pass] [--mem MIB]
+#                         [--seconds S] [--pass] [--mem MIB] [--floppy]
+#
+# --floppy: the same floppy image on a floppy drive instead (vmm --fda,
+# read-only; SeaBIOS's floppy driver through the 82077AA and DMA channel
+# 2), with no CD made; SeaBIOS must say it booted the floppy.
 #
 # memtest86+ia32.bin starts with a boot sector (0x55AA at 510), so padded
 # to 1474560 bytes it is a 1.44 MB boot floppy; xorriso makes the CD
@@ -27,10 +31,11 @@ set -uo pipefail
 
 seconds=30
 mem=64
-vmm= image= deb= want_pass=
+vmm= image= deb= want_pass= floppy=
 while (($#)); do
     case $1 in
     --pass) want_pass=1; shift; continue ;;
+    --floppy) floppy=1; shift; continue ;;
     esac
     (($# >= 2)) || { echo "memtest-cdrom-test.sh: $1 needs a value" >&2; exit 2; }
     case $1 in
@@ -48,7 +53,7 @@ BIOS=/usr/share/seabios/bios.bin
 FLOPPY=1474560
 [[ -s $image ]] || { echo "SKIP: $image is missing: run tests/guests/fetch-debian-guest.sh"; exit 77; }
 [[ -s $BIOS ]] || { echo "SKIP: $BIOS is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
-command -v xorriso >/dev/null || { echo "SKIP: xorriso is missing (./setup.sh installs it)"; exit 77; }
+[[ -n $floppy ]] || command -v xorriso >/dev/null || { echo "SKIP: xorriso is missing (./setup.sh installs it)"; exit 77; }
 
 tmp=$(mktemp -d /tmp/vmm-memtest-cd.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -67,16 +72,20 @@ fi
 mkdir "$tmp/cd"
 cp "$image" "$tmp/cd/floppy.img"
 truncate -s $FLOPPY "$tmp/cd/floppy.img"
-if ! xorriso -as mkisofs -o "$tmp/floppy-cd.iso" -b floppy.img -c boot.cat "$tmp/cd" \
+if [[ -n $floppy ]]; then
+    :
+elif ! xorriso -as mkisofs -o "$tmp/floppy-cd.iso" -b floppy.img -c boot.cat "$tmp/cd" \
         >"$tmp/xorriso.out" 2>&1; then
     echo "FAIL: xorriso could not make the CD:"
     cat "$tmp/xorriso.out"
     exit 1
 fi
-xorriso -indev "$tmp/floppy-cd.iso" -report_el_torito plain 2>/dev/null | grep -q 'BIOS  y  fd1.4' ||
+[[ -n $floppy ]] ||
+    xorriso -indev "$tmp/floppy-cd.iso" -report_el_torito plain 2>/dev/null | grep -q 'BIOS  y  fd1.4' ||
     fail "the CD made here is not an El Torito 1.44 MB floppy emulation CD"
 
 cds=("$tmp/floppy-cd.iso")
+[[ -z $floppy ]] || cds=("$tmp/cd/floppy.img")
 if [[ -n $deb ]]; then
     if [[ -s $deb ]] && dpkg-deb -x "$deb" "$tmp/deb" 2>"$tmp/dpkg.out" &&
        [[ -s $tmp/deb/usr/lib/memtest86+/memtest86+ia32.iso ]]; then
@@ -90,12 +99,14 @@ fi
 # serial output, SeaBIOS's mirrored screen, comes before it).
 run_cd() {
     local cd=$1 name=${1##*/} out=$tmp/out.$n status screen
-    timeout -k 10 $((seconds + 60)) "$vmm" --mem "$mem" --cdrom "$cd" --vga-dump \
+    local drive=(--cdrom "$cd") booted='Booting from DVD/CD'
+    [[ -z $floppy ]] || drive=(--fda "$cd,ro") booted='Booting from Floppy'
+    timeout -k 10 $((seconds + 60)) "$vmm" --mem "$mem" "${drive[@]}" --vga-dump \
         --time-limit "$seconds" </dev/null >"$out" 2>"$tmp/err.$n"
     status=$?
     screen=$(tail -n 25 "$out")
     ((status == 16)) || fail "$name: vmm ended with status $status before --time-limit $seconds: $(cat "$tmp/err.$n")"
-    grep -aq 'Booting from DVD/CD' "$out" || fail "$name: SeaBIOS did not boot the CD"
+    grep -aq "$booted" "$out" || fail "$name: SeaBIOS did not say '$booted'"
     grep -q 'Memtest86+ v' <<<"$screen" || fail "$name: no memtest86+ header on the VGA screen"
     local row
     row=$(grep -oE 'Pass: +[0-9]+ +Errors: +[0-9]+' <<<"$screen")
@@ -128,4 +139,6 @@ if ((${#failures[@]})); then
     printf 'FAIL: %s\n' "${failures[@]}"
     exit 1
 fi
-echo "PASS: memtest86+ from floppy-emulation CDs, after ${seconds}s: ${summary[*]}"
+what="floppy-emulation CDs"
+[[ -z $floppy ]] || what="a floppy drive (--fda)"
+echo "PASS: memtest86+ from $what, after ${seconds}s: ${summary[*]}"

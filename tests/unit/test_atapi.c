@@ -479,13 +479,13 @@ Test(atapi, disks_skip_the_cdrom_slot_and_reset_shows_each_signature)
     cr_assert_eq(inb(vm, BASE + 5), 0xEB);
     /* the firmware's order: QEMU's letters over the slots */
     char text[512];
-    bootorder_text(ide, "dc", true, text, sizeof text);
+    bootorder_text(ide, 0, "dc", true, text, sizeof text);
     cr_assert_str_eq(text, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
                            "/pci@i0cf8/ide@1,1/drive@0/disk@0\n"
                            "/pci@i0cf8/ide@1,1/drive@0/disk@1\n"
                            "/pci@i0cf8/ide@1,1/drive@1/disk@1\n"
                            "HALT");
-    bootorder_text(ide, "c", false, text, 40);  /* what does not fit is left out */
+    bootorder_text(ide, 0, "c", false, text, 40);  /* what does not fit is left out */
     cr_assert_str_eq(text, "/pci@i0cf8/ide@1,1/drive@0/disk@0");
     devtest_free(vm);
     unlink(path);

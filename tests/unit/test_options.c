@@ -376,7 +376,8 @@ Test(options, boot_spec_forms)
     static const struct { const char *v, *order; bool menu, strict; } ok[] = {
         { "c", "c", false, false }, { "d", "d", false, false }, { "dc", "dc", false, false },
         { "order=dc", "dc", false, false }, { "order=d,menu=on", "d", true, false },
-        { "menu=on", "cd", true, false }, { "order=cd,strict=on,menu=off", "cd", false, true },
+        { "menu=on", "cad", true, false }, { "order=cd,strict=on,menu=off", "cd", false, true },
+        { "a", "a", false, false }, { "order=adcb", "adcb", false, false },
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         struct boot_spec b;
@@ -387,7 +388,7 @@ Test(options, boot_spec_forms)
         cr_assert_eq(b.strict, ok[i].strict, "%s", ok[i].v);
     }
     static const struct { const char *v, *why; } bad[] = {
-        { "a", "floppy" }, { "n", "network" }, { "cc", "twice" }, { "x", "no boot device" },
+        { "aa", "twice" }, { "n", "network" }, { "e", "no boot device" }, { "cc", "twice" }, { "x", "no boot device" },
         { "", "empty" }, { "order=", "empty" }, { "menu=yes", "on or off" },
         { "splash=x.bmp", "unknown key" }, { "order=dc,d", "KEY=VALUE" },
     };

@@ -3,8 +3,7 @@
  * (cpu/realmode.c through cpu/emulate.c, cpu/segments.c and
  * cpu/exceptions.c): segment loads keep the hidden limit, far transfers,
  * delivery through the IVT with its limit and the double-fault rules,
- * IRET, 16/32-bit stacks, the mode switches and the reset state; the x87
- * forms and FXSAVE/FXRSTOR.
+ * IRET, 16/32-bit stacks, the mode switches and the reset state.
  */
 #include "emulate_fixture.h"
 #include "cpu/exceptions.h"
@@ -265,37 +264,29 @@ Test(realmode, x87_reserved_register_encodings_are_ud)
     }
 }
 
-/* FXSAVE/FXRSTOR from real mode (iPXE saves the FPU around its mode
- * switches): the guest's image to and from a 16-byte aligned DS:disp16,
- * bytes 0-287 only; a misaligned area and reserved MXCSR bits are #GP. */
+/* FXSAVE/FXRSTOR (cpu/em_sse.c): the image round-trips, a misaligned
+ * operand is #GP(0), and with CR4.OSFXSR an MXCSR bit outside the host's
+ * MXCSR_MASK is #GP(0) with the state unchanged. */
 Test(realmode, fxsave_fxrstor)
 {
-    for (int i = 0; i < 288; i++)
-        c->fx_guest[i] = (uint8_t)(i * 13 + 1);
-    memset(c->fx_guest + 24, 0, 8);                         /* MXCSR 0, MXCSR_MASK: default */
-    memset(ram + 0x500, 0xEE, 512);
-    cr_assert_eq(RUN(0x0F, 0xAE, 0x06, 0x00, 0x05), EM_OK); /* fxsave [0x500] */
-    cr_assert_eq(memcmp(ram + 0x500, c->fx_guest, 288), 0);
-    cr_assert_eq(ram[0x500 + 288], 0xEE, "the reserved part is left alone");
-    cr_assert_eq(c->eip, RM_IP + 5);
-
-    ram[0x500] = 0x7F;                                      /* FCW */
-    ram[0x500 + 160] = 0x42;                                /* XMM0 */
-    ram[0x500 + 28] = 0x99;                                 /* MXCSR_MASK: not restored */
-    cr_assert_eq(RUN(0x0F, 0xAE, 0x0E, 0x00, 0x05), EM_OK); /* fxrstor [0x500] */
-    cr_assert_eq(c->fx_guest[0], 0x7F);
-    cr_assert_eq(c->fx_guest[160], 0x42);
-    cr_assert_eq(c->fx_guest[28], 0);
-
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    c->gpr[R_ESI] = 0x800;
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                       /* fninit */
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x04), EM_OK);                 /* fxsave [si] */
+    cr_assert_eq(ram[0x800] | ram[0x801] << 8, 0x037F, "FCW in the image");
     real_mode();
     ivt_set(EXC_GP, 0x2000, 0x0080);
-    cr_assert_eq(RUN(0x0F, 0xAE, 0x06, 0x08, 0x05), EM_OK); /* fxsave [0x508] */
-    cr_assert_eq(c->eip, 0x80, "misaligned: #GP");
+    c->gpr[R_ESI] = 0x808;
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x04), EM_OK);                 /* fxsave [si], misaligned */
+    cr_assert_eq(c->eip, 0x80, "#GP(0) for an operand not 16-byte aligned");
     real_mode();
     ivt_set(EXC_GP, 0x2000, 0x0080);
-    put32(0x500 + 24, 1u << 16);                            /* a reserved MXCSR bit */
-    c->fx_guest[0] = 0x11;
-    cr_assert_eq(RUN(0x0F, 0xAE, 0x0E, 0x00, 0x05), EM_OK); /* fxrstor [0x500] */
-    cr_assert_eq(c->eip, 0x80, "reserved MXCSR bit: #GP");
-    cr_assert_eq(c->fx_guest[0], 0x11, "nothing restored");
+    c->cr4 |= CR4_OSFXSR;
+    c->gpr[R_ESI] = 0x800;
+    put32(0x800 + 24, 0xFFFFFFFFu);                             /* MXCSR: reserved bits */
+    uint8_t before[512];
+    memcpy(before, c->fx_guest, sizeof before);
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x0C), EM_OK);                 /* fxrstor [si] */
+    cr_assert_eq(c->eip, 0x80, "#GP(0) for reserved MXCSR bits");
+    cr_assert_arr_eq(c->fx_guest, before, sizeof before, "nothing restored");
 }
