@@ -12,15 +12,15 @@
 # for every BIOS call (FXSAVE/FXRSTOR of the FPU around each), probes the
 # PCI bus and, finding no network card, says "No more network devices" and
 # gives the boot back to the firmware.  The test reads COM1 (SeaBIOS's
-# sercon mirrors iPXE's screen there) and stops vmm once that line is
-# there.  Checked: vmm's note that the kernel goes through the firmware,
+# sercon mirrors iPXE's screen there) and stops vmm once that line and the
+# firmware's next "Booting from" are there.  Checked: vmm's note that the kernel goes through the firmware,
 # iPXE's "initialising devices...ok", its banner with the package's
 # version, "No more network devices", and the firmware going on to its
 # next boot device.  Exit status: 0 pass, 1 fail, 77 skipped (no
 # ipxe.lkrn, SeaBIOS or linuxboot.bin).
 set -uo pipefail
 
-timeout_s=${VMM_IPXE_TIMEOUT:-600}
+timeout_s=${VMM_IPXE_TIMEOUT:-240}
 vmm= ipxe=
 while (($#)); do
     (($# >= 2)) || { echo "ipxe-test.sh: $1 needs a value" >&2; exit 2; }
@@ -45,10 +45,11 @@ start=$(date +%s)
 pid=$!
 # The serial text without escape sequences and carriage returns.
 text() { tr -d '\r' <"$tmp/out" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'; }
-# iPXE's last line; then a moment for the firmware's next boot device.
+# iPXE's last line, then the firmware going on to its next boot device
+# (iPXE waits for Ctrl-B a second time before it gives the boot back).
 while kill -0 $pid 2>/dev/null; do
-    if text | grep -q "No more network devices"; then
-        sleep 2
+    t=$(text)
+    if [[ $t == *"No more network devices"* && $t =~ Booting\ from\ (Floppy|Hard\ Disk) ]]; then
         kill -TERM $pid 2>/dev/null
         break
     fi
