@@ -153,8 +153,10 @@ int linux_fw_layout(const struct kernel_image *k, uint64_t ram, size_t cmdlen,
     if (l->cmdline_addr + (uint64_t)l->cmdline_len > LX_LOW_END)
         return loader_error(err, errlen, k->path, "command line of %zu bytes does not fit below "
                             "0x%x", cmdlen, LX_LOW_END);
-    /* The setup code and its heap end 512 bytes below the command line. */
-    if (l->setup_len > l->cmdline_addr - l->real_addr - 0x200)
+    /* The setup code and its heap end 512 bytes below the command line
+     * (which a long one below 0x9A000 could push under the setup code). */
+    if (l->cmdline_addr < l->real_addr + 0x200 ||
+        l->setup_len > l->cmdline_addr - l->real_addr - 0x200)
         return loader_error(err, errlen, k->path, "setup code of 0x%x bytes at 0x%x runs into the "
                             "command line at 0x%x (offset 0x1f1)", l->setup_len, l->real_addr,
                             l->cmdline_addr);

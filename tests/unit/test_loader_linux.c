@@ -657,6 +657,11 @@ Test(loader_linux, fw_layout_refusals)
     layout_of(&b, 0, NULL, -1);
     cr_assert(strstr(err, "runs into the command line"), "%s", err);
     b = linux_like();
+    b.loadflags = 0;                        /* a zImage whose long command line, just */
+    b.cmdline_size = 0x10000;               /* below 0x9A000, would reach its setup code */
+    layout_of(&b, 0xA000, NULL, -1);
+    cr_assert(strstr(err, "runs into the command line"), "%s", err);
+    b = linux_like();
     b.loadflags = 0;                        /* a zImage ends below its setup at 0x90000 */
     b.payload = 0x80001;
     cr_assert_lt(setup_bytes(&b) + b.payload, sizeof fwbuf + 0x80000);
