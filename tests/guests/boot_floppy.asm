@@ -103,12 +103,7 @@ start:
     cmp ah, 0x03
     jne fail
 
-    mov si, msg_pass
-    call puts
-    xor al, al
-    out 0xf4, al
-    cli
-    hlt
+    jmp pass
 
 %include "boot_com1.inc"
 

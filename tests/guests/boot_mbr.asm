@@ -119,12 +119,7 @@ start:
     cmp dx, bx
     je .wait
 
-    mov si, msg_pass
-    call puts
-    xor al, al
-    out 0xf4, al
-    cli
-    hlt
+    jmp pass
 
 fail_bl:
     mov al, bl

@@ -101,20 +101,13 @@ start:
     mov cx, 11
     repe cmpsb
     pop si
-    je pass
+    je pass                     ; boot_com1.inc
     add si, 32
     dec bx
     jnz .entry
     mov al, 8
     jmp fail
 
-pass:
-    mov si, msg_pass
-    call puts
-    xor al, al
-    out 0xf4, al
-    cli
-    hlt
 
 ; Read one sector (CX, DH as INT 13h AH=02h takes them) into BUF; AL is
 ; the check's number if the read fails.
