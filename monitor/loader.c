@@ -124,6 +124,22 @@ static bool is_elf(const struct kernel_image *k)
     return k->size >= 4 && memcmp(k->data, "\177ELF", 4) == 0;
 }
 
+bool loader_kernel_needs_firmware(const char *path)
+{
+    uint8_t hdr[LX_HDR_MAX_END];
+    char err[256], why[160];
+    int fd;
+    uint64_t size;
+    if (loader_open_regular(path, &fd, &size, err, sizeof err) < 0)
+        return false;
+    bool ok = size >= sizeof hdr && loader_read_buf(path, fd, hdr, sizeof hdr, err, sizeof err) == 0;
+    close(fd);
+    /* The image is the header only, with the file's size: the two checks
+     * read nothing past LX_HDR_MAX_END. */
+    struct kernel_image k = { .path = path, .data = hdr, .size = size };
+    return ok && linux_probe(&k) && linux_needs_firmware(&k, why, sizeof why);
+}
+
 /* A Linux kernel starts at its 32-bit entry, unless --bios asks for the
  * firmware or that entry cannot start it: then the firmware runs its
  * real-mode setup code, as under QEMU. */

@@ -12,6 +12,7 @@
 #ifndef MONITOR_LOADER_H
 #define MONITOR_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct vm;
@@ -24,6 +25,10 @@ int loader_load_bios(struct vm *vm, char *err, size_t errlen);
  * (devices_vga_bios()) for the firmware to run; -1 with err[] set when it
  * cannot be read or is no option ROM. */
 int loader_load_vga_bios(struct vm *vm, const char *path, char *err, size_t errlen);
+/* Is the file at path a Linux kernel that only the firmware can start
+ * (linux_needs_firmware())?  Reads its header only; false for anything
+ * unreadable or not Linux (loader_load() then says what is wrong). */
+bool loader_kernel_needs_firmware(const char *path);
 
 /* ---- shared by the loader's own files (loader*.c); not for other modules ---- */
 

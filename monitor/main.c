@@ -351,11 +351,18 @@ static int choose_engine(struct vm_options *o)
     bool kvm = strcmp(accel, "kvm") == 0;
     /* The KVM engine's state transfer (cpu/kvm.c) starts guests in
      * protected mode only. */
-    if (o->bios && kvm)
-        return fail("--accel kvm: --bios is not supported by the KVM engine yet "
-                    "(real mode runs under --accel bt)", VMM_EXIT_USAGE);
-    if (o->bios) {
-        fprintf(stderr, "vmm: --accel auto: using bt (--bios needs it)\n");
+    /* A kernel without a usable 32-bit entry boots through the firmware
+     * too (monitor/loader_fwlinux.c). */
+    const char *fw = o->bios ? "--bios" :
+                     o->kernel && loader_kernel_needs_firmware(o->kernel) ?
+                     "a kernel booted through the firmware" : NULL;
+    if (fw && kvm) {
+        snprintf(why, sizeof why, "--accel kvm: %s is not supported by the KVM engine yet "
+                 "(real mode runs under --accel bt)", fw);
+        return fail(why, VMM_EXIT_USAGE);
+    }
+    if (fw) {
+        fprintf(stderr, "vmm: --accel auto: using bt (%s needs it)\n", fw);
         return 0;
     }
     if (bt_opt && kvm) {

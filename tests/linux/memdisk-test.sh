@@ -18,7 +18,8 @@
 # own banner and the disk it saw (on COM1 through SeaBIOS's sercon), the
 # boot sector's PASS.  A second image without HELLO.TXT must make the boot
 # sector fail its check 8 (status 17): the pass is not an accident of the
-# first image.  With --disk, a third run adds that bootable hard disk:
+# first image.  --accel kvm is refused (status 2): that engine runs no
+# firmware.  With --disk, a third run adds that bootable hard disk:
 # the kernel must still boot first (fw_cfg's bootorder names the ROM
 # first, as QEMU's boot index 0 for -kernel).  Exit status: 0 pass, 1 fail, 77 skipped (no memdisk,
 # SeaBIOS, linuxboot.bin or mtools).
@@ -87,6 +88,11 @@ grep -q "Disk is fd0, 1440 K, C/H/S = 80/2/18" "$tmp/pass.txt" ||
     fail "memdisk did not report the 1.44 MB floppy"
 grep -q "boot_memdisk: memdisk drive 00h, 80/2/18, FAT and HELLO.TXT read ok" "$tmp/pass.txt" ||
     fail "the boot sector did not report its checks"
+# The KVM engine runs no firmware: refused before anything runs, status 2.
+"$vmm" --accel kvm --kernel "$memdisk" --initrd "$tmp/floppy.img" </dev/null >/dev/null 2>"$tmp/kvm.err"
+st=$?
+((st == 2)) && grep -q "accel kvm: a kernel booted through the firmware is not supported" "$tmp/kvm.err" ||
+    fail "--accel kvm: status $st, want 2 and the reason ($(cat "$tmp/kvm.err"))"
 st=$(cat "$tmp/nofile.status")
 ((st == 17)) || fail "vmm exit status $st without HELLO.TXT, want 17 (the boot sector's check 8)"
 grep -q "boot_memdisk: FAIL 8" "$tmp/nofile.txt" || fail "without HELLO.TXT the boot sector did not fail check 8"
