@@ -125,3 +125,21 @@ for name, code in insns.items():
     put("decode", name + "_pg", state(0x02 | 0x10, 0x01) + code)
 put("decode", "code16", state(0x04) + b"\x66\xb8\x01\x00\x00\x00\x67\x8b\x07\xe2\xfe")
 put("decode", "ss_limit", state(0x08) + b"\x50\x58\x60\x61")
+# Byte 1 bit 7: real-address mode (byte 0 bit 0 clear) or virtual-8086
+# mode (set); in real mode byte 0 bit 3 gives "unreal" 4 GiB data limits.
+REAL = 0x80
+rm = {
+    "int": b"\xcd\x10\xcc\xcf\x9c\x9d\xfa\xfb",
+    "far": b"\xea\x05\x00\x00\x10\x9a\x00\x00\x00\xf0\xcb\xca\x02\x00",
+    "seg": b"\x8e\xd8\x8e\xc0\x07\x1f\xc5\x06\x00\x00\xc4\x1e\x04\x00",
+    "pm": b"\x0f\x01\x16\x00\x20\x0f\x20\xc0\x0c\x01\x0f\x22\xc0\xea\x00\x00\x08\x00",
+    "a20": b"\xe4\x92\x0c\x02\xe6\x92\x24\xfd\xe6\x92\xb0\xd1\xe6\x64",
+    "string32": b"\x67\x66\xf3\xa5\x67\xac\x66\xab\x67\x8b\x07",
+    "x87": b"\xdb\xe3\xd9\xe8\xde\xc1\xdf\xe0\xdb\xf1\xda\xc1",
+    "io": b"\xe4\x60\xe6\x80\xec\xee\x6c\x6e\xf3\x6d",
+}
+for name, code in rm.items():
+    put("decode", "real_" + name, state(0x00, REAL) + code)
+    put("decode", "unreal_" + name, state(0x0C, REAL) + code)
+    put("decode", "v86_" + name, state(0x01, REAL) + code)
+    put("decode", "v86_iopl3_" + name, state(0x31, REAL) + code)
