@@ -82,12 +82,22 @@ static const struct x87_form forms[8][8] = {
 #undef RC
 #undef WC
 
+/* An ESC instruction (D8-DF of the one-byte opcode map) with a ModRM
+ * byte.  Only the one-byte map: 0F D8-DF are MMX instructions (PSUBUSB ..
+ * PANDN), 0F 38 D8-DF and 0F 3A DF AES ones, whose ModRM.reg would pick
+ * an x87 stub of a different instruction, for D9 /1 an encoding the host
+ * CPU refuses (SIGILL in the monitor). */
+static bool esc_insn(const struct em *e)
+{
+    return e->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && e->in.opcode >= 0xD8 &&
+           e->in.opcode <= 0xDF && (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM);
+}
+
 /* Is this an ESC instruction with a memory operand?  Its opcode row (0-7)
  * and ModRM.reg then. */
 bool em_x87_mem_form(const struct em *e)
 {
-    return e->in.opcode >= 0xD8 && e->in.opcode <= 0xDF &&
-           (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in.raw.modrm.mod != 3;
+    return esc_insn(e) && e->in.raw.modrm.mod != 3;
 }
 
 /* The environment forms' image sizes: FLDENV/FNSTENV 28 bytes (14 with a
@@ -160,8 +170,7 @@ static const uint64_t reg_forms[8] = {
 
 bool em_x87_reg_form(const struct em *e)
 {
-    return e->in.opcode >= 0xD8 && e->in.opcode <= 0xDF &&
-           (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in.raw.modrm.mod == 3;
+    return esc_insn(e) && e->in.raw.modrm.mod == 3;
 }
 
 /* The no-wait forms: FNENI FNDISI FNCLEX FNINIT FNSETPM (DB E0-E4) and

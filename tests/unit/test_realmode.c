@@ -263,3 +263,22 @@ Test(realmode, x87_reserved_register_encodings_are_ud)
         cr_assert_eq(c->eip, 0x70, "%02x %02x", enc[i][0], enc[i][1]);
     }
 }
+
+/* 0F D8-DF are MMX instructions, not x87 ones: PSUBUSW mm1, [bx+si]
+ * (0F D9 08) has the ModRM byte of the reserved x87 form D9 /1, which the
+ * host refuses; PSUBUSW mm0, mm1 (0F D9 C1) that of FXCH st1.  Neither may
+ * reach an x87 routine: the guest's x87 image stays as it was. */
+Test(realmode, mmx_opcodes_are_not_x87_forms)
+{
+    uint8_t before[512];
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
+    cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
+    memcpy(before, c->fx_guest, sizeof before);
+    real_mode();
+    enum em_result r = RUN(0x0F, 0xD9, 0x08);
+    cr_assert(r == EM_STOP || c->eip != RM_IP + 3, "no emulation of PSUBUSW: stopped or #UD");
+    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0);
+    real_mode();
+    RUN(0x0F, 0xD9, 0xC1);
+    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0, "not FXCH");
+}
