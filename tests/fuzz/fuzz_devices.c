@@ -8,9 +8,10 @@
  * primary slave read-only), small files in memory.  Whatever the sequence,
  * nothing may crash or loop, a vector must be 0..255, and the disk files
  * must keep their size and the read-only one its bytes (a write outside an
- * image would grow the file).  After every record the VGA's text screen is
- * read as the CRT controller would scan it out (vga_screen) and drawn as
- * the terminal display would (vga_term_render), whatever the guest put in
+ * image would grow the file).  After every record that wrote a VGA port or
+ * video memory the text screen is read as the CRT controller would scan it
+ * out (vga_screen) and drawn as the terminal display would
+ * (vga_term_render), whatever the guest put in
  * the CRTC (start address, cursor, geometry, offset) and in video memory;
  * at the end, printed as --vga-dump prints it.
  *
@@ -147,7 +148,8 @@ static struct vm *make_vm(uint8_t machine)
     return vm;
 }
 
-static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off, uint32_t v)
+/* Returns whether the access wrote a VGA register (what the screen depends on). */
+static bool access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off, uint32_t v)
 {
     static const int widths[4] = { 1, 2, 4, 1 };
     struct io_bus *bus = &vm->io;
@@ -161,7 +163,7 @@ static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off,
             io_pio_write(bus, port, size, v);
         else
             io_pio_read(bus, port, size);
-        return;
+        return write && port + size > 0x3B0 && port <= 0x3DF;
     }
     const struct io_range *r = &bus->mmio[t - bus->npio];
     uint64_t addr = r->base + off % r->len;
@@ -170,6 +172,7 @@ static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off,
         io_mmio_write(bus, addr, size, v);
     else
         io_mmio_read(bus, addr, size, &got);
+    return false;
 }
 
 static void acknowledge(struct vm *vm)
@@ -217,18 +220,20 @@ static void one_record(struct vm *vm, struct fuzz_in *in)
     uint8_t target = fuzz_take(in, 1), how = fuzz_take(in, 1);
     uint16_t off = fuzz_take(in, 2);
     uint32_t v = fuzz_take(in, 4), dt = fuzz_take(in, 1);
+    bool screen_changed = false;
 
     now_ns += (uint64_t)dt * dt * dt;
     if ((how & 0x44) == 0x44 && (how & 0x80))
         type_keys(vm, v);
-    else if ((how & 0x44) == 0x44)
+    else if ((how & 0x44) == 0x44) {
         memcpy(vm->mem.ram + VGA_WINDOW + (off * 2u) % (VGA_WINDOW_SIZE - 3), &v, 4);
-    else if (how & 0x40) {
+        screen_changed = true;
+    } else if (how & 0x40) {
         struct uart *u = &vm->platform->com[how >> 7];
         if (uart_rx_room(u) > 0)        /* as the console does (uart16550.h) */
             uart_receive(u, (uint8_t)v);
     } else
-        access_bus(vm, target, how, off, v);
+        screen_changed = access_bus(vm, target, how, off, v);
     if (how & 0x10) {
         uint64_t d = devices_next_deadline_ns(vm);
         if (d != UINT64_MAX && d > now_ns)
@@ -238,7 +243,8 @@ static void one_record(struct vm *vm, struct fuzz_in *in)
         devices_tick(vm, now_ns);
     if (how & 0x20)
         acknowledge(vm);
-    render(vm);
+    if (screen_changed)
+        render(vm);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -253,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vm *vm = make_vm(fuzz_take(&in, 1));
     while (in.left)
         one_record(vm, &in);
+    render(vm);
     vga_text_dump(vm, devnull);
     devices_destroy(vm);
     check_disk(disk_rw, NULL);
