@@ -22,7 +22,7 @@ BUILD_DIR=${VMM_BUILD_DIR:-build}
 PACKAGES=(build-essential cmake pkg-config libzydis-dev libcapstone-dev
           libelf-dev libcriterion-dev gcc-multilib nasm binutils gdb e2fsprogs
           qemu-user qemu-user-static debootstrap python3 qemu-system-x86 gnuplot-nox
-          seabios grub-pc-bin xorriso mtools)
+          seabios grub-pc-bin xorriso mtools isolinux syslinux-common)
 
 boot=1
 for arg in "$@"; do

@@ -31,6 +31,8 @@ struct stats {
     uint64_t a20_switches;        /* the A20 gate opened or closed */
     uint64_t realmode_insns;      /* instructions interpreted: real mode, V86, 16-bit code */
     uint64_t v86_insns;           /* of realmode_insns: in virtual-8086 mode */
+    uint64_t em_decoded;          /* instructions the emulator decoded with Zydis */
+    uint64_t em_decode_cached;    /* instructions it took from its decode cache instead */
     uint64_t realmode_ns;         /* host time from each switch into those to the
                                    * switch out, halts included */
     uint64_t shadow_hidden_faults;/* kernel-view misses the guest tables satisfied */

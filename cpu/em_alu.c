@@ -54,7 +54,7 @@ static const struct alu2 alu2_ops[] = {
 
 enum em_result em_alu2(struct em *e)
 {
-    const struct alu2 *t = EM_LOOKUP(alu2_ops, e->in.mnemonic);
+    const struct alu2 *t = EM_LOOKUP(alu2_ops, e->in->mnemonic);
     unsigned n = em_op_bytes(e, 0);
     uint32_t d, s;
     if (!(t->writes ? em_read_rmw(e, 0, &d) : em_read_op(e, 0, &d)) ||
@@ -84,7 +84,7 @@ static const struct alu1 alu1_ops[] = {
 
 enum em_result em_alu1(struct em *e)
 {
-    const struct alu1 *t = EM_LOOKUP(alu1_ops, e->in.mnemonic);
+    const struct alu1 *t = EM_LOOKUP(alu1_ops, e->in->mnemonic);
     unsigned n = em_op_bytes(e, 0);
     uint32_t d;
     if (!em_read_rmw(e, 0, &d))
@@ -123,7 +123,7 @@ static const struct shift shift_ops[] = {
 
 enum em_result em_shift(struct em *e)
 {
-    const struct shift *t = EM_LOOKUP(shift_ops, e->in.mnemonic);
+    const struct shift *t = EM_LOOKUP(shift_ops, e->in->mnemonic);
     unsigned n = em_op_bytes(e, 0);
     uint32_t d, s = 0, count;
     if (!em_read_rmw(e, 0, &d) || (t->dbl && !em_read_op(e, 1, &s)) ||
@@ -180,7 +180,7 @@ static enum em_result imul_two(struct em *e)
 {
     unsigned n = em_op_bytes(e, 0);
     uint32_t d, s;
-    bool three = e->in.operand_count_visible == 3;
+    bool three = e->in->operand_count_visible == 3;
     if (!em_read_src(e, three ? 2 : 0, n, &d) || !em_read_op(e, 1, &s))
         return e->res;
     uint64_t f = em_host_flags(e->c);
@@ -193,9 +193,9 @@ static enum em_result imul_two(struct em *e)
 /* MUL, IMUL, DIV, IDIV r/m: AX / DX:AX / EDX:EAX with the operand. */
 enum em_result em_muldiv(struct em *e)
 {
-    const struct muldiv *t = EM_LOOKUP(muldiv_ops, e->in.mnemonic);
+    const struct muldiv *t = EM_LOOKUP(muldiv_ops, e->in->mnemonic);
     struct vcpu *c = e->c;
-    if (e->in.operand_count_visible > 1)
+    if (e->in->operand_count_visible > 1)
         return imul_two(e);
     unsigned n = em_op_bytes(e, 0);
     uint32_t s, a = c->gpr[R_EAX], d = c->gpr[R_EDX];

@@ -38,13 +38,13 @@ static void bit_location(struct em *e, unsigned n, uint32_t off, int *sreg, uint
     int32_t so = n == 2 ? (int16_t)off : (int32_t)off;
     int32_t delta = (so >> (n == 2 ? 4 : 5)) * (int32_t)n;
     *at += (uint32_t)delta;
-    if (e->in.address_width == 16)
+    if (e->in->address_width == 16)
         *at &= 0xFFFF;
 }
 
 enum em_result em_bt(struct em *e)
 {
-    const struct bitop *t = EM_LOOKUP(bit_ops, e->in.mnemonic);
+    const struct bitop *t = EM_LOOKUP(bit_ops, e->in->mnemonic);
     unsigned n = em_op_bytes(e, 0);
     uint32_t off, d = 0, at = 0;
     int sreg = -1;
@@ -86,7 +86,7 @@ static const struct scan scan_ops[] = {
 
 enum em_result em_bscan(struct em *e)
 {
-    const struct scan *t = EM_LOOKUP(scan_ops, e->in.mnemonic);
+    const struct scan *t = EM_LOOKUP(scan_ops, e->in->mnemonic);
     unsigned n = em_op_bytes(e, 0);
     uint32_t d, s;
     if (!em_read_op(e, 0, &d) || !em_read_op(e, 1, &s))
@@ -122,7 +122,7 @@ static const int cc_mnemonics[16][2] = {
 static unsigned cond_of(const struct em *e, int kind)
 {
     unsigned cc = 0;
-    while (cc < 15 && cc_mnemonics[cc][kind] != (int)e->in.mnemonic)
+    while (cc < 15 && cc_mnemonics[cc][kind] != (int)e->in->mnemonic)
         cc++;
     return cc;
 }

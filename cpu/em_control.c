@@ -13,7 +13,7 @@
 
 static bool is_far(const struct em *e)
 {
-    return e->in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
+    return e->in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
 }
 
 /* A segments.h status: 0 done, -1 raise vec/err, -2 stop (reported). */
@@ -86,7 +86,7 @@ enum em_result em_jmp(struct em *e)
 enum em_result em_jcc(struct em *e)
 {
     uint32_t t;
-    if (!em_cond(e->c, e->in.opcode & 0xF))
+    if (!em_cond(e->c, e->in->opcode & 0xF))
         return em_done(e);
     if (!near_target(e, &t))
         return e->res;
@@ -99,8 +99,8 @@ enum em_result em_jcc(struct em *e)
 enum em_result em_loop(struct em *e)
 {
     struct vcpu *c = e->c;
-    uint32_t mask = e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu;
-    ZydisMnemonic m = e->in.mnemonic;
+    uint32_t mask = e->in->address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu;
+    ZydisMnemonic m = e->in->mnemonic;
     bool take;
     if (m == ZYDIS_MNEMONIC_JCXZ || m == ZYDIS_MNEMONIC_JECXZ) {
         take = (c->gpr[R_ECX] & mask) == 0;

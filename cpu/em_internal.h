@@ -22,12 +22,20 @@
 
 struct em {
     struct vcpu *c;
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    /* The decoded instruction and all ZYDIS_MAX_OPERAND_COUNT operands
+     * (those past operand_count zero, as Zydis leaves them): in the decode
+     * cache (cpu/decode_cache.h), or in `fresh` below. */
+    const ZydisDecodedInstruction *in;
+    const ZydisDecodedOperand *op;
     uint32_t next_eip;          /* EIP of the following instruction */
     unsigned acc;               /* ACC_USER at CPL 3, else 0 */
     bool irq_shadow;            /* STI, MOV SS, POP SS: block interrupts for one insn */
+    struct em_tlb tlb;          /* MOV to CR3, INVLPG done (struct em_info) */
     enum em_result res;         /* result after a helper raised an exception */
+    struct {                    /* an instruction Zydis decoded for this step */
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    } fresh;
 };
 
 typedef enum em_result em_handler(struct em *e);
@@ -43,7 +51,7 @@ enum em_result em_unsupported(struct em *e, const char *what);
 /* A failed segments.h call: raise what it asked for.  Always returns false. */
 bool em_fail(struct em *e, int vec, uint32_t err);
 
-static inline bool em_op32(const struct em *e) { return e->in.operand_width == 32; }
+static inline bool em_op32(const struct em *e) { return e->in->operand_width == 32; }
 static inline int em_iopl(const struct vcpu *c) { return (c->eflags & FL_IOPL) >> 12; }
 
 /* ---- registers ---- */
@@ -58,6 +66,10 @@ void em_set_flags(struct vcpu *c, uint32_t mask, uint32_t value);
 void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t *off);
 bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n);
 bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_t n);
+/* Bytes from offset off up to segment sreg's limit (0 when off lies
+ * beyond it, and for an expand-down segment).  No rights checked: for runs
+ * of accesses one of which passed em_seg_read/em_seg_write. */
+uint64_t em_seg_room(const struct vcpu *c, int sreg, uint32_t off);
 /* Check a write as em_seg_write would, without writing or setting A/D bits. */
 bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n);
 /* Read n bytes of memory operand i (n may exceed the operand's own size). */

@@ -7,6 +7,7 @@
  * TSS, or the instruction is #GP(0).  Virtual-8086 code is checked against
  * the bitmap whatever IOPL says (SDM vol. 3A 20.2.8.1).
  */
+#include <string.h>
 #include "cpu/em_internal.h"
 #include "cpu/v86.h"
 #include "shadow_mmu/mmu.h"
@@ -87,6 +88,49 @@ static struct strop strop_of(const struct em *e)
     return (struct strop){ .mask = em_str_mask(e), .rep = em_str_rep(e) };
 }
 
+/*
+ * The rest of a REP INS's page at once, after an iteration that went
+ * through the checks (em_seg_probe_write, em_seg_write): a disk sector
+ * read by REP INSW in real mode is 256 iterations into one page.  Taken
+ * only where the checks of the further iterations cannot fail or do
+ * anything but the store, so that the device sees the same reads and
+ * memory gets the same bytes: paging off (no page-table writes to trace,
+ * no accessed or dirty bits), DF clear, ES not expand-down, the run inside
+ * its limit and below the address-size wrap (the iteration that would
+ * cross either goes the checked way and faults there), the page RAM
+ * without translated code (whose invalidation the first write did).
+ * Returns the iterations done, at most max, (E)DI and (E)CX moved on.
+ */
+static unsigned ins_run(struct em *e, struct strop s, uint16_t port, unsigned size, unsigned max)
+{
+    struct vcpu *c = e->c;
+    uint32_t count = c->gpr[R_ECX] & s.mask, off = c->gpr[R_EDI] & s.mask, pa;
+    if ((c->cr0 & CR0_PG) || c->str_step < 0 || !count)
+        return 0;
+    uint32_t lin = c->seg[S_ES].base + off;
+    uint64_t k = count < max ? count : max;
+    uint64_t to_page = (GUEST_PAGE_SIZE - (lin & (GUEST_PAGE_SIZE - 1))) / size;
+    uint64_t to_wrap = ((uint64_t)s.mask - off + 1) / size;
+    uint64_t to_limit = em_seg_room(c, S_ES, off) / size;
+    k = k < to_page ? k : to_page;
+    k = k < to_wrap ? k : to_wrap;
+    k = k < to_limit ? k : to_limit;
+    if (k == 0 || mmu_translate(c, lin, e->acc | ACC_WRITE | ACC_NOSET, &pa, NULL) != MMU_OK)
+        return 0;
+    struct guest_mem *m = vm_mem(c->vm);
+    uint8_t *h = guest_phys_ptr(m, pa, k * size);
+    if (!h || m->code_pages[pa / GUEST_PAGE_SIZE])
+        return 0;
+    struct io_bus *bus = vm_io(c->vm);
+    for (uint64_t j = 0; j < k; j++) {
+        uint32_t v = io_pio_read(bus, port, (int)size);
+        memcpy(h + j * size, &v, size);     /* little endian: the low bytes */
+    }
+    em_reg_step(c, R_EDI, s.mask, (int32_t)(k * size));
+    em_reg_step(c, R_ECX, s.mask, -(int32_t)k);
+    return (unsigned)k;
+}
+
 /* INS: port -> ES:(E)DI.  ES cannot be overridden.  The destination is
  * checked before the port is read, so a fault does not lose device data;
  * after a fault in a REP loop, (E)CX and (E)DI describe the remaining work
@@ -114,6 +158,7 @@ static enum em_result ins(struct em *e, unsigned size)
         if (!s.rep)
             break;
         em_reg_step(c, R_ECX, s.mask, -1);
+        i += ins_run(e, s, port, size, STR_BATCH - 1 - i);
     }
     return em_done(e);
 }
@@ -127,7 +172,7 @@ static enum em_result outs(struct em *e, unsigned size)
     int32_t step = (int32_t)c->str_step * (int32_t)size;
     int sreg = S_DS;
 
-    for (int i = 0; i < e->in.operand_count; i++)
+    for (int i = 0; i < e->in->operand_count; i++)
         if (e->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
             sreg = em_sreg_index(e->op[i].mem.segment);
     if (!io_allowed(e, port, size))

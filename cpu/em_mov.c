@@ -57,7 +57,7 @@ enum em_result em_xlat(struct em *e)
     int sreg = em_sreg_index(e->op[0].mem.segment);
     uint32_t off = c->gpr[R_EBX] + (c->gpr[R_EAX] & 0xFF);
     uint8_t v;
-    if (e->in.address_width == 16)
+    if (e->in->address_width == 16)
         off = ((c->gpr[R_EBX] & 0xFFFF) + (c->gpr[R_EAX] & 0xFF)) & 0xFFFF;
     if (!em_seg_read(e, sreg, off, &v, 1))
         return e->res;
@@ -82,7 +82,7 @@ enum em_result em_lea(struct em *e)
 enum em_result em_cbw(struct em *e)
 {
     uint32_t *a = &e->c->gpr[R_EAX];
-    if (e->in.mnemonic == ZYDIS_MNEMONIC_CBW)
+    if (e->in->mnemonic == ZYDIS_MNEMONIC_CBW)
         *a = (*a & 0xFFFF0000u) | (uint16_t)(int16_t)(int8_t)*a;
     else
         *a = (uint32_t)(int32_t)(int16_t)*a;
@@ -93,7 +93,7 @@ enum em_result em_cbw(struct em *e)
 enum em_result em_cwd(struct em *e)
 {
     struct vcpu *c = e->c;
-    if (e->in.mnemonic == ZYDIS_MNEMONIC_CWD)
+    if (e->in->mnemonic == ZYDIS_MNEMONIC_CWD)
         c->gpr[R_EDX] = (c->gpr[R_EDX] & 0xFFFF0000u) | (c->gpr[R_EAX] & 0x8000u ? 0xFFFFu : 0);
     else
         c->gpr[R_EDX] = c->gpr[R_EAX] & 0x80000000u ? 0xFFFFFFFFu : 0;

@@ -15,7 +15,7 @@ bool em_is_mem(const struct em *e, int i)
 const ZydisDecodedOperand *em_mem_operand(const struct em *e)
 {
     const ZydisDecodedOperand *m = NULL;
-    for (int i = 0; i < e->in.operand_count; i++)
+    for (int i = 0; i < e->in->operand_count; i++)
         if (em_is_mem(e, i))
             m = &e->op[i];
     return m;
@@ -84,12 +84,12 @@ bool em_cond(const struct vcpu *c, unsigned cc)
  * with a 0x67 prefix in 32-bit code; they wrap within that size. */
 uint32_t em_str_mask(const struct em *e)
 {
-    return e->in.address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu;
+    return e->in->address_width == 16 ? 0xFFFFu : 0xFFFFFFFFu;
 }
 
 bool em_str_rep(const struct em *e)
 {
-    return e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+    return e->in->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
                                ZYDIS_ATTRIB_HAS_REPNE);
 }
 

@@ -126,9 +126,9 @@ static void mmx_touched(struct vcpu *c)
 
 enum em_result em_sse_mov(struct em *e)
 {
-    const struct ssemov *t = EM_LOOKUP(sse_ops, e->in.mnemonic);
+    const struct ssemov *t = EM_LOOKUP(sse_ops, e->in->mnemonic);
     struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(&e->in, e->op);
+    enum fpu_class k = fpu_class(e->in, e->op);
     int vec = fpu_fault(k, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
@@ -161,7 +161,7 @@ enum em_result em_sse_mov(struct em *e)
 enum em_result em_maskmov(struct em *e)
 {
     struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(&e->in, e->op);
+    enum fpu_class k = fpu_class(e->in, e->op);
     int vec = fpu_fault(k, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
@@ -180,5 +180,125 @@ enum em_result em_maskmov(struct em *e)
             return e->res;
     if (k == FPU_MMX)
         mmx_touched(c);
+    return em_done(e);
+}
+
+/*
+ * FXSAVE m512, FXRSTOR m512, STMXCSR m32 and LDMXCSR m32 (0F AE /0-/3),
+ * which interpreted code meets (firmware and boot loaders save the FPU in
+ * real mode; iPXE does, through unreal mode's 32-bit offsets).  They move
+ * the guest's image vcpu->fx_guest to or from memory, in the 32-bit
+ * format: FIP and FDP are 32 bits, and FCS and FDS are stored as zero, as
+ * processors that deprecate them do (CPUID.7.0:EBX.13).  FXSAVE/FXRSTOR
+ * are x87-class (#NM if CR0.EM or TS), the MXCSR forms SSE-class; the
+ * 512-byte image must be 16-byte aligned (#GP(0)); an MXCSR with a bit
+ * outside the host's MXCSR_MASK is #GP(0), before anything changes, so the
+ * host's own FXRSTOR of the image can never fault.  Without CR4.OSFXSR
+ * FXRSTOR leaves MXCSR and the XMM registers alone (SDM vol. 2A, FXRSTOR).
+ */
+#define FX_MXCSR      24
+#define FX_MXCSR_MASK 28
+#define FX_LEGACY_END 416           /* bytes 416-511 are reserved or available */
+
+static uint32_t host_mxcsr_mask(void)
+{
+    static uint32_t mask;
+    if (!mask) {
+        _Alignas(16) uint8_t img[512] = { 0 };
+        __asm__ volatile("fxsave64 %0" : "=m"(img));
+        memcpy(&mask, img + FX_MXCSR_MASK, 4);
+        if (!mask)
+            mask = 0xFFBF;          /* SDM vol. 1, 11.6.6: the default */
+    }
+    return mask;
+}
+
+/* The memory operand (16-byte aligned when align16), or an exception. */
+static bool fx_operand(struct em *e, bool align16, int *sreg, uint32_t *off)
+{
+    const ZydisDecodedOperand *m = em_mem_operand(e);
+    if (!m) {
+        em_raise(e, EXC_UD, 0);
+        return false;
+    }
+    em_op_addr(e, m, sreg, off);
+    if (align16 && ((e->c->seg[*sreg].base + *off) & 15)) {
+        em_gp0(e);
+        return false;
+    }
+    return true;
+}
+
+enum em_result em_fxsave(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4), sreg;
+    uint32_t off;
+    if (vec)
+        return em_raise(e, vec, 0);
+    if (!fx_operand(e, true, &sreg, &off))
+        return e->res;
+    uint8_t img[512];
+    memcpy(img, c->fx_guest, sizeof img);
+    memset(img + 12, 0, 4);                     /* FCS, and FIP's upper half */
+    memset(img + 20, 0, 4);                     /* FDS, and FDP's upper half */
+    uint32_t mask = host_mxcsr_mask();
+    memcpy(img + FX_MXCSR_MASK, &mask, 4);
+    if (!em_seg_probe_write(e, sreg, off, sizeof img) || !em_seg_write(e, sreg, off, img, sizeof img))
+        return e->res;
+    return em_done(e);
+}
+
+enum em_result em_fxrstor(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4), sreg;
+    uint32_t off, mxcsr;
+    if (vec)
+        return em_raise(e, vec, 0);
+    if (!fx_operand(e, true, &sreg, &off))
+        return e->res;
+    uint8_t img[512];
+    if (!em_seg_read(e, sreg, off, img, sizeof img))
+        return e->res;
+    bool osfxsr = c->cr4 & CR4_OSFXSR;
+    memcpy(&mxcsr, img + FX_MXCSR, 4);
+    if (osfxsr && (mxcsr & ~host_mxcsr_mask()))
+        return em_gp0(e);
+    memset(img + 12, 0, 4);
+    memset(img + 20, 0, 4);
+    memcpy(c->fx_guest, img, FX_MXCSR);                         /* x87 control and pointers */
+    memcpy(c->fx_guest + FX_MM(0), img + FX_MM(0), FX_XMM(0) - FX_MM(0));   /* ST0-7 / MM0-7 */
+    if (osfxsr) {
+        memcpy(c->fx_guest + FX_MXCSR, img + FX_MXCSR, 4);
+        memcpy(c->fx_guest + FX_XMM(0), img + FX_XMM(0), FX_LEGACY_END - FX_XMM(0));
+    }
+    return em_done(e);
+}
+
+enum em_result em_stmxcsr(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_SSE, c->cr0, c->cr4), sreg;
+    uint32_t off;
+    if (vec)
+        return em_raise(e, vec, 0);
+    if (!fx_operand(e, false, &sreg, &off) || !em_seg_write(e, sreg, off, c->fx_guest + FX_MXCSR, 4))
+        return e->res;
+    return em_done(e);
+}
+
+enum em_result em_ldmxcsr(struct em *e)
+{
+    struct vcpu *c = e->c;
+    int vec = fpu_fault(FPU_SSE, c->cr0, c->cr4), sreg;
+    uint32_t off, mxcsr;
+    if (vec)
+        return em_raise(e, vec, 0);
+    if (!fx_operand(e, false, &sreg, &off) || !em_seg_read(e, sreg, off, &mxcsr, 4))
+        return e->res;
+    if (mxcsr & ~host_mxcsr_mask())
+        return em_gp0(e);
+    memcpy(c->fx_guest + FX_MXCSR, &mxcsr, 4);
     return em_done(e);
 }

@@ -102,7 +102,7 @@ static bool iteration(struct em *e, const struct str *s)
 /* The segment of the (E)SI operand: DS unless overridden. */
 static int source_segment(const struct em *e)
 {
-    for (int i = 0; i < e->in.operand_count; i++) {
+    for (int i = 0; i < e->in->operand_count; i++) {
         const ZydisDecodedOperand *o = &e->op[i];
         if (o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
             (o->mem.base == ZYDIS_REGISTER_ESI || o->mem.base == ZYDIS_REGISTER_SI))
@@ -117,14 +117,14 @@ static bool cond_ends(const struct em *e, const struct strop *op)
     if (op->kind != CMPS && op->kind != SCAS)
         return false;
     bool zf = vcpu_get_eflags(e->c) & FL_ZF;
-    if (e->in.attributes & ZYDIS_ATTRIB_HAS_REPE)
+    if (e->in->attributes & ZYDIS_ATTRIB_HAS_REPE)
         return !zf;
-    return (e->in.attributes & ZYDIS_ATTRIB_HAS_REPNE) && zf;
+    return (e->in->attributes & ZYDIS_ATTRIB_HAS_REPNE) && zf;
 }
 
 static bool has_xmm(const struct em *e)
 {
-    for (int i = 0; i < e->in.operand_count; i++)
+    for (int i = 0; i < e->in->operand_count; i++)
         if (e->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             ZydisRegisterGetClass(e->op[i].reg.value) == ZYDIS_REGCLASS_XMM)
             return true;
@@ -136,9 +136,9 @@ enum em_result em_string(struct em *e)
     struct vcpu *c = e->c;
     /* MOVSD and CMPSD are also SSE2's scalar-double move and compare. */
     if (has_xmm(e))
-        return e->in.mnemonic == ZYDIS_MNEMONIC_MOVSD ? em_sse_mov(e)
+        return e->in->mnemonic == ZYDIS_MNEMONIC_MOVSD ? em_sse_mov(e)
                                                       : em_unsupported(e, "emulation of SSE2 CMPSD");
-    const struct strop *op = EM_LOOKUP(string_ops, e->in.mnemonic);
+    const struct strop *op = EM_LOOKUP(string_ops, e->in->mnemonic);
     struct str s = {
         .op = op, .src_seg = source_segment(e), .mask = em_str_mask(e),
         .step = (int32_t)c->str_step * (int32_t)op->bytes,

@@ -114,6 +114,7 @@ enum em_result em_mov_cr(struct em *e)
          * PWT, or with PAE the PDPT base (31:5); the rest is ignored by the
          * walks (struct pg_format's cr3_mask). */
         c->cr3 = v;
+        e->tlb.wrote_cr3 = true;
         break;
     case 4:
         if (!write_cr4(e, v))
@@ -189,14 +190,19 @@ enum em_result em_clts(struct em *e)
 }
 
 /* INVLPG m: computes the address but accesses nothing (no fault from the
- * page tables).  Dropping the shadow mapping is the caller's business: it
- * compares the page tables' state after the instruction. */
+ * page tables).  Dropping the shadow mapping is the caller's business: the
+ * linear address goes to it through em_info. */
 enum em_result em_invlpg(struct em *e)
 {
     if (e->op[0].type != ZYDIS_OPERAND_TYPE_MEMORY)
         return em_ud(e);
     if (!privileged(e))
         return e->res;
+    int sreg;
+    uint32_t off;
+    em_op_addr(e, &e->op[0], &sreg, &off);
+    e->tlb.invlpg = true;
+    e->tlb.invlpg_lin = e->c->seg[sreg].base + off;
     return em_done(e);
 }
 

@@ -89,15 +89,15 @@ static const struct x87_form forms[8][8] = {
  * CPU refuses (SIGILL in the monitor). */
 static bool esc_insn(const struct em *e)
 {
-    return e->in.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && e->in.opcode >= 0xD8 &&
-           e->in.opcode <= 0xDF && (e->in.attributes & ZYDIS_ATTRIB_HAS_MODRM);
+    return e->in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && e->in->opcode >= 0xD8 &&
+           e->in->opcode <= 0xDF && (e->in->attributes & ZYDIS_ATTRIB_HAS_MODRM);
 }
 
 /* Is this an ESC instruction with a memory operand?  Its opcode row (0-7)
  * and ModRM.reg then. */
 bool em_x87_mem_form(const struct em *e)
 {
-    return esc_insn(e) && e->in.raw.modrm.mod != 3;
+    return esc_insn(e) && e->in->raw.modrm.mod != 3;
 }
 
 /* The environment forms' image sizes: FLDENV/FNSTENV 28 bytes (14 with a
@@ -113,9 +113,9 @@ enum em_result em_x87_mem(struct em *e)
     int vec = fpu_fault(FPU_X87, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
-    unsigned op = e->in.opcode - 0xD8, reg = e->in.raw.modrm.reg;
+    unsigned op = e->in->opcode - 0xD8, reg = e->in->raw.modrm.reg;
     const struct x87_form *f = &forms[op][reg];
-    bool o16 = e->in.operand_width == 16;
+    bool o16 = e->in->operand_width == 16;
     unsigned n = f->size ? f->size : image_size(op, o16);
     const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m)
@@ -170,7 +170,7 @@ static const uint64_t reg_forms[8] = {
 
 bool em_x87_reg_form(const struct em *e)
 {
-    return esc_insn(e) && e->in.raw.modrm.mod == 3;
+    return esc_insn(e) && e->in->raw.modrm.mod == 3;
 }
 
 /* The no-wait forms: FNENI FNDISI FNCLEX FNINIT FNSETPM (DB E0-E4) and
@@ -187,8 +187,8 @@ enum em_result em_x87_reg(struct em *e)
     int vec = fpu_fault(FPU_X87, c->cr0, c->cr4);
     if (vec)
         return em_raise(e, vec, 0);
-    unsigned op = e->in.opcode - 0xD8;
-    unsigned low = (unsigned)e->in.raw.modrm.reg << 3 | e->in.raw.modrm.rm;    /* ModRM - 0xC0 */
+    unsigned op = e->in->opcode - 0xD8;
+    unsigned low = (unsigned)e->in->raw.modrm.reg << 3 | e->in->raw.modrm.rm;    /* ModRM - 0xC0 */
     if (!(reg_forms[op] >> low & 1))
         return em_raise(e, EXC_UD, 0);
     bool control = reg_form_control(op, low);

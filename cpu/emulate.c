@@ -14,6 +14,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/realmode.h"
 #include "cpu/v86.h"
+#include "cpu/decode_cache.h"
 #include "shadow_mmu/mmu.h"
 #include "cpu/machine.h"
 #include "shadow_mmu/guest_mem.h"
@@ -162,6 +163,15 @@ static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool wri
     return true;
 }
 
+uint64_t em_seg_room(const struct vcpu *c, int sreg, uint32_t off)
+{
+    const struct seg *s = &c->seg[sreg];
+    unsigned type = SEG_ATTR_TYPE(s->attr);
+    if ((!(type & 8) && (type & 4)) || off > s->limit)
+        return 0;
+    return (uint64_t)s->limit - off + 1;
+}
+
 bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n)
 {
     uint32_t lin;
@@ -206,7 +216,7 @@ void em_op_addr(struct em *e, const ZydisDecodedOperand *o, int *sreg, uint32_t 
         a += em_reg_get(e->c, o->mem.base);
     if (o->mem.index != ZYDIS_REGISTER_NONE)
         a += (uint64_t)em_reg_get(e->c, o->mem.index) * o->mem.scale;
-    *off = e->in.address_width == 16 ? (uint32_t)a & 0xFFFF : (uint32_t)a;
+    *off = e->in->address_width == 16 ? (uint32_t)a & 0xFFFF : (uint32_t)a;
     *sreg = em_sreg_index(o->mem.segment);
 }
 
@@ -328,10 +338,40 @@ static bool fetch_from_rom(struct em *e, uint32_t lin, uint32_t len)
     return io_mmio_fetchable(bus, pa0, 1) && io_mmio_fetchable(bus, pa1, 1);
 }
 
+/* The decoding mode: CS.D gives the default operand and address size,
+ * SS.B the stack width (cpu/decode_cache.h's key). */
+static unsigned decode_mode(const struct vcpu *c)
+{
+    return (SEG_ATTR_DB(c->seg[S_CS].attr) ? DC_MODE_CS32 : 0) |
+           (SEG_ATTR_DB(c->seg[S_SS].attr) ? DC_MODE_SS32 : 0);
+}
+
+/* The instruction at lin from the decode cache, when its bytes are still
+ * those in RAM there: the fetch that fetch_decode would do (no bytes past
+ * the CS limit, `avail`; accessed bits set as it sets them), without
+ * Zydis.  false: decode it (nothing changed). */
+static bool fetch_cached(struct em *e, uint32_t lin, uint32_t avail, unsigned mode)
+{
+    struct vcpu *c = e->c;
+    uint32_t pa;
+    uint32_t n = GUEST_PAGE_SIZE - (lin & (GUEST_PAGE_SIZE - 1));
+    if (n > avail)
+        n = avail;
+    if (mmu_translate(c, lin, e->acc | ACC_FETCH | ACC_NOSET, &pa, NULL) != MMU_OK)
+        return false;
+    const uint8_t *bytes = guest_phys_ptr(vm_mem(c->vm), pa, n);
+    if (!bytes || !dc_lookup(c->vm, lin, mode, bytes, n, &e->in, &e->op))
+        return false;
+    if (c->cr0 & CR0_PG)            /* the walk above left the A bits alone */
+        mmu_translate(c, lin, e->acc | ACC_FETCH, &pa, NULL);
+    return true;
+}
+
 /* Fetch and decode the instruction at CS:EIP.  The bytes are read page by
  * page, so an instruction that ends on a page boundary does not touch the
  * following (possibly unmapped) page; bytes past the CS limit are not
- * fetched and an instruction that needs them is #GP(0). */
+ * fetched and an instruction that needs them is #GP(0).  An instruction
+ * decoded before from the same bytes comes from the decode cache. */
 static bool fetch_decode(struct em *e)
 {
     struct vcpu *c = e->c;
@@ -346,28 +386,36 @@ static bool fetch_decode(struct em *e)
     if ((uint64_t)cs->limit - c->eip + 1 < avail)
         avail = cs->limit - c->eip + 1;
     uint32_t lin = cs->base + c->eip;
+    unsigned mode = decode_mode(c);
+    if (fetch_cached(e, lin, avail, mode)) {
+        vm_stats(c->vm)->em_decode_cached++;
+        goto decoded;
+    }
+    vm_stats(c->vm)->em_decoded++;
     uint32_t n = GUEST_PAGE_SIZE - (lin & (GUEST_PAGE_SIZE - 1));
     if (n > avail)
         n = avail;
 
     ZydisDecoderInit(&dec,
-                     SEG_ATTR_DB(cs->attr) ? ZYDIS_MACHINE_MODE_LEGACY_32
-                                           : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     SEG_ATTR_DB(c->seg[S_SS].attr) ? ZYDIS_STACK_WIDTH_32
-                                                    : ZYDIS_STACK_WIDTH_16);
+                     (mode & DC_MODE_CS32) ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     (mode & DC_MODE_SS32) ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    e->in = &e->fresh.in;
+    e->op = e->fresh.op;
     enum mmu_result r = mmu_read(c, lin, buf, n, e->acc | ACC_FETCH, &f);
     if (r == MMU_PAGE_FAULT)
         return page_fault(e, &f);
-    ZyanStatus st = ZydisDecoderDecodeFull(&dec, buf, n, &e->in, e->op);
+    ZyanStatus st = ZydisDecoderDecodeFull(&dec, buf, n, &e->fresh.in, e->fresh.op);
+    bool one_page = true;
     if (st == ZYDIS_STATUS_NO_MORE_DATA && n < avail) {
         enum mmu_result r2 = mmu_read(c, lin + n, buf + n, avail - n, e->acc | ACC_FETCH, &f);
         if (r2 == MMU_PAGE_FAULT)
             return page_fault(e, &f);
         if (r2 != MMU_OK)
             r = r2;
-        st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->in, e->op);
+        st = ZydisDecoderDecodeFull(&dec, buf, avail, &e->fresh.in, e->fresh.op);
+        one_page = false;
     }
-    if (r == MMU_NOT_RAM && !fetch_from_rom(e, lin, st == ZYAN_STATUS_SUCCESS ? e->in.length : avail)) {
+    if (r == MMU_NOT_RAM && !fetch_from_rom(e, lin, st == ZYAN_STATUS_SUCCESS ? e->in->length : avail)) {
         em_unsupported(e, "instruction fetch from a non-RAM address");
         return false;
     }
@@ -375,15 +423,28 @@ static bool fetch_decode(struct em *e)
         return em_fail(e, EXC_GP, 0);       /* runs past the CS limit or > 15 bytes */
     if (ZYAN_FAILED(st))
         return em_fail(e, EXC_UD, 0);
-    e->next_eip = c->eip + e->in.length;
-    if (!SEG_ATTR_DB(cs->attr))
+    if (r == MMU_OK && one_page)
+        dc_store(c->vm, lin, mode, buf, e->in, e->op);
+decoded:
+    e->next_eip = c->eip + e->in->length;
+    if (!(mode & DC_MODE_CS32))
         e->next_eip &= 0xFFFF;
     return true;
 }
 
 static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
 {
-    struct em e = { .c = c, .acc = c->cpl == 3 ? ACC_USER : 0, .res = EM_OK };
+    /* Not `= { ... }`: that would clear e.fresh, a kilobyte, at every
+     * instruction; fetch_decode sets e.in and e.op before any use. */
+    struct em e;
+    e.c = c;
+    e.in = NULL;
+    e.op = NULL;
+    e.next_eip = 0;
+    e.acc = c->cpl == 3 ? ACC_USER : 0;
+    e.irq_shadow = false;
+    e.tlb = (struct em_tlb){ 0 };
+    e.res = EM_OK;
     enum em_result r;
 
     if (info)
@@ -391,13 +452,13 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
     if (!fetch_decode(&e))
         return e.res;
     if (info) {
-        info->mnemonic = e.in.mnemonic;
-        info->length = e.in.length;
+        info->mnemonic = e.in->mnemonic;
+        info->length = e.in->length;
     }
-    em_handler *h = handlers[e.in.mnemonic];
-    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in.mnemonic)
-               : cpu_v86(c) ? v86_insn_fault(c, e.in.mnemonic) : -1;
-    if (cpu_model_insn(&e.in) == MODEL_UD) {
+    em_handler *h = handlers[e.in->mnemonic];
+    int rm_vec = cpu_real_mode(c) ? rm_insn_fault(e.in->mnemonic)
+               : cpu_v86(c) ? v86_insn_fault(c, e.in->mnemonic) : -1;
+    if (cpu_model_insn(e.in) == MODEL_UD) {
         r = em_ud(&e);                      /* not in the CPU model */
     } else if (rm_vec >= 0) {
         r = em_raise(&e, rm_vec, 0);        /* not in real or virtual-8086 mode */
@@ -411,11 +472,13 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         r = em_raise(&e, EXC_GP, 0);
     } else {
         char what[64];
-        snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in.mnemonic));
+        snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in->mnemonic));
         r = em_unsupported(&e, what);
     }
-    if (info)
+    if (info) {
         info->irq_shadow = e.irq_shadow && r == EM_OK;
+        info->tlb = e.tlb;
+    }
     return r;
 }
 

@@ -36,6 +36,15 @@ enum em_result emulate_one(struct vcpu *c);
  * the translator's light POPFD (bt/xl_callout.c). */
 uint32_t em_popf_eflags(const struct vcpu *c, uint32_t popped, bool op32);
 
+/* What a completed instruction did to the address translation, for the
+ * shadow MMU's caches: a MOV to CR3 (a reload flushes the TLB even with
+ * the same value), an INVLPG of one page. */
+struct em_tlb {
+    bool wrote_cr3;
+    bool invlpg;
+    uint32_t invlpg_lin;    /* the page INVLPG named (linear) */
+};
+
 /* What the caller of emulate_step() needs to know beyond the result. */
 struct em_info {
     int mnemonic;           /* Zydis mnemonic, ZYDIS_MNEMONIC_INVALID if undecodable */
@@ -46,6 +55,7 @@ struct em_info {
      * it, so the run loop must keep this and not deliver an external
      * interrupt before the next instruction boundary. */
     bool irq_shadow;
+    struct em_tlb tlb;
 };
 
 /* emulate_one() plus the details above (info may be NULL). */

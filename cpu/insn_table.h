@@ -132,6 +132,9 @@ static inline bool insn_sensitive(enum insn_class k)
     X(MOVNTI, sse_mov, DEMAND) X(MOVNTQ, sse_mov, DEMAND) X(MOVNTDQ, sse_mov, DEMAND) \
     X(MOVNTPS, sse_mov, DEMAND) X(MOVNTPD, sse_mov, DEMAND) \
     X(MASKMOVQ, maskmov, IMPLICIT) X(MASKMOVDQU, maskmov, IMPLICIT) \
+    /* em_sse.c: the FPU image and MXCSR to and from memory */ \
+    X(FXSAVE, fxsave, DEMAND) X(FXRSTOR, fxrstor, DEMAND) X(STMXCSR, stmxcsr, DEMAND) \
+    X(LDMXCSR, ldmxcsr, DEMAND) \
     /* emulate.c, em_absent: outside the model, #UD as on the modelled \
      * Pentium M.  CPUID advertises no RDTSCP (80000001H:EDX.27), no \
      * SYSCALL (80000001H:EDX.11; an Intel CPU has SYSCALL/SYSRET only in \

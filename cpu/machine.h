@@ -29,6 +29,7 @@ struct platform;
 struct tc;
 struct shadow;
 struct direct;
+struct decode_cache;
 
 struct machine {
     struct vcpu cpu;
@@ -44,6 +45,9 @@ struct machine {
     struct tc *tc;
     struct shadow *shadow;
     struct direct *direct;
+    /* The emulator's decoded instructions (cpu/decode_cache.c), made on
+     * first use. */
+    struct decode_cache *decode_cache;
 };
 
 static inline struct machine *vm_machine(struct vm *vm) { return (struct machine *)(void *)vm; }

@@ -38,7 +38,7 @@ struct sandbox_fds {
     int console[2];                 /* console input (COM1's, the --display terminal's): read, termios ioctls */
     int out[SANDBOX_MAX_FDS];       /* write: stdout, stderr, --perf-map, --pg-report, --bios-log, --reboot's pipe */
     int nout;
-    int disk[SANDBOX_MAX_FDS];      /* pread, fsync: every --disk image */
+    int disk[SANDBOX_MAX_FDS];      /* pread, fsync: every --disk, --cdrom and --fda/--fdb image */
     int ndisk;
     int disk_rw[SANDBOX_MAX_FDS];   /* pwrite: the writable ones */
     int ndisk_rw;

@@ -278,6 +278,16 @@ static void set16(uint8_t *ram, int lo, uint64_t v)
     ram[lo + 1] = v >> 8;
 }
 
+/* The standard checksum of bytes 0x10-0x2D, at 0x2E (high) and 0x2F. */
+static void checksum(uint8_t *m)
+{
+    unsigned sum = 0;
+    for (int i = 0x10; i <= 0x2D; i++)
+        sum += m[i];
+    m[0x2E] = sum >> 8;
+    m[0x2F] = sum & 0xFF;
+}
+
 /* The memory-size bytes of the IBM AT BIOS and later BIOSes (as QEMU's
  * SeaBIOS reads them). */
 static void fill_cmos(struct rtc *r, uint64_t ram_bytes)
@@ -286,8 +296,7 @@ static void fill_cmos(struct rtc *r, uint64_t ram_bytes)
     m[R_A] = 0x26;                  /* 32.768 kHz divider, 1024 Hz rate */
     m[R_B] = B_24H;                 /* BCD, 24 h */
     m[R_D] = 0x80;                  /* valid RAM and time */
-    m[0x10] = 0x00;                 /* no floppy drives */
-    m[0x14] = 0x02;                 /* equipment: FPU, VGA, no floppy */
+    m[0x14] = 0x02;                 /* equipment: FPU, VGA, no floppy (rtc_floppies()) */
     set16(m, 0x15, FW_CONV_MEM_END / 1024); /* base memory, KiB: 640 (the BDA's 639 excludes the EBDA) */
     uint64_t ext_kib = ram_bytes > (1 << 20) ? (ram_bytes - (1 << 20)) >> 10 : 0;
     set16(m, 0x17, ext_kib);        /* memory above 1 MiB, KiB (max 63 MiB) */
@@ -296,12 +305,18 @@ static void fill_cmos(struct rtc *r, uint64_t ram_bytes)
     set16(m, 0x34, above16);        /* memory above 16 MiB, 64 KiB units */
     uint64_t above4g = ram_bytes > (4ull << 30) ? (ram_bytes - (4ull << 30)) >> 16 : 0;
     m[0x5B] = above4g; m[0x5C] = above4g >> 8; m[0x5D] = above4g >> 16;
-    unsigned sum = 0;
-    for (int i = 0x10; i <= 0x2D; i++)
-        sum += m[i];
-    m[0x2E] = sum >> 8;             /* standard CMOS checksum */
-    m[0x2F] = sum & 0xFF;
+    checksum(m);
     snapshot(r);
+}
+
+void rtc_floppies(struct rtc *r, uint8_t types)
+{
+    uint8_t *m = r->ram;
+    int n = !!(types & 0xF0) + !!(types & 0x0F);
+    m[0x10] = types;
+    /* Equipment byte: bit 0 floppy drives present, bits 7-6 their number - 1. */
+    m[0x14] = (uint8_t)((m[0x14] & 0x3E) | (n ? 1 | (n - 1) << 6 : 0));
+    checksum(m);
 }
 
 int rtc_init(struct rtc *r, struct vm *vm, struct io_bus *bus, uint64_t ram_bytes)

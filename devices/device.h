@@ -39,9 +39,14 @@ struct io_range {
 struct io_bus {
     struct io_range pio[IO_MAX_PIO_RANGES];
     int npio;
+    int last_pio;                   /* index of the range last accessed */
     struct io_range mmio[IO_MAX_MMIO_RANGES];
     int nmmio;
     uint64_t unclaimed_pio, unclaimed_mmio;
+    /* Every port and MMIO access, claimed or not: an access may change
+     * what an interrupt controller or a timer does next, so the run loop
+     * ends a run of interpreted instructions at one (monitor/run_bt.c). */
+    uint64_t accesses;
 };
 
 int io_register_pio(struct io_bus *bus, uint16_t base, uint16_t len,

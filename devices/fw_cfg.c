@@ -116,7 +116,6 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
                 const uint8_t *vga_bios, uint32_t vga_bios_len)
 {
     static const uint8_t signature[4] = { 'Q', 'E', 'M', 'U' };
-    static const uint8_t empty[1];
     memset(f, 0, sizeof *f);
     le32(f->id, FW_CFG_VERSION);
     le64(f->ram_size, ram_bytes);
@@ -139,7 +138,9 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
     /* The directory item's length grows with each file added below. */
     add_item(f, FW_CFG_FILE_DIR, f->dir, 4);
     struct fw_cfg_item *dir = &f->items[f->nitems - 1];
-    add_file(f, "bootorder", empty, 0);
+    f->bootorder_entry = f->dir + 4 + f->nfiles * FW_CFG_DIR_ENTRY;
+    add_file(f, "bootorder", (const uint8_t *)f->bootorder, 0);
+    f->bootorder_item = &f->items[f->nitems - 1];
     add_file(f, "etc/e820", f->e820, ram_map(f->e820, ram_bytes));
     if (sercon)
         add_file(f, "etc/sercon-port", f->sercon_port, sizeof f->sercon_port);
@@ -147,4 +148,20 @@ int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16
         add_file(f, "vgaroms/vgabios.bin", vga_bios, vga_bios_len);
     dir->len = 4 + f->nfiles * FW_CFG_DIR_ENTRY;
     return io_register_pio(bus, FW_CFG_PORT_SEL, 2, &fw_cfg_ops, f);
+}
+
+void fw_cfg_boot_order(struct fw_cfg *f, const char *bootorder, bool menu)
+{
+    size_t len = strlen(bootorder);
+    if (len >= sizeof f->bootorder) {
+        len = sizeof f->bootorder - 1;
+        while (len && bootorder[len - 1] != '\n')
+            len--;
+    }
+    memcpy(f->bootorder, bootorder, len);
+    f->bootorder[len] = '\0';
+    /* SeaBIOS reads the file's size from the directory and the item. */
+    f->bootorder_item->len = (uint32_t)len;
+    be32(f->bootorder_entry, (uint32_t)len);
+    le16(f->boot_menu, menu ? 1 : 0);
 }

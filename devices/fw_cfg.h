@@ -19,7 +19,8 @@
  * interface; no DMA), 0x0003 RAM size, 0x0005 CPUs (1), 0x000D NUMA (no
  * nodes), 0x000E boot menu (0: none), 0x000F maximum CPUs (1), 0x0019 the
  * file directory, 0x8002 IRQ0 override (1: ISA IRQ0 is I/O APIC pin 2) and
- * the files from 0x0020: "bootorder" (empty), "etc/e820" (the RAM),
+ * the files from 0x0020: "bootorder" (empty until
+ * fw_cfg_boot_order() fills it), "etc/e820" (the RAM),
  * "etc/sercon-port" (sercon, when not 0: SeaBIOS then mirrors its screen,
  * int 10h teletype output, to that UART and reads keys from it, as under
  * QEMU's -nographic), "vgaroms/vgabios.bin" (the VGA BIOS, which SeaBIOS
@@ -33,6 +34,7 @@
 #ifndef DEVICES_FW_CFG_H
 #define DEVICES_FW_CFG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct io_bus;
@@ -61,6 +63,7 @@ struct io_bus;
 #define FW_CFG_MAX_FILES      5
 #define FW_CFG_MAX_ITEMS      16
 #define FW_CFG_E820_MAX       2         /* RAM below and above 4 GiB */
+#define FW_CFG_BOOTORDER_MAX  512       /* SeaBIOS's bootorder: one device path per line */
 
 struct fw_cfg_item {
     uint16_t key;
@@ -78,6 +81,9 @@ struct fw_cfg {
     uint8_t id[4], ram_size[8], nb_cpus[2], numa[8], boot_menu[2], max_cpus[2], irq0_override[1];
     uint8_t e820[FW_CFG_E820_MAX * FW_CFG_E820_ENTRY];
     uint8_t sercon_port[2];
+    char bootorder[FW_CFG_BOOTORDER_MAX];
+    struct fw_cfg_item *bootorder_item;
+    uint8_t *bootorder_entry;           /* its directory entry */
     uint8_t dir[4 + FW_CFG_MAX_FILES * FW_CFG_DIR_ENTRY];
     unsigned nfiles;
     uint64_t data_writes, bad_widths;   /* ignored accesses (--stats) */
@@ -85,5 +91,10 @@ struct fw_cfg {
 
 int fw_cfg_init(struct fw_cfg *f, struct io_bus *bus, uint64_t ram_bytes, uint16_t sercon,
                 const uint8_t *vga_bios, uint32_t vga_bios_len);
+/* After fw_cfg_init(): the "bootorder" file (OpenFirmware device paths,
+ * one per line, as SeaBIOS's boot.c matches them; longer text is cut at
+ * the last whole line that fits) and the boot menu item (0x000E: menu
+ * shows SeaBIOS's "Press ESC for boot menu"). */
+void fw_cfg_boot_order(struct fw_cfg *f, const char *bootorder, bool menu);
 
 #endif

@@ -1,20 +1,20 @@
 /*
  * devices/ide.c - ATA/ATAPI-6 (T13/1410D) PIO data-in / data-out / non-data
- * protocols on the legacy ISA IDE ports.
+ * protocols on the legacy ISA IDE ports.  A packet device's commands go
+ * to devices/atapi.c.
  *
  * Commands complete at once: BSY is never seen.  Each DRQ block raises
  * INTRQ (unless nIEN), which a read of the status register clears.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "cpu/machine.h"
 #include "devices/device.h"
+#include "devices/atapi.h"
 #include "devices/ide.h"
+#include "devices/image.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
 
@@ -55,6 +55,16 @@ static void assert_intrq(struct ide_channel *c)
     set_irq(c);
 }
 
+struct ide_drive *ide_selected(struct ide_channel *c)
+{
+    return cur(c);
+}
+
+void ide_interrupt(struct ide_channel *c)
+{
+    assert_intrq(c);
+}
+
 static void done(struct ide_channel *c)
 {
     c->status = ST_DRDY | ST_DSC;
@@ -72,14 +82,27 @@ static void fail(struct ide_channel *c, uint8_t error)
     assert_intrq(c);
 }
 
-/* The signature of an ATA device after reset or diagnostics. */
+void ide_abort(struct ide_channel *c)
+{
+    fail(c, ER_ABRT);
+}
+
+/* The signature of the selected device after reset or diagnostics: a
+ * packet device's in LBA mid/high tells the host to use IDENTIFY PACKET. */
 static void signature(struct ide_channel *c)
 {
+    bool packet = cur(c)->atapi;
     c->nsector = c->sector = 1;
-    c->lcyl = c->hcyl = 0;
+    c->lcyl = packet ? 0x14 : 0;
+    c->hcyl = packet ? 0xEB : 0;
     c->select &= SEL_DEV;
     c->error = 0x01;                /* diagnostics passed */
     c->status = ST_DRDY | ST_DSC;
+}
+
+void ide_signature(struct ide_channel *c)
+{
+    signature(c);
 }
 
 /* Starting sector from the task file; false when out of range. */
@@ -107,7 +130,7 @@ static void store_lba(struct ide_channel *c, uint64_t lba)
     c->select = (c->select & 0xF0) | ((lba >> 24) & 0x0F);
 }
 
-static void ata_string(uint16_t *w, int words, const char *s)
+void ide_ata_string(uint16_t *w, int words, const char *s)
 {
     char tmp[64];
     snprintf(tmp, sizeof tmp, "%-*s", words * 2, s);
@@ -122,9 +145,9 @@ static void identify(struct ide_channel *c, struct ide_drive *d)
     uint32_t chs = (uint32_t)d->cyls * d->heads * d->spt;
     w[0] = 0x0040;                  /* fixed device */
     w[1] = d->cyls; w[3] = d->heads; w[6] = d->spt;
-    ata_string(&w[10], 10, d->serial);
-    ata_string(&w[23], 4, "1.0");
-    ata_string(&w[27], 20, "VMM PIO ATA DISK");
+    ide_ata_string(&w[10], 10, d->serial);
+    ide_ata_string(&w[23], 4, "1.0");
+    ide_ata_string(&w[27], 20, "VMM PIO ATA DISK");
     w[47] = 0x8000 | IDE_MAX_MULT;
     w[49] = 0x0200;                 /* LBA; no DMA */
     w[51] = 0x0200;                 /* PIO mode 2 timing */
@@ -142,23 +165,18 @@ static void identify(struct ide_channel *c, struct ide_drive *d)
     w[85] = 0x0020;
     w[86] = 0x1000;
     w[87] = 0x4000;
+    ide_identify_data(c, w);
+}
+
+void ide_identify_data(struct ide_channel *c, const uint16_t w[256])
+{
     for (int i = 0; i < 256; i++) {
         c->buf[2 * i] = w[i];
         c->buf[2 * i + 1] = w[i] >> 8;
     }
-}
-
-static bool io_all(int fd, uint8_t *buf, size_t n, off_t off, bool wr)
-{
-    while (n) {
-        ssize_t r = wr ? pwrite(fd, buf, n, off) : pread(fd, buf, n, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        buf += r; n -= r; off += r;
-    }
-    return true;
+    c->pos = 0; c->len = IDE_SECTOR; c->left = 0;
+    c->status = ST_DRDY | ST_DSC | ST_DRQ;
+    assert_intrq(c);
 }
 
 /* Begin the next DRQ block of a read, or finish. */
@@ -170,7 +188,7 @@ static void read_block(struct ide_channel *c)
         return;
     }
     int n = c->left < (uint32_t)c->block ? (int)c->left : c->block;
-    if (!io_all(d->fd, c->buf, (size_t)n * IDE_SECTOR, c->lba * IDE_SECTOR, false)) {
+    if (!image_io(d->fd, c->buf, (size_t)n * IDE_SECTOR, c->lba * IDE_SECTOR, false)) {
         store_lba(c, c->lba);
         fail(c, ER_UNC | ER_ABRT);
         return;
@@ -197,7 +215,7 @@ static void write_block(struct ide_channel *c)
 {
     struct ide_drive *d = cur(c);
     int n = c->len / IDE_SECTOR;
-    if (!io_all(d->fd, c->buf, c->len, c->lba * IDE_SECTOR, true)) {
+    if (!image_io(d->fd, c->buf, c->len, c->lba * IDE_SECTOR, true)) {
         store_lba(c, c->lba);
         fail(c, ER_UNC | ER_ABRT);
         return;
@@ -252,6 +270,27 @@ static void set_features(struct ide_channel *c)
     }
 }
 
+/* Commands that ATA and packet devices answer alike; false for others. */
+static bool common_command(struct ide_channel *c, uint8_t cmd)
+{
+    switch (cmd) {
+    case 0xEF: set_features(c); return true;
+    case 0x90:                      /* EXECUTE DEVICE DIAGNOSTIC */
+        signature(c);
+        assert_intrq(c);
+        return true;
+    case 0xE5: case 0x98:           /* CHECK POWER MODE: active */
+        c->nsector = 0xFF;
+        done(c);
+        return true;
+    case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE6:
+    case 0x94: case 0x95: case 0x96: case 0x97: case 0x99:
+        done(c);                    /* standby/idle/sleep: nothing to do */
+        return true;
+    }
+    return false;
+}
+
 static void command(struct ide_channel *c, uint8_t cmd)
 {
     struct ide_drive *d = cur(c);
@@ -259,12 +298,16 @@ static void command(struct ide_channel *c, uint8_t cmd)
         return;                     /* commands to an absent device are ignored */
     c->cmd = cmd;
     c->error = 0;
+    c->sig_pending = c->packet_out = false;
+    if (common_command(c, cmd))
+        return;
+    if (d->atapi) {
+        atapi_command(c, d, cmd);
+        return;
+    }
     switch (cmd) {
     case 0xEC:                      /* IDENTIFY DEVICE */
         identify(c, d);
-        c->pos = 0; c->len = IDE_SECTOR; c->left = 0;
-        c->status = ST_DRDY | ST_DSC | ST_DRQ;
-        assert_intrq(c);
         break;
     case 0x20: case 0x21: start_rw(c, d, false, 1); break;
     case 0x30: case 0x31: start_rw(c, d, true, 1); break;
@@ -297,7 +340,6 @@ static void command(struct ide_channel *c, uint8_t cmd)
         else
             done(c);
         break;
-    case 0xEF: set_features(c); break;
     case 0x91:                      /* INITIALIZE DEVICE PARAMETERS */
         if (!c->nsector) {
             fail(c, ER_ABRT);
@@ -307,17 +349,8 @@ static void command(struct ide_channel *c, uint8_t cmd)
         d->cur_spt = c->nsector;
         done(c);
         break;
-    case 0x90:                      /* EXECUTE DEVICE DIAGNOSTIC */
-        signature(c);
-        assert_intrq(c);
-        break;
-    case 0xE5: case 0x98:           /* CHECK POWER MODE: active */
-        c->nsector = 0xFF;
+    case 0x70:                      /* SEEK: nothing to wait for */
         done(c);
-        break;
-    case 0x70: case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE6:
-    case 0x94: case 0x95: case 0x96: case 0x97: case 0x99:
-        done(c);                    /* seek, standby/idle/sleep: nothing to do */
         break;
     default:
         if (cmd >= 0x10 && cmd <= 0x1F) {   /* RECALIBRATE */
@@ -335,7 +368,9 @@ static void data_in(struct ide_channel *c, int size, uint32_t *v)
     for (int i = 0; i < size && c->pos < c->len; i++)
         *v |= (uint32_t)c->buf[c->pos++] << (8 * i);
     if (c->pos == c->len && (c->status & ST_DRQ)) {
-        if (c->cmd == 0xEC || !c->left)
+        if (c->cmd == 0xA0)
+            atapi_block_done(c);
+        else if (c->cmd == 0xEC || c->cmd == 0xA1 || !c->left)
             done(c);
         else
             read_block(c);
@@ -346,13 +381,17 @@ static void data_out(struct ide_channel *c, int size, uint32_t v)
 {
     for (int i = 0; i < size && c->pos < c->len; i++, v >>= 8)
         c->buf[c->pos++] = v;
-    if (c->pos == c->len && (c->status & ST_DRQ))
-        write_block(c);
+    if (c->pos == c->len && (c->status & ST_DRQ)) {
+        if (c->packet_out)
+            atapi_packet(c);
+        else
+            write_block(c);
+    }
 }
 
 static bool writing(struct ide_channel *c)
 {
-    return c->cmd == 0x30 || c->cmd == 0x31 || c->cmd == 0xC5;
+    return c->packet_out || c->cmd == 0x30 || c->cmd == 0x31 || c->cmd == 0xC5;
 }
 
 /*
@@ -415,7 +454,23 @@ static void soft_reset(struct ide_channel *c)
     c->pos = c->len = 0;
     c->left = 0;
     c->intrq = false;
+    c->packet_out = false;
     signature(c);
+    c->sig_pending = true;
+}
+
+/* After a reset each device has put its own signature in its task file;
+ * this channel keeps one, so the one of the device selected is shown
+ * (Linux and SeaBIOS select each device in turn to read them), until the
+ * host writes another register of the task file for a command. */
+static void select_device(struct ide_channel *c, uint8_t value)
+{
+    bool changed = (c->select ^ value) & SEL_DEV;
+    c->select = value & 0x5F;
+    if (c->sig_pending && changed && cur(c)->present) {
+        signature(c);
+        c->select = value & 0x5F;
+    }
 }
 
 static void ide_write(void *opaque, uint16_t port, int size, uint32_t value)
@@ -435,12 +490,12 @@ static void ide_write(void *opaque, uint16_t port, int size, uint32_t value)
         if ((c->status & ST_DRQ) && writing(c))
             data_out(c, size, value);
         break;
-    case 1: c->feature = value; break;
-    case 2: c->nsector = value; break;
-    case 3: c->sector = value; break;
-    case 4: c->lcyl = value; break;
-    case 5: c->hcyl = value; break;
-    case 6: c->select = value & 0x5F; break;
+    case 1: c->feature = value; c->sig_pending = false; break;
+    case 2: c->nsector = value; c->sig_pending = false; break;
+    case 3: c->sector = value; c->sig_pending = false; break;
+    case 4: c->lcyl = value; c->sig_pending = false; break;
+    case 5: c->hcyl = value; c->sig_pending = false; break;
+    case 6: select_device(c, value); break;
     default: command(c, value); break;
     }
 }
@@ -477,43 +532,58 @@ static void geometry(struct ide_drive *d)
     d->cyls = cyls > 16383 ? 16383 : cyls ? cyls : 1;
 }
 
+struct ide_drive *ide_slot(struct ide *ide, int slot)
+{
+    return slot >= 0 && slot < IDE_SLOTS ? &ide->ch[slot / 2].d[slot % 2] : NULL;
+}
+
+static int free_slot(struct ide *ide)
+{
+    for (int i = 0; i < IDE_SLOTS; i++)
+        if (!ide_slot(ide, i)->present)
+            return i;
+    return -1;
+}
+
 int ide_attach(struct vm *vm, const char *path, bool ro, char *err, size_t errlen)
 {
     struct ide *ide = &platform_of(vm)->ide;
-    if (ide->ndisks >= 4) {
-        snprintf(err, errlen, "%s: at most 4 IDE disks", path);
+    int slot = free_slot(ide);
+    if (slot < 0) {
+        snprintf(err, errlen, "%s: at most 4 IDE drives (--cdrom takes the secondary master)", path);
         return -1;
     }
-    /* O_NONBLOCK: a FIFO must not make the open wait for its other end (it
-     * is refused below); files and block devices ignore the flag for I/O. */
-    int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        if (!ro && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0)
-            snprintf(err, errlen, "%s: not writable (use --disk %s,ro)", path, path);
-        else
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    uint64_t size;
+    int fd = image_open(path, ro, IDE_SECTOR, &size, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    struct stat st;
-    off_t size = -1;
-    if (fstat(fd, &st) == 0)
-        size = S_ISBLK(st.st_mode) ? lseek(fd, 0, SEEK_END) : S_ISREG(st.st_mode) ? st.st_size : -1;
-    const char *why = size < 0 ? "not a regular file or block device"
-                    : size == 0 ? "empty disk image"
-                    : size % IDE_SECTOR ? "size is not a multiple of 512 bytes" : NULL;
-    if (!why && flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-        why = "image is in use by another process (locked)";
-    if (why) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        close(fd);
-        return -1;
-    }
-    struct ide_drive *d = &ide->ch[ide->ndisks / 2].d[ide->ndisks % 2];
+    struct ide_drive *d = ide_slot(ide, slot);
     *d = (struct ide_drive){ .present = true, .ro = ro, .fd = fd,
                              .sectors = size / IDE_SECTOR, .mult = IDE_DEFAULT_MULT };
-    snprintf(d->serial, sizeof d->serial, "VMM%05d", ide->ndisks);
+    snprintf(d->serial, sizeof d->serial, "VMM%05d", slot);
     geometry(d);
     ide->ndisks++;
+    return 0;
+}
+
+int ide_attach_cdrom(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    struct ide *ide = &platform_of(vm)->ide;
+    struct ide_drive *d = ide_slot(ide, IDE_CDROM_SLOT);
+    if (d->present) {
+        snprintf(err, errlen, "%s: the secondary master, the CD-ROM's place, is taken", path);
+        return -1;
+    }
+    struct cdrom cd;
+    if (cdrom_open(&cd, path, err, errlen) < 0)
+        return -1;
+    *d = (struct ide_drive){ .present = true, .ro = true, .fd = cd.fd, .atapi = true, .cd = cd };
+    snprintf(d->serial, sizeof d->serial, "VMMCD%03d", IDE_CDROM_SLOT);
+    ide->ndisks++;
+    /* The signature a reset left, as the firmware will find it. */
+    struct ide_channel *c = &ide->ch[IDE_CDROM_SLOT / 2];
+    if (cur(c) == d)
+        signature(c);
     return 0;
 }
 
@@ -522,9 +592,13 @@ void ide_destroy(struct ide *ide)
     for (int i = 0; i < 4; i++) {
         struct ide_drive *d = &ide->ch[i / 2].d[i % 2];
         if (d->present) {
-            if (!d->ro)
-                fsync(d->fd);
-            close(d->fd);
+            if (d->atapi) {
+                cdrom_close(&d->cd);
+            } else {
+                if (!d->ro)
+                    fsync(d->fd);
+                close(d->fd);
+            }
             d->present = false;
         }
     }

@@ -12,6 +12,20 @@ static struct io_range *find(struct io_range *r, int n, uint64_t addr)
     return 0;
 }
 
+/* The port range of the last port access first: a guest talks to one
+ * device port many times in a row (a sector is 256 reads of the IDE data
+ * port), and ranges never overlap, so the hit is the range find() gives. */
+static struct io_range *find_pio(struct io_bus *bus, uint16_t port)
+{
+    struct io_range *r = &bus->pio[bus->last_pio];
+    if (bus->last_pio < bus->npio && port >= r->base && port - r->base < r->len)
+        return r;
+    r = find(bus->pio, bus->npio, port);
+    if (r)
+        bus->last_pio = (int)(r - bus->pio);
+    return r;
+}
+
 static int add(struct io_range *r, int *n, int max, uint64_t base, uint64_t len,
                const struct device_ops *ops, void *opaque)
 {
@@ -55,7 +69,8 @@ int io_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
 
 uint32_t io_pio_read(struct io_bus *bus, uint16_t port, int size)
 {
-    struct io_range *r = find(bus->pio, bus->npio, port);
+    bus->accesses++;
+    struct io_range *r = find_pio(bus, port);
     if (!r || !r->ops->pio_read) {
         bus->unclaimed_pio++;
         return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
@@ -65,7 +80,8 @@ uint32_t io_pio_read(struct io_bus *bus, uint16_t port, int size)
 
 void io_pio_write(struct io_bus *bus, uint16_t port, int size, uint32_t value)
 {
-    struct io_range *r = find(bus->pio, bus->npio, port);
+    bus->accesses++;
+    struct io_range *r = find_pio(bus, port);
     if (!r || !r->ops->pio_write) {
         bus->unclaimed_pio++;
         return;
@@ -93,6 +109,7 @@ bool io_mmio_fetchable(const struct io_bus *bus, uint64_t addr, uint64_t len)
 
 bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value)
 {
+    bus->accesses++;
     struct io_range *r = find(bus->mmio, bus->nmmio, addr);
     if (!r || !r->ops->mmio_read) {
         bus->unclaimed_mmio++;
@@ -104,6 +121,7 @@ bool io_mmio_read(struct io_bus *bus, uint64_t addr, int size, uint32_t *value)
 
 bool io_mmio_write(struct io_bus *bus, uint64_t addr, int size, uint32_t value)
 {
+    bus->accesses++;
     struct io_range *r = find(bus->mmio, bus->nmmio, addr);
     if (!r || !r->ops->mmio_write) {
         bus->unclaimed_mmio++;

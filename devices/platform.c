@@ -23,6 +23,7 @@
 #include "devices/platform.h"
 #include "devices/debug_exit.h"
 #include "devices/firmware_tables.h"
+#include "devices/bootorder.h"
 
 /* Host input is looked at without blocking at most this often. */
 #define INPUT_POLL_NS 1000000ull
@@ -173,8 +174,41 @@ static void ide_stats(struct platform *p, FILE *out)
 {
     stat(out, "ide_errors", p->ide.errors);
     stat(out, "ide_unknown_commands", p->ide.unknown_cmds);
+    for (int i = 0; i < IDE_SLOTS; i++) {
+        const struct ide_drive *d = ide_slot(&p->ide, i);
+        if (d->present && d->atapi) {
+            stat(out, "cdrom_commands", d->cd.commands);
+            stat(out, "cdrom_check_conditions", d->cd.checks);
+            stat(out, "cdrom_unknown_commands", d->cd.unknown_cmds);
+        }
+    }
 }
 static void ide_down(struct platform *p) { ide_destroy(&p->ide); }
+
+/* The DMA controllers, and the floppy controller on channel 2 with its
+ * drives' types in CMOS (the RTC is up by now). */
+static int dma_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    return dma_init(&p->dma, vm, bus);
+}
+static void dma_stats(struct platform *p, FILE *out)
+{
+    stat(out, "dma_bytes", p->dma.bytes);
+    stat(out, "dma_bytes_not_ram", p->dma.dropped);
+}
+
+static int fdc_up(struct platform *p, struct vm *vm, struct io_bus *bus)
+{
+    rtc_floppies(&p->rtc, fdc_cmos_types(&p->fdc));
+    return fdc_init(&p->fdc, vm, bus, &p->dma);
+}
+static void fdc_stats(struct platform *p, FILE *out)
+{
+    stat(out, "fdc_commands", p->fdc.commands);
+    stat(out, "fdc_errors", p->fdc.errors);
+    stat(out, "fdc_invalid_commands", p->fdc.invalid);
+}
+static void fdc_down(struct platform *p) { fdc_destroy(&p->fdc); }
 
 static int lapic_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
@@ -237,13 +271,29 @@ static int debug_exit_up(struct platform *p, struct vm *vm, struct io_bus *bus)
     return debug_exit_init(vm, bus);
 }
 
-/* What a QEMU-like PC tells its firmware: RAM, CPUs, and where its screen
- * is: COM1 (the serial console, QEMU's -nographic), or with --display the
- * VGA, whose BIOS it then gets. */
+static bool has_cdrom(struct ide *ide)
+{
+    for (int i = 0; i < IDE_SLOTS; i++)
+        if (ide_slot(ide, i)->present && ide_slot(ide, i)->atapi)
+            return true;
+    return false;
+}
+
+/* What a QEMU-like PC tells its firmware: RAM, CPUs, where its screen is:
+ * COM1 (the serial console, QEMU's -nographic), or with --display the
+ * VGA, whose BIOS it then gets; and the boot order. */
 static int fw_cfg_up(struct platform *p, struct vm *vm, struct io_bus *bus)
 {
-    return fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
-                       p->vga_bios, p->vga_bios_len);
+    if (fw_cfg_init(&p->fw_cfg, bus, vm_mem(vm)->size, p->display_on ? 0 : 0x3F8,
+                    p->vga_bios, p->vga_bios_len) < 0)
+        return -1;
+    if (p->boot_set || has_cdrom(&p->ide) || fdc_cmos_types(&p->fdc)) {
+        char text[FW_CFG_BOOTORDER_MAX];
+        bootorder_text(&p->ide, fdc_cmos_types(&p->fdc), p->boot_set ? p->boot_order : "cad",
+                       p->boot_strict, text, sizeof text);
+        fw_cfg_boot_order(&p->fw_cfg, text, p->boot_menu);
+    }
+    return 0;
 }
 static void fw_cfg_stats(struct platform *p, FILE *out)
 {
@@ -316,6 +366,8 @@ static const struct pc_device pc_devices[] = {
     { "PCI host",      pci_up,        NULL,         NULL,             NULL,         NULL },
     { "ACPI PM",       pm_up,         NULL,         NULL,             pm_stats,     NULL },
     { "IDE",           ide_up,        NULL,         NULL,             ide_stats,    ide_down },
+    { "8237 DMA",      dma_up,        NULL,         NULL,             dma_stats,    NULL },
+    { "floppy",        fdc_up,        NULL,         NULL,             fdc_stats,    fdc_down },
     { "local APIC",    lapic_up,      lapic_tick_,  lapic_deadline_,  lapic_stats,  NULL },
     { "I/O APIC",      ioapic_up,     NULL,         NULL,             ioapic_stats, NULL },
     { "VGA",           vga_up,        NULL,         NULL,             vga_stats,    NULL },
@@ -335,6 +387,15 @@ void devices_serial(struct vm *vm, int in_fd, int out_fd)
     p->serial_set = true;
     p->serial_in = in_fd;
     p->serial_out = out_fd;
+}
+
+void devices_boot(struct vm *vm, const char *order, bool menu, bool strict)
+{
+    struct platform *p = platform_of(vm);
+    snprintf(p->boot_order, sizeof p->boot_order, "%s", order);
+    p->boot_set = true;
+    p->boot_menu = menu;
+    p->boot_strict = strict;
 }
 
 void devices_display(struct vm *vm)

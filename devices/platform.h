@@ -29,6 +29,8 @@
 #include "devices/debugcon.h"
 #include "devices/fw_cfg.h"
 #include "devices/display.h"
+#include "devices/dma8237.h"
+#include "devices/fdc.h"
 
 struct vm;
 
@@ -42,6 +44,8 @@ struct platform {
     struct pci pci;
     struct acpi_pm pm;
     struct ide ide;
+    struct dma8237 dma;
+    struct fdc fdc;             /* the floppy controller: drives may attach before devices_init */
     struct lapic lapic;
     struct ioapic ioapic;
     struct vga vga;
@@ -58,6 +62,8 @@ struct platform {
     struct display display;     /* the screen on the terminal (devices/display.h) */
     const uint8_t *vga_bios;    /* the VGA BIOS handed to the firmware (devices_vga_bios()) */
     uint32_t vga_bios_len;
+    char boot_order[8];         /* --boot: QEMU's letters (devices/bootorder.h) */
+    bool boot_set, boot_menu, boot_strict;
 };
 
 struct platform *platform_of(struct vm *vm);
@@ -79,5 +85,12 @@ void devices_display_end(struct vm *vm);
  * malloc'ed; the platform frees it) that fw_cfg offers the firmware as
  * "vgaroms/vgabios.bin". */
 void devices_vga_bios(struct vm *vm, const uint8_t *rom, uint32_t len);
+/* Before devices_init(): the firmware's boot order in QEMU's letters (c
+ * hard disks, d CD-ROMs, a and b the floppy drives; others ignored), its
+ * boot menu and strict (no other device).  Without it, a machine with a
+ * CD-ROM or a floppy boots the hard disks first, then the floppy, then
+ * the CD, as QEMU's default order ("cad"); one without gets an empty
+ * bootorder file (the firmware's own order). */
+void devices_boot(struct vm *vm, const char *order, bool menu, bool strict);
 
 #endif

@@ -30,6 +30,13 @@ static void disk_fds(struct vm *vm, struct sandbox_fds *f)
             if (!dr->ro)
                 add(f->disk_rw, &f->ndisk_rw, dr->fd);
         }
+    const struct fdc *fdc = &platform_of(vm)->fdc;
+    for (int i = 0; i < FDC_DRIVES; i++)
+        if (fdc->d[i].present) {
+            add(f->disk, &f->ndisk, fdc->d[i].fd);
+            if (!fdc->d[i].ro)
+                add(f->disk_rw, &f->ndisk_rw, fdc->d[i].fd);
+        }
 }
 
 void vm_sandbox_fds(struct vm *vm, struct sandbox_fds *f)

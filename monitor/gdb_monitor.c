@@ -126,6 +126,13 @@ static void info_idle(struct vm *vm, FILE *out)
     idle_print(vm, host_now_ns() - vm->start_ns, out);
 }
 
+/* What gdb's own register view lacks: the segment caches (base, limit,
+ * attributes), the descriptor tables, the control registers and the mode. */
+static void info_registers(struct vm *vm, FILE *out)
+{
+    vm_dump_state(vm, out);
+}
+
 static void help(struct vm *vm, FILE *out);
 
 static const struct {
@@ -135,6 +142,7 @@ static const struct {
 } commands[] = {
     { "info stats", "translator, exit and interrupt counters so far (as --stats)", info_stats },
     { "info tlb", "present guest page mappings, walked from CR3", info_tlb },
+    { "info registers", "the whole CPU state: segment bases and limits, GDT/IDT, CRn, mode", info_registers },
     { "info idle", "how long the guest has been halted (docs/labs/hlt-accounting.md)", info_idle },
     { "help", "this list", help },
 };

@@ -5,7 +5,11 @@
  * Only the program headers matter to a boot loader: each PT_LOAD segment is
  * copied to its physical address p_paddr (what GRUB does; p_vaddr may be a
  * higher-half address the kernel maps itself), p_memsz - p_filesz bytes of
- * bss are zeroed, and the entry point is e_entry.  Every segment is checked
+ * bss are zeroed, and the entry point is e_entry, made physical as GRUB
+ * makes it: when e_entry lies inside a segment linked at another address
+ * than it is loaded at (a higher-half kernel such as GNU Mach, p_vaddr
+ * 0xC1000000 at p_paddr 0x1000000), the CPU starts at the same offset in
+ * the loaded copy, since paging is off at entry.  Every segment is checked
  * against the file and against guest RAM before the first byte is copied.
  * Guest RAM covers the PC hole at 640 KiB..1 MiB (see guest_mem.h), so a
  * segment there is accepted like any other inside RAM.
@@ -93,6 +97,23 @@ static int load_segments(struct vm *vm, const struct kernel_image *k, Elf *e,
     return 0;
 }
 
+/* e_entry, or its loaded address when a PT_LOAD segment links it
+ * elsewhere (the segments were validated by load_segments). */
+static uint32_t physical_entry(Elf *e, const GElf_Ehdr *eh)
+{
+    size_t n;
+    GElf_Phdr ph;
+    if (elf_getphdrnum(e, &n) != 0)
+        return (uint32_t)eh->e_entry;
+    for (size_t i = 0; i < n; i++) {
+        if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_memsz == 0)
+            continue;
+        if (eh->e_entry >= ph.p_vaddr && eh->e_entry - ph.p_vaddr < ph.p_memsz)
+            return (uint32_t)(eh->e_entry - ph.p_vaddr + ph.p_paddr);
+    }
+    return (uint32_t)eh->e_entry;
+}
+
 int loader_elf32(struct vm *vm, const struct kernel_image *k, struct load_result *r,
                  char *err, size_t errlen)
 {
@@ -107,7 +128,7 @@ int loader_elf32(struct vm *vm, const struct kernel_image *k, struct load_result
                             elf_errmsg(-1));
     if (check_header(e, k, &eh, err, errlen) == 0 &&
         load_segments(vm, k, e, r, err, errlen) == 0) {
-        r->entry = (uint32_t)eh.e_entry;
+        r->entry = physical_entry(e, &eh);
         rc = 0;
     }
     elf_end(e);

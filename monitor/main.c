@@ -81,9 +81,26 @@ static int check_display(const struct vm_options *o, const struct dev_options *d
     return 0;
 }
 
-/* --disk, in order: primary master, primary slave, secondary master, ... */
+/* --cdrom first, in the secondary master's slot, the floppies, then --disk in order
+ * into the slots left: primary master, primary slave, secondary master
+ * (without --cdrom), secondary slave; then the firmware's boot order. */
 static int attach_disks(struct vm *vm, const struct dev_options *dev, char *err, size_t errlen)
 {
+    if (dev->cdrom && ide_attach_cdrom(vm, dev->cdrom, err, errlen) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        bool ro;
+        if (dev->fd[i] && (disk_spec(dev->fd[i], path, sizeof path, &ro) < 0 ||
+                           fdc_attach(&platform_of(vm)->fdc, i, path, ro, err, errlen) < 0))
+            return -1;
+    }
+    if (dev->boot) {
+        struct boot_spec b;
+        if (boot_spec(dev->boot, &b, err, errlen) < 0)
+            return -1;
+        devices_boot(vm, b.order, b.menu, b.strict);
+    }
     for (unsigned i = 0; i < dev->disks.n; i++) {
         char path[4096];
         bool ro;

@@ -60,6 +60,9 @@ struct opt_desc {
                                         { name, metavar, help, OPT_FLAG_VALUE, FIELD(f), 0, 0, 0, false, \
                                           false, chk, FIELD(fv) }
 #define DEV_FIELD(f) offsetof(struct dev_options, f)
+#define DEV_S(name, metavar, f, chk, help) \
+                                        { name, metavar, help, OPT_STRING, DEV_FIELD(f), 0, 0, 0, false, \
+                                          true, chk, 0 }
 #define DEV_F(name, f, help)            { name, NULL, help, OPT_FLAG, DEV_FIELD(f), 0, 0, 0, false, true, NULL, 0 }
 #define DEV_S(name, metavar, f, chk, help) \
                                         { name, metavar, help, OPT_STRING, DEV_FIELD(f), 0, 0, 0, false, true, chk, 0 }
@@ -68,6 +71,10 @@ struct opt_desc {
                                           false, true, chk, 0 }
 
 static int check_disk(const char *v, char *err, size_t n);
+static int check_cdrom(const char *v, char *err, size_t n);
+static int check_fda(const char *v, char *err, size_t n);
+static int check_fdb(const char *v, char *err, size_t n);
+static int check_boot(const char *v, char *err, size_t n);
 static int check_kernel(const char *v, char *err, size_t n);
 static int check_initrd(const char *v, char *err, size_t n);
 static int check_bios(const char *v, char *err, size_t n);
@@ -148,7 +155,23 @@ static const struct opt_desc opt_table[] = {
     DEV_L("disk", "FILE[,ro]", disks, DEV_MAX_DISKS, check_disk,
           "attach a raw disk image (a multiple of 512 bytes) as the next IDE\n"
           "                       drive: primary master, primary slave, secondary master,\n"
-          "                       secondary slave (repeat, at most 4); ,ro: read-only"),
+          "                       secondary slave (repeat, at most 4; the secondary master\n"
+          "                       is skipped with --cdrom); ,ro: read-only"),
+    DEV_S("cdrom", "FILE", cdrom, check_cdrom,
+          "attach a CD-ROM image (ISO 9660, a multiple of 2048 bytes) read-only\n"
+          "                       as the ATAPI secondary master, as QEMU's -cdrom (also spelt\n"
+          "                       -cdrom); the firmware boots it when no disk boots (docs/usage.md)"),
+    DEV_S("fda", "FILE[,ro]", fd[0], check_fda,
+          "attach a floppy image as drive A: (QEMU's -fda): 160, 180, 320,\n"
+          "                       360, 720 KiB, 1.2, 1.44 or 2.88 MB, the format by the size;\n"
+          "                       ,ro: write-protected.  The firmware boots it when no hard disk\n"
+          "                       does, or first with --boot a (docs/usage.md)"),
+    DEV_S("fdb", "FILE[,ro]", fd[1], check_fdb, "attach a floppy image as drive B: (QEMU's -fdb)"),
+    DEV_S("boot", "ORDER", boot, check_boot,
+          "the firmware's boot order, QEMU's letters: a, b the floppy drives,\n"
+          "                       c the hard disks, d the CD-ROM: --boot d,\n"
+          "                       --boot order=dc[,menu=on|off][,strict=on|off] (default: c,\n"
+          "                       a, then d, as QEMU)"),
     DEV_F("vga-dump", vga_dump, "print the final VGA text screen (0xB8000) on stdout at exit"),
     DEV_F("reboot", reboot, "a guest reset (i8042 0xFE, port 0x92, 0xCF9) boots the kernel\n"
           "                       again instead of ending the run (docs/usage.md)"),
@@ -303,6 +326,105 @@ static int check_disk(const char *v, char *err, size_t n)
         return -1;
     }
     return check_input_file("disk", path, true, err, n);
+}
+
+static int check_cdrom(const char *v, char *err, size_t n)
+{
+    return check_input_file("cdrom", v, true, err, n);
+}
+
+static int check_floppy(const char *opt, const char *v, char *err, size_t n)
+{
+    char path[4096];
+    bool ro;
+    if (disk_spec(v, path, sizeof path, &ro) < 0) {
+        snprintf(err, n, "--%s '%s': needs a file name (FILE or FILE,ro)", opt, v);
+        return -1;
+    }
+    return check_input_file(opt, path, true, err, n);
+}
+
+static int check_fda(const char *v, char *err, size_t n)
+{
+    return check_floppy("fda", v, err, n);
+}
+
+static int check_fdb(const char *v, char *err, size_t n)
+{
+    return check_floppy("fdb", v, err, n);
+}
+
+/* The letters l of the --boot value v (for the messages). */
+static int boot_letters(const char *v, const char *l, struct boot_spec *b, char *err, size_t n)
+{
+    size_t k = 0;
+    if (!*l) {
+        snprintf(err, n, "--boot: an empty boot order");
+        return -1;
+    }
+    for (; *l; l++) {
+        if (*l >= 'n' && *l <= 'p') {
+            snprintf(err, n, "--boot %s: '%c': vmm has no network boot; the letters are a, b "
+                     "(floppy), c (hard disk) and d (CD-ROM)", v, *l);
+            return -1;
+        }
+        if (*l < 'a' || *l > 'd') {
+            snprintf(err, n, "--boot %s: '%c' is no boot device: a, b (floppy), c (hard disk) or d "
+                     "(CD-ROM)", v, *l);
+            return -1;
+        }
+        if (memchr(b->order, *l, k)) {
+            snprintf(err, n, "--boot %s: '%c' is given twice", v, *l);
+            return -1;
+        }
+        b->order[k++] = *l;
+    }
+    b->order[k] = '\0';
+    return 0;
+}
+
+static int on_off(const char *key, const char *v, bool *out, char *err, size_t n)
+{
+    if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0) {
+        *out = v[1] == 'n';
+        return 0;
+    }
+    snprintf(err, n, "--boot %s=%s: must be on or off", key, v);
+    return -1;
+}
+
+int boot_spec(const char *v, struct boot_spec *b, char *err, size_t n)
+{
+    char buf[64];
+    *b = (struct boot_spec){ .order = "cad" };
+    if (!strchr(v, '='))
+        return boot_letters(v, v, b, err, n);
+    if (strlen(v) >= sizeof buf) {
+        snprintf(err, n, "--boot %s: too long", v);
+        return -1;
+    }
+    strcpy(buf, v);
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *val = strchr(kv, '=');
+        if (!val) {
+            snprintf(err, n, "--boot %s: '%s' is not KEY=VALUE", v, kv);
+            return -1;
+        }
+        *val++ = '\0';
+        int r = strcmp(kv, "order") == 0 ? boot_letters(v, val, b, err, n)
+              : strcmp(kv, "menu") == 0 ? on_off(kv, val, &b->menu, err, n)
+              : strcmp(kv, "strict") == 0 ? on_off(kv, val, &b->strict, err, n)
+              : (snprintf(err, n, "--boot %s: unknown key '%s' (order, menu, strict)", v, kv), -1);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int check_boot(const char *v, char *err, size_t n)
+{
+    struct boot_spec b;
+    return boot_spec(v, &b, err, n);
 }
 
 static int add_to_list(const struct opt_desc *d, struct opt_list *l, const char *v,
@@ -521,6 +643,11 @@ static int parse(int argc, char **argv, struct vm_options *o, struct dev_options
             snprintf(err, errlen, "--%s %s is required (see vmm --help)", d->name, d->metavar);
             return -1;
         }
+    }
+    if (dev->boot && !o->bios) {
+        snprintf(err, errlen, "--boot %s: only a firmware boots from a drive; with --kernel, vmm "
+                 "loads the kernel itself", dev->boot);
+        return -1;
     }
     /* A firmware boots from the reset vector and loads what it loads
      * itself: vmm has no way yet to hand it a kernel as well. */

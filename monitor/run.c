@@ -24,6 +24,7 @@
 #include "monitor/lab_idle.h"
 #include "cpu/host.h"
 #include "cpu/host_clock.h"
+#include "cpu/decode_cache.h"
 #include "devices/irq.h"
 
 static const struct engine *engine_of(const struct vm *vm)
@@ -46,6 +47,7 @@ void vm_destroy(struct vm *vm)
 {
     host_fini(vm);
     engine_of(vm)->destroy(vm);
+    dc_free(vm);
     guest_mem_destroy(&vm->mem);
 }
 

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <Zydis/Zydis.h>
 #include "monitor/engine.h"
 #include "monitor/run_internal.h"
 #include "monitor/vm.h"
@@ -38,49 +37,6 @@
 #include "devices/irq.h"
 #include "shadow_mmu/mmu.h"
 #include "shadow_mmu/shadow.h"
-
-/* Decode the guest instruction at CS:EIP (the run loop's own questions
- * about it; the emulator decodes for itself).  false if it cannot. */
-static bool decode_at(struct vcpu *c, ZydisDecodedInstruction *ins, ZydisDecodedOperand *ops)
-{
-    static ZydisDecoder dec;
-    static bool init;
-    if (!init) {
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-        init = true;
-    }
-    uint8_t b[15];
-    return mmu_read(c, vcpu_linear_ip(c), b, sizeof b, ACC_READ | ACC_NOSET, NULL) != MMU_PAGE_FAULT &&
-           ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, sizeof b, ins, ops));
-}
-
-/* What the instruction at CS:EIP will do to the address translation:
- * writes CR3 (a reload flushes the TLB even with the same value), or
- * invalidates one page (INVLPG m: *lin set). */
-static void tlb_effect(struct vcpu *c, bool *writes_cr3, bool *invlpg, uint32_t *lin)
-{
-    ZydisDecodedInstruction ins;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    *writes_cr3 = *invlpg = false;
-    if (!decode_at(c, &ins, ops))
-        return;
-    if (ins.mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        ops[0].reg.value == ZYDIS_REGISTER_CR3)
-        *writes_cr3 = true;
-    if (ins.mnemonic == ZYDIS_MNEMONIC_INVLPG && ins.address_width == 32) {
-        const ZydisDecodedOperandMem *m = &ops[0].mem;
-        uint32_t ea = (uint32_t)m->disp.value;
-        if (m->base != ZYDIS_REGISTER_NONE)
-            ea += c->gpr[ZydisRegisterGetId(m->base)];
-        if (m->index != ZYDIS_REGISTER_NONE)
-            ea += c->gpr[ZydisRegisterGetId(m->index)] * m->scale;
-        int s = m->segment == ZYDIS_REGISTER_FS ? S_FS : m->segment == ZYDIS_REGISTER_GS ? S_GS :
-                m->segment == ZYDIS_REGISTER_ES ? S_ES : m->segment == ZYDIS_REGISTER_SS ? S_SS :
-                m->segment == ZYDIS_REGISTER_CS ? S_CS : S_DS;
-        *lin = c->seg[s].base + ea;
-        *invlpg = true;
-    }
-}
 
 /* (monitor/vm.h) A CR3 load switches to the view of that address space
  * (kept exact by page-table tracing), whose CPL-3 translations stay as long
@@ -105,13 +61,7 @@ bool run_emulate(struct vm *vm)
 bool run_emulate_as(struct vm *vm, bool host_gp0)
 {
     struct vcpu *c = &vm->cpu;
-    bool writes_cr3, invlpg;
-    uint32_t lin = 0;
-    if (vm->cpu.cr0 & CR0_PG)
-        tlb_effect(c, &writes_cr3, &invlpg, &lin);
-    else
-        writes_cr3 = invlpg = false;
-    uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4, eip = c->eip;
+    uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4;
     uint64_t efer = c->efer;
     struct em_info info = { 0 };
     uint64_t *by_insn = runs_directly(c) ? vm->stats.traps : vm->stats.callouts;
@@ -122,7 +72,6 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
         return false;
     if (r == EM_HALT)
         c->halted = true;
-    bool done = c->eip != eip;      /* it completed (no exception) */
     /* Paging-mode changes drop every view and every CPL-3 translation; a
      * CR3 load switches views (vm_cr3_loaded; a task switch told it
      * already, and telling it twice costs a resync that finds nothing).
@@ -133,12 +82,12 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
         shadow_reset(vm);
         bt_drop_user(vm);
         bt_check_kernel(vm, true, 0);
-    } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || (writes_cr3 && done))) {
+    } else if ((c->cr0 & CR0_PG) && (c->cr3 != cr3 || info.tlb.wrote_cr3)) {
         vm_cr3_loaded(vm);
-    } else if (invlpg && done) {
-        shadow_invlpg(vm, lin);
+    } else if ((c->cr0 & CR0_PG) && info.tlb.invlpg) {
+        shadow_invlpg(vm, info.tlb.invlpg_lin);
         bt_check_user(vm);
-        bt_check_kernel(vm, false, lin);
+        bt_check_kernel(vm, false, info.tlb.invlpg_lin);
     }
     return info.irq_shadow;
 }
@@ -340,7 +289,8 @@ static void bt_interrupts(struct vm *vm)
 /* Real-address mode (CR0.PE clear) and 16-bit code segments (CS.D = 0)
  * are interpreted, not translated: the translator decodes 32-bit code and
  * direct execution assumes 32-bit protected mode, so the emulator, which
- * decodes by CS.D, runs one instruction per turn of the run loop, with
+ * decodes by CS.D, runs them: one instruction here, as many in a row as
+ * run_interpreted_turn() allows per turn of the run loop, with
  * interrupts delivered in between (through the IVT in real mode,
  * cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints and
  * single steps as for translated code.  The emulator reads guest memory
@@ -356,7 +306,6 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
         c->bt.single_step = true;   /* go past the breakpoint once */
         return;
     }
-    host_timer_at(vm, run_next_deadline(vm));
     struct tf_step tf = tf_step_begin(c);
     c->bt.exit_reason = EXIT_EMULATE;
     vm->stats.exits[EXIT_EMULATE & 15]++;
@@ -366,6 +315,85 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
     tf_step_end(vm, &tf);
     if (gdb_step && !vm->stop && !gdb_check_watch(vm) && gdb_single_stepping(vm))
         gdb_stop(vm, SIGTRAP);
+}
+
+/* Does CS:EIP run interpreted (real mode, virtual-8086 mode, a 16-bit code
+ * segment that is not run directly)?  *direct: it runs directly. */
+static bool interpreted_here(struct vcpu *c, bool *direct)
+{
+    /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
+     * (the host decodes a 16-bit code segment of its LDT mirror itself);
+     * the translator decodes 32-bit code only, so 16-bit code it would
+     * have to translate is interpreted, as real mode is. */
+    bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
+    *direct = protected32 && runs_directly(c);
+    return !protected32 || (!*direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
+}
+
+/*
+ * Interpreted instructions in a row, at most, per turn of the run loop.
+ * A turn costs more than an instruction (the device clock, the interrupt
+ * controllers' state, the host timer), so the turn runs instructions
+ * while nothing it does between them could act: the run goes on only
+ * while the CPU stays interpreted, no event can have become deliverable
+ * and the debugger does not look.  The bound keeps the loop's periodic
+ * work (console input, the debugger's Ctrl-C) within some microseconds.
+ */
+#define INTERP_BATCH 256
+
+/* May the instruction after the one just run go on in the same turn?
+ * Not when it could be something the run loop has to act on first:
+ *  - the run stops, halts, or a termination signal came;
+ *  - the host timer fired: a device deadline passed (the timer is armed
+ *    at the first of them, and at --time-limit) and its interrupt must be
+ *    raised and delivered before the next instruction, as between turns;
+ *  - a port or MMIO access: a device may have raised or lowered an
+ *    interrupt line or moved its deadline;
+ *  - interrupts became deliverable: IF (VIF) set by POPF or IRET, an IRET
+ *    that unblocked a latched NMI, the local APIC switched by WRMSR;
+ *  - an interrupt shadow (STI, MOV SS, POP SS) or EFLAGS.TF: those take
+ *    the one-instruction path with its checks;
+ *  - the CPU left interpreted code (the translator or direct execution
+ *    takes over, with their own entry work). */
+struct batch_mark {
+    uint64_t io;
+    uint64_t apic_base;
+    bool vif;
+};
+
+static struct batch_mark batch_mark(struct vm *vm)
+{
+    return (struct batch_mark){ vm->io.accesses, vm->cpu.apic_base, vm->cpu.vif };
+}
+
+static bool batch_goes_on(struct vm *vm, const struct batch_mark *m)
+{
+    struct vcpu *c = &vm->cpu;
+    bool direct;
+    return !vm->stop && !vm->stop_signal && !c->halted && !c->bt.single_step && !(c->eflags & FL_TF) &&
+           !host_timer_fired() && vm->io.accesses == m->io && c->apic_base == m->apic_base &&
+           !(c->vif && !m->vif) && !(c->nmi_pending && !c->nmi_blocked) &&
+           interpreted_here(c, &direct);
+}
+
+/* One turn of interpreted code: one instruction under the debugger, in an
+ * interrupt shadow or with EFLAGS.TF set (each then gets the run loop's
+ * checks), else up to INTERP_BATCH while batch_goes_on(). */
+static void run_interpreted_turn(struct vm *vm)
+{
+    struct vcpu *c = &vm->cpu;
+    bool gdb_step = gdb_single_stepping(vm) || gdb_watch_active(vm);
+    bool one = gdb_step || gdb_has_breakpoints(vm) || c->bt.single_step || (c->eflags & FL_TF);
+    host_timer_at(vm, run_next_deadline(vm));
+    for (unsigned n = 0;;) {
+        struct batch_mark m = batch_mark(vm);
+        vm->stats.realmode_insns++;
+        if (c->eflags & FL_VM)
+            vm->stats.v86_insns++;
+        run_interpreted(vm, gdb_step);
+        if (one || ++n == INTERP_BATCH || !batch_goes_on(vm, &m))
+            return;
+    }
 }
 
 /* How many instructions run interpreted while the segments do not match
@@ -395,19 +423,11 @@ static void realmode_clock(struct vm *vm, bool interpreted)
 static void bt_run(struct vm *vm)
 {
     struct vcpu *c = &vm->cpu;
-    /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
-     * (the host decodes a 16-bit code segment of its LDT mirror itself);
-     * the translator decodes 32-bit code only, so 16-bit code it would
-     * have to translate is interpreted, as real mode is. */
-    bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
-    bool direct = protected32 && runs_directly(c);
-    bool interpreted = !protected32 || (!direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
+    bool direct;
+    bool interpreted = interpreted_here(c, &direct);
     realmode_clock(vm, interpreted);
     if (interpreted) {
-        vm->stats.realmode_insns++;
-        if (c->eflags & FL_VM)
-            vm->stats.v86_insns++;
-        run_interpreted(vm, gdb_single_stepping(vm) || gdb_watch_active(vm));
+        run_interpreted_turn(vm);
         return;
     }
     /* The debugger single-steps (or watches memory): one instruction.
@@ -447,6 +467,7 @@ static void bt_run(struct vm *vm)
     if (!bt_segments_match(vm) && c->bt.unkeyed_steps < BT_KEY_GRACE) {
         c->bt.unkeyed_steps++;
         vm->stats.bt_unkeyed_steps++;
+        host_timer_at(vm, run_next_deadline(vm));
         run_interpreted(vm, gdb_step);
         return;
     }

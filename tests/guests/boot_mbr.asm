@@ -11,7 +11,6 @@
 bits 16
 org 0x7c00
 
-%define COM1 0x3f8
 %define SECTOR2 0x7e00          ; where sector 1 (the second) is read to
 
 start:
@@ -129,43 +128,7 @@ start:
 
 fail_bl:
     mov al, bl
-fail:
-    push ax
-    mov si, msg_fail
-    call puts
-    pop ax
-    push ax
-    add al, '0'
-    call putc
-    mov al, 10
-    call putc
-    pop ax
-    out 0xf4, al
-    cli
-    hlt
-
-; COM1, polled: the serial console of the test.
-putc:
-    push dx
-    push ax
-    mov dx, COM1 + 5
-.busy:
-    in al, dx
-    test al, 0x20
-    jz .busy
-    pop ax
-    mov dx, COM1
-    out dx, al
-    pop dx
-    ret
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
+%include "boot_com1.inc"
 
 msg_pass: db "boot_mbr: INT 13h CHS+LBA, 12h, E820, 1Ah ok", 10
           db "PASS", 10, 0

@@ -16,6 +16,9 @@
 #   guest-images/invaders.exec
 #                            grub-invaders, a Multiboot kernel written elsewhere
 #                            (a space-invaders game on the VGA text screen)
+#   guest-images/gnumach     GNU Mach, the Hurd's microkernel (package
+#                            gnumach-image-*-486, i386): a Multiboot ELF linked
+#                            at 0xC1000000 and loaded at 16 MiB, written elsewhere
 #
 # It enables the i386 architecture in dpkg, refreshes apt's lists when a
 # package is not known yet, picks the newest 6.1 686 unsigned kernel image
@@ -36,7 +39,7 @@ force=0
 for arg in "$@"; do
     case $arg in
     --force) force=1 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fetch-debian-guest.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done
@@ -57,9 +60,10 @@ have_linux_pae() {
 }
 have_memtest() { [[ -s $OUT/memtest86+ia32.bin ]]; }
 have_invaders() { [[ -s $OUT/invaders.exec ]]; }
+have_gnumach() { [[ -s $OUT/gnumach ]]; }
 
-if [[ $force == 0 ]] && have_linux && have_linux_pae && have_memtest && have_invaders; then
-    say "$OUT/vmlinuz, $OUT/vmlinuz-pae, $OUT/busybox, $OUT/memtest86+ia32.bin and $OUT/invaders.exec are already there (--force to fetch again)"
+if [[ $force == 0 ]] && have_linux && have_linux_pae && have_memtest && have_invaders && have_gnumach; then
+    say "$OUT/vmlinuz, $OUT/vmlinuz-pae, $OUT/busybox, $OUT/memtest86+ia32.bin, $OUT/invaders.exec and $OUT/gnumach are already there (--force to fetch again)"
     exit 0
 fi
 
@@ -184,6 +188,27 @@ fetch_invaders() {
     say "grub-invaders: $OUT/invaders.exec"
 }
 
+fetch_gnumach() {     # the newest gnumach-image-N.N-486 package apt knows, i386 build
+    local pkg gdeb
+    pkg=$(apt-cache search --names-only '^gnumach-image-[0-9.]+-486$' 2>/dev/null | awk '{ print $1 }' |
+          sort -V | tail -n 1)
+    if [[ -z $pkg && $updated == 0 ]]; then
+        say "gnumach-image-*-486 is not in apt's lists: refreshing them"
+        apt_update
+        pkg=$(apt-cache search --names-only '^gnumach-image-[0-9.]+-486$' 2>/dev/null |
+              awk '{ print $1 }' | sort -V | tail -n 1)
+    fi
+    [[ -n $pkg ]] || { warn "apt knows no gnumach-image-*-486 package"; return 1; }
+    fetch "$pkg:i386" || return 1
+    gdeb=$(newest_deb "$OUT"/"$pkg"_*_i386.deb)
+    dpkg-deb -x "$gdeb" "$tmp/gnumach" || return 1
+    local gz
+    gz=$(ls "$tmp"/gnumach/boot/gnumach-*.gz 2>/dev/null | head -n 1)
+    [[ -n $gz ]] || { warn "no boot/gnumach-*.gz in $gdeb"; return 1; }
+    gzip -dc "$gz" >"$OUT/gnumach.new" && mv "$OUT/gnumach.new" "$OUT/gnumach"
+    say "GNU Mach: $OUT/gnumach (from $gdeb)"
+}
+
 status=0
 if [[ $force == 1 ]] || ! have_linux; then
     fetch_linux || { warn "could not fetch the Linux guest (kernel, busybox)"; status=1; }
@@ -203,7 +228,10 @@ fi
 if [[ $force == 1 ]] || ! have_invaders; then
     fetch_invaders || { warn "could not fetch grub-invaders"; status=1; }
 fi
-for f in "$OUT/vmlinuz" "$OUT/vmlinuz-pae" "$OUT/busybox" "$OUT/memtest86+ia32.bin" "$OUT/invaders.exec"; do
+if [[ $force == 1 ]] || ! have_gnumach; then
+    fetch_gnumach || { warn "could not fetch GNU Mach"; status=1; }
+fi
+for f in "$OUT/vmlinuz" "$OUT/vmlinuz-pae" "$OUT/busybox" "$OUT/memtest86+ia32.bin" "$OUT/invaders.exec" "$OUT/gnumach"; do
     [[ -e $f ]] && { file "$f" 2>/dev/null || true; }
 done
 exit $status

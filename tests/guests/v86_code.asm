@@ -126,8 +126,9 @@ int3_next:
 
 tick_wait:
         ; entered with IF set: wait for three timer interrupts, which the
-        ; monitor counts in `ticks`, or give up after 5 000 000 turns
-        mov ecx, 5000000
+        ; monitor counts in `ticks`, or give up after 20 000 000 turns
+        ; (some 10 ms on hardware, under --accel kvm)
+        mov ecx, 20000000
 .wait:  cmp word [OFF(ticks)], 3
         jae .done
         dec ecx

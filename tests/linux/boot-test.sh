@@ -6,13 +6,25 @@
 #   boot-test.sh --vmm VMM --mkinitramfs TOOL --list INITRAMFS.LIST [--list ...]
 #                --kernel VMLINUZ --busybox BUSYBOX [--timeout S] [--mem MIB]
 #                [--vmm-arg ARG]... [--append-extra ARGS] [--grub BIOS]
+#                [--grub-cdrom BIOS] [--isolinux-cdrom BIOS]
 #
 # --grub BIOS boots as a PC does instead of loading the kernel directly:
 # a GRUB image made here (grub-mkrescue: a hybrid ISO 9660 image that is
 # also a hard disk with an MBR) holds the kernel, the initramfs and a
 # grub.cfg with the same command line; vmm starts the firmware BIOS (vmm
 # --bios) with that image as the first disk and the ext2 image as the
-# second, which the guest finds as /dev/sdb (vmmtest_disk=sdb).
+# second, which the guest finds by its label (vmmtest_disk=label: sd_mod
+# names the two disks in whichever order its probes end).
+# --grub-cdrom BIOS boots the same image as a CD instead (vmm --cdrom: El
+# Torito, no emulation), with the ext2 image as the only disk (sda); the
+# guest also reads the whole CD back through sr_mod (vmmtest_cdrom=sr0),
+# which must give the image's own size and digest, and libata must have
+# found the ATAPI drive without an error.
+# --isolinux-cdrom BIOS does the same with an ISOLINUX CD (Debian's
+# isolinux and syslinux-common: isolinux.bin and ldlinux.c32, xorriso's
+# El Torito image with a boot-info table, isohdpfx.bin's MBR making it
+# hybrid) whose isolinux.cfg talks on the serial line and boots the kernel
+# and initramfs with the same command line.
 # The kernel command line is "console=ttyS0 vmmtest=1", followed by
 # --append-extra when given (tests/linux/panic-test.sh makes the kernel
 # panic with it).
@@ -33,7 +45,7 @@ set -uo pipefail
 
 timeout_s=${VMM_LINUX_TIMEOUT:-600}
 mem=128
-vmm= mkinitramfs= kernel= busybox= append_extra= grub_bios=
+vmm= mkinitramfs= kernel= busybox= append_extra= bios= loader= media=
 lists=() vmm_args=()
 while (($#)); do
     (($# >= 2)) || { echo "boot-test.sh: $1 needs a value" >&2; exit 2; }
@@ -47,7 +59,9 @@ while (($#)); do
     --mem) mem=$2 ;;
     --vmm-arg) vmm_args+=("$2") ;;
     --append-extra) append_extra=" $2" ;;
-    --grub) grub_bios=$2 ;;
+    --grub) bios=$2 loader=grub media=disk ;;
+    --grub-cdrom) bios=$2 loader=grub media=cdrom ;;
+    --isolinux-cdrom) bios=$2 loader=isolinux media=cdrom ;;
     *) echo "boot-test.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -68,8 +82,17 @@ if ! grep -qs '/vmm\.load ' "${lists[@]}"; then
     exit 77
 fi
 PATH=$PATH:/sbin:/usr/sbin
-if [[ -n $grub_bios ]]; then
-    [[ -s $grub_bios ]] || { echo "SKIP: the firmware $grub_bios is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
+ISOLINUX=/usr/lib/ISOLINUX SYSLINUX_BIOS=/usr/lib/syslinux/modules/bios
+if [[ -n $bios ]]; then
+    [[ -s $bios ]] || { echo "SKIP: the firmware $bios is missing (Debian package seabios; ./setup.sh installs it)"; exit 77; }
+fi
+if [[ $loader == isolinux ]]; then
+    for f in $ISOLINUX/isolinux.bin $ISOLINUX/isohdpfx.bin $SYSLINUX_BIOS/ldlinux.c32; do
+        [[ -s $f ]] || { echo "SKIP: $f is missing: install isolinux and syslinux-common (./setup.sh does)"; exit 77; }
+    done
+    command -v xorriso >/dev/null || { echo "SKIP: xorriso is missing (./setup.sh installs it)"; exit 77; }
+fi
+if [[ $loader == grub ]]; then
     for t in grub-mkrescue xorriso mformat; do
         command -v $t >/dev/null ||
             { echo "SKIP: $t is missing: install grub-pc-bin, xorriso and mtools (./setup.sh does)"; exit 77; }
@@ -110,23 +133,45 @@ PANIC='Kernel panic - not syncing'
 start=$(date +%s)
 cmdline="console=ttyS0 vmmtest=1$append_extra"
 boot=(--kernel "$kernel" --initrd "$tmp/initramfs.cpio" --disk "$tmp/disk.img" --append "$cmdline")
-if [[ -n $grub_bios ]]; then
+# The boot image, $tmp/boot.img: GRUB's hybrid rescue image, or an
+# ISOLINUX CD.  On a CD the guest reads the CD back (vmmtest_cdrom); on a
+# disk the ext2 image is the second drive, found by its label.
+boot_args="vmmtest_disk=label"
+[[ $media == cdrom ]] && boot_args="vmmtest_cdrom=sr0"
+if [[ $loader == isolinux ]]; then
+    mkdir -p "$tmp/iso/isolinux" "$tmp/iso/boot"
+    cp "$ISOLINUX/isolinux.bin" "$SYSLINUX_BIOS/ldlinux.c32" "$tmp/iso/isolinux/"
+    cp "$kernel" "$tmp/iso/boot/vmlinuz"
+    cp "$tmp/initramfs.cpio" "$tmp/iso/boot/initrd"
+    printf '%s\n' "SERIAL 0 115200" "CONSOLE 0" "PROMPT 0" "TIMEOUT 0" "DEFAULT vmm" "LABEL vmm" \
+        "  KERNEL /boot/vmlinuz" "  INITRD /boot/initrd" "  APPEND $cmdline $boot_args" \
+        >"$tmp/iso/isolinux/isolinux.cfg"
+    if ! xorriso -as mkisofs -o "$tmp/boot.img" -isohybrid-mbr "$ISOLINUX/isohdpfx.bin" \
+            -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 \
+            -boot-info-table "$tmp/iso" >"$tmp/xorriso.out" 2>&1; then
+        echo "FAIL: xorriso could not make the ISOLINUX CD:"
+        cat "$tmp/xorriso.out"
+        exit 1
+    fi
+fi
+if [[ $loader == grub ]]; then
     # GRUB on the serial line, no menu wait, the same kernel and command
-    # line; the guest's ext2 disk is the second drive (sdb).
+    # line.
     mkdir -p "$tmp/iso/boot/grub"
     cp "$kernel" "$tmp/iso/boot/vmlinuz"
     cp "$tmp/initramfs.cpio" "$tmp/iso/boot/initrd"
     printf '%s\n' "serial --unit=0 --speed=115200" "terminal_input serial" \
         "terminal_output serial" "set timeout=0" "menuentry \"Debian (vmm test)\" {" \
-        "  linux /boot/vmlinuz $cmdline vmmtest_disk=sdb" "  initrd /boot/initrd" "}" \
+        "  linux /boot/vmlinuz $cmdline $boot_args" "  initrd /boot/initrd" "}" \
         >"$tmp/iso/boot/grub/grub.cfg"
-    if ! grub-mkrescue -o "$tmp/grub.img" "$tmp/iso" >"$tmp/grub.out" 2>&1; then
+    if ! grub-mkrescue -o "$tmp/boot.img" "$tmp/iso" >"$tmp/grub.out" 2>&1; then
         echo "FAIL: grub-mkrescue could not make the boot image:"
         cat "$tmp/grub.out"
         exit 1
     fi
-    boot=(--bios "$grub_bios" --disk "$tmp/grub.img,ro" --disk "$tmp/disk.img")
 fi
+[[ $media == disk ]] && boot=(--bios "$bios" --disk "$tmp/boot.img,ro" --disk "$tmp/disk.img")
+[[ $media == cdrom ]] && boot=(--bios "$bios" --cdrom "$tmp/boot.img" --disk "$tmp/disk.img")
 (
     echo "$BASHPID" >"$tmp/timeout.pid"
     exec timeout -k 10 "$timeout_s" "$vmm" "${boot[@]}" --mem "$mem" \
@@ -284,6 +329,25 @@ check_disk() {
     fi
 }
 
+# The CD read back in the guest (--grub-cdrom, --isolinux-cdrom): all of the image, and the
+# drive found by libata and the SCSI layer with no error on the way.
+check_cdrom() {
+    local c want size
+    c=$(section cdrom)
+    size=$(stat -c %s "$tmp/boot.img")
+    grep -qx "size $((size / 512))" <<<"$c" ||
+        fail "cdrom: /sys/block/sr0/size '$(grep '^size' <<<"$c")', expected $((size / 512)) sectors of 512 bytes"
+    want=$(sha256sum <"$tmp/boot.img" | cut -d' ' -f1)
+    grep -qx "image $want  -" <<<"$c" ||
+        fail "cdrom: /dev/sr0 read in the guest: '$(grep '^image' <<<"$c")', host 'image $want  -'"
+    grep -q 'ATAPI: VMM ATAPI CD-ROM' <<<"$c" || fail "cdrom: libata did not report the ATAPI drive"
+    grep -qE 'scsi [0-9:]+: CD-ROM +VMM +VMM ATAPI CD-ROM' <<<"$c" ||
+        fail "cdrom: the SCSI scan did not find the CD-ROM (INQUIRY)"
+    if grep -iE 'exception|failed|error|timeout|reset' <<<"$c" | grep -v 'ATAPI:' >"$tmp/cderr"; then
+        fail "cdrom: libata or the SCSI layer reported trouble: $(tr '\n' '|' <"$tmp/cderr")"
+    fi
+}
+
 if ((status != 0)); then
     fail "vmm exit status $status, expected 0 (a clean poweroff)$( ((status == 124)) && echo ": timed out after ${timeout_s}s")"
 fi
@@ -297,6 +361,7 @@ check_sha256
 check_sort
 check_date
 check_disk
+[[ $media == cdrom ]] && check_cdrom
 
 if ((${#failures[@]})); then
     echo "---- serial output ----"

@@ -43,14 +43,24 @@ echo "@@ disk"
 # checks the digest here and the files in the image after poweroff.
 disk_test() {
     /sbin/load-modules || return 1
-    # The ext2 disk is sda, or the drive vmmtest_disk= names (booted through
-    # GRUB, the boot image is the first drive).
+    # The ext2 disk is sda, or the drive vmmtest_disk= names; "label": the
+    # one whose file system is labelled vmmtest (booted through GRUB from a
+    # disk, the boot image is a disk too, and sd_mod names the two in
+    # whichever order its asynchronous probes finish).
     disk=sda
     for arg in $(cat /proc/cmdline); do
         case $arg in vmmtest_disk=*) disk=${arg#vmmtest_disk=} ;; esac
     done
     # libata and the SCSI scan may finish after insmod returns.
     n=0
+    if [ "$disk" = label ]; then
+        while ! dev=$(findfs LABEL=vmmtest 2>/dev/null) && [ $n -lt 100 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+        disk=${dev#/dev/}
+        [ -n "$disk" ] || disk="(no file system labelled vmmtest)"
+    fi
     while [ ! -b /dev/$disk ] && [ $n -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))
@@ -73,5 +83,30 @@ disk_test() {
     echo "unmounted"
 }
 disk_test || echo "disk test failed"
+
+echo "@@ cdrom"
+# The CD-ROM the command line names with vmmtest_cdrom= (booted from it
+# with vmm --cdrom): its size and the digest of all of it, read through
+# sr_mod and the ATAPI packet interface, and what libata and the SCSI
+# layer said about the drive (errors, if any), for the host to check.
+cdrom_test() {
+    cd=
+    for arg in $(cat /proc/cmdline); do
+        case $arg in vmmtest_cdrom=*) cd=${arg#vmmtest_cdrom=} ;; esac
+    done
+    if [ -z "$cd" ]; then
+        echo "none"
+        return 0
+    fi
+    n=0
+    while [ ! -b /dev/$cd ] && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    echo "size $(cat /sys/block/$cd/size 2>/dev/null)"
+    echo "image $(dd if=/dev/$cd bs=65536 2>/dev/null | sha256sum)"
+    dmesg | sed 's/^\[[^]]*\] //' | grep -E '^(ata[0-9]|scsi [0-9]|sr [0-9])'
+}
+cdrom_test || echo "cdrom test failed"
 
 echo "@@ end"

@@ -195,6 +195,7 @@ Test(emulate, mov_cr)
     c->gpr[R_EDX] = 0x12345FFFu;
     RUN(0x0F, 0x22, 0xDA);                      /* mov cr3, edx */
     cr_assert_eq(c->cr3, 0x12345FFFu, "ignored bits are kept (PAE uses 11:5)");
+    cr_assert(info.tlb.wrote_cr3, "the TLB flush reported");
     c->cr2 = 0xDEADBEEFu;
     RUN(0x0F, 0x20, 0xD1);                      /* mov ecx, cr2 */
     cr_assert_eq(c->gpr[R_ECX], 0xDEADBEEFu);
@@ -234,9 +235,20 @@ Test(emulate, clts_invlpg_wbinvd_invd)
     cr_assert_not(c->cr0 & CR0_TS);
     c->gpr[R_EAX] = 0xFFFFF000u;                /* unmapped: INVLPG never faults */
     RUN(0x0F, 0x01, 0x38);
+    cr_assert(info.tlb.invlpg && !info.tlb.wrote_cr3);
+    cr_assert_eq(info.tlb.invlpg_lin, 0xFFFFF000u);
     RUN(0x0F, 0x09);
+    cr_assert_not(info.tlb.invlpg);
     RUN(0x0F, 0x08);
     cr_assert_eq(c->eip, CODE + 2 + 3 + 2 + 2);
+    /* 16-bit addressing (0x67 in 32-bit code, as 16-bit code would form
+     * it): invlpg fs:[bx+si+4] names FS.base + (BX + SI + 4) mod 64 KiB */
+    seg_set_raw(&c->seg[S_FS], FS_SEL, 0x50000, 0xFFFFFFFFu, 0xC093);
+    c->gpr[R_EBX] = 0xFFFF;
+    c->gpr[R_ESI] = 0x0001;
+    RUN(0x64, 0x67, 0x0F, 0x01, 0x78, 0x04);
+    cr_assert(info.tlb.invlpg);
+    cr_assert_eq(info.tlb.invlpg_lin, 0x50004u, "%#x", info.tlb.invlpg_lin);
 }
 
 Test(emulate, msr_and_tsc)

@@ -327,6 +327,27 @@ Test(loader, multiboot_header_in_elf_without_kludge)
     cr_assert_arr_eq(vm->mem.ram + MIB, seg0, sizeof seg0);
 }
 
+/* A higher-half Multiboot ELF (GNU Mach's layout: linked at 0xC1000000,
+ * loaded at 16 MiB; here at 4 MiB): the CPU starts at the entry's loaded address, as
+ * GRUB starts it, since paging is off at entry. */
+Test(loader, multiboot_elf_linked_above_its_load_address)
+{
+    uint8_t seg0[16 + sizeof code];
+    struct mb_header h = { .magic = MB_HEADER_MAGIC, .flags = 3 };
+    h.checksum = -(h.magic + h.flags);
+    memcpy(seg0, &h, 12);
+    memset(seg0 + 12, 0, 4);
+    memcpy(seg0 + 16, code, sizeof code);
+    const struct tseg seg = { 4 * MIB, seg0, sizeof seg0, sizeof seg0 };
+    uint8_t buf[4096];
+    size_t n = build_elf(buf, sizeof buf, 0xC1000000u + 16, &seg, 1);
+    Elf32_Phdr *ph = (Elf32_Phdr *)(buf + sizeof(Elf32_Ehdr));
+    ph->p_vaddr = 0xC1000000u;
+    cr_assert_eq(load(write_file("higher.elf", buf, n)), 0, "%s", err);
+    assert_multiboot_state(4 * MIB + 16);
+    cr_assert_arr_eq(vm->mem.ram + 4 * MIB, seg0, sizeof seg0);
+}
+
 /* ---- bad input: -1 and a message naming the file ---- */
 
 static void assert_refused(const char *path, const char *what)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "monitor/options.h"
 
 #define ARGV(...) ((char *[]){ "vmm", __VA_ARGS__, NULL })
@@ -341,4 +342,60 @@ Test(options, accel)
     cr_assert_str_eq(o.accel, "auto");
     cr_assert_eq(PARSE(&o, err, "--kernel", "k", "--accel=tcg"), -1);
     cr_assert(strstr(err, "--accel tcg: must be bt, kvm or auto"), "message: %s", err);
+}
+
+Test(options, cdrom_and_boot_in_qemu_spellings)
+{
+    struct vm_options o;
+    struct dev_options dev;
+    char err[256] = "";
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--bios", "/dev/null/x", "-cdrom", "cd.iso", "-boot", "d"),
+                 0, "%s", err);
+    cr_assert_str_eq(dev.cdrom, "cd.iso");
+    cr_assert_str_eq(dev.boot, "d");
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--bios", "b", "--cdrom=x.iso", "--boot=order=dc,menu=on"),
+                 0, "%s", err);
+    cr_assert_str_eq(dev.cdrom, "x.iso");
+    /* a FIFO is refused before anything opens it */
+    char fifo[] = "/tmp/vmm-opt-cdXXXXXX";
+    cr_assert(mkdtemp(fifo));
+    char p[64];
+    snprintf(p, sizeof p, "%s/f", fifo);
+    cr_assert_eq(mkfifo(p, 0600), 0);
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--bios", "b", "--cdrom", p), -1);
+    cr_assert(strstr(err, "a FIFO"), "%s", err);
+    unlink(p);
+    rmdir(fifo);
+    /* the boot order only means something to a firmware */
+    cr_assert_eq(PARSE_DEV(&o, &dev, err, "--kernel", "k", "--boot", "d"), -1);
+    cr_assert(strstr(err, "--boot d"), "%s", err);
+}
+
+Test(options, boot_spec_forms)
+{
+    static const struct { const char *v, *order; bool menu, strict; } ok[] = {
+        { "c", "c", false, false }, { "d", "d", false, false }, { "dc", "dc", false, false },
+        { "order=dc", "dc", false, false }, { "order=d,menu=on", "d", true, false },
+        { "menu=on", "cad", true, false }, { "order=cd,strict=on,menu=off", "cd", false, true },
+        { "a", "a", false, false }, { "order=adcb", "adcb", false, false },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct boot_spec b;
+        char err[256] = "";
+        cr_assert_eq(boot_spec(ok[i].v, &b, err, sizeof err), 0, "%s: %s", ok[i].v, err);
+        cr_assert_str_eq(b.order, ok[i].order, "%s", ok[i].v);
+        cr_assert_eq(b.menu, ok[i].menu, "%s", ok[i].v);
+        cr_assert_eq(b.strict, ok[i].strict, "%s", ok[i].v);
+    }
+    static const struct { const char *v, *why; } bad[] = {
+        { "aa", "twice" }, { "n", "network" }, { "e", "no boot device" }, { "cc", "twice" }, { "x", "no boot device" },
+        { "", "empty" }, { "order=", "empty" }, { "menu=yes", "on or off" },
+        { "splash=x.bmp", "unknown key" }, { "order=dc,d", "KEY=VALUE" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct boot_spec b;
+        char err[256] = "";
+        cr_assert_eq(boot_spec(bad[i].v, &b, err, sizeof err), -1, "%s", bad[i].v);
+        cr_assert(strstr(err, bad[i].why), "'%s': %s", bad[i].v, err);
+    }
 }

@@ -264,6 +264,33 @@ Test(realmode, x87_reserved_register_encodings_are_ud)
     }
 }
 
+/* FXSAVE/FXRSTOR (cpu/em_sse.c): the image round-trips, a misaligned
+ * operand is #GP(0), and with CR4.OSFXSR an MXCSR bit outside the host's
+ * MXCSR_MASK is #GP(0) with the state unchanged. */
+Test(realmode, fxsave_fxrstor)
+{
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    c->gpr[R_ESI] = 0x800;
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                       /* fninit */
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x04), EM_OK);                 /* fxsave [si] */
+    cr_assert_eq(ram[0x800] | ram[0x801] << 8, 0x037F, "FCW in the image");
+    real_mode();
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    c->gpr[R_ESI] = 0x808;
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x04), EM_OK);                 /* fxsave [si], misaligned */
+    cr_assert_eq(c->eip, 0x80, "#GP(0) for an operand not 16-byte aligned");
+    real_mode();
+    ivt_set(EXC_GP, 0x2000, 0x0080);
+    c->cr4 |= CR4_OSFXSR;
+    c->gpr[R_ESI] = 0x800;
+    put32(0x800 + 24, 0xFFFFFFFFu);                             /* MXCSR: reserved bits */
+    uint8_t before[512];
+    memcpy(before, c->fx_guest, sizeof before);
+    cr_assert_eq(RUN(0x0F, 0xAE, 0x0C), EM_OK);                 /* fxrstor [si] */
+    cr_assert_eq(c->eip, 0x80, "#GP(0) for reserved MXCSR bits");
+    cr_assert_arr_eq(c->fx_guest, before, sizeof before, "nothing restored");
+}
+
 /* 0F D8-DF are MMX instructions, not x87 ones: PSUBUSW mm1, [bx+si]
  * (0F D9 08) has the ModRM byte of the reserved x87 form D9 /1, which the
  * host refuses; PSUBUSW mm0, mm1 (0F D9 C1) that of FXCH st1.  Neither may

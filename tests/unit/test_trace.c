@@ -198,7 +198,7 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
         "bt.blocks", "bt.guest_insns", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
         "bt.flushes", "bt.smc_faults", "bt.invalidated", "bt.entries", "bt.unkeyed_steps", "a20.switches",
         "realmode.insns",
-        "realmode.v86_insns", "realmode.ns", "bt.light",
+        "realmode.v86_insns", "realmode.ns", "emulate.decoded", "emulate.decode_cached", "bt.light",
         "cpu.ring3_translated_entries", "bt.wrap_steps", "bt.user_drops", "bt.user_revived",
         "bt.kernel_drops", "bt.kernel_revived", "bt.callouts", "direct.entries",
         "direct.sysenter_ud", "direct.syscall_ud", "direct.segment_reloads", "direct.cpuid",
