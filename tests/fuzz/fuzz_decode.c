@@ -48,6 +48,7 @@
 #include "cpu/segments.h"
 #include "cpu/realmode.h"
 #include "cpu/v86.h"
+#include "cpu/decode_cache.h"
 #include "bt/xlat.h"
 #include "shadow_mmu/mmu.h"
 #include "devices/irq.h"
@@ -346,6 +347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r != EM_OK)
             break;
     }
+    dc_free(vm);                    /* the emulator's decode cache, as the run loop's end frees it */
     devices_destroy(vm);
     guest_mem_destroy(&vm->mem);
     free(vm);
