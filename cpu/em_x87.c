@@ -48,17 +48,22 @@ enum dir { X_READ, X_WRITE };
 
 /* What form op (0-7 for D8-DF), reg does to its memory operand: direction,
  * size in bytes (0: the environment or state image, by operand size; the
- * reserved encodings never get here, Zydis rejects them), and whether it
- * is a no-wait control form (no #MF check, pointers kept). */
+ * reserved encodings never get here, Zydis rejects them), whether it is a
+ * control form (the last-instruction pointers kept) and whether it is one
+ * of the no-wait forms FNSTENV, FNSTCW, FNSAVE, FNSTSW (no #MF check).
+ * The loading control forms FLDENV, FLDCW and FRSTOR do wait (SDM vol. 1
+ * 8.6): an unmasked exception pending in the guest's image is its #MF
+ * before them, and must never reach the host's FPU, where the same check
+ * is a SIGFPE in the monitor. */
 struct x87_form {
     unsigned char dir, size;
-    bool control;
+    bool control, nowait;
 };
 
-#define R(n)  { X_READ, n, false }
-#define W(n)  { X_WRITE, n, false }
-#define RC(n) { X_READ, n, true }       /* no-wait control forms */
-#define WC(n) { X_WRITE, n, true }
+#define R(n)  { X_READ, n, false, false }
+#define W(n)  { X_WRITE, n, false, false }
+#define RC(n) { X_READ, n, true, false }    /* FLDENV, FLDCW, FRSTOR */
+#define WC(n) { X_WRITE, n, true, true }    /* the no-wait stores */
 static const struct x87_form forms[8][8] = {
     /* D8: FADD FMUL FCOM FCOMP FSUB FSUBR FDIV FDIVR m32fp */
     { R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
@@ -120,7 +125,7 @@ enum em_result em_x87_mem(struct em *e)
     const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m)
         return em_raise(e, EXC_UD, 0);
-    if (!f->control && em_x87_pending(c))
+    if (!f->nowait && em_x87_pending(c))
         return em_raise(e, EXC_MF, 0);
     int sreg;
     uint32_t off;

@@ -19,6 +19,10 @@
 ;          write protection of 0-7 cleared first), the misc register (colour
 ;          or mono), and the attribute controller; then CLI; HLT (status 4):
 ;          the screen is what --vga-dump prints
+;   x87_mf an unmasked x87 exception left pending (1 / 0 with ZE unmasked),
+;          then FRSTOR, which waits: the guest's #MF, through IVT entry 16
+;          to a debug exit of 0x33 (status 103); vmm died of SIGFPE there
+;          before the emulator checked for the pending exception
 
 %define SIZE 4096
 %define RANDOM 1024                     ; where the random bytes start
@@ -180,6 +184,26 @@ gdt_end:
     lodsw
     out dx, ax
     cli
+    hlt
+%endif
+%ifdef SEED_X87_MF
+    xor ax, ax
+    mov ds, ax
+    mov word [16 * 4], .mf
+    mov word [16 * 4 + 2], 0F000h
+    fninit
+    mov word [500h], 037Bh              ; ZE unmasked
+    fldcw [500h]
+    fld1
+    fldz
+    fdivp st1, st0                      ; 1 / 0: ZE pending, unmasked
+    frstor [600h]
+    mov al, 1                           ; not reached: status 3
+    out 0F4h, al
+    hlt
+.mf:
+    mov al, 33h
+    out 0F4h, al
     hlt
 %endif
 

@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for seed in v86 a20 crtc; do
+for seed in v86 a20 crtc x87_mf; do
     nasm -f bin -D "SEED_${seed^^}" -o "$tmp/$seed" "$here/bios_seeds.asm"
     python3 - "$tmp/$seed" "$here/bios/$seed" <<'PY'
 import random, sys
