@@ -48,17 +48,22 @@ enum dir { X_READ, X_WRITE };
 
 /* What form op (0-7 for D8-DF), reg does to its memory operand: direction,
  * size in bytes (0: the environment or state image, by operand size; the
- * reserved encodings never get here, Zydis rejects them), and whether it
- * is a no-wait control form (no #MF check, pointers kept). */
+ * reserved encodings never get here, Zydis rejects them), whether it is a
+ * control form (the last-instruction pointers kept) and whether it is one
+ * of the no-wait forms FNSTENV, FNSTCW, FNSAVE, FNSTSW (no #MF check).
+ * The loading control forms FLDENV, FLDCW and FRSTOR do wait (SDM vol. 1
+ * 8.6): an unmasked exception pending in the guest's image is its #MF
+ * before them, and must never reach the host's FPU, where the same check
+ * is a SIGFPE in the monitor. */
 struct x87_form {
     unsigned char dir, size;
-    bool control;
+    bool control, nowait;
 };
 
-#define R(n)  { X_READ, n, false }
-#define W(n)  { X_WRITE, n, false }
-#define RC(n) { X_READ, n, true }       /* no-wait control forms */
-#define WC(n) { X_WRITE, n, true }
+#define R(n)  { X_READ, n, false, false }
+#define W(n)  { X_WRITE, n, false, false }
+#define RC(n) { X_READ, n, true, false }    /* FLDENV, FLDCW, FRSTOR */
+#define WC(n) { X_WRITE, n, true, true }    /* the no-wait stores */
 static const struct x87_form forms[8][8] = {
     /* D8: FADD FMUL FCOM FCOMP FSUB FSUBR FDIV FDIVR m32fp */
     { R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
@@ -82,12 +87,22 @@ static const struct x87_form forms[8][8] = {
 #undef RC
 #undef WC
 
+/* An ESC instruction (D8-DF of the one-byte opcode map) with a ModRM
+ * byte.  Only the one-byte map: 0F D8-DF are MMX instructions (PSUBUSB ..
+ * PANDN), 0F 38 D8-DF and 0F 3A DF AES ones, whose ModRM.reg would pick
+ * an x87 stub of a different instruction, for D9 /1 an encoding the host
+ * CPU refuses (SIGILL in the monitor). */
+static bool esc_insn(const struct em *e)
+{
+    return e->in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && e->in->opcode >= 0xD8 &&
+           e->in->opcode <= 0xDF && (e->in->attributes & ZYDIS_ATTRIB_HAS_MODRM);
+}
+
 /* Is this an ESC instruction with a memory operand?  Its opcode row (0-7)
  * and ModRM.reg then. */
 bool em_x87_mem_form(const struct em *e)
 {
-    return e->in->opcode >= 0xD8 && e->in->opcode <= 0xDF &&
-           (e->in->attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in->raw.modrm.mod != 3;
+    return esc_insn(e) && e->in->raw.modrm.mod != 3;
 }
 
 /* The environment forms' image sizes: FLDENV/FNSTENV 28 bytes (14 with a
@@ -110,7 +125,7 @@ enum em_result em_x87_mem(struct em *e)
     const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m)
         return em_raise(e, EXC_UD, 0);
-    if (!f->control && em_x87_pending(c))
+    if (!f->nowait && em_x87_pending(c))
         return em_raise(e, EXC_MF, 0);
     int sreg;
     uint32_t off;
@@ -160,8 +175,7 @@ static const uint64_t reg_forms[8] = {
 
 bool em_x87_reg_form(const struct em *e)
 {
-    return e->in->opcode >= 0xD8 && e->in->opcode <= 0xDF &&
-           (e->in->attributes & ZYDIS_ATTRIB_HAS_MODRM) && e->in->raw.modrm.mod == 3;
+    return esc_insn(e) && e->in->raw.modrm.mod == 3;
 }
 
 /* The no-wait forms: FNENI FNDISI FNCLEX FNINIT FNSETPM (DB E0-E4) and

@@ -8,22 +8,36 @@
  * primary slave read-only), small files in memory.  Whatever the sequence,
  * nothing may crash or loop, a vector must be 0..255, and the disk files
  * must keep their size and the read-only one its bytes (a write outside an
- * image would grow the file).
+ * image would grow the file).  After every record that wrote a VGA port or
+ * video memory the text screen is read as the CRT controller would scan it
+ * out (vga_screen) and drawn as the terminal display would
+ * (vga_term_render), whatever the guest put in
+ * the CRTC (start address, cursor, geometry, offset) and in video memory;
+ * at the end, printed as --vga-dump prints it.
  *
  * Time: the devices read the host clock through host_now_ns() and
  * host_clock(); this program is linked with --wrap for both (CMakeLists.txt)
  * so they read the harness's virtual clock, which only the input advances.
  *
- * Input: records of 9 bytes.
+ * Input: one byte of machine, then records of 9 bytes.
+ *   machine  bit 0: the firmware-booted PC (a 64 KiB ROM below 4 GiB, as
+ *            --bios gives: the PIIX functions in PCI configuration space);
+ *            bit 1: a VGA BIOS for fw_cfg to offer
+ *   record:
  *   0     target: a registered port or MMIO range (index modulo their
  *         number, offset modulo its length), or any port (the last index)
  *   1     bits 0-1 width (1, 2, 4, 1); bit 2 write; bit 3 tick the
  *         devices; bit 4 jump the clock to the next device deadline;
- *         bit 5 acknowledge pending interrupts; bit 6 a byte for the UART
- *         (bit 7 picks COM1/COM2) instead of the access
+ *         bit 5 acknowledge pending interrupts; bit 6 instead of the
+ *         access: with bit 2 clear, a byte (value) for the UART (bit 7
+ *         picks COM1/COM2); with bit 2 and not bit 7, the value written to
+ *         video memory at 0xA0000 + 2 * offset; with bits 2 and 7, the
+ *         value's 4 bytes typed on the terminal (keymap, then i8042)
  *   2..3  offset (or the port)
  *   4..7  value
  *   8     time that passes first: n*n*n nanoseconds (up to 16.5 ms)
+ * (Before the machine byte existed, an input was the records alone: a 0
+ * byte in front of such an input runs it as it ran.)
  */
 #include "fuzz_common.h"
 #include <fcntl.h>
@@ -32,15 +46,28 @@
 #include "monitor/vm.h"
 #include "devices/irq.h"
 #include "devices/platform.h"
+#include "devices/keymap.h"
+#include "devices/vga_term.h"
+#include "devices/vga_text.h"
 
 #define RAM_MIB 4
 #define DISK_BYTES (64 * 512)
 #define RECORD 9
 #define MAX_ACKS 64         /* per record: an unacknowledged level line re-asserts */
+#define ROM_BYTES (64 * 1024)
+#define VGA_BIOS_BYTES 4096
+#define TYPED 64            /* terminal bytes waiting for the keyboard, as display.c keeps */
 
 static uint64_t now_ns;
 static char disk_rw[128], disk_ro[128];
 static uint8_t ro_bytes[DISK_BYTES];
+static uint8_t vga_bios[VGA_BIOS_BYTES];
+static struct vga_screen screen;
+static struct vga_term term;
+static char term_out[VGA_TERM_BUF];
+static uint8_t typed[TYPED];
+static size_t ntyped;
+static FILE *devnull;
 
 uint64_t __wrap_host_now_ns(void)
 {
@@ -86,10 +113,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         ro_bytes[i] = (uint8_t)(i * 7 + i / 512);
     snprintf(disk_rw, sizeof disk_rw, "%s/disk-rw.img", fuzz_scratch_dir());
     snprintf(disk_ro, sizeof disk_ro, "%s/disk-ro.img", fuzz_scratch_dir());
+    for (int i = 0; i < VGA_BIOS_BYTES; i++)
+        vga_bios[i] = (uint8_t)(i * 13);
+    devnull = fopen("/dev/null", "w");
+    FUZZ_CHECK(devnull, "cannot open /dev/null");
     return 0;
 }
 
-static struct vm *make_vm(void)
+static struct vm *make_vm(uint8_t machine)
 {
     char err[256];
     struct vm *vm = vm_alloc();
@@ -100,12 +131,25 @@ static struct vm *make_vm(void)
     make_disk(disk_ro, ro_bytes);
     FUZZ_CHECK(ide_attach(vm, disk_rw, false, err, sizeof err) == 0, "%s", err);
     FUZZ_CHECK(ide_attach(vm, disk_ro, true, err, sizeof err) == 0, "%s", err);
+    if (machine & 1) {
+        uint8_t *rom = malloc(ROM_BYTES);   /* the platform owns and frees it */
+        FUZZ_CHECK(rom, "out of memory");
+        memset(rom, 0xF4, ROM_BYTES);
+        devices_firmware(vm, rom, ROM_BYTES);
+    }
+    if (machine & 2) {
+        uint8_t *bios = malloc(VGA_BIOS_BYTES);     /* the platform frees it */
+        FUZZ_CHECK(bios, "out of memory");
+        memcpy(bios, vga_bios, VGA_BIOS_BYTES);
+        devices_vga_bios(vm, bios, VGA_BIOS_BYTES);
+    }
     FUZZ_CHECK(devices_init(vm, err, sizeof err) == 0, "%s", err);
     vm->platform->com[0].out_fd = -1;       /* no guest output on the fuzzer's stdout */
     return vm;
 }
 
-static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off, uint32_t v)
+/* Returns whether the access wrote a VGA register (what the screen depends on). */
+static bool access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off, uint32_t v)
 {
     static const int widths[4] = { 1, 2, 4, 1 };
     struct io_bus *bus = &vm->io;
@@ -119,7 +163,7 @@ static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off,
             io_pio_write(bus, port, size, v);
         else
             io_pio_read(bus, port, size);
-        return;
+        return write && port + size > 0x3B0 && port <= 0x3DF;
     }
     const struct io_range *r = &bus->mmio[t - bus->npio];
     uint64_t addr = r->base + off % r->len;
@@ -128,6 +172,7 @@ static void access_bus(struct vm *vm, uint8_t target, uint8_t how, uint16_t off,
         io_mmio_write(bus, addr, size, v);
     else
         io_mmio_read(bus, addr, size, &got);
+    return false;
 }
 
 static void acknowledge(struct vm *vm)
@@ -138,19 +183,57 @@ static void acknowledge(struct vm *vm)
     }
 }
 
+/* Bytes typed on the terminal, passed on as display.c does: translated to
+ * set-2 codes while the keyboard scans and has room. */
+static void type_keys(struct vm *vm, uint32_t v)
+{
+    struct i8042 *k = &vm->platform->kbc;
+    uint8_t codes[I8042_KEYS];
+    uint64_t dropped = 0;
+    for (int i = 0; i < 4 && ntyped < TYPED; i++)
+        typed[ntyped++] = (uint8_t)(v >> (8 * i));
+    if (!k->scanning)
+        return;
+    size_t room = (size_t)(I8042_KEYS - k->key_count), used;
+    size_t m = keymap_translate(typed, ntyped, codes, room, &used, &dropped);
+    FUZZ_CHECK(m <= room && used <= ntyped, "keymap: %zu codes for room %zu, %zu of %zu bytes",
+               m, room, used, ntyped);
+    FUZZ_CHECK(used > 0 || room < I8042_KEYS, "keymap: %zu bytes and an empty keyboard, no progress",
+               ntyped);
+    memmove(typed, typed + used, ntyped - used);
+    ntyped -= used;
+    i8042_keys(k, codes, m);
+}
+
+/* What a guest's bytes in the memory window look like on the screen. */
+static void render(struct vm *vm)
+{
+    vga_screen(&vm->platform->vga, guest_phys_ptr(&vm->mem, VGA_WINDOW, VGA_WINDOW_SIZE), &screen);
+    FUZZ_CHECK(screen.cols >= 1 && screen.cols <= VGA_MAX_COLS && screen.rows >= 1 &&
+               screen.rows <= VGA_MAX_ROWS, "screen %dx%d", screen.cols, screen.rows);
+    size_t n = vga_term_render(&term, &screen, term_out);
+    FUZZ_CHECK(n <= VGA_TERM_BUF, "vga_term_render wrote %zu bytes", n);
+}
+
 static void one_record(struct vm *vm, struct fuzz_in *in)
 {
     uint8_t target = fuzz_take(in, 1), how = fuzz_take(in, 1);
     uint16_t off = fuzz_take(in, 2);
     uint32_t v = fuzz_take(in, 4), dt = fuzz_take(in, 1);
+    bool screen_changed = false;
 
     now_ns += (uint64_t)dt * dt * dt;
-    if (how & 0x40) {
+    if ((how & 0x44) == 0x44 && (how & 0x80))
+        type_keys(vm, v);
+    else if ((how & 0x44) == 0x44) {
+        memcpy(vm->mem.ram + VGA_WINDOW + (off * 2u) % (VGA_WINDOW_SIZE - 3), &v, 4);
+        screen_changed = true;
+    } else if (how & 0x40) {
         struct uart *u = &vm->platform->com[how >> 7];
         if (uart_rx_room(u) > 0)        /* as the console does (uart16550.h) */
             uart_receive(u, (uint8_t)v);
     } else
-        access_bus(vm, target, how, off, v);
+        screen_changed = access_bus(vm, target, how, off, v);
     if (how & 0x10) {
         uint64_t d = devices_next_deadline_ns(vm);
         if (d != UINT64_MAX && d > now_ns)
@@ -160,6 +243,8 @@ static void one_record(struct vm *vm, struct fuzz_in *in)
         devices_tick(vm, now_ns);
     if (how & 0x20)
         acknowledge(vm);
+    if (screen_changed)
+        render(vm);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -169,9 +254,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!disk_rw[0])
         LLVMFuzzerInitialize(NULL, NULL);
     now_ns = 1000000000ull;
-    struct vm *vm = make_vm();
+    ntyped = 0;
+    vga_term_invalidate(&term);
+    struct vm *vm = make_vm(fuzz_take(&in, 1));
     while (in.left)
         one_record(vm, &in);
+    render(vm);
+    vga_text_dump(vm, devnull);
     devices_destroy(vm);
     check_disk(disk_rw, NULL);
     check_disk(disk_ro, ro_bytes);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/ring0.sh [--vmm VMM] [--guest ELF] [--vmm-arg ARG]... [SECONDS [MAXLEN]]
 # tests/fuzz/ring0.sh --replay DIR [--vmm VMM] [--guest ELF] [--vmm-arg ARG]...
+# tests/fuzz/ring0.sh --bios [--replay DIR] [--vmm VMM] [--vmm-arg ARG]... [SECONDS [MAXLEN]]
 #
 # Arbitrary bytes as ring-0 guest code: each run gives vmm the guest
 # tests/guests/fuzz_ring0.c with an input of random length (1..MAXLEN,
@@ -17,6 +18,13 @@
 # fuzz-out/ring0/ with vmm's output; copy it to tests/fuzz/ring0/ to have
 # `ctest -R fuzz.ring0_replay` run it from then on.
 #
+# --bios: each input is a firmware instead, run from the reset vector in
+# real mode (vmm --bios, with --display none and --vga-dump): the input
+# (1..MAXLEN bytes, at most 64 KiB) ends a 64 KiB image of zeros, so its
+# last 16 bytes are the reset vector F000:FFF0 and the rest lies below;
+# the same end checks.  tests/fuzz/bios/ holds the inputs ctest -R
+# fuzz.bios_replay runs (bios_seeds.asm: the hand-made ones).
+#
 # --replay DIR runs every file of DIR once with the same checks.
 # --vmm-arg ARG passes ARG to vmm (repeatable): --vmm-arg --ring0=direct runs
 # the bytes through the trap-and-emulate engine, where status 12 (guest code
@@ -28,6 +36,7 @@ root=$(cd "$here/../.." && pwd)
 vmm=$root/build/vmm
 guest=$root/build/tests/guests/fuzz_ring0.elf
 replay=
+bios=
 args=()
 vmm_args=()
 while (($#)); do
@@ -35,13 +44,15 @@ while (($#)); do
     --vmm) vmm=$2; shift 2 ;;
     --guest) guest=$2; shift 2 ;;
     --replay) replay=$2; shift 2 ;;
+    --bios) bios=1; shift ;;
     --vmm-arg) vmm_args+=("$2"); shift 2 ;;
     *) args+=("$1"); shift ;;
     esac
 done
 secs=${args[0]:-600}
 maxlen=${args[1]:-4096}
-for f in "$vmm" "$guest"; do
+[[ -z $bios ]] || { guest=; ((maxlen <= 65536)) || maxlen=65536; }
+for f in "$vmm" ${guest:+"$guest"}; do
     [[ -e $f ]] || { echo "ring0.sh: $f is missing (cmake --build build)" >&2; exit 2; }
 done
 
@@ -58,9 +69,23 @@ out=$root/fuzz-out/ring0
 runs=0
 declare -A seen=() unsupported=()
 
+# The 64 KiB firmware image that ends with INPUT (--bios).
+bios_image() {
+    local size
+    size=$(stat -c %s "$1")
+    ((size <= 65536)) || size=65536
+    { head -c $((65536 - size)) /dev/zero; tail -c "$size" "$1"; } > "$work/bios.img"
+}
+
 one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
-    local in=$1 end why=
-    end=$("$here/run-status.py" 2 "$work/out" "$vmm" --kernel "$guest" --initrd "$in" --mem 64 \
+    local in=$1 end why= boot
+    if [[ -n $bios ]]; then
+        bios_image "$in"
+        boot=(--bios "$work/bios.img" --display none --vga-dump)
+    else
+        boot=(--kernel "$guest" --initrd "$in")
+    fi
+    end=$("$here/run-status.py" 2 "$work/out" "$vmm" "${boot[@]}" --mem 64 \
           --disk "$disk" "${vmm_args[@]}")
     seen[${end// /-}]=$((${seen[${end// /-}]:-0} + 1))
     if [[ $end == "exit 6" ]]; then     # which operation vmm does not implement
@@ -84,7 +109,12 @@ one() {     # one INPUT: run it, check; 0 fine, 1 failure (reported)
     cp "$work/out" "$keep.out"
     echo "ring0.sh: FAILED ($why) on input $keep (${in##*/}); last lines of vmm:"
     tail -15 "$work/out"
-    echo "repeat: $vmm --kernel $guest --initrd $keep --mem 64 --disk DISK"
+    if [[ -n $bios ]]; then
+        cp "$work/bios.img" "$keep.img"
+        echo "repeat: $vmm --bios $keep.img --display none --vga-dump --mem 64 --disk DISK"
+    else
+        echo "repeat: $vmm --kernel $guest --initrd $keep --mem 64 --disk DISK"
+    fi
     return 1
 }
 

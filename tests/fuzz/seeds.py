@@ -67,7 +67,10 @@ for g in ("halt.elf", "demo.elf"):
         os.unlink(tmp)
         put("loader", "guest_" + g.split(".")[0], opts() + stripped)
 
-# ---- devices: 9-byte records (fuzz_devices.c) ----
+# ---- devices: a machine byte, then 9-byte records (fuzz_devices.c) ----
+def put_dev(name, data, machine=0):
+    put("devices", name, bytes([machine]) + data)
+
 def rec(target, how, off, value, dt=0):
     return struct.pack("<BBHIB", target, how, off, value, dt)
 
@@ -79,31 +82,62 @@ pic = b"".join(outb(p, v) for p, v in [(0x20, 0x11), (0x21, 0x30), (0x21, 4), (0
                                         (0xA0, 0x11), (0xA1, 0x38), (0xA1, 2), (0xA1, 1),
                                         (0x21, 0), (0xA1, 0)])
 pit = outb(0x43, 0x34) + outb(0x40, 0x9C) + outb(0x40, 0x2E) + rec(RAW, 0x38, 0x61, 0, 200)
-put("devices", "pic_pit", pic + pit + rec(RAW, 0x38, 0x40, 0, 255) * 4)
+put_dev("pic_pit", pic + pit + rec(RAW, 0x38, 0x40, 0, 255) * 4)
 rtc = outb(0x70, 0x0B) + outb(0x71, 0x42) + outb(0x70, 0x0C) + inb(0x71) + rec(RAW, 0x38, 0x71, 0, 255)
-put("devices", "rtc", pic + rtc)
+put_dev("rtc", pic + rtc)
 ide = (outb(0x1F6, 0xE0) + outb(0x1F2, 1) + outb(0x1F3, 3) + outb(0x1F4, 0) + outb(0x1F5, 0) +
        outb(0x1F7, 0x30) + b"".join(rec(RAW, W | 1, 0x1F0, 0x1234 + i) for i in range(256)) +
        outb(0x1F7, 0x20) + b"".join(rec(RAW, R | 1, 0x1F0, 0) for i in range(256)) +
        outb(0x1F6, 0xF0) + outb(0x1F7, 0xEC) + inb(0x1F7))
-put("devices", "ide", ide)
+put_dev("ide", ide)
 uart = (outb(0x3FB, 0x80) + outb(0x3F8, 1) + outb(0x3F9, 0) + outb(0x3FB, 3) + outb(0x3FC, 0x0B) +
         outb(0x3F9, 0x0F) + outb(0x3FA, 0xC7) + outb(0x3F8, 0x41) + rec(0, 0x40 | 0x28, 0, 0x42, 100) +
         inb(0x3FD) + inb(0x3F8) + inb(0x3FA))
-put("devices", "uart", pic + uart)
+put_dev("uart", pic + uart)
 kbc = outb(0x64, 0x20) + inb(0x60) + outb(0x64, 0x60) + outb(0x60, 0x47) + outb(0x60, 0xFF) + inb(0x60) + inb(0x64)
-put("devices", "i8042", kbc)
+put_dev("i8042", kbc)
 pci = b"".join(rec(RAW, W | 2, 0xCF8, 0x80000000 | (d << 11) | r) + rec(RAW, R | 2, 0xCFC, 0)
                for d in range(4) for r in (0, 8, 0x10, 0x3C))
-put("devices", "pci", pci + rec(RAW, W | 2, 0xCF8, 0x80000010) + rec(RAW, W | 2, 0xCFC, 0xFFFFFFFF))
+put_dev("pci", pci + rec(RAW, W | 2, 0xCF8, 0x80000010) + rec(RAW, W | 2, 0xCFC, 0xFFFFFFFF))
 vga = b"".join(outb(0x3D4, r) + outb(0x3D5, r * 3) for r in range(0x10)) + inb(0x3DA) + outb(0x3C0, 0x10)
-put("devices", "vga", vga)
+put_dev("vga", vga)
 # LAPIC and IOAPIC through the MMIO ranges: index (npio + k) is not known
 # here, so the seeds use every index near the end and let the fuzzer sort.
 mm = b"".join(rec(i, W | 2, 0xF0, 0x1FF) + rec(i, W | 2, 0x3E0, 0xB) + rec(i, W | 2, 0x320, 0x20030) +
               rec(i, W | 2, 0x380, 1000) + rec(i, 0x38, 0x390, 0, 50) + rec(i, W | 2, 0, 0x10) +
               rec(i, W | 2, 0x10, 0x12345) + rec(i, R | 2, 0x10, 0) for i in range(20, 40))
-put("devices", "apic_mmio", mm)
+put_dev("apic_mmio", mm)
+FIRMWARE, VGABIOS = 1, 2
+def outw(port, v): return rec(RAW, W | 1, port, v)
+def inw(port): return rec(RAW, R | 1, port, 0)
+# The PIIX functions (firmware PC): every function's header and a few
+# registers, then writes of all ones to the BARs and the PIRQ routing.
+piix = b"".join(rec(RAW, W | 2, 0xCF8, 0x80000000 | (d << 11) | (f << 8) | r) + rec(RAW, R | 2, 0xCFC, 0)
+                for d in range(3) for f in range(4) for r in (0, 8, 0x20, 0x40, 0x60))
+piix += b"".join(rec(RAW, W | 2, 0xCF8, 0x80000000 | (1 << 11) | (f << 8) | r) + rec(RAW, W | 2, 0xCFC, 0xFFFFFFFF)
+                 for f in range(4) for r in (0x10, 0x20, 0x40, 0x60, 0x04))
+put_dev("piix", piix, FIRMWARE)
+# fw_cfg: signature, ID, the directory, then the VGA BIOS file.
+fw = b"".join(outw(0x510, k) + inb(0x511) * 8 for k in (0, 1, 3, 0x19))
+fw += outw(0x510, 0x19) + inb(0x511) * 200 + outw(0x510, 0x23) + inb(0x511) * 64 + outb(0x511, 1) + rec(RAW, R | 2, 0x510, 0)
+put_dev("fw_cfg", fw, FIRMWARE | VGABIOS)
+# A20: port 0x92 and the 8042's output port (command D1), closed and opened.
+a20 = (inb(0x92) + outb(0x92, 0) + outb(0x92, 2) + outb(0x64, 0xD1) + outb(0x60, 0xDD) + outb(0x64, 0xD0) +
+       inb(0x60) + outb(0x64, 0xD1) + outb(0x60, 0xDF) + outb(0x92, 1))
+put_dev("a20", a20)
+# Keyboard: scanning on (F4), then typed text and escape sequences.
+def typed(b): return rec(0, 0x44 | 0x80 | 0x20, 0, struct.unpack("<I", b.ljust(4, b"\0")[:4])[0])
+kbd = outb(0x60, 0xF4) + inb(0x60) + b"".join(typed(t) for t in (b"ab\x01A", b"\x1b[A", b"\x1b[1;", b"5~\x1bx", b"\xc3\xa9\x1b")) + inb(0x60) * 8 + inb(0x64)
+put_dev("keyboard", kbd)
+# The CRTC with hostile geometry, start address, cursor and offset, over a
+# screen of text written to video memory (0xB8000 = window offset 0x18000).
+def vram(off, v): return rec(0, 0x44, off // 2, v)
+text = b"".join(vram(0x18000 + 4 * i, 0x07410742 + i) for i in range(40))
+crtc = lambda pairs: b"".join(outw(0x3D4, r | v << 8) for r, v in pairs)
+put_dev("vga_crtc", text + crtc([(0x11, 0), (1, 0xFF), (0x12, 0xFF), (0x13, 0xFF), (0x0C, 0xFF), (0x0D, 0xFF),
+                                 (0x0E, 0xFF), (0x0F, 0xFF), (0x0A, 0), (0x0B, 0x1F), (0x09, 0x1F), (0x07, 0xFF)]))
+put_dev("vga_mono", text + outb(0x3C2, 0x66) + crtc([(0x0C, 0x7F), (0x13, 0)]) + outw(0x3B4, 0xFF0C) + inb(0x3BA) +
+        outb(0x3CE, 6) + outb(0x3CF, 0x0C) + outb(0x3C0, 0x10) + outb(0x3C0, 0x08))
 
 # ---- decode: 34 bytes of state, then code ----
 def state(f0, f1=0, regs=(0x1000, 2, 3, 0x200000, 0x100, 0x8000, 0x200010, 0x200020)):
@@ -125,3 +159,21 @@ for name, code in insns.items():
     put("decode", name + "_pg", state(0x02 | 0x10, 0x01) + code)
 put("decode", "code16", state(0x04) + b"\x66\xb8\x01\x00\x00\x00\x67\x8b\x07\xe2\xfe")
 put("decode", "ss_limit", state(0x08) + b"\x50\x58\x60\x61")
+# Byte 1 bit 7: real-address mode (byte 0 bit 0 clear) or virtual-8086
+# mode (set); in real mode byte 0 bit 3 gives "unreal" 4 GiB data limits.
+REAL = 0x80
+rm = {
+    "int": b"\xcd\x10\xcc\xcf\x9c\x9d\xfa\xfb",
+    "far": b"\xea\x05\x00\x00\x10\x9a\x00\x00\x00\xf0\xcb\xca\x02\x00",
+    "seg": b"\x8e\xd8\x8e\xc0\x07\x1f\xc5\x06\x00\x00\xc4\x1e\x04\x00",
+    "pm": b"\x0f\x01\x16\x00\x20\x0f\x20\xc0\x0c\x01\x0f\x22\xc0\xea\x00\x00\x08\x00",
+    "a20": b"\xe4\x92\x0c\x02\xe6\x92\x24\xfd\xe6\x92\xb0\xd1\xe6\x64",
+    "string32": b"\x67\x66\xf3\xa5\x67\xac\x66\xab\x67\x8b\x07",
+    "x87": b"\xdb\xe3\xd9\xe8\xde\xc1\xdf\xe0\xdb\xf1\xda\xc1",
+    "io": b"\xe4\x60\xe6\x80\xec\xee\x6c\x6e\xf3\x6d",
+}
+for name, code in rm.items():
+    put("decode", "real_" + name, state(0x00, REAL) + code)
+    put("decode", "unreal_" + name, state(0x0C, REAL) + code)
+    put("decode", "v86_" + name, state(0x01, REAL) + code)
+    put("decode", "v86_iopl3_" + name, state(0x31, REAL) + code)

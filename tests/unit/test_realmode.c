@@ -8,6 +8,7 @@
 #include "emulate_fixture.h"
 #include "cpu/exceptions.h"
 #include "cpu/realmode.h"
+#include "cpu/fpu.h"
 
 #define RM_CS   0x1000u             /* code at 1000:0100 = 0x10100 */
 #define RM_IP   0x0100u
@@ -289,4 +290,48 @@ Test(realmode, fxsave_fxrstor)
     cr_assert_eq(RUN(0x0F, 0xAE, 0x0C), EM_OK);                 /* fxrstor [si] */
     cr_assert_eq(c->eip, 0x80, "#GP(0) for reserved MXCSR bits");
     cr_assert_arr_eq(c->fx_guest, before, sizeof before, "nothing restored");
+}
+
+/* 0F D8-DF are MMX instructions, not x87 ones: PSUBUSW mm1, [bx+si]
+ * (0F D9 08) has the ModRM byte of the reserved x87 form D9 /1, which the
+ * host refuses; PSUBUSW mm0, mm1 (0F D9 C1) that of FXCH st1.  Neither may
+ * reach an x87 routine: the guest's x87 image stays as it was. */
+Test(realmode, mmx_opcodes_are_not_x87_forms)
+{
+    uint8_t before[512];
+    cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
+    cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
+    memcpy(before, c->fx_guest, sizeof before);
+    real_mode();
+    enum em_result r = RUN(0x0F, 0xD9, 0x08);
+    cr_assert(r == EM_STOP || c->eip != RM_IP + 3, "no emulation of PSUBUSW: stopped or #UD");
+    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0);
+    real_mode();
+    RUN(0x0F, 0xD9, 0xC1);
+    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0, "not FXCH");
+}
+
+/* FLDENV, FLDCW and FRSTOR wait (SDM vol. 1 8.6): an unmasked exception
+ * pending in the guest's x87 image is the guest's #MF before them, never
+ * the host FPU's (a SIGFPE in the monitor); FNSTCW does not wait. */
+Test(realmode, x87_loads_wait_for_a_pending_exception)
+{
+    static const uint8_t waits[][2] = { { 0xD9, 0x24 }, { 0xD9, 0x2C }, { 0xDD, 0x24 } };
+    for (size_t i = 0; i <= sizeof waits / sizeof waits[0]; i++) {
+        real_mode();
+        ivt_set(EXC_MF, 0x2000, 0x0090);
+        c->gpr[R_ESI] = 0x800;
+        cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
+        uint16_t fcw = 0x037B, fsw = 0x0084;    /* ZE unmasked; ZE and ES set */
+        memcpy(c->fx_guest + FX_FCW, &fcw, 2);
+        memcpy(c->fx_guest + FX_FSW, &fsw, 2);
+        if (i == sizeof waits / sizeof waits[0]) {
+            cr_assert_eq(RUN(0xD9, 0x3C), EM_OK);               /* fnstcw [si] */
+            cr_assert_eq(c->eip, RM_IP + 2 + 2, "FNSTCW does not wait");
+            cr_assert_eq(ram[0x800] | ram[0x801] << 8, 0x037B);
+        } else {
+            cr_assert_eq(RUN(waits[i][0], waits[i][1]), EM_OK);
+            cr_assert_eq(c->eip, 0x90, "%02x %02x: #MF", waits[i][0], waits[i][1]);
+        }
+    }
 }
