@@ -213,9 +213,16 @@ static uint32_t host_mxcsr_mask(void)
     return mask;
 }
 
-/* The memory operand (16-byte aligned when align16), or an exception. */
-static bool fx_operand(struct em *e, bool align16, int *sreg, uint32_t *off)
+/* The checks of all four, in the processor's order: the FPU class's #UD
+ * or #NM, then the memory operand (16-byte aligned when align16).  False
+ * with the exception raised. */
+static bool fx_begin(struct em *e, enum fpu_class k, bool align16, int *sreg, uint32_t *off)
 {
+    int vec = fpu_fault(k, e->c->cr0, e->c->cr4);
+    if (vec) {
+        em_raise(e, vec, 0);
+        return false;
+    }
     const ZydisDecodedOperand *m = em_mem_operand(e);
     if (!m) {
         em_raise(e, EXC_UD, 0);
@@ -232,11 +239,9 @@ static bool fx_operand(struct em *e, bool align16, int *sreg, uint32_t *off)
 enum em_result em_fxsave(struct em *e)
 {
     struct vcpu *c = e->c;
-    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4), sreg;
+    int sreg;
     uint32_t off;
-    if (vec)
-        return em_raise(e, vec, 0);
-    if (!fx_operand(e, true, &sreg, &off))
+    if (!fx_begin(e, FPU_X87, true, &sreg, &off))
         return e->res;
     uint8_t img[512];
     memcpy(img, c->fx_guest, sizeof img);
@@ -252,11 +257,9 @@ enum em_result em_fxsave(struct em *e)
 enum em_result em_fxrstor(struct em *e)
 {
     struct vcpu *c = e->c;
-    int vec = fpu_fault(FPU_X87, c->cr0, c->cr4), sreg;
+    int sreg;
     uint32_t off, mxcsr;
-    if (vec)
-        return em_raise(e, vec, 0);
-    if (!fx_operand(e, true, &sreg, &off))
+    if (!fx_begin(e, FPU_X87, true, &sreg, &off))
         return e->res;
     uint8_t img[512];
     if (!em_seg_read(e, sreg, off, img, sizeof img))
@@ -279,11 +282,9 @@ enum em_result em_fxrstor(struct em *e)
 enum em_result em_stmxcsr(struct em *e)
 {
     struct vcpu *c = e->c;
-    int vec = fpu_fault(FPU_SSE, c->cr0, c->cr4), sreg;
+    int sreg;
     uint32_t off;
-    if (vec)
-        return em_raise(e, vec, 0);
-    if (!fx_operand(e, false, &sreg, &off) || !em_seg_write(e, sreg, off, c->fx_guest + FX_MXCSR, 4))
+    if (!fx_begin(e, FPU_SSE, false, &sreg, &off) || !em_seg_write(e, sreg, off, c->fx_guest + FX_MXCSR, 4))
         return e->res;
     return em_done(e);
 }
@@ -291,11 +292,9 @@ enum em_result em_stmxcsr(struct em *e)
 enum em_result em_ldmxcsr(struct em *e)
 {
     struct vcpu *c = e->c;
-    int vec = fpu_fault(FPU_SSE, c->cr0, c->cr4), sreg;
+    int sreg;
     uint32_t off, mxcsr;
-    if (vec)
-        return em_raise(e, vec, 0);
-    if (!fx_operand(e, false, &sreg, &off) || !em_seg_read(e, sreg, off, &mxcsr, 4))
+    if (!fx_begin(e, FPU_SSE, false, &sreg, &off) || !em_seg_read(e, sreg, off, &mxcsr, 4))
         return e->res;
     if (mxcsr & ~host_mxcsr_mask())
         return em_gp0(e);
