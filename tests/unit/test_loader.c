@@ -310,15 +310,22 @@ Test(loader, multiboot_kludge_load_addr_before_header_and_rest_of_file)
     cr_assert_eq(vm->cpu.gpr[R_EBX], 3 * MIB + 4096);
 }
 
-Test(loader, multiboot_header_in_elf_without_kludge)
+/* An ELF segment that starts with a Multiboot header (flags 3, no
+ * address fields), then the code. */
+static void mb_elf_segment(uint8_t seg0[16 + sizeof code])
 {
-    /* an ELF whose first segment carries a Multiboot header (flags 3) */
-    uint8_t seg0[16 + sizeof code];
     struct mb_header h = { .magic = MB_HEADER_MAGIC, .flags = 3 };
     h.checksum = -(h.magic + h.flags);
     memcpy(seg0, &h, 12);
     memset(seg0 + 12, 0, 4);
     memcpy(seg0 + 16, code, sizeof code);
+}
+
+Test(loader, multiboot_header_in_elf_without_kludge)
+{
+    /* an ELF whose first segment carries a Multiboot header (flags 3) */
+    uint8_t seg0[16 + sizeof code];
+    mb_elf_segment(seg0);
     const struct tseg seg = { MIB, seg0, sizeof seg0, sizeof seg0 };
     uint8_t buf[4096];
     size_t n = build_elf(buf, sizeof buf, MIB + 16, &seg, 1);
@@ -333,11 +340,7 @@ Test(loader, multiboot_header_in_elf_without_kludge)
 Test(loader, multiboot_elf_linked_above_its_load_address)
 {
     uint8_t seg0[16 + sizeof code];
-    struct mb_header h = { .magic = MB_HEADER_MAGIC, .flags = 3 };
-    h.checksum = -(h.magic + h.flags);
-    memcpy(seg0, &h, 12);
-    memset(seg0 + 12, 0, 4);
-    memcpy(seg0 + 16, code, sizeof code);
+    mb_elf_segment(seg0);
     const struct tseg seg = { 4 * MIB, seg0, sizeof seg0, sizeof seg0 };
     uint8_t buf[4096];
     size_t n = build_elf(buf, sizeof buf, 0xC1000000u + 16, &seg, 1);
