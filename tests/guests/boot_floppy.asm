@@ -10,17 +10,13 @@
 ; It reports on COM1 and through the debug-exit
 ; port 0xF4: 0 when every check holds, else the check's number.
 bits 16
+%include "boot_start.inc"
 org 0x7c00
 
 %define MARK 0xF1000000
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    sti
+    BOOT_START
     mov [drive], dl
 
     ; 1: the BIOS boots floppy drive A: as drive 0

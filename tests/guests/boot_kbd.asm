@@ -9,16 +9,11 @@
 ; prints what INT 16h returned for each (ASCII and scan code in hex), then
 ; "boot_kbd: done" and ends the run through the debug-exit port 0xF4 (0).
 bits 16
+%include "boot_start.inc"
 org 0x7c00
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    sti
+    BOOT_START
 
     mov ax, 0x0003              ; mode 3: 80x25 colour text, screen cleared
     int 0x10

@@ -9,18 +9,13 @@
 ; It reports on COM1 ("boot_mbr: ..." lines, then PASS) and through the
 ; debug-exit port 0xF4: 0 when every check holds, else the check's number.
 bits 16
+%include "boot_start.inc"
 org 0x7c00
 
 %define SECTOR2 0x7e00          ; where sector 1 (the second) is read to
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    sti
+    BOOT_START
     mov [drive], dl
 
     ; 1: the BIOS boots the first hard disk as drive 0x80

@@ -12,6 +12,7 @@
 ; exits through the debug-exit port 0xF4: 0 when every check holds, else
 ; the check's number.
 bits 16
+%include "boot_start.inc"
 org 0x7c00
 
 %define BUF 0x8000
@@ -21,13 +22,7 @@ org 0x7c00
     times 62-($-$$) db 0        ; the BIOS parameter block (mformat's)
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    sti
+    BOOT_START
     mov [drive], dl
 
     ; 1: booted from the first floppy drive
