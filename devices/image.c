@@ -18,7 +18,7 @@ int image_open(const char *path, bool ro, unsigned block, uint64_t *size,
     int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (!ro && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0)
-            snprintf(err, errlen, "%s: not writable (use --disk %s,ro)", path, path);
+            snprintf(err, errlen, "%s: not writable (attach it read-only: %s,ro)", path, path);
         else
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;

@@ -48,17 +48,23 @@ static size_t format_one(csh h, char *buf, size_t buflen, uint32_t addr,
     return size;
 }
 
-static csh open_x86_32(void)
+static csh open_x86(bool code16)
 {
     csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
+    if (cs_open(CS_ARCH_X86, code16 ? CS_MODE_16 : CS_MODE_32, &h) != CS_ERR_OK)
         return 0;
     return h;
 }
 
-void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len)
+static csh open_x86_32(void)
 {
-    csh h = open_x86_32();
+    return open_x86(false);
+}
+
+void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len,
+                       bool code16)
+{
+    csh h = open_x86(code16);
     format_one(h, buf, buflen, addr, code, len);
     if (h)
         cs_close(&h);

@@ -9,6 +9,7 @@
 #ifndef MONITOR_TRACE_H
 #define MONITOR_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,10 +18,12 @@ struct symtab;
 
 void trace_disasm(FILE *out, const struct symtab *syms, uint32_t addr,
                   const uint8_t *code, size_t len, size_t max_insns);
-/* One instruction as "bytes  mnemonic operands" into buf. */
 /* The instruction alone ("popfd"), without address or bytes. */
 void trace_insn_text(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len);
-void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len);
+/* One instruction as "bytes  mnemonic operands" into buf, decoded as
+ * 16-bit code (real mode, virtual-8086 mode, a 16-bit segment) or 32-bit. */
+void trace_format_insn(char *buf, size_t buflen, uint32_t addr, const uint8_t *code, size_t len,
+                       bool code16);
 
 /*
  * --perf-map: perf(1) names code in anonymous executable memory from

@@ -80,14 +80,19 @@ static const char *mode_name(const struct vcpu *c)
 }
 
 /* Read up to MAX_INSN_BYTES at lin without side effects on A/D bits; stops
- * at the first byte that does not translate. */
+ * at the first byte that does not translate or is neither RAM nor ROM (a
+ * device register must not be read for a report: reads may have effects). */
 static size_t peek_code(struct vcpu *c, uint32_t lin, uint8_t *buf)
 {
     struct mmu_fault f;
     size_t n = 0;
-    while (n < MAX_INSN_BYTES &&
-           mmu_read(c, lin + (uint32_t)n, buf + n, 1, ACC_NOSET, &f) == MMU_OK)
-        n++;
+    for (; n < MAX_INSN_BYTES; n++) {
+        uint32_t a = lin + (uint32_t)n, pa;
+        enum mmu_result r = mmu_translate(c, a, ACC_NOSET, &pa, &f);
+        if (r == MMU_PAGE_FAULT || (r == MMU_NOT_RAM && !io_mmio_fetchable(vm_io(c->vm), pa, 1)) ||
+            mmu_read(c, a, buf + n, 1, ACC_NOSET, &f) == MMU_PAGE_FAULT)
+            break;
+    }
     return n;
 }
 
@@ -130,7 +135,10 @@ void vm_unsupported(struct vm *vm, const char *what)
     fputc('\n', stderr);
     if (n) {
         char text[160];
-        trace_format_insn(text, sizeof text, lin, code, n);
+        /* Real mode, virtual-8086 mode and 16-bit segments decode as 16-bit
+         * code (operand and address size 16 unless prefixed). */
+        trace_format_insn(text, sizeof text, lin, code, n, !SEG_ATTR_DB(c->seg[S_CS].attr) ||
+                          !(c->cr0 & CR0_PE) || (c->eflags & FL_VM));
         fprintf(stderr, "  %s\n", text);
     } else {
         fprintf(stderr, "  (instruction bytes not readable)\n");

@@ -32,15 +32,27 @@ static const uint8_t prologue[] = {
 Test(trace, format_one_instruction)
 {
     char buf[128];
-    trace_format_insn(buf, sizeof buf, 0x1003, prologue + 3, 3);
+    trace_format_insn(buf, sizeof buf, 0x1003, prologue + 3, 3, false);
     cr_assert(strncmp(buf, "8b 45 08 ", 9) == 0, "got [%s]", buf);
     cr_assert(strstr(buf, "mov eax, dword ptr [ebp + 8]"), "got [%s]", buf);
+}
+
+/* Real mode, virtual-8086 mode and 16-bit segments: the same bytes mean
+ * 16-bit registers and 16-bit addressing (what vm_unsupported shows). */
+Test(trace, sixteen_bit_code)
+{
+    static const uint8_t movbx[] = { 0x8b, 0x00 };
+    char buf[128];
+    trace_format_insn(buf, sizeof buf, 0x7c00, movbx, sizeof movbx, true);
+    cr_assert(strstr(buf, "mov ax, word ptr [bx + si]"), "got [%s]", buf);
+    trace_format_insn(buf, sizeof buf, 0x7c00, movbx, sizeof movbx, false);
+    cr_assert(strstr(buf, "mov eax, dword ptr [eax]"), "got [%s]", buf);
 }
 
 Test(trace, relative_branch_target_uses_address)
 {
     char buf[128];
-    trace_format_insn(buf, sizeof buf, 0xC0100000u, prologue + 6, 5);
+    trace_format_insn(buf, sizeof buf, 0xC0100000u, prologue + 6, 5, false);
     cr_assert(strstr(buf, "call 0xc0100005"), "got [%s]", buf);
 }
 
@@ -49,9 +61,9 @@ Test(trace, privileged_instructions)
     static const uint8_t lgdt[] = { 0x0f, 0x01, 0x15, 0x00, 0x10, 0x00, 0x00 };
     static const uint8_t movcr[] = { 0x0f, 0x22, 0xc0 };
     char buf[128];
-    trace_format_insn(buf, sizeof buf, 0, lgdt, sizeof lgdt);
+    trace_format_insn(buf, sizeof buf, 0, lgdt, sizeof lgdt, false);
     cr_assert(strstr(buf, "lgdt ") && strstr(buf, "[0x1000]"), "got [%s]", buf);
-    trace_format_insn(buf, sizeof buf, 0, movcr, sizeof movcr);
+    trace_format_insn(buf, sizeof buf, 0, movcr, sizeof movcr, false);
     cr_assert(strstr(buf, "mov cr0, eax"), "got [%s]", buf);
 }
 
@@ -59,14 +71,14 @@ Test(trace, invalid_bytes)
 {
     static const uint8_t bad[] = { 0xff, 0xff };
     char buf[128];
-    trace_format_insn(buf, sizeof buf, 0, bad, sizeof bad);
+    trace_format_insn(buf, sizeof buf, 0, bad, sizeof bad, false);
     cr_assert(strncmp(buf, "ff ", 3) == 0 && strstr(buf, "(bad)"), "got [%s]", buf);
 }
 
 Test(trace, truncated_instruction_is_bad)
 {
     char buf[128];
-    trace_format_insn(buf, sizeof buf, 0, prologue + 6, 3);  /* call without its rel32 */
+    trace_format_insn(buf, sizeof buf, 0, prologue + 6, 3, false);  /* call without its rel32 */
     cr_assert(strstr(buf, "(bad)"), "got [%s]", buf);
 }
 
