@@ -79,17 +79,19 @@ Test(rtc, update_in_progress)
 {
     struct vm *vm = devtest_vm();
     /* UIP is set for the last 244 us of each wall-clock second.  Sleep to
-     * just before that window and poll through it, so that a busy host that
-     * deschedules the test only costs another attempt. */
+     * 5 ms before that window and poll through it for 10 ms: on a busy host
+     * a sleep wakes up late by a millisecond or more (the poll must have
+     * started by then), and one descheduled at the wrong moment only costs
+     * another attempt. */
     bool seen = false;
     uint8_t before = 0;
     for (int attempt = 0; attempt < 20 && !seen; attempt++) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        long to_window = 1000000000L - 600000L - now.tv_nsec;   /* 600 us before the second */
+        long to_window = 1000000000L - 5000000L - now.tv_nsec;  /* 5 ms before the second */
         if (to_window > 0)
             nanosleep(&(struct timespec){ 0, to_window }, NULL);
-        uint64_t end = host_now_ns() + 1000000;                 /* poll for 1 ms */
+        uint64_t end = host_now_ns() + 10000000;                /* poll for 10 ms */
         while (host_now_ns() < end)
             if (cmos(vm, 0x0A) & 0x80) {
                 seen = true;
