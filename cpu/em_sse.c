@@ -196,9 +196,6 @@ enum em_result em_maskmov(struct em *e)
  * host's own FXRSTOR of the image can never fault.  Without CR4.OSFXSR
  * FXRSTOR leaves MXCSR and the XMM registers alone (SDM vol. 2A, FXRSTOR).
  */
-#define FX_MXCSR      24
-#define FX_MXCSR_MASK 28
-#define FX_LEGACY_END 416           /* bytes 416-511 are reserved or available */
 
 static uint32_t host_mxcsr_mask(void)
 {

@@ -212,7 +212,7 @@ enum em_result em_x87_reg(struct em *e)
         uint64_t ip = c->eip;
         uint16_t fop = (uint16_t)((op << 8) | 0xC0 | low);
         memcpy(c->fx_guest + FX_FIP, &ip, 8);
-        memcpy(c->fx_guest + 6, &fop, 2);
+        memcpy(c->fx_guest + FX_FOP, &fop, 2);
     }
     return em_done(e);
 }

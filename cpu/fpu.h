@@ -29,8 +29,12 @@
 #define FX_FCW     0            /* control word */
 #define FX_FSW     2            /* status word */
 #define FX_FTW     4            /* abridged tag byte */
+#define FX_FOP     6            /* last opcode (11 bits) */
 #define FX_FIP     8            /* last instruction pointer (64 bits) */
 #define FX_FDP     16           /* last operand pointer (64 bits) */
+#define FX_MXCSR   24
+#define FX_MXCSR_MASK 28
+#define FX_LEGACY_END 416       /* bytes 416-511 are reserved or available */
 #define FX_MM(i)   (32 + 16 * (i))
 #define FX_XMM(i)  (160 + 16 * (i))
 #define FSW_TOP    0x3800u
