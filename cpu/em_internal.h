@@ -116,6 +116,17 @@ enum em_result em_x87_reg(struct em *e);
 /* An unmasked x87 exception waits in the guest's FPU image (#MF is due). */
 bool em_x87_pending(const struct vcpu *c);
 
+/* em_simd.c: the MMX/SSE/SSE2/SSE3 instructions of cpu/simd_forms.h and
+ * EMMS, dispatched by opcode map and ISA extension (em_simd_form). */
+bool em_simd_form(const struct em *e);
+enum em_result em_simd(struct em *e);
+/* MMX register i (the x87 physical register Ri) in the guest's image. */
+uint8_t *em_mm_reg(struct vcpu *c, int i);
+/* What every instruction with an MMX register operand does to the x87
+ * state: TOP = 0, all tags valid. */
+void em_mmx_transition(struct vcpu *c);
+bool em_mmx_operand(const struct em *e);
+
 /* ---- data-processing helpers (em_operand.c) ---- */
 static inline uint32_t em_mask(unsigned bytes)
 {

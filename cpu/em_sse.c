@@ -7,13 +7,16 @@
  *
  * While the monitor runs, the guest's x87/MMX/SSE registers are in its
  * FXSAVE image vcpu->fx_guest (cpu/switch.inc and bt/entry.S save them
- * there on every exit and load them on entry; SDM vol. 1, 10.5.1: MMi in
- * the low 8 bytes of 32 + 16i, XMMi at 160 + 16i, FSW at 2, the abridged
- * tag byte at 4), so the handler reads and writes that image.
+ * there on every exit and load them on entry; SDM vol. 1, 10.5.1: XMMi at
+ * 160 + 16i, FSW at 2, the abridged tag byte at 4, and MMi, the x87
+ * physical register Ri, in the stack slot of ST(i - TOP): em_mm_reg()),
+ * so the handler reads and writes that image.  Their arithmetic is
+ * cpu/em_simd.c's.
  *
  * Checks, in the processor's order: CR0.EM/TS and CR4.OSFXSR as
- * cpu/fpu.h says (#UD or #NM), then #GP(0) for a 16-byte-aligned form whose
- * memory operand is not aligned, then the access itself.
+ * cpu/fpu.h says (#UD or #NM), a pending x87 exception for a form with an
+ * MMX register (#MF), then #GP(0) for a 16-byte-aligned form whose memory
+ * operand is not aligned, then the access itself.
  */
 #include <string.h>
 #include "cpu/em_internal.h"
@@ -57,7 +60,7 @@ static uint8_t *fx_reg(struct em *e, int i)
     int id = ZydisRegisterGetId(e->op[i].reg.value);
     switch (reg_class(e, i)) {
     case ZYDIS_REGCLASS_XMM: return e->c->fx_guest + FX_XMM(id);
-    case ZYDIS_REGCLASS_MMX: return e->c->fx_guest + FX_MM(id);
+    case ZYDIS_REGCLASS_MMX: return em_mm_reg(e->c, id);
     default: return NULL;
     }
 }
@@ -113,25 +116,25 @@ static bool write_dest(struct em *e, const uint8_t *buf, unsigned n, bool merge)
     return true;
 }
 
-/* Every MMX instruction but EMMS empties the x87 stack view: TOP = 0 and
- * all registers tagged valid (SDM vol. 1, 9.5.1). */
-static void mmx_touched(struct vcpu *c)
+/* The checks before the operands: the FPU class's #UD or #NM, then, for
+ * an instruction with an MMX register, a pending x87 exception (#MF, as
+ * before any waiting x87 instruction; SDM vol. 3A 22.x, the MMX tables).
+ * False with the exception raised. */
+static bool sse_begin(struct em *e)
 {
-    uint16_t fsw;
-    memcpy(&fsw, c->fx_guest + FX_FSW, 2);
-    fsw &= ~FSW_TOP;
-    memcpy(c->fx_guest + FX_FSW, &fsw, 2);
-    c->fx_guest[FX_FTW] = 0xFF;
+    int vec = fpu_fault(fpu_class(e->in, e->op), e->c->cr0, e->c->cr4);
+    if (!vec && em_mmx_operand(e) && em_x87_pending(e->c))
+        vec = EXC_MF;
+    if (vec)
+        em_raise(e, vec, 0);
+    return !vec;
 }
 
 enum em_result em_sse_mov(struct em *e)
 {
     const struct ssemov *t = EM_LOOKUP(sse_ops, e->in->mnemonic);
-    struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(e->in, e->op);
-    int vec = fpu_fault(k, c->cr0, c->cr4);
-    if (vec)
-        return em_raise(e, vec, 0);
+    if (!sse_begin(e))
+        return e->res;
     for (int i = 0; i < 2; i++)
         if (t->aligned && em_is_mem(e, i) && misaligned(e, i))
             return em_gp0(e);
@@ -143,8 +146,8 @@ enum em_result em_sse_mov(struct em *e)
     uint8_t buf[16] = { 0 };
     if (!read_source(e, buf, n) || !write_dest(e, buf, n, merge))
         return e->res;
-    if (k == FPU_MMX)
-        mmx_touched(c);
+    if (em_mmx_operand(e))
+        em_mmx_transition(e->c);
     return em_done(e);
 }
 
@@ -160,11 +163,8 @@ enum em_result em_sse_mov(struct em *e)
  */
 enum em_result em_maskmov(struct em *e)
 {
-    struct vcpu *c = e->c;
-    enum fpu_class k = fpu_class(e->in, e->op);
-    int vec = fpu_fault(k, c->cr0, c->cr4);
-    if (vec)
-        return em_raise(e, vec, 0);
+    if (!sse_begin(e))
+        return e->res;
     const ZydisDecodedOperand *dst = em_mem_operand(e);
     uint8_t *data = fx_reg(e, 0), *mask = fx_reg(e, 1);
     if (!dst || !data || !mask)
@@ -178,8 +178,8 @@ enum em_result em_maskmov(struct em *e)
     for (unsigned i = 0; i < n; i++)
         if ((mask[i] & 0x80) && !em_seg_write(e, sreg, off + i, &data[i], 1))
             return e->res;
-    if (k == FPU_MMX)
-        mmx_touched(c);
+    if (em_mmx_operand(e))
+        em_mmx_transition(e->c);
     return em_done(e);
 }
 

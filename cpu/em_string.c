@@ -136,8 +136,7 @@ enum em_result em_string(struct em *e)
     struct vcpu *c = e->c;
     /* MOVSD and CMPSD are also SSE2's scalar-double move and compare. */
     if (has_xmm(e))
-        return e->in->mnemonic == ZYDIS_MNEMONIC_MOVSD ? em_sse_mov(e)
-                                                      : em_unsupported(e, "emulation of SSE2 CMPSD");
+        return e->in->mnemonic == ZYDIS_MNEMONIC_MOVSD ? em_sse_mov(e) : em_simd(e);
     const struct strop *op = EM_LOOKUP(string_ops, e->in->mnemonic);
     struct str s = {
         .op = op, .src_seg = source_segment(e), .mask = em_str_mask(e),

@@ -468,6 +468,8 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         r = em_x87_mem(&e);
     } else if (em_x87_reg_form(&e)) {
         r = em_x87_reg(&e);
+    } else if (em_simd_form(&e)) {
+        r = em_simd(&e);
     } else if (host_gp0) {
         r = em_raise(&e, EXC_GP, 0);
     } else {

@@ -20,7 +20,8 @@
  * PUSHFD or RDTSC).  So a sensitive row has a handler by construction, and
  * making an instruction sensitive is one line here.
  *
- * The x87 memory forms, dispatched by opcode rather than by mnemonic, and
+ * The x87 forms and the MMX/SSE/SSE2/SSE3 forms of cpu/simd_forms.h
+ * (em_simd.c), dispatched by opcode rather than by mnemonic, and
  * the instructions outside the CPU model, which raise #UD before any
  * handler (cpu_model_insn(), cpu/cpuid.h), are not rows; the ABSENT rows
  * name the ones among the latter that a copy would let reach the host.

@@ -12,23 +12,23 @@
 #define PAT4(i) (PATB(i) | PATB((i) + 1) << 8 | PATB((i) + 2) << 16 | PATB((i) + 3) << 24)
 
 static const struct kase cases[] = {
-    { { ADDRS, [R_EAX] = 0, [R_ECX] = 0, [R_EDX] = 0 }, 0, 0, 0 },
-    { { ADDRS, [R_EAX] = 0x12345678, [R_ECX] = 0xFF, [R_EDX] = 1 }, 0x12345678, 0x9ABCDEF0, FL_CF },
-    { { ADDRS, [R_EAX] = 0x7FFFFFFF, [R_ECX] = 1, [R_EDX] = 7 }, 0x7FFFFFFF, 0, FL_ARITH },
+    { { ADDRS, [R_EAX] = 0, [R_ECX] = 0, [R_EDX] = 0 }, 0, 0, 0, 0, NULL },
+    { { ADDRS, [R_EAX] = 0x12345678, [R_ECX] = 0xFF, [R_EDX] = 1 }, 0x12345678, 0x9ABCDEF0, FL_CF, 0, NULL },
+    { { ADDRS, [R_EAX] = 0x7FFFFFFF, [R_ECX] = 1, [R_EDX] = 7 }, 0x7FFFFFFF, 0, FL_ARITH, 0, NULL },
     { { ADDRS, [R_EAX] = 0xFFFFFFFF, [R_ECX] = 0x8000, [R_EDX] = 0xFFFFFFFF }, 0xFFFF8000, 0xFFFFFFFF,
-      FL_CF | FL_ZF },
-    { { ADDRS, [R_EAX] = 0x80000000, [R_ECX] = 0x1F, [R_EDX] = 2 }, 0x80, 0x80000000, FL_OF | FL_SF },
-    { { ADDRS, [R_EAX] = 0xFFFF, [R_ECX] = 0x21, [R_EDX] = 0 }, 0x7F, 0x11, FL_AF | FL_PF },
-    { { ADDRS, [R_EAX] = 0xDEADBEEF, [R_ECX] = 0xFFFFFF9C, [R_EDX] = 0x1234 }, 0xCAFEBABE, 0x1234, FL_CF },
+      FL_CF | FL_ZF, 0, NULL },
+    { { ADDRS, [R_EAX] = 0x80000000, [R_ECX] = 0x1F, [R_EDX] = 2 }, 0x80, 0x80000000, FL_OF | FL_SF, 0, NULL },
+    { { ADDRS, [R_EAX] = 0xFFFF, [R_ECX] = 0x21, [R_EDX] = 0 }, 0x7F, 0x11, FL_AF | FL_PF, 0, NULL },
+    { { ADDRS, [R_EAX] = 0xDEADBEEF, [R_ECX] = 0xFFFFFF9C, [R_EDX] = 0x1234 }, 0xCAFEBABE, 0x1234, FL_CF, 0, NULL },
     { { ADDRS, [R_EAX] = 0x11111111, [R_ECX] = 0x33333333, [R_EDX] = 0x22222222 }, 0x11111111,
-      0x22222222, FL_ZF },
+      0x22222222, FL_ZF, 0, NULL },
     /* IDIV: -256 / 2 = -128, the most negative quotient of 8 bits */
-    { { ADDRS, [R_EAX] = 0xFF00, [R_ECX] = 0x0202, [R_EDX] = 0xFFFFFFFF }, 0x2, 0x80000000, 0 },
-    { { ADDRS, [R_EAX] = 0x00010000, [R_ECX] = 0x10, [R_EDX] = 0x1 }, 0xFFFFFFFF, 0x7FFF, FL_OF },
+    { { ADDRS, [R_EAX] = 0xFF00, [R_ECX] = 0x0202, [R_EDX] = 0xFFFFFFFF }, 0x2, 0x80000000, 0, 0, NULL },
+    { { ADDRS, [R_EAX] = 0x00010000, [R_ECX] = 0x10, [R_EDX] = 0x1 }, 0xFFFFFFFF, 0x7FFF, FL_OF, 0, NULL },
 };
 
 /* Bit offsets in ECX for BT*: inside the operand, past it, negative. */
-#define BTC_CASE(off) { { ADDRS, [R_ECX] = (off), [R_EAX] = 0x5A5A }, 0x80000001, 0x00FF00FF, 0 }
+#define BTC_CASE(off) { { ADDRS, [R_ECX] = (off), [R_EAX] = 0x5A5A }, 0x80000001, 0x00FF00FF, 0, 0, NULL }
 static const struct kase bt_cases[] = {
     BTC_CASE(0), BTC_CASE(5), BTC_CASE(31), BTC_CASE(32), BTC_CASE(100), BTC_CASE(0xFFFFFFFF),
     BTC_CASE(0xFFFFFFDF), BTC_CASE(0xFFFFFF9C), BTC_CASE(1000), BTC_CASE(15),
@@ -37,7 +37,7 @@ static const struct kase bt_cases[] = {
 /* String registers, counts, both directions; EBX's dwords keep the pattern. */
 #define STR_CASE(si, di, cx, ax, fl) \
     { { [R_EBX] = 0x800, [R_EBP] = 0x800, [R_ESI] = (si), [R_EDI] = (di), [R_ECX] = (cx), \
-        [R_EAX] = (ax) }, PAT4(0x800), PAT4(0x804), (fl) }
+        [R_EAX] = (ax) }, PAT4(0x800), PAT4(0x804), (fl), 0, NULL }
 static const struct kase str_cases[] = {
     STR_CASE(0x700, 0x900, 0, 0x12345678, 0),
     STR_CASE(0x700, 0x900, 1, 0x12345678, FL_CF),
@@ -51,9 +51,9 @@ static const struct kase str_cases[] = {
 
 /* SSE: EBX aligned, then 4 bytes off (#GP for the aligned forms). */
 static const struct kase sse_cases[] = {
-    { { ADDRS, [R_ECX] = 0x76543210 }, 0x01020304, 0x05060708, 0 },
+    { { ADDRS, [R_ECX] = 0x76543210 }, 0x01020304, 0x05060708, 0, 0, NULL },
     { { [R_EBX] = 0x804, [R_EBP] = 0x800, [R_ESI] = 0x700, [R_EDI] = 0x900, [R_ECX] = 0x89ABCDEF },
-      0xF0E0D0C0, 0xB0A09080, 0 },
+      0xF0E0D0C0, 0xB0A09080, 0, 0, NULL },
 };
 
 /* ---------------- forms ---------------- */
@@ -201,10 +201,14 @@ static const struct form sse_forms[] = {
     FORM("movnti [ebx],ecx", 0x0F, 0xC3, M(1)), FORM("movntq [ebx],mm0", 0x0F, 0xE7, M(0)),
 };
 
+#include "emulate_table_simd.h"
+
 #define ROWS(forms, cs) run_forms((forms), sizeof(forms) / sizeof((forms)[0]), (cs), \
                                   sizeof(cs) / sizeof((cs)[0]))
 #define RUN_ALL_ROWS() do { \
         ROWS(alu_forms, cases); ROWS(unary_forms, cases); ROWS(shift_forms, cases); \
         ROWS(muldiv_forms, cases); ROWS(bt_forms, bt_cases); ROWS(misc_forms, cases); \
         ROWS(str_forms, str_cases); ROWS(sse_forms, sse_cases); \
+        ROWS(simd_fp_forms, simd_cases); ROWS(simd_cvt_forms, simd_cases); \
+        ROWS(simd_int_forms, simd_cases); ROWS(simd_shuffle_forms, simd_cases); \
     } while (0)

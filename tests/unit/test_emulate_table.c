@@ -7,11 +7,12 @@
  * arithmetic flags, DF): once in the emulator on a guest page, once
  * natively in this 64-bit process on an ordinary buffer, inside a small
  * generated stub that loads the same registers and flags, runs the same
- * bytes and stores registers, flags, XMM0/XMM1/MM0 back.  Without REX
- * these encodings mean the same in 64-bit mode; registers that hold
- * addresses are compared as offsets from their page.  A native fault
+ * bytes and stores registers, flags, XMM0/XMM1/MM0/MM1 and MXCSR back.
+ * Without REX these encodings mean the same in 64-bit mode; registers that
+ * hold addresses are compared as offsets from their page.  A native fault
  * (SIGFPE, SIGSEGV, SIGILL) must match the exception the emulator
- * delivered (#DE, #GP, #UD), with registers and memory unchanged.
+ * delivered (#DE or #XM, #GP, #UD), with registers and memory unchanged
+ * and MXCSR as the kernel saw it at the fault.
  *
  * The guest page is, in turn: RAM; a test device's MMIO range (every
  * access goes through the device bus); a guest page table that the shadow
@@ -24,8 +25,10 @@
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include "emulate_fixture.h"
+#include "cpu/fpu.h"
 #include "monitor/run.h"
 #include "shadow_mmu/shadow.h"
 #include "shadow_mmu/shadow_int.h"
@@ -51,11 +54,14 @@ struct form {
 #define FORM_A(name, addr, ...) { name, { __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }), addr }
 
 /* Registers (address registers as offsets into the page), the dwords at
- * EBX+0 and EBX+4, the arithmetic flags and DF. */
+ * EBX+0 and EBX+4, the arithmetic flags and DF; MXCSR (0: 0x1F80, every
+ * exception masked) and the dwords of XMM0 and XMM1 (NULL: xmm_init). */
 struct kase {
     uint32_t r[8];
     uint32_t m0, m1;
     uint32_t fl;
+    uint32_t mxcsr;
+    const uint32_t *xmm;
 };
 
 /* The state compared after a run. */
@@ -63,7 +69,8 @@ struct state {
     uint32_t r[8];
     uint32_t fl;
     uint8_t xmm[2][16];
-    uint8_t mm0[8];
+    uint8_t mm[2][8];
+    uint32_t mxcsr;
     int exc;                     /* vector delivered, -1 if none */
 };
 
@@ -72,52 +79,80 @@ static uint8_t pattern(unsigned i) { return (uint8_t)(i * 0x9D + 0x3B); }
 /* ---------------- the native side ---------------- */
 
 /* ctx layout the stub uses: r[8] (rax..rdi) at 0, rflags at 64, xmm0 at
- * 72, xmm1 at 88, mm0 at 104. */
+ * 72, xmm1 at 88, mm0 at 104, mm1 at 112, mxcsr at 120. */
 struct ctx {
     uint64_t r[8];
     uint64_t flags;
     uint8_t xmm[2][16];
-    uint8_t mm0[8];
+    uint8_t mm[2][8];
+    uint32_t mxcsr;
 };
 
-/* push callee-saved; r15 = ctx; load xmm0, xmm1, mm0, the GPRs; popfq */
+/* push callee-saved; r15 = ctx; load xmm0, xmm1, mm0, mm1, MXCSR, the
+ * GPRs; popfq */
 static const uint8_t prologue[] = {
     0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x49, 0x89, 0xff,
     0xf3, 0x41, 0x0f, 0x6f, 0x47, 0x48, 0xf3, 0x41, 0x0f, 0x6f, 0x4f, 0x58,
-    0x41, 0x0f, 0x6f, 0x47, 0x68, 0x49, 0x8b, 0x07, 0x49, 0x8b, 0x4f, 0x08,
+    0x41, 0x0f, 0x6f, 0x47, 0x68, 0x41, 0x0f, 0x6f, 0x4f, 0x70,
+    0x41, 0x0f, 0xae, 0x57, 0x78, 0x49, 0x8b, 0x07, 0x49, 0x8b, 0x4f, 0x08,
     0x49, 0x8b, 0x57, 0x10, 0x49, 0x8b, 0x5f, 0x18, 0x49, 0x8b, 0x6f, 0x28,
     0x49, 0x8b, 0x77, 0x30, 0x49, 0x8b, 0x7f, 0x38, 0x41, 0xff, 0x77, 0x40, 0x9d,
 };
-/* pushfq; pop flags; cld; store GPRs, xmm0, xmm1, mm0; emms; restore; ret */
+/* pushfq; pop flags; cld; store GPRs, xmm0, xmm1, mm0, mm1, MXCSR; emms;
+ * restore; ret */
 static const uint8_t epilogue[] = {
     0x9c, 0x41, 0x8f, 0x47, 0x40, 0xfc, 0x49, 0x89, 0x07, 0x49, 0x89, 0x4f, 0x08,
     0x49, 0x89, 0x57, 0x10, 0x49, 0x89, 0x5f, 0x18, 0x49, 0x89, 0x6f, 0x28,
     0x49, 0x89, 0x77, 0x30, 0x49, 0x89, 0x7f, 0x38, 0xf3, 0x41, 0x0f, 0x7f, 0x47, 0x48,
-    0xf3, 0x41, 0x0f, 0x7f, 0x4f, 0x58, 0x41, 0x0f, 0x7f, 0x47, 0x68, 0x0f, 0x77,
+    0xf3, 0x41, 0x0f, 0x7f, 0x4f, 0x58, 0x41, 0x0f, 0x7f, 0x47, 0x68,
+    0x41, 0x0f, 0x7f, 0x4f, 0x70, 0x41, 0x0f, 0xae, 0x5f, 0x78, 0x0f, 0x77,
     0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3,
 };
 
 static uint8_t native_page[4096] __attribute__((aligned(4096)));
 static uint8_t *stub;
 static sigjmp_buf native_env;
-static volatile int native_sig;
+static volatile int native_sig, native_code;
+static volatile uint32_t native_mxcsr;
 
-static void native_fault(int sig)
+/* The signal, its si_code, and MXCSR as the fault left it (the kernel's
+ * saved FPU state: the exception flags a SIMD fault set). */
+static void native_fault(int sig, siginfo_t *si, void *uc)
 {
+    ucontext_t *u = uc;
     native_sig = sig;
+    native_code = si->si_code;
+    native_mxcsr = u->uc_mcontext.fpregs ? u->uc_mcontext.fpregs->mxcsr : 0;
     siglongjmp(native_env, 1);
 }
 
-static int vector_of_signal(int sig)
+/* SIGFPE is #DE for DIV/IDIV (FPE_INTDIV, FPE_INTOVF), else a SIMD
+ * floating-point exception (#XM: the fixture sets CR4.OSXMMEXCPT). */
+static int vector_of_signal(int sig, int code)
 {
-    return sig == SIGFPE ? EXC_DE : sig == SIGILL ? EXC_UD : EXC_GP;
+    if (sig == SIGFPE)
+        return code == FPE_INTDIV || code == FPE_INTOVF ? EXC_DE : EXC_XM;
+    return sig == SIGILL ? EXC_UD : EXC_GP;
 }
 
 static const uint8_t xmm_init[2][16] = {
     { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87, 0x98, 0xA9, 0xBA, 0xCB, 0xDC, 0xED, 0xFE, 0x0F },
     { 0xF1, 0xE2, 0xD3, 0xC4, 0xB5, 0xA6, 0x97, 0x88, 0x79, 0x6A, 0x5B, 0x4C, 0x3D, 0x2E, 0x1F, 0x00 },
 };
-static const uint8_t mm_init[8] = { 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x5F, 0x60, 0x71 };
+static const uint8_t mm_init[2][8] = {
+    { 0x0A, 0x1B, 0x2C, 0x3D, 0x4E, 0x5F, 0x60, 0x71 },
+    { 0x93, 0x84, 0x75, 0x66, 0x57, 0x48, 0x39, 0x2A },
+};
+
+static uint32_t case_mxcsr(const struct kase *k) { return k->mxcsr ? k->mxcsr : 0x1F80; }
+
+static void case_xmm(const struct kase *k, uint8_t xmm[2][16])
+{
+    if (k->xmm)
+        memcpy(xmm, k->xmm, 32);
+    else
+        memcpy(xmm, xmm_init, 32);
+}
 
 static void fill_page(uint8_t *p, const struct kase *k, unsigned base)
 {
@@ -133,33 +168,40 @@ static void run_native(const struct form *f, const struct kase *k, unsigned addr
     fill_page(native_page, k, k->r[R_EBX]);
     for (int r = 0; r < 8; r++)
         x.r[r] = (addr >> r & 1) ? (uint64_t)(uintptr_t)native_page + k->r[r] : k->r[r];
-    memcpy(x.xmm, xmm_init, sizeof x.xmm);
-    memcpy(x.mm0, mm_init, 8);
+    case_xmm(k, x.xmm);
+    memcpy(x.mm, mm_init, sizeof x.mm);
+    x.mxcsr = case_mxcsr(k);
     memcpy(stub + sizeof prologue, f->b, f->n);
     memcpy(stub + sizeof prologue + f->n, epilogue, sizeof epilogue);
     __builtin___clear_cache((char *)stub, (char *)stub + 256);
 
-    struct sigaction sa = { .sa_handler = native_fault }, old[4];
+    struct sigaction sa = { .sa_sigaction = native_fault, .sa_flags = SA_SIGINFO }, old[4];
     const int sigs[4] = { SIGFPE, SIGSEGV, SIGBUS, SIGILL };
     sigemptyset(&sa.sa_mask);
     for (int i = 0; i < 4; i++)
         sigaction(sigs[i], &sa, &old[i]);
     s->exc = -1;
     struct ctx in = x;
+    uint32_t own_mxcsr;
+    __asm__ volatile("stmxcsr %0" : "=m"(own_mxcsr));
     if (sigsetjmp(native_env, 1) == 0)
         ((void (*)(struct ctx *))stub)(&x);
     else {
-        s->exc = vector_of_signal(native_sig);
+        s->exc = vector_of_signal(native_sig, native_code);
         x = in;                          /* the stub stored nothing */
+        if (s->exc == EXC_XM)
+            x.mxcsr = native_mxcsr;
         __asm__ volatile("emms");
     }
+    __asm__ volatile("ldmxcsr %0" :: "m"(own_mxcsr));
     for (int i = 0; i < 4; i++)
         sigaction(sigs[i], &old[i], NULL);
     for (int r = 0; r < 8; r++)
         s->r[r] = (addr >> r & 1) ? (uint32_t)(x.r[r] - (uintptr_t)native_page) : (uint32_t)x.r[r];
     s->fl = x.flags & (FL_ARITH | FL_DF);
     memcpy(s->xmm, x.xmm, sizeof s->xmm);
-    memcpy(s->mm0, x.mm0, 8);
+    memcpy(s->mm, x.mm, sizeof s->mm);
+    s->mxcsr = x.mxcsr;
 }
 
 /* ---------------- the guest side ---------------- */
@@ -202,8 +244,11 @@ static void run_guest(const struct form *f, const struct kase *k, unsigned addr,
         c->gpr[r] = (addr >> r & 1) ? gbase + k->r[r] : k->r[r];
     c->gpr[R_ESP] = STACK;
     vcpu_set_eflags(c, FL_FIXED | (k->fl & (FL_ARITH | FL_DF)));
-    memcpy(c->fx_guest + 160, xmm_init, sizeof xmm_init);
-    memcpy(c->fx_guest + 32, mm_init, 8);
+    case_xmm(k, (uint8_t (*)[16])(c->fx_guest + FX_XMM(0)));
+    memcpy(c->fx_guest + FX_MM(0), mm_init[0], 8);
+    memcpy(c->fx_guest + FX_MM(1), mm_init[1], 8);
+    uint32_t mx = case_mxcsr(k);
+    memcpy(c->fx_guest + FX_MXCSR, &mx, 4);
     c->eip = CODE;
     memcpy(ram + CODE, f->b, f->n);
     /* A REP instruction may take several calls: EIP stays until it is done. */
@@ -213,8 +258,10 @@ static void run_guest(const struct form *f, const struct kase *k, unsigned addr,
     for (int r = 0; r < 8; r++)
         s->r[r] = (addr >> r & 1) ? c->gpr[r] - gbase : c->gpr[r];
     s->fl = vcpu_get_eflags(c) & (FL_ARITH | FL_DF);
-    memcpy(s->xmm, c->fx_guest + 160, sizeof s->xmm);
-    memcpy(s->mm0, c->fx_guest + 32, 8);
+    memcpy(s->xmm, c->fx_guest + FX_XMM(0), sizeof s->xmm);
+    memcpy(s->mm[0], c->fx_guest + FX_MM(0), 8);
+    memcpy(s->mm[1], c->fx_guest + FX_MM(1), 8);
+    memcpy(&s->mxcsr, c->fx_guest + FX_MXCSR, 4);
 }
 
 static void compare(const struct form *f, int ki, const struct state *g, const struct state *n)
@@ -229,7 +276,9 @@ static void compare(const struct form *f, int ki, const struct state *g, const s
     else
         cr_assert_eq(g->fl & FL_ARITH, n->fl & FL_ARITH, "%s case %d: flags", f->name, ki);
     cr_assert_arr_eq(g->xmm, n->xmm, sizeof g->xmm, "%s case %d: xmm", f->name, ki);
-    cr_assert_arr_eq(g->mm0, n->mm0, 8, "%s case %d: mm0", f->name, ki);
+    cr_assert_arr_eq(g->mm, n->mm, sizeof g->mm, "%s case %d: mm0/mm1", f->name, ki);
+    cr_assert_eq(g->mxcsr, n->mxcsr, "%s case %d: mxcsr %#x, host %#x", f->name, ki, g->mxcsr,
+                 n->mxcsr);
     for (unsigned i = WIN_LO; i < WIN_HI; i++)
         cr_assert_eq(gpage[i], native_page[i], "%s case %d: byte +%#x = %#x, host %#x", f->name,
                      ki, i, gpage[i], native_page[i]);
@@ -260,7 +309,7 @@ static void common_init(void)
                 -1, 0);
     cr_assert_neq(stub, MAP_FAILED);
     memcpy(stub, prologue, sizeof prologue);
-    c->cr4 |= CR4_OSFXSR;
+    c->cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     forms_run = 0;
 }
 

@@ -295,20 +295,38 @@ Test(realmode, fxsave_fxrstor)
 /* 0F D8-DF are MMX instructions, not x87 ones: PSUBUSW mm1, [bx+si]
  * (0F D9 08) has the ModRM byte of the reserved x87 form D9 /1, which the
  * host refuses; PSUBUSW mm0, mm1 (0F D9 C1) that of FXCH st1.  Neither may
- * reach an x87 routine: the guest's x87 image stays as it was. */
+ * reach an x87 routine: each subtracts words with unsigned saturation, and
+ * the x87 image changes only as an MMX instruction changes it (SDM vol. 1
+ * 9.5.1): after FLD1 (TOP = 7) MM1 is the physical register R1, stored in
+ * the slot of ST(2); the instruction sets TOP to 0, so the slots rotate
+ * (ST(7) is now R7, the 1.0 FLD1 pushed), and tags every register valid. */
 Test(realmode, mmx_opcodes_are_not_x87_forms)
 {
-    uint8_t before[512];
+    static const uint8_t one[10] = { 0, 0, 0, 0, 0, 0, 0, 0x80, 0xFF, 0x3F };
     cr_assert_eq(RUN(0xDB, 0xE3), EM_OK);                   /* fninit */
     cr_assert_eq(RUN(0xD9, 0xE8), EM_OK);                   /* fld1 */
-    memcpy(before, c->fx_guest, sizeof before);
+    cr_assert_eq(c->fx_guest[FX_FSW + 1] >> 3 & 7, 7, "TOP = 7 after FLD1");
+    uint64_t r1 = 0x0005000400030002ull, m = 0x0000000500010001ull, r0 = 0x0001000100090008ull;
+    memcpy(c->fx_guest + FX_MM(2), &r1, 8);                 /* R1 = ST(1 - 7 mod 8) */
+    memcpy(c->fx_guest + FX_MM(1), &r0, 8);                 /* R0 = ST(1) */
     real_mode();
-    enum em_result r = RUN(0x0F, 0xD9, 0x08);
-    cr_assert(r == EM_STOP || c->eip != RM_IP + 3, "no emulation of PSUBUSW: stopped or #UD");
-    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0);
+    c->gpr[R_EBX] = 0x600;
+    c->gpr[R_ESI] = 0x10;
+    memcpy(ram + 0x610, &m, 8);
+    cr_assert_eq(RUN(0x0F, 0xD9, 0x08), EM_OK);             /* psubusw mm1, [bx+si] */
+    cr_assert_eq(c->eip, RM_IP + 3);
+    uint64_t got;
+    memcpy(&got, c->fx_guest + FX_MM(1), 8);
+    cr_assert_eq(got, 0x0005000000020001ull, "MM1 = %#llx", (unsigned long long)got);
+    cr_assert_eq(c->fx_guest[FX_MM(1) + 8] & c->fx_guest[FX_MM(1) + 9], 0xFF, "exponent ones");
+    cr_assert_arr_eq(c->fx_guest + FX_MM(7), one, 10, "R7 = 1.0, now ST(7)");
+    cr_assert_eq(c->fx_guest[FX_FSW + 1] >> 3 & 7, 0, "TOP = 0");
+    cr_assert_eq(c->fx_guest[FX_FTW], 0xFF, "all valid");
     real_mode();
-    RUN(0x0F, 0xD9, 0xC1);
-    cr_assert_eq(memcmp(before, c->fx_guest, sizeof before), 0, "not FXCH");
+    cr_assert_eq(RUN(0x0F, 0xD9, 0xC1), EM_OK);             /* psubusw mm0, mm1 */
+    memcpy(&got, c->fx_guest + FX_MM(0), 8);
+    cr_assert_eq(got, 0x0000000100070007ull, "MM0 = %#llx, not FXCH", (unsigned long long)got);
+    cr_assert_arr_eq(c->fx_guest + FX_MM(7), one, 10, "ST(7) untouched");
 }
 
 /* FLDENV, FLDCW and FRSTOR wait (SDM vol. 1 8.6): an unmasked exception
