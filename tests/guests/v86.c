@@ -20,13 +20,18 @@
  * Every trap's frame must hold the task's paragraphs in SS, ES and DS,
  * VM in EFLAGS, and null DS and ES in the handler.  The program's results
  * (arithmetic, 32-bit operands, REP STOSW/LODSW through a reloaded ES,
- * the reflected interrupt, the ports, the demand page) are checked after.
+ * the reflected interrupt, the ports, the demand page, and PADDD, PXOR,
+ * ADDPS and PADDW, which the VMM carries out for the program instead of
+ * stopping the VM) are checked after.
  */
 #include "rt.h"
 #include "paging_guest.h"
 #include "dev_common.h"
 
 #define EFL_VM 0x20000u
+#define CR0_EM 0x4u
+#define CR0_TS 0x8u
+#define CR4_OSFXSR 0x200u
 #define SEL(i) ((uint16_t)((i) << 3))
 enum { G_TSS = RT_GDT_FREE };
 
@@ -48,6 +53,7 @@ struct v86_results {
     uint16_t int_ax, int_bx;
     uint8_t scratch, pad1;
     uint16_t demand, int3_done;
+    uint32_t paddd[4], pxor[4], addps[4], paddw[2];
 };
 
 extern const uint8_t v86_blob[], v86_blob_end[];
@@ -213,6 +219,8 @@ void test_main(void)
     rt_idt_default(3, GATE_INT3);
     rt_hook = hook;
 
+    WRITE_CR(0, READ_CR(0) & ~(CR0_EM | CR0_TS));  /* MMX and SSE for the program */
+    WRITE_CR(4, READ_CR(4) | CR4_OSFXSR);
     struct v86_start s = { 0, V_SEG, 0x2 | EFL_VM, 0xFFF0, V_SEG, V_SEG, V_SEG, 0, 0 };
     v86_enter(&s);
     rt_hook = 0;
@@ -239,6 +247,17 @@ void test_main(void)
     CHECK_EQ(26, bp_ip, v86_int3_next_off, "IP pushed by INT3: the next instruction");
     CHECK_EQ(24, r->int3_done, 0x600D, "the program went on after INT3");
     CHECK_EQ(25, bad_frames, 0, "frames without the task's selectors or with DS/ES not null");
+    static const uint32_t paddd[4] = { 11, 22, 33, 0x80000000u }, pxor[4] = { 1, 2, 63, 0x80000001u };
+    static const uint32_t addps[4] = { 0x40800000u, 0x40100000u, 0, 0x42C90000u };   /* 4 2.25 0 100.5 */
+    static const uint32_t paddw[2] = { 11, 22 };            /* words 1+10, 0, 2+20, 0 */
+    for (int i = 0; i < 4; i++) {
+        CHECK(31, r->paddd[i] == paddd[i], "PADDD in virtual-8086 mode, lane %d: 0x%x", i, r->paddd[i]);
+        CHECK(32, r->pxor[i] == pxor[i], "PXOR in virtual-8086 mode, lane %d: 0x%x", i, r->pxor[i]);
+        CHECK(33, r->addps[i] == addps[i], "ADDPS in virtual-8086 mode, lane %d: 0x%x", i, r->addps[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        CHECK(34, r->paddw[i] == paddw[i], "PADDW (MMX) in virtual-8086 mode, dword %d: 0x%x", i,
+              r->paddw[i]);
 
     /* Timer interrupts while virtual-8086 code runs with IF set. */
     rt_hook = hook;

@@ -10,7 +10,8 @@
 ;
 ; v86_blob .. v86_blob_end: the 8086 program, copied to 1000:0000 and
 ; run there with CS = DS = ES = SS = 1000 (OFF(x) is a label's offset in
-; that segment).  It leaves its results at OFF(results), in the order of
+; that segment).  It computes with MMX and SSE instructions too, which the
+; monitor must carry out for a virtual-8086 program.  It leaves its results at OFF(results), in the order of
 ; struct v86_results (v86.c), and ends with HLT.  A second entry,
 ; tick_wait, runs with IF set until the monitor has counted three timer
 ; interrupts taken in virtual-8086 mode.
@@ -63,6 +64,7 @@ v86_ticks_off:   dd OFF(ticks)
 v86_tick_wait_off: dd OFF(tick_wait)
 
 bits 16
+align 16                                ; vec_g's offset is its linear alignment
 v86_blob:
         ; arithmetic: 1 + 2 + ... + 100 with LOOP, and a 32-bit add (66h)
         xor ax, ax
@@ -122,6 +124,24 @@ v86_blob:
         int3
 int3_next:
         mov word [OFF(results) + 20], 0x600D
+
+        ; MMX and SSE arithmetic (the monitor set CR4.OSFXSR): the VMM
+        ; interprets virtual-8086 code, and must carry these out, memory
+        ; operands through the task's segments, not stop the VM
+        movdqu xmm0, [OFF(vec_a)]
+        movdqu xmm1, [OFF(vec_b)]
+        paddd xmm0, xmm1
+        movdqu [OFF(results) + 24], xmm0
+        movdqa xmm2, xmm0
+        pxor xmm2, xmm1
+        movdqu [OFF(results) + 40], xmm2
+        movdqu xmm3, [OFF(vec_f)]
+        addps xmm3, [OFF(vec_g)]        ; a 16-byte aligned memory operand
+        movdqu [OFF(results) + 56], xmm3
+        movq mm0, [OFF(vec_a)]
+        paddw mm0, [OFF(vec_b)]
+        movq [OFF(results) + 72], mm0
+        emms
         hlt                             ; back to protected mode (#GP)
 
 tick_wait:
@@ -140,7 +160,11 @@ int61:  ; the real-mode handler: its IRET is emulated by the monitor too
         mov bx, 0xBEEF
         iret
 
-align 4
-results: times 24 db 0
+align 16
+vec_a:  dd 1, 2, 3, 0x7FFFFFFF
+vec_b:  dd 10, 20, 30, 1
+vec_f:  dd 1.5, 2.0, -1.0, 100.0
+vec_g:  dd 2.5, 0.25, 1.0, 0.5
+results: times 80 db 0
 ticks:  dw 0
 v86_blob_end:
