@@ -72,7 +72,8 @@ const struct sb_rule sandbox_table[] = {
     RULE(timer_gettime, "the host timer"),
     RULE(timer_delete, "the host timer, at exit"),
     RULE(rt_sigprocmask, "abort(); signal masks of the monitor itself"),
-    RULE(rt_sigaction, "handlers reset at exit, abort()"),
+    RULE(rt_sigaction, "handlers reset at exit, abort(); the emulator's SIGFPE catch around an SSE "
+         "instruction whose guest MXCSR unmasks an exception"),
     RULE(getpid, "abort(), raise()"),
     RULE(gettid, "abort(), raise()"),
     RULE(tgkill, "abort(), raise(): only to vmm itself",

@@ -32,6 +32,7 @@
 #define CR0_EM 0x4u
 #define CR0_TS 0x8u
 #define CR4_OSFXSR 0x200u
+#define CR4_OSXMMEXCPT 0x400u
 #define SEL(i) ((uint16_t)((i) << 3))
 enum { G_TSS = RT_GDT_FREE };
 
@@ -54,11 +55,12 @@ struct v86_results {
     uint8_t scratch, pad1;
     uint16_t demand, int3_done;
     uint32_t paddd[4], pxor[4], addps[4], paddw[2];
+    uint32_t mxcsr, xmm0[4];
 };
 
 extern const uint8_t v86_blob[], v86_blob_end[];
 extern const uint32_t v86_int61_off, v86_results_off, v86_int3_next_off;
-extern const uint32_t v86_ticks_off, v86_tick_wait_off;
+extern const uint32_t v86_ticks_off, v86_tick_wait_off, v86_xm_insn_off, v86_xm_next_off;
 void v86_enter(const struct v86_start *s);
 void v86_back(void);
 
@@ -70,7 +72,7 @@ static uint32_t pt[1024] __attribute__((aligned(4096)));
 /* What the monitor saw. */
 static volatile uint32_t reflected, irets, denied_port, denied_value, denied_count;
 static volatile uint32_t pf_cr2, pf_error, pf_count, bp_count, bp_ip, exits, bad_frames;
-static volatile uint32_t irq_vm_flags;
+static volatile uint32_t irq_vm_flags, xm_count, xm_ip;
 
 static uint8_t *lin(uint32_t seg, uint32_t off) { return (uint8_t *)((seg << 4) + (off & 0xFFFF)); }
 
@@ -174,6 +176,11 @@ static void hook(struct trap_frame *f)
         bp_count++;
         bp_ip = f->eip;
         break;
+    case 19:                            /* #XM: the program's DIVSS by zero */
+        xm_count++;
+        xm_ip = f->eip;
+        f->eip = v86_xm_next_off;
+        break;
     case PIC_VEC_MASTER:                /* IRQ 0: counted in the task's memory */
         (*(volatile uint16_t *)(V_BASE + v86_ticks_off))++;
         irq_vm_flags |= f->eflags;
@@ -220,7 +227,7 @@ void test_main(void)
     rt_hook = hook;
 
     WRITE_CR(0, READ_CR(0) & ~(CR0_EM | CR0_TS));  /* MMX and SSE for the program */
-    WRITE_CR(4, READ_CR(4) | CR4_OSFXSR);
+    WRITE_CR(4, READ_CR(4) | CR4_OSFXSR | CR4_OSXMMEXCPT);
     struct v86_start s = { 0, V_SEG, 0x2 | EFL_VM, 0xFFF0, V_SEG, V_SEG, V_SEG, 0, 0 };
     v86_enter(&s);
     rt_hook = 0;
@@ -258,6 +265,12 @@ void test_main(void)
     for (int i = 0; i < 2; i++)
         CHECK(34, r->paddw[i] == paddw[i], "PADDW (MMX) in virtual-8086 mode, dword %d: 0x%x", i,
               r->paddw[i]);
+    CHECK_EQ(35, xm_count, 1, "#XM for DIVSS by zero with ZM clear");
+    CHECK_EQ(36, xm_ip, v86_xm_insn_off, "#XM is a fault at DIVSS");
+    CHECK_EQ(37, r->mxcsr, 0x1D84, "MXCSR after the #XM: ZE set");
+    for (int i = 0; i < 4; i++)
+        CHECK(38, r->xmm0[i] == paddd[i], "XMM0 unchanged by the faulting DIVSS, lane %d: 0x%x", i,
+              r->xmm0[i]);
 
     /* Timer interrupts while virtual-8086 code runs with IF set. */
     rt_hook = hook;

@@ -56,12 +56,14 @@ v86_saved_esp: resd 1
 section .rodata
 %define OFF(x) ((x) - v86_blob)
 global v86_blob, v86_blob_end, v86_int61_off, v86_results_off, v86_int3_next_off
-global v86_ticks_off, v86_tick_wait_off
+global v86_ticks_off, v86_tick_wait_off, v86_xm_insn_off, v86_xm_next_off
 v86_int61_off:   dd OFF(int61)
 v86_results_off: dd OFF(results)
 v86_int3_next_off: dd OFF(int3_next)
 v86_ticks_off:   dd OFF(ticks)
 v86_tick_wait_off: dd OFF(tick_wait)
+v86_xm_insn_off: dd OFF(xm_insn)
+v86_xm_next_off: dd OFF(xm_next)
 
 bits 16
 align 16                                ; vec_g's offset is its linear alignment
@@ -142,6 +144,16 @@ int3_next:
         paddw mm0, [OFF(vec_b)]
         movq [OFF(results) + 72], mm0
         emms
+
+        ; an unmasked SIMD exception (divide-by-zero, ZM clear) is #XM
+        ; (the monitor set CR4.OSXMMEXCPT), with XMM0 left as it was; the
+        ; monitor counts it and resumes at xm_next
+        ldmxcsr [OFF(mx_zm)]
+xm_insn:
+        divss xmm0, [OFF(vec_zero)]
+xm_next:
+        stmxcsr [OFF(results) + 80]
+        movdqu [OFF(results) + 84], xmm0
         hlt                             ; back to protected mode (#GP)
 
 tick_wait:
@@ -165,6 +177,8 @@ vec_a:  dd 1, 2, 3, 0x7FFFFFFF
 vec_b:  dd 10, 20, 30, 1
 vec_f:  dd 1.5, 2.0, -1.0, 100.0
 vec_g:  dd 2.5, 0.25, 1.0, 0.5
-results: times 80 db 0
+vec_zero: dd 0.0
+mx_zm:  dd 0x1D80                       ; every exception masked but ZM
+results: times 100 db 0
 ticks:  dw 0
 v86_blob_end:
