@@ -168,10 +168,10 @@ static void set_guest_mxcsr(struct vcpu *c, uint32_t m)
     memcpy(c->fx_guest + FX_MXCSR, &m, 4);
 }
 
-/* The host's image: x87 exceptions masked, none pending; MXCSR the
- * guest's rounding, DAZ and FZ with every exception masked and no flag;
- * the register operands in their slots.  mem already holds the memory
- * operand. */
+/* The host's image: x87 exceptions masked and none pending (the guest's
+ * were checked: #MF), so only the guest's instruction can fault; MXCSR as
+ * given; the register operands in their slots, GPRs in EAX/ECX, the
+ * guest's arithmetic flags.  io->mem already holds the memory operand. */
 static void load_io(struct em *e, struct simd_io *io, uint32_t mxcsr)
 {
     memset(io->fx, 0, sizeof io->fx);
