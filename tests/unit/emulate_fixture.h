@@ -17,6 +17,7 @@
 #include "cpu/emulate.h"
 #include "cpu/segments.h"
 #include "cpu/cpuid.h"
+#include "cpu/decode_cache.h"
 #include "shadow_mmu/mmu.h"
 #include "monitor/vm.h"
 
@@ -104,6 +105,7 @@ static inline void setup(void)
 
 static inline void teardown(void)
 {
+    dc_free(vm);                    /* the decode cache the emulator made */
     guest_mem_destroy(&vm->mem);
     free(vm);
 }
