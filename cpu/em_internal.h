@@ -72,6 +72,9 @@ bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_
 uint64_t em_seg_room(const struct vcpu *c, int sreg, uint32_t off);
 /* Check a write as em_seg_write would, without writing or setting A/D bits. */
 bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n);
+/* Check a CLFLUSH of the byte at sreg:off (a byte load's checks, an
+ * execute-only segment allowed), without reading or setting A bits. */
+bool em_seg_probe_flush(struct em *e, int sreg, uint32_t off);
 /* Read n bytes of memory operand i (n may exceed the operand's own size). */
 bool em_read_mem_op(struct em *e, int i, void *buf, uint32_t n);
 

@@ -1,7 +1,7 @@
 /*
  * cpu/em_misc.c - the ordinary instructions that only flags, one register
  * or nothing at all: CLC STC CMC CLD STD, LAHF SAHF, BSWAP, the NOPs and
- * hints (NOP, PAUSE, the fences, the prefetches) and FWAIT.
+ * hints (NOP, PAUSE, the fences, the prefetches), CLFLUSH and FWAIT.
  *
  * Translated code copies all of these; the emulator needs them where it
  * runs every instruction, in real mode (cpu/realmode.h), and where it takes
@@ -63,6 +63,23 @@ enum em_result em_bswap(struct em *e)
  * accessed), PAUSE, LFENCE/MFENCE/SFENCE and the PREFETCH hints: no
  * architectural effect, and a prefetch never faults. */
 enum em_result em_nop(struct em *e) { return em_done(e); }
+
+/* CLFLUSH m8: the model has no cache to write back, so what is left are
+ * the checks, those of a byte load but allowed through an execute-only
+ * segment (SDM vol. 2A, CLFLUSH): #GP(0)/#SS(0) beyond the limit or through
+ * an unusable segment, #PF for an unmapped page; CR0.EM/TS do not apply. */
+enum em_result em_clflush(struct em *e)
+{
+    const ZydisDecodedOperand *m = em_mem_operand(e);
+    int sreg;
+    uint32_t off;
+    if (!m)
+        return em_ud(e);
+    em_op_addr(e, m, &sreg, &off);
+    if (!em_seg_probe_flush(e, sreg, off))
+        return e->res;
+    return em_done(e);
+}
 
 /* FWAIT: #NM when CR0.MP and CR0.TS are set; otherwise a pending unmasked
  * x87 exception is the guest's #MF (SDM vol. 1, 8.6), decided as for the

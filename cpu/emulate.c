@@ -138,9 +138,12 @@ uint32_t em_szp8(uint8_t v)
  * vol. 3A 20.1.1: no protection checks; the type bits left by protected
  * mode do not count there, so a write through CS works); so does
  * virtual-8086 mode, whose segments are all writable data (cpu/v86.h). */
-static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool write,
+enum seg_use { SEG_READ, SEG_WRITE, SEG_FLUSH };
+
+static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, enum seg_use use,
                       uint32_t *lin)
 {
+    bool write = use == SEG_WRITE;
     const struct seg *s = &e->c->seg[sreg];
     int vec = sreg == S_SS ? EXC_SS : EXC_GP;
     unsigned type = SEG_ATTR_TYPE(s->attr);
@@ -149,7 +152,7 @@ static bool seg_check(struct em *e, int sreg, uint32_t off, uint32_t n, bool wri
     bool real = cpu_real_segments(e->c);
     if (!real && (!SEG_ATTR_P(s->attr) || !SEG_ATTR_S(s->attr)))
         return em_fail(e, vec, 0);          /* null or unusable */
-    if (!real && (write ? (code || !(type & 2)) : (code && !(type & 2))))
+    if (!real && (write ? (code || !(type & 2)) : (code && !(type & 2) && use != SEG_FLUSH)))
         return em_fail(e, vec, 0);          /* read-only data, execute-only code */
     uint64_t end = (uint64_t)off + n - 1;
     if (!code && (type & 4)) {              /* expand-down: valid above the limit */
@@ -176,7 +179,7 @@ bool em_seg_read(struct em *e, int sreg, uint32_t off, void *buf, uint32_t n)
 {
     uint32_t lin;
     struct mmu_fault f;
-    if (!seg_check(e, sreg, off, n, false, &lin))
+    if (!seg_check(e, sreg, off, n, SEG_READ, &lin))
         return false;
     if (mmu_read(e->c, lin, buf, n, e->acc, &f) == MMU_PAGE_FAULT)
         return page_fault(e, &f);
@@ -187,7 +190,7 @@ bool em_seg_write(struct em *e, int sreg, uint32_t off, const void *buf, uint32_
 {
     uint32_t lin;
     struct mmu_fault f;
-    if (!seg_check(e, sreg, off, n, true, &lin))
+    if (!seg_check(e, sreg, off, n, SEG_WRITE, &lin))
         return false;
     if (mmu_write(e->c, lin, buf, n, e->acc, &f) == MMU_PAGE_FAULT)
         return page_fault(e, &f);
@@ -198,7 +201,7 @@ bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n)
 {
     uint32_t lin, pa;
     struct mmu_fault f;
-    if (!seg_check(e, sreg, off, n, true, &lin))
+    if (!seg_check(e, sreg, off, n, SEG_WRITE, &lin))
         return false;
     for (uint32_t done = 0; done < n;) {
         uint32_t a = lin + done;
@@ -206,6 +209,20 @@ bool em_seg_probe_write(struct em *e, int sreg, uint32_t off, uint32_t n)
             return page_fault(e, &f);
         done += GUEST_PAGE_SIZE - (a & (GUEST_PAGE_SIZE - 1));
     }
+    return true;
+}
+
+/* CLFLUSH's checks: those of a byte load, except that an execute-only code
+ * segment is allowed (SDM vol. 2A, CLFLUSH); nothing is read, so a device
+ * register is not touched, and no accessed bit is set. */
+bool em_seg_probe_flush(struct em *e, int sreg, uint32_t off)
+{
+    uint32_t lin, pa;
+    struct mmu_fault f;
+    if (!seg_check(e, sreg, off, 1, SEG_FLUSH, &lin))
+        return false;
+    if (mmu_translate(e->c, lin, e->acc | ACC_NOSET, &pa, &f) == MMU_PAGE_FAULT)
+        return page_fault(e, &f);
     return true;
 }
 

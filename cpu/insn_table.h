@@ -110,13 +110,14 @@ static inline bool insn_sensitive(enum insn_class k)
     X(BSF, bscan, DEMAND) X(BSR, bscan, DEMAND) X(TZCNT, bscan, DEMAND) \
     X(LZCNT, bscan, DEMAND) X(MOVBE, movbe, DEMAND) \
     INSN_CC(X, SET, setcc) INSN_CC(X, CMOV, cmovcc) \
-    /* em_misc.c: flags, BSWAP, the NOPs and hints, FWAIT */ \
+    /* em_misc.c: flags, BSWAP, the NOPs and hints, CLFLUSH, FWAIT */ \
     X(CLC, clc, DEMAND) X(STC, stc, DEMAND) X(CMC, cmc, DEMAND) X(CLD, cld, DEMAND) \
     X(STD, std, DEMAND) X(LAHF, lahf, DEMAND) X(SAHF, sahf, DEMAND) \
     X(BSWAP, bswap, DEMAND) X(NOP, nop, DEMAND) X(PAUSE, nop, DEMAND) \
     X(LFENCE, nop, DEMAND) X(MFENCE, nop, DEMAND) X(SFENCE, nop, DEMAND) \
     X(PREFETCHNTA, nop, DEMAND) X(PREFETCHT0, nop, DEMAND) X(PREFETCHT1, nop, DEMAND) \
-    X(PREFETCHT2, nop, DEMAND) X(PREFETCHW, nop, DEMAND) X(FWAIT, fwait, DEMAND) \
+    X(PREFETCHT2, nop, DEMAND) X(PREFETCHW, nop, DEMAND) X(CLFLUSH, clflush, DEMAND) \
+    X(FWAIT, fwait, DEMAND) \
     /* em_xchg.c: exchanges */ \
     X(XCHG, xchg, DEMAND) X(XADD, xadd, DEMAND) X(CMPXCHG, cmpxchg, DEMAND) \
     X(CMPXCHG8B, cmpxchg8b, DEMAND) \

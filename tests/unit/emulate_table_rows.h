@@ -166,6 +166,7 @@ static const struct form misc_forms[] = {
     FORM("lock cmpxchg [ebx],ecx", 0xF0, 0x0F, 0xB1, M(1)),
     FORM_A("cmpxchg8b [ebp+0]", A_EBP | A_ESI | A_EDI, 0x0F, 0xC7, 0x4D, 0x00),
     FORM_A("lock cmpxchg8b [ebp+0]", A_EBP | A_ESI | A_EDI, 0xF0, 0x0F, 0xC7, 0x4D, 0x00),
+    FORM("clflush [ebx]", 0x0F, 0xAE, M(7)),
 };
 
 static const struct form str_forms[] = {

@@ -343,3 +343,43 @@ Test(emulate_simd, emms_empties_the_tags)
     cr_assert_eq(c->eip, CODE + 2);
     cr_assert_eq(c->fx_guest[FX_FTW], 0x00);
 }
+
+/* CLFLUSH (SSE2's cacheability control, SDM vol. 1 11.4.4): nothing to
+ * flush, but the checks of a byte load: #GP(0) beyond DS's limit, #SS(0)
+ * through SS, #PF (a read) for a page that is not present; allowed
+ * through an execute-only code segment, where a load is #GP(0). */
+Test(emulate_simd, clflush_checks_like_a_byte_load)
+{
+    c->gpr[R_EBX] = DATA;
+    put32(DATA, 0x12345678);
+    RUN(0x0F, 0xAE, 0x3B);                                      /* clflush [ebx] */
+    cr_assert_eq(c->eip, CODE + 3);
+    cr_assert_eq(get32(DATA), 0x12345678);
+    c->eip = CODE;
+    seg_set_raw(&c->seg[S_DS], K_DS, 0, 0xFFFF, 0x0093);
+    RUN(0x0F, 0xAE, 0x3B);
+    check_exc(EXC_GP, true, 0, CODE);
+    reset();
+    seg_set_raw(&c->seg[S_SS], K_DS, 0, 0xFFFFF, 0xC093);      /* 4 KiB granular: 4 GiB */
+    c->seg[S_SS].limit = 0xFFFF;
+    c->gpr[R_EBX] = DATA;
+    RUN(0x36, 0x0F, 0xAE, 0x3B);                                /* clflush ss:[ebx] */
+    check_exc(EXC_SS, true, 0, CODE);
+    reset();
+    seg_set_raw(&c->seg[S_CS], K_CS, 0, 0xFFFFFFFFu, 0xC099);  /* execute-only */
+    c->gpr[R_EBX] = DATA;
+    RUN(0x2E, 0x0F, 0xAE, 0x3B);                                /* clflush cs:[ebx] */
+    cr_assert_eq(c->eip, CODE + 4, "execute-only: allowed");
+    c->eip = CODE;
+    RUN(0x2E, 0x8B, 0x03);                                      /* mov eax, cs:[ebx] */
+    check_exc(EXC_GP, true, 0, CODE);
+    reset();
+    put32(0x20000, 0x000000E3);                                 /* 0-4 MiB, 4 MiB page */
+    c->cr3 = 0x20000;
+    c->cr4 |= CR4_PSE;
+    c->cr0 |= CR0_PG;
+    c->gpr[R_EBX] = 0x00400000;                                 /* no PDE */
+    RUN(0x0F, 0xAE, 0x3B);
+    check_exc(EXC_PF, true, 0, CODE);
+    cr_assert_eq(c->cr2, 0x00400000);
+}
