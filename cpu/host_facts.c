@@ -50,16 +50,23 @@ static void child_trap_i386(void)
 }
 
 /* In the child: put `code` in a page below 4 GiB and far-return into it as
- * 32-bit code (CS = 0x23).  The code must end the child with a signal. */
+ * 32-bit code (CS = 0x23), with ESP and EBP pointing into a readable page
+ * below 4 GiB too.  The host's compat SYSENTER and SYSCALL entries read the
+ * word at the user's EBP or ESP (the vDSO convention) before the system
+ * call reaches seccomp; without a readable word there they skip the call
+ * and return to a landing pad that faults, so the answer would be SIGSEGV
+ * whatever the processor did.  The code must end the child with a signal. */
 static void child_run32(const uint8_t *code, size_t n)
 {
-    uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+    uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (p == MAP_FAILED)
         _exit(4);
     memcpy(p, code, n);
-    __asm__ volatile("pushq %0\n\tpushq %1\n\tlretq"
-                     :: "i"(HOST_CS32), "r"((uint64_t)(uintptr_t)p) : "memory");
+    uint64_t stack = (uint64_t)(uintptr_t)(p + 8192 - 64);
+    __asm__ volatile("movq %2, %%rsp\n\tmovq %2, %%rbp\n\t"
+                     "pushq %0\n\tpushq %1\n\tlretq"
+                     :: "i"(HOST_CS32), "r"((uint64_t)(uintptr_t)p), "r"(stack) : "memory");
     _exit(5);
 }
 
