@@ -285,8 +285,12 @@ static void direct_signal(int sig, siginfo_t *si, ucontext_t *uc)
         switch (host_ring3_event(host_plan(), SIGSYS,
                                  !direct_is_guest_cs((uint16_t)g[REG_CSGSFS]), NULL)) {
         case R3_SYSCALL:
-            /* The model has no SYSCALL: #UD at it.  The processor left
-             * the address after it in RCX. */
+            /* The model has no SYSCALL: #UD.  Linux's compat entry kept
+             * neither its address nor ECX (RCX here is the caller's EBP),
+             * so guest code never gets here: where this entry exists the
+             * SYSCALL guard (host_plan()->syscall_guard, monitor/pg_watch.h)
+             * raises the #UD before the instruction runs.  What remains is
+             * code that got around the guard; its EIP is a guess. */
             c->bt.exit_reason = EXIT_EXCEPTION;
             c->bt.exc_vector = EXC_UD;
             c->eip = (uint32_t)g[REG_RCX] - 2;

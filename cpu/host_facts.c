@@ -50,16 +50,23 @@ static void child_trap_i386(void)
 }
 
 /* In the child: put `code` in a page below 4 GiB and far-return into it as
- * 32-bit code (CS = 0x23).  The code must end the child with a signal. */
+ * 32-bit code (CS = 0x23), with ESP and EBP pointing into a readable page
+ * below 4 GiB too.  The host's compat SYSENTER and SYSCALL entries read the
+ * word at the user's EBP or ESP (the vDSO convention) before the system
+ * call reaches seccomp; without a readable word there they skip the call
+ * and return to a landing pad that faults, so the answer would be SIGSEGV
+ * whatever the processor did.  The code must end the child with a signal. */
 static void child_run32(const uint8_t *code, size_t n)
 {
-    uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+    uint8_t *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     if (p == MAP_FAILED)
         _exit(4);
     memcpy(p, code, n);
-    __asm__ volatile("pushq %0\n\tpushq %1\n\tlretq"
-                     :: "i"(HOST_CS32), "r"((uint64_t)(uintptr_t)p) : "memory");
+    uint64_t stack = (uint64_t)(uintptr_t)(p + 8192 - 64);
+    __asm__ volatile("movq %2, %%rsp\n\tmovq %2, %%rbp\n\t"
+                     "pushq %0\n\tpushq %1\n\tlretq"
+                     :: "i"(HOST_CS32), "r"((uint64_t)(uintptr_t)p), "r"(stack) : "memory");
     _exit(5);
 }
 
@@ -274,6 +281,15 @@ struct host_plan host_plan_from(const struct host_facts *f)
     /* A SIGSYS from the compat entries is whichever of the two enters the
      * kernel: SYSCALL where SYSENTER is #UD. */
     p.compat_sigsys_is_syscall = p.sysenter_is_ud;
+    /* SYSCALL in compatibility mode: #UD on Intel (SDM vol. 2B, SYSCALL:
+     * "#UD If not in 64-bit mode"), a kernel entry on AMD (APM vol. 3,
+     * SYSCALL: valid in legacy and compatibility mode with EFER.SCE).
+     * Linux's compat entry then sets the return address to its vDSO
+     * landing pad and stores the caller's EBP in ECX's slot: the
+     * instruction's address and the guest's ECX are gone, and the model
+     * needs #UD at it with ECX intact.  So unless the probe saw #UD, no
+     * SYSCALL may run directly. */
+    p.syscall_guard = f->compat32 && f->syscall32 != HA_SIGILL;
     /* A GS base written with WRGSBASE survives a context switch only where
      * the kernel knows about FSGSBASE (it then saves the live base); a kernel
      * that does not restores its own saved value instead. */
@@ -332,7 +348,9 @@ void host_facts_print(const struct host_facts *f, FILE *out)
         !f->compat32 ? "-" : p.sysenter_is_ud ? "guest SYSENTER taken from SIGILL at 0F 34" :
         "guest SYSENTER taken from the SIGSYS");
     row(out, "SYSCALL in 32-bit code", answer_text(f->syscall32, false),
-        !f->compat32 ? "-" : "guest SYSCALL raises #UD (the model has none)");
+        !f->compat32 ? "-" : f->syscall32 == HA_SIGILL
+                                 ? "guest SYSCALL raises #UD (the model has none)"
+                                 : "pages with 0F 05 stepped: #UD before it runs");
     row(out, "UMIP", f->umip ? "on (kernel emulates)" : "off",
         !f->compat32 ? "-" : f->umip ? "SGDT/SIDT/SMSW/STR/SLDT silent in ring 3" :
         "SGDT/SIDT/SMSW/STR/SLDT silent in ring 3 (host values)");

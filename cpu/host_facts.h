@@ -69,6 +69,12 @@ struct host_plan {
     bool ring3_direct;          /* guest ring 3 may run directly */
     bool sysenter_is_ud;        /* a guest SYSENTER arrives as SIGILL at 0F 34 */
     bool compat_sigsys_is_syscall; /* SIGSYS from the compat entry is a SYSCALL */
+    bool syscall_guard;         /* SYSCALL in 32-bit code may enter the host
+                                   kernel (AMD), whose compat entry keeps
+                                   neither the instruction's address nor ECX:
+                                   directly run code must never execute it,
+                                   so every page is checked for the bytes
+                                   0F 05 before it runs (monitor/pg_watch.h) */
     bool gsbase_insn;           /* WRGSBASE may set translated code's GS base;
                                    otherwise arch_prctl (kept by the kernel) */
     bool user_page0;            /* guest linear page 0 is mapped in the user

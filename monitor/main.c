@@ -190,6 +190,13 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         status = fail(err, VMM_EXIT_ERROR);
         goto out;
     }
+    /* Where the host's compat SYSCALL entry would take a guest SYSCALL and
+     * lose its address (cpu/host_facts.h), no directly run page may
+     * execute one unseen. */
+    if (host_plan()->syscall_guard && pg_watch_guard(vm, err, sizeof err) < 0) {
+        status = fail(err, VMM_EXIT_ERROR);
+        goto out;
+    }
     if (dev_display_curses(dev) && firmware_vga_bios(vm, err, sizeof err) < 0) {
         status = fail(err, VMM_EXIT_USAGE);
         goto out;
@@ -235,7 +242,7 @@ static int boot(const struct vm_options *opt, const struct dev_options *dev, boo
         }
         free(more);
     }
-    if (vm->opt.ring0_direct && vm->pg)
+    if (vm->opt.ring0_direct && pg_watch_records(vm))
         pg_watch_report(vm, stderr);
     struct page_share share;
     if (opt->share_report && page_share_scan(&vm->mem, &share) == 0)

@@ -26,6 +26,15 @@
  * code page, an instruction that straddles into the page): a sensitive
  * instruction that both sweeps miss runs unrecorded.  Every instruction of
  * a stepped page is decoded as it runs, so there the record is exact.
+ *
+ * The SYSCALL guard (pg_watch_guard) uses the same filter where the host
+ * enters its kernel for a SYSCALL in 32-bit code (cpu/host_facts.h,
+ * syscall_guard).  It needs no sweep: every encoding of SYSCALL holds the
+ * bytes 0F 05 side by side (prefixes come before them, SDM vol. 2A 2.1),
+ * so a frame without that pair, and whose last byte is not 0F (the pair
+ * across into whatever page follows), cannot run one.  A frame with it is
+ * stepped, and a step whose instruction is SYSCALL is not run: the guest
+ * gets the model's #UD at it with every register as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +50,15 @@
 #include "shadow_mmu/shadow.h"
 
 struct pg_watch {
+    bool record;                /* the silent-instruction watch proper */
+    bool guard;                 /* the SYSCALL guard */
     bool stepping;
     uint32_t step_lpn, step_ppn;
+    bool next_exec;             /* the page after step_lpn is executable for a
+                                   stepped instruction that straddles into it */
+    bool write_pending;         /* stepping a frame being written from EIP
+                                   write_eip, whose write has not run yet */
+    uint32_t write_eip;
     struct pg_sites sites;
     uint64_t scans, frames_with_sites, steps;
     uint8_t maybe[ZYDIS_MNEMONIC_MAX_VALUE + 1];     /* maybe_sensitive(), by mnemonic */
@@ -51,17 +67,52 @@ struct pg_watch {
     struct stats stats_saved;   /* what that run must not count */
 };
 
-int pg_watch_init(struct vm *vm, char *err, size_t errlen)
+static struct pg_watch *watch_on(struct vm *vm, char *err, size_t errlen)
 {
-    struct pg_watch *w;
+    struct pg_watch *w = vm->pg;
+    if (w)
+        return w;
     if (posix_memalign((void **)&w, 64, sizeof *w) != 0 || shadow_exec_filter_on(vm) < 0) {
         snprintf(err, errlen, "out of memory for the silent-instruction watch");
-        return -1;
+        return NULL;
     }
     memset(w, 0, sizeof *w);
     pg_sites_init(&w->sites);
     vm->pg = w;
+    return w;
+}
+
+int pg_watch_init(struct vm *vm, char *err, size_t errlen)
+{
+    struct pg_watch *w = watch_on(vm, err, errlen);
+    if (!w)
+        return -1;
+    w->record = true;
     return 0;
+}
+
+int pg_watch_guard(struct vm *vm, char *err, size_t errlen)
+{
+    struct pg_watch *w = watch_on(vm, err, errlen);
+    if (!w)
+        return -1;
+    w->guard = true;
+    return 0;
+}
+
+bool pg_watch_records(const struct vm *vm)
+{
+    return vm->pg && vm->pg->record;
+}
+
+/* Could the frame's bytes b[0..4095] hold a SYSCALL (0F 05)?  A 0F as the
+ * last byte counts: the page that follows may change under it. */
+static bool has_syscall_bytes(const uint8_t *b)
+{
+    for (const uint8_t *p = b; (p = memchr(p, 0x0F, GUEST_PAGE_SIZE - (size_t)(p - b))); p++)
+        if (p == b + GUEST_PAGE_SIZE - 1 || p[1] == 0x05)
+            return true;
+    return false;
 }
 
 void pg_watch_destroy(struct vm *vm)
@@ -140,6 +191,10 @@ static bool scan_frame(struct vm *vm, uint32_t lin, uint32_t pa)
             w->maybe[m] = maybe_sensitive((ZydisMnemonic)m);
         w->maybe_ready = true;
     }
+    if (w->guard && has_syscall_bytes(b))
+        return true;
+    if (!w->record)
+        return false;
     uint8_t starts[GUEST_PAGE_SIZE] = { 0 };
     return sweep_finds(&d, b, n, 0, starts, w->maybe) ||
            sweep_finds(&d, b, n, lin & 0xFFFu, starts, w->maybe);
@@ -153,6 +208,9 @@ static void stop_stepping(struct vm *vm)
     if (!w->stepping)
         return;
     w->stepping = false;
+    if (w->next_exec)
+        shadow_direct_exec(vm, (w->step_lpn + 1) << 12, false);
+    w->next_exec = false;
     if (shadow_exec_state(vm, w->step_ppn) == SHADOW_X_STEP)
         shadow_set_exec_state(vm, w->step_ppn, vm->mem.code_pages[w->step_ppn]
                                                    ? SHADOW_X_SITES : SHADOW_X_UNSCANNED);
@@ -179,6 +237,15 @@ bool pg_watch_fetch_fault(struct vm *vm, uint32_t lin)
         return false;               /* the guest's own fault, or device memory */
     uint32_t ppn = pa >> 12;
     int st = shadow_exec_state(vm, ppn);
+    if (w->stepping && lin >> 12 == w->step_lpn + 1 && vcpu_linear_ip(c) >> 12 == w->step_lpn) {
+        /* The stepped instruction runs on into this page: let it, for this
+         * one step (stepping this page instead would take the other away,
+         * for ever).  Not in the user view yet: the miss maps it first. */
+        if (!shadow_direct_exec(vm, lin, true))
+            return false;
+        w->next_exec = true;
+        return true;
+    }
     if (st == SHADOW_X_CLEAN || st == SHADOW_X_STEP)
         return shadow_direct_exec(vm, lin, true);   /* remembered from before its scan */
     if (st == SHADOW_X_UNSCANNED) {
@@ -329,17 +396,72 @@ static void evaluate(struct vm *vm, struct pg_step *st)
     memcpy(&vm->stats, &w->stats_saved, sizeof vm->stats);
 }
 
+/*
+ * The guard alone steps a frame only while it may hold 0F 05.  A frame
+ * stepped because it is being written (code and data in one page) is
+ * decoded again once the write has run: without the pair it is protected
+ * and runs at full speed until its next write.
+ */
+static void guard_recheck(struct vm *vm, uint32_t lin)
+{
+    struct pg_watch *w = vm->pg;
+    struct vcpu *c = &vm->cpu;
+    uint32_t pa;
+    if (w->write_pending && c->eip == w->write_eip)
+        return;
+    w->write_pending = false;
+    if (vm->mem.code_pages[w->step_ppn] || mmu_translate(c, lin, fetch_rights(c), &pa, NULL) != MMU_OK ||
+        pa >> 12 != w->step_ppn || has_syscall_bytes(guest_phys_ptr(&vm->mem, pa & ~0xFFFu, GUEST_PAGE_SIZE)))
+        return;
+    w->stepping = false;
+    if (w->next_exec)
+        shadow_direct_exec(vm, (w->step_lpn + 1) << 12, false);
+    w->next_exec = false;
+    shadow_code_page(vm, pa, true);     /* a write makes it unscanned again */
+    shadow_set_exec_state(vm, w->step_ppn, SHADOW_X_CLEAN);
+}
+
+/* Is the instruction at linear lin a SYSCALL (any prefixes, then 0F 05)?
+ * Read as the fetch would, across into the next page if need be. */
+static bool syscall_at(struct vcpu *c, uint32_t lin)
+{
+    uint8_t b[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    unsigned i = 0;
+    for (; i < sizeof b; i++) {
+        if (mmu_read(c, lin + i, &b[i], 1, ACC_READ | ACC_NOSET, NULL) != MMU_OK)
+            return false;
+        switch (b[i]) {
+        case 0x26: case 0x2E: case 0x36: case 0x3E: case 0x64: case 0x65:
+        case 0x66: case 0x67: case 0xF0: case 0xF2: case 0xF3:
+            continue;           /* legacy prefixes (SDM vol. 2A 2.1.1) */
+        }
+        break;
+    }
+    uint8_t op;
+    return i + 1 < sizeof b && b[i] == 0x0F &&
+           mmu_read(c, lin + i + 1, &op, 1, ACC_READ | ACC_NOSET, NULL) == MMU_OK && op == 0x05;
+}
+
 bool pg_watch_begin(struct vm *vm, struct pg_step *st)
 {
     struct pg_watch *w = vm->pg;
     struct vcpu *c = &vm->cpu;
     st->kind = PG_NONE;
+    st->raise_ud = false;
     uint32_t lin = vcpu_linear_ip(c);
     if (w->stepping && (lin >> 12) != w->step_lpn)
         stop_stepping(vm);
     if (!w->stepping)
         return false;
     w->steps++;
+    if (w->guard && syscall_at(c, lin)) {
+        st->raise_ud = true;    /* the model has no SYSCALL: #UD, not run */
+        return true;
+    }
+    if (!w->record) {
+        guard_recheck(vm, lin);
+        return w->stepping;
+    }
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     if (!decode_at(c, lin, &ins, ops))
@@ -460,8 +582,11 @@ void pg_watch_frame_written(struct vm *vm, uint32_t pa)
     if (w->stepping && w->step_ppn == pa >> 12)
         w->stepping = false;
     if (runs_directly(c) && mmu_translate(c, lin, fetch_rights(c), &epa, NULL) == MMU_OK &&
-        epa >> 12 == pa >> 12)
+        epa >> 12 == pa >> 12) {
         start_stepping(vm, lin, pa >> 12);
+        w->write_pending = true;
+        w->write_eip = c->eip;
+    }
 }
 
 void pg_watch_report(struct vm *vm, FILE *out)

@@ -20,6 +20,12 @@
  *    the virtual CPU, what the instruction at EIP gives on the modelled
  *    CPU; end records what the host gave.
  *  - pg_watch_report() writes the report: one line per site.
+ *  - pg_watch_guard() turns on the SYSCALL guard, with or without the
+ *    watch: where the host's compat SYSCALL entry loses the instruction's
+ *    address (cpu/host_facts.h, syscall_guard), a frame holding the bytes
+ *    0F 05 is stepped too, and pg_watch_begin() sets raise_ud instead of
+ *    letting a SYSCALL run: the caller raises #UD at EIP.  Without
+ *    pg_watch_init() nothing is recorded (pg_watch_records() is false).
  */
 #ifndef MONITOR_PG_WATCH_H
 #define MONITOR_PG_WATCH_H
@@ -40,11 +46,14 @@ struct pg_step {
     unsigned dest_len;
     int sreg;                   /* PGE_SREG: the segment register loaded (S_*) */
     bool guest_tf;
+    bool raise_ud;              /* a SYSCALL: raise #UD, do not run it (guard) */
     char want[96];              /* what the modelled CPU gives */
     uint32_t want_flags;        /* PGE_FLAGS: EFLAGS the modelled CPU leaves */
 };
 
 int pg_watch_init(struct vm *vm, char *err, size_t errlen);
+int pg_watch_guard(struct vm *vm, char *err, size_t errlen);
+bool pg_watch_records(const struct vm *vm);
 void pg_watch_destroy(struct vm *vm);
 bool pg_watch_fetch_fault(struct vm *vm, uint32_t lin);
 bool pg_watch_begin(struct vm *vm, struct pg_step *st);

@@ -187,6 +187,13 @@ void run_direct(struct vm *vm, bool step)
     user_prefault(vm);
     struct pg_step ps = { .kind = 0 };
     bool watch_step = vm->pg && pg_watch_begin(vm, &ps);
+    if (ps.raise_ud) {
+        /* A SYSCALL the host must not run (monitor/pg_watch.h, the guard):
+         * the model's #UD at it, every register as it was. */
+        vm->stats.direct_syscall_ud++;
+        cpu_raise(c, EXC_UD, 0);
+        return;
+    }
     direct_run(vm, step || watch_step);
     if (vm->stop)
         return;

@@ -3,7 +3,9 @@
 ; at CPL 3 and at CPL 0.  Each case is at global label m_<name> and resumes
 ; at n_<name>; model.c holds what each must raise.  EAX points at an aligned
 ; scratch buffer, EBX at a misaligned one, for the forms with a memory
-; operand (the exception comes before any access); both are set again
+; operand (the exception comes before any access), ECX holds a mark that
+; an instruction which raises its exception must leave alone (SYSCALL,
+; were it run, would put the return address there); all are set again
 ; before every case, since a case the host runs silently at CPL 3 may
 ; change them (VMCALL on a KVM-hosted host returns -KVM_EPERM in EAX).
 bits 32
@@ -15,11 +17,13 @@ m_buf:          resb 1024
 
 section .text
 global u_model
+ECX_MARK equ 0x5EC5EC5E                 ; model.c checks it at each exception
 
 %macro CASE 2+                          ; CASE name, bytes...
 global m_%1, n_%1
         mov eax, m_buf
         lea ebx, [m_buf + 8]            ; 8-byte aligned, not 16
+        mov ecx, ECX_MARK               ; what SYSCALL would overwrite
 m_%1:   %2
 n_%1:
 %endmacro

@@ -59,6 +59,23 @@ Test(host_plan, amd_sysenter_is_ud)
     cr_assert_eq(host_ring3_event(&p, SIGSEGV, false, NULL), R3_EXCEPTION);
 }
 
+/* SYSCALL that enters the host kernel loses its address there: the guard
+ * is on unless the probe saw #UD, and off where nothing runs directly. */
+Test(host_plan, syscall_guard_unless_syscall_is_ud)
+{
+    struct host_facts f = amd();
+    cr_assert(host_plan_from(&f).syscall_guard);
+    f.syscall32 = HA_SIGSEGV;           /* inconclusive: guard, whatever the vendor */
+    cr_assert(host_plan_from(&f).syscall_guard);
+    f = intel();
+    cr_assert_not(host_plan_from(&f).syscall_guard);
+    f.syscall32 = HA_SIGSYS;            /* an Intel that entered the kernel after all */
+    cr_assert(host_plan_from(&f).syscall_guard);
+    f.compat32 = false;
+    f.syscall32 = HA_NOT_TRIED;
+    cr_assert_not(host_plan_from(&f).syscall_guard);
+}
+
 Test(host_plan, unprobed_answers_follow_the_vendor)
 {
     struct host_facts f = intel();
