@@ -66,6 +66,19 @@ void bt_lookup_install(struct vm *vm, const struct tu *tu);
 bool bt_user_mode(const struct vcpu *c);
 int bt_table(struct vm *vm);
 
+/* 16-bit code (bt/xl_16.c): real mode, or a 16-bit code segment at CPL 0,
+ * with a 64 KiB code limit and outside virtual-8086 mode.  It is
+ * translated like 32-bit code, but its TUs read every segment base at run
+ * time (real-mode code reloads DS and ES all the time), so they do not
+ * depend on bt_segment_key: they are found by linear address and mode key
+ * (bt_mode_key: CS base and selector, and which segments have 64 KiB or
+ * 4 GiB limits), in their own lookup table.  bt_mode_key is 0 for 32-bit
+ * code.  bt_t16_sync empties that table when what its entries assume no
+ * longer holds (bt/tc.c). */
+bool bt_code16(const struct vcpu *c);
+uint64_t bt_mode_key(const struct vcpu *c);
+void bt_t16_sync(struct vcpu *c);
+
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
  * the guest instruction it belongs to, *fix to the TU_FIX_* registers that
  * hold host pointers there (bt/tc.h), and return true. */

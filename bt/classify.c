@@ -58,7 +58,7 @@ void classify_init(void)
     done = true;
 }
 
-static bool is_string_opcode(const ZydisDecodedInstruction *ins)
+bool is_string_opcode(const ZydisDecodedInstruction *ins)
 {
     return ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0xA4 &&
            ins->opcode <= 0xAF && ins->opcode != 0xA8 && ins->opcode != 0xA9;
@@ -83,7 +83,6 @@ static enum kind at_cpl3(enum kind k)
     return k == K_CLI || k == K_STI || k == K_MOV_FROM_CR || k == K_RDTSC ? K_EMULATE : k;
 }
 
-static enum kind classify_kind(struct xlat *x);
 
 /* Does the instruction have a memory operand, explicit or implicit (the
  * stack of PUSH, DS:[EBX+AL] of XLAT, ...)?  LEA's counts too: its
@@ -114,6 +113,22 @@ bool bt_stack_flat(const struct vcpu *c)
     return ss->base == 0 && bt_seg_unlimited(ss) && SEG_ATTR_DB(ss->attr);
 }
 
+/* May a memory operand be reached by translated code without a limit
+ * check?  32-bit code: through FS or GS (checked at run time,
+ * emit_linear_r11) or a segment without a limit.  16-bit code: a 16-bit
+ * address through a segment of 64 KiB or more, or a 32-bit one through a
+ * 4 GiB segment or a 64 KiB one (checked at run time). */
+static bool mem_translatable(const struct xlat *x, const ZydisDecodedOperand *m)
+{
+    int s = seg_index(m->mem.segment);
+    if (!x->t16)
+        return s == S_FS || s == S_GS || bt_seg_unlimited(&x->c->seg[s]);
+    int lc = seg_limit_class(&x->c->seg[s]);
+    if (x->ins.address_width == 16)
+        return lc != LIM_SMALL;
+    return lc == LIM_4G || lc == LIM_64K;
+}
+
 enum kind classify(struct xlat *x)
 {
     enum kind k = classify_kind(x);
@@ -122,7 +137,7 @@ enum kind classify(struct xlat *x)
     return x->user ? at_cpl3(k) : k;
 }
 
-static enum kind classify_kind(struct xlat *x)
+enum kind classify_kind(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
     switch (cpu_model_insn(ins)) {          /* the model's instruction set (cpu/cpuid.h) */
@@ -168,9 +183,8 @@ static enum kind classify_kind(struct xlat *x)
         }
     }
     const ZydisDecodedOperand *m = mem_operand(x);
-    int ms = m ? seg_index(m->mem.segment) : S_DS;
-    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM && ms != S_FS && ms != S_GS &&
-        !bt_seg_unlimited(&x->c->seg[ms]) && emulate_supports(ins->mnemonic))
+    if (m && m->mem.type == ZYDIS_MEMOP_TYPE_MEM && !mem_translatable(x, m) &&
+        emulate_supports(ins->mnemonic))
         return K_EMULATE;
     if (ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0x40 && ins->opcode <= 0x4F)
         return K_INCDEC_SHORT;
@@ -186,8 +200,13 @@ static enum kind classify_kind(struct xlat *x)
             return K_LOOP_CX;
         if ((k == K_COPY || k == K_CLD || k == K_STD) && !touches_memory(x))
             return k;
-        return k == K_COPY && m && (ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) ? K_COPY
-                                                                          : K_EMULATE;
+        /* xl_copy computes the address of a ModRM operand, and of the
+         * moffs of MOV A0-A3 (common in 16-bit code). */
+        bool moffs = ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0xA0 &&
+                     ins->opcode <= 0xA3;
+        return k == K_COPY && m && ((ins->attributes & ZYDIS_ATTRIB_HAS_MODRM) || (x->t16 && moffs))
+                   ? K_COPY
+                   : K_EMULATE;
     }
     if (is_string_opcode(ins))
         return K_STRING;

@@ -53,13 +53,54 @@ static void tc_emit_common(struct tc *tc)
     tc->free = (uint8_t *)(((uintptr_t)e.p + 63) & ~(uintptr_t)63);
 }
 
+static void table_reset(struct tc *tc, int m)
+{
+    for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
+        tc->lookup_keys[m][i] = 0;
+        tc->lookup_code[m][i] = (uint64_t)(uintptr_t)tc->miss_stub;
+    }
+}
+
+/* Table TC_T16 empty, assuming nothing yet of the selectors' bases. */
+static void t16_reset(struct tc *tc)
+{
+    table_reset(tc, TC_T16);
+    memset(tc->t16_sel_base, 0xFF, 65536 * sizeof *tc->t16_sel_base);
+}
+
 static void lookup_reset(struct tc *tc)
 {
     for (int m = 0; m < TC_TABLES; m++)
-        for (uint32_t i = 0; i < TC_LOOKUP_ENTRIES; i++) {
-            tc->lookup_keys[m][i] = 0;
-            tc->lookup_code[m][i] = (uint64_t)(uintptr_t)tc->miss_stub;
-        }
+        if (m != TC_T16)
+            table_reset(tc, m);
+    t16_reset(tc);
+}
+
+/*
+ * The entries of table TC_T16 are keyed by IP and CS selector only, but a
+ * 16-bit TU is made for one CS base and one set of segment-limit classes
+ * (bt_mode_key).  A selector keeps its base in real mode (base = selector
+ * * 16), not necessarily in protected mode or across a mode switch; the
+ * limit classes change only at mode switches.  So before 16-bit code runs,
+ * and before a TU goes into the table, the table is emptied if the current
+ * CS selector had another base in it, or the limits differ: every entry
+ * the code can reach (near branches keep CS) then matches the current
+ * state.
+ */
+void bt_t16_sync(struct vcpu *c)
+{
+    struct tc *tc = c->bt.tc;
+    uint64_t mk = bt_mode_key(c);
+    uint32_t limits = (uint32_t)(mk >> 32) & 0xFFFF;
+    uint16_t sel = c->seg[S_CS].sel;
+    uint32_t base = c->seg[S_CS].base;
+    if (limits != tc->t16_limits ||
+        (tc->t16_sel_base[sel] != ~0u && tc->t16_sel_base[sel] != base)) {
+        t16_reset(tc);
+        tc->t16_limits = limits;
+        tc->stats->bt_t16_resets++;
+    }
+    tc->t16_sel_base[sel] = base;
 }
 
 int bt_init(struct vm *vm, char *err, unsigned long errlen)
@@ -88,7 +129,8 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
         tc->lookup_keys[m] = (uint32_t *)lt;
         tc->lookup_code[m] = (uint64_t *)(lt + TC_LOOKUP_CODE_OFF);
     }
-    if (!tc->tus || !tc->map || !tc->links)
+    tc->t16_sel_base = malloc(65536 * sizeof *tc->t16_sel_base);
+    if (!tc->tus || !tc->map || !tc->links || !tc->t16_sel_base)
         goto oom;
     if (fpu_gate_init(err, errlen) < 0)
         return -1;
@@ -122,6 +164,7 @@ void bt_destroy(struct vm *vm)
     free(tc->map);
     free(tc->links);
     free(tc->page_tus);
+    free(tc->t16_sel_base);
     for (int v = 0; v < SHADOW_VIEWS; v++)
         free(tc->user[v].tus);
     for (int m = 0; m < TC_TABLES; m++)
@@ -132,10 +175,11 @@ void bt_destroy(struct vm *vm)
     vm_cpu(vm)->bt.tc = NULL;
 }
 
-struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
+struct tu *tc_find_key(struct tc *tc, uint32_t lin, int table, uint64_t mkey)
 {
     for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next)
-        if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].table == table)
+        if (tc->tus[i].lin == lin && tc->tus[i].valid && tc->tus[i].table == table &&
+            tc->tus[i].mkey == mkey)
             return &tc->tus[i];
     return NULL;
 }
@@ -158,12 +202,12 @@ bool tc_maps_to(struct vm *vm, uint32_t lin_page, uint32_t pa_page, bool user)
            (pa & ~(GUEST_PAGE_SIZE - 1)) == pa_page;
 }
 
-struct tu *tc_revive(struct vm *vm, uint32_t lin, int table)
+struct tu *tc_revive(struct vm *vm, uint32_t lin, int table, uint64_t mkey)
 {
     struct tc *tc = tc_of(vm);
     for (int32_t i = tc->hash[tc_hash_of(lin)]; i >= 0; i = tc->tus[i].hash_next) {
         struct tu *tu = &tc->tus[i];
-        if (!tu->dormant || tu->lin != lin || tu->table != table)
+        if (!tu->dormant || tu->lin != lin || tu->table != table || tu->mkey != mkey)
             continue;
         uint32_t lp[2];
         tu_lin_pages(tu, lp);
@@ -217,8 +261,14 @@ void tc_insert(struct tc *tc, struct tu *tu)
 void bt_lookup_install(struct vm *vm, const struct tu *tu)
 {
     struct tc *tc = tc_of(vm);
-    uint32_t slot = tc_lookup_slot(tu->eip);
-    tc->lookup_keys[tu->table][slot] = tu->eip;
+    /* 16-bit code beyond IP 0xFFFF (a 4 GiB CS) has no key there. */
+    if (tu->table == TC_T16 && tu->eip > 0xFFFF)
+        return;
+    if (tu->table == TC_T16)
+        bt_t16_sync(vm_cpu(vm));
+    uint32_t key = tu_lookup_key(tu);
+    uint32_t slot = tc_lookup_slot(key);
+    tc->lookup_keys[tu->table][slot] = key;
     tc->lookup_code[tu->table][slot] = (uint64_t)(uintptr_t)tu->code;
 }
 
@@ -241,7 +291,7 @@ static struct tu *tu_of_code(struct tc *tc, const uint8_t *p)
 void bt_link(struct vm *vm, uint8_t *site, void *target_code, uint32_t target_lin)
 {
     struct tc *tc = tc_of(vm);
-    struct tu *target = tc_find(tc, target_lin, bt_table(vm));
+    struct tu *target = tc_find_key(tc, target_lin, bt_table(vm), bt_mode_key(vm_cpu(vm)));
     if (!target || target->code != target_code || tc->nlinks >= TC_MAX_LINKS)
         return;
     /* The site must still belong to a live TU (a flush may have come between). */
@@ -283,7 +333,7 @@ bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *f
 static void tu_unhook(struct tc *tc, struct tu *tu)
 {
     tu->valid = false;
-    uint32_t slot = tc_lookup_slot(tu->eip);
+    uint32_t slot = tc_lookup_slot(tu_lookup_key(tu));
     if (tc->lookup_code[tu->table][slot] == (uint64_t)(uintptr_t)tu->code) {
         tc->lookup_keys[tu->table][slot] = 0;
         tc->lookup_code[tu->table][slot] = (uint64_t)(uintptr_t)tc->miss_stub;
@@ -372,7 +422,11 @@ void bt_prepare_segments(struct vcpu *c)
      * user-mode fault, exactly as for directly executed ring 3. */
     bool user = bt_user_mode(c);
     c->bt.xview = user ? 0 : c->bt.kview;
-    c->bt.lookup_table = (uint64_t)(uintptr_t)c->bt.tc->lookup_base[user ? 1 + shadow_current_view(c->vm) : 0];
+    bool code16 = bt_code16(c);
+    if (code16)
+        bt_t16_sync(c);
+    c->bt.lookup_table = (uint64_t)(uintptr_t)c->bt.tc->lookup_base[code16 ? TC_T16
+                                                                    : user ? 1 + shadow_current_view(c->vm) : 0];
     c->bt.fpu_gate = fpu_gate_for(c->cr0, c->cr4);
     /* Alignment checks (#AC) apply at CPL 3 with CR0.AM and EFLAGS.AC: the
      * host checks translated code's guest accesses then, as for direct

@@ -46,7 +46,10 @@ struct tu {
     int32_t links;             /* first incoming patched branch in tc->links, -1 none */
     bool valid;
     bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
-    uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3 */
+    uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3,
+                                * TC_T16 for 16-bit code */
+    uint64_t mkey;             /* 16-bit code: the CS and segment-limit state it was made
+                                * under (bt_mode_key); 0 for 32-bit code */
     bool dormant;              /* not valid: a code page of it lost its mapping, but the
                                 * TU stays findable by tc_revive should the page map the
                                 * same frame again (an exec of the same program, a switch
@@ -55,8 +58,10 @@ struct tu {
 
 /* The lookup tables: [0] for CPL 0, [1 + v] for CPL 3 in shadow view v
  * (an address space: user code at one linear address differs between
- * them). */
-#define TC_TABLES (1 + SHADOW_VIEWS)
+ * them), [TC_T16] for 16-bit code (real mode, 16-bit code segments at
+ * CPL 0), keyed by IP | CS selector << 16 (bt/xl_16.c). */
+#define TC_T16 (1 + SHADOW_VIEWS)
+#define TC_TABLES (2 + SHADOW_VIEWS)
 
 /* The CPL-3 TUs of one shadow view, and the code pages they were made
  * from (linear page -> physical page), which bt_check_user walks again
@@ -118,6 +123,10 @@ struct tc {
     uint32_t *lookup_keys[TC_TABLES];
     uint64_t *lookup_code[TC_TABLES];
     uint64_t seg_key;          /* segment assumptions of the current translations */
+    /* What the entries of table TC_T16 assume besides their key: the CS
+     * base of each selector and the segment-limit classes (bt_t16_sync). */
+    uint32_t *t16_sel_base;    /* [selector], ~0u: none yet */
+    uint32_t t16_limits;
     struct tc_user user[SHADOW_VIEWS];
     struct tc_kernel kern;
     struct stats *stats;       /* the machine's counters (cpu/counters.h) */
@@ -150,12 +159,23 @@ static inline uint32_t tc_hash_of(uint32_t lin)
     return (lin * 2654435761u) >> (32 - TC_HASH_BITS);
 }
 
-/* The TU at linear address lin of lookup table `table` (bt_table()). */
-struct tu *tc_find(struct tc *tc, uint32_t lin, int table);
-/* A dormant TU at lin of `table` whose code pages map again the frames it
- * was made from (with the rights of its mode): made valid again (and
- * returned), or NULL. */
-struct tu *tc_revive(struct vm *vm, uint32_t lin, int table);
+/* The TU at linear address lin of lookup table `table` (bt_table()) made
+ * under mode key mkey (bt_mode_key()). */
+struct tu *tc_find_key(struct tc *tc, uint32_t lin, int table, uint64_t mkey);
+static inline struct tu *tc_find(struct tc *tc, uint32_t lin, int table)
+{
+    return tc_find_key(tc, lin, table, 0);
+}
+/* A dormant TU at lin of `table` and mkey whose code pages map again the
+ * frames it was made from (with the rights of its mode): made valid again
+ * (and returned), or NULL. */
+struct tu *tc_revive(struct vm *vm, uint32_t lin, int table, uint64_t mkey);
+/* The key of a TU in its lookup table: its EIP, with the CS selector in
+ * the high half for 16-bit code. */
+static inline uint32_t tu_lookup_key(const struct tu *tu)
+{
+    return tu->table == TC_T16 ? (tu->eip & 0xFFFF) | (uint32_t)(tu->mkey >> 48) << 16 : tu->eip;
+}
 struct tu *tc_alloc(struct tc *tc);
 void tc_insert(struct tc *tc, struct tu *tu);
 /* Remember a CPL-3 TU and its code pages for bt_check_user and

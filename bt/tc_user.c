@@ -120,5 +120,7 @@ bool bt_user_mode(const struct vcpu *c)
 
 int bt_table(struct vm *vm)
 {
+    if (bt_code16(vm_cpu(vm)))
+        return TC_T16;
     return bt_user_mode(vm_cpu(vm)) ? 1 + shadow_current_view(vm) : 0;
 }

@@ -85,7 +85,8 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
             n = 15;
         mmu_read(c, x->lin, x->bytes, n, acc, NULL);
     }
-    ZyanStatus st = ZydisDecoderDecodeFull(xl_decoder(), x->bytes, n, &x->ins, x->ops);
+    ZyanStatus st = ZydisDecoderDecodeFull(x->t16 ? xl_decoder16() : xl_decoder(), x->bytes, n,
+                                           &x->ins, x->ops);
     /* The instruction goes on into the next page and that page cannot be
      * fetched from: the processor's fetch of its first byte there faults
      * (CR2 = that byte, EIP = the instruction; SDM vol. 3A 4.7).  Raised
@@ -99,6 +100,10 @@ static int fetch_decode(struct xlat *x, uint32_t *pa, struct mmu_fault *f)
     if (ZYAN_FAILED(st))
         return -2;
     x->next_eip = x->eip + x->ins.length;
+    /* 16-bit code with a 64 KiB CS limit (bt_code16): an instruction
+     * that does not end within it is the emulator's (#GP(0)). */
+    if (x->t16 && x->c->seg[S_CS].limit == 0xFFFF && x->next_eip - 1 > 0xFFFF)
+        return -2;
     return 0;
 }
 
@@ -131,6 +136,8 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_ENTER: xl_enter(x); break;
     case K_STRING: xl_string(x); break;
     case K_EMULATE: xl_emulate(x); break;
+    case K_STACK16: xl_stack16(x); break;
+    case K_BRANCH16: xl_branch16(x); break;
     case K_CLI: {
         static const uint8_t op = 0xC6;     /* mov byte [r15+vif], 0 */
         emit_mem(&x->e, 0, &op, 1, 0, H_R15, -1, 1, VCPU_OFF_VIF);
@@ -215,7 +222,8 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
 {
     struct tc *tc = tc_of(vm);
     struct vcpu *c = vm_cpu(vm);
-    struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c), .single = single };
+    struct xlat x = { .vm = vm, .c = c, .tc = tc, .user = bt_user_mode(c), .single = single,
+                      .t16 = bt_code16(c) };
     *final = false;
     if (tc->free + 4096 + BT_MAX_INSNS * 160 > tc->end || tc->ntus + 1 >= TC_MAX_TUS ||
         tc->nmap + BT_MAX_INSNS >= TC_MAX_MAP)
@@ -223,6 +231,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
     x.tu = tc_alloc(tc);
     x.tu->user = x.user;
     x.tu->table = (uint8_t)bt_table(vm);
+    x.tu->mkey = bt_mode_key(c);
     x.tu->code = tc->free;
     x.tu->map_first = tc->nmap;
     x.e = (struct emit){ tc->free, tc->end, false };
@@ -287,7 +296,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
             mmu_translate(c, last_lin, ACC_FETCH | ACC_NOSET | (x.user ? ACC_USER : 0), &last_pa,
                           NULL) == MMU_OK)
             x.tu->page[1] = last_pa & ~(GUEST_PAGE_SIZE - 1);
-        enum kind k = classify(&x);
+        enum kind k = x.t16 ? classify16(&x) : classify(&x);
         enum fpu_class fk = fpu_class(&x.ins, x.ops);
         if (fk != FPU_NONE)
             emit_fpu_gate(&x, fk);
@@ -298,6 +307,8 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
         }
         x.tu->guest_len = x.next_eip - x.tu->eip;
         tc->stats->bt_guest_insns++;
+        if (x.t16)
+            tc->stats->bt16_guest_insns++;
         x.eip = x.next_eip;
         if (x.end_after && --x.end_after == 0 && !x.ended) {
             /* After the STI shadow: if anything is pending, leave here. */
@@ -333,15 +344,18 @@ void *bt_find_or_translate(struct vm *vm, bool single)
     struct vcpu *c = vm_cpu(vm);
     struct tc *tc = tc_of(vm);
     classify_init();
-    uint64_t key = bt_segment_key(c);
-    if (key != tc->seg_key)
+    /* 16-bit code reads its segment bases at run time: only 32-bit
+     * translations depend on the segment key. */
+    bool code16 = bt_code16(c);
+    if (!code16 && bt_segment_key(c) != tc->seg_key)
         bt_flush(vm, "segment bases changed");
     uint32_t lin = c->seg[S_CS].base + c->eip;
+    uint64_t mkey = bt_mode_key(c);
     if (!single) {
         int table = bt_table(vm);
-        struct tu *tu = tc_find(tc, lin, table);
+        struct tu *tu = tc_find_key(tc, lin, table, mkey);
         if (!tu)
-            tu = tc_revive(vm, lin, table);
+            tu = tc_revive(vm, lin, table, mkey);
         if (tu) {
             /* Put it back in the indirect-branch table: it may have been
              * displaced by another EIP with the same slot (an indirect
@@ -371,15 +385,17 @@ void *bt_find_or_translate(struct vm *vm, bool single)
         tu->lin = ~0u;
     } else {
         tc->stats->bt_blocks++;
+        if (code16)
+            tc->stats->bt16_blocks++;
         shadow_code_page(vm, tu->page[0], true);
         if (tu->page[1] != tu->page[0])
             shadow_code_page(vm, tu->page[1], true);
         bt_lookup_install(vm, tu);
     }
     if (vm_tracing(vm))
-        fprintf(stderr, "[bt] TU #%u eip=%08x %u insns, %u host bytes%s%s\n", tc->ntus - 1,
+        fprintf(stderr, "[bt] TU #%u eip=%08x %u insns, %u host bytes%s%s%s\n", tc->ntus - 1,
                 tu->eip, tu->ninsn, tu->code_len, single ? " (single step)" : "",
-                tu->user ? " (CPL 3)" : "");
+                tu->user ? " (CPL 3)" : "", code16 ? " (16-bit)" : "");
     vm_block_translated(vm, lin, tu->guest_len, tu->code, tu->code_len);
     return tu->code;
 }

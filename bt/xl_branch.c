@@ -8,6 +8,14 @@
 #include <Zydis/Zydis.h>
 #include "bt/xlat.h"
 
+/* next EIP + displacement; in 16-bit code with a 16-bit operand size the
+ * processor cuts it to 16 bits (IP wraps within the segment). */
+uint32_t xl_branch_target(const struct xlat *x)
+{
+    uint32_t t = x->next_eip + (uint32_t)x->ops[0].imm.value.s;
+    return x->t16 && x->ins.operand_width == 16 ? t & 0xFFFF : t;
+}
+
 void xl_call(struct xlat *x)
 {
     const ZydisDecodedOperand *t = &x->ops[0];
@@ -58,14 +66,14 @@ void xl_jmp(struct xlat *x)
 void xl_jcc(struct xlat *x)
 {
     int cc = x->ins.opcode & 0xF;           /* 0x7x or 0x0F 0x8x */
-    uint32_t target = x->next_eip + (uint32_t)x->ops[0].imm.value.s;
+    uint32_t target = xl_branch_target(x);
     add_stub(x, emit_jcc(&x->e, cc, x->e.p), target);
 }
 
 /* LOOP/LOOPE/LOOPNE/JECXZ: with 0x67 the host uses ECX, as the guest does. */
 void xl_loop(struct xlat *x)
 {
-    uint32_t target = x->next_eip + (uint32_t)x->ops[0].imm.value.s;
+    uint32_t target = xl_branch_target(x);
     uint8_t op = x->ins.opcode;             /* E0..E3 */
     uint8_t seq[] = { 0x67, op, 0x02, 0xEB, 0x05 };  /* taken -> +2: jmp stub; else skip */
     emit_bytes(&x->e, seq, sizeof seq);
@@ -80,7 +88,7 @@ void xl_loop(struct xlat *x)
 void xl_loop_cx(struct xlat *x)
 {
     struct emit *e = &x->e;
-    uint32_t target = x->next_eip + (uint32_t)x->ops[0].imm.value.s;
+    uint32_t target = xl_branch_target(x);
     uint8_t op = x->ins.opcode;
     static const uint8_t test_cx[] = { 0x49, 0x89, 0xCB,        /* mov r11, rcx */
                                        0x0F, 0xB7, 0xC9 };      /* movzx ecx, cx */

@@ -146,14 +146,14 @@ void xl_copy(struct xlat *x)
     if (xlat) {
         int s = (ins->attributes & ZYDIS_ATTRIB_HAS_SEGMENT) ? seg_index(x->ops[1].mem.segment)
                                                              : S_DS;
-        if (seg_is_static(x->c, s) && !a16)
+        if (!seg_needs_base(x, s) && !a16)
             copy_direct(x, false);
         else
             xl_emulate(x);          /* rare: the emulator has XLAT */
         return;
     }
     bool agen = m->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
-    if (!a16 && (agen || seg_is_static(x->c, seg_index(m->mem.segment))))
+    if (!a16 && (agen || !seg_needs_base(x, seg_index(m->mem.segment))))
         copy_direct(x, agen);
     else
         copy_computed(x, m, agen);

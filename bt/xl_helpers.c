@@ -39,6 +39,11 @@ bool seg_is_static(const struct vcpu *c, int s)
     return s != S_FS && s != S_GS && c->seg[s].base == 0;
 }
 
+bool seg_needs_base(const struct xlat *x, int s)
+{
+    return x->t16 || !seg_is_static(x->c, s);
+}
+
 /* Prefixes of every guest memory access: a 32-bit address, so that guest
  * addresses wrap at 4 GiB as on the guest; and GS, whose base is the
  * kernel view, at CPL 0.  CPL-3 code addresses the user view, which is
@@ -54,6 +59,34 @@ static int32_t seg_base_off(int s)
 {
     return (int32_t)(offsetof(struct vcpu, seg) + (size_t)s * sizeof(struct seg) +
                      offsetof(struct seg, base));
+}
+
+/*
+ * 16-bit code with a 32-bit address through a segment with a 64 KiB limit
+ * (SeaBIOS's 16-bit code, compiled by GCC with -m16, addresses its stack
+ * as [ESP+n]): an offset in r11d beyond 0xFFFF is a #GP(0) or #SS(0) on
+ * the processor, so the instruction leaves for the emulator, which raises
+ * it, before it has done anything.  The test leaves the flags alone: ECX
+ * = offset - (offset & 0xFFFF), zero exactly when the offset fits (JRCXZ).
+ */
+static void emit_offset_check_64k(struct xlat *x)
+{
+    struct emit *e = &x->e;
+    static const uint8_t test[] = {
+        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
+        0x41, 0x0F, 0xB7, 0xCB,             /* movzx ecx, r11w */
+        0xF7, 0xD1,                         /* not ecx */
+        0x41, 0x8D, 0x4C, 0x0B, 0x01,       /* lea ecx, [r11 + rcx + 1] */
+        0xE3, 0x00,                         /* jrcxz fits (patched below) */
+    };
+    static const uint8_t restore[] = { 0x4C, 0x89, 0xD1 };  /* mov rcx, r10 */
+    emit_bytes(e, test, sizeof test);
+    uint8_t *rel = e->p - 1;
+    emit_bytes(e, restore, sizeof restore);
+    emit_exit(x, x->eip, EXIT_EMULATE);
+    if (!e->overflow)
+        *rel = (uint8_t)(e->p - (rel + 1));
+    emit_bytes(e, restore, sizeof restore);             /* fits: */
 }
 
 /*
@@ -74,7 +107,7 @@ void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int3
                      bool addr16)
 {
     static const uint8_t mov = 0x8B, movb = 0x8A, lea = 0x8D;
-    if ((s == S_FS || s == S_GS) && emulate_supports(x->ins.mnemonic)) {
+    if ((s == S_FS || s == S_GS) && !x->t16 && emulate_supports(x->ins.mnemonic)) {
         emit_mem(&x->e, EM_W, &mov, 1, H_R11, H_R15, -1, 1,
                  VCPU_OFF_SEGLIMIT + (s == S_GS ? 8 : 0));       /* mov r11, [r15+guard] */
         emit_mem(&x->e, 0, &movb, 1, H_R11, H_R11, -1, 1, 0);    /* mov r11b, [r11] */
@@ -83,8 +116,10 @@ void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int3
     if (addr16) {
         static const uint8_t movzx[] = { 0x45, 0x0F, 0xB7, 0xDB };  /* movzx r11d, r11w */
         emit_bytes(&x->e, movzx, sizeof movzx);
+    } else if (x->t16 && seg_limit_class(&x->c->seg[s]) == LIM_64K) {
+        emit_offset_check_64k(x);
     }
-    if (!seg_is_static(x->c, s)) {
+    if (seg_needs_base(x, s)) {
         emit_mem(&x->e, 0, &mov, 1, H_R10, H_R15, -1, 1, seg_base_off(s));  /* mov r10d, base */
         emit_mem(&x->e, EM_A32, &lea, 1, H_R11, H_R11, H_R10, 1, 0);       /* lea r11d, [r11+r10] */
     }
@@ -113,7 +148,7 @@ void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl,
     int base = gpr_id(m->mem.base), index = gpr_id(m->mem.index);
     int scale = m->mem.scale ? m->mem.scale : 1, s = seg_index(m->mem.segment);
     int32_t disp = (int32_t)m->mem.disp.value + disp_adj;
-    if (seg_is_static(x->c, s) && x->ins.address_width != 16) {
+    if (!seg_needs_base(x, s) && x->ins.address_width != 16) {
         emit_mem(&x->e, fl | guest_mem_fl(x), op, oplen, reg, base, index, scale, disp);
         return;
     }

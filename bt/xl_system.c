@@ -42,7 +42,7 @@ static void load_r9_u16(struct emit *e, int off)
  * image is composed with flag-changing instructions, and POPFQ puts the
  * guest's arithmetic flags back exactly as they were.
  */
-void xl_pushfd(struct xlat *x)
+void emit_eflags_r9(struct xlat *x)
 {
     struct emit *e = &x->e;
     int scratch = VCPU_OFF_SCRATCH + 8;
@@ -71,8 +71,18 @@ void xl_pushfd(struct xlat *x)
     };
     emit_bytes(e, body2, sizeof body2);
     (void)mov;
+}
+
+void xl_pushfd(struct xlat *x)
+{
+    emit_eflags_r9(x);
     emit_store_stack(x, 32, H_R9, -4);
-    emit_lea(e, H_RSP, H_RSP, -4);
+    emit_lea(&x->e, H_RSP, H_RSP, -4);
+}
+
+void emit_sel_r9(struct xlat *x, ZydisRegister r)
+{
+    load_r9_u16(&x->e, sel_off(sreg_of(r)));
 }
 
 /* PUSH ES/CS/SS/DS/FS/GS with a 32-bit operand: like current processors,

@@ -20,6 +20,7 @@ enum kind {
     K_INCDEC_SHORT, K_LOOP_CX,
     K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR, K_RDTSC,
     K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD, K_IRETD,
+    K_STACK16, K_BRANCH16,      /* 16-bit code: SS:SP stack, IP-sized targets (bt/xl_16.c) */
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -38,6 +39,8 @@ struct xlat {
     int nstubs;
     bool ended;
     bool user;                  /* CPL-3 translation (bt_user_mode) */
+    bool t16;                   /* 16-bit code (bt_code16): x->ins is, after classify, the
+                                 * instruction's 32-bit-mode twin (bt/xl_16.c) */
     bool single;                /* one instruction, then back to the run loop */
     int end_after;              /* >0: end the TU after this many more instructions (STI shadow) */
     bool stopped;               /* xl_unsupported stopped the run */
@@ -49,6 +52,25 @@ struct xlat {
 void record_map(struct xlat *x, unsigned fix);
 /* bt/translate.c: the decoder of guest code (32-bit mode, 32-bit stack). */
 const ZydisDecoder *xl_decoder(void);
+/* bt/xl_16.c: 16-bit code. */
+const ZydisDecoder *xl_decoder16(void);
+enum kind classify16(struct xlat *x);
+void xl_stack16(struct xlat *x);
+void xl_branch16(struct xlat *x);
+/* Limit class of a segment for 16-bit code (part of bt_mode_key). */
+enum { LIM_SMALL, LIM_64K, LIM_BIG, LIM_4G };
+int seg_limit_class(const struct seg *s);
+/* Does this segment need its base added (not flat, or 16-bit code)? */
+bool seg_needs_base(const struct xlat *x, int s);
+/* bt/classify.c: the class of a 32-bit instruction (the 16-bit twin's too). */
+enum kind classify_kind(struct xlat *x);
+bool is_string_opcode(const ZydisDecodedInstruction *ins);
+/* bt/xl_branch.c: the target of a direct branch, IP-sized in 16-bit code. */
+uint32_t xl_branch_target(const struct xlat *x);
+/* bt/xl_system.c: r9d := the guest's EFLAGS image (PUSHF). */
+void emit_eflags_r9(struct xlat *x);
+/* bt/xl_system.c: r9d := the selector of segment register Sreg operand r. */
+void emit_sel_r9(struct xlat *x, ZydisRegister r);
 void classify_init(void);
 void xl_unsupported(struct xlat *x, const char *what);
 enum kind classify(struct xlat *x);

@@ -19,7 +19,6 @@
  * FPU/MMX/SSE instruction raises #NM/#UD exactly (docs/direct.md, "FPU").
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include "monitor/engine.h"
@@ -286,18 +285,17 @@ static void bt_interrupts(struct vm *vm)
         interrupts(vm);
 }
 
-/* Real-address mode (CR0.PE clear) and 16-bit code segments (CS.D = 0)
- * are interpreted, not translated: the translator decodes 32-bit code and
- * direct execution assumes 32-bit protected mode, so the emulator, which
- * decodes by CS.D, runs them: one instruction here, as many in a row as
+/* Virtual-8086 mode (cpu/v86.h), and 16-bit code the translator does not
+ * take (bt_code16: a CS limit other than 64 KiB, CPL 3 translated while
+ * CR0.TS is set), are interpreted: the emulator, which decodes by CS.D,
+ * runs them one instruction here, as many in a row as
  * run_interpreted_turn() allows per turn of the run loop, with
- * interrupts delivered in between (through the IVT in real mode,
- * cpu/realmode.c), HLT, EFLAGS.TF and the debugger's breakpoints and
- * single steps as for translated code.  The emulator reads guest memory
- * itself (walking the guest's tables if paging is on), so the shadow MMU's
- * views are not entered.  Virtual-8086 mode (cpu/v86.h) comes here too:
- * the emulator reaches its memory as a CPL-3 user through the guest's
- * tables, and every event it takes leaves for a ring-0 handler. */
+ * interrupts delivered in between, HLT, EFLAGS.TF and the debugger's
+ * breakpoints and single steps as for translated code.  The emulator reads
+ * guest memory itself (walking the guest's tables if paging is on), so the
+ * shadow MMU's views are not entered.  In virtual-8086 mode it reaches its
+ * memory as a CPL-3 user through the guest's tables, and every event it
+ * takes leaves for a ring-0 handler. */
 static void run_interpreted(struct vm *vm, bool gdb_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -317,16 +315,18 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
         gdb_stop(vm, SIGTRAP);
 }
 
-/* Does CS:EIP run interpreted (real mode, virtual-8086 mode, a 16-bit code
- * segment that is not run directly)?  *direct: it runs directly. */
+/* Does CS:EIP run interpreted (virtual-8086 mode, 16-bit code the
+ * translator does not take)?  *direct: it runs directly. */
 static bool interpreted_here(struct vcpu *c, bool *direct)
 {
     /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
      * (the host decodes a 16-bit code segment of its LDT mirror itself);
-     * the translator decodes 32-bit code only, so 16-bit code it would
-     * have to translate is interpreted, as real mode is. */
+     * the translator takes 32-bit code, and real mode and 16-bit code
+     * segments at CPL 0 (bt_code16). */
     bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
     *direct = protected32 && runs_directly(c);
+    if (!*direct && bt_code16(c))
+        return false;
     return !protected32 || (!*direct && !SEG_ATTR_DB(c->seg[S_CS].attr));
 }
 
@@ -400,7 +400,7 @@ static void run_interpreted_turn(struct vm *vm)
  * the cached translations before the cache is flushed for them. */
 #define BT_KEY_GRACE 64
 
-/* The time spent interpreted (real mode, 16-bit code), taken at the
+/* The time spent in real mode or 16-bit code (translated or interpreted), taken at the
  * switches in and out, where reading the clock costs nothing next to the
  * switch. */
 static void realmode_clock(struct vm *vm, bool interpreted)
@@ -425,7 +425,8 @@ static void bt_run(struct vm *vm)
     struct vcpu *c = &vm->cpu;
     bool direct;
     bool interpreted = interpreted_here(c, &direct);
-    realmode_clock(vm, interpreted);
+    bool code16 = bt_code16(c);
+    realmode_clock(vm, interpreted || code16);
     if (interpreted) {
         run_interpreted_turn(vm);
         return;
@@ -464,7 +465,7 @@ static void bt_run(struct vm *vm)
      * instructions first, so that such a stretch does not flush the whole
      * translation cache on the way in and again on the way out.  Code that
      * stays with other segments is flushed for after BT_KEY_GRACE. */
-    if (!bt_segments_match(vm) && c->bt.unkeyed_steps < BT_KEY_GRACE) {
+    if (!code16 && !bt_segments_match(vm) && c->bt.unkeyed_steps < BT_KEY_GRACE) {
         c->bt.unkeyed_steps++;
         vm->stats.bt_unkeyed_steps++;
         host_timer_at(vm, run_next_deadline(vm));

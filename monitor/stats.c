@@ -44,6 +44,9 @@ static const struct counter {
 } fixed_counters[] = {
     C("bt.blocks", bt_blocks, G_TRANSLATOR, "translation units made"),
     C("bt.guest_insns", bt_guest_insns, G_TRANSLATOR, "guest instructions translated"),
+    C("bt.code16_blocks", bt16_blocks, G_TRANSLATOR, "of bt.blocks: 16-bit code (real mode, 16-bit code segments at CPL 0)"),
+    C("bt.code16_insns", bt16_guest_insns, G_TRANSLATOR, "of bt.guest_insns: 16-bit code"),
+    C("bt.code16_table_resets", bt_t16_resets, G_TRANSLATOR, "16-bit lookup table emptied: a CS selector changed base, or the segment limits changed"),
     C("bt.tc_bytes", bt_tc_bytes, G_TRANSLATOR, "bytes of host code emitted"),
     C("bt.chained", bt_chained, G_TRANSLATOR, "direct branches patched to jump from unit to unit"),
     C("bt.lookup_misses", bt_lookup_misses, G_TRANSLATOR, "indirect branches whose target was not in the lookup table"),

@@ -517,7 +517,7 @@ Test(cache, cpl3_tus_checked_against_their_code_pages)
     /* The TU sleeps: once its page maps the frame it came from again (here
      * at once: paging is off), it is found without a new translation. */
     cr_assert(u->dormant && !u->valid);
-    cr_assert_eq(tc_revive(bth_vm, BTH_CODE, 1), u, "a dormant TU of an unchanged page not revived");
+    cr_assert_eq(tc_revive(bth_vm, BTH_CODE, 1, 0), u, "a dormant TU of an unchanged page not revived");
     cr_assert(u->valid && !u->dormant);
     cr_assert_eq(bth_vm->stats.bt_user_revived, 1);
     cr_assert_eq(tc_find(tc, BTH_CODE, 1), u);
@@ -527,7 +527,7 @@ Test(cache, cpl3_tus_checked_against_their_code_pages)
     bt_check_user(bth_vm);
     bt_invalidate_page(bth_vm, BTH_CODE & ~0xFFFu);
     cr_assert(!u->dormant && !u->valid);
-    cr_assert_null(tc_revive(bth_vm, BTH_CODE, 1), "a TU of a written page revived");
+    cr_assert_null(tc_revive(bth_vm, BTH_CODE, 1, 0), "a TU of a written page revived");
     c->cpl = 0;
 }
 
@@ -721,17 +721,17 @@ Test(cache, cpl0_tus_checked_against_their_code_pages)
     cr_assert_not(r->bits[i / 32] >> (i % 32) & 1, "the page is forgotten");
     cr_assert_neq(tc->lookup_keys[0][tc_lookup_slot(0x11000)], 0x11000, "still in the lookup table");
     cr_assert_eq(t2->links, -1, "T1's jump still chained into it");
-    cr_assert_null(tc_revive(bth_vm, 0x11000, 0), "revived while the page maps another frame");
+    cr_assert_null(tc_revive(bth_vm, 0x11000, 0, 0), "revived while the page maps another frame");
 
     bth_wr32(PG_PT + i * 4, 0x11000u | 3);
-    cr_assert_eq(tc_revive(bth_vm, 0x11000, 0), t2, "the page maps its frame again: revived");
+    cr_assert_eq(tc_revive(bth_vm, 0x11000, 0, 0), t2, "the page maps its frame again: revived");
     cr_assert(t2->valid && !t2->dormant);
     cr_assert_eq(bth_stats()->bt_kernel_revived, 1);
     cr_assert(r->bits[i / 32] >> (i % 32) & 1, "recorded again");
     cr_assert_eq(r->frame[i], i);
     bt_check_kernel(bth_vm, true, 0);
     bt_invalidate_page(bth_vm, 0x11000);
-    cr_assert_null(tc_revive(bth_vm, 0x11000, 0), "a TU of a written frame revived");
+    cr_assert_null(tc_revive(bth_vm, 0x11000, 0, 0), "a TU of a written frame revived");
     paging_off();
 }
 

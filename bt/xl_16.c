@@ -1,0 +1,571 @@
+/*
+ * bt/xl_16.c - 16-bit code under the translator: real mode and 16-bit code
+ * segments at CPL 0 (firmware, boot loaders, the BIOS calls of protected-
+ * mode software).
+ *
+ * A 16-bit instruction is translated through its 32-bit-mode twin: the same
+ * bytes with the operand-size (0x66) and address-size (0x67) prefixes
+ * toggled mean, in 32-bit code, the same operation on the same operands
+ * (SDM vol. 1 3.6: the D flag of CS chooses the default, the prefixes the
+ * other size).  The twin is decoded again and accepted only if the decoder
+ * sees the same mnemonic and the same operands, so instructions where a
+ * prefix is part of the opcode (SSE's 66) keep their meaning or go to the
+ * emulator.  The twin then takes the 32-bit classes and translations
+ * (bt/classify.c, bt/xl_copy.c), with two differences for 16-bit code:
+ *  - every segment base is read from struct vcpu at run time (real-mode
+ *    code reloads DS and ES all the time), and 16-bit addresses are cut to
+ *    16 bits before the base is added;
+ *  - the limits are part of the TU's mode key (bt_mode_key): a 16-bit
+ *    address through a segment of 64 KiB or more cannot pass its limit, a
+ *    32-bit address through a 64 KiB segment is checked at run time, other
+ *    segments leave the access to the emulator.
+ * The stack (SS:SP with a 16-bit SP) and near branches (IP-sized targets,
+ * IP | CS selector << 16 as the lookup key) are rewritten here.  What is
+ * neither goes to the emulator, which decodes by CS.D: far transfers, INT,
+ * IRET, POPF, segment loads, string instructions, I/O, HLT.
+ *
+ * Not modelled: a word or doubleword access at offset 0xFFFF (the
+ * processor raises #GP or #SS for the part beyond the limit; translated
+ * code reads on into the next 64 KiB), and the type and presence checks of
+ * a protected-mode data segment (as for 32-bit translated code).
+ */
+#include <stddef.h>
+#include <string.h>
+#include <Zydis/Zydis.h>
+#include "bt/xlat.h"
+#include "cpu/cpuid.h"
+#include "cpu/emulate.h"
+
+const ZydisDecoder *xl_decoder16(void)
+{
+    static ZydisDecoder d;
+    static bool init;
+    if (!init) {
+        ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
+        init = true;
+    }
+    return &d;
+}
+
+/* ---- the mode --------------------------------------------------------- */
+
+bool bt_code16(const struct vcpu *c)
+{
+    const struct seg *cs = &c->seg[S_CS];
+    return !(c->eflags & FL_VM) && c->cpl == 0 && !SEG_ATTR_DB(cs->attr) &&
+           (cs->limit == 0xFFFF || cs->limit == 0xFFFFFFFFu);
+}
+
+/* A 64 KiB code segment: EIP beyond 0xFFFF is #GP(0).  The other code
+ * segment taken, 4 GiB (SeaBIOS returns to real mode with the limit of its
+ * 16-bit protected-mode segment), lets a 32-bit operand size branch
+ * anywhere. */
+static bool cs_64k(const struct vcpu *c)
+{
+    return c->seg[S_CS].limit == 0xFFFF;
+}
+
+int seg_limit_class(const struct seg *s)
+{
+    bool expand_down = SEG_ATTR_S(s->attr) && !(s->attr & 8) && (s->attr & 4);
+    if (expand_down || s->limit < 0xFFFF)
+        return LIM_SMALL;
+    if (s->limit == 0xFFFF)
+        return LIM_64K;
+    return s->limit == 0xFFFFFFFFu ? LIM_4G : LIM_BIG;
+}
+
+/* CS base in bits 0-31, the limit classes of ES..GS (2 bits each) and
+ * SS.B in bits 32-44, the CS selector in bits 48-63. */
+uint64_t bt_mode_key(const struct vcpu *c)
+{
+    if (!bt_code16(c))
+        return 0;
+    uint64_t limits = 0;
+    for (int s = 0; s < 6; s++)
+        limits |= (uint64_t)seg_limit_class(&c->seg[s]) << (2 * s);
+    limits |= (uint64_t)SEG_ATTR_DB(c->seg[S_SS].attr) << 12;
+    return c->seg[S_CS].base | limits << 32 | (uint64_t)c->seg[S_CS].sel << 48;
+}
+
+/* A 16-bit stack the rewrites below can address: SP (SS.B clear) in a
+ * segment of 64 KiB or more. */
+static bool stack16_ok(const struct vcpu *c)
+{
+    return !SEG_ATTR_DB(c->seg[S_SS].attr) && seg_limit_class(&c->seg[S_SS]) != LIM_SMALL;
+}
+
+/* ---- the 32-bit twin ---------------------------------------------------- */
+
+static bool same_operand(const ZydisDecodedOperand *a, const ZydisDecodedOperand *b)
+{
+    if (a->type != b->type || a->size != b->size || a->visibility != b->visibility)
+        return false;
+    switch (a->type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER:
+        return a->reg.value == b->reg.value;
+    case ZYDIS_OPERAND_TYPE_MEMORY:
+        return a->mem.type == b->mem.type && a->mem.segment == b->mem.segment &&
+               a->mem.base == b->mem.base && a->mem.index == b->mem.index &&
+               a->mem.scale == b->mem.scale && a->mem.disp.value == b->mem.disp.value;
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        return a->imm.value.u == b->imm.value.u;
+    default:
+        return true;
+    }
+}
+
+/* The bytes with 0x66 (t66) and/or 0x67 (t67) toggled: removed where
+ * present, else added in front. */
+static int toggled(const struct xlat *x, bool t66, bool t67, uint8_t out[16])
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    bool has66 = false, has67 = false;
+    for (int i = 0; i < ins->raw.prefix_count; i++) {
+        has66 |= x->bytes[i] == 0x66;
+        has67 |= x->bytes[i] == 0x67;
+    }
+    int n = 0;
+    if (t66 && !has66)
+        out[n++] = 0x66;
+    if (t67 && !has67)
+        out[n++] = 0x67;
+    for (int i = 0; i < ins->length; i++) {
+        bool prefix = i < ins->raw.prefix_count;
+        if (prefix && ((t66 && x->bytes[i] == 0x66) || (t67 && x->bytes[i] == 0x67)))
+            continue;
+        if (n == 15)
+            return -1;
+        out[n++] = x->bytes[i];
+    }
+    return n;
+}
+
+/*
+ * Replace x->ins, x->ops and x->bytes by the 32-bit twin of the 16-bit
+ * instruction, if one decodes to the same operation; false if none does.
+ * Both prefixes toggled first (the usual case: an operand-size-sensitive
+ * instruction), then the address size alone (SSE, x87, byte forms, which
+ * a 0x66 would change or which ignore it), then the operand size alone.
+ */
+static bool twin32(struct xlat *x)
+{
+    static const bool tries[3][2] = { { true, true }, { false, true }, { true, false } };
+    for (int t = 0; t < 3; t++) {
+        uint8_t b[16] = { 0 };
+        int n = toggled(x, tries[t][0], tries[t][1], b);
+        ZydisDecodedInstruction ins;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (n < 0 || ZYAN_FAILED(ZydisDecoderDecodeFull(xl_decoder(), b, (ZyanUSize)n, &ins, ops)) ||
+            ins.length != n || ins.mnemonic != x->ins.mnemonic ||
+            ins.operand_count != x->ins.operand_count || ins.operand_width != x->ins.operand_width ||
+            ins.address_width != x->ins.address_width || ins.opcode_map != x->ins.opcode_map ||
+            ins.opcode != x->ins.opcode)
+            continue;
+        bool same = true;
+        for (int i = 0; i < ins.operand_count && same; i++)
+            same = same_operand(&x->ops[i], &ops[i]);
+        if (!same)
+            continue;
+        x->ins = ins;
+        memcpy(x->ops, ops, sizeof ops);
+        memcpy(x->bytes, b, sizeof b);
+        return true;
+    }
+    return false;
+}
+
+/* ---- classes ------------------------------------------------------------ */
+
+static bool is_jcc_or_loop(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
+    case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
+    case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
+    case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
+    case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
+    case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE:
+    case ZYDIS_MNEMONIC_LOOPNE: case ZYDIS_MNEMONIC_JCXZ: case ZYDIS_MNEMONIC_JECXZ:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_loop(ZydisMnemonic m)
+{
+    return m == ZYDIS_MNEMONIC_LOOP || m == ZYDIS_MNEMONIC_LOOPE || m == ZYDIS_MNEMONIC_LOOPNE ||
+           m == ZYDIS_MNEMONIC_JCXZ || m == ZYDIS_MNEMONIC_JECXZ;
+}
+
+/* A memory operand of a stack or branch instruction: a 16-bit address
+ * through a segment of 64 KiB or more (a 32-bit one goes to the
+ * emulator: rare in such instructions). */
+static bool operand16_ok(const struct xlat *x, const ZydisDecodedOperand *o)
+{
+    if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+        return true;
+    return x->ins.address_width == 16 &&
+           seg_limit_class(&x->c->seg[seg_index(o->mem.segment)]) != LIM_SMALL;
+}
+
+static enum kind stack_kind(const struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    if (!stack16_ok(x->c))
+        return K_EMULATE;
+    switch (ins->mnemonic) {
+    case ZYDIS_MNEMONIC_PUSH:
+        return operand16_ok(x, &x->ops[0]) ? K_STACK16 : K_EMULATE;
+    case ZYDIS_MNEMONIC_POP:
+        /* POP Sreg loads a segment: the emulator's. */
+        if (x->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ZydisRegisterGetClass(x->ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)
+            return K_EMULATE;
+        return operand16_ok(x, &x->ops[0]) ? K_STACK16 : K_EMULATE;
+    default:                                /* LEAVE, PUSHF, PUSHFD */
+        return K_STACK16;
+    }
+}
+
+/* Near CALL, RET and JMP: a direct target must lie within the 64 KiB
+ * limit (else the emulator raises #GP(0)); an indirect one is checked at
+ * run time. */
+static enum kind branch_kind(const struct xlat *x)
+{
+    const ZydisDecodedOperand *t = &x->ops[0];
+    if (x->ins.mnemonic != ZYDIS_MNEMONIC_JMP && !stack16_ok(x->c))
+        return K_EMULATE;
+    if (x->ins.mnemonic != ZYDIS_MNEMONIC_RET && t->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+        xl_branch_target(x) > 0xFFFF && cs_64k(x->c))
+        return K_EMULATE;
+    if (x->ins.mnemonic != ZYDIS_MNEMONIC_RET && !operand16_ok(x, t))
+        return K_EMULATE;
+    return K_BRANCH16;
+}
+
+enum kind classify16(struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    if (cpu_model_insn(ins) == MODEL_UD || ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return K_EMULATE;
+    switch (ins->mnemonic) {
+    case ZYDIS_MNEMONIC_PUSH: case ZYDIS_MNEMONIC_POP: case ZYDIS_MNEMONIC_LEAVE:
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+        return stack_kind(x);
+    case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_JMP:
+        return branch_kind(x);
+    case ZYDIS_MNEMONIC_CLI: return K_CLI;
+    case ZYDIS_MNEMONIC_STI: return K_STI;
+    case ZYDIS_MNEMONIC_CLD: return K_CLD;
+    case ZYDIS_MNEMONIC_STD: return K_STD;
+    default:
+        break;
+    }
+    if (is_jcc_or_loop(ins->mnemonic)) {
+        if (xl_branch_target(x) > 0xFFFF && cs_64k(x->c))
+            return K_EMULATE;
+        return is_loop(ins->mnemonic) && ins->address_width == 16 ? K_LOOP_CX
+               : is_loop(ins->mnemonic)                           ? K_LOOP
+                                                                  : K_JCC;
+    }
+    /* The rest of the stack (PUSHA, POPA, ENTER, POPF, IRET) and the
+     * string instructions (SI, DI and CX, and two segments) are the
+     * emulator's. */
+    if (is_string_opcode(ins) || ins->mnemonic == ZYDIS_MNEMONIC_PUSHA ||
+        ins->mnemonic == ZYDIS_MNEMONIC_PUSHAD || ins->mnemonic == ZYDIS_MNEMONIC_POPA ||
+        ins->mnemonic == ZYDIS_MNEMONIC_POPAD || ins->mnemonic == ZYDIS_MNEMONIC_ENTER)
+        return K_EMULATE;
+    /* The x87 environment and state images have a 16-bit layout in 16-bit
+     * code that the twin's prefix alone would have to carry: emulated. */
+    switch (ins->mnemonic) {
+    case ZYDIS_MNEMONIC_FNSTENV: case ZYDIS_MNEMONIC_FLDENV: case ZYDIS_MNEMONIC_FNSAVE:
+    case ZYDIS_MNEMONIC_FRSTOR: case ZYDIS_MNEMONIC_FXSAVE: case ZYDIS_MNEMONIC_FXRSTOR:
+        return K_EMULATE;
+    default:
+        break;
+    }
+    if (!twin32(x))
+        return K_EMULATE;
+    enum kind k = classify_kind(x);
+    switch (k) {
+    case K_COPY: case K_INCDEC_SHORT: case K_EMULATE: case K_MOV_FROM_SREG:
+    case K_MOV_FROM_CR: case K_RDTSC: case K_CLD: case K_STD:
+        return k;
+    default:                                /* light callouts: protected-mode rules */
+        return K_EMULATE;
+    }
+}
+
+/* ---- the stack: SS:SP ------------------------------------------------------ */
+
+/* r11d := SS.base + ((SP + off) & 0xFFFF) */
+static void stack_addr(struct xlat *x, int32_t off)
+{
+    emit_linear_r11(x, S_SS, H_RSP, -1, 1, off, true);
+}
+
+/* SP += d, the rest of ESP and the flags unchanged: lea sp, [rsp + d] */
+static void sp_add(struct xlat *x, int32_t d)
+{
+    static const uint8_t lea = 0x8D;
+    emit_mem(&x->e, EM_O16, &lea, 1, H_RSP, H_RSP, -1, 1, d);
+}
+
+/* Store the low w bits of reg at SS:SP - w/8 (a write of 16 bits into a
+ * 4-byte slot for PUSH Sreg with a 32-bit operand, as processors do),
+ * then move SP. */
+static void push_reg(struct xlat *x, int w, int slot, int reg)
+{
+    static const uint8_t mov = 0x89;
+    stack_addr(x, -slot);
+    emit_mem(&x->e, guest_mem_fl(x) | (w == 16 ? EM_O16 : 0), &mov, 1, reg, H_R11, -1, 1, 0);
+    sp_add(x, -slot);
+}
+
+/* r8d := the w-bit value at SS:SP (zero-extended) */
+static void load_top(struct xlat *x, int w, int32_t off)
+{
+    static const uint8_t mov = 0x8B, movzx[] = { 0x0F, 0xB7 };
+    stack_addr(x, off);
+    if (w == 16)
+        emit_mem(&x->e, guest_mem_fl(x), movzx, 2, H_R8, H_R11, -1, 1, 0);
+    else
+        emit_mem(&x->e, guest_mem_fl(x), &mov, 1, H_R8, H_R11, -1, 1, 0);
+}
+
+static void mov_imm(struct emit *e, int reg, uint32_t v)
+{
+    emit_byte(e, (uint8_t)(0x41));          /* r8..r15 */
+    emit_byte(e, (uint8_t)(0xB8 + (reg & 7)));
+    emit_u32(e, v);
+}
+
+static void push16(struct xlat *x)
+{
+    const ZydisDecodedOperand *src = &x->ops[0];
+    int w = x->ins.operand_width, sz = w / 8;
+    if (src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ZydisRegisterGetClass(src->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+        emit_sel_r9(x, src->reg.value);
+        push_reg(x, 16, sz, H_R9);
+    } else if (src->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        push_reg(x, w, sz, gpr_id(src->reg.value));
+    } else if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        mov_imm(&x->e, H_R9, (uint32_t)src->imm.value.u);
+        push_reg(x, w, sz, H_R9);
+    } else {
+        /* The operand is read with the old SP, as the processor does. */
+        emit_load_guest_mem_r8(x, src, w);
+        push_reg(x, w, sz, H_R8);
+    }
+}
+
+static void pop16(struct xlat *x)
+{
+    const ZydisDecodedOperand *dst = &x->ops[0];
+    int w = x->ins.operand_width, sz = w / 8;
+    load_top(x, w, 0);
+    if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        /* SP moves first: POP SP leaves SP = the value popped. */
+        sp_add(x, sz);
+        emit_rr(&x->e, w == 16 ? EM_O16 : 0, 0x89, H_R8, gpr_id(dst->reg.value));
+        return;
+    }
+    /* A 16-bit address cannot use SP: the destination is the same before
+     * and after SP moves.  The store may fault: SP moves after it. */
+    static const uint8_t mov = 0x89;
+    emit_guest_mem(x, dst, w == 16 ? EM_O16 : 0, &mov, 1, H_R8, 0);
+    sp_add(x, sz);
+}
+
+/* LEAVE: SP := BP, then pop BP (or EBP). */
+static void leave16(struct xlat *x)
+{
+    static const uint8_t mov = 0x8B, movzx[] = { 0x0F, 0xB7 }, lea = 0x8D;
+    int w = x->ins.operand_width, sz = w / 8;
+    emit_linear_r11(x, S_SS, H_RBP, -1, 1, 0, true);
+    if (w == 16)
+        emit_mem(&x->e, guest_mem_fl(x), movzx, 2, H_R8, H_R11, -1, 1, 0);
+    else
+        emit_mem(&x->e, guest_mem_fl(x), &mov, 1, H_R8, H_R11, -1, 1, 0);
+    emit_mem(&x->e, EM_O16, &lea, 1, H_RSP, H_RBP, -1, 1, sz);     /* lea sp, [rbp + sz] */
+    emit_rr(&x->e, w == 16 ? EM_O16 : 0, 0x89, H_R8, H_RBP);
+}
+
+void xl_stack16(struct xlat *x)
+{
+    switch (x->ins.mnemonic) {
+    case ZYDIS_MNEMONIC_PUSH: push16(x); break;
+    case ZYDIS_MNEMONIC_POP: pop16(x); break;
+    case ZYDIS_MNEMONIC_LEAVE: leave16(x); break;
+    default:                                /* PUSHF, PUSHFD */
+        emit_eflags_r9(x);
+        push_reg(x, x->ins.operand_width, x->ins.operand_width / 8, H_R9);
+        break;
+    }
+}
+
+/* ---- near branches ------------------------------------------------------- */
+
+/*
+ * Does the target in r8d fit in 16 bits?  Emits the test, ECX = target -
+ * (target & 0xFFFF) with RCX kept in r10, and the path taken when it does
+ * not (`beyond`, which starts with RCX restored); the code after it runs
+ * when it fits.  No flag changes.
+ */
+static void if_target_beyond_16(struct xlat *x, void (*beyond)(struct xlat *))
+{
+    struct emit *e = &x->e;
+    static const uint8_t test[] = {
+        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
+        0x41, 0x0F, 0xB7, 0xC8,             /* movzx ecx, r8w */
+        0xF7, 0xD1,                         /* not ecx */
+        0x41, 0x8D, 0x4C, 0x08, 0x01,       /* lea ecx, [r8 + rcx + 1] */
+        0xE3, 0x00,                         /* jrcxz fits */
+    };
+    static const uint8_t restore[] = { 0x4C, 0x89, 0xD1 };  /* mov rcx, r10 */
+    emit_bytes(e, test, sizeof test);
+    uint8_t *rel = e->p - 1;
+    emit_bytes(e, restore, sizeof restore);
+    beyond(x);
+    if (!e->overflow)
+        *rel = (uint8_t)(e->p - (rel + 1));
+    emit_bytes(e, restore, sizeof restore);             /* fits: */
+}
+
+static void beyond_gp(struct xlat *x)
+{
+    emit_exit(x, x->eip, EXIT_EMULATE);
+}
+
+static void beyond_miss(struct xlat *x)
+{
+    emit_jmp(&x->e, x->tc->miss_stub);
+}
+
+/*
+ * An indirect target with a 32-bit operand size, in a 64 KiB code segment,
+ * may lie beyond the limit: the processor raises #GP(0) before the branch
+ * changes anything, so the branch leaves for the emulator, which raises
+ * it.  (In a 4 GiB segment the target is valid: indirect16 sends it to the
+ * run loop, since the lookup key holds 16 bits of IP.)
+ */
+static void check_target(struct xlat *x)
+{
+    if (x->ins.operand_width != 16 && cs_64k(x->c))
+        if_target_beyond_16(x, beyond_gp);
+}
+
+/*
+ * To the IP in r8d through the lookup table of 16-bit code, keyed by
+ * IP | CS selector << 16 (the TU's own CS: near branches keep it); a miss
+ * leaves with r8d = IP (tc->miss_stub).  Flags untouched, as emit_indirect.
+ */
+static void indirect16(struct xlat *x)
+{
+    struct emit *e = &x->e;
+    if (x->single) {
+        emit_jmp(e, x->tc->miss_stub);
+        return;
+    }
+    if (x->ins.operand_width != 16 && !cs_64k(x->c))
+        if_target_beyond_16(x, beyond_miss);
+    static const uint8_t lea = 0x8D, mov = 0x8B;
+    uint32_t hi = (uint32_t)x->c->seg[S_CS].sel << 16;
+    emit_mem(e, 0, &lea, 1, H_R9, H_R8, -1, 1, (int32_t)hi);           /* lea r9d, [r8 + sel<<16] */
+    static const uint8_t slot[] = {
+        0x45, 0x89, 0xCB,                   /* mov r11d, r9d */
+        0x41, 0x0F, 0xCB,                   /* bswap r11d */
+        0x47, 0x8D, 0x1C, 0x19,             /* lea r11d, [r9 + r11] */
+        0x45, 0x0F, 0xB7, 0xDB,             /* movzx r11d, r11w */
+        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
+        0x41, 0xF7, 0xD1,                   /* not r9d */
+    };
+    emit_bytes(e, slot, sizeof slot);
+    emit_mem(e, 0, &mov, 1, H_RCX, H_R14, H_R11, 4, 0);                /* mov ecx, [r14 + r11*4] */
+    static const uint8_t cmp[] = {
+        0x42, 0x8D, 0x4C, 0x09, 0x01,       /* lea ecx, [rcx + r9 + 1] */
+        0xE3, 0x08,                         /* jrcxz hit */
+        0x4C, 0x89, 0xD1,                   /* mov rcx, r10 */
+    };
+    emit_bytes(e, cmp, sizeof cmp);
+    emit_jmp(e, x->tc->miss_stub);          /* 5 bytes */
+    static const uint8_t hit[] = {
+        0x4C, 0x89, 0xD1,                   /* hit: mov rcx, r10 */
+        0x43, 0xFF, 0xA4, 0xDE,             /* jmp [r14 + r11*8 + TC_LOOKUP_CODE_OFF] */
+    };
+    emit_bytes(e, hit, sizeof hit);
+    emit_u32(e, TC_LOOKUP_CODE_OFF);
+}
+
+/* r8d := the target of an indirect CALL or JMP (zero-extended). */
+static void load_target(struct xlat *x)
+{
+    const ZydisDecodedOperand *t = &x->ops[0];
+    int w = x->ins.operand_width;
+    if (t->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        if (w == 16) {
+            static const uint8_t movzx[] = { 0x44, 0x0F, 0xB7 };    /* movzx r8d, r16 */
+            emit_bytes(&x->e, movzx, sizeof movzx);
+            emit_byte(&x->e, (uint8_t)(0xC0 | gpr_id(t->reg.value)));
+        } else {
+            emit_rr(&x->e, 0, 0x89, gpr_id(t->reg.value), H_R8);   /* mov r8d, r32 */
+        }
+        return;
+    }
+    static const uint8_t movzx[] = { 0x0F, 0xB7 }, mov = 0x8B;
+    if (w == 16)
+        emit_guest_mem(x, t, 0, movzx, 2, H_R8, 0);
+    else
+        emit_guest_mem(x, t, 0, &mov, 1, H_R8, 0);
+}
+
+static void call16(struct xlat *x)
+{
+    const ZydisDecodedOperand *t = &x->ops[0];
+    int w = x->ins.operand_width;
+    bool direct = t->type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    if (!direct) {
+        load_target(x);
+        check_target(x);
+    }
+    mov_imm(&x->e, H_R9, x->next_eip);
+    push_reg(x, w, w / 8, H_R9);
+    if (direct)
+        emit_goto(x, xl_branch_target(x));
+    else
+        indirect16(x);
+}
+
+static void ret16(struct xlat *x)
+{
+    int w = x->ins.operand_width;
+    uint32_t extra = x->ins.operand_count_visible ? (uint32_t)x->ops[0].imm.value.u : 0;
+    load_top(x, w, 0);
+    check_target(x);
+    sp_add(x, w / 8 + (int32_t)extra);
+    indirect16(x);
+}
+
+static void jmp16(struct xlat *x)
+{
+    if (x->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        emit_goto(x, xl_branch_target(x));
+        return;
+    }
+    load_target(x);
+    check_target(x);
+    indirect16(x);
+}
+
+void xl_branch16(struct xlat *x)
+{
+    switch (x->ins.mnemonic) {
+    case ZYDIS_MNEMONIC_CALL: call16(x); break;
+    case ZYDIS_MNEMONIC_RET: ret16(x); break;
+    default: jmp16(x); break;
+    }
+    x->ended = true;
+}
