@@ -97,8 +97,20 @@ static bool stack16_ok(const struct vcpu *c)
 
 /* ---- the 32-bit twin ---------------------------------------------------- */
 
+static bool is_flags(ZydisRegister r)
+{
+    return r == ZYDIS_REGISTER_FLAGS || r == ZYDIS_REGISTER_EFLAGS;
+}
+
+/* The decoder names the flags register by the mode's width (FLAGS in
+ * 16-bit code, EFLAGS in 32-bit code): the same bits for an instruction
+ * that reads or writes the arithmetic flags. */
 static bool same_operand(const ZydisDecodedOperand *a, const ZydisDecodedOperand *b)
 {
+    if (a->type == ZYDIS_OPERAND_TYPE_REGISTER && b->type == a->type &&
+        a->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN && is_flags(a->reg.value) &&
+        is_flags(b->reg.value))
+        return a->visibility == b->visibility && a->actions == b->actions;
     if (a->type != b->type || a->size != b->size || a->visibility != b->visibility)
         return false;
     switch (a->type) {
