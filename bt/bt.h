@@ -85,6 +85,15 @@ void bt_t16_sync(struct vcpu *c);
 bool bt_host_fault(struct vm *vm, uint64_t rip, uint32_t *guest_eip, unsigned *fix);
 
 void bt_invalidate_page(struct vm *vm, uint32_t page_pa);
+/* The monitor wrote guest-physical bytes [pa, pa + len) (within one page)
+ * of a code page: only the TUs made from those bytes are dropped; the page
+ * stays protected while others remain. */
+void bt_code_written(struct vm *vm, uint32_t pa, uint32_t len);
+/* Translated code wrote a code page (the write faulted): has the page been
+ * written so often since its TUs were made (BT_DATA_WRITES) that it is
+ * better treated as data?  Counts the write. */
+#define BT_DATA_WRITES 64
+bool bt_data_page(struct vm *vm, uint32_t pa);
 /* Drop every CPL-3 TU (a paging-mode change).  Cheap when there are none. */
 void bt_drop_user(struct vm *vm);
 /* After a CR3 load or INVLPG: the CPL-3 TUs of the address space now

@@ -136,7 +136,8 @@ int bt_init(struct vm *vm, char *err, unsigned long errlen)
         return -1;
     tc->npages = (uint32_t)(vm_mem(vm)->size / GUEST_PAGE_SIZE);
     tc->page_tus = malloc(tc->npages * sizeof *tc->page_tus);
-    if (!tc->page_tus)
+    tc->data_writes = calloc(tc->npages, 1);
+    if (!tc->page_tus || !tc->data_writes)
         goto oom;
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
     memset(tc->hash, 0xFF, sizeof tc->hash);
@@ -164,6 +165,7 @@ void bt_destroy(struct vm *vm)
     free(tc->map);
     free(tc->links);
     free(tc->page_tus);
+    free(tc->data_writes);
     free(tc->t16_sel_base);
     for (int v = 0; v < SHADOW_VIEWS; v++)
         free(tc->user[v].tus);
@@ -383,8 +385,76 @@ void bt_invalidate_page(struct vm *vm, uint32_t page_pa)
             i = next;
         }
         tc->page_tus[ppn] = -1;
+        tc->data_writes[ppn] = 0;
     }
     shadow_code_page(vm, pg, false);
+}
+
+/* The bytes of guest-physical page pg that a TU was made from, as
+ * [*lo, *hi) within the page. */
+static void tu_bytes_in(const struct tu *tu, uint32_t pg, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t start = tu->lin & (GUEST_PAGE_SIZE - 1);
+    uint32_t end = start + (tu->guest_len ? tu->guest_len : 1);
+    if (tu->page[0] == pg && tu->page[1] == pg && end > GUEST_PAGE_SIZE) {
+        *lo = 0;                            /* both linear pages map this frame */
+        *hi = GUEST_PAGE_SIZE;
+    } else if (tu->page[0] == pg) {
+        *lo = start;
+        *hi = end < GUEST_PAGE_SIZE ? end : GUEST_PAGE_SIZE;
+    } else {
+        *lo = 0;
+        *hi = end - GUEST_PAGE_SIZE;
+    }
+}
+
+/*
+ * Real-mode code keeps its variables, and often its stack, in the pages of
+ * its code: dropping every TU of the page at each such write would
+ * translate the same code again and again.  A write the monitor makes (the
+ * emulator, DMA) therefore kills only the TUs made from the bytes written;
+ * the page stays write-protected while TUs remain on it.  Dead TUs met on
+ * the way (killed through their other page) leave the list too.
+ */
+void bt_code_written(struct vm *vm, uint32_t pa, uint32_t len)
+{
+    struct tc *tc = tc_of(vm);
+    uint32_t pg = pa & ~(GUEST_PAGE_SIZE - 1), ppn = pg / GUEST_PAGE_SIZE;
+    uint32_t off = pa - pg, end = off + len;
+    if (ppn >= tc->npages)
+        return;
+    for (int32_t *link = &tc->page_tus[ppn]; *link >= 0;) {
+        struct tu *tu = &tc->tus[*link];
+        int32_t *next = tu->page[0] == pg ? &tu->page_next[0] : &tu->page_next[1];
+        uint32_t lo, hi;
+        tu_bytes_in(tu, pg, &lo, &hi);
+        bool dead = !tu->valid && !tu->dormant;
+        if (dead || (off < hi && end > lo)) {
+            if (!dead) {
+                if (tu->valid)
+                    tc->stats->bt_invalidated++;
+                tc->stats->bt_partial_invalidations++;
+                tc_kill(tc, tu);
+            }
+            *link = *next;
+        } else {
+            link = next;
+        }
+    }
+    if (tc->page_tus[ppn] < 0) {
+        tc->data_writes[ppn] = 0;
+        shadow_code_page(vm, pg, false);
+    }
+}
+
+bool bt_data_page(struct vm *vm, uint32_t pa)
+{
+    struct tc *tc = tc_of(vm);
+    uint32_t ppn = pa / GUEST_PAGE_SIZE;
+    if (ppn >= tc->npages || ++tc->data_writes[ppn] < BT_DATA_WRITES)
+        return false;
+    tc->data_writes[ppn] = 0;
+    return true;
 }
 
 void bt_flush(struct vm *vm, const char *why)
@@ -396,6 +466,7 @@ void bt_flush(struct vm *vm, const char *why)
     tc_kernel_reset(tc);
     memset(tc->hash, 0xFF, sizeof tc->hash);
     memset(tc->page_tus, 0xFF, tc->npages * sizeof *tc->page_tus);
+    memset(tc->data_writes, 0, tc->npages);
     tc_emit_common(tc);
     lookup_reset(tc);
     struct guest_mem *m = vm_mem(vm);

@@ -116,6 +116,9 @@ struct tc {
      * tu->page_next), so that a write to the page finds them at once. */
     int32_t *page_tus;
     uint32_t npages;
+    /* Per guest-physical page: writes to it carried out by the emulator
+     * since it last held no TUs (bt_data_page). */
+    uint8_t *data_writes;
     /* The indirect-branch tables reached through r14 by translated code,
      * TC_TABLES of them: keys (guest EIP) then host addresses, in one
      * block each. */

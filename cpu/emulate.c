@@ -449,7 +449,9 @@ decoded:
     return true;
 }
 
-static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
+enum step_mode { STEP_NORMAL, STEP_HOST_GP0, STEP_DECLINE };
+
+static enum em_result step(struct vcpu *c, struct em_info *info, enum step_mode mode)
 {
     /* Not `= { ... }`: that would clear e.fresh, a kilobyte, at every
      * instruction; fetch_decode sets e.in and e.op before any use. */
@@ -487,8 +489,10 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
         r = em_x87_reg(&e);
     } else if (em_simd_form(&e)) {
         r = em_simd(&e);
-    } else if (host_gp0) {
+    } else if (mode == STEP_HOST_GP0) {
         r = em_raise(&e, EXC_GP, 0);
+    } else if (mode == STEP_DECLINE) {
+        r = EM_DECLINED;
     } else {
         char what[64];
         snprintf(what, sizeof what, "emulation of '%s'", ZydisMnemonicGetString(e.in->mnemonic));
@@ -503,12 +507,17 @@ static enum em_result step(struct vcpu *c, struct em_info *info, bool host_gp0)
 
 enum em_result emulate_step(struct vcpu *c, struct em_info *info)
 {
-    return step(c, info, false);
+    return step(c, info, STEP_NORMAL);
 }
 
 enum em_result emulate_after_host_gp0(struct vcpu *c, struct em_info *info)
 {
-    return step(c, info, true);
+    return step(c, info, STEP_HOST_GP0);
+}
+
+enum em_result emulate_step_handled(struct vcpu *c, struct em_info *info)
+{
+    return step(c, info, STEP_DECLINE);
 }
 
 enum em_result emulate_one(struct vcpu *c)

@@ -27,6 +27,7 @@ enum em_result {
     EM_OK = 0,          /* executed (or an exception was delivered): resume */
     EM_HALT,            /* HLT executed: wait for an interrupt */
     EM_STOP,            /* the run must stop (vm_stop was called) */
+    EM_DECLINED,        /* emulate_step_handled(): no handler, nothing done */
 };
 
 enum em_result emulate_one(struct vcpu *c);
@@ -67,6 +68,12 @@ enum em_result emulate_step(struct vcpu *c, struct em_info *info);
  * MOVAPS/MOVDQA operand or FXSAVE area, reserved MXCSR bits in FXRSTOR),
  * and the modelled CPU raises the same #GP(0) instead of the VM stopping. */
 enum em_result emulate_after_host_gp0(struct vcpu *c, struct em_info *info);
+
+/* emulate_step() for an instruction the monitor may also run another way
+ * (a write of translated code to a page that holds translations): one the
+ * emulator has no handler for is left alone (EM_DECLINED) instead of
+ * stopping the run. */
+enum em_result emulate_step_handled(struct vcpu *c, struct em_info *info);
 
 /* Does emulate_one() have a handler for this Zydis mnemonic (a row of
  * cpu/insn_table.h)?  The translator asks before it sends an instruction

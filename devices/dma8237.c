@@ -159,7 +159,7 @@ static void ram_written(struct dma8237 *d, uint32_t pa, uint32_t n)
 {
     struct vm *vm = d->vm;
     if (vm_mem(vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(vm))
-        bt_invalidate_page(vm, pa);
+        bt_code_written(vm, pa, n);
     shadow_pt_written(vm, pa, n);
 }
 

@@ -57,18 +57,25 @@ bool run_emulate(struct vm *vm)
     return run_emulate_as(vm, false);
 }
 
-bool run_emulate_as(struct vm *vm, bool host_gp0)
+enum em_how { EM_SENSITIVE, EM_AFTER_HOST_GP0, EM_IF_HANDLED };
+
+static enum em_result emulate_how(struct vm *vm, enum em_how how, bool *shadow)
 {
     struct vcpu *c = &vm->cpu;
     uint32_t cr0 = c->cr0, cr3 = c->cr3, cr4 = c->cr4;
     uint64_t efer = c->efer;
     struct em_info info = { 0 };
     uint64_t *by_insn = runs_directly(c) ? vm->stats.traps : vm->stats.callouts;
-    enum em_result r = host_gp0 ? emulate_after_host_gp0(c, &info) : emulate_step(c, &info);
+    enum em_result r = how == EM_AFTER_HOST_GP0 ? emulate_after_host_gp0(c, &info)
+                     : how == EM_IF_HANDLED     ? emulate_step_handled(c, &info)
+                                                : emulate_step(c, &info);
+    *shadow = false;
+    if (r == EM_DECLINED)
+        return r;
     if (info.mnemonic > 0 && info.mnemonic < STATS_MAX_MNEMONIC)
         by_insn[info.mnemonic]++;
     if (r == EM_STOP)
-        return false;
+        return r;
     if (r == EM_HALT)
         c->halted = true;
     /* Paging-mode changes drop every view and every CPL-3 translation; a
@@ -88,7 +95,15 @@ bool run_emulate_as(struct vm *vm, bool host_gp0)
         bt_check_user(vm);
         bt_check_kernel(vm, false, info.tlb.invlpg_lin);
     }
-    return info.irq_shadow;
+    *shadow = info.irq_shadow;
+    return r;
+}
+
+bool run_emulate_as(struct vm *vm, bool host_gp0)
+{
+    bool shadow;
+    emulate_how(vm, host_gp0 ? EM_AFTER_HOST_GP0 : EM_SENSITIVE, &shadow);
+    return shadow;
 }
 
 /* (monitor/run_internal.h) */
@@ -126,6 +141,19 @@ static void translated_miss(struct vm *vm, bool *single_step)
         *single_step = run_emulate(vm);
         break;
     case SHADOW_SMC:
+        /* A write to a page that holds translations: the emulator does
+         * it, dropping only the TUs of the bytes it writes (bt_code_written:
+         * real-mode code keeps its data beside its code).  A page written
+         * that way again and again (a stack or variables beside code that
+         * ran once, SeaBIOS's POST code beside its 16-bit stack) loses all
+         * its TUs instead and is left writable until code on it is
+         * translated again (bt_data_page); so does one the emulator has no
+         * handler for, and the instruction runs again alone. */
+        pg_watch_frame_written(vm, pa);
+        if (!bt_data_page(vm, pa) && emulate_how(vm, EM_IF_HANDLED, single_step) != EM_DECLINED) {
+            vm->stats.bt_smc_emulated++;
+            break;
+        }
         run_code_written(vm, pa);
         *single_step = true;
         break;

@@ -44,6 +44,8 @@ static const struct counter {
 } fixed_counters[] = {
     C("bt.blocks", bt_blocks, G_TRANSLATOR, "translation units made"),
     C("bt.guest_insns", bt_guest_insns, G_TRANSLATOR, "guest instructions translated"),
+    C("bt.partial_invalidations", bt_partial_invalidations, G_TRANSLATOR, "TUs dropped because the monitor wrote their own bytes (others on the page stay)"),
+    C("bt.smc_emulated", bt_smc_emulated, G_TRANSLATOR, "writes of translated code to a code page carried out by the emulator, dropping only the TUs of the bytes written"),
     C("bt.code16_blocks", bt16_blocks, G_TRANSLATOR, "of bt.blocks: 16-bit code (real mode, 16-bit code segments at CPL 0)"),
     C("bt.code16_insns", bt16_guest_insns, G_TRANSLATOR, "of bt.guest_insns: 16-bit code"),
     C("bt.code16_table_resets", bt_t16_resets, G_TRANSLATOR, "16-bit lookup table emptied: a CS selector changed base, or the segment limits changed"),

@@ -245,7 +245,7 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
                 /* The monitor's own writes bypass the write-protected kernel
                  * view: drop translations of a code page by hand. */
                 if (vm_mem(c->vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(c->vm))
-                    bt_invalidate_page(c->vm, pa);
+                    bt_code_written(c->vm, pa, chunk);
                 memcpy(h, p + done, chunk);
                 shadow_pt_written(c->vm, pa, chunk);
             }
