@@ -35,6 +35,7 @@
 #include "bt/xlat.h"
 #include "cpu/cpuid.h"
 #include "cpu/emulate.h"
+#include "shadow_mmu/shadow.h"
 
 const ZydisDecoder *xl_decoder16(void)
 {
@@ -52,7 +53,9 @@ const ZydisDecoder *xl_decoder16(void)
 bool bt_code16(const struct vcpu *c)
 {
     const struct seg *cs = &c->seg[S_CS];
-    return !(c->eflags & FL_VM) && c->cpl == 0 && !SEG_ATTR_DB(cs->attr) &&
+    if (c->eflags & FL_VM)
+        return true;                        /* virtual-8086 mode: CPL 3, 64 KiB segments */
+    return c->cpl == 0 && !SEG_ATTR_DB(cs->attr) &&
            (cs->limit == 0xFFFF || cs->limit == 0xFFFFFFFFu);
 }
 
@@ -75,8 +78,10 @@ int seg_limit_class(const struct seg *s)
     return s->limit == 0xFFFFFFFFu ? LIM_4G : LIM_BIG;
 }
 
-/* CS base in bits 0-31, the limit classes of ES..GS (2 bits each) and
- * SS.B in bits 32-44, the CS selector in bits 48-63. */
+/* CS base in bits 0-31; in bits 32-47 the limit classes of ES..GS (2
+ * bits each), SS.B, and for virtual-8086 mode a bit and the address space
+ * (the shadow view: CPL-3 code is translated for the user view of one
+ * address space); the CS selector in bits 48-63. */
 uint64_t bt_mode_key(const struct vcpu *c)
 {
     if (!bt_code16(c))
@@ -85,6 +90,8 @@ uint64_t bt_mode_key(const struct vcpu *c)
     for (int s = 0; s < 6; s++)
         limits |= (uint64_t)seg_limit_class(&c->seg[s]) << (2 * s);
     limits |= (uint64_t)SEG_ATTR_DB(c->seg[S_SS].attr) << 12;
+    if (c->eflags & FL_VM)
+        limits |= 1u << 13 | (uint64_t)(shadow_current_view(c->vm) & 3) << 14;
     return c->seg[S_CS].base | limits << 32 | (uint64_t)c->seg[S_CS].sel << 48;
 }
 
@@ -236,8 +243,10 @@ static enum kind stack_kind(const struct xlat *x)
             ZydisRegisterGetClass(x->ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)
             return K_EMULATE;
         return operand16_ok(x, &x->ops[0]) ? K_STACK16 : K_EMULATE;
-    default:                                /* LEAVE, PUSHF, PUSHFD */
+    case ZYDIS_MNEMONIC_LEAVE:
         return K_STACK16;
+    default:                                /* PUSHF, PUSHFD: IOPL in V86 */
+        return x->user ? K_EMULATE : K_STACK16;
     }
 }
 
@@ -268,8 +277,8 @@ enum kind classify16(struct xlat *x)
         return stack_kind(x);
     case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_JMP:
         return branch_kind(x);
-    case ZYDIS_MNEMONIC_CLI: return K_CLI;
-    case ZYDIS_MNEMONIC_STI: return K_STI;
+    case ZYDIS_MNEMONIC_CLI: return x->user ? K_EMULATE : K_CLI;     /* IOPL in V86 */
+    case ZYDIS_MNEMONIC_STI: return x->user ? K_EMULATE : K_STI;
     case ZYDIS_MNEMONIC_CLD: return K_CLD;
     case ZYDIS_MNEMONIC_STD: return K_STD;
     default:
@@ -302,8 +311,10 @@ enum kind classify16(struct xlat *x)
         return K_EMULATE;
     enum kind k = classify_kind(x);
     switch (k) {
+    case K_MOV_FROM_CR: case K_RDTSC:       /* #GP, CR4.TSD: the CPL-3 rules in V86 */
+        return x->user ? K_EMULATE : k;
     case K_COPY: case K_INCDEC_SHORT: case K_EMULATE: case K_MOV_FROM_SREG:
-    case K_MOV_FROM_CR: case K_RDTSC: case K_CLD: case K_STD:
+    case K_CLD: case K_STD:
         return k;
     default:                                /* light callouts: protected-mode rules */
         return K_EMULATE;
@@ -421,37 +432,6 @@ void xl_stack16(struct xlat *x)
 
 /* ---- near branches ------------------------------------------------------- */
 
-/*
- * Does the target in r8d fit in 16 bits?  Emits the test, ECX = target -
- * (target & 0xFFFF) with RCX kept in r10, and the path taken when it does
- * not (`beyond`, which starts with RCX restored); the code after it runs
- * when it fits.  No flag changes.
- */
-static void if_target_beyond_16(struct xlat *x, void (*beyond)(struct xlat *))
-{
-    struct emit *e = &x->e;
-    static const uint8_t test[] = {
-        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
-        0x41, 0x0F, 0xB7, 0xC8,             /* movzx ecx, r8w */
-        0xF7, 0xD1,                         /* not ecx */
-        0x41, 0x8D, 0x4C, 0x08, 0x01,       /* lea ecx, [r8 + rcx + 1] */
-        0xE3, 0x00,                         /* jrcxz fits */
-    };
-    static const uint8_t restore[] = { 0x4C, 0x89, 0xD1 };  /* mov rcx, r10 */
-    emit_bytes(e, test, sizeof test);
-    uint8_t *rel = e->p - 1;
-    emit_bytes(e, restore, sizeof restore);
-    beyond(x);
-    if (!e->overflow)
-        *rel = (uint8_t)(e->p - (rel + 1));
-    emit_bytes(e, restore, sizeof restore);             /* fits: */
-}
-
-static void beyond_gp(struct xlat *x)
-{
-    emit_exit(x, x->eip, EXIT_EMULATE);
-}
-
 static void beyond_miss(struct xlat *x)
 {
     emit_jmp(&x->e, x->tc->miss_stub);
@@ -467,7 +447,7 @@ static void beyond_miss(struct xlat *x)
 static void check_target(struct xlat *x)
 {
     if (x->ins.operand_width != 16 && cs_64k(x->c))
-        if_target_beyond_16(x, beyond_gp);
+        emit_if_beyond_16(x, H_R8, emit_exit_emulate);
 }
 
 /*
@@ -483,7 +463,7 @@ static void indirect16(struct xlat *x)
         return;
     }
     if (x->ins.operand_width != 16 && !cs_64k(x->c))
-        if_target_beyond_16(x, beyond_miss);
+        emit_if_beyond_16(x, H_R8, beyond_miss);
     static const uint8_t lea = 0x8D, mov = 0x8B;
     uint32_t hi = (uint32_t)x->c->seg[S_CS].sel << 16;
     emit_mem(e, 0, &lea, 1, H_R9, H_R8, -1, 1, (int32_t)hi);           /* lea r9d, [r8 + sel<<16] */

@@ -62,31 +62,35 @@ static int32_t seg_base_off(int s)
 }
 
 /*
- * 16-bit code with a 32-bit address through a segment with a 64 KiB limit
- * (SeaBIOS's 16-bit code, compiled by GCC with -m16, addresses its stack
- * as [ESP+n]): an offset in r11d beyond 0xFFFF is a #GP(0) or #SS(0) on
- * the processor, so the instruction leaves for the emulator, which raises
- * it, before it has done anything.  The test leaves the flags alone: ECX
- * = offset - (offset & 0xFFFF), zero exactly when the offset fits (JRCXZ).
+ * Does the 32-bit value in `reg` (r8 or r11) fit in 16 bits?  Emits the
+ * test, ECX = value - (value & 0xFFFF) with RCX kept in r10 and JRCXZ, so
+ * no flag changes; then the path taken when it does not (`beyond`, entered
+ * with RCX restored); the code emitted after this runs when it fits.
  */
-static void emit_offset_check_64k(struct xlat *x)
+void emit_if_beyond_16(struct xlat *x, int reg, void (*beyond)(struct xlat *))
 {
     struct emit *e = &x->e;
-    static const uint8_t test[] = {
-        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
-        0x41, 0x0F, 0xB7, 0xCB,             /* movzx ecx, r11w */
-        0xF7, 0xD1,                         /* not ecx */
-        0x41, 0x8D, 0x4C, 0x0B, 0x01,       /* lea ecx, [r11 + rcx + 1] */
-        0xE3, 0x00,                         /* jrcxz fits (patched below) */
+    const uint8_t test[] = {
+        0x49, 0x89, 0xCA,                           /* mov r10, rcx */
+        0x41, 0x0F, 0xB7, (uint8_t)(0xC8 | (reg & 7)), /* movzx ecx, regw */
+        0xF7, 0xD1,                                 /* not ecx */
+        0x41, 0x8D, 0x4C, (uint8_t)(0x08 | (reg & 7)), 0x01, /* lea ecx, [reg + rcx + 1] */
+        0xE3, 0x00,                                 /* jrcxz fits (patched below) */
     };
     static const uint8_t restore[] = { 0x4C, 0x89, 0xD1 };  /* mov rcx, r10 */
     emit_bytes(e, test, sizeof test);
     uint8_t *rel = e->p - 1;
     emit_bytes(e, restore, sizeof restore);
-    emit_exit(x, x->eip, EXIT_EMULATE);
+    beyond(x);
     if (!e->overflow)
         *rel = (uint8_t)(e->p - (rel + 1));
     emit_bytes(e, restore, sizeof restore);             /* fits: */
+}
+
+/* Leave for the emulator at this instruction, which has done nothing yet. */
+void emit_exit_emulate(struct xlat *x)
+{
+    emit_exit(x, x->eip, EXIT_EMULATE);
 }
 
 /*
@@ -117,7 +121,11 @@ void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int3
         static const uint8_t movzx[] = { 0x45, 0x0F, 0xB7, 0xDB };  /* movzx r11d, r11w */
         emit_bytes(&x->e, movzx, sizeof movzx);
     } else if (x->t16 && seg_limit_class(&x->c->seg[s]) == LIM_64K) {
-        emit_offset_check_64k(x);
+        /* 16-bit code with a 32-bit address through a 64 KiB segment (GCC
+         * -m16 code addresses its stack as [ESP+n]): an offset beyond
+         * 0xFFFF is #GP(0) or #SS(0), raised by the emulator before the
+         * instruction has done anything. */
+        emit_if_beyond_16(x, H_R11, emit_exit_emulate);
     }
     if (seg_needs_base(x, s)) {
         emit_mem(&x->e, 0, &mov, 1, H_R10, H_R15, -1, 1, seg_base_off(s));  /* mov r10d, base */

@@ -65,6 +65,10 @@ bool seg_needs_base(const struct xlat *x, int s);
 /* bt/classify.c: the class of a 32-bit instruction (the 16-bit twin's too). */
 enum kind classify_kind(struct xlat *x);
 bool is_string_opcode(const ZydisDecodedInstruction *ins);
+/* bt/xl_helpers.c: if the value in reg (H_R8, H_R11) does not fit in 16
+ * bits, run beyond's code (flags untouched); emit_exit_emulate is one. */
+void emit_if_beyond_16(struct xlat *x, int reg, void (*beyond)(struct xlat *));
+void emit_exit_emulate(struct xlat *x);
 /* bt/xl_branch.c: the target of a direct branch, IP-sized in 16-bit code. */
 uint32_t xl_branch_target(const struct xlat *x);
 /* bt/xl_system.c: r9d := the guest's EFLAGS image (PUSHF). */

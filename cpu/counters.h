@@ -62,6 +62,7 @@ struct stats {
     uint64_t ring3_translated_entries; /* of bt.entries: ring 3 translated (CR0.TS/EM set) */
     uint64_t direct_sysenter_ud;  /* guest SYSENTERs that the host answered with #UD (AMD) */
     uint64_t direct_syscall_ud;   /* guest SYSCALLs from direct ring 3, given #UD */
+    uint64_t direct_guard_translated; /* ring-3 runs translated on a page the SYSCALL guard watches */
     uint64_t bt_wrap_steps;       /* native REP MOVS/STOS that ran into a guard and went on wrapped */
     uint64_t direct_segment_reloads; /* user code loaded a segment register itself */
     uint64_t direct_cpuid;        /* ring-3 CPUIDs answered with the virtual model */

@@ -350,7 +350,7 @@ void host_facts_print(const struct host_facts *f, FILE *out)
     row(out, "SYSCALL in 32-bit code", answer_text(f->syscall32, false),
         !f->compat32 ? "-" : f->syscall32 == HA_SIGILL
                                  ? "guest SYSCALL raises #UD (the model has none)"
-                                 : "pages with 0F 05 stepped: #UD before it runs");
+                                 : "address lost: #UD exact only with --syscall-guard");
     row(out, "UMIP", f->umip ? "on (kernel emulates)" : "off",
         !f->compat32 ? "-" : f->umip ? "SGDT/SIDT/SMSW/STR/SLDT silent in ring 3" :
         "SGDT/SIDT/SMSW/STR/SLDT silent in ring 3 (host values)");

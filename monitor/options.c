@@ -133,6 +133,10 @@ static const struct opt_desc opt_table[] = {
           "                       address and symbol, for `perf report` (docs/usage.md)"),
     OPT_F("no-sandbox", no_sandbox, "do not confine vmm with Landlock and the system-call filter once\n"
           "                       the guest runs (i386 system calls still trap; docs/security.md)"),
+    OPT_F("syscall-guard", syscall_guard, "where the host's compat SYSCALL entry loses a guest SYSCALL's\n"
+          "                       address (AMD; --host-info), run pages holding 0F 05 translated\n"
+          "                       or stepped so a guest SYSCALL gets #UD at its own EIP; costs a\n"
+          "                       scan of every page run directly (docs/host.md)"),
     OPT_F("translate-ring3", translate_ring3, "run guest ring 3 through the translator, never directly\n"
           "                       (as while CR0.TS/EM is set; docs/translator.md)"),
     { "accel", "ENGINE", "what runs the guest: bt (default: the binary translator with\n"

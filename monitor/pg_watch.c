@@ -217,6 +217,13 @@ static void stop_stepping(struct vm *vm)
     shadow_direct_exec(vm, w->step_lpn << 12, false);
 }
 
+bool pg_watch_translate_here(struct vm *vm)
+{
+    const struct pg_watch *w = vm->pg;
+    return w && w->guard && !w->record && w->stepping &&
+           vcpu_linear_ip(&vm->cpu) >> 12 == w->step_lpn;
+}
+
 static void start_stepping(struct vm *vm, uint32_t lin, uint32_t ppn)
 {
     struct pg_watch *w = vm->pg;

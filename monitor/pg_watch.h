@@ -26,6 +26,11 @@
  *    0F 05 is stepped too, and pg_watch_begin() sets raise_ud instead of
  *    letting a SYSCALL run: the caller raises #UD at EIP.  Without
  *    pg_watch_init() nothing is recorded (pg_watch_records() is false).
+ *  - pg_watch_translate_here(): the guard alone (no recording) would step
+ *    the page at EIP only to stop a SYSCALL; the translator, which decodes
+ *    every instruction and gives SYSCALL the model's #UD, runs it instead
+ *    at a fraction of the cost (a step is an exit per instruction, and
+ *    ordinary programs hold the bytes 0F 05 on many pages).
  */
 #ifndef MONITOR_PG_WATCH_H
 #define MONITOR_PG_WATCH_H
@@ -56,6 +61,7 @@ int pg_watch_guard(struct vm *vm, char *err, size_t errlen);
 bool pg_watch_records(const struct vm *vm);
 void pg_watch_destroy(struct vm *vm);
 bool pg_watch_fetch_fault(struct vm *vm, uint32_t lin);
+bool pg_watch_translate_here(struct vm *vm);
 bool pg_watch_begin(struct vm *vm, struct pg_step *st);
 void pg_watch_end(struct vm *vm, const struct pg_step *st);
 void pg_watch_frame_written(struct vm *vm, uint32_t pa);

@@ -454,6 +454,10 @@ static void bt_run(struct vm *vm)
     bool direct;
     bool interpreted = interpreted_here(c, &direct);
     bool code16 = bt_code16(c);
+    if (direct && c->cpl == 3 && pg_watch_translate_here(vm)) {
+        direct = false;             /* the SYSCALL guard's page: translated */
+        vm->stats.direct_guard_translated++;
+    }
     realmode_clock(vm, interpreted || code16);
     if (interpreted) {
         run_interpreted_turn(vm);

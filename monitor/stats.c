@@ -73,6 +73,7 @@ static const struct counter {
     C("direct.entries", direct_entries, G_DIRECT, "entries into directly run guest code"),
     C("direct.sysenter_ud", direct_sysenter_ud, G_DIRECT, "guest SYSENTERs the host answered with #UD (AMD), entered by the monitor"),
     C("direct.syscall_ud", direct_syscall_ud, G_DIRECT, "guest SYSCALLs, given #UD (the model has none)"),
+    C("direct.guard_translated", direct_guard_translated, G_DIRECT, "ring-3 runs translated instead of stepped: a page holding the bytes 0F 05 where the host would take a guest SYSCALL (docs/host.md)"),
     C("direct.segment_reloads", direct_segment_reloads, G_DIRECT, "guest code loaded a segment register the host took its own way"),
     C("direct.cpuid", direct_cpuid, G_DIRECT, "CPUIDs of directly run code answered with the virtual model"),
     C("shadow.hidden_faults", shadow_hidden_faults, G_SHADOW, "misses the guest's tables allowed: mapped, the guest never knew"),

@@ -34,6 +34,7 @@ struct vm_options {
     const char *stats_format;   /* --stats=json|text (NULL: text) */
     bool trace;
     bool no_sandbox;            /* skip Landlock and the x86-64 filter (cpu/sandbox.h) */
+    bool syscall_guard;         /* --syscall-guard (monitor/pg_watch.h) */
     bool translate_ring3;       /* ring 3 translated even with CR0.TS/EM clear (monitor/run_direct.c) */
     bool emulate_page0;         /* never map guest page 0 in the user view (shadow_mmu/shadow.c) */
     const char *accel;          /* --accel bt|kvm|auto */

@@ -207,13 +207,14 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
     char *text = NULL;
     CAPTURE(text, stats_print(s, OUT));
     static const char *const keys[] = {
-        "bt.blocks", "bt.guest_insns", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
+        "bt.blocks", "bt.guest_insns", "bt.partial_invalidations", "bt.smc_emulated",
+        "bt.code16_blocks", "bt.code16_insns", "bt.code16_table_resets", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
         "bt.flushes", "bt.smc_faults", "bt.invalidated", "bt.entries", "bt.unkeyed_steps", "a20.switches",
         "realmode.insns",
         "realmode.v86_insns", "realmode.ns", "emulate.decoded", "emulate.decode_cached", "bt.light",
         "cpu.ring3_translated_entries", "bt.wrap_steps", "bt.user_drops", "bt.user_revived",
         "bt.kernel_drops", "bt.kernel_revived", "bt.callouts", "direct.entries",
-        "direct.sysenter_ud", "direct.syscall_ud", "direct.segment_reloads", "direct.cpuid",
+        "direct.sysenter_ud", "direct.syscall_ud", "direct.guard_translated", "direct.segment_reloads", "direct.cpuid",
         "direct.traps", "shadow.hidden_faults", "shadow.true_faults", "shadow.flushes",
         "shadow.invlpg", "shadow.view_hits", "shadow.view_recycles", "shadow.user_hidden_faults",
         "shadow.user_remaps", "shadow.prefaults", "shadow.mapped_around", "shadow.user_kept",
