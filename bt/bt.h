@@ -66,8 +66,9 @@ void bt_lookup_install(struct vm *vm, const struct tu *tu);
 bool bt_user_mode(const struct vcpu *c);
 int bt_table(struct vm *vm);
 
-/* 16-bit code (bt/xl_16.c): real mode, or a 16-bit code segment at CPL 0,
- * with a 64 KiB code limit and outside virtual-8086 mode.  It is
+/* 16-bit code (bt/xl_16.c): real mode or a 16-bit code segment at CPL 0,
+ * with a 64 KiB or 4 GiB code limit, or virtual-8086 mode (CPL 3, user
+ * view, the address space part of the mode key).  It is
  * translated like 32-bit code, but its TUs read every segment base at run
  * time (real-mode code reloads DS and ES all the time), so they do not
  * depend on bt_segment_key: they are found by linear address and mode key

@@ -48,6 +48,7 @@ struct tu {
     bool user;                 /* made for CPL 3 (user view, CPL-3 rules): found only at CPL 3 */
     uint8_t table;             /* its lookup table: 0 at CPL 0, 1 + shadow view at CPL 3,
                                 * TC_T16 for 16-bit code */
+    uint8_t view;              /* CPL 3: the shadow view (address space) it was made in */
     uint64_t mkey;             /* 16-bit code: the CS and segment-limit state it was made
                                 * under (bt_mode_key); 0 for 32-bit code */
     bool dormant;              /* not valid: a code page of it lost its mapping, but the

@@ -37,7 +37,7 @@ static void note_code_page(struct tc_user *u, uint32_t lin_page, uint32_t pa_pag
 
 void tc_note_user(struct tc *tc, struct tu *tu)
 {
-    struct tc_user *u = &tc->user[tu->table - 1];
+    struct tc_user *u = &tc->user[tu->view];
     if (u->ntus == u->cap) {
         uint32_t cap = u->cap ? 2 * u->cap : 1024;
         int32_t *p = realloc(u->tus, cap * sizeof *p);

@@ -232,6 +232,7 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
     x.tu->user = x.user;
     x.tu->table = (uint8_t)bt_table(vm);
     x.tu->mkey = bt_mode_key(c);
+    x.tu->view = x.user ? (uint8_t)shadow_current_view(vm) : 0;
     x.tu->code = tc->free;
     x.tu->map_first = tc->nmap;
     x.e = (struct emit){ tc->free, tc->end, false };
@@ -309,6 +310,8 @@ static struct tu *translate(struct vm *vm, bool single, bool *final)
         tc->stats->bt_guest_insns++;
         if (x.t16)
             tc->stats->bt16_guest_insns++;
+        if (x.t16 && (c->eflags & FL_VM))
+            tc->stats->bt_v86_insns++;
         x.eip = x.next_eip;
         if (x.end_after && --x.end_after == 0 && !x.ended) {
             /* After the STI shadow: if anything is pending, leave here. */

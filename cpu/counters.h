@@ -21,6 +21,7 @@ struct stats {
     uint64_t bt_guest_insns;      /* guest instructions translated */
     uint64_t bt16_blocks;         /* of bt_blocks: 16-bit code (real mode, 16-bit segments) */
     uint64_t bt16_guest_insns;    /* of bt_guest_insns: 16-bit code */
+    uint64_t bt_v86_insns;        /* of bt16_guest_insns: virtual-8086 mode */
     uint64_t bt_partial_invalidations; /* TUs dropped for a write to their own bytes */
     uint64_t bt_smc_emulated;     /* writes to code pages carried out by the emulator */
     uint64_t bt_t16_resets;       /* the 16-bit lookup table emptied (bt_t16_sync) */

@@ -313,17 +313,15 @@ static void bt_interrupts(struct vm *vm)
         interrupts(vm);
 }
 
-/* Virtual-8086 mode (cpu/v86.h), and 16-bit code the translator does not
- * take (bt_code16: a CS limit other than 64 KiB, CPL 3 translated while
- * CR0.TS is set), are interpreted: the emulator, which decodes by CS.D,
+/* 16-bit code the translator does not take (bt_code16: a CS limit other
+ * than 64 KiB or 4 GiB, CPL 3 outside virtual-8086 mode translated while
+ * CR0.TS is set) is interpreted: the emulator, which decodes by CS.D,
  * runs them one instruction here, as many in a row as
  * run_interpreted_turn() allows per turn of the run loop, with
  * interrupts delivered in between, HLT, EFLAGS.TF and the debugger's
  * breakpoints and single steps as for translated code.  The emulator reads
  * guest memory itself (walking the guest's tables if paging is on), so the
- * shadow MMU's views are not entered.  In virtual-8086 mode it reaches its
- * memory as a CPL-3 user through the guest's tables, and every event it
- * takes leaves for a ring-0 handler. */
+ * shadow MMU's views are not entered. */
 static void run_interpreted(struct vm *vm, bool gdb_step)
 {
     struct vcpu *c = &vm->cpu;
@@ -343,14 +341,14 @@ static void run_interpreted(struct vm *vm, bool gdb_step)
         gdb_stop(vm, SIGTRAP);
 }
 
-/* Does CS:EIP run interpreted (virtual-8086 mode, 16-bit code the
- * translator does not take)?  *direct: it runs directly. */
+/* Does CS:EIP run interpreted (16-bit code the translator does not
+ * take)?  *direct: it runs directly. */
 static bool interpreted_here(struct vcpu *c, bool *direct)
 {
     /* Direct execution runs 32-bit protected-mode ring 3 whatever its CS
      * (the host decodes a 16-bit code segment of its LDT mirror itself);
-     * the translator takes 32-bit code, and real mode and 16-bit code
-     * segments at CPL 0 (bt_code16). */
+     * the translator takes 32-bit code, real mode, 16-bit code segments
+     * at CPL 0 and virtual-8086 mode (bt_code16). */
     bool protected32 = (c->cr0 & CR0_PE) && !(c->eflags & FL_VM);
     *direct = protected32 && runs_directly(c);
     if (!*direct && bt_code16(c))

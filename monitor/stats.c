@@ -48,6 +48,7 @@ static const struct counter {
     C("bt.smc_emulated", bt_smc_emulated, G_TRANSLATOR, "writes of translated code to a code page carried out by the emulator, dropping only the TUs of the bytes written"),
     C("bt.code16_blocks", bt16_blocks, G_TRANSLATOR, "of bt.blocks: 16-bit code (real mode, 16-bit code segments at CPL 0)"),
     C("bt.code16_insns", bt16_guest_insns, G_TRANSLATOR, "of bt.guest_insns: 16-bit code"),
+    C("bt.v86_insns", bt_v86_insns, G_TRANSLATOR, "of bt.code16_insns: in virtual-8086 mode (CPL 3, the user view)"),
     C("bt.code16_table_resets", bt_t16_resets, G_TRANSLATOR, "16-bit lookup table emptied: a CS selector changed base, or the segment limits changed"),
     C("bt.tc_bytes", bt_tc_bytes, G_TRANSLATOR, "bytes of host code emitted"),
     C("bt.chained", bt_chained, G_TRANSLATOR, "direct branches patched to jump from unit to unit"),

@@ -208,7 +208,7 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
     CAPTURE(text, stats_print(s, OUT));
     static const char *const keys[] = {
         "bt.blocks", "bt.guest_insns", "bt.partial_invalidations", "bt.smc_emulated",
-        "bt.code16_blocks", "bt.code16_insns", "bt.code16_table_resets", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
+        "bt.code16_blocks", "bt.code16_insns", "bt.v86_insns", "bt.code16_table_resets", "bt.tc_bytes", "bt.chained", "bt.lookup_misses",
         "bt.flushes", "bt.smc_faults", "bt.invalidated", "bt.entries", "bt.unkeyed_steps", "a20.switches",
         "realmode.insns",
         "realmode.v86_insns", "realmode.ns", "emulate.decoded", "emulate.decode_cached", "bt.light",
