@@ -138,6 +138,7 @@ static void translate_one(struct xlat *x, enum kind k)
     case K_EMULATE: xl_emulate(x); break;
     case K_STACK16: xl_stack16(x); break;
     case K_BRANCH16: xl_branch16(x); break;
+    case K_STRING16: xl_string16(x); break;
     case K_CLI: {
         static const uint8_t op = 0xC6;     /* mov byte [r15+vif], 0 */
         emit_mem(&x->e, 0, &op, 1, 0, H_R15, -1, 1, VCPU_OFF_VIF);

@@ -266,6 +266,55 @@ static enum kind branch_kind(const struct xlat *x)
     return K_BRANCH16;
 }
 
+/* The memory operand of a string instruction through SI (its source) or
+ * DI (ES, its destination). */
+static const ZydisDecodedOperand *string_operand(const struct xlat *x, ZydisRegister index)
+{
+    for (int i = 0; i < x->ins.operand_count; i++)
+        if (x->ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && x->ops[i].mem.base == index)
+            return &x->ops[i];
+    return NULL;
+}
+
+static bool is_lods_stos_movs(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_LODSD:
+    case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW: case ZYDIS_MNEMONIC_STOSD:
+    case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A string operand's segment: one a 16-bit offset cannot pass (64 KiB or
+ * more), or for a 32-bit offset one of 4 GiB or 64 KiB (checked at run
+ * time, emit_linear_r11). */
+static bool string_segment_ok(const struct xlat *x, const ZydisDecodedOperand *o)
+{
+    int lc = seg_limit_class(&x->c->seg[seg_index(o->mem.segment)]);
+    return x->ins.address_width == 16 ? lc != LIM_SMALL : lc == LIM_4G || lc == LIM_64K;
+}
+
+/* LODS, STOS and MOVS one element at a time (no REP), through SI and DI
+ * (or ESI and EDI with 0x67: iPXE's flat-real-mode prefix runs its CRC32
+ * of its own image as `addr32 lodsb`); the REP forms, which the emulator
+ * runs in batches, and the comparing ones are the emulator's. */
+static enum kind string_kind(const struct xlat *x)
+{
+    const ZydisDecodedInstruction *ins = &x->ins;
+    if (!is_lods_stos_movs(ins->mnemonic) ||
+        (ins->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)))
+        return K_EMULATE;
+    bool a16 = ins->address_width == 16;
+    const ZydisDecodedOperand *src = string_operand(x, a16 ? ZYDIS_REGISTER_SI : ZYDIS_REGISTER_ESI);
+    const ZydisDecodedOperand *dst = string_operand(x, a16 ? ZYDIS_REGISTER_DI : ZYDIS_REGISTER_EDI);
+    if ((src && !string_segment_ok(x, src)) || (dst && !string_segment_ok(x, dst)))
+        return K_EMULATE;
+    return K_STRING16;
+}
+
 enum kind classify16(struct xlat *x)
 {
     const ZydisDecodedInstruction *ins = &x->ins;
@@ -291,10 +340,11 @@ enum kind classify16(struct xlat *x)
                : is_loop(ins->mnemonic)                           ? K_LOOP
                                                                   : K_JCC;
     }
-    /* The rest of the stack (PUSHA, POPA, ENTER, POPF, IRET) and the
-     * string instructions (SI, DI and CX, and two segments) are the
+    if (is_string_opcode(ins))
+        return string_kind(x);
+    /* The rest of the stack (PUSHA, POPA, ENTER, POPF, IRET) is the
      * emulator's. */
-    if (is_string_opcode(ins) || ins->mnemonic == ZYDIS_MNEMONIC_PUSHA ||
+    if (ins->mnemonic == ZYDIS_MNEMONIC_PUSHA ||
         ins->mnemonic == ZYDIS_MNEMONIC_PUSHAD || ins->mnemonic == ZYDIS_MNEMONIC_POPA ||
         ins->mnemonic == ZYDIS_MNEMONIC_POPAD || ins->mnemonic == ZYDIS_MNEMONIC_ENTER)
         return K_EMULATE;
@@ -428,6 +478,45 @@ void xl_stack16(struct xlat *x)
         push_reg(x, x->ins.operand_width, x->ins.operand_width / 8, H_R9);
         break;
     }
+}
+
+/* ---- LODS, STOS, MOVS -------------------------------------------------- */
+
+/* SI or DI (ESI or EDI with a 32-bit address size) += the element size
+ * in the direction of DF (vcpu->str_step is +1 or -1): lea si, [rsi + r10
+ * * size], flags untouched. */
+static void step_index(struct xlat *x, int reg, int size, bool a16)
+{
+    static const uint8_t mov = 0x8B, lea = 0x8D;
+    emit_mem(&x->e, EM_W, &mov, 1, H_R10, H_R15, -1, 1, VCPU_OFF_STR_STEP);
+    emit_mem(&x->e, a16 ? EM_O16 : 0, &lea, 1, reg, reg, H_R10, size, 0);
+}
+
+void xl_string16(struct xlat *x)
+{
+    bool a16 = x->ins.address_width == 16;
+    const ZydisDecodedOperand *src = string_operand(x, a16 ? ZYDIS_REGISTER_SI : ZYDIS_REGISTER_ESI);
+    const ZydisDecodedOperand *dst = string_operand(x, a16 ? ZYDIS_REGISTER_DI : ZYDIS_REGISTER_EDI);
+    int w = x->ins.operand_width, size = w / 8;
+    unsigned fl = guest_mem_fl(x) | (w == 16 ? EM_O16 : 0);
+    uint8_t load = w == 8 ? 0x8A : 0x8B, store = w == 8 ? 0x88 : 0x89;
+    /* The accesses first (each may fault), SI and DI last. */
+    if (src && dst) {                       /* MOVS: through r8 */
+        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16);
+        emit_mem(&x->e, fl, &load, 1, H_R8, H_R11, -1, 1, 0);
+        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16);
+        emit_mem(&x->e, fl, &store, 1, H_R8, H_R11, -1, 1, 0);
+    } else if (src) {                       /* LODS: into AL, AX, EAX */
+        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16);
+        emit_mem(&x->e, fl, &load, 1, H_RAX, H_R11, -1, 1, 0);
+    } else {                                /* STOS: from AL, AX, EAX */
+        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16);
+        emit_mem(&x->e, fl, &store, 1, H_RAX, H_R11, -1, 1, 0);
+    }
+    if (src)
+        step_index(x, H_RSI, size, a16);
+    if (dst)
+        step_index(x, H_RDI, size, a16);
 }
 
 /* ---- near branches ------------------------------------------------------- */

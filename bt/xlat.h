@@ -21,6 +21,7 @@ enum kind {
     K_PUSHFD, K_PUSH_SREG, K_MOV_FROM_SREG, K_MOV_FROM_CR, K_RDTSC,
     K_POP_SREG, K_MOV_TO_SREG, K_VERW, K_POPFD, K_IRETD,
     K_STACK16, K_BRANCH16,      /* 16-bit code: SS:SP stack, IP-sized targets (bt/xl_16.c) */
+    K_STRING16,                 /* 16-bit code: LODS, STOS, MOVS without REP, through SI/DI */
 };
 
 #define MAX_STUBS (2 * BT_MAX_INSNS + 4)
@@ -57,6 +58,7 @@ const ZydisDecoder *xl_decoder16(void);
 enum kind classify16(struct xlat *x);
 void xl_stack16(struct xlat *x);
 void xl_branch16(struct xlat *x);
+void xl_string16(struct xlat *x);
 /* Limit class of a segment for 16-bit code (part of bt_mode_key). */
 enum { LIM_SMALL, LIM_64K, LIM_BIG, LIM_4G };
 int seg_limit_class(const struct seg *s);
