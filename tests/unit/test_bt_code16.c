@@ -299,3 +299,38 @@ Test(bt_code16, protected_mode_16bit_code_segment)
     cr_assert_eq(bth_rd16(BTH_DATA + 0x10), 0x1234);
     assert_translated();
 }
+
+/* LODS, STOS and MOVS one element at a time, both directions of DF, and
+ * LODSB with a 32-bit address (iPXE's flat-real-mode CRC loop). */
+Test(bt_code16, lods_stos_movs_follow_df)
+{
+    static const uint8_t code[] = {
+        0xBE, 0x10, 0x00,                   /* mov si, 0x10 */
+        0xBF, 0x20, 0x00,                   /* mov di, 0x20 */
+        0xFC,                               /* cld */
+        0xAC,                               /* lodsb: AL = 'A', SI = 0x11 */
+        0xAA,                               /* stosb: ES:0x20 = 'A', DI = 0x21 */
+        0xA4,                               /* movsb: ES:0x21 = 'B', SI = 0x12, DI = 0x22 */
+        0xFD,                               /* std */
+        0xAC,                               /* lodsb: AL = 'C', SI = 0x11 */
+        0x89, 0xC3,                         /* mov bx, ax */
+        0x66, 0xBE, 0x30, 0x00, 0x00, 0x00, /* mov esi, 0x30 */
+        0xFC,                               /* cld */
+        0x67, 0xAC,                         /* a32 lodsb: AL = DS:[ESI] */
+        0x88, 0xC1,                         /* mov cl, al */
+        0xB0, 0x01, 0xE6, 0xF4,
+    };
+    bth_load(BTH_DATA + 0x10, "ABC", 3);
+    bth_wr8(BTH_DATA + 0x30, 'Z');
+    seg_set_raw(&bth_cpu()->seg[S_ES], DS16, DS16 << 4, 0xFFFF, 0x0093);
+    run16(code, sizeof code, 1);
+    cr_assert_eq(bth_rd8(BTH_DATA + 0x20), 'A');
+    cr_assert_eq(bth_rd8(BTH_DATA + 0x21), 'B');
+    cr_assert_eq(REG(EBX) & 0xFF, 'C');
+    cr_assert_eq(REG(ECX) & 0xFF, 'Z');
+    cr_assert_eq(REG(ESI), 0x31u, "ESI after the a32 LODSB");
+    cr_assert_eq(REG(EDI) & 0xFFFF, 0x22);
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_LODSB], 0, "a LODSB was emulated");
+    cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_MOVSB], 0, "the MOVSB was emulated");
+    assert_translated();
+}
