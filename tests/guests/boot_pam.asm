@@ -4,9 +4,8 @@
 ; PAM0), so a write there goes to the ROM side and RAM keeps its bytes, as
 ; on a PC and under QEMU.  Run as guest.seabios_pam:
 ;   vmm --bios /usr/share/seabios/bios.bin --disk boot_pam.img
-; Reports on COM1 and through the debug-exit port 0xF4 (0: every check held).
+; It waits for SeaBIOS's serial console (settle) and reports on COM1 and through the debug-exit port 0xF4 (0: every check held).
 bits 16
-%define BOOT_NO_SETTLE
 %include "boot_start.inc"
 org 0x7c00
 
