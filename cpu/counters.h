@@ -69,6 +69,7 @@ struct stats {
     uint64_t direct_cpuid;        /* ring-3 CPUIDs answered with the virtual model */
     uint64_t mmio_accesses;       /* emulated accesses to non-RAM physical addresses */
     uint64_t mmio_unassigned_maps; /* pages of unassigned space mapped to all ones */
+    uint64_t shadow_writes_discarded; /* writes to BIOS shadow pages whose PAM WE bit is clear */
     uint64_t callouts[STATS_MAX_MNEMONIC];  /* translated code's, by Zydis mnemonic */
     uint64_t traps[STATS_MAX_MNEMONIC];     /* directly run code's, by Zydis mnemonic */
     uint64_t exits[16];           /* by enum bt_exit */

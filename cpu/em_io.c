@@ -119,8 +119,8 @@ static unsigned ins_run(struct em *e, struct strop s, uint16_t port, unsigned si
         return 0;
     struct guest_mem *m = vm_mem(c->vm);
     uint8_t *h = guest_phys_ptr(m, pa, k * size);
-    if (!h || m->code_pages[pa / GUEST_PAGE_SIZE])
-        return 0;
+    if (!h || m->code_pages[pa / GUEST_PAGE_SIZE] || guest_mem_write_discarded(m, pa))
+        return 0;                   /* the slow path (mmu_write) deals with it */
     struct io_bus *bus = vm_io(c->vm);
     for (uint64_t j = 0; j < k; j++) {
         uint32_t v = io_pio_read(bus, port, (int)size);

@@ -181,7 +181,9 @@ size_t dma_transfer(struct dma8237 *d, int ch, uint8_t *buf, size_t len, bool de
         uint32_t pa = unit == 1 ? (uint32_t)h->page << 16 | h->addr
                                 : (uint32_t)(h->page & 0xFE) << 16 | (uint32_t)h->addr << 1;
         uint8_t *ram = (to_mem || from_mem) ? ram_at(d, pa, unit) : NULL;
-        if (to_mem && ram) {
+        if (to_mem && ram && guest_mem_write_discarded(vm_mem(d->vm), pa)) {
+            vm_stats(d->vm)->shadow_writes_discarded++;  /* PAM WE clear: to the ROM side */
+        } else if (to_mem && ram) {
             ram_written(d, pa, unit);
             memcpy(ram, buf + done, unit);
         } else if (from_mem) {

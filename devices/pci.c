@@ -8,6 +8,7 @@
 #include "devices/device.h"
 #include "devices/pci.h"
 #include "devices/platform.h"
+#include "shadow_mmu/shadow.h"
 
 static void put16(uint8_t *c, int off, uint16_t v) { c[off] = v; c[off + 1] = v >> 8; }
 
@@ -37,6 +38,39 @@ static void host_bridge(struct pci_func *f)
     memset(&f->wmask[0x59], 0xFF, 7);   /* PAM0-6: BIOS shadow control */
     f->cfg[0x72] = 0x02;            /* SMRAM */
     f->wmask[0x72] = 0x78;
+}
+
+/*
+ * The PAM registers (82441FX datasheet, "PAM - Programmable Attribute Map
+ * Registers"): PAM0 bits 5:4 govern 0xF0000-0xFFFFF (64 KiB), each nibble
+ * of PAM1-PAM6 one 16 KiB region from 0xC0000 up (low nibble first); in
+ * each field bit 0 is RE (reads from DRAM) and bit 1 WE (writes to DRAM,
+ * else to the PCI side, where the ROM ignores them).  This model keeps the
+ * RAM copy for reads whatever RE says (the loader puts the firmware's last
+ * 128 KiB there at power-on, the bytes the ROM side shows until the
+ * firmware writes); it applies WE, one bit per 4 KiB page.
+ */
+#define PAM0 0x59
+
+static uint64_t pam_write_discards(const struct pci_func *f)
+{
+    uint64_t ro = 0;
+    for (int r = 0; r < 12; r++) {          /* 0xC0000-0xEFFFF, 16 KiB each */
+        uint8_t field = f->cfg[PAM0 + 1 + r / 2] >> (r % 2 ? 4 : 0);
+        if (!(field & 2))
+            ro |= 0xFull << (4 * r);
+    }
+    if (!(f->cfg[PAM0] & 0x20))             /* 0xF0000-0xFFFFF */
+        ro |= 0xFFFFull << 48;
+    return ro;
+}
+
+/* With a firmware, the host bridge's PAM registers decide which shadow
+ * pages discard writes (guest_mem.shadow_ro). */
+static void pam_apply(struct pci *p)
+{
+    if (p->vm && p->pam_on)
+        shadow_write_discard(p->vm, pam_write_discards(&p->f[0]));
 }
 
 static void isa_bridge(struct pci_func *f)
@@ -130,6 +164,8 @@ static void config_write(struct pci *p, int bus, int devfn, int off, int size, u
         int o = (off + i) & 0xFF;
         f->cfg[o] = (f->cfg[o] & ~f->wmask[o]) | (v & f->wmask[o]);
     }
+    if (devfn == 0 && off <= PAM0 + 6 && off + size > PAM0)
+        pam_apply(p);
     /* The PM function's base and enable decide where the ACPI block is. */
     if (devfn == PM_DEVFN && p->vm && (f->cfg[0x80] & 1) &&
         ((off <= 0x41 && off + size > 0x40) || (off <= 0x80 && off + size > 0x80)))
@@ -183,12 +219,13 @@ static const struct device_ops pci_ops = {
 
 int pci_init(struct pci *p, struct vm *vm, struct io_bus *bus, bool with_ide)
 {
-    *p = (struct pci){ .vm = vm, .nfuncs = 2 };
+    *p = (struct pci){ .vm = vm, .nfuncs = 2, .pam_on = with_ide };
     host_bridge(&p->f[0]);
     isa_bridge(&p->f[1]);
     if (with_ide) {
         ide_function(&p->f[p->nfuncs++]);
         pm_function(&p->f[p->nfuncs++]);
     }
+    pam_apply(p);                   /* PAM0-6 reset to 0: every region to the ROM side */
     return io_register_pio(bus, 0xCF8, 8, &pci_ops, p);
 }

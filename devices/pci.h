@@ -6,6 +6,14 @@
  * (8086:1237) and a PIIX3-like ISA bridge at 00:01.0 (8086:7000); every
  * other function reads all ones.  A byte write to 0xCF9 (PIIX reset
  * control) with bit 2 set resets the machine: the run ends with status 0.
+ *
+ * With the firmware-booted PC's functions (pci_init's ide_function), the
+ * host bridge's PAM registers (0x59-0x5F) take effect on writes: a region
+ * of 0xC0000-0xFFFFF whose write-enable bit is clear discards every write
+ * to it (shadow_mmu/shadow.h, shadow_write_discard), from power-on, when
+ * they are all 0, until the firmware enables them.  Reads always come from
+ * the RAM copy.  A reset starts a new machine (vmm --reboot), whose PAM
+ * registers are 0 again.
  */
 #ifndef DEVICES_PCI_H
 #define DEVICES_PCI_H
@@ -28,6 +36,7 @@ struct pci {
     struct vm *vm;
     uint32_t addr;              /* CONFIG_ADDRESS */
     uint8_t rcr;                /* 0xCF9 reset control */
+    bool pam_on;                /* the PAM registers' write enables apply */
     int nfuncs;                 /* f[0..nfuncs) answer */
     struct pci_func f[PCI_NFUNCS];
 };

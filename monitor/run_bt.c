@@ -140,6 +140,11 @@ static void translated_miss(struct vm *vm, bool *single_step)
         vm->stats.mmio_accesses++;
         *single_step = run_emulate(vm);
         break;
+    case SHADOW_DISCARD:
+        /* A write to BIOS shadow RAM the chipset sends to the ROM: the
+         * emulator carries the instruction out, its mmu_write dropped. */
+        *single_step = run_emulate(vm);
+        break;
     case SHADOW_SMC:
         /* A write to a page that holds translations: the emulator does
          * it, dropping only the TUs of the bytes it writes (bt_code_written:

@@ -107,6 +107,9 @@ static void user_exception(struct vm *vm)
              * every instruction a user program may store with (SSE). */
             run_code_written(vm, pa);
             return;
+        case SHADOW_DISCARD:        /* BIOS shadow RAM sent to the ROM: the write dropped */
+            run_emulate(vm);
+            return;
         default:                    /* device memory or page 0: one access emulated */
             vm->stats.mmio_accesses++;
             run_emulate(vm);

@@ -92,6 +92,7 @@ static const struct counter {
     C("shadow.untraced", shadow_untraced, G_SHADOW, "pages that stopped being page tables"),
     C("kvm.injected", kvm_injected, G_KVM, "interrupts and NMIs injected into the KVM vCPU"),
     C("mmio.unassigned_maps", mmio_unassigned_maps, G_MMIO, "pages of unassigned space mapped to read as all ones"),
+    C("mmio.shadow_writes_discarded", shadow_writes_discarded, G_MMIO, "writes to the BIOS shadow RAM (0xC0000-0xFFFFF) that the i440FX PAM registers send to the ROM side: dropped"),
     C("mmio.accesses", mmio_accesses, G_MMIO, "emulated accesses to device memory"),
 };
 #undef C

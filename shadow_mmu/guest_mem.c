@@ -103,7 +103,22 @@ int guest_mem_map_identity(struct guest_mem *m)
     if (mmap(m->kview, m->size, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_FIXED, m->memfd, 0) == MAP_FAILED)
         return -1;
-    return guest_mem_map_a20_alias(m);
+    if (guest_mem_map_a20_alias(m) < 0)
+        return -1;
+    for (uint32_t i = 0; i < GUEST_SHADOW_PAGES; i++)
+        if (m->shadow_ro >> i & 1)
+            guest_mem_identity_protect(m, (GUEST_SHADOW_BASE >> 12) + i, PROT_READ);
+    return 0;
+}
+
+void guest_mem_identity_protect(struct guest_mem *m, uint32_t ppn, int prot)
+{
+    if ((uint64_t)ppn * GUEST_PAGE_SIZE >= m->size)
+        return;
+    mprotect(m->kview + (uint64_t)ppn * GUEST_PAGE_SIZE, GUEST_PAGE_SIZE, prot);
+    uint32_t alias = ppn | (A20_BIT >> 12);
+    if (!(m->a20_mask & A20_BIT) && alias != ppn && (uint64_t)alias * GUEST_PAGE_SIZE < m->size)
+        mprotect(m->kview + (uint64_t)alias * GUEST_PAGE_SIZE, GUEST_PAGE_SIZE, prot);
 }
 
 int guest_mem_map_a20_alias(struct guest_mem *m)

@@ -64,10 +64,19 @@ struct guest_mem {
      * reads as 0 and each odd megabyte shows the even one below it.
      * Applied with paging off (the identity map, mmu_translate). */
     uint32_t a20_mask;
+    /* The chipset's shadow-RAM write enables (i440FX PAM registers, with a
+     * firmware: devices/pci.c): bit i set = the writes to the RAM page at
+     * GUEST_SHADOW_BASE + i * 4 KiB are discarded, as a PC sends them to the
+     * PCI side (the ROM) when the region's WE bit is clear.  The page is
+     * then write-protected in every host view (guest_mem_map_identity,
+     * shadow_mmu/hostmap.c), and the monitor's own writes skip it. */
+    uint64_t shadow_ro;
     /* The memfd has one more page after RAM, all ones: mapped read-only
      * wherever the guest reads physical addresses no device claims, as a PC
      * bus answers them (GUEST_ONES_PAGE(m) is its page number). */
 };
+#define GUEST_SHADOW_BASE 0xC0000u      /* the 64 pages PAM governs, to 1 MiB */
+#define GUEST_SHADOW_PAGES 64u
 #define GUEST_ONES_PAGE(m) ((uint32_t)((m)->size / GUEST_PAGE_SIZE))
 
 /* Create the RAM memfd of `mib` MiB and the kernel view.  Returns 0, or -1
@@ -85,6 +94,11 @@ int guest_mem_map_identity(struct guest_mem *m);
  * Called by guest_mem_map_identity(); returns 0 or -1. */
 int guest_mem_map_a20_alias(struct guest_mem *m);
 
+/* Give the identity-map page ppn (and its A20 alias while the gate is
+ * closed) the host protection prot.  guest_mem_map_identity() applies
+ * PROT_READ to every shadow_ro page itself. */
+void guest_mem_identity_protect(struct guest_mem *m, uint32_t ppn, int prot);
+
 /* Is [pa, pa+len) inside RAM? */
 static inline bool guest_mem_is_ram(const struct guest_mem *m, uint64_t pa, uint64_t len)
 {
@@ -97,5 +111,11 @@ static inline void *guest_phys_ptr(const struct guest_mem *m, uint64_t pa, uint6
     return guest_mem_is_ram(m, pa, len) ? m->ram + pa : NULL;
 }
 
+/* Are writes to the guest-physical page of pa discarded (shadow_ro)? */
+static inline bool guest_mem_write_discarded(const struct guest_mem *m, uint64_t pa)
+{
+    uint64_t i = (pa >> 12) - (GUEST_SHADOW_BASE >> 12);
+    return pa >= GUEST_SHADOW_BASE && i < GUEST_SHADOW_PAGES && (m->shadow_ro >> i & 1);
+}
 
 #endif

@@ -176,11 +176,12 @@ int hm_map_fd(struct vm *vm, void *host, uint64_t len, int prot, uint32_t file_p
     return p == MAP_FAILED ? -1 : 0;
 }
 
-/* A page that must not be written through the host views: a code page or a
- * traced page-table page. */
+/* A page that must not be written through the host views: a code page, a
+ * traced page-table page, or a shadow page whose writes are discarded. */
 static bool write_protected(struct vm *vm, uint32_t ppn)
 {
-    return vm_mem(vm)->code_pages[ppn] || shadow_of(vm)->ptp[ppn] == PT_TRACED;
+    return vm_mem(vm)->code_pages[ppn] || shadow_of(vm)->ptp[ppn] == PT_TRACED ||
+           guest_mem_write_discarded(vm_mem(vm), (uint64_t)ppn << 12);
 }
 
 /* The memfd page an entry maps: its frame, or the all-ones page. */

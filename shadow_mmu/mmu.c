@@ -241,7 +241,10 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
         enum mmu_result r = mmu_translate(c, a, acc, &pa, f);
         uint8_t *h = guest_phys_ptr(vm_mem(c->vm), pa, chunk);
         if (r == MMU_OK && h) {
-            if (write) {
+            if (write && guest_mem_write_discarded(vm_mem(c->vm), pa)) {
+                /* The chipset sends it to the ROM side (PAM WE clear). */
+                vm_stats(c->vm)->shadow_writes_discarded++;
+            } else if (write) {
                 /* The monitor's own writes bypass the write-protected kernel
                  * view: drop translations of a code page by hand. */
                 if (vm_mem(c->vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(c->vm))

@@ -161,12 +161,7 @@ static void select_view(struct vm *vm)
  * get protection prot. */
 static void identity_protect(struct vm *vm, uint32_t ppn, int prot)
 {
-    struct shadow *s = shadow_of(vm);
-    struct guest_mem *m = vm_mem(vm);
-    mprotect(hm_host(s, 0, ppn), GUEST_PAGE_SIZE, prot);
-    uint32_t alias = ppn | (A20_BIT >> 12);
-    if (!(m->a20_mask & A20_BIT) && alias != ppn && (uint64_t)alias * GUEST_PAGE_SIZE < m->size)
-        mprotect(hm_host(s, 0, alias), GUEST_PAGE_SIZE, prot);
+    guest_mem_identity_protect(vm_mem(vm), ppn, prot);
 }
 
 void shadow_reset(struct vm *vm)
@@ -326,6 +321,8 @@ static enum shadow_result fault(struct vm *vm, int tag, unsigned u, uint32_t lin
     if (r == MMU_NOT_RAM || page0)
         return SHADOW_MMIO;     /* device memory, or a page the host cannot map */
     uint32_t ppn = *pa >> 12;
+    if (write && guest_mem_write_discarded(vm_mem(vm), *pa))
+        return SHADOW_DISCARD;
     if (write && vm_mem(vm)->code_pages[ppn])
         return SHADOW_SMC;
     if (write && s->ptp[ppn] == PT_TRACED && (c->cr0 & CR0_PG))
@@ -458,12 +455,36 @@ void shadow_code_page(struct vm *vm, uint32_t pa, bool protect)
     if (!(vm_cpu(vm)->cr0 & CR0_PG)) {
         /* The identity map holds every page writable: change just this one
          * (unless it is also a page-table page, which paging off cannot be). */
-        identity_protect(vm, ppn, protect ? PROT_READ : PROT_READ | PROT_WRITE);
+        identity_protect(vm, ppn, protect || guest_mem_write_discarded(m, pa) ? PROT_READ
+                                                                            : PROT_READ | PROT_WRITE);
         return;
     }
     /* Aliases stay read-only when unprotected: the next write remaps them. */
     if (protect)
         hm_protect_aliases(vm, ppn);
+}
+
+void shadow_write_discard(struct vm *vm, uint64_t ro)
+{
+    struct guest_mem *m = vm_mem(vm);
+    uint64_t changed = m->shadow_ro ^ ro;
+    m->shadow_ro = ro;
+    if (!*vm_shadow(vm))
+        return;     /* no views yet (guest_mem_map_identity applies it), or --accel kvm */
+    bool paging = vm_cpu(vm)->cr0 & CR0_PG;
+    for (uint32_t i = 0; i < GUEST_SHADOW_PAGES; i++) {
+        uint32_t ppn = (GUEST_SHADOW_BASE >> 12) + i;
+        if (!(changed >> i & 1) || (uint64_t)ppn * GUEST_PAGE_SIZE >= m->size)
+            continue;
+        bool protect = ro >> i & 1;
+        if (!paging)
+            identity_protect(vm, ppn, protect || m->code_pages[ppn] ? PROT_READ
+                                                                    : PROT_READ | PROT_WRITE);
+        else if (protect)
+            hm_protect_aliases(vm, ppn);
+        /* Lifted with paging on: the read-only aliases are remapped
+         * writable at the next write (fault()). */
+    }
 }
 
 int shadow_current_view(struct vm *vm)

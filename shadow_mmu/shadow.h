@@ -28,7 +28,9 @@
  *    2 MiB page).  A user view maps an execute-disabled page without
  *    PROT_EXEC.
  *  - shadow_code_page() write-protects every host alias of a guest-physical
- *    page that holds translated code, or lifts that.
+ *    page that holds translated code, or lifts that; shadow_write_discard()
+ *    does the same for the BIOS shadow pages whose writes are discarded,
+ *    and a write to one of them is SHADOW_DISCARD.
  */
 #ifndef SHADOW_MMU_SHADOW_H
 #define SHADOW_MMU_SHADOW_H
@@ -45,6 +47,9 @@ enum shadow_result {
     SHADOW_GUEST_PF,    /* the guest's own tables say #PF: error filled */
     SHADOW_MMIO,        /* a non-RAM physical address (or page 0 for ring 3) */
     SHADOW_SMC,         /* a write to a page holding translations: *pa set */
+    SHADOW_DISCARD,     /* a write to a page whose writes the chipset discards
+                         * (guest_mem.shadow_ro): *pa set; the caller carries
+                         * the instruction out with the write dropped */
 };
 
 /* emulate_page0 (--emulate-page0): guest page 0 never maps into a user
@@ -62,6 +67,13 @@ enum shadow_result shadow_fault(struct vm *vm, uint32_t lin, bool write,
 enum shadow_result shadow_user_fault(struct vm *vm, uint32_t lin, bool write,
                                      uint32_t *pa, uint32_t *pf_error);
 void shadow_code_page(struct vm *vm, uint32_t pa, bool protect);
+/* The chipset now discards the writes to the shadow pages set in ro
+ * (guest_mem.shadow_ro, bit i = page GUEST_SHADOW_BASE/4 KiB + i): those
+ * newly set are write-protected in every host view, those cleared may be
+ * written again (at once with paging off, at their next write fault
+ * otherwise).  Without a shadow (before shadow_init, --accel kvm) it only
+ * records ro. */
+void shadow_write_discard(struct vm *vm, uint64_t ro);
 /* Ring 3 is about to run (directly or translated): put the running
  * address space's user view in the host if another one is there.  A CR3
  * load switches only the kernel view; the user view follows here. */
