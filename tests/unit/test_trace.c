@@ -218,7 +218,7 @@ Test(stats, empty_report_has_fixed_counters_and_totals)
         "direct.traps", "shadow.hidden_faults", "shadow.true_faults", "shadow.flushes",
         "shadow.invlpg", "shadow.view_hits", "shadow.view_recycles", "shadow.user_hidden_faults",
         "shadow.user_remaps", "shadow.prefaults", "shadow.mapped_around", "shadow.user_kept",
-        "shadow.trace_faults", "shadow.untraced", "mmio.unassigned_maps", "mmio.accesses",
+        "shadow.trace_faults", "shadow.untraced", "mmio.unassigned_maps", "mmio.shadow_writes_discarded", "mmio.accesses",
         "kvm.injected", "kvm.exits",
     };
     int lines = 0;
