@@ -546,39 +546,9 @@ static void check_target(struct xlat *x)
  */
 static void indirect16(struct xlat *x)
 {
-    struct emit *e = &x->e;
-    if (x->single) {
-        emit_jmp(e, x->tc->miss_stub);
-        return;
-    }
-    if (x->ins.operand_width != 16 && !cs_64k(x->c))
+    if (x->ins.operand_width != 16 && !cs_64k(x->c) && !x->single)
         emit_if_beyond_16(x, H_R8, beyond_miss);
-    static const uint8_t lea = 0x8D, mov = 0x8B;
-    uint32_t hi = (uint32_t)x->c->seg[S_CS].sel << 16;
-    emit_mem(e, 0, &lea, 1, H_R9, H_R8, -1, 1, (int32_t)hi);           /* lea r9d, [r8 + sel<<16] */
-    static const uint8_t slot[] = {
-        0x45, 0x89, 0xCB,                   /* mov r11d, r9d */
-        0x41, 0x0F, 0xCB,                   /* bswap r11d */
-        0x47, 0x8D, 0x1C, 0x19,             /* lea r11d, [r9 + r11] */
-        0x45, 0x0F, 0xB7, 0xDB,             /* movzx r11d, r11w */
-        0x49, 0x89, 0xCA,                   /* mov r10, rcx */
-        0x41, 0xF7, 0xD1,                   /* not r9d */
-    };
-    emit_bytes(e, slot, sizeof slot);
-    emit_mem(e, 0, &mov, 1, H_RCX, H_R14, H_R11, 4, 0);                /* mov ecx, [r14 + r11*4] */
-    static const uint8_t cmp[] = {
-        0x42, 0x8D, 0x4C, 0x09, 0x01,       /* lea ecx, [rcx + r9 + 1] */
-        0xE3, 0x08,                         /* jrcxz hit */
-        0x4C, 0x89, 0xD1,                   /* mov rcx, r10 */
-    };
-    emit_bytes(e, cmp, sizeof cmp);
-    emit_jmp(e, x->tc->miss_stub);          /* 5 bytes */
-    static const uint8_t hit[] = {
-        0x4C, 0x89, 0xD1,                   /* hit: mov rcx, r10 */
-        0x43, 0xFF, 0xA4, 0xDE,             /* jmp [r14 + r11*8 + TC_LOOKUP_CODE_OFF] */
-    };
-    emit_bytes(e, hit, sizeof hit);
-    emit_u32(e, TC_LOOKUP_CODE_OFF);
+    emit_indirect_keyed(x, (uint32_t)x->c->seg[S_CS].sel << 16);
 }
 
 /* r8d := the target of an indirect CALL or JMP (zero-extended). */

@@ -212,12 +212,15 @@ void emit_goto(struct xlat *x, uint32_t target)
 }
 
 /*
- * Indirect branch to the guest EIP in r8d, without touching the guest's
- * flags: the table slot is tc_lookup_slot(eip) (bt/tc.h, computed with
- * mov, bswap, lea and movzx, none of which write flags), the key compare is done as
- * ecx = key + ~target + 1 with LEA and tested with JRCXZ.
+ * Indirect branch to the guest EIP in r8d through the lookup table, without
+ * touching the guest's flags.  The key is the EIP plus key_hi (16-bit code
+ * puts its CS selector in the high half, bt/xl_16.c); the slot is
+ * tc_lookup_slot(key) (bt/tc.h, computed with mov, bswap, lea and movzx,
+ * none of which write flags); the key compare is done as ecx = entry's key
+ * + ~key + 1 with LEA and tested with JRCXZ.  A miss leaves through
+ * tc->miss_stub with r8d = the EIP.
  */
-void emit_indirect(struct xlat *x)
+void emit_indirect_keyed(struct xlat *x, uint32_t key_hi)
 {
     struct emit *e = &x->e;
     /* A single step must not run on into the target's translation: the
@@ -226,25 +229,34 @@ void emit_indirect(struct xlat *x)
         emit_jmp(e, x->tc->miss_stub);
         return;
     }
-    static const uint8_t seq1[] = {
-        0x45, 0x89, 0xC1,                   /* mov r9d, r8d */
-        0x41, 0x0F, 0xC9,                   /* bswap r9d */
-        0x47, 0x8D, 0x0C, 0x08,             /* lea r9d, [r8 + r9] */
-        0x45, 0x0F, 0xB7, 0xC9,             /* movzx r9d, r9w */
+    static const uint8_t lea = 0x8D, mov = 0x8B;
+    emit_mem(e, 0, &lea, 1, H_R9, H_R8, -1, 1, (int32_t)key_hi);      /* lea r9d, [r8 + key_hi] */
+    static const uint8_t slot[] = {
+        0x45, 0x89, 0xCB,                   /* mov r11d, r9d */
+        0x41, 0x0F, 0xCB,                   /* bswap r11d */
+        0x47, 0x8D, 0x1C, 0x19,             /* lea r11d, [r9 + r11] */
+        0x45, 0x0F, 0xB7, 0xDB,             /* movzx r11d, r11w */
         0x49, 0x89, 0xCA,                   /* mov r10, rcx */
-        0x43, 0x8B, 0x0C, 0x8E,             /* mov ecx, [r14 + r9*4] */
-        0x45, 0x89, 0xC3,                   /* mov r11d, r8d */
-        0x41, 0xF7, 0xD3,                   /* not r11d */
-        0x42, 0x8D, 0x4C, 0x19, 0x01,       /* lea ecx, [rcx + r11 + 1] */
+        0x41, 0xF7, 0xD1,                   /* not r9d */
+    };
+    emit_bytes(e, slot, sizeof slot);
+    emit_mem(e, 0, &mov, 1, H_RCX, H_R14, H_R11, 4, 0);                /* mov ecx, [r14 + r11*4] */
+    static const uint8_t cmp[] = {
+        0x42, 0x8D, 0x4C, 0x09, 0x01,       /* lea ecx, [rcx + r9 + 1] */
         0xE3, 0x08,                         /* jrcxz hit (over the next 8 bytes) */
         0x4C, 0x89, 0xD1,                   /* mov rcx, r10 */
     };
-    emit_bytes(e, seq1, sizeof seq1);
-    emit_jmp(e, x->tc->miss_stub);          /* 5 bytes: miss (r8d = target) */
-    static const uint8_t seq2[] = {
+    emit_bytes(e, cmp, sizeof cmp);
+    emit_jmp(e, x->tc->miss_stub);          /* 5 bytes: miss (r8d = EIP) */
+    static const uint8_t hit[] = {
         0x4C, 0x89, 0xD1,                   /* hit: mov rcx, r10 */
-        0x43, 0xFF, 0xA4, 0xCE,             /* jmp [r14 + r9*8 + TC_LOOKUP_CODE_OFF] */
+        0x43, 0xFF, 0xA4, 0xDE,             /* jmp [r14 + r11*8 + TC_LOOKUP_CODE_OFF] */
     };
-    emit_bytes(e, seq2, sizeof seq2);
+    emit_bytes(e, hit, sizeof hit);
     emit_u32(e, TC_LOOKUP_CODE_OFF);
+}
+
+void emit_indirect(struct xlat *x)
+{
+    emit_indirect_keyed(x, 0);
 }

@@ -96,6 +96,7 @@ void emit_exit(struct xlat *x, uint32_t eip, enum bt_exit why);
 void add_stub(struct xlat *x, uint8_t *site, uint32_t target);
 void emit_goto(struct xlat *x, uint32_t target);
 void emit_indirect(struct xlat *x);
+void emit_indirect_keyed(struct xlat *x, uint32_t key_hi);
 void xl_copy(struct xlat *x);
 void xl_incdec_short(struct xlat *x);
 void xl_push(struct xlat *x);

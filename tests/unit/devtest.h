@@ -11,15 +11,27 @@
 #include "devices/irq.h"
 #include "devices/platform.h"
 
-static inline struct vm *devtest_vm(void)
+/* The platform with 16 MiB; with firmware_size, a firmware image of that
+ * many zero bytes (as --bios gives it: devices_firmware). */
+static inline struct vm *devtest_vm_with(size_t firmware_size)
 {
     char err[256];
     struct vm *vm = vm_alloc();
     cr_assert(vm);
     cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
     vm->cpu.vm = vm;
+    if (firmware_size) {
+        uint8_t *image = calloc(1, firmware_size);
+        cr_assert(image);
+        devices_firmware(vm, image, firmware_size);
+    }
     cr_assert_eq(devices_init(vm, err, sizeof err), 0, "%s", err);
     return vm;
+}
+
+static inline struct vm *devtest_vm(void)
+{
+    return devtest_vm_with(0);
 }
 
 static inline void devtest_free(struct vm *vm)

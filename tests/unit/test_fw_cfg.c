@@ -193,15 +193,7 @@ Test(fw_cfg, writes_and_other_widths_change_nothing)
  * MP or ACPI tables, no EBDA pointer of vmm's own. */
 Test(fw_cfg, no_vmm_tables_under_a_firmware)
 {
-    char err[256];
-    struct vm *vm = vm_alloc();
-    cr_assert(vm);
-    cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
-    vm->cpu.vm = vm;
-    uint8_t *image = calloc(1, 64 * 1024);
-    cr_assert(image);
-    devices_firmware(vm, image, 64 * 1024);
-    cr_assert_eq(devices_init(vm, err, sizeof err), 0, "%s", err);
+    struct vm *vm = devtest_vm_with(64 * 1024);
     const uint8_t *m = vm->mem.ram;
     for (uint32_t a = 0xE0000; a < 0x100000; a += 16) {
         cr_assert_neq(memcmp(m + a, "_MP_", 4), 0, "MP pointer at 0x%x", a);

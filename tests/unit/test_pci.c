@@ -104,16 +104,7 @@ Test(pci, piix3_ide_function)
 
 static struct vm *firmware_vm(void)
 {
-    char err[256];
-    struct vm *vm = vm_alloc();
-    cr_assert(vm);
-    cr_assert_eq(guest_mem_init(&vm->mem, 16, err, sizeof err), 0, "%s", err);
-    vm->cpu.vm = vm;
-    uint8_t *image = calloc(1, 64 * 1024);
-    cr_assert(image);
-    devices_firmware(vm, image, 64 * 1024);
-    cr_assert_eq(devices_init(vm, err, sizeof err), 0, "%s", err);
-    return vm;
+    return devtest_vm_with(64 * 1024);
 }
 
 /* A 4-byte guest write through the monitor's and emulator's path (paging
