@@ -443,9 +443,12 @@ static bool fetch_decode(struct em *e)
     if (r == MMU_OK && one_page)
         dc_store(c->vm, lin, mode, buf, e->in, e->op);
 decoded:
+    /* Not cut to 16 bits in 16-bit code: running on past offset 0xFFFF is
+     * #GP(0) at the next fetch with a 64 KiB CS limit (a 286 or later does
+     * not wrap IP), and goes on at 0x10000 with a 4 GiB one, as in
+     * translated code; branches with a 16-bit operand size cut their
+     * targets themselves (near_target). */
     e->next_eip = c->eip + e->in->length;
-    if (!(mode & DC_MODE_CS32))
-        e->next_eip &= 0xFFFF;
     return true;
 }
 

@@ -68,6 +68,26 @@ Test(realmode, offset_beyond_a_64k_limit_is_gp_through_the_ivt)
     cr_assert_eq(get16(0x8000 - 6), RM_IP, "no error code: IP on top");
 }
 
+/* Running on past offset 0xFFFF: with a 64 KiB CS limit the next fetch is
+ * #GP(0) (a 286 or later does not wrap IP); with a 4 GiB limit ("unreal"
+ * CS) execution goes on at 0x10000. */
+Test(realmode, ip_does_not_wrap_past_ffff)
+{
+    ivt_set(EXC_GP, 0x2000, 0x0040);
+    c->eip = 0xFFFF;
+    cr_assert_eq(RUN(0x90), EM_OK);                          /* nop at FFFF */
+    cr_assert_eq(c->eip, 0x10000u);
+    cr_assert_eq(emulate_step(c, &info), EM_OK);             /* the fetch at 0x10000 */
+    cr_assert_eq(c->seg[S_CS].sel, 0x2000, "no #GP through the IVT");
+    cr_assert_eq(c->eip, 0x40);
+
+    real_mode();
+    seg_set_raw(&c->seg[S_CS], RM_CS, RM_CS << 4, 0xFFFFFFFFu, 0x809B);
+    c->eip = 0xFFFF;
+    cr_assert_eq(RUN(0x90), EM_OK);
+    cr_assert_eq(c->eip, 0x10000u, "a 4 GiB CS goes on past 0xFFFF");
+}
+
 Test(realmode, pop_and_lds_load_selector_and_base)
 {
     put32(0x7FFE, 0x00004321);
