@@ -24,10 +24,8 @@
  * neither goes to the emulator, which decodes by CS.D: far transfers, INT,
  * IRET, POPF, segment loads, string instructions, I/O, HLT.
  *
- * Not modelled: a word or doubleword access at offset 0xFFFF (the
- * processor raises #GP or #SS for the part beyond the limit; translated
- * code reads on into the next 64 KiB), and the type and presence checks of
- * a protected-mode data segment (as for 32-bit translated code).
+ * Not modelled: the type and presence checks of a protected-mode data
+ * segment (as for 32-bit translated code).
  */
 #include <stddef.h>
 #include <string.h>
@@ -373,10 +371,10 @@ enum kind classify16(struct xlat *x)
 
 /* ---- the stack: SS:SP ------------------------------------------------------ */
 
-/* r11d := SS.base + ((SP + off) & 0xFFFF) */
-static void stack_addr(struct xlat *x, int32_t off)
+/* r11d := SS.base + ((SP + off) & 0xFFFF), for `size` bytes */
+static void stack_addr(struct xlat *x, int32_t off, unsigned size)
 {
-    emit_linear_r11(x, S_SS, H_RSP, -1, 1, off, true);
+    emit_linear_r11(x, S_SS, H_RSP, -1, 1, off, true, size);
 }
 
 /* SP += d, the rest of ESP and the flags unchanged: lea sp, [rsp + d] */
@@ -392,7 +390,7 @@ static void sp_add(struct xlat *x, int32_t d)
 static void push_reg(struct xlat *x, int w, int slot, int reg)
 {
     static const uint8_t mov = 0x89;
-    stack_addr(x, -slot);
+    stack_addr(x, -slot, (unsigned)slot);
     emit_mem(&x->e, guest_mem_fl(x) | (w == 16 ? EM_O16 : 0), &mov, 1, reg, H_R11, -1, 1, 0);
     sp_add(x, -slot);
 }
@@ -401,7 +399,7 @@ static void push_reg(struct xlat *x, int w, int slot, int reg)
 static void load_top(struct xlat *x, int w, int32_t off)
 {
     static const uint8_t mov = 0x8B, movzx[] = { 0x0F, 0xB7 };
-    stack_addr(x, off);
+    stack_addr(x, off, (unsigned)w / 8);
     if (w == 16)
         emit_mem(&x->e, guest_mem_fl(x), movzx, 2, H_R8, H_R11, -1, 1, 0);
     else
@@ -458,7 +456,7 @@ static void leave16(struct xlat *x)
 {
     static const uint8_t mov = 0x8B, movzx[] = { 0x0F, 0xB7 }, lea = 0x8D;
     int w = x->ins.operand_width, sz = w / 8;
-    emit_linear_r11(x, S_SS, H_RBP, -1, 1, 0, true);
+    emit_linear_r11(x, S_SS, H_RBP, -1, 1, 0, true, (unsigned)sz);
     if (w == 16)
         emit_mem(&x->e, guest_mem_fl(x), movzx, 2, H_R8, H_R11, -1, 1, 0);
     else
@@ -502,15 +500,15 @@ void xl_string16(struct xlat *x)
     uint8_t load = w == 8 ? 0x8A : 0x8B, store = w == 8 ? 0x88 : 0x89;
     /* The accesses first (each may fault), SI and DI last. */
     if (src && dst) {                       /* MOVS: through r8 */
-        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16);
+        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16, (unsigned)size);
         emit_mem(&x->e, fl, &load, 1, H_R8, H_R11, -1, 1, 0);
-        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16);
+        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16, (unsigned)size);
         emit_mem(&x->e, fl, &store, 1, H_R8, H_R11, -1, 1, 0);
     } else if (src) {                       /* LODS: into AL, AX, EAX */
-        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16);
+        emit_linear_r11(x, seg_index(src->mem.segment), H_RSI, -1, 1, 0, a16, (unsigned)size);
         emit_mem(&x->e, fl, &load, 1, H_RAX, H_R11, -1, 1, 0);
     } else {                                /* STOS: from AL, AX, EAX */
-        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16);
+        emit_linear_r11(x, S_ES, H_RDI, -1, 1, 0, a16, (unsigned)size);
         emit_mem(&x->e, fl, &store, 1, H_RAX, H_R11, -1, 1, 0);
     }
     if (src)

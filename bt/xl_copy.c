@@ -105,7 +105,7 @@ static void copy_computed(struct xlat *x, const ZydisDecodedOperand *m, bool age
         if (a16)
             emit_bytes(&x->e, movzx, sizeof movzx);     /* movzx r11d, r11w */
     } else {
-        emit_linear_r11(x, s, base, index, scale, (int32_t)m->mem.disp.value, a16);
+        emit_linear_r11(x, s, base, index, scale, (int32_t)m->mem.disp.value, a16, m->size / 8u);
         if (!x->user)
             emit_byte(&x->e, 0x65);
     }

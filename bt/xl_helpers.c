@@ -61,30 +61,54 @@ static int32_t seg_base_off(int s)
                      offsetof(struct seg, base));
 }
 
-/*
- * Does the 32-bit value in `reg` (r8 or r11) fit in 16 bits?  Emits the
- * test, ECX = value - (value & 0xFFFF) with RCX kept in r10 and JRCXZ, so
- * no flag changes; then the path taken when it does not (`beyond`, entered
- * with RCX restored); the code emitted after this runs when it fits.
- */
-void emit_if_beyond_16(struct xlat *x, int reg, void (*beyond)(struct xlat *))
+/* With RCX kept in r10: `test` leaves in ECX zero when the access may
+ * go on; otherwise `beyond` runs (entered with RCX restored).  JRCXZ
+ * decides, so no flag changes. */
+static void emit_unless_ecx_zero(struct xlat *x, const uint8_t *test, size_t n,
+                                 void (*beyond)(struct xlat *))
 {
     struct emit *e = &x->e;
-    const uint8_t test[] = {
-        0x49, 0x89, 0xCA,                           /* mov r10, rcx */
-        0x41, 0x0F, 0xB7, (uint8_t)(0xC8 | (reg & 7)), /* movzx ecx, regw */
-        0xF7, 0xD1,                                 /* not ecx */
-        0x41, 0x8D, 0x4C, (uint8_t)(0x08 | (reg & 7)), 0x01, /* lea ecx, [reg + rcx + 1] */
-        0xE3, 0x00,                                 /* jrcxz fits (patched below) */
-    };
+    static const uint8_t save[] = { 0x49, 0x89, 0xCA };     /* mov r10, rcx */
     static const uint8_t restore[] = { 0x4C, 0x89, 0xD1 };  /* mov rcx, r10 */
-    emit_bytes(e, test, sizeof test);
+    emit_bytes(e, save, sizeof save);
+    emit_bytes(e, test, n);
+    emit_byte(e, 0xE3);                                     /* jrcxz fits (patched below) */
+    emit_byte(e, 0);
     uint8_t *rel = e->p - 1;
     emit_bytes(e, restore, sizeof restore);
     beyond(x);
     if (!e->overflow)
         *rel = (uint8_t)(e->p - (rel + 1));
-    emit_bytes(e, restore, sizeof restore);             /* fits: */
+    emit_bytes(e, restore, sizeof restore);                 /* fits: */
+}
+
+/*
+ * Does the 32-bit value in `reg` (r8 or r11) fit in 16 bits?  ECX = value
+ * - (value & 0xFFFF), zero exactly when it does.
+ */
+void emit_if_beyond_16(struct xlat *x, int reg, void (*beyond)(struct xlat *))
+{
+    const uint8_t test[] = {
+        0x41, 0x0F, 0xB7, (uint8_t)(0xC8 | (reg & 7)),      /* movzx ecx, regw */
+        0xF7, 0xD1,                                         /* not ecx */
+        0x41, 0x8D, 0x4C, (uint8_t)(0x08 | (reg & 7)), 0x01, /* lea ecx, [reg + rcx + 1] */
+    };
+    emit_unless_ecx_zero(x, test, sizeof test, beyond);
+}
+
+/*
+ * An access of `size` bytes at the 16-bit offset in r11d ends within 64
+ * KiB?  Its last byte's offset is at most 0xFFFF + 15, so bit 16 says: ECX
+ * = bits 16-23 of (r11d + size - 1), through BSWAP and the CH register.
+ */
+static void emit_if_end_beyond_64k(struct xlat *x, unsigned size, void (*beyond)(struct xlat *))
+{
+    const uint8_t test[] = {
+        0x41, 0x8D, 0x4B, (uint8_t)(size - 1),              /* lea ecx, [r11 + size - 1] */
+        0x0F, 0xC9,                                         /* bswap ecx */
+        0x0F, 0xB6, 0xCD,                                   /* movzx ecx, ch */
+    };
+    emit_unless_ecx_zero(x, test, sizeof test, beyond);
 }
 
 /* Leave for the emulator at this instruction, which has done nothing yet. */
@@ -108,9 +132,10 @@ void emit_exit_emulate(struct xlat *x)
  * others go unchecked).
  */
 void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int32_t disp,
-                     bool addr16)
+                     bool addr16, unsigned size)
 {
     static const uint8_t mov = 0x8B, movb = 0x8A, lea = 0x8D;
+    bool limit64k = x->t16 && seg_limit_class(&x->c->seg[s]) == LIM_64K;
     if ((s == S_FS || s == S_GS) && !x->t16 && emulate_supports(x->ins.mnemonic)) {
         emit_mem(&x->e, EM_W, &mov, 1, H_R11, H_R15, -1, 1,
                  VCPU_OFF_SEGLIMIT + (s == S_GS ? 8 : 0));       /* mov r11, [r15+guard] */
@@ -120,13 +145,17 @@ void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int3
     if (addr16) {
         static const uint8_t movzx[] = { 0x45, 0x0F, 0xB7, 0xDB };  /* movzx r11d, r11w */
         emit_bytes(&x->e, movzx, sizeof movzx);
-    } else if (x->t16 && seg_limit_class(&x->c->seg[s]) == LIM_64K) {
+    } else if (limit64k) {
         /* 16-bit code with a 32-bit address through a 64 KiB segment (GCC
          * -m16 code addresses its stack as [ESP+n]): an offset beyond
          * 0xFFFF is #GP(0) or #SS(0), raised by the emulator before the
          * instruction has done anything. */
         emit_if_beyond_16(x, H_R11, emit_exit_emulate);
     }
+    /* So is an access that starts within the limit and ends beyond it (a
+     * word at offset 0xFFFF). */
+    if (limit64k && size > 1)
+        emit_if_end_beyond_64k(x, size < 128 ? size : 128, emit_exit_emulate);
     if (seg_needs_base(x, s)) {
         emit_mem(&x->e, 0, &mov, 1, H_R10, H_R15, -1, 1, seg_base_off(s));  /* mov r10d, base */
         emit_mem(&x->e, EM_A32, &lea, 1, H_R11, H_R11, H_R10, 1, 0);       /* lea r11d, [r11+r10] */
@@ -160,7 +189,7 @@ void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl,
         emit_mem(&x->e, fl | guest_mem_fl(x), op, oplen, reg, base, index, scale, disp);
         return;
     }
-    emit_linear_r11(x, s, base, index, scale, disp, x->ins.address_width == 16);
+    emit_linear_r11(x, s, base, index, scale, disp, x->ins.address_width == 16, m->size / 8u);
     emit_mem(&x->e, fl | guest_mem_fl(x), op, oplen, reg, H_R11, -1, 1, 0);
 }
 

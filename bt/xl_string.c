@@ -105,7 +105,7 @@ void xl_string(struct xlat *x)
      * the segment base computed into r11. */
     int src = H_RSI;
     if (!seg_is_static(x->c, src_seg) && (op & ~1) != 0xAA && (op & ~1) != 0xAE) {
-        emit_linear_r11(x, src_seg, H_RSI, -1, 1, 0, false);
+        emit_linear_r11(x, src_seg, H_RSI, -1, 1, 0, false, 0);
         src = H_R11;
     }
     switch (op & ~1) {

@@ -84,8 +84,11 @@ int gpr_id(ZydisRegister r);
 int seg_index(ZydisRegister r);
 bool seg_is_static(const struct vcpu *c, int s);
 unsigned guest_mem_fl(const struct xlat *x);
+/* r11d := the linear address of [base + index*scale + disp] through
+ * segment s, for an access of `size` bytes (0: an address only), with the
+ * limit checks 16-bit code needs (bt/xl_helpers.c). */
 void emit_linear_r11(struct xlat *x, int s, int base, int index, int scale, int32_t disp,
-                     bool addr16);
+                     bool addr16, unsigned size);
 const ZydisDecodedOperand *mem_operand(const struct xlat *x);
 void emit_guest_mem(struct xlat *x, const ZydisDecodedOperand *m, unsigned fl, const uint8_t *op, int oplen, int reg, int32_t disp_adj);
 void emit_load_guest_mem_r8(struct xlat *x, const ZydisDecodedOperand *m, int width);

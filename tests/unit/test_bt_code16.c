@@ -334,3 +334,44 @@ Test(bt_code16, lods_stos_movs_follow_df)
     cr_assert_eq(bth_stats()->callouts[ZYDIS_MNEMONIC_MOVSB], 0, "the MOVSB was emulated");
     assert_translated();
 }
+
+/* A word at offset 0xFFFF of a 64 KiB segment ends beyond the limit: #GP
+ * at the instruction (#SS through SS); a word at 0xFFFE does not; with a
+ * 4 GiB DS ("unreal" mode) the same word is read whole. */
+Test(bt_code16, a_word_at_ffff_of_a_64k_segment_faults)
+{
+    static const uint8_t code[] = {
+        0xA1, 0xFE, 0xFF,                   /* mov ax, [0xfffe] */
+        0x89, 0xC3,                         /* mov bx, ax */
+        0xB8, 0x5A, 0x5A,                   /* mov ax, 0x5a5a */
+        0xA1, 0xFF, 0xFF,                   /* fault: mov ax, [0xffff] */
+        0xB0, 0x02, 0xE6, 0xF4,
+    };
+    static const uint8_t handler[] = {
+        0x5E,                               /* pop si: IP */
+        0xB0, 0x7E, 0xE6, 0xF4,
+    };
+    bth_wr16(BTH_DATA + 0xFFFE, 0x1234);
+    bth_load(BTH_CODE + 0x100, handler, sizeof handler);
+    bth_wr32(13 * 4, (BTH_CODE >> 4) << 16 | 0x100);
+    run16(code, sizeof code, 0x7E);
+    cr_assert_eq(REG(EBX) & 0xFFFF, 0x1234);
+    cr_assert_eq(REG(ESI) & 0xFFFF, 8, "IP of the faulting instruction");
+    cr_assert_eq(REG(EAX) & 0xFF00, 0x5A00, "AX unchanged by the faulting MOV");
+    assert_translated();
+}
+
+Test(bt_code16, a_word_at_ffff_of_a_4g_segment_is_read_whole)
+{
+    static const uint8_t code[] = {
+        0xA1, 0xFF, 0xFF,                   /* mov ax, [0xffff] */
+        0x89, 0xC3,                         /* mov bx, ax */
+        0xB0, 0x01, 0xE6, 0xF4,
+    };
+    bth_wr8(BTH_DATA + 0xFFFF, 0x34);
+    bth_wr8(BTH_DATA + 0x10000, 0x12);
+    seg_set_raw(&bth_cpu()->seg[S_DS], DS16, DS16 << 4, 0xFFFFFFFFu, 0x8093);
+    run16(code, sizeof code, 1);
+    cr_assert_eq(REG(EBX) & 0xFFFF, 0x1234);
+    assert_translated();
+}
