@@ -4,8 +4,7 @@
  */
 #include <string.h>
 #include "cpu/machine.h"
-#include "bt/bt.h"
-#include "shadow_mmu/shadow.h"
+#include "shadow_mmu/mmu.h"
 #include "devices/device.h"
 #include "devices/dma8237.h"
 
@@ -153,16 +152,6 @@ static uint8_t *ram_at(struct dma8237 *d, uint32_t pa, uint32_t n)
     return guest_phys_ptr(vm_mem(vm), pa, n);
 }
 
-/* The monitor's write bypasses the write-protected views: drop what the
- * translator and the shadow page tables made from this page. */
-static void ram_written(struct dma8237 *d, uint32_t pa, uint32_t n)
-{
-    struct vm *vm = d->vm;
-    if (vm_mem(vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(vm))
-        bt_code_written(vm, pa, n);
-    shadow_pt_written(vm, pa, n);
-}
-
 size_t dma_transfer(struct dma8237 *d, int ch, uint8_t *buf, size_t len, bool device_writes, bool *tc)
 {
     *tc = false;
@@ -181,11 +170,8 @@ size_t dma_transfer(struct dma8237 *d, int ch, uint8_t *buf, size_t len, bool de
         uint32_t pa = unit == 1 ? (uint32_t)h->page << 16 | h->addr
                                 : (uint32_t)(h->page & 0xFE) << 16 | (uint32_t)h->addr << 1;
         uint8_t *ram = (to_mem || from_mem) ? ram_at(d, pa, unit) : NULL;
-        if (to_mem && ram && guest_mem_write_discarded(vm_mem(d->vm), pa)) {
-            vm_stats(d->vm)->shadow_writes_discarded++;  /* PAM WE clear: to the ROM side */
-        } else if (to_mem && ram) {
-            ram_written(d, pa, unit);
-            memcpy(ram, buf + done, unit);
+        if (to_mem && ram) {
+            mmu_store_ram(d->vm, pa, buf + done, unit);
         } else if (from_mem) {
             if (ram)
                 memcpy(buf + done, ram, unit);

@@ -153,6 +153,24 @@ static enum mmu_result fault(const struct vcpu *c, struct mmu_fault *f, uint32_t
     return MMU_PAGE_FAULT;
 }
 
+
+/* (mmu.h) */
+void mmu_store_ram(struct vm *vm, uint32_t pa, const void *src, uint32_t n)
+{
+    struct guest_mem *m = vm_mem(vm);
+    if (guest_mem_write_discarded(m, pa)) {
+        vm_stats(vm)->shadow_writes_discarded++;    /* to the ROM side: PAM WE clear */
+        return;
+    }
+    /* The monitor's own writes bypass the write-protected views: drop
+     * the translations made from these bytes, and after the store, what
+     * the shadow page tables made from a page-table page. */
+    if (m->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(vm))
+        bt_code_written(vm, pa, n);
+    memcpy(m->ram + pa, src, n);
+    shadow_pt_written(vm, pa, n);
+}
+
 /* What a walk found: the leaf's rights (the stricter U/S and R/W of the
  * levels), whether any level disables execution, the leaf's dirty bit. */
 struct leaf {
@@ -241,17 +259,8 @@ static enum mmu_result copy(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
         enum mmu_result r = mmu_translate(c, a, acc, &pa, f);
         uint8_t *h = guest_phys_ptr(vm_mem(c->vm), pa, chunk);
         if (r == MMU_OK && h) {
-            if (write && guest_mem_write_discarded(vm_mem(c->vm), pa)) {
-                /* The chipset sends it to the ROM side (PAM WE clear). */
-                vm_stats(c->vm)->shadow_writes_discarded++;
-            } else if (write) {
-                /* The monitor's own writes bypass the write-protected kernel
-                 * view: drop translations of a code page by hand. */
-                if (vm_mem(c->vm)->code_pages[pa / GUEST_PAGE_SIZE] && *vm_tc(c->vm))
-                    bt_code_written(c->vm, pa, chunk);
-                memcpy(h, p + done, chunk);
-                shadow_pt_written(c->vm, pa, chunk);
-            }
+            if (write)
+                mmu_store_ram(c->vm, pa, p + done, chunk);
             else
                 memcpy(p + done, h, chunk);
         } else {

@@ -129,4 +129,11 @@ enum mmu_result mmu_read(struct vcpu *c, uint32_t lin, void *buf, uint32_t n,
 enum mmu_result mmu_write(struct vcpu *c, uint32_t lin, const void *buf, uint32_t n,
                           unsigned acc, struct mmu_fault *f);
 
+/* The monitor stores n bytes of RAM at guest-physical pa (within one page)
+ * for the guest (mmu_write, DMA): dropped where the chipset's PAM registers
+ * send writes to the ROM side (guest_mem_write_discarded, counted);
+ * otherwise stored, with the translations of those bytes dropped
+ * (bt_code_written) and the shadow page tables told (shadow_pt_written). */
+void mmu_store_ram(struct vm *vm, uint32_t pa, const void *src, uint32_t n);
+
 #endif
