@@ -32,9 +32,11 @@
  * syscall_guard).  It needs no sweep: every encoding of SYSCALL holds the
  * bytes 0F 05 side by side (prefixes come before them, SDM vol. 2A 2.1),
  * so a frame without that pair, and whose last byte is not 0F (the pair
- * across into whatever page follows), cannot run one.  A frame with it is
- * stepped, and a step whose instruction is SYSCALL is not run: the guest
- * gets the model's #UD at it with every register as it was.
+ * across into whatever page follows), cannot run one.  A frame with it
+ * runs translated (pg_watch_translate_here: the translator gives SYSCALL
+ * the model's #UD); while the watch records, it is stepped, and a step
+ * whose instruction is SYSCALL is not run: the guest gets the model's #UD
+ * at it with every register as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +58,6 @@ struct pg_watch {
     uint32_t step_lpn, step_ppn;
     bool next_exec;             /* the page after step_lpn is executable for a
                                    stepped instruction that straddles into it */
-    bool write_pending;         /* stepping a frame being written from EIP
-                                   write_eip, whose write has not run yet */
-    uint32_t write_eip;
     struct pg_sites sites;
     uint64_t scans, frames_with_sites, steps;
     uint8_t maybe[ZYDIS_MNEMONIC_MAX_VALUE + 1];     /* maybe_sensitive(), by mnemonic */
@@ -403,31 +402,6 @@ static void evaluate(struct vm *vm, struct pg_step *st)
     memcpy(&vm->stats, &w->stats_saved, sizeof vm->stats);
 }
 
-/*
- * The guard alone steps a frame only while it may hold 0F 05.  A frame
- * stepped because it is being written (code and data in one page) is
- * decoded again once the write has run: without the pair it is protected
- * and runs at full speed until its next write.
- */
-static void guard_recheck(struct vm *vm, uint32_t lin)
-{
-    struct pg_watch *w = vm->pg;
-    struct vcpu *c = &vm->cpu;
-    uint32_t pa;
-    if (w->write_pending && c->eip == w->write_eip)
-        return;
-    w->write_pending = false;
-    if (vm->mem.code_pages[w->step_ppn] || mmu_translate(c, lin, fetch_rights(c), &pa, NULL) != MMU_OK ||
-        pa >> 12 != w->step_ppn || has_syscall_bytes(guest_phys_ptr(&vm->mem, pa & ~0xFFFu, GUEST_PAGE_SIZE)))
-        return;
-    w->stepping = false;
-    if (w->next_exec)
-        shadow_direct_exec(vm, (w->step_lpn + 1) << 12, false);
-    w->next_exec = false;
-    shadow_code_page(vm, pa, true);     /* a write makes it unscanned again */
-    shadow_set_exec_state(vm, w->step_ppn, SHADOW_X_CLEAN);
-}
-
 /* Is the instruction at linear lin a SYSCALL (any prefixes, then 0F 05)?
  * Read as the fetch would, across into the next page if need be. */
 static bool syscall_at(struct vcpu *c, uint32_t lin)
@@ -465,10 +439,8 @@ bool pg_watch_begin(struct vm *vm, struct pg_step *st)
         st->raise_ud = true;    /* the model has no SYSCALL: #UD, not run */
         return true;
     }
-    if (!w->record) {
-        guard_recheck(vm, lin);
-        return w->stepping;
-    }
+    if (!w->record)
+        return true;    /* the guard alone: the run loop translates such a page instead */
     ZydisDecodedInstruction ins;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     if (!decode_at(c, lin, &ins, ops))
@@ -589,11 +561,8 @@ void pg_watch_frame_written(struct vm *vm, uint32_t pa)
     if (w->stepping && w->step_ppn == pa >> 12)
         w->stepping = false;
     if (runs_directly(c) && mmu_translate(c, lin, fetch_rights(c), &epa, NULL) == MMU_OK &&
-        epa >> 12 == pa >> 12) {
+        epa >> 12 == pa >> 12)
         start_stepping(vm, lin, pa >> 12);
-        w->write_pending = true;
-        w->write_eip = c->eip;
-    }
 }
 
 void pg_watch_report(struct vm *vm, FILE *out)
