@@ -74,11 +74,10 @@ int bt_table(struct vm *vm);
  * depend on bt_segment_key: they are found by linear address and mode key
  * (bt_mode_key: CS base and selector, and which segments have 64 KiB or
  * 4 GiB limits), in their own lookup table.  bt_mode_key is 0 for 32-bit
- * code.  bt_t16_sync empties that table when what its entries assume no
- * longer holds (bt/tc.c). */
+ * code.  bt_prepare_segments empties that table when what its entries
+ * assume no longer holds (bt/tc.c, t16_sync). */
 bool bt_code16(const struct vcpu *c);
 uint64_t bt_mode_key(const struct vcpu *c);
-void bt_t16_sync(struct vcpu *c);
 
 /* Is host address `rip` inside translated code?  If so, set *guest_eip to
  * the guest instruction it belongs to, *fix to the TU_FIX_* registers that

@@ -81,13 +81,12 @@ static void lookup_reset(struct tc *tc)
  * 16-bit TU is made for one CS base and one set of segment-limit classes
  * (bt_mode_key).  A selector keeps its base in real mode (base = selector
  * * 16), not necessarily in protected mode or across a mode switch; the
- * limit classes change only at mode switches.  So before 16-bit code runs,
- * and before a TU goes into the table, the table is emptied if the current
- * CS selector had another base in it, or the limits differ: every entry
- * the code can reach (near branches keep CS) then matches the current
- * state.
+ * limit classes change only at mode switches.  So before 16-bit code runs
+ * (bt_prepare_segments), the table is emptied if the current CS selector
+ * had another base in it, or the limits differ: every entry the code can
+ * reach (near branches keep CS) then matches the current state.
  */
-void bt_t16_sync(struct vcpu *c)
+static void t16_sync(struct vcpu *c)
 {
     struct tc *tc = c->bt.tc;
     uint64_t mk = bt_mode_key(c);
@@ -263,11 +262,11 @@ void tc_insert(struct tc *tc, struct tu *tu)
 void bt_lookup_install(struct vm *vm, const struct tu *tu)
 {
     struct tc *tc = tc_of(vm);
-    /* 16-bit code beyond IP 0xFFFF (a 4 GiB CS) has no key there. */
+    /* 16-bit code beyond IP 0xFFFF (a 4 GiB CS) has no key there.  An entry
+     * made while the 16-bit table's state is another is dropped by the
+     * t16_sync of bt_prepare_segments, before translated code runs. */
     if (tu->table == TC_T16 && tu->eip > 0xFFFF)
         return;
-    if (tu->table == TC_T16)
-        bt_t16_sync(vm_cpu(vm));
     uint32_t key = tu_lookup_key(tu);
     uint32_t slot = tc_lookup_slot(key);
     tc->lookup_keys[tu->table][slot] = key;
@@ -495,7 +494,7 @@ void bt_prepare_segments(struct vcpu *c)
     c->bt.xview = user ? 0 : c->bt.kview;
     bool code16 = bt_code16(c);
     if (code16)
-        bt_t16_sync(c);
+        t16_sync(c);
     c->bt.lookup_table = (uint64_t)(uintptr_t)c->bt.tc->lookup_base[code16 ? TC_T16
                                                                     : user ? 1 + shadow_current_view(c->vm) : 0];
     c->bt.fpu_gate = fpu_gate_for(c->cr0, c->cr4);

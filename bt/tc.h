@@ -128,7 +128,7 @@ struct tc {
     uint64_t *lookup_code[TC_TABLES];
     uint64_t seg_key;          /* segment assumptions of the current translations */
     /* What the entries of table TC_T16 assume besides their key: the CS
-     * base of each selector and the segment-limit classes (bt_t16_sync). */
+     * base of each selector and the segment-limit classes (t16_sync). */
     uint32_t *t16_sel_base;    /* [selector], ~0u: none yet */
     uint32_t t16_limits;
     struct tc_user user[SHADOW_VIEWS];

@@ -24,7 +24,7 @@ struct stats {
     uint64_t bt_v86_insns;        /* of bt16_guest_insns: virtual-8086 mode */
     uint64_t bt_partial_invalidations; /* TUs dropped for a write to their own bytes */
     uint64_t bt_smc_emulated;     /* writes to code pages carried out by the emulator */
-    uint64_t bt_t16_resets;       /* the 16-bit lookup table emptied (bt_t16_sync) */
+    uint64_t bt_t16_resets;       /* the 16-bit lookup table emptied (bt/tc.c, t16_sync) */
     uint64_t bt_tc_bytes;         /* bytes of host code emitted */
     uint64_t bt_chained;          /* direct branches patched to jump TU to TU */
     uint64_t bt_lookup_misses;    /* indirect branches that left the TC */
