@@ -58,6 +58,11 @@ void classify_init(void)
     done = true;
 }
 
+enum kind mnemonic_kind(ZydisMnemonic m)
+{
+    return (enum kind)kind_of_mnemonic[m];
+}
+
 bool is_string_opcode(const ZydisDecodedInstruction *ins)
 {
     return ins->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && ins->opcode >= 0xA4 &&

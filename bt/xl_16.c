@@ -194,28 +194,6 @@ static bool twin32(struct xlat *x)
 
 /* ---- classes ------------------------------------------------------------ */
 
-static bool is_jcc_or_loop(ZydisMnemonic m)
-{
-    switch (m) {
-    case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
-    case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
-    case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
-    case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
-    case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
-    case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE:
-    case ZYDIS_MNEMONIC_LOOPNE: case ZYDIS_MNEMONIC_JCXZ: case ZYDIS_MNEMONIC_JECXZ:
-        return true;
-    default:
-        return false;
-    }
-}
-
-static bool is_loop(ZydisMnemonic m)
-{
-    return m == ZYDIS_MNEMONIC_LOOP || m == ZYDIS_MNEMONIC_LOOPE || m == ZYDIS_MNEMONIC_LOOPNE ||
-           m == ZYDIS_MNEMONIC_JCXZ || m == ZYDIS_MNEMONIC_JECXZ;
-}
-
 /* A memory operand of a stack or branch instruction: a 16-bit address
  * through a segment of 64 KiB or more (a 32-bit one goes to the
  * emulator: rare in such instructions). */
@@ -318,37 +296,34 @@ enum kind classify16(struct xlat *x)
     const ZydisDecodedInstruction *ins = &x->ins;
     if (cpu_model_insn(ins) == MODEL_UD || ins->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
         return K_EMULATE;
-    switch (ins->mnemonic) {
-    case ZYDIS_MNEMONIC_PUSH: case ZYDIS_MNEMONIC_POP: case ZYDIS_MNEMONIC_LEAVE:
-    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+    enum kind mk = mnemonic_kind(ins->mnemonic);
+    switch (mk) {
+    case K_PUSH: case K_POP: case K_LEAVE:
         return stack_kind(x);
-    case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_JMP:
+    case K_CALL: case K_RET: case K_JMP:
         return branch_kind(x);
-    case ZYDIS_MNEMONIC_CLI: return x->user ? K_EMULATE : K_CLI;     /* IOPL in V86 */
-    case ZYDIS_MNEMONIC_STI: return x->user ? K_EMULATE : K_STI;
-    case ZYDIS_MNEMONIC_CLD: return K_CLD;
-    case ZYDIS_MNEMONIC_STD: return K_STD;
+    case K_JCC: case K_LOOP:
+        if (xl_branch_target(x) > 0xFFFF && cs_64k(x->c))
+            return K_EMULATE;
+        return mk == K_LOOP && ins->address_width == 16 ? K_LOOP_CX : mk;
+    case K_CLI: case K_STI:
+        return x->user ? K_EMULATE : mk;    /* IOPL in V86 */
+    case K_CLD: case K_STD:
+        return mk;
+    case K_PUSHA: case K_POPA: case K_ENTER:
+        return K_EMULATE;                   /* the rest of the stack is the emulator's */
     default:
         break;
     }
-    if (is_jcc_or_loop(ins->mnemonic)) {
-        if (xl_branch_target(x) > 0xFFFF && cs_64k(x->c))
-            return K_EMULATE;
-        return is_loop(ins->mnemonic) && ins->address_width == 16 ? K_LOOP_CX
-               : is_loop(ins->mnemonic)                           ? K_LOOP
-                                                                  : K_JCC;
-    }
     if (is_string_opcode(ins))
         return string_kind(x);
-    /* The rest of the stack (PUSHA, POPA, ENTER, POPF, IRET) is the
-     * emulator's. */
-    if (ins->mnemonic == ZYDIS_MNEMONIC_PUSHA ||
-        ins->mnemonic == ZYDIS_MNEMONIC_PUSHAD || ins->mnemonic == ZYDIS_MNEMONIC_POPA ||
-        ins->mnemonic == ZYDIS_MNEMONIC_POPAD || ins->mnemonic == ZYDIS_MNEMONIC_ENTER)
-        return K_EMULATE;
+    switch (ins->mnemonic) {
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+        return stack_kind(x);               /* the emulator's in V86 (IOPL) */
+    case ZYDIS_MNEMONIC_PUSHA: case ZYDIS_MNEMONIC_POPA:
+        return K_EMULATE;                   /* the 16-bit forms, as PUSHAD and POPAD */
     /* The x87 environment and state images have a 16-bit layout in 16-bit
      * code that the twin's prefix alone would have to carry: emulated. */
-    switch (ins->mnemonic) {
     case ZYDIS_MNEMONIC_FNSTENV: case ZYDIS_MNEMONIC_FLDENV: case ZYDIS_MNEMONIC_FNSAVE:
     case ZYDIS_MNEMONIC_FRSTOR: case ZYDIS_MNEMONIC_FXSAVE: case ZYDIS_MNEMONIC_FXRSTOR:
         return K_EMULATE;

@@ -66,6 +66,9 @@ int seg_limit_class(const struct seg *s);
 bool seg_needs_base(const struct xlat *x, int s);
 /* bt/classify.c: the class of a 32-bit instruction (the 16-bit twin's too). */
 enum kind classify_kind(struct xlat *x);
+/* bt/classify.c: the class a mnemonic has before its operands are looked
+ * at (the translator's table over cpu/insn_table.h; classify_init first). */
+enum kind mnemonic_kind(ZydisMnemonic m);
 bool is_string_opcode(const ZydisDecodedInstruction *ins);
 /* bt/xl_helpers.c: if the value in reg (H_R8, H_R11) does not fit in 16
  * bits, run beyond's code (flags untouched); emit_exit_emulate is one. */
