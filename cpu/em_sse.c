@@ -210,6 +210,15 @@ static uint32_t host_mxcsr_mask(void)
     return mask;
 }
 
+/* The x87 code and data selectors are not kept: FCS and FDS, with the
+ * upper halves of FIP and FDP beside them, read as 0 in an image stored
+ * and are ignored in one loaded. */
+static void fx_no_selectors(uint8_t *img)
+{
+    memset(img + 12, 0, 4);                     /* FCS, and FIP's upper half */
+    memset(img + 20, 0, 4);                     /* FDS, and FDP's upper half */
+}
+
 /* The checks of all four, in the processor's order: the FPU class's #UD
  * or #NM, then the memory operand (16-byte aligned when align16).  False
  * with the exception raised. */
@@ -242,8 +251,7 @@ enum em_result em_fxsave(struct em *e)
         return e->res;
     uint8_t img[512];
     memcpy(img, c->fx_guest, sizeof img);
-    memset(img + 12, 0, 4);                     /* FCS, and FIP's upper half */
-    memset(img + 20, 0, 4);                     /* FDS, and FDP's upper half */
+    fx_no_selectors(img);
     uint32_t mask = host_mxcsr_mask();
     memcpy(img + FX_MXCSR_MASK, &mask, 4);
     if (!em_seg_probe_write(e, sreg, off, sizeof img) || !em_seg_write(e, sreg, off, img, sizeof img))
@@ -265,8 +273,7 @@ enum em_result em_fxrstor(struct em *e)
     memcpy(&mxcsr, img + FX_MXCSR, 4);
     if (osfxsr && (mxcsr & ~host_mxcsr_mask()))
         return em_gp0(e);
-    memset(img + 12, 0, 4);
-    memset(img + 20, 0, 4);
+    fx_no_selectors(img);
     memcpy(c->fx_guest, img, FX_MXCSR);                         /* x87 control and pointers */
     memcpy(c->fx_guest + FX_MM(0), img + FX_MM(0), FX_XMM(0) - FX_MM(0));   /* ST0-7 / MM0-7 */
     if (osfxsr) {
